@@ -1,0 +1,286 @@
+"""The SQLite file: opening it safely, its pragmas, write transactions, migrations at open.
+
+A file is ours when its header carries our ``application_id``; its schema version is ``user_version``.
+Both are read from the header's bytes before SQLite touches the file, so a foreign file or one written
+by a newer version of the application is refused with its bytes unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import struct
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from portfolio.domain.errors import PortfolioError
+from portfolio.domain.i18n import tr
+
+APPLICATION_ID = 0x5341534E  # "SASN" in the SQLite header's application_id field
+SCHEMA_VERSION = 1  # user_version written by the newest migration (see migrations/versions)
+SQLITE_MAGIC = b"SQLite format 3\x00"
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseError(PortfolioError):
+    """A database file that cannot be opened or written; the message says why and what to do."""
+
+
+class ForeignFileError(DatabaseError):
+    """The file is not a portfolio database."""
+
+
+class NewerVersionError(DatabaseError):
+    """The file was written by a newer version of the application."""
+
+
+class DatabaseBusyError(DatabaseError):
+    """Another process holds the write lock for longer than the wait allows."""
+
+
+@dataclass(frozen=True)
+class FileHeader:
+    """What the first 100 bytes of a file say about it."""
+
+    is_sqlite: bool
+    application_id: int
+    user_version: int
+    size: int
+
+
+def read_header(path: Path) -> FileHeader:
+    """Reads the SQLite header's magic string, user_version (offset 60) and application_id (offset 68)."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(100)
+    if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
+        return FileHeader(False, 0, 0, size)
+    user_version, = struct.unpack(">I", head[60:64])
+    application_id, = struct.unpack(">I", head[68:72])
+    return FileHeader(True, application_id, user_version, size)
+
+
+def busy_timeout_ms() -> int:
+    """How long a writer waits for another process's write lock (PORTFOLIO_BUSY_TIMEOUT_MS)."""
+    try:
+        return int(os.environ.get("PORTFOLIO_BUSY_TIMEOUT_MS", DEFAULT_BUSY_TIMEOUT_MS))
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT_MS
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """True for SQLite's 'database is locked' / 'busy' errors."""
+    message = str(getattr(exc, "orig", exc)).lower()
+    return "locked" in message or "busy" in message
+
+
+def busy_message(path: Path) -> str:
+    """The message shown when another process keeps the file locked."""
+    return tr(
+        "La base « {path} » est en cours d'écriture par un autre programme (une autre fenêtre du "
+        "portefeuille, un import en cours ?). Réessayez dans un instant, ou ouvrez-la en lecture seule.",
+        path=path,
+    )
+
+
+def backup_copy(source: Path, destination: Path) -> Path:
+    """A consistent copy of a live database (SQLite's online backup), written to a temporary file
+    beside the destination and renamed into place, so no partial copy is ever left."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=destination.name + ".", suffix=".tmp", dir=destination.parent)
+    os.close(handle)
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
+                contextlib.closing(sqlite3.connect(temp_name)) as dst:
+            src.backup(dst)
+        os.replace(temp_name, destination)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise
+    return destination
+
+
+def backups_dir(path: Path) -> Path:
+    """Where the automatic copies of a database are kept: a folder beside it."""
+    return path.parent / f"{path.stem}.sauvegardes"
+
+
+class Database:
+    """One portfolio database file and its engine. Sessions are short: one per user action."""
+
+    def __init__(self, path: Path, engine: Engine, readonly: bool) -> None:
+        self.path = path
+        self.engine = engine
+        self.readonly = readonly
+        self._reader = sessionmaker(bind=engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+        )
+
+    # --- opening ---------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, readonly: bool = False, migrate: bool = True) -> Database:
+        """Opens (creating it when missing) and migrates a portfolio database.
+
+        Raises ForeignFileError for a file that is not ours, NewerVersionError for a file from a newer
+        version (both leave the file untouched), DatabaseBusyError when another process keeps it locked.
+        """
+        path = Path(path).expanduser().resolve()
+        exists = path.exists() and path.stat().st_size > 0
+        if path.exists() and path.is_dir():
+            raise DatabaseError(tr("« {path} » est un dossier, pas un fichier de base.", path=path))
+        if exists:
+            cls._check_header(path)
+        elif readonly:
+            raise DatabaseError(tr("La base « {path} » n'existe pas.", path=path))
+        else:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(
+                    tr("Impossible de créer le dossier de la base « {path} » : {error}.", path=path.parent,
+                       error=exc.strerror or exc)
+                ) from exc
+        database = cls(path, make_engine(path, readonly=readonly), readonly)
+        try:
+            if not readonly and migrate:
+                database._migrate(existing=exists)
+            else:
+                database._check_schema_readable()
+        except BaseException:
+            database.close()
+            raise
+        return database
+
+    @staticmethod
+    def _check_header(path: Path) -> None:
+        try:
+            header = read_header(path)
+        except OSError as exc:
+            raise DatabaseError(tr("Impossible de lire « {path} » : {error}.", path=path,
+                                   error=exc.strerror or exc)) from exc
+        if not header.is_sqlite:
+            raise ForeignFileError(tr(
+                "« {path} » n'est pas une base du portefeuille (ce n'est pas un fichier SQLite). "
+                "Choisissez un fichier .sqlite créé par l'application.", path=path))
+        if header.application_id != APPLICATION_ID:
+            if header.application_id == 0 and header.user_version == 0 and _has_no_tables(path):
+                return  # an empty SQLite file: ours to initialise
+            raise ForeignFileError(tr(
+                "« {path} » est une base SQLite d'une autre application : elle n'a pas été ouverte "
+                "ni modifiée. Choisissez un fichier créé par le portefeuille.", path=path))
+        if header.user_version > SCHEMA_VERSION:
+            raise NewerVersionError(tr(
+                "« {path} » a été écrite par une version plus récente de l'application (schéma {found}, "
+                "cette version connaît le schéma {known}). Elle n'a pas été modifiée : mettez "
+                "l'application à jour pour l'ouvrir.", path=path, found=header.user_version,
+                known=SCHEMA_VERSION))
+
+    def _check_schema_readable(self) -> None:
+        with self.engine.connect() as connection:
+            version = connection.exec_driver_sql("PRAGMA user_version").scalar_one()
+        if version != SCHEMA_VERSION:
+            raise DatabaseError(tr(
+                "La base « {path} » est au schéma {found} et doit être mise à jour (schéma {known}) : "
+                "ouvrez-la une fois en écriture.", path=self.path, found=version, known=SCHEMA_VERSION))
+
+    def _migrate(self, existing: bool) -> None:
+        from . import migrate as migrations  # deferred: Alembic is only needed when a migration runs
+
+        try:
+            with self.engine.connect() as connection:
+                version = connection.exec_driver_sql("PRAGMA user_version").scalar_one()
+                application_id = connection.exec_driver_sql("PRAGMA application_id").scalar_one()
+            if application_id not in (0, APPLICATION_ID) or version > SCHEMA_VERSION:
+                # the header said otherwise: a write-ahead log not yet checkpointed; check again
+                self.close()
+                self._check_header(self.path)
+                raise ForeignFileError(tr("« {path} » n'est pas une base du portefeuille.", path=self.path))
+            if version == SCHEMA_VERSION:
+                return
+            if existing and version > 0:
+                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+                backup_copy(self.path, backups_dir(self.path) / f"{self.path.stem}.avant-migration-v{version}-{stamp}.sqlite")
+            migrations.upgrade(self.engine)
+        except OperationalError as exc:
+            if is_busy_error(exc):
+                raise DatabaseBusyError(busy_message(self.path)) from exc
+            raise DatabaseError(tr("La base « {path} » n'a pas pu être préparée : {error}.", path=self.path,
+                                   error=exc.orig)) from exc
+
+    def close(self) -> None:
+        """Releases every connection (and with the last one, SQLite checkpoints the WAL)."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- sessions --------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session over one consistent view of the data (deferred transaction)."""
+        with self._reader() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write session: BEGIN IMMEDIATE (a read-then-write cannot lose an update), commit at the end,
+        rollback on any error. Another process's lock beyond the busy timeout -> DatabaseBusyError."""
+        if self.readonly:
+            raise DatabaseError(tr("La base « {path} » est ouverte en lecture seule.", path=self.path))
+        try:
+            with self._writer.begin() as session:
+                yield session
+        except OperationalError as exc:
+            if is_busy_error(exc):
+                raise DatabaseBusyError(busy_message(self.path)) from exc
+            raise
+
+
+def _has_no_tables(path: Path) -> bool:
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        return connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+
+
+def make_engine(path: Path, *, readonly: bool = False) -> Engine:
+    """An engine with the portfolio's pragmas: foreign keys on, WAL, full sync, busy timeout, and
+    transactions begun by us (BEGIN or BEGIN IMMEDIATE) rather than by the sqlite3 module."""
+    url = f"sqlite:///file:{path}?mode=ro&uri=true" if readonly else f"sqlite:///{path}"
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_ms() / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
+        if not readonly:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            # FULL: an acknowledged edit survives a crash or a power cut
+            cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: object) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")  # type: ignore[attr-defined]
+        connection.exec_driver_sql(f"BEGIN {mode}")  # type: ignore[attr-defined]
+
+    return engine
+

@@ -1,0 +1,361 @@
+"""The portfolio's tables (SQLAlchemy 2 typed ORM).
+
+Conventions, relied upon by the one door (services.changes) and the exchange layer:
+- every record has an integer primary key ``id`` (internal), a stable ``uuid`` (the key shared with
+  agencies' spreadsheets) and a ``row_version`` incremented by every change;
+- money is integer cents in columns named ``*_cents``; dates are ``Date``;
+- each editable column carries ``info={"label": ..., "kind": ...}``: the label shown to users and the
+  kind of value, used for validation, display and mapping. Columns without a label are not editable.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from datetime import date
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def new_uuid() -> str:
+    """A new random UUID as text."""
+    return str(uuid_module.uuid4())
+
+
+def field(label: str, kind: str, **extra: object) -> dict[str, object]:
+    """The ``info`` of an editable column: its French label and its kind of value."""
+    return {"label": label, "kind": kind, **extra}
+
+
+class Base(DeclarativeBase):
+    """Base of every table."""
+
+
+class Record(Base):
+    """Columns shared by every record."""
+
+    __abstract__ = True
+    __entity__: str  # the entity's name in the door, the audit trail and the exchange files
+    __label__: str  # French name of one record
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+# --- reference tables (editable) -------------------------------------------------------------
+
+
+class Programme(Record):
+    __tablename__ = "programme"
+    __entity__ = "programme"
+    __label__ = "Programme"
+    code: Mapped[str] = mapped_column(String(32), unique=True, info=field("Code", "code"))
+    label: Mapped[str] = mapped_column(Text, info=field("Libellé", "text"))
+    budget_cents: Mapped[int | None] = mapped_column(Integer, info=field("Budget", "money"))
+
+
+class Axis(Record):
+    __tablename__ = "axis"
+    __entity__ = "axis"
+    __label__ = "Axe"
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), info=field("Programme", "ref:programme"))
+    code: Mapped[str] = mapped_column(String(32), unique=True, info=field("Code", "code"))
+    label: Mapped[str] = mapped_column(Text, info=field("Libellé", "text"))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0, info=field("Ordre", "int"))
+    valid_from: Mapped[date | None] = mapped_column(Date, info=field("Valide du", "date"))
+    valid_to: Mapped[date | None] = mapped_column(Date, info=field("Valide jusqu'au", "date"))
+
+
+class Action(Record):
+    __tablename__ = "action"
+    __entity__ = "action"
+    __label__ = "Action"
+    axis_id: Mapped[int] = mapped_column(ForeignKey("axis.id"), index=True, info=field("Axe", "ref:axis"))
+    code: Mapped[str] = mapped_column(String(32), unique=True, info=field("Code", "code"))
+    label: Mapped[str] = mapped_column(Text, info=field("Libellé", "text"))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0, info=field("Ordre", "int"))
+    valid_from: Mapped[date | None] = mapped_column(Date, info=field("Valide du", "date"))
+    valid_to: Mapped[date | None] = mapped_column(Date, info=field("Valide jusqu'au", "date"))
+
+
+class Operator(Record):
+    __tablename__ = "operator"
+    __entity__ = "operator"
+    __label__ = "Opérateur"
+    code: Mapped[str] = mapped_column(String(32), unique=True, info=field("Code", "code"))
+    label: Mapped[str] = mapped_column(Text, info=field("Libellé", "text"))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0, info=field("Ordre", "int"))
+
+
+class Call(Record):
+    __tablename__ = "call"
+    __entity__ = "call"
+    __label__ = "Appel à projets"
+    code: Mapped[str] = mapped_column(String(32), unique=True, info=field("Code", "code"))
+    label: Mapped[str] = mapped_column(Text, info=field("Intitulé", "text"))
+    kind: Mapped[str] = mapped_column(String(32), default="AAP", info=field("Type (AAP, AMI, Grand Défi)", "text"))
+    action_id: Mapped[int] = mapped_column(ForeignKey("action.id"), index=True, info=field("Action", "ref:action"))
+    operator_id: Mapped[int] = mapped_column(
+        ForeignKey("operator.id"), index=True, info=field("Opérateur", "ref:operator")
+    )
+    wave: Mapped[str] = mapped_column(String(32), default="", info=field("Vague / relève", "text"))
+    stage: Mapped[str] = mapped_column(String(32), default="", info=field("Étape", "text"))
+    opens_on: Mapped[date | None] = mapped_column(Date, info=field("Ouverture", "date"))
+    closes_on: Mapped[date | None] = mapped_column(Date, info=field("Clôture", "date"))
+    budget_cents: Mapped[int | None] = mapped_column(Integer, info=field("Budget", "money"))
+
+
+class Status(Record):
+    """A status of an application, a project or a milestone; the lifecycle is in StatusTransition."""
+
+    __tablename__ = "status"
+    __entity__ = "status"
+    __label__ = "Statut"
+    __table_args__ = (UniqueConstraint("entity", "code"),)
+    entity: Mapped[str] = mapped_column(String(32), info=field("Objet", "code"))
+    code: Mapped[str] = mapped_column(String(32), info=field("Code", "code"))
+    label: Mapped[str] = mapped_column(Text, info=field("Libellé", "text"))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0, info=field("Ordre", "int"))
+    is_final: Mapped[bool] = mapped_column(Boolean, default=False, info=field("Statut final", "bool"))
+
+
+class StatusTransition(Record):
+    __tablename__ = "status_transition"
+    __entity__ = "status_transition"
+    __label__ = "Transition de statut"
+    __table_args__ = (UniqueConstraint("from_status_id", "to_status_id"),)
+    from_status_id: Mapped[int] = mapped_column(ForeignKey("status.id"), info=field("De", "ref:status"))
+    to_status_id: Mapped[int] = mapped_column(ForeignKey("status.id"), info=field("Vers", "ref:status"))
+
+
+class Region(Record):
+    __tablename__ = "region"
+    __entity__ = "region"
+    __label__ = "Région"
+    code: Mapped[str] = mapped_column(String(3), unique=True, info=field("Code INSEE", "code"))
+    iso_code: Mapped[str] = mapped_column(String(8), unique=True, info=field("Code ISO 3166-2", "code"))
+    name: Mapped[str] = mapped_column(Text, info=field("Nom", "text"))
+    abbreviations: Mapped[str] = mapped_column(
+        Text, default="", info=field("Abréviations (séparées par « ; »)", "text")
+    )
+    overseas: Mapped[bool] = mapped_column(Boolean, default=False, info=field("Outre-mer", "bool"))
+
+
+class Department(Record):
+    __tablename__ = "department"
+    __entity__ = "department"
+    __label__ = "Département"
+    code: Mapped[str] = mapped_column(String(3), unique=True, info=field("Code", "code"))
+    name: Mapped[str] = mapped_column(Text, info=field("Nom", "text"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True, info=field("Région", "ref:region"))
+
+
+class Typology(Record):
+    __tablename__ = "typology"
+    __entity__ = "typology"
+    __label__ = "Typologie"
+    code: Mapped[str] = mapped_column(String(32), unique=True, info=field("Code", "code"))
+    label: Mapped[str] = mapped_column(Text, info=field("Libellé", "text"))
+    is_company: Mapped[bool] = mapped_column(Boolean, default=False, info=field("Entreprise", "bool"))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0, info=field("Ordre", "int"))
+
+
+# --- the portfolio ------------------------------------------------------------------------------
+
+
+class Organisation(Record):
+    """A porteur: an applicant, beneficiary or partner legal entity."""
+
+    __tablename__ = "organisation"
+    __entity__ = "organisation"
+    __label__ = "Structure"
+    __table_args__ = (
+        CheckConstraint("siren IS NULL OR length(siren) = 9", name="siren_9_digits"),
+        CheckConstraint("siret IS NULL OR length(siret) = 14", name="siret_14_digits"),
+        Index("ix_organisation_name", "name"),
+    )
+    name: Mapped[str] = mapped_column(Text, info=field("Raison sociale", "text", required=True))
+    siren: Mapped[str | None] = mapped_column(String(9), index=True, info=field("SIREN", "siren"))
+    siret: Mapped[str | None] = mapped_column(String(14), index=True, info=field("SIRET", "siret"))
+    typology_id: Mapped[int | None] = mapped_column(
+        ForeignKey("typology.id"), index=True, info=field("Typologie", "ref:typology")
+    )
+    region_id: Mapped[int | None] = mapped_column(
+        ForeignKey("region.id"), index=True, info=field("Région", "ref:region")
+    )
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id"), index=True, info=field("Département", "ref:department")
+    )
+    city: Mapped[str] = mapped_column(Text, default="", info=field("Ville", "text"))
+
+
+class Contact(Record):
+    """A person at an organisation: personal data, kept in its own table (GDPR)."""
+
+    __tablename__ = "contact"
+    __entity__ = "contact"
+    __label__ = "Contact"
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id"), index=True, info=field("Structure", "ref:organisation")
+    )
+    first_name: Mapped[str] = mapped_column(Text, default="", info=field("Prénom", "text"))
+    last_name: Mapped[str] = mapped_column(Text, info=field("Nom", "text", required=True))
+    email: Mapped[str] = mapped_column(Text, default="", info=field("Courriel", "email"))
+    phone: Mapped[str] = mapped_column(Text, default="", info=field("Téléphone", "phone"))
+    role: Mapped[str] = mapped_column(Text, default="", info=field("Fonction", "text"))
+
+
+class Application(Record):
+    """A candidature: a submission to a call by a lead organisation and its partners."""
+
+    __tablename__ = "application"
+    __entity__ = "application"
+    __label__ = "Candidature"
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True, info=field("Appel", "ref:call"))
+    lead_organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id"), index=True, info=field("Porteur (chef de file)", "ref:organisation")
+    )
+    title: Mapped[str] = mapped_column(Text, info=field("Titre", "text", required=True))
+    acronym: Mapped[str] = mapped_column(String(64), default="", index=True, info=field("Acronyme", "text"))
+    submitted_on: Mapped[date | None] = mapped_column(Date, info=field("Date de dépôt", "date"))
+    requested_cents: Mapped[int | None] = mapped_column(Integer, info=field("Montant demandé", "money"))
+    status_id: Mapped[int] = mapped_column(
+        ForeignKey("status.id"), index=True, info=field("Statut", "status:application")
+    )
+
+
+class ApplicationPartner(Record):
+    """An organisation's role in an application's consortium."""
+
+    __tablename__ = "application_partner"
+    __entity__ = "application_partner"
+    __label__ = "Membre du consortium"
+    __table_args__ = (
+        UniqueConstraint("application_id", "organisation_id"),
+        CheckConstraint("role IN ('chef_de_file', 'partenaire', 'partenaire_non_finance')", name="partner_role"),
+    )
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id"), index=True, info=field("Candidature", "ref:application")
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id"), index=True, info=field("Structure", "ref:organisation")
+    )
+    role: Mapped[str] = mapped_column(String(32), info=field("Rôle", "role"))
+
+
+class Project(Record):
+    """A laureate project, born from an application."""
+
+    __tablename__ = "project"
+    __entity__ = "project"
+    __label__ = "Projet lauréat"
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id"), unique=True, info=field("Candidature", "ref:application")
+    )
+    decision_on: Mapped[date | None] = mapped_column(Date, info=field("Date de décision", "date"))
+    agreement_on: Mapped[date | None] = mapped_column(Date, info=field("Date de convention", "date"))
+    start_on: Mapped[date | None] = mapped_column(Date, info=field("Début", "date"))
+    end_on: Mapped[date | None] = mapped_column(Date, info=field("Fin", "date"))
+    status_id: Mapped[int] = mapped_column(
+        ForeignKey("status.id"), index=True, info=field("Statut", "status:project")
+    )
+
+
+class Aid(Record):
+    """The aid committed to one beneficiary of a project, split into grant and repayable advance."""
+
+    __tablename__ = "aid"
+    __entity__ = "aid"
+    __label__ = "Aide"
+    __table_args__ = (
+        UniqueConstraint("project_id", "organisation_id"),
+        CheckConstraint("grant_cents >= 0 AND advance_cents >= 0", name="aid_not_negative"),
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True, info=field("Projet", "ref:project"))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id"), index=True, info=field("Bénéficiaire", "ref:organisation")
+    )
+    grant_cents: Mapped[int] = mapped_column(Integer, default=0, info=field("Subvention", "money"))
+    advance_cents: Mapped[int] = mapped_column(Integer, default=0, info=field("Avance remboursable", "money"))
+
+
+class Disbursement(Record):
+    """A tranche of a project's aid: planned, then paid."""
+
+    __tablename__ = "disbursement"
+    __entity__ = "disbursement"
+    __label__ = "Versement"
+    __table_args__ = (CheckConstraint("amount_cents >= 0", name="disbursement_not_negative"),)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True, info=field("Projet", "ref:project"))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id"), index=True, info=field("Bénéficiaire", "ref:organisation")
+    )
+    label: Mapped[str] = mapped_column(Text, default="", info=field("Tranche", "text"))
+    planned_on: Mapped[date | None] = mapped_column(Date, info=field("Date prévue", "date"))
+    paid_on: Mapped[date | None] = mapped_column(Date, index=True, info=field("Date de paiement", "date"))
+    amount_cents: Mapped[int] = mapped_column(Integer, info=field("Montant", "money"))
+
+
+class Milestone(Record):
+    __tablename__ = "milestone"
+    __entity__ = "milestone"
+    __label__ = "Jalon"
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True, info=field("Projet", "ref:project"))
+    title: Mapped[str] = mapped_column(Text, info=field("Intitulé", "text", required=True))
+    due_on: Mapped[date | None] = mapped_column(Date, index=True, info=field("Échéance", "date"))
+    done_on: Mapped[date | None] = mapped_column(Date, info=field("Réalisé le", "date"))
+    status_id: Mapped[int] = mapped_column(
+        ForeignKey("status.id"), index=True, info=field("Statut", "status:milestone")
+    )
+
+
+# --- the audit trail ------------------------------------------------------------------------------
+
+
+class AuditEntry(Base):
+    """One change to one field (or the creation or deletion of one record), hash-chained.
+
+    Append-only: triggers created by the migration refuse UPDATE and DELETE. ``hash`` is the SHA-256 of
+    the previous entry's hash and this entry's canonical content (services.audit).
+    """
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (
+        Index("ix_audit_record", "entity", "record_uuid"),
+        CheckConstraint("operation IN ('create', 'update', 'delete')", name="audit_operation"),
+        {"sqlite_autoincrement": True},
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at_utc: Mapped[str] = mapped_column(String(32))  # ISO 8601 with microseconds, UTC
+    actor: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)  # "screen", "import:<file>", "sync:<agency>:<file>:<export id>"...
+    batch: Mapped[str] = mapped_column(String(36), index=True)  # one apply_changes call
+    operation: Mapped[str] = mapped_column(String(8))
+    entity: Mapped[str] = mapped_column(String(32))
+    record_uuid: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str | None] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)  # JSON
+    new_value: Mapped[str | None] = mapped_column(Text)  # JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+ENTITIES: dict[str, type[Record]] = {
+    cls.__entity__: cls
+    for cls in (
+        Programme, Axis, Action, Operator, Call, Status, StatusTransition, Region, Department, Typology,
+        Organisation, Contact, Application, ApplicationPartner, Project, Aid, Disbursement, Milestone,
+    )
+}

@@ -1,0 +1,1 @@
+"""Pure-Python value types and rules of the portfolio: identifiers, money, dates, the référentiel."""

@@ -1,0 +1,80 @@
+"""SIREN and SIRET: French company identifiers, kept as text, checked with Luhn.
+
+La Poste is the known exception: its SIREN is 356 000 000 and its establishments' SIRETs do not pass
+Luhn; INSEE validates them instead by the sum of their digits being a multiple of 5.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import InvalidValue
+from .i18n import tr
+
+LA_POSTE_SIREN = "356000000"
+_SEPARATORS = re.compile(r"[\s\u00a0\u202f.\-]")
+
+
+def luhn_ok(digits: str) -> bool:
+    """True when the string of digits passes the Luhn checksum."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def clean_identifier(text: str) -> str:
+    """Removes the spaces, dots and dashes people type inside identifiers ("552 100 554" -> "552100554")."""
+    return _SEPARATORS.sub("", text.strip())
+
+
+def is_valid_siren(text: str) -> bool:
+    """True for nine digits passing Luhn (La Poste's SIREN passes too)."""
+    return len(text) == 9 and text.isascii() and text.isdigit() and luhn_ok(text)
+
+
+def is_valid_siret(text: str) -> bool:
+    """True for fourteen digits passing Luhn, or a La Poste SIRET whose digits sum to a multiple of 5."""
+    if not (len(text) == 14 and text.isascii() and text.isdigit()):
+        return False
+    if text.startswith(LA_POSTE_SIREN):
+        return luhn_ok(text) or sum(int(c) for c in text) % 5 == 0
+    return luhn_ok(text)
+
+
+def parse_siren(text: str) -> str:
+    """Returns the SIREN as nine-digit text, or raises InvalidValue saying what is wrong."""
+    value = clean_identifier(text)
+    if not (value.isascii() and value.isdigit()) or len(value) != 9:
+        raise InvalidValue(tr("Le SIREN « {value} » doit compter 9 chiffres.", value=text))
+    if not luhn_ok(value):
+        raise InvalidValue(tr("Le SIREN « {value} » est invalide (clé de contrôle fausse).", value=text))
+    return value
+
+
+def parse_siret(text: str) -> str:
+    """Returns the SIRET as fourteen-digit text, or raises InvalidValue saying what is wrong."""
+    value = clean_identifier(text)
+    if not (value.isascii() and value.isdigit()) or len(value) != 14:
+        raise InvalidValue(tr("Le SIRET « {value} » doit compter 14 chiffres.", value=text))
+    if not is_valid_siret(value):
+        raise InvalidValue(tr("Le SIRET « {value} » est invalide (clé de contrôle fausse).", value=text))
+    return value
+
+
+def siren_of(siret: str) -> str:
+    """The SIREN (first nine digits) of a SIRET."""
+    return siret[:9]
+
+
+def with_luhn_digit(prefix: str) -> str:
+    """Appends the digit that makes ``prefix`` + digit pass Luhn (used to build valid test identifiers)."""
+    for digit in "0123456789":
+        if luhn_ok(prefix + digit):
+            return prefix + digit
+    raise AssertionError("unreachable: one digit always completes a Luhn number")

@@ -1,0 +1,118 @@
+"""Money: exact euros. Stored as integer cents, handled as Decimal, never as float."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from .errors import InvalidValue
+from .i18n import tr
+
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+CENT = Decimal("0.01")
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+
+def to_cents(euros: Decimal | int | str) -> int:
+    """Euros (Decimal, int or a plain decimal string such as "12.5") to integer cents, exactly.
+
+    A float is refused: it cannot hold most cent values exactly.
+    """
+    if isinstance(euros, float):
+        raise TypeError("money is never a float; pass a Decimal or a string")
+    value = Decimal(euros) if not isinstance(euros, Decimal) else euros
+    cents = (value * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    if cents != value * 100:
+        raise InvalidValue(tr("Le montant {value} a plus de deux décimales.", value=euros))
+    return int(cents)
+
+
+def from_cents(cents: int) -> Decimal:
+    """Integer cents to euros as a Decimal with two places."""
+    return (Decimal(cents) / 100).quantize(CENT)
+
+
+def euros_str(cents: int) -> str:
+    """Cents as a plain decimal string in euros ("1234567.89"), the form used in JSON output."""
+    return str(from_cents(cents))
+
+
+def _group_thousands(digits: str, separator: str) -> str:
+    head = len(digits) % 3 or 3
+    groups = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
+    return separator.join(groups)
+
+
+def format_eur(cents: int, *, decimals: bool | None = None, symbol: bool = True) -> str:
+    """French format: 1 234 567,89 € (no-break spaces). ``decimals=None`` drops ",00" on whole euros."""
+    negative = cents < 0
+    whole, rest = divmod(abs(cents), 100)
+    text = _group_thousands(str(whole), NBSP)
+    if decimals or (decimals is None and rest):
+        text += f",{rest:02d}"
+    if negative:
+        text = "-" + text
+    return text + (NBSP + "€" if symbol else "")
+
+
+def format_meur(cents: int, places: int = 1) -> str:
+    """Millions of euros in French format: 552,3 M€."""
+    value = (Decimal(cents) / Decimal(100_000_000)).quantize(Decimal(1).scaleb(-places))
+    sign, digits = ("-", str(-value)) if value < 0 else ("", str(value))
+    whole, _, frac = digits.partition(".")
+    text = sign + _group_thousands(whole, NBSP)
+    return text + ("," + frac if frac else "") + NBSP + "M€"
+
+
+def _not_a_number(raw: str) -> InvalidValue:
+    return InvalidValue(tr("Le montant « {value} » n'est pas un nombre.", value=raw))
+
+
+def _is_grouped(whole: str, sep: str) -> bool:
+    """True when ``whole`` is digits grouped by threes with ``sep`` ("1.234.567")."""
+    groups = whole.split(sep)
+    return 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+
+
+def parse_amount(text: str) -> int:
+    """Parses an amount typed or read in any common form, returning cents.
+
+    Accepts "1 234,56", "1234.56", "1,234.56", "1.234,56", " 1,500 € ", NBSP separators, "840690.0",
+    float noise such as "626199.99999984" (rounded to the cent). A single separator followed by exactly
+    three digits after one to three digits ("1,500", "1.500") is a thousands separator, as both French
+    and English files write it. Raises InvalidValue when the text is not an amount.
+    """
+    raw = text
+    value = _SPACES.sub("", text).replace("€", "").replace("EUR", "").replace("eur", "")
+    negative = value.startswith("-") or (value.startswith("(") and value.endswith(")"))
+    value = value.strip("()+-")
+    if not value or not re.fullmatch(r"[0-9][0-9.,]*", value) or not value[-1].isdigit():
+        raise _not_a_number(raw)
+    last_comma, last_dot = value.rfind(","), value.rfind(".")
+    if last_comma >= 0 and last_dot >= 0:
+        decimal_sep = "," if last_comma > last_dot else "."
+    elif last_comma >= 0 or last_dot >= 0:
+        sep = "," if last_comma >= 0 else "."
+        whole, _, frac = value.rpartition(sep)
+        thousands_like = len(frac) == 3 and _is_grouped(whole + sep + frac, sep) and not whole.startswith("0")
+        decimal_sep = "" if value.count(sep) > 1 or thousands_like else sep
+    else:
+        decimal_sep = ""
+    if decimal_sep:
+        whole, _, frac = value.rpartition(decimal_sep)
+        thousands_sep = "." if decimal_sep == "," else ","
+        if decimal_sep in whole or (thousands_sep in whole and not _is_grouped(whole, thousands_sep)):
+            raise _not_a_number(raw)
+        normalised = whole.replace(thousands_sep, "") + "." + frac
+    else:
+        sep = "," if "," in value else "."
+        if sep in value and not _is_grouped(value, sep):
+            raise _not_a_number(raw)
+        normalised = value.replace(sep, "")
+    try:
+        amount = Decimal(normalised)
+    except InvalidOperation as exc:  # pragma: no cover - the pattern above already filters
+        raise _not_a_number(raw) from exc
+    cents = int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    return -cents if negative else cents
