@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -210,7 +210,8 @@ class Database:
                 return
             if existing and version > 0:
                 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-                backup_copy(self.path, backups_dir(self.path) / f"{self.path.stem}.avant-migration-v{version}-{stamp}.sqlite")
+                name = f"{self.path.stem}.avant-migration-v{version}-{stamp}.sqlite"
+                backup_copy(self.path, backups_dir(self.path) / name)
             migrations.upgrade(self.engine)
         except OperationalError as exc:
             if is_busy_error(exc):

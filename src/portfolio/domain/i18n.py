@@ -29,7 +29,7 @@ def register(language_code: str, catalogue: dict[str, str]) -> None:
     _catalogues.setdefault(language_code, {}).update(catalogue)
 
 
-def tr(message: str, **params: Any) -> str:
+def tr(message: str, /, **params: Any) -> str:
     """Translates a French message into the language in force and fills its {placeholders}."""
     if _language != DEFAULT_LANGUAGE:
         message = _catalogues.get(_language, {}).get(message, message)

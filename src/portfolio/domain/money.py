@@ -44,6 +44,17 @@ def _group_thousands(digits: str, separator: str) -> str:
     return separator.join(groups)
 
 
+def format_int(value: int) -> str:
+    """A whole number the French way: 1 234 567 (no-break spaces)."""
+    text = _group_thousands(str(abs(value)), NBSP)
+    return "-" + text if value < 0 else text
+
+
+def format_percent(fraction: float, places: int = 1) -> str:
+    """A fraction as a French percentage: 0.637 -> "63,7 %"."""
+    return f"{fraction * 100:.{places}f}".replace(".", ",") + NBSP + "%"
+
+
 def format_eur(cents: int, *, decimals: bool | None = None, symbol: bool = True) -> str:
     """French format: 1 234 567,89 € (no-break spaces). ``decimals=None`` drops ",00" on whole euros."""
     negative = cents < 0

@@ -173,7 +173,7 @@ CALLS: tuple[Call, ...] = (
     Call("IA-SANTE", "Intelligence artificielle en santé", "AAP", "A2.2", "BPI",
          "1", "", date(2022, 5, 2), date(2022, 11, 30), 50 * _M, 500 * _K, 6 * _M, 70),
     Call("DATA-SANTE", "Entrepôts de données de santé hospitaliers", "AAP", "A2.4", "BPI",
-         "1", "", date(2022, 3, 1), date(2022, 9, 30), 75 * _M, 1 * _M, 6 * _M, 100),
+         "1", "", date(2021, 10, 12), date(2021, 10, 29), 75 * _M, 1 * _M, 6 * _M, 100),
     Call("CYBER-SANTE", "Cybersécurité des établissements de santé", "AAP", "A2.5", "BPI",
          "1", "", date(2023, 2, 1), date(2023, 7, 31), 30 * _M, 300 * _K, 3 * _M, 70),
     Call("INDUS-SN", "Industrialisation des solutions de santé numérique", "AAP", "A4.4", "BPI",

@@ -1,0 +1,7 @@
+"""`python -m portfolio`: the same as the `portfolio` command."""
+
+import sys
+
+from portfolio.launcher import main
+
+sys.exit(main())

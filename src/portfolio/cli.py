@@ -1,0 +1,193 @@
+"""The command line, over the same services as the window.
+
+Every command takes ``--db PATH`` (else PORTFOLIO_DB, else the user data directory). With ``--json``,
+stdout holds one JSON object and nothing else. An error is one clear line on stderr and exit code 1,
+never a traceback (the traceback of an unexpected error goes to a log file, whose path the line gives).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import platformdirs
+
+from portfolio import APP_NAME, __version__
+from portfolio.domain.errors import PortfolioError
+from portfolio.domain.i18n import tr
+from portfolio.domain.money import format_eur, format_int, format_percent
+from portfolio.services.demo import write_demo
+from portfolio.services.integrity import check_database
+from portfolio.services.portfolio import APP_DIR_NAME, default_db_path, open_portfolio
+from portfolio.services.stats import key_figures
+
+GuiRunner = Callable[[argparse.Namespace], int]
+
+
+class UsageError(PortfolioError):
+    """The command line's words are off."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line and exit 1, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(tr("{message} (voir « portfolio --help »)", message=message))
+
+
+def _add_db(parser: argparse.ArgumentParser, top: bool) -> None:
+    parser.add_argument("--db", metavar="PATH", default=None if top else argparse.SUPPRESS,
+                        help="fichier de la base (défaut : PORTFOLIO_DB, sinon le dossier de données de l'utilisateur)")
+
+
+def build_parser(with_gui: bool) -> argparse.ArgumentParser:
+    """The command line's grammar."""
+    parser = _Parser(prog="portfolio", description=f"{APP_NAME} : le portefeuille d'innovation en santé numérique.")
+    parser.add_argument("--version", action="version", version=f"portfolio {__version__}")
+    _add_db(parser, top=True)
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    demo = commands.add_parser("demo", help="écrire le portefeuille de démonstration (synthétique) dans une base vide")
+    _add_db(demo, top=False)
+    demo.add_argument("--seed", type=int, default=2030, help="graine : la même graine donne le même contenu")
+    demo.add_argument("--scale", type=int, default=1, help="multiplie le volume (500 : 500 000 structures)")
+    demo.add_argument("--json", action="store_true", help="résultat en JSON sur la sortie standard")
+
+    stats = commands.add_parser("stats", help="effectifs et chiffres clés")
+    _add_db(stats, top=False)
+    stats.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+
+    check = commands.add_parser("check", help="intégrité du fichier et de la chaîne d'audit (code 1 si un problème)")
+    _add_db(check, top=False)
+    check.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+
+    if with_gui:
+        gui = commands.add_parser("gui", help="ouvrir la fenêtre (commande par défaut)")
+        _add_db(gui, top=False)
+        gui.add_argument("--screenshot", metavar="PNG", help="enregistrer une capture de la fenêtre puis quitter")
+    return parser
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    return Path(args.db).expanduser() if args.db else default_db_path()
+
+
+def _print_json(data: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    if not args.db:
+        raise UsageError(tr("« portfolio demo » écrit dans le fichier donné par --db, jamais dans votre base : "
+                            "précisez --db CHEMIN."))
+    started = time.perf_counter()
+    with open_portfolio(args.db) as db:
+        written = write_demo(db, seed=args.seed, scale=args.scale)
+    seconds = time.perf_counter() - started
+    size = Path(args.db).stat().st_size
+    if args.json:
+        _print_json({"db": str(Path(args.db).resolve()), "records": written, "seconds": round(seconds, 3),
+                     "bytes": size, "seed": args.seed, "scale": args.scale})
+    else:
+        print(tr("Portefeuille de démonstration écrit dans {path} : {n} enregistrements en {s} s ({mb} Mo).",
+                 path=args.db, n=format_int(written), s=f"{seconds:.1f}".replace(".", ","),
+                 mb=f"{size / 1e6:.1f}".replace(".", ",")))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    with open_portfolio(_db_path(args), must_exist=True) as db, db.read() as session:
+        figures = key_figures(session)
+    if args.json:
+        _print_json(figures.as_json())
+        return 0
+    n = format_int
+    lines = [
+        (tr("Porteurs (candidats)"), n(figures.applicants)),
+        (tr("Candidatures"), n(figures.applications)),
+        (tr("Projets lauréats"), n(figures.laureates)),
+        (tr("Aide engagée"), format_eur(figures.committed_cents)),
+        (tr("  dont subventions"), format_eur(figures.committed_grant_cents)),
+        (tr("  dont avances remboursables"), format_eur(figures.committed_advance_cents)),
+        (tr("Aide décaissée"), format_eur(figures.disbursed_cents)),
+        (tr("Part décaissée"), format_percent(figures.disbursed_share)),
+        (tr("Régions"), n(figures.regions)),
+        (tr("Axes / actions / appels"), f"{figures.axes} / {figures.actions} / {figures.calls}"),
+    ]
+    width = max(len(label) for label, _ in lines)
+    for label, value in lines:
+        print(f"{label.ljust(width)}  {value}")
+    print()
+    for entity, count in figures.counts.items():
+        print(f"{entity.ljust(width)}  {n(count)}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    with open_portfolio(_db_path(args), must_exist=True) as db:
+        report = check_database(db)
+    if args.json:
+        _print_json(report.as_dict())
+    elif report.ok:
+        print(tr("Base saine : intégrité SQLite correcte, chaîne d'audit vérifiée ({n} entrées).",
+                 n=report.chain.entries))
+    else:
+        for problem in report.problems():
+            print(problem, file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "stats": cmd_stats, "check": cmd_check}
+
+
+def _log_unexpected(exc: BaseException) -> Path | None:
+    try:
+        folder = Path(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False))
+        folder.mkdir(parents=True, exist_ok=True)
+        log = folder / "erreurs.log"
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {datetime.now(UTC).isoformat()} portfolio {__version__}\n")
+            handle.write("".join(traceback.format_exception(exc)))
+        return log
+    except OSError:
+        return None
+
+
+def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int:
+    """Runs one command; returns the exit code (0 success, 1 any error)."""
+    try:
+        args = build_parser(with_gui=gui is not None).parse_args(argv)
+        command = args.command or ("gui" if gui else None)
+        if command is None:
+            raise UsageError(tr("précisez une commande (voir « portfolio --help »)"))
+        if command == "gui":
+            assert gui is not None
+            if not hasattr(args, "screenshot"):
+                args.screenshot = None
+            return gui(args)
+        return COMMANDS[command](args)
+    except PortfolioError as exc:
+        print(f"portfolio : {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(tr("portfolio : interrompu."), file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(tr("portfolio : {file} : {error}", file=exc.filename or "", error=exc.strerror or exc), file=sys.stderr)
+        return 1
+    except Exception as exc:  # the last line of defence: one line, the details in a log file
+        log = _log_unexpected(exc)
+        where = tr(" (détails dans {log})", log=log) if log else ""
+        print(tr("portfolio : erreur inattendue : {error}{where}", error=exc, where=where), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Spreadsheets in and out: readers with limits, mapping, import plans, exports, three-way sync."""

@@ -1,0 +1,29 @@
+"""The `portfolio` command: the command line, with the window as its default command.
+
+This module is the only one that knows both the command line and the UI, so that neither imports the
+other and the core never imports Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from portfolio import cli
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Opens the main window (Qt is imported only here, when a window is wanted)."""
+    from portfolio.ui.app import run
+
+    return run(db=args.db, screenshot=args.screenshot)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `portfolio` console script."""
+    return cli.main(argv, gui=run_gui)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

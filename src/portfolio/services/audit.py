@@ -1,0 +1,100 @@
+"""The audit trail: append-only entries chained by SHA-256, and the walk that verifies the chain.
+
+Each entry's hash covers its sequence number, its content and the previous entry's hash, so an edited
+entry breaks its own hash, a deleted entry breaks the sequence and the next entry's link, and a
+truncated tail is seen in SQLite's AUTOINCREMENT counter (sqlite_sequence), which keeps the highest
+sequence number ever given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from portfolio.db.models import AuditEntry
+from portfolio.domain.i18n import tr
+
+GENESIS_HASH = "0" * 64
+AUDIT_COLUMNS = (
+    "seq", "at_utc", "actor", "source", "batch", "operation", "entity", "record_uuid", "field",
+    "old_value", "new_value", "prev_hash",
+)
+
+
+def entry_hash(row: dict[str, Any] | Any) -> str:
+    """SHA-256 of an entry's canonical JSON (every column but ``hash``, in a fixed order)."""
+    values = [row[c] if isinstance(row, dict) else getattr(row, c) for c in AUDIT_COLUMNS]
+    canonical = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def dump_value(value: Any) -> str | None:
+    """An old or new value as stored in the audit trail (JSON text; None stays NULL only for 'absent')."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def chain_head(session: Session) -> tuple[int, str]:
+    """The last entry's sequence number and hash ((0, genesis) for an empty trail)."""
+    row = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else (0, GENESIS_HASH)
+
+
+@dataclass
+class ChainReport:
+    """The result of walking the audit chain."""
+
+    entries: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS_HASH
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "entries": self.entries, "head_seq": self.head_seq, "head_hash": self.head_hash,
+                "problems": self.problems}
+
+
+MAX_PROBLEMS = 50
+
+
+def verify_chain(session: Session, progress: Callable[[float, str], None] | None = None) -> ChainReport:
+    """Walks every entry in order, recomputing hashes and links; reports each break it finds."""
+    report = ChainReport()
+    total = session.execute(text("SELECT count(*) FROM audit_entry")).scalar_one()
+    expected_seq, prev = 1, GENESIS_HASH
+
+    def problem(message: str) -> None:
+        if len(report.problems) < MAX_PROBLEMS:
+            report.problems.append(message)
+
+    columns = ", ".join((*AUDIT_COLUMNS, "hash"))
+    result = session.execute(text(f"SELECT {columns} FROM audit_entry ORDER BY seq"))
+    for row in result.mappings():
+        seq = row["seq"]
+        if seq != expected_seq:
+            problem(tr("Journal d'audit : entrée(s) n° {first} à {last} supprimée(s).", first=expected_seq,
+                       last=seq - 1) if seq > expected_seq else tr("Journal d'audit : numéro {seq} dans le désordre.",
+                                                                   seq=seq))
+        if row["prev_hash"] != prev:
+            problem(tr("Journal d'audit : le chaînage est rompu à l'entrée n° {seq}.", seq=seq))
+        if entry_hash(dict(row)) != row["hash"]:
+            problem(tr("Journal d'audit : l'entrée n° {seq} a été modifiée après coup.", seq=seq))
+        prev, expected_seq = row["hash"], seq + 1
+        report.entries += 1
+        if progress and report.entries % 10_000 == 0:
+            progress(report.entries / max(total, 1), tr("Vérification du journal d'audit"))
+    report.head_seq, report.head_hash = expected_seq - 1, prev
+    highest = session.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_entry'")).scalar()
+    if highest is not None and highest > report.head_seq:
+        problem(tr("Journal d'audit : les dernières entrées (n° {first} à {last}) ont été supprimées.",
+                   first=report.head_seq + 1, last=highest))
+    return report

@@ -1,0 +1,349 @@
+"""The one door for every change to the data.
+
+A screen edit, an import, a sync and an undo all become a list of changes (field changes, creations,
+deletions) applied by ``apply_changes`` in one write transaction (BEGIN IMMEDIATE), which checks that
+every old value still holds, and writes the audit entries in the same transaction. Nothing else in the
+application writes to the portfolio's tables.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import uuid as uuid_module
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portfolio.db.database import Database
+from portfolio.db.models import AuditEntry
+from portfolio.domain.errors import InvalidValue, PortfolioError
+from portfolio.domain.i18n import tr
+
+from . import fields
+from .audit import chain_head, dump_value, entry_hash
+
+# --- the changes ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """Set ``field`` of the record ``uuid`` from ``old`` (which must still hold) to ``new``."""
+
+    entity: str
+    uuid: str
+    field: str
+    old: Any
+    new: Any
+    expected_version: int | None = None  # when given, the record's row_version must still be this
+
+
+@dataclass(frozen=True)
+class Create:
+    """Create a record with these field values (``id`` may be given, e.g. to restore a deleted record)."""
+
+    entity: str
+    uuid: str
+    values: Mapping[str, Any]
+    id: int | None = None
+    synthetic: bool = False  # demo records are marked synthetic
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Delete a record whose fields must still hold ``values`` (kept to undo the deletion)."""
+
+    entity: str
+    uuid: str
+    values: Mapping[str, Any]
+    id: int | None = None
+    synthetic: bool = False
+
+
+Change = FieldChange | Create | Delete
+
+
+class ChangeRefused(PortfolioError):
+    """The list of changes was refused as a whole; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A change whose old value no longer holds: what the caller expected and what is stored now."""
+
+    change: Change
+    field: str
+    expected: Any
+    current: Any
+
+
+class StaleChangeError(ChangeRefused):
+    """Someone else changed the data meanwhile; ``conflicts`` lists each field with both values."""
+
+    def __init__(self, message: str, conflicts: list[Conflict]) -> None:
+        super().__init__(message)
+        self.conflicts = conflicts
+
+
+@dataclass
+class ApplyResult:
+    """What one call of the door did."""
+
+    batch: str
+    audit_entries: int
+    created_ids: dict[str, int] = field(default_factory=dict)  # uuid -> id of each created record
+    inverse: list[Change] = field(default_factory=list)  # applying it undoes this batch
+
+
+def new_uuid() -> str:
+    """A new stable record identifier."""
+    return str(uuid_module.uuid4())
+
+
+def current_actor() -> str:
+    """Who is making changes: PORTFOLIO_ACTOR, else the operating-system user."""
+    actor = os.environ.get("PORTFOLIO_ACTOR")
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name on some locked-down systems
+        return "inconnu"
+
+
+def invert(changes: Sequence[Change]) -> list[Change]:
+    """The changes that undo ``changes`` (in reverse order)."""
+    result: list[Change] = []
+    for change in reversed(changes):
+        if isinstance(change, FieldChange):
+            result.append(FieldChange(change.entity, change.uuid, change.field, change.new, change.old))
+        elif isinstance(change, Create):
+            result.append(Delete(change.entity, change.uuid, dict(change.values), change.id, change.synthetic))
+        else:
+            result.append(Create(change.entity, change.uuid, dict(change.values), change.id, change.synthetic))
+    return result
+
+
+# --- the door ---------------------------------------------------------------------------------------
+
+
+def apply_changes(db: Database, changes: Sequence[Change], *, source: str, actor: str | None = None) -> ApplyResult:
+    """Applies every change in one transaction with its audit entries, or none of them.
+
+    Raises StaleChangeError when an old value no longer holds, InvalidValue for a value a field refuses,
+    ChangeRefused for anything else the data does not allow (a missing record, a broken reference).
+    """
+    with db.write() as session:
+        return apply_in_session(session, changes, source=source, actor=actor)
+
+
+def apply_in_session(session: Session, changes: Sequence[Change], *, source: str,
+                     actor: str | None = None) -> ApplyResult:
+    """The door inside a write session the caller already holds (for an import that reads, plans and
+    applies in one transaction). The caller's transaction decides commit or rollback."""
+    writer = _Writer(session, source=source, actor=actor or current_actor())
+    try:
+        with session.begin_nested():
+            for run in _runs(changes):
+                writer.apply_run(run)
+            writer.flush_audit()
+    except IntegrityError as exc:
+        raise ChangeRefused(_integrity_message(exc)) from exc
+    return writer.result
+
+
+def _integrity_message(exc: IntegrityError) -> str:
+    detail = str(exc.orig)
+    if "FOREIGN KEY" in detail:
+        return tr("Modification refusée : un enregistrement ferait référence à un enregistrement qui n'existe "
+                  "pas, ou un enregistrement encore utilisé ailleurs serait supprimé. Rien n'a été modifié.")
+    if "UNIQUE" in detail:
+        column = detail.rsplit(".", 1)[-1]
+        return tr("Modification refusée : la valeur de « {column} » existe déjà. Rien n'a été modifié.",
+                  column=column)
+    return tr("Modification refusée par la base ({detail}). Rien n'a été modifié.", detail=detail)
+
+
+def _runs(changes: Iterable[Change]) -> Iterable[list[Change]]:
+    """Consecutive changes of the same kind and entity, so creations can be inserted many at a time."""
+    run: list[Change] = []
+    for change in changes:
+        if run and (type(change) is not type(run[0]) or change.entity != run[0].entity):
+            yield run
+            run = []
+        run.append(change)
+    if run:
+        yield run
+
+
+class _Writer:
+    """Applies runs of changes and accumulates their audit entries."""
+
+    AUDIT_BATCH = 5000
+
+    def __init__(self, session: Session, *, source: str, actor: str) -> None:
+        self.session = session
+        self.source = source
+        self.actor = actor
+        self.batch = new_uuid()
+        self.at_utc = datetime.now(UTC).isoformat(timespec="microseconds")
+        self.seq, self.prev_hash = chain_head(session)
+        self.pending: list[dict[str, Any]] = []
+        self.result = ApplyResult(batch=self.batch, audit_entries=0)
+        self.bumped: set[tuple[str, str]] = set()
+
+    # --- audit -----------------------------------------------------------------------------------
+
+    def audit(self, operation: str, entity: str, record_uuid: str, field_name: str | None,
+              old: Any, new: Any) -> None:
+        self.seq += 1
+        row = {
+            "seq": self.seq, "at_utc": self.at_utc, "actor": self.actor, "source": self.source,
+            "batch": self.batch, "operation": operation, "entity": entity, "record_uuid": record_uuid,
+            "field": field_name, "old_value": None if operation == "create" else dump_value(old),
+            "new_value": None if operation == "delete" else dump_value(new), "prev_hash": self.prev_hash,
+        }
+        row["hash"] = self.prev_hash = entry_hash(row)
+        self.pending.append(row)
+        self.result.audit_entries += 1
+        if len(self.pending) >= self.AUDIT_BATCH:
+            self.flush_audit()
+
+    def flush_audit(self) -> None:
+        if self.pending:
+            self.session.execute(insert(AuditEntry.__table__), self.pending)
+            self.pending = []
+
+    # --- changes ---------------------------------------------------------------------------------
+
+    def apply_run(self, run: list[Change]) -> None:
+        first = run[0]
+        if isinstance(first, Create):
+            done: list[Change] = self.create_many(run)  # type: ignore[arg-type]
+        elif isinstance(first, Delete):
+            done = [self.delete(change) for change in run]  # type: ignore[arg-type]
+        else:
+            done = [c for c in (self.update(change) for change in run) if c]  # type: ignore[arg-type]
+        # the inverse is built from what was really stored, so undo restores every field exactly
+        self.result.inverse[:0] = invert(done)
+
+    def _record(self, entity: str, record_uuid: str) -> Any:
+        table = fields.table(entity)
+        row = self.session.execute(select(table).where(table.c.uuid == record_uuid)).mappings().first()
+        if row is None:
+            raise ChangeRefused(tr("{label} {uuid} n'existe pas (ou plus) : rien n'a été modifié.",
+                                   label=fields.model(entity).__label__, uuid=record_uuid))
+        return row
+
+    def _check_status(self, spec: fields.FieldSpec, value: Any) -> None:
+        if value is not None and spec.kind.startswith("status:"):
+            status_table = fields.table("status")
+            entity = self.session.execute(
+                select(status_table.c.entity).where(status_table.c.id == value)).scalar()
+            if entity != spec.kind[7:]:
+                raise InvalidValue(tr("{label} : statut inconnu pour ce type d'enregistrement.", label=spec.label))
+
+    def create_many(self, run: list[Create]) -> list[Change]:
+        entity = run[0].entity
+        table = fields.table(entity)
+        specs = {s.name: s for s in fields.editable_fields(entity)}
+        next_id = None
+        rows: list[dict[str, Any]] = []
+        done: list[Change] = []
+        for change in run:
+            unknown = set(change.values) - set(specs)
+            if unknown:
+                fields.field_spec(entity, sorted(unknown)[0])  # raises UnknownField with its message
+            values = {name: fields.normalise(spec, change.values.get(name)) for name, spec in specs.items()}
+            for spec in specs.values():
+                self._check_status(spec, values[spec.name])
+            record_id = change.id
+            if record_id is None:
+                if next_id is None:
+                    next_id = (self.session.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+                record_id, next_id = next_id, next_id + 1
+            rows.append({"id": record_id, "uuid": change.uuid, "row_version": 1, "synthetic": change.synthetic,
+                         **values})
+            self.result.created_ids[change.uuid] = record_id
+            audited = {"id": record_id, **{k: fields.to_json(v) for k, v in values.items()}}
+            if change.synthetic:
+                audited["synthetic"] = True
+            self.audit("create", entity, change.uuid, None, None, audited)
+            done.append(Create(entity, change.uuid, values, record_id, change.synthetic))
+        self.session.execute(insert(table), rows)
+        return done
+
+    def update(self, change: FieldChange) -> FieldChange | None:
+        spec = fields.field_spec(change.entity, change.field)
+        table = fields.table(change.entity)
+        current = self._record(change.entity, change.uuid)
+        expected_old = fields.normalise(spec, change.old) if change.old is not None else None
+        if current[spec.name] != expected_old and not (current[spec.name] == "" and expected_old is None):
+            raise _stale([Conflict(change, spec.name, expected_old, current[spec.name])], change.entity)
+        if change.expected_version is not None and current["row_version"] != change.expected_version:
+            raise _stale([Conflict(change, "row_version", change.expected_version, current["row_version"])],
+                         change.entity)
+        new = fields.normalise(spec, change.new)
+        self._check_status(spec, new)
+        if new == current[spec.name]:
+            return None  # nothing changes: no write, no audit entry
+        values: dict[str, Any] = {spec.name: new}
+        key = (change.entity, change.uuid)
+        if key not in self.bumped:  # one row_version step per record per batch
+            values["row_version"] = table.c.row_version + 1
+            self.bumped.add(key)
+        self.session.execute(update(table).where(table.c.uuid == change.uuid).values(values))
+        self.audit("update", change.entity, change.uuid, spec.name, fields.to_json(current[spec.name]),
+                   fields.to_json(new))
+        return FieldChange(change.entity, change.uuid, spec.name, current[spec.name], new)
+
+    def delete(self, change: Delete) -> Delete:
+        table = fields.table(change.entity)
+        current = self._record(change.entity, change.uuid)
+        conflicts = []
+        for name, expected in change.values.items():
+            spec = fields.field_spec(change.entity, name)
+            normalised = fields.normalise(spec, expected)
+            if current[name] != normalised:
+                conflicts.append(Conflict(change, name, normalised, current[name]))
+        if conflicts:
+            raise _stale(conflicts, change.entity)
+        self.session.execute(sql_delete(table).where(table.c.uuid == change.uuid))
+        stored = {s.name: current[s.name] for s in fields.editable_fields(change.entity)}
+        self.audit("delete", change.entity, change.uuid, None,
+                   {"id": current["id"], **{k: fields.to_json(v) for k, v in stored.items()}}, None)
+        return Delete(change.entity, change.uuid, stored, current["id"], bool(current["synthetic"]))
+
+
+def _stale(conflicts: list[Conflict], entity: str) -> StaleChangeError:
+    first = conflicts[0]
+    label = fields.model(entity).__label__
+    if first.field == "row_version":
+        message = tr("{label} a été modifié(e) par quelqu'un d'autre entre-temps : rien n'a été enregistré. "
+                     "Rechargez puis refaites la modification.", label=label)
+    else:
+        spec = fields.field_spec(entity, first.field)
+        message = tr("« {field} » ({label}) a été modifié entre-temps : vous attendiez « {expected} », la base "
+                     "contient « {current} ». Rien n'a été enregistré ; rechargez puis refaites la modification.",
+                     field=spec.label, label=label, expected=_show(first.expected), current=_show(first.current))
+    return StaleChangeError(message, conflicts)
+
+
+def _show(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def current_values(session: Session, entity: str, record_uuid: str) -> dict[str, Any]:
+    """A record's editable field values, as the door stores them (to build a Delete or an undo)."""
+    table = fields.table(entity)
+    row = session.execute(select(table).where(table.c.uuid == record_uuid)).mappings().first()
+    if row is None:
+        raise ChangeRefused(tr("{label} {uuid} n'existe pas.", label=fields.model(entity).__label__,
+                               uuid=record_uuid))
+    return {s.name: row[s.name] for s in fields.editable_fields(entity)}

@@ -1,0 +1,419 @@
+"""The synthetic demo portfolio: deterministic, realistic, and sized by ``scale``.
+
+At scale 1 it reproduces the programme's published figures (domain.md): 5 axes, 32 actions, the calls
+with their operators (the two Grands Défis among them), 700 porteurs, exactly 350 laureate projects,
+more than 550 M€ of aid split into grants and repayable advances, all 18 regions, consortia,
+disbursements from 2021 to 2026 lagging behind commitments, milestones of which some are overdue, and
+contacts. Every record it writes is marked synthetic and goes through the one door (its audit trail
+says source "démo"). ``scale`` multiplies the volume (scale 500 gives 500,000 organisations).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid as uuid_module
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select, text
+
+from portfolio.db.database import Database
+from portfolio.domain import programme as prog
+from portfolio.domain.errors import PortfolioError
+from portfolio.domain.i18n import tr
+from portfolio.domain.identifiers import LA_POSTE_SIREN, with_luhn_digit
+from portfolio.domain.money import format_int
+from portfolio.domain.referential import DEPARTMENTS, REGIONS
+
+from . import demo_data as words
+from .changes import Change, Create, apply_in_session
+
+DEMO_SOURCE = "démo"
+AS_OF = date(2026, 10, 31)  # the demo's "today": fixed, so the same seed always gives the same file
+LEADS_PER_SCALE = 700
+PARTNER_ONLY_PER_SCALE = 300
+EXTRA_APPLICATIONS_PER_SCALE = 180
+LAUREATES_PER_SCALE = 350
+TARGET_AID_CENTS = 580 * 100_000_000  # per scale unit: above the published 550 M€
+CHUNK = 20_000
+
+Progress = Callable[[float, str], None]
+Cancelled = Callable[[], bool]
+
+
+class DemoError(PortfolioError):
+    """The demo cannot be written here."""
+
+
+class DemoCancelled(PortfolioError):
+    """The user cancelled the demo's creation; nothing was written."""
+
+
+@dataclass
+class _Org:
+    id: int
+    uuid: str
+    typology: str
+    region_code: str
+    department_code: str
+    city: str
+    name: str
+    siren: str
+    siret: str
+
+    @property
+    def is_company(self) -> bool:
+        return self.typology in ("PME", "ETI", "GE")
+
+
+class DemoGenerator:
+    """Builds the demo's records as lists of Create changes, in dependency order."""
+
+    def __init__(self, seed: int, scale: int, ids: dict[str, dict[str, int]]) -> None:
+        self.rng = random.Random(seed)
+        self.scale = scale
+        self.ids = ids  # reference ids by entity and code, read from the database
+        self.sirens: set[str] = set()
+        self.names: set[str] = set()
+        self.next_id: dict[str, int] = {}
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def uuid(self) -> str:
+        return str(uuid_module.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def new_id(self, entity: str) -> int:
+        value = self.next_id.get(entity, 1)
+        self.next_id[entity] = value + 1
+        return value
+
+    def create(self, entity: str, values: dict[str, object]) -> Create:
+        return Create(entity, self.uuid(), values, self.new_id(entity), synthetic=True)
+
+    def days(self, low: int, high: int) -> timedelta:
+        return timedelta(days=self.rng.randint(low, high))
+
+    # --- organisations -------------------------------------------------------------------------
+
+    def siren(self, public: bool) -> str:
+        while True:
+            first = self.rng.choice("12") if public else self.rng.choice("3456789")
+            siren = with_luhn_digit(first + f"{self.rng.randrange(10**7):07d}")
+            if siren not in self.sirens and siren != LA_POSTE_SIREN:
+                self.sirens.add(siren)
+                return siren
+
+    def org_name(self, typology: str, city: str, department_name: str, region_name: str) -> str:
+        r = self.rng
+        if typology == "PME":
+            base = f"{r.choice(words.NAME_HEADS)}{r.choice(words.NAME_TAILS).lower()}"
+            name = f"{base} {r.choice(words.COMPANY_FORMS)}"
+        elif typology in ("ETI", "GE"):
+            name = f"{r.choice(words.NAME_HEADS)}{r.choice(words.NAME_TAILS).lower()} {r.choice(words.BIG_WORDS)}"
+            name = f"Groupe {name}" if typology == "GE" and r.random() < 0.4 else name
+        elif typology == "ES":
+            name = r.choice([f"Centre hospitalier de {city}", f"CHU de {city}", f"Clinique {r.choice(words.SAINTS)}",
+                             f"Hôpital privé {r.choice(words.SAINTS)}", f"EHPAD {r.choice(words.SAINTS)}",
+                             f"Centre de santé {r.choice(words.SAINTS)}"])
+        elif typology == "ESR":
+            name = r.choice([f"Université de {city}", f"Laboratoire {r.choice(words.RESEARCH_TOPICS)} de {city}",
+                             f"Institut de recherche en {r.choice(words.RESEARCH_TOPICS).lower()}",
+                             f"École d'ingénieurs de {city}"])
+        elif typology == "EPUB":
+            name = r.choice([f"Agence régionale de santé {region_name}", f"Centre de gestion de {department_name}",
+                             f"Établissement public de santé mentale de {city}", f"Maison départementale de {city}"])
+        elif typology == "ASSO":
+            name = r.choice([f"Association {r.choice(words.CAUSES)} {department_name}",
+                             f"France {r.choice(words.CAUSES)}", f"Réseau {r.choice(words.CAUSES)} {region_name}"])
+        elif typology == "FOND":
+            name = f"Fondation {r.choice(words.CAUSES)} {r.choice(words.SAINTS)}"
+        elif typology == "COLL":
+            name = r.choice([f"Conseil départemental – {department_name}", f"Ville de {city}",
+                             f"Communauté d'agglomération de {city}"])
+        elif typology == "GIP":
+            name = r.choice([f"GRADeS e-santé {region_name}", f"GIP e-santé {department_name}",
+                             f"Groupement hospitalier de territoire de {city}"])
+        else:
+            name = f"Coopérative {r.choice(words.NAME_HEADS)}{r.choice(words.NAME_TAILS).lower()} {city}"
+        if name in self.names:  # the same name twice would look like a duplicate organisation
+            name = f"{name} ({city})"
+            suffix = 2
+            while name in self.names:
+                name = f"{name.rsplit(' (', 1)[0]} ({city} {suffix})"
+                suffix += 1
+        self.names.add(name)
+        return name
+
+    def organisations(self, count: int) -> list[_Org]:
+        regions = [r.code for r in REGIONS]
+        region_weights = [words.REGION_WEIGHTS[c] for c in regions]
+        departments_by_region: dict[str, list[str]] = {}
+        for d in DEPARTMENTS:
+            departments_by_region.setdefault(d.region_code, []).append(d.code)
+        names = {d.code: d.name for d in DEPARTMENTS}
+        region_names = {r.code: r.name for r in REGIONS}
+        typologies = list(words.TYPOLOGY_WEIGHTS)
+        typology_weights = list(words.TYPOLOGY_WEIGHTS.values())
+        orgs = []
+        for index in range(count):
+            # the first organisations cover every region and typology, the rest follow the weights
+            region = regions[index] if index < len(regions) else self.rng.choices(regions, region_weights)[0]
+            typology = (typologies[index - len(regions)] if len(regions) <= index < len(regions) + len(typologies)
+                        else self.rng.choices(typologies, typology_weights)[0])
+            department = self.rng.choice(departments_by_region[region])
+            city = words.CITIES[department]
+            siren = self.siren(public=typology in ("ES", "ESR", "EPUB", "COLL", "GIP"))
+            siret = with_luhn_digit(siren + f"{self.rng.randint(1, 9999):04d}")
+            orgs.append(_Org(self.new_id("organisation"), self.uuid(), typology, region, department, city,
+                             self.org_name(typology, city, names[department], region_names[region]), siren, siret))
+        return orgs
+
+    # --- the portfolio -------------------------------------------------------------------------
+
+    def generate(self) -> Iterator[list[Change]]:
+        """Yields the demo's changes in chunks, parents before children."""
+        scale, rng, ids = self.scale, self.rng, self.ids
+        leads = self.organisations(LEADS_PER_SCALE * scale)
+        partners_only = self.organisations(PARTNER_ONLY_PER_SCALE * scale)
+        everyone = leads + partners_only
+        yield from _chunks([
+            Create("organisation", o.uuid, {
+                "name": o.name, "siren": o.siren, "siret": o.siret, "typology_id": ids["typology"][o.typology],
+                "region_id": ids["region"][o.region_code], "department_id": ids["department"][o.department_code],
+                "city": o.city}, o.id, synthetic=True)
+            for o in everyone])
+        yield from _chunks(list(self.contacts(everyone)))
+
+        calls = list(prog.CALLS)
+        laureates_per_call = _apportion(LAUREATES_PER_SCALE * scale, [c.budget_cents for c in calls])
+        applications_total = len(leads) + EXTRA_APPLICATIONS_PER_SCALE * scale
+        weights = [n / (0.28 + 0.2 * rng.random()) for n in laureates_per_call]  # success rate 28-48 %
+        applications_per_call = [max(n, a) for n, a in
+                                 zip(laureates_per_call, _apportion(applications_total, weights), strict=True)]
+        lead_queue = list(leads)
+        rng.shuffle(lead_queue)
+        while len(lead_queue) < sum(applications_per_call):  # some porteurs apply more than once
+            lead_queue.append(rng.choice(leads))
+
+        applications: list[Change] = []
+        members: list[Change] = []
+        projects: list[Change] = []
+        aids: list[Change] = []
+        disbursements: list[Change] = []
+        milestones: list[Change] = []
+        status = ids["status"]
+        aid_plan = self.aid_amounts(calls, laureates_per_call)
+        position = 0
+        for call, n_laureates, n_applications, amounts in zip(
+                calls, laureates_per_call, applications_per_call, aid_plan, strict=True):
+            winners = set(rng.sample(range(n_applications), n_laureates))
+            for index in range(n_applications):
+                lead = lead_queue[position]
+                position += 1
+                consortium = [lead] + [o for o in rng.sample(everyone, rng.choice((0, 0, 1, 1, 2, 3, 4)))
+                                       if o.id != lead.id]
+                submitted = call.closes_on - self.days(0, 40)
+                acronym = self.acronym()
+                laureate = index in winners
+                requested = amounts.pop() if laureate else rng.randint(call.min_aid_cents, call.max_aid_cents)
+                app_status = "laureate" if laureate else self.losing_status(call)
+                app = self.create("application", {
+                    "call_id": ids["call"][call.code], "lead_organisation_id": lead.id, "title": self.title(),
+                    "acronym": acronym, "submitted_on": submitted,
+                    "requested_cents": requested + rng.randint(0, requested // 5) // 100 * 100,
+                    "status_id": status[("application", app_status)]})
+                applications.append(app)
+                funded = [lead] + [o for o in consortium[1:] if rng.random() < 0.75]
+                for member in consortium:
+                    role = ("chef_de_file" if member is lead else
+                            "partenaire" if member in funded else "partenaire_non_finance")
+                    members.append(self.create("application_partner", {
+                        "application_id": app.id, "organisation_id": member.id, "role": role}))
+                if laureate:
+                    self.project(call, app, funded, requested, projects, aids, disbursements, milestones)
+        yield from _chunks(applications)
+        yield from _chunks(members)
+        yield from _chunks(projects)
+        yield from _chunks(aids)
+        yield from _chunks(disbursements)
+        yield from _chunks(milestones)
+
+    def contacts(self, orgs: list[_Org]) -> Iterator[Create]:
+        for org in orgs:
+            for _ in range(self.rng.choice((1, 1, 2, 2, 3))):
+                first, last = self.rng.choice(words.FIRST_NAMES), self.rng.choice(words.LAST_NAMES)
+                slug = "".join(c for c in org.name.lower() if c.isascii() and c.isalnum())[:20] or "structure"
+                local = "".join(c for c in f"{first}.{last}".lower() if c.isascii() and (c.isalnum() or c == "."))
+                yield self.create("contact", {
+                    "organisation_id": org.id, "first_name": first, "last_name": last,
+                    "email": f"{local}@{slug}.example", "role": self.rng.choice(words.ROLES),
+                    "phone": f"0{self.rng.randint(1, 7)} {self.rng.randint(10, 99)} {self.rng.randint(10, 99)} "
+                             f"{self.rng.randint(10, 99)} {self.rng.randint(10, 99)}"})
+
+    def acronym(self) -> str:
+        letters = "ABCDEFGHIJKLMNOPRSTUV"
+        return "".join(self.rng.choice(letters) for _ in range(self.rng.randint(4, 7))) + (
+            f"-{self.rng.randint(2, 9)}" if self.rng.random() < 0.1 else "")
+
+    def title(self) -> str:
+        return f"{self.rng.choice(words.PROJECT_WORDS)} {self.rng.choice(words.PROJECT_TOPICS)}"
+
+    def losing_status(self, call: prog.Call) -> str:
+        if call.closes_on > AS_OF - timedelta(days=120):
+            return self.rng.choice(("deposee", "recevable", "instruction"))
+        return self.rng.choices(("non_retenue", "irrecevable", "abandonnee"), (80, 12, 8))[0]
+
+    def aid_amounts(self, calls: list[prog.Call], laureates: list[int]) -> list[list[int]]:
+        """Aid per laureate, per call: around the call's budget share, within its bounds, and in total at
+        least the target (the published 550+ M€)."""
+        plan = []
+        for call, n in zip(calls, laureates, strict=True):
+            mean = call.budget_cents // max(n, 1)
+            plan.append([min(max(int(mean * self.rng.uniform(0.5, 1.5)), call.min_aid_cents), call.max_aid_cents)
+                         for _ in range(n)])
+        target = TARGET_AID_CENTS * self.scale
+        for _ in range(20):  # lift the amounts with headroom until the total reaches the target
+            shortfall = target - sum(map(sum, plan))
+            if shortfall <= 0:
+                break
+            room = sum(c.max_aid_cents - a for c, amounts in zip(calls, plan, strict=True) for a in amounts)
+            for call, amounts in zip(calls, plan, strict=True):
+                for i, amount in enumerate(amounts):
+                    lift = int(shortfall * (call.max_aid_cents - amount) / max(room, 1)) + 1
+                    amounts[i] = min(amount + lift, call.max_aid_cents)
+        return [[a // 1000 * 1000 for a in amounts] for amounts in plan]  # round to 10 €
+
+    def project(self, call: prog.Call, app: Create, funded: list[_Org], aid_total: int, projects: list[Change],
+                aids: list[Change], disbursements: list[Change], milestones: list[Change]) -> None:
+        rng, status = self.rng, self.ids["status"]
+        decision = call.closes_on + self.days(15, 90)
+        agreement: date | None = decision + self.days(10, 120)
+        if agreement and agreement > AS_OF:
+            agreement = None
+        start = (agreement + self.days(0, 30)) if agreement else None
+        end = (start + timedelta(days=30 * rng.randint(24, 48))) if start else None
+        if agreement is None:
+            project_status = "laureat"
+        elif rng.random() < 0.03:
+            project_status = "abandonne"
+        elif end and end < AS_OF:
+            project_status = "solde" if rng.random() < 0.8 else "en_cours"
+        else:
+            project_status = "en_cours" if start and start <= AS_OF else "conventionne"
+        project = self.create("project", {
+            "application_id": app.id, "decision_on": decision, "agreement_on": agreement, "start_on": start,
+            "end_on": end, "status_id": status[("project", project_status)]})
+        projects.append(project)
+        shares = [rng.uniform(1.0, 2.0)] + [rng.uniform(0.3, 1.0) for _ in funded[1:]]
+        remaining = aid_total
+        for position, (org, share) in enumerate(zip(funded, shares, strict=True)):
+            amount = remaining if position == len(funded) - 1 else int(aid_total * share / sum(shares)) // 100 * 100
+            remaining -= amount
+            grant = amount if not org.is_company else amount * call.grant_share // 100 // 100 * 100
+            aids.append(self.create("aid", {"project_id": project.id, "organisation_id": org.id,
+                                            "grant_cents": grant, "advance_cents": amount - grant}))
+            self.tranches(project.id, org.id, amount, agreement, end, project_status, disbursements)
+        self.milestones(project.id, start, end, project_status, milestones)
+
+    def tranches(self, project_id: int, org_id: int, amount: int, agreement: date | None, end: date | None,
+                 project_status: str, out: list[Change]) -> None:
+        if agreement is None or end is None:
+            return
+        parts = [("Avance à la signature", 30, agreement + self.days(5, 45)),
+                 ("Versement intermédiaire", 40, agreement + (end - agreement) / 2 + self.days(0, 120)),
+                 ("Solde", 30, end + self.days(60, 240))]
+        paid_so_far = 0
+        for index, (label, percent, planned) in enumerate(parts):
+            tranche = amount - paid_so_far if index == len(parts) - 1 else amount * percent // 100
+            paid_so_far += tranche
+            # the advance is paid at signature; later tranches lag behind their plan, some are not paid yet
+            delay = self.days(0, 30) if index == 0 else self.days(30, 300)
+            paid = planned + delay if index == 0 or self.rng.random() < 0.7 else None
+            if paid and paid > AS_OF:
+                paid = None
+            if project_status == "abandonne" and index > 0:
+                paid = None
+            out.append(self.create("disbursement", {
+                "project_id": project_id, "organisation_id": org_id, "label": label, "planned_on": planned,
+                "paid_on": paid, "amount_cents": tranche}))
+
+    def milestones(self, project_id: int, start: date | None, end: date | None, project_status: str,
+                   out: list[Change]) -> None:
+        if start is None or end is None:
+            return
+        status = self.ids["status"]
+        count = self.rng.randint(2, 5)
+        titles = self.rng.sample(words.MILESTONES, count)
+        for index, title in enumerate(titles):
+            due = start + (end - start) * (index + 1) / (count + 1)
+            done = due + self.days(-20, 90) if due <= AS_OF and self.rng.random() < 0.8 else None
+            if done and done > AS_OF:
+                done = None
+            if project_status == "abandonne" and not done:
+                code = "annule"
+            elif done:
+                code = "atteint"
+            else:
+                code = "en_retard" if due < AS_OF else "a_venir"
+            out.append(self.create("milestone", {"project_id": project_id, "title": title, "due_on": due,
+                                                 "done_on": done, "status_id": status[("milestone", code)]}))
+
+
+def _apportion(total: int, weights: list[float]) -> list[int]:
+    """Splits ``total`` into integers proportional to ``weights`` (largest remainder), each at least 1."""
+    weight_sum = sum(weights)
+    raw = [total * w / weight_sum for w in weights]
+    counts = [max(1, int(r)) for r in raw]
+    order = sorted(range(len(raw)), key=lambda i: raw[i] - int(raw[i]), reverse=True)
+    i = 0
+    while sum(counts) < total:
+        counts[order[i % len(order)]] += 1
+        i += 1
+    while sum(counts) > total:
+        biggest = max(range(len(counts)), key=counts.__getitem__)
+        counts[biggest] -= 1
+    return counts
+
+
+def _chunks(changes: list[Change]) -> Iterator[list[Change]]:
+    for start in range(0, len(changes), CHUNK):
+        yield changes[start:start + CHUNK]
+
+
+def reference_ids(db: Database) -> dict[str, dict]:
+    """Ids of the reference records the demo refers to, by code."""
+    with db.read() as session:
+        def by_code(table: str) -> dict[str, int]:
+            return {code: id_ for id_, code in session.execute(text(f"SELECT id, code FROM {table}"))}
+        statuses = {(e, c): i for i, e, c in session.execute(text("SELECT id, entity, code FROM status"))}
+        return {"typology": by_code("typology"), "region": by_code("region"), "department": by_code("department"),
+                "call": by_code("call"), "status": statuses}
+
+
+def write_demo(db: Database, *, seed: int = 2030, scale: int = 1, progress: Progress | None = None,
+               cancelled: Cancelled | None = None) -> int:
+    """Writes the demo portfolio into an empty portfolio database, in one transaction; returns the number of
+    records written. Refuses a database that already holds organisations (never mixes demo and real data)."""
+    if scale < 1:
+        raise DemoError(tr("L'échelle de la démo doit être un entier positif (reçu : {scale}).", scale=scale))
+    with db.read() as session:
+        existing = session.execute(select(func.count()).select_from(text("organisation"))).scalar_one()
+    if existing:
+        raise DemoError(tr("La base « {path} » contient déjà {n} structures : la démo s'écrit dans une base vide, "
+                           "pour ne jamais se mêler à de vraies données. Choisissez un nouveau fichier.",
+                           path=db.path, n=format_int(existing)))
+    generator = DemoGenerator(seed, scale, reference_ids(db))
+    expected = scale * 10_000  # about ten thousand records per scale unit, for the progress bar
+    written = 0
+    with db.write() as session:
+        for chunk in generator.generate():
+            if cancelled and cancelled():
+                raise DemoCancelled(tr("Création de la démo annulée : rien n'a été écrit."))
+            apply_in_session(session, chunk, source=DEMO_SOURCE)
+            written += len(chunk)
+            if progress:
+                progress(min(written / expected, 0.99), tr("Création du portefeuille de démonstration"))
+    if progress:
+        progress(1.0, tr("Portefeuille de démonstration créé"))
+    return written

@@ -1,0 +1,160 @@
+"""What each entity's fields are and which values they accept: the rules the one door enforces.
+
+The schema (``info`` on each column of db.models) is the single source: label, kind, required.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, Table
+
+from portfolio.db.models import ENTITIES, Record
+from portfolio.domain.dates import as_date
+from portfolio.domain.errors import InvalidValue, PortfolioError
+from portfolio.domain.i18n import tr
+from portfolio.domain.identifiers import parse_siren, parse_siret
+from portfolio.domain.money import to_cents
+from portfolio.domain.programme import PARTNER_ROLES
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^[+0-9 ().\-\u00a0]{6,25}$")
+MAX_TEXT = 10_000
+
+
+class UnknownField(PortfolioError):
+    """An entity or field name that the schema does not have."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One editable column of an entity."""
+
+    entity: str
+    name: str
+    label: str
+    kind: str  # text, code, int, bool, money, date, siren, siret, email, phone, role, ref:<entity>, status:<entity>
+    required: bool
+    nullable: bool
+
+    @property
+    def target(self) -> str | None:
+        """For ref:/status: kinds, the entity referred to."""
+        if self.kind.startswith("ref:"):
+            return self.kind[4:]
+        if self.kind.startswith("status:"):
+            return "status"
+        return None
+
+
+def model(entity: str) -> type[Record]:
+    """The ORM class of an entity name, or UnknownField."""
+    try:
+        return ENTITIES[entity]
+    except KeyError:
+        raise UnknownField(tr("Type d'enregistrement inconnu : « {entity} ».", entity=entity)) from None
+
+
+def table(entity: str) -> Table:
+    """The table of an entity."""
+    return model(entity).__table__  # type: ignore[return-value]
+
+
+def _spec(entity: str, column: Column[Any]) -> FieldSpec:
+    info = column.info
+    required = bool(info.get("required")) or (not column.nullable and column.default is None
+                                               and column.server_default is None)
+    return FieldSpec(entity, column.name, str(info["label"]), str(info["kind"]), required, bool(column.nullable))
+
+
+def editable_fields(entity: str) -> list[FieldSpec]:
+    """The entity's editable fields, in schema order."""
+    return [_spec(entity, c) for c in table(entity).columns if "label" in c.info]
+
+
+def field_spec(entity: str, name: str) -> FieldSpec:
+    """One editable field, or UnknownField for a field that does not exist or cannot be edited."""
+    column = table(entity).columns.get(name)
+    if column is None or "label" not in column.info:
+        raise UnknownField(tr("Le champ « {field} » n'existe pas ou n'est pas modifiable pour « {entity} ».",
+                              field=name, entity=model(entity).__label__))
+    return _spec(entity, column)
+
+
+def normalise(spec: FieldSpec, value: Any) -> Any:
+    """The stored form of ``value`` for a field, or InvalidValue naming the field and what is expected."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if spec.required:
+            raise InvalidValue(tr("« {label} » est obligatoire.", label=spec.label))
+        if not spec.nullable and spec.kind in ("text", "email", "phone"):
+            return ""
+        if not spec.nullable:
+            raise InvalidValue(tr("« {label} » est obligatoire.", label=spec.label))
+        return None
+    try:
+        return _normalise(spec, value)
+    except InvalidValue as exc:
+        raise InvalidValue(tr("{label} : {reason}", label=spec.label, reason=exc)) from exc
+
+
+def _normalise(spec: FieldSpec, value: Any) -> Any:
+    kind = spec.kind
+    if kind in ("text", "code", "email", "phone", "role"):
+        if not isinstance(value, str):
+            raise InvalidValue(tr("un texte est attendu."))
+        text = value.strip()
+        if len(text) > MAX_TEXT:
+            raise InvalidValue(tr("le texte dépasse {n} caractères.", n=MAX_TEXT))
+        if spec.required and not text:
+            raise InvalidValue(tr("une valeur est obligatoire."))
+        if kind == "email" and text and not _EMAIL.match(text):
+            raise InvalidValue(tr("« {value} » n'est pas une adresse électronique.", value=text))
+        if kind == "phone" and text and not _PHONE.match(text):
+            raise InvalidValue(tr("« {value} » n'est pas un numéro de téléphone.", value=text))
+        if kind == "role" and text not in PARTNER_ROLES:
+            raise InvalidValue(tr("le rôle doit être l'un de : {roles}.", roles=", ".join(PARTNER_ROLES)))
+        if kind == "code" and not text:
+            raise InvalidValue(tr("un code est obligatoire."))
+        return text
+    if kind == "siren":
+        return parse_siren(str(value))
+    if kind == "siret":
+        return parse_siret(str(value))
+    if kind == "money":
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            raise InvalidValue(tr("un montant en centimes (entier) est attendu."))
+        cents = value if isinstance(value, int) else to_cents(value)
+        if cents < 0:
+            raise InvalidValue(tr("un montant ne peut pas être négatif."))
+        return cents
+    if kind == "date":
+        if not isinstance(value, date | datetime | str):
+            raise InvalidValue(tr("une date est attendue."))
+        return as_date(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise InvalidValue(tr("oui ou non est attendu."))
+        return value
+    if kind == "int" or spec.target:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidValue(tr("un nombre entier est attendu."))
+        return value
+    raise AssertionError(f"unknown field kind {kind!r}")  # pragma: no cover - a schema error
+
+
+def to_json(value: Any) -> Any:
+    """A stored value as a JSON-ready value (dates as ISO text)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def from_json(spec: FieldSpec, value: Any) -> Any:
+    """The inverse of to_json for a field."""
+    if value is not None and spec.kind == "date":
+        return date.fromisoformat(value)
+    return value

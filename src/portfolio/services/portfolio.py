@@ -1,0 +1,44 @@
+"""Opening a portfolio: the file, its migrations and its reference tables, in one call."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+from portfolio.db.database import Database, DatabaseError
+from portfolio.domain.i18n import tr
+
+from .reference import seed_if_empty
+
+APP_DIR_NAME = "portefeuille-sasn"
+DB_ENV = "PORTFOLIO_DB"
+
+
+def default_db_path() -> Path:
+    """PORTFOLIO_DB, else portfolio.sqlite in the platform's user data directory."""
+    configured = os.environ.get(DB_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False)) / "portfolio.sqlite"
+
+
+def open_portfolio(path: str | os.PathLike[str] | None = None, *, readonly: bool = False,
+                   must_exist: bool = False) -> Database:
+    """Opens (creating, migrating and seeding it as needed) the portfolio database at ``path``.
+
+    ``must_exist``: refuse a missing file rather than create an empty portfolio (for commands that only read).
+    """
+    target = Path(path) if path is not None else default_db_path()
+    if must_exist and not target.exists():
+        raise DatabaseError(tr("La base « {path} » n'existe pas. Vérifiez le chemin, ou créez-la avec "
+                               "« portfolio demo --db {path} » pour un portefeuille de démonstration.", path=target))
+    db = Database.open(target, readonly=readonly)
+    if not readonly:
+        try:
+            seed_if_empty(db)
+        except BaseException:
+            db.close()
+            raise
+    return db

@@ -1,0 +1,73 @@
+"""Counts per record type and the programme's key figures, computed in SQL with exact money."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from portfolio.db.models import ENTITIES
+from portfolio.domain.money import euros_str
+
+COUNTED = ("organisation", "contact", "application", "application_partner", "project", "aid", "disbursement",
+           "milestone", "call", "axis", "action", "operator", "region", "department", "typology", "status")
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    """The figures a steering committee asks for first. Money is integer cents."""
+
+    applicants: int  # distinct lead organisations (porteurs) of applications
+    applications: int
+    laureates: int
+    committed_cents: int
+    committed_grant_cents: int
+    committed_advance_cents: int
+    disbursed_cents: int
+    regions: int  # regions where at least one organisation is based
+    axes: int
+    actions: int
+    calls: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def disbursed_share(self) -> float:
+        return self.disbursed_cents / self.committed_cents if self.committed_cents else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON-ready: money as decimal strings in euros."""
+        return {
+            "applicants": self.applicants, "applications": self.applications, "laureates": self.laureates,
+            "committed": euros_str(self.committed_cents), "committed_grant": euros_str(self.committed_grant_cents),
+            "committed_advance": euros_str(self.committed_advance_cents),
+            "disbursed": euros_str(self.disbursed_cents), "disbursed_share": round(self.disbursed_share, 4),
+            "regions": self.regions, "axes": self.axes, "actions": self.actions, "calls": self.calls,
+            "counts": self.counts,
+        }
+
+
+def key_figures(session: Session) -> KeyFigures:
+    """Counts and key figures of the whole portfolio."""
+
+    def one(sql: str) -> int:
+        return int(session.execute(text(sql)).scalar_one() or 0)
+
+    counts = {entity: one(f"SELECT count(*) FROM {ENTITIES[entity].__tablename__}") for entity in COUNTED}
+    grant, advance = session.execute(
+        text("SELECT coalesce(sum(grant_cents), 0), coalesce(sum(advance_cents), 0) FROM aid")).one()
+    return KeyFigures(
+        applicants=one("SELECT count(DISTINCT lead_organisation_id) FROM application"),
+        applications=counts["application"],
+        laureates=counts["project"],
+        committed_cents=int(grant) + int(advance),
+        committed_grant_cents=int(grant),
+        committed_advance_cents=int(advance),
+        disbursed_cents=one("SELECT sum(amount_cents) FROM disbursement WHERE paid_on IS NOT NULL"),
+        regions=one("SELECT count(DISTINCT region_id) FROM organisation"),
+        axes=counts["axis"],
+        actions=counts["action"],
+        calls=counts["call"],
+        counts=counts,
+    )
