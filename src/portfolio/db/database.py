@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -98,7 +98,7 @@ def backup_copy(source: Path, destination: Path) -> Path:
     handle, temp_name = tempfile.mkstemp(prefix=destination.name + ".", suffix=".tmp", dir=destination.parent)
     os.close(handle)
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
+        with contextlib.closing(sqlite3.connect(source.as_uri() + "?mode=ro", uri=True)) as src, \
                 contextlib.closing(sqlite3.connect(temp_name)) as dst:
             src.backup(dst)
         os.replace(temp_name, destination)
@@ -208,7 +208,7 @@ class Database:
                 raise ForeignFileError(tr("« {path} » n'est pas une base du portefeuille.", path=self.path))
             if version == SCHEMA_VERSION:
                 return
-            if existing and version > 0:
+            if existing and (version > 0 or not _has_no_tables(self.path)):
                 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
                 name = f"{self.path.stem}.avant-migration-v{version}-{stamp}.sqlite"
                 backup_copy(self.path, backups_dir(self.path) / name)
@@ -256,14 +256,19 @@ class Database:
 
 
 def _has_no_tables(path: Path) -> bool:
-    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+    # immutable: a foreign file in WAL mode gets no -wal/-shm created beside it
+    with contextlib.closing(sqlite3.connect(path.as_uri() + "?mode=ro&immutable=1", uri=True)) as connection:
         return connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
 
 
 def make_engine(path: Path, *, readonly: bool = False) -> Engine:
     """An engine with the portfolio's pragmas: foreign keys on, WAL, full sync, busy timeout, and
     transactions begun by us (BEGIN or BEGIN IMMEDIATE) rather than by the sqlite3 module."""
-    url = f"sqlite:///file:{path}?mode=ro&uri=true" if readonly else f"sqlite:///{path}"
+    # URL.create, not string formatting: a path may contain '#', '?' or '%' (a folder "Projets #2")
+    if readonly:
+        url = URL.create("sqlite", database=path.as_uri() + "?mode=ro", query={"uri": "true"})
+    else:
+        url = URL.create("sqlite", database=str(path))
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms() / 1000})
 
     @event.listens_for(engine, "connect")

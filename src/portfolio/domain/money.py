@@ -21,8 +21,13 @@ def to_cents(euros: Decimal | int | str) -> int:
     """
     if isinstance(euros, float):
         raise TypeError("money is never a float; pass a Decimal or a string")
-    value = Decimal(euros) if not isinstance(euros, Decimal) else euros
-    cents = (value * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    try:
+        value = Decimal(euros) if not isinstance(euros, Decimal) else euros
+        if not value.is_finite():
+            raise InvalidOperation
+        cents = (value * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    except InvalidOperation as exc:
+        raise InvalidValue(tr("Le montant « {value} » n'est pas un nombre.", value=euros)) from exc
     if cents != value * 100:
         raise InvalidValue(tr("Le montant {value} a plus de deux décimales.", value=euros))
     return int(cents)
@@ -58,6 +63,9 @@ def format_percent(fraction: float, places: int = 1) -> str:
 def format_eur(cents: int, *, decimals: bool | None = None, symbol: bool = True) -> str:
     """French format: 1 234 567,89 € (no-break spaces). ``decimals=None`` drops ",00" on whole euros."""
     negative = cents < 0
+    if decimals is False:  # whole euros, rounded half to even like every other rounding of money here
+        cents = int((Decimal(cents) / 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)) * 100
+        negative = cents < 0
     whole, rest = divmod(abs(cents), 100)
     text = _group_thousands(str(whole), NBSP)
     if decimals or (decimals is None and rest):
@@ -70,6 +78,8 @@ def format_eur(cents: int, *, decimals: bool | None = None, symbol: bool = True)
 def format_meur(cents: int, places: int = 1) -> str:
     """Millions of euros in French format: 552,3 M€."""
     value = (Decimal(cents) / Decimal(100_000_000)).quantize(Decimal(1).scaleb(-places))
+    if value == 0:
+        value = abs(value)  # never "-0,0 M€"
     sign, digits = ("-", str(-value)) if value < 0 else ("", str(value))
     whole, _, frac = digits.partition(".")
     text = sign + _group_thousands(whole, NBSP)
@@ -96,8 +106,13 @@ def parse_amount(text: str) -> int:
     """
     raw = text
     value = _SPACES.sub("", text).replace("€", "").replace("EUR", "").replace("eur", "")
-    negative = value.startswith("-") or (value.startswith("(") and value.endswith(")"))
-    value = value.strip("()+-")
+    negative = False
+    if value.startswith("(") and value.endswith(")"):  # accounting negatives: (45)
+        negative, value = True, value[1:-1]
+    if value[:1] in ("-", "+"):
+        negative, value = negative != (value[0] == "-"), value[1:]
+    elif value.endswith("-"):  # some accounting exports put the minus after the number
+        negative, value = not negative, value[:-1]
     if not value or not re.fullmatch(r"[0-9][0-9.,]*", value) or not value[-1].isdigit():
         raise _not_a_number(raw)
     last_comma, last_dot = value.rfind(","), value.rfind(".")

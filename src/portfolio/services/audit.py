@@ -40,9 +40,15 @@ def dump_value(value: Any) -> str | None:
 
 
 def chain_head(session: Session) -> tuple[int, str]:
-    """The last entry's sequence number and hash ((0, genesis) for an empty trail)."""
+    """The highest sequence number ever given and the last entry's hash ((0, genesis) for an empty trail).
+
+    The number comes from SQLite's AUTOINCREMENT counter when it is higher than the last entry: entries
+    deleted from the tail are never renumbered over, so their gap stays visible to verify_chain.
+    """
     row = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
-    return (row[0], row[1]) if row else (0, GENESIS_HASH)
+    seq, last_hash = (row[0], row[1]) if row else (0, GENESIS_HASH)
+    highest = session.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_entry'")).scalar()
+    return max(seq, highest or 0), last_hash
 
 
 @dataclass
