@@ -4,6 +4,7 @@ reference to None -> 'Fatal Python error: none_dealloc' after a few thousand cal
 Run: QT_QPA_PLATFORM=offscreen python repro_pyside612_none.py
 6.12.0 + 3.11.7: aborts (exit -6/134). 6.11.3 + 3.11.7 and 6.12.0 + 3.12.1: prints OK."""
 import sys
+
 import PySide6
 from PySide6.QtWidgets import QApplication, QWidget
 
