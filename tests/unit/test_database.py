@@ -324,3 +324,17 @@ def test_a_held_write_lock_gives_database_busy_error(portfolio_path: Path, monke
                 assert current_values(session, "typology", uuid)["label"] == "X"
     finally:
         holder.close()
+
+
+def test_opening_while_another_process_writes_still_reads(portfolio_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second process opening a seeded file during someone else's write transaction can read at once."""
+    monkeypatch.setenv("PORTFOLIO_BUSY_TIMEOUT_MS", "200")
+    holder = sqlite3.connect(portfolio_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with open_portfolio(portfolio_path) as database, database.read() as session:
+            assert session.execute(text("SELECT count(*) FROM region")).scalar_one() == 18
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()

@@ -73,6 +73,9 @@ def reference_changes() -> list[Change]:
 
 def seed_if_empty(db: Database) -> bool:
     """Writes the reference tables into a new database (a no-op when they are there). True if it wrote."""
+    with db.read() as session:  # the usual case, without taking the write lock another process may hold
+        if not needs_seed(session):
+            return False
     with db.write() as session:
         if not needs_seed(session):
             return False
