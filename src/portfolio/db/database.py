@@ -28,6 +28,7 @@ APPLICATION_ID = 0x5341534E  # "SASN" in the SQLite header's application_id fiel
 SCHEMA_VERSION = 1  # user_version written by the newest migration (see migrations/versions)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+CACHE_KIB = 64 * 1024  # SQLite page cache per connection
 
 
 class DatabaseError(PortfolioError):
@@ -277,6 +278,7 @@ def make_engine(path: Path, *, readonly: bool = False) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
+        cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")  # the default 2 MiB thrashes on UUID indexes
         if not readonly:
             cursor.execute("PRAGMA journal_mode = WAL")
             # FULL: an acknowledged edit survives a crash or a power cut

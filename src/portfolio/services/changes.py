@@ -197,6 +197,7 @@ class _Writer:
         self.pending: list[dict[str, Any]] = []
         self.result = ApplyResult(batch=self.batch, audit_entries=0)
         self.bumped: set[tuple[str, str]] = set()
+        self.status_entities: dict[int, str] | None = None  # status id -> entity, cached for the batch
 
     # --- audit -----------------------------------------------------------------------------------
 
@@ -242,17 +243,20 @@ class _Writer:
         return row
 
     def _check_status(self, spec: fields.FieldSpec, value: Any) -> None:
-        if value is not None and spec.kind.startswith("status:"):
+        if value is None or not spec.kind.startswith("status:"):
+            return
+        if self.status_entities is None:  # read once per batch: the demo checks millions of statuses
             status_table = fields.table("status")
-            entity = self.session.execute(
-                select(status_table.c.entity).where(status_table.c.id == value)).scalar()
-            if entity != spec.kind[7:]:
-                raise InvalidValue(tr("{label} : statut inconnu pour ce type d'enregistrement.", label=spec.label))
+            self.status_entities = dict(self.session.execute(select(status_table.c.id, status_table.c.entity)).all())
+        if self.status_entities.get(value) != spec.kind[7:]:
+            raise InvalidValue(tr("{label} : statut inconnu pour ce type d'enregistrement.", label=spec.label))
 
     def create_many(self, run: list[Create]) -> list[Change]:
         entity = run[0].entity
         table = fields.table(entity)
         specs = {s.name: s for s in fields.editable_fields(entity)}
+        if entity == "status":
+            self.status_entities = None  # new statuses may be referred to later in this batch
         next_id = None
         rows: list[dict[str, Any]] = []
         done: list[Change] = []
