@@ -71,6 +71,7 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     if with_gui:
         gui = commands.add_parser("gui", help="ouvrir la fenêtre (commande par défaut)")
         _add_db(gui, top=False)
+        gui.add_argument("--read-only", action="store_true", help="ouvrir en lecture seule : aucune modification")
         gui.add_argument("--screenshot", metavar="PNG", help="enregistrer une capture de la fenêtre puis quitter")
     return parser
 
@@ -169,8 +170,9 @@ def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int
             raise UsageError(tr("précisez une commande (voir « portfolio --help »)"))
         if command == "gui":
             assert gui is not None
-            if not hasattr(args, "screenshot"):
-                args.screenshot = None
+            for option in ("screenshot", "read_only"):  # `portfolio` without a command: the defaults
+                if not hasattr(args, option):
+                    setattr(args, option, None)
             return gui(args)
         return COMMANDS[command](args)
     except PortfolioError as exc:

@@ -17,7 +17,7 @@ def run_gui(args: argparse.Namespace) -> int:
     """Opens the main window (Qt is imported only here, when a window is wanted)."""
     from portfolio.ui.app import run
 
-    return run(db=args.db, screenshot=args.screenshot)
+    return run(db=args.db, screenshot=args.screenshot, read_only=bool(args.read_only))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
+from portfolio.domain.referential import fold
 
 APPLICATION_ID = 0x5341534E  # "SASN" in the SQLite header's application_id field
-SCHEMA_VERSION = 1  # user_version written by the newest migration (see migrations/versions)
+SCHEMA_VERSION = 2  # user_version written by the newest migration (see migrations/versions)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 64 * 1024  # SQLite page cache per connection
@@ -262,9 +263,16 @@ def _has_no_tables(path: Path) -> bool:
         return connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
 
 
+def sql_fold(value: object) -> str | None:
+    """``portfolio_fold(x)`` in SQL: domain.referential.fold, for sorting small tables accent-insensitively."""
+    return None if value is None else fold(str(value))
+
+
 def make_engine(path: Path, *, readonly: bool = False) -> Engine:
     """An engine with the portfolio's pragmas: foreign keys on, WAL, full sync, busy timeout, and
-    transactions begun by us (BEGIN or BEGIN IMMEDIATE) rather than by the sqlite3 module."""
+    transactions begun by us (BEGIN or BEGIN IMMEDIATE) rather than by the sqlite3 module. Every connection
+    knows ``portfolio_fold`` (used in queries only: no index or view depends on it, so other tools can still
+    read and write the file)."""
     # URL.create, not string formatting: a path may contain '#', '?' or '%' (a folder "Projets #2")
     if readonly:
         url = URL.create("sqlite", database=path.as_uri() + "?mode=ro", query={"uri": "true"})
@@ -279,6 +287,7 @@ def make_engine(path: Path, *, readonly: bool = False) -> Engine:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")  # the default 2 MiB thrashes on UUID indexes
+        dbapi_connection.create_function("portfolio_fold", 1, sql_fold, deterministic=True)
         if not readonly:
             cursor.execute("PRAGMA journal_mode = WAL")
             # FULL: an acknowledged edit survives a crash or a power cut

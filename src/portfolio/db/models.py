@@ -5,7 +5,11 @@ Conventions, relied upon by the one door (services.changes) and the exchange lay
   agencies' spreadsheets) and a ``row_version`` incremented by every change;
 - money is integer cents in columns named ``*_cents``; dates are ``Date``;
 - each editable column carries ``info={"label": ..., "kind": ...}``: the label shown to users and the
-  kind of value, used for validation, display and mapping. Columns without a label are not editable.
+  kind of value, used for validation, display and mapping. Columns without a label are not editable;
+- a searchable column says so in its info (``searchable=True``, or for a reference the referred record's
+  column, ``searchable="name"``); the record's ``search_key`` holds the folded text of its searchable
+  columns, and a ``*_key`` column the folded text of one column (``info={"folds": column}``), used to sort
+  accent- and case-insensitively. The one door keeps both up to date; nobody edits them.
 """
 
 from __future__ import annotations
@@ -35,6 +39,16 @@ def new_uuid() -> str:
 def field(label: str, kind: str, **extra: object) -> dict[str, object]:
     """The ``info`` of an editable column: its French label and its kind of value."""
     return {"label": label, "kind": kind, **extra}
+
+
+def search_key_column() -> Mapped[str]:
+    """The folded text of a record's searchable columns (maintained by the one door, never edited)."""
+    return mapped_column(Text, default="", server_default="", info={"search_key": True})
+
+
+def folded_column(source: str) -> Mapped[str]:
+    """The folded text of column ``source``, to sort on (maintained by the one door, never edited)."""
+    return mapped_column(Text, default="", server_default="", info={"folds": source})
 
 
 class Base(DeclarativeBase):
@@ -103,8 +117,8 @@ class Call(Record):
     __tablename__ = "call"
     __entity__ = "call"
     __label__ = "Appel à projets"
-    code: Mapped[str] = mapped_column(String(32), unique=True, info=field("Code", "code"))
-    label: Mapped[str] = mapped_column(Text, info=field("Intitulé", "text"))
+    code: Mapped[str] = mapped_column(String(32), unique=True, info=field("Code", "code", searchable=True))
+    label: Mapped[str] = mapped_column(Text, info=field("Intitulé", "text", searchable=True))
     kind: Mapped[str] = mapped_column(String(32), default="AAP", info=field("Type (AAP, AMI, Grand Défi)", "text"))
     action_id: Mapped[int] = mapped_column(ForeignKey("action.id"), index=True, info=field("Action", "ref:action"))
     operator_id: Mapped[int] = mapped_column(
@@ -115,6 +129,7 @@ class Call(Record):
     opens_on: Mapped[date | None] = mapped_column(Date, info=field("Ouverture", "date"))
     closes_on: Mapped[date | None] = mapped_column(Date, info=field("Clôture", "date"))
     budget_cents: Mapped[int | None] = mapped_column(Integer, info=field("Budget", "money"))
+    search_key: Mapped[str] = search_key_column()
 
 
 class Status(Record):
@@ -185,20 +200,26 @@ class Organisation(Record):
         CheckConstraint("siren IS NULL OR length(siren) = 9", name="siren_9_digits"),
         CheckConstraint("siret IS NULL OR length(siret) = 14", name="siret_14_digits"),
         Index("ix_organisation_name", "name"),
+        Index("ix_organisation_city_key", "city_key"),
+        # the list sorted by name walks this index; a search scans it (narrower than the table) in that order
+        Index("ix_organisation_name_search", "name_key", "search_key"),
     )
-    name: Mapped[str] = mapped_column(Text, info=field("Raison sociale", "text", required=True))
-    siren: Mapped[str | None] = mapped_column(String(9), index=True, info=field("SIREN", "siren"))
-    siret: Mapped[str | None] = mapped_column(String(14), index=True, info=field("SIRET", "siret"))
+    name: Mapped[str] = mapped_column(Text, info=field("Raison sociale", "text", required=True, searchable=True))
+    siren: Mapped[str | None] = mapped_column(String(9), index=True, info=field("SIREN", "siren", searchable=True))
+    siret: Mapped[str | None] = mapped_column(String(14), index=True, info=field("SIRET", "siret", searchable=True))
     typology_id: Mapped[int | None] = mapped_column(
         ForeignKey("typology.id"), index=True, info=field("Typologie", "ref:typology")
     )
     region_id: Mapped[int | None] = mapped_column(
-        ForeignKey("region.id"), index=True, info=field("Région", "ref:region")
+        ForeignKey("region.id"), index=True, info=field("Région", "ref:region", searchable="name")
     )
     department_id: Mapped[int | None] = mapped_column(
-        ForeignKey("department.id"), index=True, info=field("Département", "ref:department")
+        ForeignKey("department.id"), index=True, info=field("Département", "ref:department", searchable="name")
     )
-    city: Mapped[str] = mapped_column(Text, default="", info=field("Ville", "text"))
+    city: Mapped[str] = mapped_column(Text, default="", info=field("Ville", "text", searchable=True))
+    name_key: Mapped[str] = folded_column("name")
+    city_key: Mapped[str] = folded_column("city")
+    search_key: Mapped[str] = search_key_column()
 
 
 class Contact(Record):
@@ -207,14 +228,18 @@ class Contact(Record):
     __tablename__ = "contact"
     __entity__ = "contact"
     __label__ = "Contact"
+    __table_args__ = (Index("ix_contact_last_name_key", "last_name_key"),)
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisation.id"), index=True, info=field("Structure", "ref:organisation")
     )
-    first_name: Mapped[str] = mapped_column(Text, default="", info=field("Prénom", "text"))
-    last_name: Mapped[str] = mapped_column(Text, info=field("Nom", "text", required=True))
-    email: Mapped[str] = mapped_column(Text, default="", info=field("Courriel", "email"))
+    first_name: Mapped[str] = mapped_column(Text, default="", info=field("Prénom", "text", searchable=True))
+    last_name: Mapped[str] = mapped_column(Text, info=field("Nom", "text", required=True, searchable=True))
+    email: Mapped[str] = mapped_column(Text, default="", info=field("Courriel", "email", searchable=True))
     phone: Mapped[str] = mapped_column(Text, default="", info=field("Téléphone", "phone"))
-    role: Mapped[str] = mapped_column(Text, default="", info=field("Fonction", "text"))
+    role: Mapped[str] = mapped_column(Text, default="", info=field("Fonction", "text", searchable=True))
+    first_name_key: Mapped[str] = folded_column("first_name")
+    last_name_key: Mapped[str] = folded_column("last_name")
+    search_key: Mapped[str] = search_key_column()
 
 
 class Application(Record):
@@ -223,17 +248,23 @@ class Application(Record):
     __tablename__ = "application"
     __entity__ = "application"
     __label__ = "Candidature"
+    __table_args__ = (Index("ix_application_acronym_key", "acronym_key"),)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True, info=field("Appel", "ref:call"))
     lead_organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisation.id"), index=True, info=field("Porteur (chef de file)", "ref:organisation")
     )
-    title: Mapped[str] = mapped_column(Text, info=field("Titre", "text", required=True))
-    acronym: Mapped[str] = mapped_column(String(64), default="", index=True, info=field("Acronyme", "text"))
+    title: Mapped[str] = mapped_column(Text, info=field("Titre", "text", required=True, searchable=True))
+    acronym: Mapped[str] = mapped_column(
+        String(64), default="", index=True, info=field("Acronyme", "text", searchable=True)
+    )
     submitted_on: Mapped[date | None] = mapped_column(Date, info=field("Date de dépôt", "date"))
     requested_cents: Mapped[int | None] = mapped_column(Integer, info=field("Montant demandé", "money"))
     status_id: Mapped[int] = mapped_column(
         ForeignKey("status.id"), index=True, info=field("Statut", "status:application")
     )
+    title_key: Mapped[str] = folded_column("title")
+    acronym_key: Mapped[str] = folded_column("acronym")
+    search_key: Mapped[str] = search_key_column()
 
 
 class ApplicationPartner(Record):
@@ -313,12 +344,14 @@ class Milestone(Record):
     __entity__ = "milestone"
     __label__ = "Jalon"
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True, info=field("Projet", "ref:project"))
-    title: Mapped[str] = mapped_column(Text, info=field("Intitulé", "text", required=True))
+    title: Mapped[str] = mapped_column(Text, info=field("Intitulé", "text", required=True, searchable=True))
     due_on: Mapped[date | None] = mapped_column(Date, index=True, info=field("Échéance", "date"))
     done_on: Mapped[date | None] = mapped_column(Date, info=field("Réalisé le", "date"))
     status_id: Mapped[int] = mapped_column(
         ForeignKey("status.id"), index=True, info=field("Statut", "status:milestone")
     )
+    title_key: Mapped[str] = folded_column("title")
+    search_key: Mapped[str] = search_key_column()
 
 
 # --- the audit trail ------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ language. The UI sets the language once at start-up from the preferences.
 
 from __future__ import annotations
 
+import json
+from importlib import resources
 from typing import Any
 
 DEFAULT_LANGUAGE = "fr"
@@ -13,10 +15,21 @@ _language = DEFAULT_LANGUAGE
 _catalogues: dict[str, dict[str, str]] = {"en": {}}
 
 
+def load_catalogue(language_code: str) -> dict[str, str]:
+    """The French-message -> translation pairs shipped for a language (locale/<code>.json), or {}."""
+    try:
+        text = resources.files("portfolio.domain").joinpath("locale", f"{language_code}.json").read_text("utf-8")
+    except (FileNotFoundError, OSError):
+        return {}
+    return dict(json.loads(text))
+
+
 def set_language(language: str) -> None:
-    """Selects the language of every later message ("fr" or "en")."""
+    """Selects the language of every later message ("fr" or "en"); an unknown language falls back to French."""
     global _language
-    _language = language if language in _catalogues or language == DEFAULT_LANGUAGE else DEFAULT_LANGUAGE
+    if language != DEFAULT_LANGUAGE and not _catalogues.get(language):
+        register(language, load_catalogue(language))
+    _language = language if _catalogues.get(language) or language == DEFAULT_LANGUAGE else DEFAULT_LANGUAGE
 
 
 def language() -> str:
@@ -34,3 +47,8 @@ def tr(message: str, /, **params: Any) -> str:
     if _language != DEFAULT_LANGUAGE:
         message = _catalogues.get(_language, {}).get(message, message)
     return message.format(**params) if params else message
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue without translating it now (it is translated where it is shown)."""
+    return message

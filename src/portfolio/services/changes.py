@@ -2,8 +2,9 @@
 
 A screen edit, an import, a sync and an undo all become a list of changes (field changes, creations,
 deletions) applied by ``apply_changes`` in one write transaction (BEGIN IMMEDIATE), which checks that
-every old value still holds, and writes the audit entries in the same transaction. Nothing else in the
-application writes to the portfolio's tables.
+every old value still holds, and writes the audit entries in the same transaction. It also keeps the keys
+derived from the values (search keys, folded sort keys: services.keys) in that transaction, unaudited.
+Nothing else in the application writes to the portfolio's tables.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from portfolio.domain.i18n import tr
 
 from . import fields
 from .audit import chain_head, dump_value, entry_hash
+from .keys import KeyMaker, is_key_source, referrers
 
 # --- the changes ------------------------------------------------------------------------------------
 
@@ -198,6 +200,7 @@ class _Writer:
         self.result = ApplyResult(batch=self.batch, audit_entries=0)
         self.bumped: set[tuple[str, str]] = set()
         self.status_entities: dict[int, str] | None = None  # status id -> entity, cached for the batch
+        self.keys = KeyMaker(session)  # search keys and sort keys, derived in the same transaction
 
     # --- audit -----------------------------------------------------------------------------------
 
@@ -257,6 +260,8 @@ class _Writer:
         specs = {s.name: s for s in fields.editable_fields(entity)}
         if entity == "status":
             self.status_entities = None  # new statuses may be referred to later in this batch
+        if is_key_source(entity):
+            self.keys.forget(entity)
         next_id = None
         rows: list[dict[str, Any]] = []
         done: list[Change] = []
@@ -273,7 +278,7 @@ class _Writer:
                     next_id = (self.session.execute(select(func.max(table.c.id))).scalar() or 0) + 1
                 record_id, next_id = next_id, next_id + 1
             rows.append({"id": record_id, "uuid": change.uuid, "row_version": 1, "synthetic": change.synthetic,
-                         **values})
+                         **values, **self.keys.derive(entity, values)})
             self.result.created_ids[change.uuid] = record_id
             audited = {"id": record_id, **{k: fields.to_json(v) for k, v in values.items()}}
             if change.synthetic:
@@ -297,12 +302,14 @@ class _Writer:
         self._check_status(spec, new)
         if new == current[spec.name]:
             return None  # nothing changes: no write, no audit entry
-        values: dict[str, Any] = {spec.name: new}
+        values: dict[str, Any] = {spec.name: new, **self.keys.changed_keys(change.entity, spec.name, current, new)}
         key = (change.entity, change.uuid)
         if key not in self.bumped:  # one row_version step per record per batch
             values["row_version"] = table.c.row_version + 1
             self.bumped.add(key)
         self.session.execute(update(table).where(table.c.uuid == change.uuid).values(values))
+        if referrers(change.entity, spec.name):  # a region renamed: the search keys holding its name follow
+            self.keys.refresh_referrers(change.entity, spec.name, current["id"])
         self.audit("update", change.entity, change.uuid, spec.name, fields.to_json(current[spec.name]),
                    fields.to_json(new))
         return FieldChange(change.entity, change.uuid, spec.name, current[spec.name], new)
@@ -319,6 +326,8 @@ class _Writer:
         if conflicts:
             raise _stale(conflicts, change.entity)
         self.session.execute(sql_delete(table).where(table.c.uuid == change.uuid))
+        if is_key_source(change.entity):
+            self.keys.forget(change.entity)
         stored = {s.name: current[s.name] for s in fields.editable_fields(change.entity)}
         self.audit("delete", change.entity, change.uuid, None,
                    {"id": current["id"], **{k: fields.to_json(v) for k, v in stored.items()}}, None)

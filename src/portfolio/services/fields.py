@@ -59,6 +59,11 @@ def model(entity: str) -> type[Record]:
         raise UnknownField(tr("Type d'enregistrement inconnu : « {entity} ».", entity=entity)) from None
 
 
+def entity_label(entity: str) -> str:
+    """The French (or chosen language's) name of one record of an entity: "Structure", "Candidature"…"""
+    return tr(model(entity).__label__)
+
+
 def table(entity: str) -> Table:
     """The table of an entity."""
     return model(entity).__table__  # type: ignore[return-value]
@@ -68,7 +73,7 @@ def _spec(entity: str, column: Column[Any]) -> FieldSpec:
     info = column.info
     required = bool(info.get("required")) or (not column.nullable and column.default is None
                                                and column.server_default is None)
-    return FieldSpec(entity, column.name, str(info["label"]), str(info["kind"]), required, bool(column.nullable))
+    return FieldSpec(entity, column.name, tr(str(info["label"])), str(info["kind"]), required, bool(column.nullable))
 
 
 def editable_fields(entity: str) -> list[FieldSpec]:
@@ -81,7 +86,7 @@ def field_spec(entity: str, name: str) -> FieldSpec:
     column = table(entity).columns.get(name)
     if column is None or "label" not in column.info:
         raise UnknownField(tr("Le champ « {field} » n'existe pas ou n'est pas modifiable pour « {entity} ».",
-                              field=name, entity=model(entity).__label__))
+                              field=name, entity=entity_label(entity)))
     return _spec(entity, column)
 
 

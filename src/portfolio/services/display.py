@@ -1,0 +1,105 @@
+"""Values shown to people: French formats for every kind of field, and labels of referenced records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from portfolio.domain.dates import format_date
+from portfolio.domain.i18n import tr
+from portfolio.domain.money import format_eur, format_int
+
+from . import fields
+
+# The column that names a record of each entity, for labels of references.
+TITLE_SQL = {
+    "programme": "code || ' — ' || label",
+    "axis": "code || ' — ' || label",
+    "action": "code || ' — ' || label",
+    "operator": "label",
+    "call": "code || ' — ' || label",
+    "status": "label",
+    "status_transition": "id",
+    "region": "name",
+    "department": "code || ' — ' || name",
+    "typology": "label",
+    "organisation": "name",
+    "contact": "trim(first_name || ' ' || last_name)",
+    "application": "CASE WHEN acronym <> '' THEN acronym || ' — ' || title ELSE title END",
+    "application_partner": "role",
+    "project": "(SELECT CASE WHEN a.acronym <> '' THEN a.acronym ELSE a.title END FROM application a "
+               "WHERE a.id = project.application_id)",
+    "aid": "(SELECT o.name FROM organisation o WHERE o.id = aid.organisation_id)",
+    "disbursement": "label",
+    "milestone": "title",
+}
+
+
+def display(kind: str, value: Any) -> str:
+    """A stored value in French: 1 234 567,89 €, 28/11/2026, Oui/Non; empty text for no value."""
+    if value is None or value == "":
+        return ""
+    if kind == "money":
+        return format_eur(int(value))
+    if kind == "date":
+        return format_date(value if isinstance(value, date) else date.fromisoformat(str(value)))
+    if kind == "bool":
+        return tr("Oui") if value else tr("Non")
+    if kind == "int" and isinstance(value, int):
+        return format_int(value)
+    if kind == "datetime":  # stored as ISO 8601 in UTC, shown in local time
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        return moment.astimezone().strftime("%d/%m/%Y %H:%M:%S")
+    if kind == "percent":
+        return f"{float(value) * 100:.1f}".replace(".", ",") + "\u00a0%"
+    return str(value)
+
+
+def record_title(session: Session, entity: str, record_id: int) -> str:
+    """How a record is named to people (an organisation's name, an application's acronym…)."""
+    table = fields.table(entity).name
+    title = session.execute(text(f"SELECT {TITLE_SQL[entity]} FROM {table} WHERE id = :id"), {"id": record_id}).scalar()
+    return "" if title is None else str(title)
+
+
+def reference_choices(session: Session, entity: str, status_of: str | None = None) -> list[tuple[int, str]]:
+    """(id, title) of every record of a reference entity, for drop-down lists; statuses of one entity only."""
+    table = fields.table(entity).name
+    where = "WHERE entity = :of" if status_of else ""
+    order = "sort_order, id" if "sort_order" in fields.table(entity).columns else "2, id"
+    rows = session.execute(text(f"SELECT id, {TITLE_SQL[entity]} FROM {table} {where} ORDER BY {order}"),
+                           {"of": status_of} if status_of else {})
+    return [(int(i), str(t)) for i, t in rows]
+
+
+def search_titles(session: Session, entity: str, query: str, limit: int = 50) -> list[tuple[int, str]]:
+    """Records whose title contains every word of ``query`` (case-insensitive), for reference pickers."""
+    table = fields.table(entity).name
+    title = TITLE_SQL[entity]
+    words = [w for w in query.split() if w]
+    where = " AND ".join(f"({title}) LIKE :w{i} ESCAPE '\\'" for i in range(len(words))) or "1"
+    params: dict[str, Any] = {f"w{i}": "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                              for i, w in enumerate(words)}
+    rows = session.execute(text(f"SELECT id, {title} FROM {table} WHERE {where} ORDER BY 2, id LIMIT {int(limit)}"),
+                           params)
+    return [(int(i), str(t or "")) for i, t in rows]
+
+
+def status_choices(session: Session, entity: str, current: int | None) -> list[tuple[int, str]]:
+    """The statuses a record may take: its current one and the lifecycle's next ones; for a new record, the
+    statuses a lifecycle starts from (those no transition leads to)."""
+    if current is None:
+        sql = ("SELECT id, label FROM status s WHERE entity = :e AND NOT EXISTS "
+               "(SELECT 1 FROM status_transition t WHERE t.to_status_id = s.id) ORDER BY sort_order")
+        rows = session.execute(text(sql), {"e": entity}).all()
+        if not rows:  # no lifecycle defined: any status of the entity
+            rows = session.execute(text("SELECT id, label FROM status WHERE entity = :e ORDER BY sort_order"),
+                                   {"e": entity}).all()
+    else:
+        sql = ("SELECT id, label FROM status WHERE id = :c UNION ALL SELECT s.id, s.label FROM status_transition t "
+               "JOIN status s ON s.id = t.to_status_id WHERE t.from_status_id = :c")
+        rows = session.execute(text(sql), {"c": current}).all()
+    return [(int(i), str(label)) for i, label in rows]

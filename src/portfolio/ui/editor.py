@@ -1,0 +1,349 @@
+"""The record editor: every field with validation and French formats, linked records, history.
+
+Saving builds field changes whose ``old`` values are those shown when the form was loaded, and hands them
+to the workspace (the one door, one undo step). A change refused as stale reloads the stored values but
+keeps what the user typed, and says which fields someone else changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import func, select, text
+
+from portfolio.domain.errors import InvalidValue, PortfolioError
+from portfolio.domain.i18n import tr
+from portfolio.services import fields
+from portfolio.services.changes import Create, Delete, FieldChange, StaleChangeError, current_values, new_uuid
+from portfolio.services.display import display, record_title, reference_choices, search_titles, status_choices
+from portfolio.services.history import record_history
+from portfolio.services.links import linked_records
+
+from .field_widgets import BoolInput, ChoiceInput, FieldInput, ReferencePicker, TextInput, role_choices
+from .workspace import ReadOnlyError, Workspace
+
+SMALL_REFERENCE = 500  # up to this many records, a reference is a drop-down list
+ERROR_STYLE = "color: #b42318;"
+
+
+class RecordEditor(QDialog):
+    """Edits one record (``record_id``) or creates one (``record_id`` None) of ``entity``."""
+
+    open_record = Signal(str, int)
+
+    def __init__(self, workspace: Workspace, entity: str, record_id: int | None,
+                 parent: QWidget | None = None, initial: dict[str, Any] | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowFlag(Qt.WindowType.Window)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.workspace = workspace
+        self.entity = entity
+        self.record_id = record_id
+        self.uuid: str | None = None
+        self.baseline: dict[str, Any] = {}
+        self.initial = initial or {}
+        self.specs = fields.editable_fields(entity)
+        self.inputs: dict[str, FieldInput] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.resize(760, 640)
+
+        layout = QVBoxLayout(self)
+        self.title = QLabel()
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.title)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.hide()
+        layout.addWidget(self.message)
+
+        self.tabs = QTabWidget()
+        layout.addWidget(self.tabs, 1)
+        self.tabs.addTab(self._build_form(), tr("Fiche"))
+        self.links = QListWidget()
+        self.links.itemActivated.connect(self._open_link)
+        self.tabs.addTab(self.links, tr("Fiches liées"))
+        self.history = QTableWidget(0, 6)
+        self.history.setHorizontalHeaderLabels([tr("Date"), tr("Auteur"), tr("Source"), tr("Opération"),
+                                                tr("Champ"), tr("Ancienne → nouvelle valeur")])
+        self.history.verticalHeader().setVisible(False)
+        self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.history.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.tabs.addTab(self.history, tr("Historique"))
+
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton(tr("Enregistrer"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.delete_button = buttons.addButton(tr("Supprimer…"), QDialogButtonBox.ButtonRole.DestructiveRole)
+        close = buttons.addButton(tr("Fermer"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.save_button.clicked.connect(self.save)
+        self.delete_button.clicked.connect(self.delete)
+        close.clicked.connect(self.close)
+        layout.addWidget(buttons)
+        workspace.changed.connect(self._external_change)
+        self.load()
+
+    # --- building ----------------------------------------------------------------------------------
+
+    def _build_form(self) -> QWidget:
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        form_widget = QWidget()
+        form = QFormLayout(form_widget)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        with self.workspace.db.read() as session:
+            for spec in self.specs:
+                widget = self._input_for(session, spec)
+                widget.edited.connect(self._mark_dirty)
+                widget.open_requested.connect(self.open_record.emit)
+                error = QLabel()
+                error.setStyleSheet(ERROR_STYLE)
+                error.setWordWrap(True)
+                error.hide()
+                cell = QWidget()
+                cell_layout = QVBoxLayout(cell)
+                cell_layout.setContentsMargins(0, 0, 0, 0)
+                cell_layout.setSpacing(2)
+                cell_layout.addWidget(widget)
+                cell_layout.addWidget(error)
+                label = spec.label + (" *" if spec.required else "")
+                form.addRow(label, cell)
+                self.inputs[spec.name] = widget
+                self.errors[spec.name] = error
+        area.setWidget(form_widget)
+        return area
+
+    def _input_for(self, session: Any, spec: fields.FieldSpec) -> FieldInput:
+        if spec.kind == "bool":
+            return BoolInput(spec)
+        if spec.kind == "role":
+            return ChoiceInput(spec, role_choices())
+        if spec.kind.startswith("status:"):
+            return ChoiceInput(spec, [])  # filled at load, from the lifecycle
+        target = spec.target
+        if target:
+            count = session.execute(select(func.count()).select_from(fields.table(target))).scalar_one()
+            if count <= SMALL_REFERENCE:
+                return ChoiceInput(spec, reference_choices(session, target), openable=target)
+            return ReferencePicker(spec, self._title_of(target), self._choose)
+        return TextInput(spec)
+
+    def _title_of(self, target: str) -> Any:
+        def title(record_id: int) -> str:
+            with self.workspace.db.read() as session:
+                return record_title(session, target, record_id)
+        return title
+
+    def _choose(self, spec: fields.FieldSpec) -> tuple[int, str] | None:
+        target = spec.target or ""
+        words, ok = QInputDialog.getText(self, tr("Choisir : {label}", label=spec.label),
+                                         tr("Mots du nom recherché :"))
+        if not ok:
+            return None
+        with self.workspace.db.read() as session:
+            hits = search_titles(session, target, words, limit=200)
+        if not hits:
+            QMessageBox.information(self, spec.label, tr("Aucun enregistrement ne correspond à « {w} ».", w=words))
+            return None
+        labels = [title for _, title in hits]
+        chosen, ok = QInputDialog.getItem(self, spec.label, tr("{n} résultat(s) :", n=len(hits)), labels, 0, False)
+        return hits[labels.index(chosen)] if ok else None
+
+    # --- loading -----------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """(Re)reads the record and shows its stored values; clears errors and the dirty mark."""
+        table = fields.table(self.entity)
+        with self.workspace.db.read() as session:
+            if self.record_id is not None:
+                self.uuid = session.execute(select(table.c.uuid).where(table.c.id == self.record_id)).scalar()
+                if self.uuid is None:
+                    self.title.setText(tr("<b>Cet enregistrement n'existe plus.</b>"))
+                    self.save_button.setEnabled(False)
+                    self.delete_button.setEnabled(False)
+                    return
+                self.baseline = current_values(session, self.entity, self.uuid)
+                name = record_title(session, self.entity, self.record_id)
+            else:
+                self.baseline = {s.name: self.initial.get(s.name) for s in self.specs}
+                name = tr("Nouvelle fiche")
+            for spec in self.specs:
+                widget = self.inputs[spec.name]
+                if spec.kind.startswith("status:") and isinstance(widget, ChoiceInput):
+                    widget.set_choices(status_choices(session, spec.kind[7:], self.baseline.get(spec.name)))
+                widget.set_value(self.baseline.get(spec.name))
+            self._load_links(session)
+            self._load_history(session)
+        label = fields.entity_label(self.entity)
+        self.setWindowTitle(f"{label} — {name}")
+        self.title.setText(f"<h3 style='margin:0'>{label} — {name}</h3>")
+        self.dirty = False
+        for error in self.errors.values():
+            error.hide()
+        read_only = self.workspace.read_only
+        for widget in self.inputs.values():
+            widget.set_read_only(read_only)
+        self.save_button.setEnabled(not read_only)
+        self.delete_button.setEnabled(not read_only and self.record_id is not None)
+
+    def _load_links(self, session: Any) -> None:
+        self.links.clear()
+        if self.record_id is None:
+            return
+        group = None
+        for link in linked_records(session, self.entity, self.record_id):
+            if link.group != group:
+                header = QListWidgetItem(link.group)
+                font = header.font()
+                font.setBold(True)
+                header.setFont(font)
+                header.setFlags(Qt.ItemFlag.ItemIsEnabled)  # a heading: readable, not selectable
+                self.links.addItem(header)
+                group = link.group
+            item = QListWidgetItem("    " + link.title)
+            item.setData(Qt.ItemDataRole.UserRole, (link.entity, link.id))
+            self.links.addItem(item)
+
+    def _load_history(self, session: Any) -> None:
+        entries = record_history(session, self.entity, self.uuid) if self.uuid else []
+        self.history.setRowCount(len(entries))
+        for row, entry in enumerate(entries):
+            local = entry.at_utc.astimezone()
+            values = [local.strftime("%d/%m/%Y %H:%M:%S"), entry.actor, entry.source, entry.operation, entry.field,
+                      f"{entry.old} → {entry.new}" if entry.field else (entry.new or entry.old)]
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.history.setItem(row, column, item)
+        self.history.resizeColumnsToContents()
+
+    def _open_link(self, item: QListWidgetItem) -> None:
+        data = item.data(Qt.ItemDataRole.UserRole)
+        if data:
+            self.open_record.emit(*data)
+
+    def _mark_dirty(self) -> None:
+        self.dirty = True
+
+    def _external_change(self, entities: set[str]) -> None:
+        if self.entity in entities and not self.dirty and self.isVisible():
+            self.load()
+
+    # --- saving ------------------------------------------------------------------------------------
+
+    def typed_values(self) -> dict[str, Any] | None:
+        """The form's values in stored form, or None after showing each refused value next to its field."""
+        values: dict[str, Any] = {}
+        failed = False
+        for spec in self.specs:
+            error = self.errors[spec.name]
+            try:
+                values[spec.name] = fields.normalise(spec, self.inputs[spec.name].value())
+                error.hide()
+            except InvalidValue as exc:
+                error.setText(str(exc))
+                error.show()
+                failed = True
+        return None if failed else values
+
+    def save(self) -> bool:
+        """Applies the form through the door as one undo step; True when saved."""
+        values = self.typed_values()
+        if values is None:
+            self._say(tr("Certaines valeurs sont refusées : corrigez les champs signalés en rouge."))
+            return False
+        with self.workspace.db.read() as session:
+            name = record_title(session, self.entity, self.record_id) if self.record_id else ""
+        label = fields.entity_label(self.entity)
+        try:
+            if self.record_id is None:
+                uuid = new_uuid()
+                result = self.workspace.apply([Create(self.entity, uuid, values)],
+                                              tr("Créer : {label}", label=label.lower()))
+                self.record_id = result.created_ids[uuid]
+            else:
+                changed = [s for s in self.specs if values[s.name] != self.baseline.get(s.name)]
+                if not changed:
+                    self._say("")
+                    return True
+                changes = [FieldChange(self.entity, self.uuid or "", s.name, self.baseline.get(s.name),
+                                       values[s.name]) for s in changed]
+                step = (tr("Modifier « {field} » — {name}", field=changed[0].label, name=name) if len(changed) == 1
+                        else tr("Modifier {n} champs — {name}", n=len(changed), name=name))
+                self.workspace.apply(changes, step)
+        except StaleChangeError as exc:
+            self._stale(exc, values)
+            return False
+        except (PortfolioError, ReadOnlyError) as exc:
+            self._say(str(exc))
+            return False
+        self._say("")
+        self.load()
+        return True
+
+    def _stale(self, exc: StaleChangeError, typed: dict[str, Any]) -> None:
+        """Someone changed the record meanwhile: reload the stored values as the new baseline, keep what the
+        user typed in the fields, and say which fields differ."""
+        self.load()
+        for name, value in typed.items():
+            if value != self.baseline.get(name):
+                self.inputs[name].set_value(value)
+        self.dirty = True
+        lines = []
+        for conflict in exc.conflicts:
+            spec = next((s for s in self.specs if s.name == conflict.field), None)
+            if spec is not None:
+                lines.append(tr("« {field} » : la base contient maintenant « {current} » ; votre saisie est conservée.",
+                                field=spec.label, current=display(spec.kind, conflict.current)))
+        message = tr("Cette fiche a été modifiée ailleurs pendant que vous la modifiiez. Rien n'a été enregistré. "
+                     "Les valeurs enregistrées ont été rechargées ; vérifiez puis enregistrez à nouveau.")
+        self._say(message + ("\n" + "\n".join(lines) if lines else ""))
+        detail = "\n\n" + "\n".join(lines) if lines else ""
+        QMessageBox.warning(self, tr("Modification concurrente"), message + detail)
+
+    def delete(self) -> None:
+        """Deletes the record after asking; the deletion is one undo step."""
+        if self.record_id is None or self.uuid is None:
+            return
+        with self.workspace.db.read() as session:
+            name = record_title(session, self.entity, self.record_id)
+            values = current_values(session, self.entity, self.uuid)
+        label = fields.entity_label(self.entity)
+        answer = QMessageBox.question(self, tr("Supprimer"), tr("Supprimer « {name} » ({label}) ? Vous pourrez "
+                                                                "annuler avec Ctrl+Z.", name=name, label=label.lower()))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            self.workspace.apply([Delete(self.entity, self.uuid, values)],
+                                 tr("Supprimer : {label} — {name}", label=label.lower(), name=name))
+        except (PortfolioError, ReadOnlyError) as exc:
+            self._say(str(exc))
+            return
+        self.close()
+
+    def _say(self, message: str) -> None:
+        self.message.setText(message)
+        self.message.setVisible(bool(message))
+
+
+def record_count(workspace: Workspace, entity: str) -> int:
+    """Number of records of an entity (used by the welcome screen)."""
+    with workspace.db.read() as session:
+        return int(session.execute(text(f"SELECT count(*) FROM {fields.table(entity).name}")).scalar_one())

@@ -1,0 +1,207 @@
+"""One input widget per kind of field, reading and showing values the French way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from portfolio.domain.dates import format_date, parse_date
+from portfolio.domain.errors import InvalidValue
+from portfolio.domain.i18n import tr
+from portfolio.domain.money import format_eur, format_int, parse_amount
+from portfolio.domain.programme import PARTNER_ROLES
+from portfolio.services.fields import FieldSpec
+
+Choices = list[tuple[Any, str]]
+
+
+class FieldInput(QWidget):
+    """Base: ``value()`` returns the typed value in stored form (or raises InvalidValue), ``set_value``
+    shows a stored value; ``edited`` is emitted on every user change."""
+
+    edited = Signal()
+    open_requested = Signal(str, int)  # entity, id: a reference's "open" button
+
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self.layout_ = QHBoxLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+
+    def value(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def set_read_only(self, read_only: bool) -> None:
+        for child in self.findChildren(QWidget):
+            if isinstance(child, QLineEdit):
+                child.setReadOnly(read_only)
+            elif isinstance(child, QComboBox | QCheckBox):
+                child.setEnabled(not read_only)
+
+
+class TextInput(FieldInput):
+    """Text, codes, e-mail, telephone, whole numbers, money and dates: a line edit with a parser."""
+
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.edit = QLineEdit()
+        self.edit.setObjectName(f"field_{spec.name}")
+        if spec.kind == "date":
+            self.edit.setPlaceholderText(tr("JJ/MM/AAAA"))
+            self.edit.setMaximumWidth(140)
+        elif spec.kind == "money":
+            self.edit.setPlaceholderText(tr("0,00 €"))
+            self.edit.setMaximumWidth(200)
+        elif spec.kind in ("siren", "siret", "int"):
+            self.edit.setMaximumWidth(200)
+        self.edit.textEdited.connect(lambda _text: self.edited.emit())
+        self.layout_.addWidget(self.edit)
+        if self.edit.maximumWidth() < 1000:
+            self.layout_.addStretch(1)  # short values stay left-aligned under their label
+
+    def value(self) -> Any:
+        text = self.edit.text().strip()
+        kind = self.spec.kind
+        if not text:
+            return None if kind not in ("text", "code", "email", "phone") else ""
+        if kind == "money":
+            return parse_amount(text)
+        if kind == "date":
+            return parse_date(text)
+        if kind == "int":
+            try:
+                return int(text.replace("\u00a0", "").replace(" ", ""))
+            except ValueError:
+                raise InvalidValue(tr("« {value} » n'est pas un nombre entier.", value=text)) from None
+        return text
+
+    def set_value(self, value: Any) -> None:
+        kind = self.spec.kind
+        if value is None:
+            text = ""
+        elif kind == "money":
+            text = format_eur(int(value), symbol=True)
+        elif kind == "date":
+            text = format_date(value if isinstance(value, date) else date.fromisoformat(str(value)))
+        elif kind == "int":
+            text = format_int(int(value))
+        else:
+            text = str(value)
+        self.edit.setText(text)
+
+
+class BoolInput(FieldInput):
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.box = QCheckBox()
+        self.box.toggled.connect(lambda _checked: self.edited.emit())
+        self.layout_.addWidget(self.box)
+        self.layout_.addStretch(1)
+
+    def value(self) -> Any:
+        return self.box.isChecked()
+
+    def set_value(self, value: Any) -> None:
+        self.box.setChecked(bool(value))
+
+
+class ChoiceInput(FieldInput):
+    """A drop-down list: roles, statuses (the lifecycle's allowed ones), small reference tables."""
+
+    def __init__(self, spec: FieldSpec, choices: Choices, parent: QWidget | None = None,
+                 openable: str | None = None) -> None:
+        super().__init__(spec, parent)
+        self.combo = QComboBox()
+        self.combo.setObjectName(f"field_{spec.name}")
+        self.combo.setMinimumContentsLength(24)
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.set_choices(choices)
+        self.combo.activated.connect(lambda _index: self.edited.emit())
+        self.layout_.addWidget(self.combo, 1)
+        if openable:
+            button = QPushButton(tr("Ouvrir"))
+            button.setToolTip(tr("Ouvrir la fiche liée"))
+            button.clicked.connect(lambda: self._open(openable))
+            self.layout_.addWidget(button)
+
+    def _open(self, entity: str) -> None:
+        if self.value() is not None:
+            self.open_requested.emit(entity, self.value())
+
+    def set_choices(self, choices: Choices) -> None:
+        current = self.combo.currentData() if self.combo.count() else None
+        self.combo.clear()
+        if self.spec.nullable and not self.spec.required:
+            self.combo.addItem("", None)
+        for value, label in choices:
+            self.combo.addItem(label, value)
+        if current is not None:
+            self.set_value(current)
+
+    def value(self) -> Any:
+        return self.combo.currentData()
+
+    def set_value(self, value: Any) -> None:
+        index = self.combo.findData(value)
+        if index < 0 and value is not None:  # a value outside the offered choices stays visible
+            self.combo.addItem(str(value), value)
+            index = self.combo.count() - 1
+        self.combo.setCurrentIndex(max(index, 0))
+
+
+class ReferencePicker(FieldInput):
+    """A reference to a large table (organisations, applications, projects): its name, a "Choisir…" button
+    that searches, and an "Ouvrir" button."""
+
+    def __init__(self, spec: FieldSpec, title_of: Callable[[int], str],
+                 choose: Callable[[FieldSpec], tuple[int, str] | None], parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.title_of = title_of
+        self.choose = choose
+        self.current: int | None = None
+        self.edit = QLineEdit()
+        self.edit.setObjectName(f"field_{spec.name}")
+        self.edit.setReadOnly(True)
+        self.pick = QPushButton(tr("Choisir…"))
+        self.pick.clicked.connect(self._choose)
+        self.open = QPushButton(tr("Ouvrir"))
+        self.open.clicked.connect(
+            lambda: self.current is not None and self.open_requested.emit(spec.target or "", self.current))
+        self.layout_.addWidget(self.edit, 1)
+        self.layout_.addWidget(self.pick)
+        self.layout_.addWidget(self.open)
+
+    def _choose(self) -> None:
+        chosen = self.choose(self.spec)
+        if chosen is not None:
+            self.current = chosen[0]
+            self.edit.setText(chosen[1])
+            self.edited.emit()
+
+    def value(self) -> Any:
+        return self.current
+
+    def set_value(self, value: Any) -> None:
+        self.current = None if value is None else int(value)
+        self.edit.setText(self.title_of(self.current) if self.current is not None else "")
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.pick.setEnabled(not read_only)
+
+
+def role_choices() -> Choices:
+    return [(code, tr(label)) for code, label in PARTNER_ROLES.items()]

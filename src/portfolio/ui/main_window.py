@@ -1,0 +1,383 @@
+"""The main window: navigation between the record lists, menus, undo/redo, search, editors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import text
+
+from portfolio import APP_NAME, __version__
+from portfolio.domain.errors import PortfolioError
+from portfolio.domain.i18n import N_, tr
+from portfolio.services.stats import key_figures
+
+from .dashboard import DashboardPage
+from .editor import RecordEditor
+from .preferences import PreferencesDialog
+from .search_dialog import SearchDialog
+from .table_page import RecordTablePage
+from .workspace import Workspace
+
+NAVIGATION = [
+    ("dashboard", N_("Tableau de bord")),
+    ("call", N_("Appels à projets")),
+    ("application", N_("Candidatures")),
+    ("project", N_("Projets lauréats")),
+    ("organisation", N_("Structures (porteurs)")),
+    ("contact", N_("Contacts")),
+    ("disbursement", N_("Versements")),
+    ("milestone", N_("Jalons")),
+    ("audit", N_("Journal")),
+]
+DEFAULT_PAGE = "project"
+MAX_RECENT = 8
+BANNER_STYLE = "background: #fff4ce; color: #5c4400; padding: 8px 12px; border-bottom: 1px solid #e6d28a;"
+
+
+class WelcomePage(QWidget):
+    """Shown on an empty database: the demo portfolio, an import, or an empty start."""
+
+    demo_requested = Signal()
+    start_empty = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        title = QLabel(tr("<h1>Bienvenue dans le portefeuille SASN</h1>"))
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(title)
+        intro = QLabel(tr("Cette base ne contient encore aucune structure. Par quoi voulez-vous commencer ?"))
+        intro.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(intro)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        demo = QPushButton(tr("Ouvrir le portefeuille de démonstration"))
+        demo.setObjectName("welcome_demo")
+        demo.clicked.connect(self.demo_requested.emit)
+        imported = QPushButton(tr("Importer un classeur…"))
+        imported.setEnabled(False)
+        imported.setToolTip(tr("L'import de classeurs arrive dans la prochaine version."))
+        empty = QPushButton(tr("Commencer avec une base vide"))
+        empty.setObjectName("welcome_empty")
+        empty.clicked.connect(self.start_empty.emit)
+        for button in (demo, imported, empty):
+            button.setMinimumHeight(48)
+            button.setMinimumWidth(260)
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        note = QLabel(tr("La démonstration s'ouvre dans son propre fichier : votre base n'est jamais modifiée."))
+        note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        note.setStyleSheet("color: #4a5568;")
+        layout.addWidget(note)
+        layout.addStretch(2)
+
+
+class MainWindow(QMainWindow):
+    """One open database at a time."""
+
+    def __init__(self, workspace: Workspace, read_only_reason: str = "") -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.read_only_reason = read_only_reason
+        self.pages: dict[str, QWidget] = {}
+        self.editors: dict[tuple[str, int], RecordEditor] = {}
+        self.resize(1366, 768)
+
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.banner = QLabel()
+        self.banner.setObjectName("read_only_banner")
+        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.setWordWrap(True)
+        outer.addWidget(self.banner)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setFixedWidth(210)
+        self.navigation.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item { padding: 7px 10px; }")
+        for key, label in NAVIGATION:
+            item = QListWidgetItem(tr(label))
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.navigation.addItem(item)
+        self.navigation.currentRowChanged.connect(self._navigate)
+        body.addWidget(self.navigation)
+        self.stack = QStackedWidget()
+        body.addWidget(self.stack, 1)
+        outer.addLayout(body, 1)
+        self.setCentralWidget(central)
+
+        self.welcome = WelcomePage()
+        self.welcome.start_empty.connect(lambda: self.show_page("dashboard"))
+        self.welcome.demo_requested.connect(self.open_demo)
+        self.stack.addWidget(self.welcome)
+
+        self._build_menus()
+        workspace.changed.connect(self._data_changed)
+        workspace.error.connect(lambda message: QMessageBox.warning(self, APP_NAME, message))
+        self._show_workspace()
+
+    # --- menus ----------------------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar().addMenu(tr("&Fichier"))
+        self._action(menu, tr("Nouvelle base…"), self.new_database, QKeySequence.StandardKey.New)
+        self._action(menu, tr("Ouvrir…"), self.open_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = menu.addMenu(tr("Ouvrir une base récente"))
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._action(menu, tr("Ouvrir le portefeuille de démonstration"), self.open_demo)
+        menu.addSeparator()
+        self._action(menu, tr("Préférences…"), lambda: PreferencesDialog(self).exec())
+        menu.addSeparator()
+        self._action(menu, tr("Quitter"), self.close, QKeySequence.StandardKey.Quit)
+
+        edit = self.menuBar().addMenu(tr("É&dition"))
+        stack = self.workspace.undo_stack
+        self.undo_action = stack.createUndoAction(self, tr("Annuler"))
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = stack.createRedoAction(self, tr("Rétablir"))
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+        edit.addSeparator()
+        self.new_action = self._action(edit, tr("Nouvelle fiche"), self.new_record_here, QKeySequence("Ctrl+Shift+N"))
+        edit.addSeparator()
+        self._action(edit, tr("Rechercher partout…"), self.open_search, QKeySequence("Ctrl+K"))
+        self._action(edit, tr("Filtrer cette liste"), self.focus_filter, QKeySequence.StandardKey.Find)
+
+        help_menu = self.menuBar().addMenu(tr("&Aide"))
+        self._action(help_menu, tr("À propos…"), self.about)
+
+    def _action(self, menu: Any, label: str, slot: Any, shortcut: Any = None) -> QAction:
+        action = QAction(label, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    # --- the database --------------------------------------------------------------------------------
+
+    def _show_workspace(self) -> None:
+        path = self.workspace.db.path
+        self.setWindowTitle(f"{APP_NAME} — {path.name}" + (tr(" (lecture seule)") if self.workspace.read_only else ""))
+        self.statusBar().showMessage(tr("Base : {path}", path=path))
+        read_only = self.workspace.read_only
+        reason = self.read_only_reason or tr("la base est ouverte en lecture seule")
+        self.banner.setText(tr("<b>Lecture seule</b> : {reason}. Aucune modification n'est possible.", reason=reason))
+        self.banner.setVisible(read_only)
+        self.new_action.setEnabled(not read_only)
+        remember_recent(path)
+        with self.workspace.db.read() as session:
+            empty = session.execute(text("SELECT count(*) FROM organisation")).scalar_one() == 0
+        if empty and not read_only:
+            self.navigation.setCurrentRow(-1)
+            self.stack.setCurrentWidget(self.welcome)
+        else:
+            self.show_page(str(QSettings().value("page", DEFAULT_PAGE)))
+
+    def show_page(self, key: str) -> None:
+        keys = [k for k, _ in NAVIGATION]
+        self.navigation.setCurrentRow(keys.index(key) if key in keys else keys.index(DEFAULT_PAGE))
+
+    def _navigate(self, row: int) -> None:
+        if row < 0:
+            return
+        key = NAVIGATION[row][0]
+        page = self.pages.get(key)
+        if page is None:  # pages are built on first visit: start-up builds only the first one
+            page = self._make_page(key)
+            self.pages[key] = page
+            self.stack.addWidget(page)
+        if key == "dashboard":
+            self._refresh_dashboard()
+        self.stack.setCurrentWidget(page)
+        QSettings().setValue("page", key)
+
+    def _make_page(self, key: str) -> QWidget:
+        if key == "dashboard":
+            return DashboardPage()
+        page = RecordTablePage(self.workspace, key)
+        page.open_record.connect(self.open_record)
+        page.new_record.connect(self.new_record)
+        return page
+
+    def _refresh_dashboard(self) -> None:
+        page = self.pages.get("dashboard")
+        if isinstance(page, DashboardPage):
+            with self.workspace.db.read() as session:
+                page.show_figures(key_figures(session))
+
+    def _data_changed(self, _entities: set[str]) -> None:
+        if self.stack.currentWidget() is self.pages.get("dashboard"):
+            self._refresh_dashboard()
+
+    def current_page(self) -> QWidget | None:
+        return self.stack.currentWidget()
+
+    # --- records -------------------------------------------------------------------------------------
+
+    def open_record(self, entity: str, record_id: int) -> None:
+        """Opens the editor of a record (the record a journal line is about, for the journal)."""
+        if entity == "audit":
+            with self.workspace.db.read() as session:
+                row = session.execute(text("SELECT entity, record_uuid FROM audit_entry WHERE seq = :s"),
+                                      {"s": record_id}).first()
+                if row is None:
+                    return
+                from portfolio.services import fields
+
+                table = fields.table(row[0]).name
+                found = session.execute(text(f"SELECT id FROM {table} WHERE uuid = :u"), {"u": row[1]}).scalar()
+            if found is None:
+                QMessageBox.information(self, APP_NAME, tr("Cet enregistrement a été supprimé depuis."))
+                return
+            entity, record_id = row[0], int(found)
+        key = (entity, record_id)
+        editor = self.editors.get(key)
+        if editor is None:
+            editor = RecordEditor(self.workspace, entity, record_id, self)
+            editor.open_record.connect(self.open_record)
+            editor.destroyed.connect(lambda _obj=None, key=key: self.editors.pop(key, None))
+            self.editors[key] = editor
+        editor.show()
+        editor.raise_()
+        editor.activateWindow()
+
+    def new_record(self, entity: str) -> None:
+        editor = RecordEditor(self.workspace, entity, None, self)
+        editor.open_record.connect(self.open_record)
+        editor.show()
+
+    def new_record_here(self) -> None:
+        page = self.current_page()
+        if isinstance(page, RecordTablePage) and page.entity != "audit":
+            self.new_record(page.entity)
+
+    def open_search(self) -> None:
+        dialog = SearchDialog(self.workspace, self)
+        dialog.open_record.connect(self.open_record)
+        dialog.show()
+
+    def focus_filter(self) -> None:
+        page = self.current_page()
+        if isinstance(page, RecordTablePage):
+            page.search.setFocus()
+            page.search.selectAll()
+
+    # --- files ---------------------------------------------------------------------------------------
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("Ouvrir une base"), "", tr("Bases du portefeuille (*.sqlite)"))
+        if path:
+            self.switch_to(Path(path))
+
+    def new_database(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, tr("Nouvelle base"), "portefeuille.sqlite",
+                                              tr("Bases du portefeuille (*.sqlite)"))
+        if path:
+            if Path(path).exists():
+                message = tr("« {path} » existe déjà : choisissez un nouveau nom.", path=path)
+                QMessageBox.warning(self, APP_NAME, message)
+                return
+            self.switch_to(Path(path))
+
+    def open_demo(self) -> None:
+        from .opening import open_demo_portfolio  # imported on first use
+
+        open_demo_portfolio(self)
+
+    def switch_to(self, path: Path, read_only: bool = False) -> None:
+        """Opens another database in the background and moves the window to it."""
+        from .opening import open_in_background
+
+        open_in_background(self, path, read_only)
+
+    def replace_workspace(self, workspace: Workspace) -> None:
+        """Moves the window to another open database (closing the previous one)."""
+        for editor in list(self.editors.values()):
+            editor.close()
+        for page in self.pages.values():
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.pages.clear()
+        old = self.workspace
+        self.workspace = workspace
+        self.menuBar().clear()
+        self._build_menus()
+        workspace.changed.connect(self._data_changed)
+        workspace.error.connect(lambda message: QMessageBox.warning(self, APP_NAME, message))
+        old.close()
+        self._show_workspace()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in recent_databases():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _checked=False, path=path: self.switch_to(Path(path)))
+        if not self.recent_menu.actions():
+            self.recent_menu.addAction(tr("(aucune)")).setEnabled(False)
+
+    def about(self) -> None:
+        QMessageBox.about(self, tr("À propos"), tr(
+            "<h3>{app} {version}</h3><p>Le portefeuille d'innovation de la Stratégie d'accélération Santé "
+            "numérique (France 2030), hors ligne.</p><p>Bibliothèques : Qt 6 et PySide6 (LGPL v3), SQLAlchemy et "
+            "Alembic (MIT), platformdirs (MIT).</p>", app=APP_NAME, version=__version__))
+
+    # --- closing -------------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        settings = QSettings()
+        settings.setValue("geometry", self.saveGeometry())
+        settings.setValue("state", self.saveState())
+        settings.setValue("last_database", str(self.workspace.db.path))
+        for editor in list(self.editors.values()):
+            editor.close()
+        self.workspace.close()
+        super().closeEvent(event)
+
+    def restore_layout(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = settings.value("state")
+        if state is not None:
+            self.restoreState(state)
+
+
+def recent_databases() -> list[str]:
+    value = QSettings().value("recent", [])
+    items = [value] if isinstance(value, str) else list(value or [])
+    return [str(p) for p in items if p]
+
+
+def remember_recent(path: Path) -> None:
+    items = [str(path)] + [p for p in recent_databases() if p != str(path)]
+    QSettings().setValue("recent", items[:MAX_RECENT])
+
+
+def report(parent: QWidget | None, exc: BaseException) -> None:
+    """Shows an error as one clear message (a traceback never reaches the user)."""
+    message = str(exc) if isinstance(exc, PortfolioError) else tr("Erreur inattendue : {error}", error=exc)
+    QMessageBox.critical(parent, APP_NAME, message)

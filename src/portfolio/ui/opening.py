@@ -1,0 +1,59 @@
+"""Opening databases off the UI thread (migrations and the demo can take a while)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import platformdirs
+
+from portfolio.db.database import Database
+from portfolio.domain.i18n import tr
+from portfolio.services.demo import write_demo
+from portfolio.services.portfolio import APP_DIR_NAME, open_portfolio
+
+from .tasks import run_task
+from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+
+def demo_path() -> Path:
+    """The demo portfolio's own file, beside (never instead of) the user's database."""
+    return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False)) / "demo" / "portefeuille-demo.sqlite"
+
+
+def open_in_background(window: MainWindow, path: Path, read_only: bool = False) -> None:
+    from .main_window import report
+
+    def work(_progress, _cancelled) -> Database:
+        return open_portfolio(path, readonly=read_only)
+
+    run_task(window, tr("Ouverture de {name}", name=path.name), work,
+             lambda db: window.replace_workspace(Workspace(db, read_only)), lambda exc: report(window, exc),
+             cancellable=False)
+
+
+def open_demo_portfolio(window: MainWindow) -> None:
+    """Opens the demo portfolio, writing it first (in the background, with progress) if it is not there."""
+    from .main_window import report
+
+    path = demo_path()
+
+    def work(progress, cancelled) -> Database:
+        db = open_portfolio(path)
+        try:
+            with db.read() as session:
+                from sqlalchemy import text
+
+                empty = session.execute(text("SELECT count(*) FROM organisation")).scalar_one() == 0
+            if empty:
+                write_demo(db, progress=progress, cancelled=cancelled)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    run_task(window, tr("Portefeuille de démonstration"), work,
+             lambda db: window.replace_workspace(Workspace(db)), lambda exc: report(window, exc))

@@ -1,0 +1,258 @@
+"""One screen per record type: a search field, filters, saved views, and the lazily loaded table."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from portfolio.domain.errors import PortfolioError
+from portfolio.domain.i18n import tr
+from portfolio.domain.money import format_int
+from portfolio.services import listing
+
+from .bulk_edit import BulkEditDialog
+from .table_model import RecordTableModel
+from .workspace import ReadOnlyError, Workspace
+
+SEARCH_DELAY_MS = 150
+EDITABLE = {"call", "application", "project", "organisation", "contact", "disbursement", "milestone"}
+
+
+class RecordTablePage(QWidget):
+    """The list of one entity's records."""
+
+    open_record = Signal(str, int)  # entity, id
+    new_record = Signal(str)
+
+    def __init__(self, workspace: Workspace, entity: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.entity = entity
+        self.model = RecordTableModel(workspace, entity)
+        self.filters: dict[str, tuple] = {}
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        title = QLabel(f"<h2 style='margin:0'>{listing.entity_label(entity)}</h2>")
+        layout.addWidget(title)
+
+        bar = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText(tr("Filtrer (nom, SIRET, ville, acronyme…)"))
+        self.search.setClearButtonEnabled(True)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(SEARCH_DELAY_MS)
+        self.timer.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(lambda _text: self.timer.start())
+        bar.addWidget(self.search, 3)
+        self.filter_buttons: dict[str, QToolButton] = {}
+        for key, label in listing.filter_keys(entity):
+            button = QToolButton()
+            button.setText(label)
+            button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+            button.setMenu(QMenu(button))
+            button.menu().aboutToShow.connect(lambda key=key, button=button: self._fill_filter_menu(key, button))
+            self.filter_buttons[key] = button
+            bar.addWidget(button)
+        self.views = QComboBox()
+        self.views.setToolTip(tr("Vues enregistrées"))
+        self.views.setMinimumContentsLength(14)
+        self.views.activated.connect(self._view_chosen)
+        bar.addWidget(self.views)
+        save_view = QPushButton(tr("Enregistrer la vue…"))
+        save_view.clicked.connect(self.save_view)
+        bar.addWidget(save_view)
+        layout.addLayout(bar)
+
+        actions = QHBoxLayout()
+        self.count = QLabel()
+        actions.addWidget(self.count, 1)
+        self.new_button = QPushButton(tr("Nouvelle fiche"))
+        self.new_button.clicked.connect(lambda: self.new_record.emit(entity))
+        self.bulk_button = QPushButton(tr("Modifier la sélection…"))
+        self.bulk_button.clicked.connect(self.bulk_edit)
+        self.delete_button = QPushButton(tr("Supprimer…"))
+        self.delete_button.clicked.connect(self.delete_selected)
+        for button in (self.new_button, self.bulk_button, self.delete_button):
+            actions.addWidget(button)
+            button.setVisible(entity in EDITABLE)
+        layout.addLayout(actions)
+
+        self.view = QTableView()
+        self.view.setObjectName(f"table_{entity}")
+        self.view.setModel(self.model)
+        # the indicator first: enabling sorting sorts at once by it (Qt's default would be descending)
+        self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.view.horizontalHeader().setSortIndicatorShown(True)
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.verticalHeader().setDefaultSectionSize(24)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.setWordWrap(False)
+        self.view.setAlternatingRowColors(True)
+        for column, spec in enumerate(self.model.columns):
+            self.view.setColumnWidth(column, spec.width)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.doubleClicked.connect(lambda index: self.open_record.emit(entity, self.model.id_at(index.row())))
+        copy = QAction(tr("Copier"), self.view)
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(self.copy_selection)
+        self.view.addAction(copy)
+        layout.addWidget(self.view, 1)
+        workspace.changed.connect(self._changed)
+        self._load_views()
+        self.update_count()
+        self.set_read_only(workspace.read_only)
+
+    # --- search, filters, views -------------------------------------------------------------------
+
+    def apply_search(self) -> None:
+        self.model.set_query(search=self.search.text())
+        self.update_count()
+
+    def _fill_filter_menu(self, key: str, button: QToolButton) -> None:
+        menu = button.menu()
+        menu.clear()
+        with self.workspace.db.read() as session:
+            options = listing.filter_options(session, self.entity, key)
+        chosen = set(self.filters.get(key, ()))
+        clear = menu.addAction(tr("Tout afficher"))
+        clear.triggered.connect(lambda: self.set_filter(key, ()))
+        menu.addSeparator()
+        for value, label in options:
+            action = menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(value in chosen)
+            action.toggled.connect(lambda checked, value=value: self._toggle_filter(key, value, checked))
+
+    def _toggle_filter(self, key: str, value: Any, checked: bool) -> None:
+        values = [v for v in self.filters.get(key, ()) if v != value] + ([value] if checked else [])
+        self.set_filter(key, tuple(values))
+
+    def set_filter(self, key: str, values: tuple) -> None:
+        """Keeps only records whose ``key`` is one of ``values`` (no values: no filter on ``key``)."""
+        if values:
+            self.filters[key] = values
+        else:
+            self.filters.pop(key, None)
+        button = self.filter_buttons.get(key)
+        if button is not None:
+            label = dict(listing.filter_keys(self.entity))[key]
+            button.setText(f"{label} ({len(values)})" if values else label)
+            font = button.font()
+            font.setBold(bool(values))
+            button.setFont(font)
+        self.model.set_query(filters=dict(self.filters))
+        self.update_count()
+
+    def _settings_key(self) -> str:
+        return f"views/{self.entity}"
+
+    def _load_views(self) -> None:
+        self.views.clear()
+        self.views.addItem(tr("Vues…"), None)
+        stored = QSettings().value(self._settings_key(), "{}")
+        for name, query in sorted(json.loads(str(stored)).items()):
+            self.views.addItem(name, query)
+
+    def save_view(self) -> None:
+        """Saves the current search, filters and sort under a name."""
+        name, ok = QInputDialog.getText(self, tr("Enregistrer la vue"), tr("Nom de la vue :"))
+        if not ok or not name.strip():
+            return
+        settings = QSettings()
+        views = json.loads(str(settings.value(self._settings_key(), "{}")))
+        views[name.strip()] = {"search": self.search.text(), "filters": {k: list(v) for k, v in self.filters.items()},
+                               "sort": self.model.query.sort, "descending": self.model.query.descending}
+        settings.setValue(self._settings_key(), json.dumps(views, ensure_ascii=False))
+        self._load_views()
+
+    def _view_chosen(self, index: int) -> None:
+        view = self.views.itemData(index)
+        if not view:
+            return
+        self.filters = {k: tuple(v) for k, v in view.get("filters", {}).items()}
+        for key in self.filter_buttons:
+            self.set_filter(key, self.filters.get(key, ()))
+        self.search.blockSignals(True)
+        self.search.setText(view.get("search", ""))
+        self.search.blockSignals(False)
+        self.model.set_query(search=view.get("search", ""), filters=dict(self.filters), sort=view.get("sort"),
+                             descending=bool(view.get("descending")))
+        self.update_count()
+
+    def update_count(self) -> None:
+        total = self.model.rowCount()
+        self.count.setText(tr("{n} enregistrements", n=format_int(total)) if total > 1
+                           else tr("{n} enregistrement", n=format_int(total)))
+
+    # --- actions -------------------------------------------------------------------------------------
+
+    def selected_rows(self) -> list[int]:
+        return sorted({index.row() for index in self.view.selectionModel().selectedRows()})
+
+    def copy_selection(self) -> None:
+        """Copies the selected rows (or cells) as tab-separated text."""
+        indexes = self.view.selectionModel().selectedIndexes()
+        if not indexes:
+            return
+        rows = sorted({i.row() for i in indexes})
+        columns = sorted({i.column() for i in indexes})
+        QGuiApplication.clipboard().setText(self.model.tsv(rows, columns))
+
+    def bulk_edit(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            QMessageBox.information(self, tr("Modifier la sélection"), tr("Sélectionnez d'abord des lignes."))
+            return
+        dialog = BulkEditDialog(self.workspace, self.entity, [self.model.id_at(r) for r in rows], self)
+        dialog.exec()
+
+    def delete_selected(self) -> None:
+        from .deletion import delete_records  # small module, imported on first use
+
+        rows = self.selected_rows()
+        if not rows:
+            return
+        try:
+            delete_records(self, self.workspace, self.entity, [self.model.id_at(r) for r in rows])
+        except (PortfolioError, ReadOnlyError) as exc:
+            QMessageBox.warning(self, tr("Suppression impossible"), str(exc))
+
+    def _changed(self, entities: set[str]) -> None:
+        if self.entity in entities or self.entity == "audit" or entities & {"organisation", "application", "project"}:
+            self.model.refresh()
+            self.update_count()
+
+    def set_read_only(self, read_only: bool) -> None:
+        for button in (self.new_button, self.bulk_button, self.delete_button):
+            button.setEnabled(not read_only)
+
+    def select_record(self, record_id: int) -> None:
+        row = self.model.row_of(record_id)
+        if row >= 0:
+            self.view.selectRow(row)
+            self.view.scrollTo(self.model.index(row, 0))

@@ -1,0 +1,109 @@
+"""The open database as the window sees it: the one door, the undo stack, and change notifications.
+
+Every edit of every screen comes here as a list of changes; the workspace applies it through the door
+(services.changes.apply_changes), pushes one named undo step, and tells every view what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from portfolio.db.database import Database
+from portfolio.domain.i18n import tr
+from portfolio.services.changes import ApplyResult, Change, apply_changes, invert
+
+SCREEN_SOURCE = "écran"
+UNDO_SOURCE = "écran (annulation)"
+REDO_SOURCE = "écran (rétablissement)"
+
+
+class ReadOnlyError(Exception):
+    """An edit attempted while the database is open read-only."""
+
+
+class Workspace(QObject):
+    """One open database: applies changes, keeps undo history, announces what changed."""
+
+    changed = Signal(object)  # set of entity names touched by the last change
+    error = Signal(str)  # a change that could not be applied (undo/redo of a stale step)
+
+    def __init__(self, db: Database, read_only: bool = False, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.read_only = read_only or db.readonly
+        self.undo_stack = QUndoStack(self)
+
+    def apply(self, changes: Sequence[Change], label: str, source: str = SCREEN_SOURCE) -> ApplyResult:
+        """Applies changes through the door as one undo step named ``label``; raises the door's errors."""
+        if self.read_only:
+            raise ReadOnlyError(tr("La base est ouverte en lecture seule : aucune modification n'est possible."))
+        result = apply_changes(self.db, list(changes), source=source)
+        self.undo_stack.push(ChangeCommand(self, list(changes), result, label))
+        self.notify(changes)
+        return result
+
+    def apply_in_background(self, parent: Any, changes: Sequence[Change], label: str,
+                            on_done: Callable[[ApplyResult], None], on_failed: Callable[[BaseException], None]) -> None:
+        """Like ``apply`` for long change lists: the door runs off the UI thread behind a progress dialog, then
+        the undo step is pushed and views refresh in the UI thread."""
+        from .tasks import run_task
+
+        if self.read_only:
+            on_failed(ReadOnlyError(tr("La base est ouverte en lecture seule : aucune modification n'est possible.")))
+            return
+        changes = list(changes)
+
+        def done(result: ApplyResult) -> None:
+            self.undo_stack.push(ChangeCommand(self, changes, result, label))
+            self.notify(changes)
+            on_done(result)
+
+        run_task(parent, label, lambda _progress, _cancelled: apply_changes(self.db, changes, source=SCREEN_SOURCE),
+                 done, on_failed, cancellable=False)
+
+    def apply_without_undo(self, changes: Sequence[Change], source: str) -> ApplyResult:
+        """Applies changes that undo/redo themselves replay (no new step)."""
+        if self.read_only:
+            raise ReadOnlyError(tr("La base est ouverte en lecture seule : aucune modification n'est possible."))
+        result = apply_changes(self.db, list(changes), source=source)
+        self.notify(changes)
+        return result
+
+    def notify(self, changes: Sequence[Change]) -> None:
+        self.changed.emit({c.entity for c in changes})
+
+    def close(self) -> None:
+        self.undo_stack.clear()
+        self.db.close()
+
+
+class ChangeCommand(QUndoCommand):
+    """One undoable step: the changes as applied, and their inverse built by the door from what it stored."""
+
+    def __init__(self, workspace: Workspace, changes: list[Change], result: ApplyResult, label: str) -> None:
+        super().__init__(label)
+        self.workspace = workspace
+        self.inverse = result.inverse
+        self.forward = invert(result.inverse)  # exactly what was stored, so redo is exact too
+        self.first = True
+
+    def redo(self) -> None:
+        if self.first:  # applied already by Workspace.apply
+            self.first = False
+            return
+        self._run(self.forward, REDO_SOURCE)
+
+    def undo(self) -> None:
+        self._run(self.inverse, UNDO_SOURCE)
+
+    def _run(self, changes: list[Change], source: str) -> None:
+        try:
+            self.workspace.apply_without_undo(changes, source)
+        except Exception as exc:  # a stale step: someone changed these values since; drop the step
+            self.setObsolete(True)
+            self.workspace.error.emit(tr("« {label} » n'a pas pu être rejoué : {error}", label=self.text(),
+                                         error=exc))

@@ -1,0 +1,47 @@
+"""UI test fixtures: settings in a temporary folder, a demo portfolio copied per test."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from portfolio.services.demo import write_demo
+from portfolio.services.portfolio import open_portfolio
+from portfolio.ui.app import make_application
+from portfolio.ui.workspace import Workspace
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """QSettings in a temporary folder, so tests never touch (or depend on) the user's preferences."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    yield
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("ui-demo") / "demo.sqlite"
+    with open_portfolio(path) as db:
+        write_demo(db)
+    return path
+
+
+@pytest.fixture
+def demo_path(demo_template: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "demo.sqlite"
+    shutil.copyfile(demo_template, path)
+    return path
+
+
+@pytest.fixture
+def workspace(qapp, demo_path: Path) -> Iterator[Workspace]:
+    make_application()
+    ws = Workspace(open_portfolio(demo_path))
+    yield ws
+    ws.close()
