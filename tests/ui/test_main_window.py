@@ -285,3 +285,24 @@ def test_gui_refuses_a_foreign_file_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "n'est pas une base du portefeuille" in result.stderr and "Traceback" not in result.stderr
     assert foreign.read_text() == "hello"
+
+
+def test_english_is_available_through_the_same_mechanism(qtbot, workspace: Workspace) -> None:
+    from portfolio.domain import i18n
+
+    i18n.set_language("en")
+    try:
+        window = MainWindow(workspace)
+        qtbot.addWidget(window)
+        window.show_page("organisation")
+        assert window.navigation.item(0).text() == "Dashboard"
+        assert window.menuBar().actions()[0].text() == "&File"
+        page = window.pages["organisation"]
+        assert page.model.headerData(0, Qt.Orientation.Horizontal) != "Raison sociale"
+        editor = RecordEditor(workspace, "organisation", page.model.id_at(0))
+        qtbot.addWidget(editor)
+        editor.inputs["siret"].edit.setText("123")
+        assert not editor.save()
+        assert "14 digits" in editor.errors["siret"].text()  # validation messages come from the core, in English
+    finally:
+        i18n.set_language("fr")

@@ -74,7 +74,7 @@ def test_entities_labels_columns_and_filters() -> None:
         columns = listing.columns(entity)
         assert columns and len({c.key for c in columns}) == len(columns)
         for column in columns:
-            assert column.kind in ("text", "money", "date", "int", "bool", "percent")
+            assert column.kind in ("text", "money", "date", "datetime", "int", "bool", "percent")
             assert column.label and column.width > 0
             if column.field:  # the editor's field exists and is editable
                 assert fields.field_spec(entity, column.field).label
@@ -384,7 +384,8 @@ def test_fetch_rows_gives_raw_values_per_column(demo: Database) -> None:
             for column, value in zip(columns, values, strict=True):
                 if value is None:
                     continue
-                expected = {"money": int, "int": int, "date": date, "bool": bool, "text": str}[column.kind]
+                expected = {"money": int, "int": int, "date": date, "bool": bool, "text": str,
+                            "datetime": str}[column.kind]
                 assert isinstance(value, expected), (entity, column.key, value)
                 assert not (column.kind in ("money", "int") and isinstance(value, bool))
     assert rows(demo, "organisation", []) == {}

@@ -242,7 +242,7 @@ class _Writer:
         row = self.session.execute(select(table).where(table.c.uuid == record_uuid)).mappings().first()
         if row is None:
             raise ChangeRefused(tr("{label} {uuid} n'existe pas (ou plus) : rien n'a été modifié.",
-                                   label=fields.model(entity).__label__, uuid=record_uuid))
+                                   label=fields.entity_label(entity), uuid=record_uuid))
         return row
 
     def _check_status(self, spec: fields.FieldSpec, value: Any) -> None:
@@ -336,7 +336,7 @@ class _Writer:
 
 def _stale(conflicts: list[Conflict], entity: str) -> StaleChangeError:
     first = conflicts[0]
-    label = fields.model(entity).__label__
+    label = fields.entity_label(entity)
     if first.field == "row_version":
         message = tr("{label} a été modifié(e) par quelqu'un d'autre entre-temps : rien n'a été enregistré. "
                      "Rechargez puis refaites la modification.", label=label)
@@ -357,6 +357,6 @@ def current_values(session: Session, entity: str, record_uuid: str) -> dict[str,
     table = fields.table(entity)
     row = session.execute(select(table).where(table.c.uuid == record_uuid)).mappings().first()
     if row is None:
-        raise ChangeRefused(tr("{label} {uuid} n'existe pas.", label=fields.model(entity).__label__,
+        raise ChangeRefused(tr("{label} {uuid} n'existe pas.", label=fields.entity_label(entity),
                                uuid=record_uuid))
     return {s.name: row[s.name] for s in fields.editable_fields(entity)}

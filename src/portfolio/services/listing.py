@@ -45,7 +45,7 @@ class Column:
 
     key: str  # stable key, e.g. "name", "region", "committed"
     label: str  # French header, e.g. "Raison sociale"
-    kind: str  # "text" | "money" (int cents) | "date" | "int" | "bool" | "percent"
+    kind: str  # "text" | "money" (int cents) | "date" | "datetime" (ISO text, UTC) | "int" | "bool" | "percent"
     sortable: bool = True
     field: str | None = None  # the editable field of the entity behind this column, if any (for the editor)
     width: int = 120  # a sensible initial width in pixels
@@ -452,7 +452,7 @@ _register(_Entity(
     joins={},
     columns=(
         _col("seq", N_("N°"), "int", "t.seq", width=80),
-        _col("at", N_("Date (UTC)"), "text", "t.at_utc", width=230),
+        _col("at", N_("Date"), "datetime", "t.at_utc", width=150),
         _col("actor", N_("Auteur"), "text", "t.actor", sortable=False, width=140),
         _col("source", N_("Source"), "text", "t.source", sortable=False, width=140),
         _col("operation", N_("Opération"), "text", "t.operation", sortable=False, width=110,
