@@ -23,7 +23,6 @@ from portfolio import APP_NAME, __version__
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int, format_percent
-from portfolio.services.demo import write_demo
 from portfolio.services.integrity import check_database
 from portfolio.services.portfolio import APP_DIR_NAME, default_db_path, open_portfolio
 from portfolio.services.stats import key_figures
@@ -88,6 +87,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not args.db:
         raise UsageError(tr("« portfolio demo » écrit dans le fichier donné par --db, jamais dans votre base : "
                             "précisez --db CHEMIN."))
+    from portfolio.services.demo import write_demo  # not needed by the other commands nor the window's start
+
     started = time.perf_counter()
     with open_portfolio(args.db) as db:
         written = write_demo(db, seed=args.seed, scale=args.scale)

@@ -197,8 +197,6 @@ class Database:
                 "ouvrez-la une fois en écriture.", path=self.path, found=version, known=SCHEMA_VERSION))
 
     def _migrate(self, existing: bool) -> None:
-        from . import migrate as migrations  # deferred: Alembic is only needed when a migration runs
-
         try:
             with self.engine.connect() as connection:
                 version = connection.exec_driver_sql("PRAGMA user_version").scalar_one()
@@ -214,7 +212,9 @@ class Database:
                 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
                 name = f"{self.path.stem}.avant-migration-v{version}-{stamp}.sqlite"
                 backup_copy(self.path, backups_dir(self.path) / name)
-            migrations.upgrade(self.engine)
+            from . import migrate  # deferred: importing Alembic costs 0.2 s, needed only when a migration runs
+
+            migrate.upgrade(self.engine)
         except OperationalError as exc:
             if is_busy_error(exc):
                 raise DatabaseBusyError(busy_message(self.path)) from exc
