@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -28,11 +28,11 @@ from portfolio.domain.i18n import N_, tr
 from portfolio.services.stats import key_figures
 
 from .dashboard import DashboardPage
-from .editor import RecordEditor
-from .preferences import PreferencesDialog
-from .search_dialog import SearchDialog
 from .table_page import RecordTablePage
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .editor import RecordEditor
 
 NAVIGATION = [
     ("dashboard", N_("Tableau de bord")),
@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(menu, tr("Ouvrir le portefeuille de démonstration"), self.open_demo)
         menu.addSeparator()
-        self._action(menu, tr("Préférences…"), lambda: PreferencesDialog(self).exec())
+        self._action(menu, tr("Préférences…"), self.preferences)
         menu.addSeparator()
         self._action(menu, tr("Quitter"), self.close, QKeySequence.StandardKey.Quit)
 
@@ -253,6 +253,8 @@ class MainWindow(QMainWindow):
                 QMessageBox.information(self, APP_NAME, tr("Cet enregistrement a été supprimé depuis."))
                 return
             entity, record_id = row[0], int(found)
+        from .editor import RecordEditor
+
         key = (entity, record_id)
         editor = self.editors.get(key)
         if editor is None:
@@ -265,6 +267,8 @@ class MainWindow(QMainWindow):
         editor.activateWindow()
 
     def new_record(self, entity: str) -> None:
+        from .editor import RecordEditor
+
         editor = RecordEditor(self.workspace, entity, None, self)
         editor.open_record.connect(self.open_record)
         editor.show()
@@ -274,7 +278,14 @@ class MainWindow(QMainWindow):
         if isinstance(page, RecordTablePage) and page.entity != "audit":
             self.new_record(page.entity)
 
+    def preferences(self) -> None:
+        from .preferences import PreferencesDialog
+
+        PreferencesDialog(self).exec()
+
     def open_search(self) -> None:
+        from .search_dialog import SearchDialog  # dialogs are imported on first use: a faster start
+
         dialog = SearchDialog(self.workspace, self)
         dialog.open_record.connect(self.open_record)
         dialog.show()

@@ -29,7 +29,6 @@ from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_int
 from portfolio.services import listing
 
-from .bulk_edit import BulkEditDialog
 from .table_model import RecordTableModel
 from .workspace import ReadOnlyError, Workspace
 
@@ -228,6 +227,8 @@ class RecordTablePage(QWidget):
         if not rows:
             QMessageBox.information(self, tr("Modifier la sélection"), tr("Sélectionnez d'abord des lignes."))
             return
+        from .bulk_edit import BulkEditDialog  # imported on first use
+
         dialog = BulkEditDialog(self.workspace, self.entity, [self.model.id_at(r) for r in rows], self)
         dialog.exec()
 
