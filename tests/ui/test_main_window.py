@@ -306,3 +306,42 @@ def test_english_is_available_through_the_same_mechanism(qtbot, workspace: Works
         assert "14 digits" in editor.errors["siret"].text()  # validation messages come from the core, in English
     finally:
         i18n.set_language("fr")
+
+
+def test_an_older_database_is_migrated_behind_a_progress_dialog(qapp, tmp_path: Path) -> None:
+    from alembic import command
+
+    from portfolio.db.database import SCHEMA_VERSION, make_engine
+    from portfolio.db.migrate import alembic_config
+    from portfolio.ui.app import needs_migration, open_with_progress
+
+    path = tmp_path / "old.sqlite"
+    engine = make_engine(path)
+    config = alembic_config()
+    with engine.begin() as connection:  # a schema-1 file, as the first version wrote it
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.exec_driver_sql("PRAGMA application_id = 1396790094")
+        connection.exec_driver_sql("PRAGMA user_version = 1")
+    engine.dispose()
+    assert needs_migration(path)
+    database = open_with_progress(path)
+    try:
+        with database.read() as session:
+            assert session.connection().exec_driver_sql("PRAGMA user_version").scalar_one() == SCHEMA_VERSION
+    finally:
+        database.close()
+
+
+def test_the_welcome_screen_opens_the_demo_in_its_own_file(qtbot, tmp_path: Path) -> None:
+    empty = tmp_path / "mine.sqlite"
+    window = MainWindow(Workspace(open_portfolio(empty)))
+    qtbot.addWidget(window)
+    window.show()
+    window.welcome.findChild(QPushButton, "welcome_demo").click()
+    qtbot.waitUntil(lambda: window.workspace.db.path != empty.resolve(), timeout=60_000)
+    assert window.workspace.db.path.name == "portefeuille-demo.sqlite"
+    assert window.stack.currentWidget() in window.pages.values()  # a page of the demo, not the welcome screen
+    window.show_page("project")
+    assert window.pages["project"].model.rowCount() == 350
+    assert sql(empty, "SELECT count(*) FROM organisation") == [(0,)]  # the user's file is untouched

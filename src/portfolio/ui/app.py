@@ -5,18 +5,21 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from portfolio import APP_NAME, __version__
+from portfolio.db.database import APPLICATION_ID, SCHEMA_VERSION, Database, read_header
 from portfolio.domain import i18n
 from portfolio.domain.errors import PortfolioError
 from portfolio.services.portfolio import DB_ENV, default_db_path, open_portfolio
 
 from .main_window import MainWindow
 from .preferences import stored_language
+from .tasks import run_task
 from .workspace import Workspace
 
 
@@ -41,13 +44,44 @@ def last_database() -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
+def needs_migration(path: Path) -> bool:
+    """True for one of our files written by an older version: opening it migrates it, which takes time."""
+    try:
+        header = read_header(path)
+    except OSError:
+        return False
+    return header.is_sqlite and header.application_id == APPLICATION_ID and header.user_version < SCHEMA_VERSION
+
+
+def open_with_progress(path: Path) -> Database:
+    """Opens (and migrates) a database in the background behind a progress dialog; raises what opening raised."""
+    outcome: dict[str, Any] = {}
+    loop = QEventLoop()
+
+    def finished(key: str, value: Any) -> None:
+        outcome[key] = value
+        loop.quit()
+
+    run_task(None, i18n.tr("Mise à jour de la base {name} (une copie de sauvegarde est faite d'abord)",
+                           name=path.name),
+             lambda _progress, _cancelled: open_portfolio(path), lambda db: finished("db", db),
+             lambda exc: finished("error", exc), cancellable=False)
+    loop.exec()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["db"]
+
+
 def run(db: str | None, screenshot: str | None = None, read_only: bool = False) -> int:
     """Opens the main window on ``db`` (default: the user's database). With ``screenshot``, saves a PNG of the
     window once painted and quits (for checks without a person in front of the screen)."""
     app = make_application()
     path = Path(db).expanduser() if db else last_database() or default_db_path()
     try:
-        database = open_portfolio(path, readonly=read_only, must_exist=read_only)
+        if needs_migration(path) and not read_only:
+            database = open_with_progress(path)
+        else:
+            database = open_portfolio(path, readonly=read_only, must_exist=read_only)
     except PortfolioError as exc:
         if screenshot:
             print(f"portfolio : {exc}", file=sys.stderr)

@@ -198,7 +198,11 @@ class MainWindow(QMainWindow):
 
     def show_page(self, key: str) -> None:
         keys = [k for k, _ in NAVIGATION]
-        self.navigation.setCurrentRow(keys.index(key) if key in keys else keys.index(DEFAULT_PAGE))
+        row = keys.index(key) if key in keys else keys.index(DEFAULT_PAGE)
+        if self.navigation.currentRow() == row:
+            self._navigate(row)  # no currentRowChanged signal for the same row: build and show the page anyway
+        else:
+            self.navigation.setCurrentRow(row)
 
     def _navigate(self, row: int) -> None:
         if row < 0:
