@@ -345,3 +345,13 @@ def test_the_welcome_screen_opens_the_demo_in_its_own_file(qtbot, tmp_path: Path
     window.show_page("project")
     assert window.pages["project"].model.rowCount() == 350
     assert sql(empty, "SELECT count(*) FROM organisation") == [(0,)]  # the user's file is untouched
+
+
+def test_a_list_keeps_its_selection_after_an_edit(qtbot, workspace: Workspace, demo_path: Path) -> None:
+    page = RecordTablePage(workspace, "organisation")
+    qtbot.addWidget(page)
+    page.view.selectRow(5)
+    chosen = page.model.id_at(5)
+    uuid, city = sql(demo_path, "SELECT uuid, city FROM organisation WHERE id = ?", chosen)[0]
+    workspace.apply([FieldChange("organisation", uuid, "city", city, "Morlaix")], "essai")
+    assert [page.model.id_at(r) for r in page.selected_rows()] == [chosen]

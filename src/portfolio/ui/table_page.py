@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +33,8 @@ from .table_model import RecordTableModel
 from .workspace import ReadOnlyError, Workspace
 
 SEARCH_DELAY_MS = 150
+RESELECT = 200  # after a change, at most this many selected rows are selected again
+SELECT_ROW = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
 EDITABLE = {"call", "application", "project", "organisation", "contact", "disbursement", "milestone"}
 
 
@@ -245,8 +247,18 @@ class RecordTablePage(QWidget):
 
     def _changed(self, entities: set[str]) -> None:
         if self.entity in entities or self.entity == "audit" or entities & {"organisation", "application", "project"}:
+            # keep the user's place: the selected records (the first RESELECT) and the first visible one
+            selected = [self.model.id_at(r) for r in self.selected_rows()[:RESELECT]]
+            top_row = self.view.rowAt(0)
+            top = self.model.id_at(top_row) if top_row >= 0 else None
             self.model.refresh()
             self.update_count()
+            if top is not None and (row := self.model.row_of(top)) >= 0:
+                self.view.scrollTo(self.model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+            selection = self.view.selectionModel()
+            for record_id in selected:
+                if (row := self.model.row_of(record_id)) >= 0:
+                    selection.select(self.model.index(row, 0), SELECT_ROW)
 
     def set_read_only(self, read_only: bool) -> None:
         for button in (self.new_button, self.bulk_button, self.delete_button):
