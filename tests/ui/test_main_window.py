@@ -355,3 +355,29 @@ def test_a_list_keeps_its_selection_after_an_edit(qtbot, workspace: Workspace, d
     uuid, city = sql(demo_path, "SELECT uuid, city FROM organisation WHERE id = ?", chosen)[0]
     workspace.apply([FieldChange("organisation", uuid, "city", city, "Morlaix")], "essai")
     assert [page.model.id_at(r) for r in page.selected_rows()] == [chosen]
+
+
+def test_a_busy_database_keeps_the_undo_step(qtbot, workspace: Workspace, demo_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    org_id, uuid, city = sql(demo_path, "SELECT id, uuid, city FROM organisation ORDER BY id LIMIT 1")[0]
+    workspace.apply([FieldChange("organisation", uuid, "city", city, "Brest-Busy")], "essai")
+    messages: list[str] = []
+    workspace.error.connect(messages.append)
+    monkeypatch.setenv("PORTFOLIO_BUSY_TIMEOUT_MS", "100")
+    busy = Workspace(open_portfolio(demo_path))  # a connection with the short timeout
+    busy.undo_stack = workspace.undo_stack
+    holder = sqlite3.connect(demo_path, isolation_level=None, timeout=0.1)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(workspace, "db", busy.db)
+            workspace.undo_stack.undo()
+            qtbot.waitUntil(lambda: workspace.undo_stack.canUndo(), timeout=3000)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert messages and "autre programme" in messages[0]
+    assert sql(demo_path, "SELECT city FROM organisation WHERE id = ?", org_id)[0][0] == "Brest-Busy"
+    workspace.undo_stack.undo()  # once the lock is free, the same step undoes
+    assert sql(demo_path, "SELECT city FROM organisation WHERE id = ?", org_id)[0][0] == city
+    busy.db.close()

@@ -588,3 +588,20 @@ def test_a_deleted_last_entry_stays_reported_after_the_next_change(db: Database)
         report = verify_chain(session)
     assert not report.ok, "the deleted audit entry is no longer detected"
     assert any(f"n° {target}" in p for p in report.problems), report.problems
+
+
+def test_expected_version_holds_for_several_fields_of_one_record(db: Database) -> None:
+    """The batch's own row_version step must not make its second field change look stale."""
+    created = apply_changes(db, [Create("organisation", "00000000-0000-4000-8000-0000000000aa",
+                                        {"name": "Version SAS", "city": "Rennes"})], source="test")
+    assert created.audit_entries == 1
+    apply_changes(db, [
+        FieldChange("organisation", "00000000-0000-4000-8000-0000000000aa", "city", "Rennes", "Brest",
+                    expected_version=1),
+        FieldChange("organisation", "00000000-0000-4000-8000-0000000000aa", "name", "Version SAS", "Version SA",
+                    expected_version=1),
+    ], source="test")
+    with db.read() as session:
+        row = session.execute(text("SELECT city, name, row_version FROM organisation WHERE uuid = :u"),
+                              {"u": "00000000-0000-4000-8000-0000000000aa"}).one()
+    assert tuple(row) == ("Brest", "Version SA", 2)

@@ -480,3 +480,11 @@ def test_homonyms_sort_by_the_rest_of_their_text(tmp_path: Path) -> None:
         assert ids(db, "organisation", sort="name") == [2, 3, 1, 4]
         assert ids(db, "organisation", sort="name", search="nantes") == [2, 3, 1, 4]
         assert ids(db, "organisation", sort="name", search="chu", descending=True) == [1, 3, 2]
+
+
+def test_journal_search_ignores_accents(demo: Database) -> None:
+    with demo.read() as session:
+        by_plain = listing.query_ids(session, listing.ListQuery("audit", search="demo"))
+        by_accent = listing.query_ids(session, listing.ListQuery("audit", search="DÉMO"))
+        expected = session.execute(text("SELECT count(*) FROM audit_entry WHERE source = 'démo'")).scalar_one()
+    assert len(by_plain) == len(by_accent) == expected > 0

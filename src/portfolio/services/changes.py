@@ -198,7 +198,7 @@ class _Writer:
         self.seq, self.prev_hash = chain_head(session)
         self.pending: list[dict[str, Any]] = []
         self.result = ApplyResult(batch=self.batch, audit_entries=0)
-        self.bumped: set[tuple[str, str]] = set()
+        self.versions: dict[tuple[str, str], int] = {}  # each record's row_version before this batch touched it
         self.status_entities: dict[int, str] | None = None  # status id -> entity, cached for the batch
         self.keys = KeyMaker(session)  # search keys and sort keys, derived in the same transaction
 
@@ -295,18 +295,18 @@ class _Writer:
         expected_old = fields.normalise(spec, change.old) if change.old is not None else None
         if current[spec.name] != expected_old and not (current[spec.name] == "" and expected_old is None):
             raise _stale([Conflict(change, spec.name, expected_old, current[spec.name])], change.entity)
-        if change.expected_version is not None and current["row_version"] != change.expected_version:
-            raise _stale([Conflict(change, "row_version", change.expected_version, current["row_version"])],
-                         change.entity)
+        key = (change.entity, change.uuid)
+        version_before = self.versions.get(key, current["row_version"])  # the batch's own bump does not count
+        if change.expected_version is not None and version_before != change.expected_version:
+            raise _stale([Conflict(change, "row_version", change.expected_version, version_before)], change.entity)
         new = fields.normalise(spec, change.new)
         self._check_status(spec, new)
         if new == current[spec.name]:
             return None  # nothing changes: no write, no audit entry
         values: dict[str, Any] = {spec.name: new, **self.keys.changed_keys(change.entity, spec.name, current, new)}
-        key = (change.entity, change.uuid)
-        if key not in self.bumped:  # one row_version step per record per batch
+        if key not in self.versions:  # one row_version step per record per batch
             values["row_version"] = table.c.row_version + 1
-            self.bumped.add(key)
+            self.versions[key] = current["row_version"]
         self.session.execute(update(table).where(table.c.uuid == change.uuid).values(values))
         if referrers(change.entity, spec.name):  # a region renamed: the search keys holding its name follow
             self.keys.refresh_referrers(change.entity, spec.name, current["id"])

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from portfolio.domain.dates import format_date
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int
+from portfolio.domain.referential import fold
 
 from . import fields
 
@@ -79,8 +80,8 @@ def search_titles(session: Session, entity: str, query: str, limit: int = 50) ->
     """Records whose title contains every word of ``query`` (case-insensitive), for reference pickers."""
     table = fields.table(entity).name
     title = TITLE_SQL[entity]
-    words = [w for w in query.split() if w]
-    where = " AND ".join(f"({title}) LIKE :w{i} ESCAPE '\\'" for i in range(len(words))) or "1"
+    words = [w for w in fold(query).split() if w]  # accent- and case-insensitive, like every search
+    where = " AND ".join(f"portfolio_fold({title}) LIKE :w{i} ESCAPE '\\'" for i in range(len(words))) or "1"
     params: dict[str, Any] = {f"w{i}": "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
                               for i, w in enumerate(words)}
     rows = session.execute(text(f"SELECT id, {title} FROM {table} WHERE {where} ORDER BY 2, id LIMIT {int(limit)}"),

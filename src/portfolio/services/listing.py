@@ -471,8 +471,9 @@ _register(_Entity(
         "entity": _Filter(N_("Type d'enregistrement"), "t.entity IN {values}", _audit_entities),
         "operation": _Filter(N_("Opération"), "t.operation IN {values}", _constant(*OPERATIONS.items())),
     },
-    search=("(t.record_uuid LIKE {w} ESCAPE '\\' OR t.actor LIKE {w} ESCAPE '\\' OR t.source LIKE {w} "
-            "ESCAPE '\\' OR t.field LIKE {w} ESCAPE '\\')",),
+    # the words are folded: so are the columns ("demo" finds the source "démo")
+    search=("(t.record_uuid LIKE {w} ESCAPE '\\' OR portfolio_fold(t.actor) LIKE {w} ESCAPE '\\' "
+            "OR portfolio_fold(t.source) LIKE {w} ESCAPE '\\' OR portfolio_fold(t.field) LIKE {w} ESCAPE '\\')",),
 ))
 
 # The search dialog's groups, and how each names its hits: title, subtitle parts (SQL, kind), joins.

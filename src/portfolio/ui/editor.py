@@ -60,6 +60,7 @@ class RecordEditor(QDialog):
         self.uuid: str | None = None
         self.baseline: dict[str, Any] = {}
         self.initial = initial or {}
+        self.dirty = False
         self.specs = fields.editable_fields(entity)
         self.inputs: dict[str, FieldInput] = {}
         self.errors: dict[str, QLabel] = {}
@@ -301,10 +302,10 @@ class RecordEditor(QDialog):
     def _stale(self, exc: StaleChangeError, typed: dict[str, Any]) -> None:
         """Someone changed the record meanwhile: reload the stored values as the new baseline, keep what the
         user typed in the fields, and say which fields differ."""
+        edited = {name for name, value in typed.items() if value != self.baseline.get(name)}  # vs the old baseline
         self.load()
-        for name, value in typed.items():
-            if value != self.baseline.get(name):
-                self.inputs[name].set_value(value)
+        for name in edited:  # only what the user changed is put back; others' changes to other fields stay
+            self.inputs[name].set_value(typed[name])
         self.dirty = True
         lines = []
         for conflict in exc.conflicts:

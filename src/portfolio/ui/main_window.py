@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self.read_only_reason = read_only_reason
         self.pages: dict[str, QWidget] = {}
         self.editors: dict[tuple[str, int], RecordEditor] = {}
+        self.dialogs: set[QWidget] = set()  # new-record editors and searches: closed when the database changes
         self.resize(1366, 768)
 
         central = QWidget()
@@ -275,6 +276,7 @@ class MainWindow(QMainWindow):
 
         editor = RecordEditor(self.workspace, entity, None, self)
         editor.open_record.connect(self.open_record)
+        self._track(editor)
         editor.show()
 
     def new_record_here(self) -> None:
@@ -291,8 +293,14 @@ class MainWindow(QMainWindow):
         from .search_dialog import SearchDialog  # dialogs are imported on first use: a faster start
 
         dialog = SearchDialog(self.workspace, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open_record.connect(self.open_record)
+        self._track(dialog)
         dialog.show()
+
+    def _track(self, dialog: QWidget) -> None:
+        self.dialogs.add(dialog)
+        dialog.destroyed.connect(lambda _obj=None, dialog=dialog: self.dialogs.discard(dialog))
 
     def focus_filter(self) -> None:
         page = self.current_page()
@@ -330,8 +338,9 @@ class MainWindow(QMainWindow):
 
     def replace_workspace(self, workspace: Workspace) -> None:
         """Moves the window to another open database (closing the previous one)."""
-        for editor in list(self.editors.values()):
-            editor.close()
+        for window in [*self.editors.values(), *self.dialogs]:  # nothing may go on writing to the old file
+            window.close()
+        self.dialogs.clear()
         for page in self.pages.values():
             self.stack.removeWidget(page)
             page.deleteLater()

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from portfolio.db.database import Database
+from portfolio.db.database import Database, DatabaseBusyError
 from portfolio.domain.i18n import tr
 from portfolio.services.changes import ApplyResult, Change, apply_changes, invert
 
@@ -90,19 +90,33 @@ class ChangeCommand(QUndoCommand):
         self.inverse = result.inverse
         self.forward = invert(result.inverse)  # exactly what was stored, so redo is exact too
         self.first = True
+        self.realign = False  # set when a busy database left the stack one step off: the next move only realigns
 
     def redo(self) -> None:
         if self.first:  # applied already by Workspace.apply
             self.first = False
             return
-        self._run(self.forward, REDO_SOURCE)
+        if self.realign:  # the stack moving back after a busy database: nothing to apply
+            self.realign = False
+            return
+        self._run(self.forward, REDO_SOURCE, back=-1)
 
     def undo(self) -> None:
-        self._run(self.inverse, UNDO_SOURCE)
+        if self.realign:
+            self.realign = False
+            return
+        self._run(self.inverse, UNDO_SOURCE, back=+1)
 
-    def _run(self, changes: list[Change], source: str) -> None:
+    def _run(self, changes: list[Change], source: str, back: int) -> None:
         try:
             self.workspace.apply_without_undo(changes, source)
+        except DatabaseBusyError as exc:
+            # another program holds the lock for now: keep the step and put the stack back where it was,
+            # so that the user can simply try again
+            self.realign = True
+            stack = self.workspace.undo_stack
+            QTimer.singleShot(0, lambda: stack.setIndex(stack.index() + back))
+            self.workspace.error.emit(str(exc))
         except Exception as exc:  # a stale step: someone changed these values since; drop the step
             self.setObsolete(True)
             self.workspace.error.emit(tr("« {label} » n'a pas pu être rejoué : {error}", label=self.text(),
