@@ -124,12 +124,13 @@ def test_a_stale_edit_shows_the_message_reloads_and_loses_nothing(qtbot, workspa
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text, *a: warnings.append(text))
-    org_id, uuid, city = sql(demo_path, "SELECT id, uuid, city FROM organisation ORDER BY id LIMIT 1")[0]
+    org_id, uuid, city, name = sql(demo_path, "SELECT id, uuid, city, name FROM organisation ORDER BY id LIMIT 1")[0]
     editor = RecordEditor(workspace, "organisation", org_id)
     qtbot.addWidget(editor)
-    # another process changes the city meanwhile
+    # another process changes the city and the name meanwhile
     with open_portfolio(demo_path) as other:
-        apply_changes(other, [FieldChange("organisation", uuid, "city", city, "Quimper")], source="autre poste")
+        apply_changes(other, [FieldChange("organisation", uuid, "city", city, "Quimper"),
+                              FieldChange("organisation", uuid, "name", name, "Nom corrigé")], source="autre poste")
     editor.inputs["city"].edit.setText("Lorient")
     before = audit_count(demo_path)
     assert not editor.save()
@@ -138,8 +139,9 @@ def test_a_stale_edit_shows_the_message_reloads_and_loses_nothing(qtbot, workspa
     assert audit_count(demo_path) == before
     assert editor.inputs["city"].edit.text() == "Lorient"  # what the user typed is kept
     assert editor.baseline["city"] == "Quimper"  # and the stored value reloaded
+    assert editor.inputs["name"].edit.text() == "Nom corrigé"  # the other user's change to another field stays
     assert editor.save()  # saving again, knowingly, works
-    assert sql(demo_path, "SELECT city FROM organisation WHERE id = ?", org_id)[0][0] == "Lorient"
+    assert sql(demo_path, "SELECT city, name FROM organisation WHERE id = ?", org_id)[0] == ("Lorient", "Nom corrigé")
 
 
 def test_create_and_delete_with_undo(qtbot, workspace: Workspace, demo_path: Path,
@@ -381,3 +383,23 @@ def test_a_busy_database_keeps_the_undo_step(qtbot, workspace: Workspace, demo_p
     workspace.undo_stack.undo()  # once the lock is free, the same step undoes
     assert sql(demo_path, "SELECT city FROM organisation WHERE id = ?", org_id)[0][0] == city
     busy.db.close()
+
+
+def test_switching_database_closes_every_open_dialog(qtbot, workspace: Workspace, tmp_path: Path) -> None:
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.show()
+    window.new_record("contact")
+    window.open_search()
+    window.open_record("organisation", 1)
+    dialogs = [*window.dialogs, *window.editors.values()]
+    assert len(dialogs) == 3
+    window.replace_workspace(Workspace(open_portfolio(tmp_path / "other.sqlite")))
+    assert not window.dialogs and not window.editors
+    assert not any(d.isVisible() for d in dialogs if shiboken_valid(d))
+
+
+def shiboken_valid(widget: object) -> bool:
+    import shiboken6
+
+    return shiboken6.isValid(widget)

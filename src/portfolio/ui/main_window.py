@@ -341,6 +341,7 @@ class MainWindow(QMainWindow):
         for window in [*self.editors.values(), *self.dialogs]:  # nothing may go on writing to the old file
             window.close()
         self.dialogs.clear()
+        self.editors.clear()
         for page in self.pages.values():
             self.stack.removeWidget(page)
             page.deleteLater()
