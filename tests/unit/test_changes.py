@@ -605,3 +605,17 @@ def test_expected_version_holds_for_several_fields_of_one_record(db: Database) -
         row = session.execute(text("SELECT city, name, row_version FROM organisation WHERE uuid = :u"),
                               {"u": "00000000-0000-4000-8000-0000000000aa"}).one()
     assert tuple(row) == ("Brest", "Version SA", 2)
+
+
+def test_a_deleted_records_id_is_never_given_again(db: Database) -> None:
+    """Undoing a deletion restores the record with its own id, even after others were created meanwhile."""
+    first = "00000000-0000-4000-8000-0000000000b1"
+    created = apply_changes(db, [Create("organisation", first, {"name": "Première SAS"})], source="test")
+    deleted = apply_changes(db, [Delete("organisation", first, {"name": "Première SAS"})], source="test")
+    other = apply_changes(db, [Create("organisation", "00000000-0000-4000-8000-0000000000b2",
+                                      {"name": "Seconde SAS"})], source="test")
+    assert other.created_ids["00000000-0000-4000-8000-0000000000b2"] != created.created_ids[first]
+    apply_changes(db, deleted.inverse, source="test (annulation)")
+    with db.read() as session:
+        restored = session.execute(text("SELECT id, name FROM organisation WHERE uuid = :u"), {"u": first}).one()
+    assert tuple(restored) == (created.created_ids[first], "Première SAS")

@@ -26,7 +26,7 @@ from portfolio.domain.i18n import tr
 from portfolio.domain.referential import fold
 
 APPLICATION_ID = 0x5341534E  # "SASN" in the SQLite header's application_id field
-SCHEMA_VERSION = 2  # user_version written by the newest migration (see migrations/versions)
+SCHEMA_VERSION = 3  # user_version written by the newest migration (see migrations/versions)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 64 * 1024  # SQLite page cache per connection

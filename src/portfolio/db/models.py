@@ -354,6 +354,15 @@ class Milestone(Record):
     search_key: Mapped[str] = search_key_column()
 
 
+class IdHighWater(Base):
+    """The highest id ever given to a record of each entity, kept by the door: a new record never takes the
+    id of a deleted one, so undoing that deletion can always restore the record with its own id."""
+
+    __tablename__ = "id_high_water"
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer)
+
+
 # --- the audit trail ------------------------------------------------------------------------------
 
 

@@ -19,11 +19,12 @@ from typing import Any
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portfolio.db.database import Database
-from portfolio.db.models import AuditEntry
+from portfolio.db.models import AuditEntry, IdHighWater
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 
@@ -275,7 +276,7 @@ class _Writer:
             record_id = change.id
             if record_id is None:
                 if next_id is None:
-                    next_id = (self.session.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+                    next_id = self._highest_id(entity, table) + 1
                 record_id, next_id = next_id, next_id + 1
             rows.append({"id": record_id, "uuid": change.uuid, "row_version": 1, "synthetic": change.synthetic,
                          **values, **self.keys.derive(entity, values)})
@@ -286,7 +287,18 @@ class _Writer:
             self.audit("create", entity, change.uuid, None, None, audited)
             done.append(Create(entity, change.uuid, values, record_id, change.synthetic))
         self.session.execute(insert(table), rows)
+        self._raise_high_water(entity, max(row["id"] for row in rows))
         return done
+
+    def _highest_id(self, entity: str, table: Any) -> int:
+        """The highest id this entity ever gave (or holds): deleted records' ids are never given again."""
+        stored = self.session.execute(select(func.max(table.c.id))).scalar() or 0
+        mark = self.session.execute(select(IdHighWater.last_id).where(IdHighWater.entity == entity)).scalar() or 0
+        return max(stored, mark)
+
+    def _raise_high_water(self, entity: str, record_id: int) -> None:
+        self.session.execute(sqlite_insert(IdHighWater).values(entity=entity, last_id=record_id).on_conflict_do_update(
+            index_elements=["entity"], set_={"last_id": func.max(IdHighWater.last_id, record_id)}))
 
     def update(self, change: FieldChange) -> FieldChange | None:
         spec = fields.field_spec(change.entity, change.field)
