@@ -23,7 +23,7 @@ from portfolio import APP_NAME, __version__
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int, format_percent
-from portfolio.services.integrity import check_database
+from portfolio.services.integrity import check_file
 from portfolio.services.portfolio import APP_DIR_NAME, default_db_path, open_portfolio
 from portfolio.services.stats import key_figures
 
@@ -133,8 +133,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    with open_portfolio(_db_path(args), must_exist=True) as db:
-        report = check_database(db)
+    report = check_file(_db_path(args))
     if args.json:
         _print_json(report.as_dict())
     elif report.ok:
@@ -162,6 +161,12 @@ def _log_unexpected(exc: BaseException) -> Path | None:
         return None
 
 
+def _one_line(exc: BaseException) -> str:
+    """An error as one line (SQLAlchemy's messages carry a second line with a web address)."""
+    lines = str(exc).splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int:
     """Runs one command; returns the exit code (0 success, 1 any error)."""
     try:
@@ -177,7 +182,7 @@ def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int
             return gui(args)
         return COMMANDS[command](args)
     except PortfolioError as exc:
-        print(f"portfolio : {exc}", file=sys.stderr)
+        print(f"portfolio : {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(tr("portfolio : interrompu."), file=sys.stderr)
@@ -188,7 +193,7 @@ def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int
     except Exception as exc:  # the last line of defence: one line, the details in a log file
         log = _log_unexpected(exc)
         where = tr(" (détails dans {log})", log=log) if log else ""
-        print(tr("portfolio : erreur inattendue : {error}{where}", error=exc, where=where), file=sys.stderr)
+        print(tr("portfolio : erreur inattendue : {error}{where}", error=_one_line(exc), where=where), file=sys.stderr)
         return 1
 
 

@@ -119,3 +119,44 @@ def test_default_database_comes_from_environment(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     result = run("stats", "--json", env={"PORTFOLIO_DB": str(target)})
     assert result.returncode == 0 and json.loads(result.stdout)["laureates"] == 350
+
+
+def test_a_damaged_file_gets_one_line_and_check_reports_it(demo_db: Path, tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.sqlite"
+    data = bytearray(demo_db.read_bytes())
+    page = 4096
+    for number in range(10, 30):  # overwrite 20 pages in the middle of the file
+        data[number * page:(number + 1) * page] = b"\xff" * page
+    damaged.write_bytes(bytes(data))
+    before = damaged.read_bytes()
+    result = run("stats", "--db", str(damaged))
+    assert result.returncode == 1 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "endommagée" in result.stderr
+    result = run("check", "--db", str(damaged), "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False and report["problems"]
+    assert damaged.read_bytes() == before  # checked, never written
+
+
+def test_check_never_writes_and_refuses_an_empty_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    result = run("check", "--db", str(empty))
+    assert result.returncode == 1 and "vide" in result.stderr
+    assert empty.read_bytes() == b""
+
+
+def test_a_foreign_file_with_its_tables_still_in_the_wal_is_refused(tmp_path: Path) -> None:
+    foreign = tmp_path / "other.sqlite"
+    holder = sqlite3.connect(foreign)
+    holder.execute("PRAGMA journal_mode = WAL")
+    holder.execute("CREATE TABLE invoices (x)")
+    holder.commit()  # the table lives in other.sqlite-wal while the other program keeps the file open
+    try:
+        result = run("stats", "--db", str(foreign))
+        assert result.returncode == 1 and "autre application" in result.stderr
+        assert holder.execute("PRAGMA application_id").fetchone()[0] == 0
+        assert not (tmp_path / "other.sauvegardes").exists()
+    finally:
+        holder.close()

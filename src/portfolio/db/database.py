@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import URL, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from portfolio.domain.errors import PortfolioError
@@ -84,6 +84,14 @@ def is_busy_error(exc: BaseException) -> bool:
     return "locked" in message or "busy" in message
 
 
+def damaged(path: Path, exc: BaseException) -> DatabaseError:
+    """The error for a file SQLite refuses to read (damaged, truncated, encrypted…), in one line."""
+    detail = str(getattr(exc, "orig", exc)).splitlines()[0]
+    return DatabaseError(tr(
+        "La base « {path} » est endommagée ou illisible ({detail}). Elle n'a pas été modifiée : restaurez "
+        "une sauvegarde, ou lancez « portfolio check » pour le détail.", path=path, detail=detail))
+
+
 def busy_message(path: Path) -> str:
     """The message shown when another process keeps the file locked."""
     return tr(
@@ -131,8 +139,11 @@ class Database:
     # --- opening ---------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, readonly: bool = False, migrate: bool = True) -> Database:
+    def open(cls, path: str | os.PathLike[str], *, readonly: bool = False, migrate: bool = True,
+             any_schema: bool = False) -> Database:
         """Opens (creating it when missing) and migrates a portfolio database.
+
+        ``any_schema`` (read-only only): accept an older schema without migrating it (for `portfolio check`).
 
         Raises ForeignFileError for a file that is not ours, NewerVersionError for a file from a newer
         version (both leave the file untouched), DatabaseBusyError when another process keeps it locked.
@@ -157,12 +168,24 @@ class Database:
         try:
             if not readonly and migrate:
                 database._migrate(existing=exists)
-            else:
+            elif not any_schema:
                 database._check_schema_readable()
+        except DBAPIError as exc:  # SQLite itself refused the file: damaged, or not a database after all
+            database.close()
+            raise damaged(path, exc) from exc
         except BaseException:
             database.close()
             raise
         return database
+
+    @classmethod
+    def check_header(cls, path: Path) -> None:
+        """Refuses (ForeignFileError, NewerVersionError, DatabaseError) a file that is not one of ours to read."""
+        if not path.is_file():
+            raise DatabaseError(tr("La base « {path} » n'existe pas.", path=path))
+        if path.stat().st_size == 0:
+            raise DatabaseError(tr("La base « {path} » est vide.", path=path))
+        cls._check_header(path)
 
     @staticmethod
     def _check_header(path: Path) -> None:
@@ -176,7 +199,9 @@ class Database:
                 "« {path} » n'est pas une base du portefeuille (ce n'est pas un fichier SQLite). "
                 "Choisissez un fichier .sqlite créé par l'application.", path=path))
         if header.application_id != APPLICATION_ID:
-            if header.application_id == 0 and header.user_version == 0 and _has_no_tables(path):
+            wal = Path(f"{path}-wal")
+            live_log = wal.exists() and wal.stat().st_size > 0  # tables may be in the log, not yet in the file
+            if header.application_id == 0 and header.user_version == 0 and not live_log and _has_no_tables(path):
                 return  # an empty SQLite file: ours to initialise
             raise ForeignFileError(tr(
                 "« {path} » est une base SQLite d'une autre application : elle n'a pas été ouverte "
@@ -208,6 +233,13 @@ class Database:
                 raise ForeignFileError(tr("« {path} » n'est pas une base du portefeuille.", path=self.path))
             if version == SCHEMA_VERSION:
                 return
+            if existing and version == 0 and application_id == 0:
+                with self.engine.connect() as connection:  # unlike the header, this sees the write-ahead log
+                    tables = connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar_one()
+                if tables:
+                    raise ForeignFileError(tr(
+                        "« {path} » est une base SQLite d'une autre application : elle n'a pas été ouverte "
+                        "ni modifiée. Choisissez un fichier créé par le portefeuille.", path=self.path))
             if existing and (version > 0 or not _has_no_tables(self.path)):
                 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
                 name = f"{self.path.stem}.avant-migration-v{version}-{stamp}.sqlite"
@@ -215,11 +247,10 @@ class Database:
             from . import migrate  # deferred: importing Alembic costs 0.2 s, needed only when a migration runs
 
             migrate.upgrade(self.engine)
-        except OperationalError as exc:
+        except DBAPIError as exc:
             if is_busy_error(exc):
                 raise DatabaseBusyError(busy_message(self.path)) from exc
-            raise DatabaseError(tr("La base « {path} » n'a pas pu être préparée : {error}.", path=self.path,
-                                   error=exc.orig)) from exc
+            raise damaged(self.path, exc) from exc
 
     def close(self) -> None:
         """Releases every connection (and with the last one, SQLite checkpoints the WAL)."""

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from portfolio.db.database import Database
+from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
 from .audit import ChainReport, verify_chain
@@ -36,11 +40,24 @@ class CheckReport:
                 "audit_chain": self.chain.as_dict(), "problems": self.problems()}
 
 
-def check_database(db: Database) -> CheckReport:
-    """Runs PRAGMA integrity_check and foreign_key_check, then verifies the audit chain."""
+def check_file(path: Path) -> CheckReport:
+    """`portfolio check` on a file, read-only: SQLite's own checks on a raw read-only connection (they work on
+    a damaged file the application cannot open), then the audit chain through the application. Nothing is
+    written, and an older schema is checked as it is. Raises ForeignFileError or NewerVersionError for a
+    file that is not ours to check."""
     report = CheckReport()
-    with db.read() as session:
-        report.integrity = [row[0] for row in session.execute(text("PRAGMA integrity_check(20)"))]
-        report.foreign_keys = len(session.execute(text("PRAGMA foreign_key_check")).all())
-        report.chain = verify_chain(session)
+    Database.check_header(path)
+    try:
+        with contextlib.closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)) as connection:
+            report.integrity = [row[0] for row in connection.execute("PRAGMA integrity_check(20)")]
+            report.foreign_keys = len(connection.execute("PRAGMA foreign_key_check").fetchall())
+    except sqlite3.DatabaseError as exc:
+        report.integrity = [tr("fichier illisible ({detail})", detail=str(exc).splitlines()[0])]
+        return report
+    try:
+        with Database.open(path, readonly=True, any_schema=True) as db, db.read() as session:
+            report.chain = verify_chain(session)
+    except (PortfolioError, DBAPIError) as exc:
+        report.chain.problems.append(tr("Journal d'audit illisible : {detail}",
+                                        detail=str(getattr(exc, "orig", exc)).splitlines()[0]))
     return report
