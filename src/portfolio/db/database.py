@@ -84,6 +84,13 @@ def is_busy_error(exc: BaseException) -> bool:
     return "locked" in message or "busy" in message
 
 
+def foreign_file(path: Path) -> ForeignFileError:
+    """The error for an SQLite file of another application (it is neither opened for writing nor changed)."""
+    return ForeignFileError(tr(
+        "« {path} » est une base SQLite d'une autre application : elle n'a pas été ouverte "
+        "ni modifiée. Choisissez un fichier créé par le portefeuille.", path=path))
+
+
 def damaged(path: Path, exc: BaseException) -> DatabaseError:
     """The error for a file SQLite refuses to read (damaged, truncated, encrypted…), in one line."""
     detail = str(getattr(exc, "orig", exc)).splitlines()[0]
@@ -203,9 +210,7 @@ class Database:
             live_log = wal.exists() and wal.stat().st_size > 0  # tables may be in the log, not yet in the file
             if header.application_id == 0 and header.user_version == 0 and not live_log and _has_no_tables(path):
                 return  # an empty SQLite file: ours to initialise
-            raise ForeignFileError(tr(
-                "« {path} » est une base SQLite d'une autre application : elle n'a pas été ouverte "
-                "ni modifiée. Choisissez un fichier créé par le portefeuille.", path=path))
+            raise foreign_file(path)
         if header.user_version > SCHEMA_VERSION:
             raise NewerVersionError(tr(
                 "« {path} » a été écrite par une version plus récente de l'application (schéma {found}, "
@@ -237,9 +242,7 @@ class Database:
                 with self.engine.connect() as connection:  # unlike the header, this sees the write-ahead log
                     tables = connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar_one()
                 if tables:
-                    raise ForeignFileError(tr(
-                        "« {path} » est une base SQLite d'une autre application : elle n'a pas été ouverte "
-                        "ni modifiée. Choisissez un fichier créé par le portefeuille.", path=self.path))
+                    raise foreign_file(self.path)
             if existing and (version > 0 or not _has_no_tables(self.path)):
                 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
                 name = f"{self.path.stem}.avant-migration-v{version}-{stamp}.sqlite"

@@ -71,3 +71,8 @@ def key_figures(session: Session) -> KeyFigures:
         calls=counts["call"],
         counts=counts,
     )
+
+
+def has_no_organisations(session: Session) -> bool:
+    """True for a portfolio without any organisation yet (the welcome screen, the demo's first writing)."""
+    return session.execute(text("SELECT 1 FROM organisation LIMIT 1")).first() is None

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
@@ -343,8 +343,3 @@ class RecordEditor(QDialog):
         self.message.setText(message)
         self.message.setVisible(bool(message))
 
-
-def record_count(workspace: Workspace, entity: str) -> int:
-    """Number of records of an entity (used by the welcome screen)."""
-    with workspace.db.read() as session:
-        return int(session.execute(text(f"SELECT count(*) FROM {fields.table(entity).name}")).scalar_one())

@@ -25,7 +25,7 @@ from sqlalchemy import text
 from portfolio import APP_NAME, __version__
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import N_, tr
-from portfolio.services.stats import key_figures
+from portfolio.services.stats import has_no_organisations, key_figures
 
 from .dashboard import DashboardPage
 from .table_page import RecordTablePage
@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
         self.new_action.setEnabled(not read_only)
         remember_recent(path)
         with self.workspace.db.read() as session:
-            empty = session.execute(text("SELECT count(*) FROM organisation")).scalar_one() == 0
+            empty = has_no_organisations(session)
         if empty and not read_only:
             self.navigation.setCurrentRow(-1)
             self.stack.setCurrentWidget(self.welcome)

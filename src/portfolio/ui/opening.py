@@ -11,6 +11,7 @@ from portfolio.db.database import Database
 from portfolio.domain.i18n import tr
 from portfolio.services.demo import write_demo
 from portfolio.services.portfolio import APP_DIR_NAME, open_portfolio
+from portfolio.services.stats import has_no_organisations
 
 from .tasks import run_task
 from .workspace import Workspace
@@ -45,9 +46,7 @@ def open_demo_portfolio(window: MainWindow) -> None:
         db = open_portfolio(path)
         try:
             with db.read() as session:
-                from sqlalchemy import text
-
-                empty = session.execute(text("SELECT count(*) FROM organisation")).scalar_one() == 0
+                empty = has_no_organisations(session)
             if empty:
                 write_demo(db, progress=progress, cancelled=cancelled)
         except BaseException:

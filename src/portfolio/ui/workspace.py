@@ -39,8 +39,7 @@ class Workspace(QObject):
 
     def apply(self, changes: Sequence[Change], label: str, source: str = SCREEN_SOURCE) -> ApplyResult:
         """Applies changes through the door as one undo step named ``label``; raises the door's errors."""
-        if self.read_only:
-            raise ReadOnlyError(tr("La base est ouverte en lecture seule : aucune modification n'est possible."))
+        self._refuse_if_read_only()
         result = apply_changes(self.db, list(changes), source=source)
         self.undo_stack.push(ChangeCommand(self, list(changes), result, label))
         self.notify(changes)
@@ -52,8 +51,10 @@ class Workspace(QObject):
         the undo step is pushed and views refresh in the UI thread."""
         from .tasks import run_task
 
-        if self.read_only:
-            on_failed(ReadOnlyError(tr("La base est ouverte en lecture seule : aucune modification n'est possible.")))
+        try:
+            self._refuse_if_read_only()
+        except ReadOnlyError as exc:
+            on_failed(exc)
             return
         changes = list(changes)
 
@@ -67,11 +68,14 @@ class Workspace(QObject):
 
     def apply_without_undo(self, changes: Sequence[Change], source: str) -> ApplyResult:
         """Applies changes that undo/redo themselves replay (no new step)."""
-        if self.read_only:
-            raise ReadOnlyError(tr("La base est ouverte en lecture seule : aucune modification n'est possible."))
+        self._refuse_if_read_only()
         result = apply_changes(self.db, list(changes), source=source)
         self.notify(changes)
         return result
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise ReadOnlyError(tr("La base est ouverte en lecture seule : aucune modification n'est possible."))
 
     def notify(self, changes: Sequence[Change]) -> None:
         self.changed.emit({c.entity for c in changes})
