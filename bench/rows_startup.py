@@ -46,9 +46,12 @@ def startup_rows(options: Options) -> list[Result]:
     if not path.exists():
         with open_portfolio(path) as db:
             write_demo(db)
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PORTFOLIO_EXIT_AFTER_PAINT": "1",
-           "XDG_CONFIG_HOME": str(options.workdir / "config")}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(options.workdir / "config")}
     bare = _best_of([sys.executable, "-c", BARE], env)
-    app = _best_of([sys.executable, "-m", "portfolio", "gui", "--db", str(path)], env)
-    return [Result("cold start to the first painted window (demo portfolio, project list)", app, "s", bare,
-                   "a bare PySide6 window with a table", target="≤ 3× the bare window", note=f"best of {RUNS}")]
+    command = [sys.executable, "-m", "portfolio", "gui", "--db", str(path)]
+    painted = _best_of(command, {**env, "PORTFOLIO_EXIT_AFTER_PAINT": "1"})
+    ready = _best_of(command, {**env, "PORTFOLIO_EXIT_AFTER_PAINT": "ready"})
+    return [Result("cold start to the first painted window (demo portfolio, project list)", painted, "s", bare,
+                   "a bare PySide6 window with a table", target="≤ 3× the bare window", note=f"best of {RUNS}"),
+            Result("cold start until the window accepts edits (database opened in full)", ready, "s", bare,
+                   "a bare PySide6 window with a table", note=f"best of {RUNS}; not a target")]

@@ -23,9 +23,10 @@ from portfolio import APP_NAME, __version__
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int, format_percent
-from portfolio.services.integrity import check_file
 from portfolio.services.portfolio import APP_DIR_NAME, default_db_path, open_portfolio
-from portfolio.services.stats import key_figures
+
+# The services below import SQLAlchemy: each command imports what it uses, so that `portfolio` (the window)
+# paints its first page before SQLAlchemy is loaded.
 
 GuiRunner = Callable[[argparse.Namespace], int]
 
@@ -105,6 +106,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    from portfolio.services.stats import key_figures
+
     with open_portfolio(_db_path(args), must_exist=True) as db, db.read() as session:
         figures = key_figures(session)
     if args.json:
@@ -133,6 +136,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from portfolio.services.integrity import check_file
+
     report = check_file(_db_path(args))
     if args.json:
         _print_json(report.as_dict())

@@ -10,10 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import struct
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,11 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
-from portfolio.domain.referential import fold
 
-APPLICATION_ID = 0x5341534E  # "SASN" in the SQLite header's application_id field
-SCHEMA_VERSION = 3  # user_version written by the newest migration (see migrations/versions)
-SQLITE_MAGIC = b"SQLite format 3\x00"
+from .sqlite_file import APPLICATION_ID, SCHEMA_VERSION, add_functions, read_header
+
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 64 * 1024  # SQLite page cache per connection
 
@@ -46,28 +42,6 @@ class NewerVersionError(DatabaseError):
 
 class DatabaseBusyError(DatabaseError):
     """Another process holds the write lock for longer than the wait allows."""
-
-
-@dataclass(frozen=True)
-class FileHeader:
-    """What the first 100 bytes of a file say about it."""
-
-    is_sqlite: bool
-    application_id: int
-    user_version: int
-    size: int
-
-
-def read_header(path: Path) -> FileHeader:
-    """Reads the SQLite header's magic string, user_version (offset 60) and application_id (offset 68)."""
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        head = handle.read(100)
-    if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
-        return FileHeader(False, 0, 0, size)
-    user_version, = struct.unpack(">I", head[60:64])
-    application_id, = struct.unpack(">I", head[68:72])
-    return FileHeader(True, application_id, user_version, size)
 
 
 def busy_timeout_ms() -> int:
@@ -297,11 +271,6 @@ def _has_no_tables(path: Path) -> bool:
         return connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
 
 
-def sql_fold(value: object) -> str | None:
-    """``portfolio_fold(x)`` in SQL: domain.referential.fold, for sorting small tables accent-insensitively."""
-    return None if value is None else fold(str(value))
-
-
 def make_engine(path: Path, *, readonly: bool = False) -> Engine:
     """An engine with the portfolio's pragmas: foreign keys on, WAL, full sync, busy timeout, and
     transactions begun by us (BEGIN or BEGIN IMMEDIATE) rather than by the sqlite3 module. Every connection
@@ -321,7 +290,7 @@ def make_engine(path: Path, *, readonly: bool = False) -> Engine:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")  # the default 2 MiB thrashes on UUID indexes
-        dbapi_connection.create_function("portfolio_fold", 1, sql_fold, deterministic=True)
+        add_functions(dbapi_connection)
         if not readonly:
             cursor.execute("PRAGMA journal_mode = WAL")
             # FULL: an acknowledged edit survives a crash or a power cut

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
+from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.dates import format_date
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int
 from portfolio.domain.referential import fold
 
-from . import fields
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# Formatting values (``display``) needs neither SQLAlchemy nor the ORM: the window's first paint uses it
+# before they are loaded. The functions reading references import ``fields`` (the ORM) when called.
 
 # The column that names a record of each entity, for labels of references.
 TITLE_SQL = {
@@ -61,31 +63,38 @@ def display(kind: str, value: Any) -> str:
 
 def record_title(session: Session, entity: str, record_id: int) -> str:
     """How a record is named to people (an organisation's name, an application's acronym…)."""
+    from . import fields
+
     table = fields.table(entity).name
-    title = session.execute(text(f"SELECT {TITLE_SQL[entity]} FROM {table} WHERE id = :id"), {"id": record_id}).scalar()
-    return "" if title is None else str(title)
+    row = raw_connection(session).execute(f"SELECT {TITLE_SQL[entity]} FROM {table} WHERE id = :id",
+                                          {"id": record_id}).fetchone()
+    return "" if row is None or row[0] is None else str(row[0])
 
 
 def reference_choices(session: Session, entity: str, status_of: str | None = None) -> list[tuple[int, str]]:
     """(id, title) of every record of a reference entity, for drop-down lists; statuses of one entity only."""
+    from . import fields
+
     table = fields.table(entity).name
     where = "WHERE entity = :of" if status_of else ""
     order = "sort_order, id" if "sort_order" in fields.table(entity).columns else "2, id"
-    rows = session.execute(text(f"SELECT id, {TITLE_SQL[entity]} FROM {table} {where} ORDER BY {order}"),
-                           {"of": status_of} if status_of else {})
+    rows = raw_connection(session).execute(f"SELECT id, {TITLE_SQL[entity]} FROM {table} {where} ORDER BY {order}",
+                                           {"of": status_of} if status_of else {})
     return [(int(i), str(t)) for i, t in rows]
 
 
 def search_titles(session: Session, entity: str, query: str, limit: int = 50) -> list[tuple[int, str]]:
     """Records whose title contains every word of ``query`` (case-insensitive), for reference pickers."""
+    from . import fields
+
     table = fields.table(entity).name
     title = TITLE_SQL[entity]
     words = [w for w in fold(query).split() if w]  # accent- and case-insensitive, like every search
     where = " AND ".join(f"portfolio_fold({title}) LIKE :w{i} ESCAPE '\\'" for i in range(len(words))) or "1"
     params: dict[str, Any] = {f"w{i}": "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
                               for i, w in enumerate(words)}
-    rows = session.execute(text(f"SELECT id, {title} FROM {table} WHERE {where} ORDER BY 2, id LIMIT {int(limit)}"),
-                           params)
+    rows = raw_connection(session).execute(
+        f"SELECT id, {title} FROM {table} WHERE {where} ORDER BY 2, id LIMIT {int(limit)}", params)
     return [(int(i), str(t or "")) for i, t in rows]
 
 
@@ -95,12 +104,12 @@ def status_choices(session: Session, entity: str, current: int | None) -> list[t
     if current is None:
         sql = ("SELECT id, label FROM status s WHERE entity = :e AND NOT EXISTS "
                "(SELECT 1 FROM status_transition t WHERE t.to_status_id = s.id) ORDER BY sort_order")
-        rows = session.execute(text(sql), {"e": entity}).all()
+        rows = raw_connection(session).execute(sql, {"e": entity}).fetchall()
         if not rows:  # no lifecycle defined: any status of the entity
-            rows = session.execute(text("SELECT id, label FROM status WHERE entity = :e ORDER BY sort_order"),
-                                   {"e": entity}).all()
+            rows = raw_connection(session).execute(
+                "SELECT id, label FROM status WHERE entity = :e ORDER BY sort_order", {"e": entity}).fetchall()
     else:
         sql = ("SELECT id, label FROM status WHERE id = :c UNION ALL SELECT s.id, s.label FROM status_transition t "
                "JOIN status s ON s.id = t.to_status_id WHERE t.from_status_id = :c")
-        rows = session.execute(text(sql), {"c": current}).all()
+        rows = raw_connection(session).execute(sql, {"c": current}).fetchall()
     return [(int(i), str(label)) for i, label in rows]

@@ -13,8 +13,8 @@ sorting, filtering and searching are done by SQLite, on indexes where the tables
   first in ascending order, last in descending order; the record id breaks ties, so the order is stable.
 - Filters: per key, a tuple of allowed values (OR within a key, AND across keys), bound as a JSON array.
 
-Ids are read through the session connection's DB-API cursor: SQLAlchemy's result rows cost as much as the
-query itself on half a million ids. Every value from the user is a bound parameter.
+Every query runs on the DB-API connection (of a session, or a plain one): SQLAlchemy's result rows cost as
+much as the query itself on half a million ids. Every value from the user is a bound parameter.
 """
 
 from __future__ import annotations
@@ -24,17 +24,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text as sql_text
-from sqlalchemy.orm import Session
-
-from portfolio.db.models import ENTITIES
+from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.dates import format_date
 from portfolio.domain.i18n import N_, tr
 from portfolio.domain.referential import fold
 
-from . import fields
+if TYPE_CHECKING:
+    import sqlite3
+
+    from sqlalchemy.orm import Session
+
+    # where lists read from: a session of the open database, or the plain connection of the window's first
+    # paint (db.sqlite_file.QuickView); this module imports neither SQLAlchemy nor the ORM, for that paint
+    Reader = Session | sqlite3.Connection
 
 # --- the API's values --------------------------------------------------------------------------------
 
@@ -113,7 +117,7 @@ class _Join:
 class _Filter:
     label: str
     condition: str  # SQL; {values} stands for the chosen values, :today for today's date
-    options: Callable[[Session], list[tuple[Any, str]]]
+    options: Callable[[Reader], list[tuple[Any, str]]]
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ class _Entity:
     key: str = "id"
     # columns with few distinct values (the journal's sources and actors), searched accent-insensitively by
     # folding their distinct values in Python: folding every row in SQL would cost seconds on a long journal
-    search_values: dict[str, Callable[[Session], list[tuple[Any, str]]]] = dataclass_field(default_factory=dict)
+    search_values: dict[str, Callable[[Reader], list[tuple[Any, str]]]] = dataclass_field(default_factory=dict)
 
 
 def _col(key: str, label: str, kind: str, value: str, *, field: str | None = None, width: int = 120,
@@ -142,50 +146,50 @@ def _col(key: str, label: str, kind: str, value: str, *, field: str | None = Non
 # --- filter options ---
 
 
-def _rows(session: Session, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in session.execute(sql_text(sql), params)]
+def _rows(reader: Reader, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in raw_connection(reader).execute(sql, params)]
 
 
 def _by_fold(rows: list[tuple[Any, ...]]) -> list[tuple[Any, str]]:
     return [(value, str(label)) for value, label in sorted(rows, key=lambda r: (fold(str(r[1] or "")), r[0]))]
 
 
-def _statuses(entity: str) -> Callable[[Session], list[tuple[Any, str]]]:
+def _statuses(entity: str) -> Callable[[Reader], list[tuple[Any, str]]]:
     return lambda s: [(v, str(label)) for v, label in _rows(
         s, "SELECT id, label FROM status WHERE entity = :e ORDER BY sort_order, id", e=entity)]
 
 
-def _regions(session: Session) -> list[tuple[Any, str]]:
+def _regions(session: Reader) -> list[tuple[Any, str]]:
     return _by_fold(_rows(session, "SELECT id, name FROM region"))
 
 
-def _calls(session: Session) -> list[tuple[Any, str]]:
+def _calls(session: Reader) -> list[tuple[Any, str]]:
     rows = _rows(session, "SELECT id, code, label FROM call")
     return [(i, f"{code} — {label}") for i, code, label in sorted(rows, key=lambda r: (fold(r[1]), r[0]))]
 
 
-def _axes(session: Session) -> list[tuple[Any, str]]:
+def _axes(session: Reader) -> list[tuple[Any, str]]:
     return [(i, str(label)) for i, label in _rows(
         session, "SELECT id, code || ' — ' || label FROM axis ORDER BY sort_order, code, id")]
 
 
-def _typologies(session: Session) -> list[tuple[Any, str]]:
+def _typologies(session: Reader) -> list[tuple[Any, str]]:
     return [(i, str(label)) for i, label in _rows(session, "SELECT id, label FROM typology ORDER BY sort_order, id")]
 
 
-def _operators(session: Session) -> list[tuple[Any, str]]:
+def _operators(session: Reader) -> list[tuple[Any, str]]:
     return [(i, str(label)) for i, label in _rows(session, "SELECT id, label FROM operator ORDER BY sort_order, id")]
 
 
-def _years(table: str, column: str) -> Callable[[Session], list[tuple[Any, str]]]:
-    def options(session: Session) -> list[tuple[Any, str]]:
+def _years(table: str, column: str) -> Callable[[Reader], list[tuple[Any, str]]]:
+    def options(session: Reader) -> list[tuple[Any, str]]:
         years = _rows(session, f"SELECT DISTINCT CAST(substr({column}, 1, 4) AS INTEGER) FROM {table} "
                                f"WHERE {column} IS NOT NULL")
         return [(year, str(year)) for (year,) in sorted(years, reverse=True)]  # the latest first
     return options
 
 
-def _constant(*options: tuple[Any, str]) -> Callable[[Session], list[tuple[Any, str]]]:
+def _constant(*options: tuple[Any, str]) -> Callable[[Reader], list[tuple[Any, str]]]:
     return lambda _session: [(value, tr(label)) for value, label in options]
 
 
@@ -196,16 +200,18 @@ SELECT DISTINCT e.{column} FROM b JOIN audit_entry e
     ON e.seq = (SELECT min(seq) FROM audit_entry WHERE batch = b.batch)"""
 
 
-def _audit_distinct(column: str) -> Callable[[Session], list[tuple[Any, str]]]:
+def _audit_distinct(column: str) -> Callable[[Reader], list[tuple[Any, str]]]:
     """Actors or sources of the audit trail: one entry per batch (they share both), found by skipping
     along the batch index rather than reading millions of entries."""
-    def options(session: Session) -> list[tuple[Any, str]]:
+    def options(session: Reader) -> list[tuple[Any, str]]:
         values = [v for (v,) in _rows(session, _BATCHES.format(column=column)) if v is not None]
         return _by_fold([(v, v) for v in values])
     return options
 
 
-def _audit_entities(_session: Session) -> list[tuple[Any, str]]:
+def _audit_entities(_reader: Reader) -> list[tuple[Any, str]]:
+    from portfolio.db.models import ENTITIES  # the ORM, when first needed (not for the first paint)
+
     return _by_fold([(name, tr(model.__label__)) for name, model in ENTITIES.items()])
 
 
@@ -235,6 +241,8 @@ def _audit_field(value: Any) -> Any:
     if value is None:
         return None
     entity, _, name = str(value).partition("\x1f")
+    from . import fields  # the ORM, when first needed
+
     try:
         return fields.field_spec(entity, name).label
     except fields.UnknownField:
@@ -242,6 +250,8 @@ def _audit_field(value: Any) -> Any:
 
 
 def _audit_entity(value: Any) -> Any:
+    from portfolio.db.models import ENTITIES
+
     model = ENTITIES.get(value)
     return tr(model.__label__) if model else value
 
@@ -522,7 +532,7 @@ def filter_keys(entity: str) -> list[tuple[str, str]]:
     return [(key, tr(f.label)) for key, f in _entity(entity).filters.items()]
 
 
-def filter_options(session: Session, entity: str, key: str) -> list[tuple[Any, str]]:
+def filter_options(session: Reader, entity: str, key: str) -> list[tuple[Any, str]]:
     """The values a filter offers: (value, French label), in display order."""
     spec = _entity(entity)
     if key not in spec.filters:
@@ -554,7 +564,7 @@ def _joins(spec: _Entity, aliases: set[str]) -> str:
     return " ".join(join.sql for alias, join in spec.joins.items() if alias in needed)
 
 
-def _conditions(session: Session, spec: _Entity, query: ListQuery, params: dict[str, Any]) -> list[str]:
+def _conditions(session: Reader, spec: _Entity, query: ListQuery, params: dict[str, Any]) -> list[str]:
     conditions = []
     distinct = {column: values(session) for column, values in spec.search_values.items()} if query.search else {}
     for index, word in enumerate(search_words(query.search)):
@@ -594,12 +604,12 @@ def _ranking(cursor: Any, rank: _Rank) -> list[int]:
     return [i for i, _ in sorted(rows, key=lambda r: (fold(str(r[1] or "")), r[0]))]
 
 
-def _cursor(session: Session) -> Any:
-    """The DB-API cursor of the session's connection (inside the session's transaction)."""
-    return session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+def _cursor(reader: Reader) -> Any:
+    """A DB-API cursor of the reader's connection (inside its transaction)."""
+    return raw_connection(reader).cursor()
 
 
-def query_ids(session: Session, query: ListQuery) -> list[int]:
+def query_ids(session: Reader, query: ListQuery) -> list[int]:
     """The ids (for the audit trail, sequence numbers) of the records the query shows, in display order."""
     spec = _entity(query.entity)
     params: dict[str, Any] = {"today": today().isoformat()}
@@ -662,7 +672,7 @@ def _convert(kind: str, value: Any) -> Any:
     return value
 
 
-def fetch_rows(session: Session, entity: str, ids: Sequence[int]) -> dict[int, tuple]:
+def fetch_rows(session: Reader, entity: str, ids: Sequence[int]) -> dict[int, tuple]:
     """The rows of these records: id -> one raw value per column of ``columns(entity)`` (money in int cents,
     dates as dates, None for no value). Ids that no longer exist are left out."""
     spec = _entity(entity)
@@ -682,17 +692,19 @@ def fetch_rows(session: Session, entity: str, ids: Sequence[int]) -> dict[int, t
     return result
 
 
-def record_uuid(session: Session, entity: str, id: int) -> str:
+def record_uuid(session: Reader, entity: str, id: int) -> str:
     """The UUID of a listed record (for an audit entry, the UUID of the record it is about)."""
     spec = _entity(entity)
     column = "record_uuid" if entity == "audit" else "uuid"
-    found = session.execute(sql_text(f"SELECT {column} FROM {spec.table} WHERE {spec.key} = :id"), {"id": id}).scalar()
+    row = raw_connection(session).execute(f"SELECT {column} FROM {spec.table} WHERE {spec.key} = :id",
+                                          {"id": id}).fetchone()
+    found = row[0] if row else None
     if found is None:
         raise LookupError(f"no {entity} with id {id}")
     return str(found)
 
 
-def search_all(session: Session, text: str, limit: int = 8) -> list[tuple[str, list[SearchHit]]]:
+def search_all(session: Reader, text: str, limit: int = 8) -> list[tuple[str, list[SearchHit]]]:
     """The global search: up to ``limit`` records per entity whose search key holds every word of the text,
     grouped by entity in navigation order (empty groups left out). Within a group, records whose key starts
     with the first word come first, then those with a word starting with it, then the others."""
@@ -717,7 +729,7 @@ def search_all(session: Session, text: str, limit: int = 8) -> list[tuple[str, l
                f"WHERE {' AND '.join(conditions)} ORDER BY CASE WHEN {key} LIKE :first ESCAPE '\\' THEN 0 "
                f"WHEN {key} LIKE :inner ESCAPE '\\' THEN 1 ELSE 2 END, {key}, t.id LIMIT :limit")
         hits = [SearchHit(entity, int(row[0]), str(row[1]), str(row[2] or ""), _subtitle(parts, row[3:]))
-                for row in session.execute(sql_text(sql), params)]
+                for row in raw_connection(session).execute(sql, params)]
         if hits:
             groups.append((entity, hits))
     return groups

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
-from portfolio.db.database import Database, DatabaseError
 from portfolio.domain.i18n import tr
 
-from .reference import seed_if_empty
+if TYPE_CHECKING:
+    from portfolio.db.database import Database
 
 APP_DIR_NAME = "portefeuille-sasn"
 DB_ENV = "PORTFOLIO_DB"
@@ -30,6 +31,11 @@ def open_portfolio(path: str | os.PathLike[str] | None = None, *, readonly: bool
 
     ``must_exist``: refuse a missing file rather than create an empty portfolio (for commands that only read).
     """
+    # imported here: where the database lives is needed before the window's first paint, SQLAlchemy is not
+    from portfolio.db.database import Database, DatabaseError
+
+    from .reference import seed_if_empty
+
     target = Path(path) if path is not None else default_db_path()
     if must_exist and not target.exists():
         raise DatabaseError(tr("La base « {path} » n'existe pas. Vérifiez le chemin, ou créez-la avec "

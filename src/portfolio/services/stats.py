@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
-from portfolio.db.models import ENTITIES
+from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.money import euros_str
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 COUNTED = ("organisation", "contact", "application", "application_partner", "project", "aid", "disbursement",
            "milestone", "call", "axis", "action", "operator", "region", "department", "typology", "status")
@@ -51,12 +51,14 @@ class KeyFigures:
 def key_figures(session: Session) -> KeyFigures:
     """Counts and key figures of the whole portfolio."""
 
-    def one(sql: str) -> int:
-        return int(session.execute(text(sql)).scalar_one() or 0)
+    connection = raw_connection(session)
 
-    counts = {entity: one(f"SELECT count(*) FROM {ENTITIES[entity].__tablename__}") for entity in COUNTED}
-    grant, advance = session.execute(
-        text("SELECT coalesce(sum(grant_cents), 0), coalesce(sum(advance_cents), 0) FROM aid")).one()
+    def one(sql: str) -> int:
+        return int(connection.execute(sql).fetchone()[0] or 0)
+
+    counts = {entity: one(f"SELECT count(*) FROM {entity}") for entity in COUNTED}  # tables are named so
+    grant, advance = connection.execute(
+        "SELECT coalesce(sum(grant_cents), 0), coalesce(sum(advance_cents), 0) FROM aid").fetchone()
     return KeyFigures(
         applicants=one("SELECT count(DISTINCT lead_organisation_id) FROM application"),
         applications=counts["application"],
@@ -75,4 +77,4 @@ def key_figures(session: Session) -> KeyFigures:
 
 def has_no_organisations(session: Session) -> bool:
     """True for a portfolio without any organisation yet (the welcome screen, the demo's first writing)."""
-    return session.execute(text("SELECT 1 FROM organisation LIMIT 1")).first() is None
+    return raw_connection(session).execute("SELECT 1 FROM organisation LIMIT 1").fetchone() is None

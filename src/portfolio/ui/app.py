@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from portfolio import APP_NAME, __version__
-from portfolio.db.database import APPLICATION_ID, SCHEMA_VERSION, Database, read_header
+from portfolio.db.sqlite_file import APPLICATION_ID, SCHEMA_VERSION, QuickView, read_header
 from portfolio.domain import i18n
 from portfolio.domain.errors import PortfolioError
 from portfolio.services.portfolio import DB_ENV, default_db_path, open_portfolio
 
-from .main_window import MainWindow
+from .main_window import DEFAULT_PAGE, MainWindow
 from .preferences import stored_language
 from .tasks import run_task
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from portfolio.db.database import Database
+
+# Pages whose first paint the quick view can serve (record lists): the dashboard and the journal need the ORM.
+QUICK_PAGES = {"call", "application", "project", "organisation", "contact", "disbursement", "milestone"}
 
 
 def make_application() -> QApplication:
@@ -74,27 +81,55 @@ def open_with_progress(path: Path) -> Database:
 
 def run(db: str | None, screenshot: str | None = None, read_only: bool = False) -> int:
     """Opens the main window on ``db`` (default: the user's database). With ``screenshot``, saves a PNG of the
-    window once painted and quits (for checks without a person in front of the screen)."""
+    window once painted and quits (for checks without a person in front of the screen).
+
+    A current portfolio file is first shown through a quick read-only view (plain sqlite3, no SQLAlchemy):
+    the window is painted with its records, then the database is opened in full and the window attached to
+    it before any input is handled. Any other file (new, older, foreign, damaged) is opened in full first."""
     app = make_application()
     path = Path(db).expanduser() if db else last_database() or default_db_path()
-    try:
-        if needs_migration(path) and not read_only:
-            database = open_with_progress(path)
-        else:
-            database = open_portfolio(path, readonly=read_only, must_exist=read_only)
-    except PortfolioError as exc:
-        if screenshot:
-            print(f"portfolio : {exc}", file=sys.stderr)
-        else:
-            QMessageBox.critical(None, APP_NAME, str(exc))
-        return 1
+    quick = QuickView.open(path) if str(QSettings().value("page", DEFAULT_PAGE)) in QUICK_PAGES else None
     reason = i18n.tr("ouverte avec --read-only") if read_only else ""
-    window = MainWindow(Workspace(database, read_only), reason)
+    window = None
+    if quick is not None:
+        try:
+            window = MainWindow(Workspace(quick, read_only), reason)
+        except sqlite3.Error:  # SQLite refuses the file after all: the full opening below says why
+            quick.close()
+            quick = None
+    if window is None:
+        database = _open(path, read_only, screenshot)
+        if database is None:
+            return 1
+        window = MainWindow(Workspace(database, read_only), reason)
+    workspace = window.workspace
     if not screenshot:
         window.restore_layout()
     window.show()
-    if os.environ.get("PORTFOLIO_EXIT_AFTER_PAINT"):  # the start-up benchmark: quit once the window is painted
-        QTimer.singleShot(0, lambda: (window.repaint(), window.close(), app.quit()))
+    # the start-up benchmark: "1" quits once the window is painted with its records, "ready" once editable
+    exit_after = os.environ.get("PORTFOLIO_EXIT_AFTER_PAINT", "")
+    outcome = {"code": 0}
+
+    def quit_now() -> None:
+        window.close()
+        app.quit()
+
+    def attach() -> None:
+        window.repaint()  # the records on screen first, then the full opening (about 0.3 s)
+        if exit_after == "1":
+            return quit_now()
+        database = _open(path, read_only, screenshot)
+        if database is None:
+            outcome["code"] = 1
+            return quit_now()
+        workspace.attach(database, read_only)
+        if exit_after:
+            quit_now()
+
+    if quick is not None:
+        QTimer.singleShot(0, attach)
+    elif exit_after:
+        QTimer.singleShot(0, lambda: (window.repaint(), quit_now()))
     if screenshot:
         def capture() -> None:
             window.grab().save(screenshot)
@@ -102,4 +137,20 @@ def run(db: str | None, screenshot: str | None = None, read_only: bool = False) 
             app.quit()
 
         QTimer.singleShot(600, capture)
-    return app.exec()
+    code = app.exec()
+    return outcome["code"] or code
+
+
+def _open(path: Path, read_only: bool, screenshot: str | None) -> Database | None:
+    """The database opened in full (migrated behind a progress dialog when needed), or None once the reason
+    it could not be opened has been shown."""
+    try:
+        if needs_migration(path) and not read_only:
+            return open_with_progress(path)
+        return open_portfolio(path, readonly=read_only, must_exist=read_only)
+    except PortfolioError as exc:
+        if screenshot:
+            print(f"portfolio : {exc}", file=sys.stderr)
+        else:
+            QMessageBox.critical(None, APP_NAME, str(exc))
+        return None

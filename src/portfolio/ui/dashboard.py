@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int, format_meur, format_percent
-from portfolio.services.fields import entity_label
 from portfolio.services.stats import KeyFigures
 
 TILE_STYLE = """
@@ -101,6 +100,8 @@ class DashboardPage(QWidget):
         for index, tile in enumerate(tiles):
             self.grid.addWidget(tile, index // 4, index % 4)
         self.table.setRowCount(len(figures.counts))
+        from portfolio.services.fields import entity_label  # the ORM: not needed for the first paint
+
         for row, (entity, count) in enumerate(figures.counts.items()):
             self.table.setItem(row, 0, QTableWidgetItem(entity_label(entity)))
             number = QTableWidgetItem(format_int(count))

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import text
 
 from portfolio import APP_NAME, __version__
+from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import N_, tr
 from portfolio.services.stats import has_no_organisations, key_figures
@@ -134,9 +134,13 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.welcome)
 
         self._build_menus()
+        self._connect(workspace)
+        self._show_workspace()
+
+    def _connect(self, workspace: Workspace) -> None:
         workspace.changed.connect(self._data_changed)
         workspace.error.connect(lambda message: QMessageBox.warning(self, APP_NAME, message))
-        self._show_workspace()
+        workspace.attached.connect(self._show_state)
 
     # --- menus ----------------------------------------------------------------------------------------
 
@@ -180,6 +184,18 @@ class MainWindow(QMainWindow):
     # --- the database --------------------------------------------------------------------------------
 
     def _show_workspace(self) -> None:
+        self._show_state()
+        remember_recent(self.workspace.db.path)
+        with self.workspace.db.read() as session:
+            empty = has_no_organisations(session)
+        if empty and not self.workspace.read_only:
+            self.navigation.setCurrentRow(-1)
+            self.stack.setCurrentWidget(self.welcome)
+        else:
+            self.show_page(str(QSettings().value("page", DEFAULT_PAGE)))
+
+    def _show_state(self) -> None:
+        """Title, status bar, read-only banner and actions, as the workspace stands."""
         path = self.workspace.db.path
         self.setWindowTitle(f"{APP_NAME} — {path.name}" + (tr(" (lecture seule)") if self.workspace.read_only else ""))
         self.statusBar().showMessage(tr("Base : {path}", path=path))
@@ -188,14 +204,6 @@ class MainWindow(QMainWindow):
         self.banner.setText(tr("<b>Lecture seule</b> : {reason}. Aucune modification n'est possible.", reason=reason))
         self.banner.setVisible(read_only)
         self.new_action.setEnabled(not read_only)
-        remember_recent(path)
-        with self.workspace.db.read() as session:
-            empty = has_no_organisations(session)
-        if empty and not read_only:
-            self.navigation.setCurrentRow(-1)
-            self.stack.setCurrentWidget(self.welcome)
-        else:
-            self.show_page(str(QSettings().value("page", DEFAULT_PAGE)))
 
     def show_page(self, key: str) -> None:
         keys = [k for k, _ in NAVIGATION]
@@ -246,14 +254,16 @@ class MainWindow(QMainWindow):
         """Opens the editor of a record (the record a journal line is about, for the journal)."""
         if entity == "audit":
             with self.workspace.db.read() as session:
-                row = session.execute(text("SELECT entity, record_uuid FROM audit_entry WHERE seq = :s"),
-                                      {"s": record_id}).first()
+                connection = raw_connection(session)
+                row = connection.execute("SELECT entity, record_uuid FROM audit_entry WHERE seq = :s",
+                                         {"s": record_id}).fetchone()
                 if row is None:
                     return
                 from portfolio.services import fields
 
                 table = fields.table(row[0]).name
-                found = session.execute(text(f"SELECT id FROM {table} WHERE uuid = :u"), {"u": row[1]}).scalar()
+                hit = connection.execute(f"SELECT id FROM {table} WHERE uuid = :u", {"u": row[1]}).fetchone()
+                found = hit[0] if hit else None
             if found is None:
                 QMessageBox.information(self, APP_NAME, tr("Cet enregistrement a été supprimé depuis."))
                 return
@@ -350,8 +360,7 @@ class MainWindow(QMainWindow):
         self.workspace = workspace
         self.menuBar().clear()
         self._build_menus()
-        workspace.changed.connect(self._data_changed)
-        workspace.error.connect(lambda message: QMessageBox.warning(self, APP_NAME, message))
+        self._connect(workspace)
         old.close()
         self._show_workspace()
 

@@ -7,14 +7,20 @@ Every edit of every screen comes here as a list of changes; the workspace applie
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from portfolio.db.database import Database, DatabaseBusyError
 from portfolio.domain.i18n import tr
-from portfolio.services.changes import ApplyResult, Change, apply_changes, invert
+
+if TYPE_CHECKING:
+    from portfolio.db.database import Database
+    from portfolio.db.sqlite_file import QuickView
+    from portfolio.services.changes import ApplyResult, Change
+
+# The door (services.changes) and the database (db.database) import SQLAlchemy and the ORM: they are imported
+# when the workspace is attached to its database, after the window's first paint (see ui.app.run).
 
 SCREEN_SOURCE = "écran"
 UNDO_SOURCE = "écran (annulation)"
@@ -30,16 +36,29 @@ class Workspace(QObject):
 
     changed = Signal(object)  # set of entity names touched by the last change
     error = Signal(str)  # a change that could not be applied (undo/redo of a stale step)
+    attached = Signal()  # the full database replaced the quick view of the first paint
 
-    def __init__(self, db: Database, read_only: bool = False, parent: QObject | None = None) -> None:
+    def __init__(self, db: Database | QuickView, read_only: bool = False, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.db = db
-        self.read_only = read_only or db.readonly
+        self.db: Any = db  # Database, or QuickView until ``attach``: both have path and read()
+        self.ready = not isinstance(db, _quick_view_type())
+        self.read_only = read_only or (self.ready and db.readonly)
         self.undo_stack = QUndoStack(self)
+
+    def attach(self, db: Database, read_only: bool = False) -> None:
+        """Replaces the quick view the window was first painted from by the opened database."""
+        quick, self.db = self.db, db
+        self.read_only = read_only or db.readonly
+        self.ready = True
+        if quick is not db:
+            quick.close()
+        self.attached.emit()
 
     def apply(self, changes: Sequence[Change], label: str, source: str = SCREEN_SOURCE) -> ApplyResult:
         """Applies changes through the door as one undo step named ``label``; raises the door's errors."""
         self._refuse_if_read_only()
+        from portfolio.services.changes import apply_changes
+
         result = apply_changes(self.db, list(changes), source=source)
         self.undo_stack.push(ChangeCommand(self, list(changes), result, label))
         self.notify(changes)
@@ -49,6 +68,8 @@ class Workspace(QObject):
                             on_done: Callable[[ApplyResult], None], on_failed: Callable[[BaseException], None]) -> None:
         """Like ``apply`` for long change lists: the door runs off the UI thread behind a progress dialog, then
         the undo step is pushed and views refresh in the UI thread."""
+        from portfolio.services.changes import apply_changes
+
         from .tasks import run_task
 
         try:
@@ -69,11 +90,15 @@ class Workspace(QObject):
     def apply_without_undo(self, changes: Sequence[Change], source: str) -> ApplyResult:
         """Applies changes that undo/redo themselves replay (no new step)."""
         self._refuse_if_read_only()
+        from portfolio.services.changes import apply_changes
+
         result = apply_changes(self.db, list(changes), source=source)
         self.notify(changes)
         return result
 
     def _refuse_if_read_only(self) -> None:
+        if not self.ready:  # no event reaches the window before ``attach``: a guard, never a message people see
+            raise ReadOnlyError(tr("La base est encore en cours d'ouverture : réessayez dans un instant."))
         if self.read_only:
             raise ReadOnlyError(tr("La base est ouverte en lecture seule : aucune modification n'est possible."))
 
@@ -90,6 +115,8 @@ class ChangeCommand(QUndoCommand):
 
     def __init__(self, workspace: Workspace, changes: list[Change], result: ApplyResult, label: str) -> None:
         super().__init__(label)
+        from portfolio.services.changes import invert
+
         self.workspace = workspace
         self.inverse = result.inverse
         self.forward = invert(result.inverse)  # exactly what was stored, so redo is exact too
@@ -112,6 +139,8 @@ class ChangeCommand(QUndoCommand):
         self._run(self.inverse, UNDO_SOURCE, back=+1)
 
     def _run(self, changes: list[Change], source: str, back: int) -> None:
+        from portfolio.db.database import DatabaseBusyError
+
         try:
             self.workspace.apply_without_undo(changes, source)
         except DatabaseBusyError as exc:
@@ -125,3 +154,9 @@ class ChangeCommand(QUndoCommand):
             self.setObsolete(True)
             self.workspace.error.emit(tr("« {label} » n'a pas pu être rejoué : {error}", label=self.text(),
                                          error=exc))
+
+
+def _quick_view_type() -> type:
+    from portfolio.db.sqlite_file import QuickView  # light: no SQLAlchemy
+
+    return QuickView
