@@ -68,6 +68,23 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     _add_db(check, top=False)
     check.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
 
+    imported = commands.add_parser("import", help="importer un classeur (.xlsx, .xlsm, .xls, .ods, .csv) ou annuler "
+                                                  "un import (--undo)")
+    _add_db(imported, top=False)
+    imported.add_argument("file", nargs="?", metavar="FICHIER", help="le classeur ou le fichier CSV à importer")
+    imported.add_argument("--profile", metavar="NOM", help="profil de colonnes : france2030, scdl-1, scdl-2, "
+                                                         "360giving, chorus-paiements, ou un profil enregistré")
+    imported.add_argument("--map", metavar="FICHIER.json", type=Path,
+                          help="correspondance des colonnes en JSON : {\"columns\": {\"en-tête\": \"champ\"}, "
+                               "\"defaults\": {\"call\": \"CODE\"}}")
+    imported.add_argument("--sheet", metavar="NOM", help="la feuille à lire (défaut : la première non vide)")
+    imported.add_argument("--dry-run", action="store_true", help="calculer et afficher le plan sans rien écrire")
+    imported.add_argument("--rejected", metavar="FICHIER.xlsx", type=Path,
+                          help="écrire les lignes rejetées, avec leur motif, dans ce classeur")
+    imported.add_argument("--undo", metavar="BATCH_ID", help="annuler un import passé (son batch_id)")
+    imported.add_argument("--history", action="store_true", help="lister les imports de cette base")
+    imported.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+
     if with_gui:
         gui = commands.add_parser("gui", help="ouvrir la fenêtre (commande par défaut)")
         _add_db(gui, top=False)
@@ -150,7 +167,73 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "stats": cmd_stats, "check": cmd_check}
+def cmd_import(args: argparse.Namespace) -> int:
+    from portfolio.exchange import imports  # the readers and the planner: loaded by this command only
+
+    with open_portfolio(_db_path(args), must_exist=bool(args.undo or args.history)) as db:
+        if args.history:
+            history = imports.import_history(db)
+            if args.json:
+                _print_json({"imports": [vars(p) for p in history]})
+            for past in [] if args.json else history:
+                state = tr(" (annulé)") if past.undone else ""
+                print(f"{past.batch}  {past.at_utc[:19]}  {past.actor}  {past.source}{state}")
+            return 0
+        if args.undo:
+            result = imports.undo_import(db, args.undo)
+            if args.json:
+                _print_json({"undone": args.undo, "batch_id": result.batch, "audit_entries": result.audit_entries})
+            else:
+                print(tr("Import {batch} annulé ({n} modifications, lot {undo}).", batch=args.undo,
+                         n=format_int(result.audit_entries), undo=result.batch))
+            return 0
+        if not args.file:
+            raise UsageError(tr("précisez le fichier à importer (ou --undo BATCH_ID, ou --history)"))
+        path = Path(args.file).expanduser()
+        plan, result = imports.run_import(db, path, sheet=args.sheet, profile=args.profile, map_file=args.map,
+                                          dry_run=args.dry_run)
+    batch = result.batch if result is not None else None
+    if args.rejected is not None and plan.rejected:
+        imports.write_rejected(plan, args.rejected)
+    if args.json:
+        from portfolio.exchange.plan import summary
+
+        _print_json(summary(plan, batch))
+        return 0
+    _print_plan(plan, batch, args.dry_run)
+    return 0
+
+
+def _print_plan(plan: Any, batch: str | None, dry_run: bool) -> None:
+    print(tr("{file} — feuille « {sheet} », {rows} lignes lues, profil {profile}", file=plan.file_name,
+             sheet=plan.sheet, rows=format_int(plan.rows_read), profile=plan.profile or tr("(colonnes reconnues)")))
+    created = ", ".join(f"{entity} {format_int(n)}" for entity, n in plan.created_counts().items()) or "—"
+    updated = ", ".join(f"{entity} {format_int(n)}" for entity, n in plan.updated_counts().items()) or "—"
+    print(tr("  créés : {created}", created=created))
+    print(tr("  modifiés : {updated}", updated=updated))
+    print(tr("  lignes inchangées : {n}", n=format_int(plan.unchanged)))
+    print(tr("  lignes rejetées : {n}", n=format_int(len(plan.rejected))))
+    by_reason: dict[tuple[str | None, str], list[int]] = {}
+    for rejection in plan.rejected:  # one line per reason, with its rows: a file often has one mistake many times
+        by_reason.setdefault((rejection.column, rejection.reason), []).append(rejection.row)
+    for (column, reason), rows in list(by_reason.items())[:30]:
+        shown = ", ".join(str(r) for r in rows[:8]) + (tr(" et {n} autres", n=len(rows) - 8) if len(rows) > 8 else "")
+        where = f"{column}, " if column else ""
+        print(f"    {where}{tr('lignes') if len(rows) > 1 else tr('ligne')} {shown} — {reason}")
+    if len(by_reason) > 30:
+        print(tr("    … et {n} autres motifs (--rejected FICHIER.xlsx pour la liste complète)", n=len(by_reason) - 30))
+    for flag in plan.flagged[:20]:
+        print(f"  ! {tr('ligne')} {flag.row}, {flag.column} — {flag.reason}")
+    if dry_run:
+        print(tr("Simulation (--dry-run) : rien n'a été écrit."))
+    elif batch:
+        print(tr("Écrit en une transaction, lot {batch} (annulable : portfolio import --undo {batch}).", batch=batch))
+    else:
+        print(tr("Rien à écrire : la base contient déjà ces données."))
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "stats": cmd_stats, "check": cmd_check,
+                                                           "import": cmd_import}
 
 
 def _log_unexpected(exc: BaseException) -> Path | None:

@@ -257,6 +257,8 @@ class Application(Record):
     acronym: Mapped[str] = mapped_column(
         String(64), default="", index=True, info=field("Acronyme", "text", searchable=True)
     )
+    reference: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                           info=field("Référence du dossier ou de la décision", "text"))
     submitted_on: Mapped[date | None] = mapped_column(Date, info=field("Date de dépôt", "date"))
     requested_cents: Mapped[int | None] = mapped_column(Integer, info=field("Montant demandé", "money"))
     status_id: Mapped[int] = mapped_column(

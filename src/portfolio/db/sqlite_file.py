@@ -19,7 +19,7 @@ from typing import Any
 from portfolio.domain.referential import fold
 
 APPLICATION_ID = 0x5341534E  # "SASN" in the SQLite header's application_id field
-SCHEMA_VERSION = 3  # user_version written by the newest migration (see migrations/versions)
+SCHEMA_VERSION = 4  # user_version written by the newest migration (see migrations/versions)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 

@@ -96,13 +96,22 @@ def _is_grouped(whole: str, sep: str) -> bool:
     return 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
 
 
-def parse_amount(text: str) -> int:
+def parse_amount(text: str, *, rounding: str = ROUND_HALF_EVEN) -> int:
     """Parses an amount typed or read in any common form, returning cents.
 
     Accepts "1 234,56", "1234.56", "1,234.56", "1.234,56", " 1,500 € ", NBSP separators, "840690.0",
-    float noise such as "626199.99999984" (rounded to the cent). A single separator followed by exactly
-    three digits after one to three digits ("1,500", "1.500") is a thousands separator, as both French
-    and English files write it. Raises InvalidValue when the text is not an amount.
+    float noise such as "626199.99999984" (rounded to the cent, half to even unless ``rounding`` says
+    otherwise). A single separator followed by exactly three digits after one to three digits ("1,500",
+    "1.500") is a thousands separator, as both French and English files write it. Raises InvalidValue
+    when the text is not an amount.
+    """
+    return int((parse_decimal(text) * 100).quantize(Decimal(1), rounding=rounding))
+
+
+def parse_decimal(text: str) -> Decimal:
+    """The exact signed number written in ``text``, read with the rules of :func:`parse_amount`, unrounded.
+
+    Raises InvalidValue when the text is not a number.
     """
     raw = text
     value = _SPACES.sub("", text).replace("€", "").replace("EUR", "").replace("eur", "")
@@ -140,5 +149,4 @@ def parse_amount(text: str) -> int:
         amount = Decimal(normalised)
     except InvalidOperation as exc:  # pragma: no cover - the pattern above already filters
         raise _not_a_number(raw) from exc
-    cents = int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-    return -cents if negative else cents
+    return -amount if negative else amount

@@ -125,27 +125,73 @@ def _region_keys() -> dict[str, Region]:
     for region in REGIONS:
         for key in (region.code, region.iso, region.name, *region.abbreviations):
             keys[fold(key)] = region
-        keys[fold("Région " + region.name)] = region
+            keys[fold("Région " + key)] = region  # "Région Centre-Val de Loire", "Région PACA"
+    return keys
+
+
+def _department_keys() -> dict[str, Department]:
+    keys: dict[str, Department] = {}
+    for department in DEPARTMENTS:
+        key = fold(department.name)
+        keys[key] = department
+        if key.startswith("la "):  # "Réunion" as often as "La Réunion"
+            keys[key[3:]] = department
     return keys
 
 
 _REGION_KEYS = _region_keys()
+_DEPARTMENT_KEYS = _department_keys()
+
+
+def _code_and_name(key: str) -> list[tuple[str, str]]:
+    """The (code, name) readings of a folded "35 ille et vilaine" or "ille et vilaine 35" (code first or last)."""
+    words = key.split()
+    if len(words) < 2:
+        return []
+    return [(words[0], " ".join(words[1:])), (words[-1], " ".join(words[:-1]))]
 
 
 def find_region(text: str) -> Region | None:
-    """The region named by an INSEE code, ISO code, name, abbreviation or department code; else None."""
+    """The region named by an INSEE code, ISO code, name, abbreviation (with or without "Région"), a code
+    followed by its name ("24 - Centre-Val de Loire"), or a department's code or name; else None.
+
+    A two-digit code is read as a region code first ("24" is Centre-Val de Loire, not the Dordogne);
+    the three-digit form "024" is always a department code, as France 2030 lists write them.
+    """
     key = fold(text)
     if key in _REGION_KEYS:
         return _REGION_KEYS[key]
+    for code, name in _code_and_name(key):
+        # both halves must name the same region, so that "24 - Dordogne" falls through to the department
+        if code in _REGION_KEYS and _REGION_KEYS.get(name) is _REGION_KEYS[code]:
+            return _REGION_KEYS[code]
     department = find_department(text)
     return REGIONS_BY_CODE[department.region_code] if department else None
 
 
-def find_department(text: str) -> Department | None:
-    """The department for a code such as "35", "035", "2A", "974"; else None."""
+def _department_code(text: str) -> str:
     code = text.strip().upper()
     if code.isdigit() and len(code) == 3 and code.startswith("0"):
         code = code[1:]  # France 2030 lists write head-office departments as '035'
     if code.isdigit() and len(code) == 1:
         code = "0" + code
-    return DEPARTMENTS_BY_CODE.get(code)
+    return code
+
+
+def find_department(text: str) -> Department | None:
+    """The department for a code such as "35", "035", "2A", "974", a name ("Ille-et-Vilaine", accents and
+    case ignored) or both ("35 - Ille-et-Vilaine", "Ille-et-Vilaine (35)"); else None.
+
+    When both a code and a name are given they must agree: "35 - Morbihan" is None, not a guess.
+    """
+    department = DEPARTMENTS_BY_CODE.get(_department_code(text))
+    if department is not None:
+        return department
+    key = fold(text)
+    if key in _DEPARTMENT_KEYS:
+        return _DEPARTMENT_KEYS[key]
+    for code, name in _code_and_name(key):
+        department = DEPARTMENTS_BY_CODE.get(_department_code(code))
+        if department is not None and _DEPARTMENT_KEYS.get(name) is department:
+            return department
+    return None

@@ -147,10 +147,13 @@ def apply_changes(db: Database, changes: Sequence[Change], *, source: str, actor
 
 
 def apply_in_session(session: Session, changes: Sequence[Change], *, source: str,
-                     actor: str | None = None) -> ApplyResult:
+                     actor: str | None = None, sources: Mapping[tuple[str, str], str] | None = None) -> ApplyResult:
     """The door inside a write session the caller already holds (for an import that reads, plans and
-    applies in one transaction). The caller's transaction decides commit or rollback."""
-    writer = _Writer(session, source=source, actor=actor or current_actor())
+    applies in one transaction). The caller's transaction decides commit or rollback.
+
+    ``sources``: a finer audit source per record, (entity, uuid) -> source (an import's file, sheet and row);
+    the records it does not name get ``source``. Either way the changes form one batch."""
+    writer = _Writer(session, source=source, actor=actor or current_actor(), sources=sources)
     try:
         with session.begin_nested():
             for run in _runs(changes):
@@ -190,9 +193,11 @@ class _Writer:
 
     AUDIT_BATCH = 5000
 
-    def __init__(self, session: Session, *, source: str, actor: str) -> None:
+    def __init__(self, session: Session, *, source: str, actor: str,
+                 sources: Mapping[tuple[str, str], str] | None = None) -> None:
         self.session = session
         self.source = source
+        self.sources = sources or {}
         self.actor = actor
         self.batch = new_uuid()
         self.at_utc = datetime.now(UTC).isoformat(timespec="microseconds")
@@ -209,7 +214,8 @@ class _Writer:
               old: Any, new: Any) -> None:
         self.seq += 1
         row = {
-            "seq": self.seq, "at_utc": self.at_utc, "actor": self.actor, "source": self.source,
+            "seq": self.seq, "at_utc": self.at_utc, "actor": self.actor,
+            "source": self.sources.get((entity, record_uuid), self.source) if self.sources else self.source,
             "batch": self.batch, "operation": operation, "entity": entity, "record_uuid": record_uuid,
             "field": field_name, "old_value": None if operation == "create" else dump_value(old),
             "new_value": None if operation == "delete" else dump_value(new), "prev_hash": self.prev_hash,

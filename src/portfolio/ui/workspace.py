@@ -87,6 +87,32 @@ class Workspace(QObject):
         run_task(parent, label, lambda _progress, _cancelled: apply_changes(self.db, changes, source=SCREEN_SOURCE),
                  done, on_failed, cancellable=False)
 
+    def apply_import(self, parent: Any, plan: Any, on_done: Callable[[ApplyResult | None], None],
+                     on_failed: Callable[[BaseException], None]) -> None:
+        """Writes an import plan (exchange.plan.ImportPlan) off the UI thread, in one transaction through the
+        door, and pushes it as one undo step "Importer FILE"; views refresh. ``on_done(None)``: nothing to write."""
+        from portfolio.exchange.plan import apply_plan
+        from portfolio.services.changes import invert
+
+        from .tasks import run_task
+
+        try:
+            self._refuse_if_read_only()
+        except ReadOnlyError as exc:
+            on_failed(exc)
+            return
+        label = tr("Importer {file}", file=plan.file_name)
+
+        def done(result: ApplyResult | None) -> None:
+            if result is not None:
+                changes = invert(result.inverse)  # exactly what was written: creations, then updates
+                self.undo_stack.push(ChangeCommand(self, changes, result, label))
+                self.notify(changes)
+            on_done(result)
+
+        run_task(parent, label, lambda _progress, _cancelled: apply_plan(self.db, plan), done, on_failed,
+                 cancellable=False)
+
     def apply_without_undo(self, changes: Sequence[Change], source: str) -> ApplyResult:
         """Applies changes that undo/redo themselves replay (no new step)."""
         self._refuse_if_read_only()

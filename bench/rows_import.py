@@ -1,0 +1,78 @@
+"""Import: a generated beneficiaries workbook imported end to end by `portfolio import` (read in a child
+process, parse, validate, match, write through the door with its audit trail), whole process, against
+python-calamine's raw read plus a plain sqlite3 executemany of the same rows into one table."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+
+from portfolio.services.portfolio import open_portfolio
+
+from .runner import Options, Result, row
+from .workbooks import write_beneficiaries
+
+
+def _sizes(options: Options) -> tuple[int, int]:
+    # the full sizes for the real run; the runner's own test (big-scale 2) uses small ones
+    return (10_000, 100_000) if options.big_scale >= 100 else (200 * options.big_scale, 1_000 * options.big_scale)
+
+
+def _baseline(path: object, workdir: object) -> float:
+    """python-calamine's raw read of the sheet, then one executemany of the rows into one table."""
+    target = f"{workdir}/baseline.sqlite"
+    if os.path.exists(target):
+        os.unlink(target)
+    start = time.perf_counter()
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    rows = book.get_sheet_by_index(0).to_python()
+    with sqlite3.connect(target) as connection:
+        width = max(len(r) for r in rows)
+        connection.execute(f"CREATE TABLE t ({', '.join(f'c{i}' for i in range(width))})")
+        connection.executemany(f"INSERT INTO t VALUES ({', '.join('?' * width)})",
+                               [[str(v) if v is not None else None for v in r] + [None] * (width - len(r))
+                                for r in rows])
+    return time.perf_counter() - start
+
+
+def _import(path: object, db: object) -> tuple[float, dict, int]:
+    """`portfolio import FILE --json` in its own process: seconds, its JSON, peak memory (KiB) of the
+    command and its reading child."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "portfolio", "import", str(path), "--db", str(db), "--json"],
+                            capture_output=True, text=True, timeout=3600)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, json.loads(result.stdout), max(peak, before)
+
+
+@row("import")
+def import_rows(options: Options) -> list[Result]:
+    results = []
+    for count in _sizes(options):
+        workbook = write_beneficiaries(options.workdir / f"beneficiaires-{count}.xlsx", count)
+        template = options.workdir / "import-empty.sqlite"
+        if not template.exists():
+            open_portfolio(template).close()
+        db = options.workdir / f"import-{count}.sqlite"
+        shutil.copyfile(template, db)
+        baseline = min(_baseline(workbook, options.workdir) for _ in range(2))
+        seconds, summary, peak_kib = _import(workbook, db)
+        created = sum(summary["created"].values())
+        results.append(Result(f"import of a {count:,}-row beneficiaries workbook (end to end, whole process)",
+                              seconds, "s", baseline, "python-calamine raw read + sqlite3 executemany of the rows",
+                              target="≤ 4×" if count >= 100_000 else "",
+                              note=f"{created:,} records created, {len(summary['rejected'])} rows rejected, "
+                                   f"peak RSS {peak_kib / 1024:,.0f} MiB"))
+    return results

@@ -1,0 +1,194 @@
+"""Importing a workbook end to end, as the command line and the window do it: read the file safely, find
+its table, choose the mapping, plan, apply through the door; the history of imports and their undoing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from portfolio.db.database import Database
+from portfolio.domain.errors import PortfolioError
+from portfolio.domain.i18n import tr
+from portfolio.services import fields
+from portfolio.services.changes import ApplyResult, Change, Create, Delete, FieldChange, apply_changes
+from portfolio.services.portfolio import APP_DIR_NAME
+
+from .mapping import ColumnMapping, choose_mapping, known_headers, load_json, save_profile
+from .plan import ImportPlan, apply_plan, make_plan, rejected_rows
+from .reading import Limits, Workbook, check_xml_defences, read_untrusted, read_workbook
+from .table import Table, find_table
+
+Progress = Callable[[float, str], None]
+Cancelled = Callable[[], bool]
+IMPORT_SOURCE_PREFIX = "import "
+UNDO_SOURCE_PREFIX = "annulation de l'import "
+
+
+def profiles_folder() -> Path:
+    """Where the mappings saved per counterpart live."""
+    return Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False)) / "profils-import"
+
+
+@dataclass
+class Prepared:
+    """A file read, its table found and a mapping chosen: what the wizard shows before the plan."""
+
+    workbook: Workbook
+    table: Table
+    mapping: ColumnMapping
+
+
+def read_file(path: Path, *, sheet: str | None = None, untrusted: bool = True, limits: Limits | None = None,
+              progress: Progress | None = None, cancelled: Cancelled | None = None) -> Workbook:
+    """The file's values (in a separate process when ``untrusted``), XML defences checked first."""
+    check_xml_defences()
+    limits = limits or Limits()
+    if untrusted:
+        return read_untrusted(path, sheet, limits, progress=progress, cancelled=cancelled)
+    return read_workbook(path, sheet, limits)
+
+
+def prepare(path: Path, *, sheet: str | None = None, profile: str | None = None,
+            map_data: Mapping[str, Any] | None = None, map_source: str = "", untrusted: bool = True,
+            limits: Limits | None = None, profiles: Path | None = None, progress: Progress | None = None,
+            cancelled: Cancelled | None = None) -> Prepared:
+    """Reads ``path`` and finds its table and mapping."""
+    workbook = read_file(path, sheet=sheet, untrusted=untrusted, limits=limits, progress=progress,
+                         cancelled=cancelled)
+    if not workbook.sheets:
+        raise PortfolioError(tr("« {file} » ne contient aucune feuille avec des données.", file=path.name))
+    table = find_table(workbook.sheets[0], known_headers(), file_name=path.name)
+    mapping = choose_mapping(table.headers, profile=profile, map_data=map_data, map_source=map_source,
+                             profiles_folder=profiles if profiles is not None else profiles_folder())
+    return Prepared(workbook, table, mapping)
+
+
+def plan_import(db: Database, prepared: Prepared, *, untrusted: bool = True, progress: Progress | None = None,
+                cancelled: Cancelled | None = None) -> ImportPlan:
+    """The plan of a prepared import (nothing written)."""
+    return make_plan(db, prepared.table, prepared.mapping, file_name=prepared.workbook.path.name,
+                     sha256=prepared.workbook.sha256, untrusted=untrusted, progress=progress, cancelled=cancelled)
+
+
+def run_import(db: Database, path: Path, *, sheet: str | None = None, profile: str | None = None,
+               map_file: Path | None = None, dry_run: bool = False, untrusted: bool = True,
+               limits: Limits | None = None, profiles: Path | None = None, progress: Progress | None = None,
+               cancelled: Cancelled | None = None) -> tuple[ImportPlan, ApplyResult | None]:
+    """Reads, plans and (unless ``dry_run``) applies an import in one transaction."""
+    map_data = load_json(map_file) if map_file is not None else None
+    prepared = prepare(path, sheet=sheet, profile=profile, map_data=map_data, map_source=str(map_file or ""),
+                       untrusted=untrusted, limits=limits, profiles=profiles, progress=progress, cancelled=cancelled)
+    plan = plan_import(db, prepared, untrusted=untrusted, progress=progress, cancelled=cancelled)
+    if dry_run:
+        return plan, None
+    if progress:
+        progress(0.95, tr("Écriture dans la base…"))
+    return plan, apply_plan(db, plan)
+
+
+def save_mapping(name: str, prepared: Prepared, folder: Path | None = None) -> Path:
+    """Saves the mapping of a prepared import as the profile of a counterpart."""
+    return save_profile(folder or profiles_folder(), name, prepared.mapping, prepared.table.headers)
+
+
+def write_rejected(plan: ImportPlan, destination: Path) -> Path:
+    """The rejected rows as a workbook with a reason column, for the sender to fix and send back."""
+    from openpyxl import Workbook as XlsxWorkbook  # imported on use: writing workbooks is rare
+    from openpyxl.styles import Font, PatternFill
+
+    headers, rows = rejected_rows(plan)
+    book = XlsxWorkbook()
+    sheet = book.active
+    sheet.title = tr("Lignes rejetées")[:31]
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_safe_cell(v) for v in row])
+    for row in sheet.iter_rows(min_row=2, min_col=3, max_col=3):
+        row[0].fill = PatternFill("solid", fgColor="FFF4CE")
+    sheet.freeze_panes = "D2"
+    sheet.column_dimensions["C"].width = 60
+    temporary = destination.with_name(destination.name + ".tmp")
+    book.save(temporary)
+    temporary.replace(destination)
+    return destination
+
+
+def _safe_cell(value: Any) -> Any:
+    # text that a spreadsheet would run as a formula is written as text (CSV/formula injection)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and len(value) > 1:
+        return "'" + value
+    return value
+
+
+# --- history and undo -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PastImport:
+    """One import in the audit trail."""
+
+    batch: str
+    at_utc: str
+    actor: str
+    source: str  # "import FILE (sha256 …), feuille SHEET"
+    entries: int
+    undone: bool
+
+
+def import_history(db: Database, limit: int = 200) -> list[PastImport]:
+    """The imports written to this portfolio, the latest first."""
+    with db.read() as session:
+        connection = session.connection().connection.driver_connection
+        undone = {source[len(UNDO_SOURCE_PREFIX):] for (source,) in connection.execute(
+            "SELECT DISTINCT source FROM audit_entry WHERE source LIKE ?", (UNDO_SOURCE_PREFIX + "%",))}
+        rows = connection.execute(
+            "SELECT batch, min(at_utc), actor, min(source), count(*) FROM audit_entry WHERE source LIKE ? "
+            "GROUP BY batch ORDER BY min(seq) DESC LIMIT ?", (IMPORT_SOURCE_PREFIX + "%", limit)).fetchall()
+    return [PastImport(batch, at, actor, source.split(", ligne ")[0], count, batch in undone)
+            for batch, at, actor, source, count in rows]
+
+
+def undo_changes(db: Database, batch: str) -> list[Change]:
+    """The changes that undo a batch, from its audit entries (the latest first)."""
+    with db.read() as session:
+        connection = session.connection().connection.driver_connection
+        entries = connection.execute(
+            "SELECT operation, entity, record_uuid, field, old_value, new_value FROM audit_entry WHERE batch = ? "
+            "ORDER BY seq DESC", (batch,)).fetchall()
+    if not entries:
+        raise PortfolioError(tr("Aucun import ne porte le numéro « {batch} » dans cette base.", batch=batch))
+    changes: list[Change] = []
+    for operation, entity, record_uuid, field_name, old, new in entries:
+        if operation == "update":
+            spec = fields.field_spec(entity, field_name)
+            changes.append(FieldChange(entity, record_uuid, field_name, fields.from_json(spec, json.loads(new)),
+                                       fields.from_json(spec, json.loads(old))))
+        elif operation == "create":
+            values = _record_values(entity, json.loads(new))
+            changes.append(Delete(entity, record_uuid, values, json.loads(new).get("id")))
+        else:
+            values = _record_values(entity, json.loads(old))
+            changes.append(Create(entity, record_uuid, values, json.loads(old).get("id")))
+    return changes
+
+
+def _record_values(entity: str, stored: Mapping[str, Any]) -> dict[str, Any]:
+    specs = {s.name: s for s in fields.editable_fields(entity)}
+    return {name: fields.from_json(specs[name], value) for name, value in stored.items() if name in specs}
+
+
+def undo_import(db: Database, batch: str, *, actor: str | None = None) -> ApplyResult:
+    """Undoes a past import through the door, as one new batch. Refused (nothing written) when a record it
+    created or changed has been changed since: the message says which."""
+    if any(p.batch == batch and p.undone for p in import_history(db, limit=10_000)):
+        raise PortfolioError(tr("L'import « {batch} » a déjà été annulé.", batch=batch))
+    changes = undo_changes(db, batch)
+    return apply_changes(db, changes, source=UNDO_SOURCE_PREFIX + batch, actor=actor)

@@ -1,0 +1,819 @@
+"""An import's plan: what a table's rows would create, update, leave unchanged or reject, computed before
+anything is written; then applied in one transaction through the one door, and undone from the trail.
+
+- Rows of the same project (same reference, or same acronym or title within the same call) become one
+  application and one laureate project with its consortium: each row's beneficiary is a partner, the
+  first funded one the lead, partners without amounts unfunded partners.
+- Organisations are matched by SIRET, then SIREN, then folded name and department. A key that matches
+  several records is never guessed: the row is rejected with the candidates, for the user to settle.
+  Records created by earlier rows of the same file are matched the same way, so nothing is duplicated.
+- A value that cannot be read exactly (an amount, a date, a SIRET destroyed by Excel's scientific
+  notation, a region nobody knows), or a cell whose value was computed by a formula in an untrusted file,
+  rejects its row with the reason, the sheet, the row and the column: nothing of that row is written.
+- Applying writes every change in one transaction with one batch id, each record's audit source naming
+  the file, its SHA-256, the sheet and the row. Importing the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from portfolio.db.database import Database
+from portfolio.db.sqlite_file import raw_connection
+from portfolio.domain.errors import InvalidValue, PortfolioError
+from portfolio.domain.i18n import tr
+from portfolio.domain.identifiers import siren_of
+from portfolio.domain.money import format_eur
+from portfolio.domain.referential import fold
+from portfolio.services import fields
+from portfolio.services.changes import ApplyResult, Change, Create, FieldChange, apply_in_session, new_uuid
+
+from . import values as parse
+from .mapping import FIELDS, ColumnMapping
+from .table import Table, is_blank
+
+Progress = Callable[[float, str], None]
+Cancelled = Callable[[], bool]
+
+ORDER = ("organisation", "application", "application_partner", "project", "aid", "disbursement")
+PROJECT_FIELDS = ("project.acronym", "project.title", "project.reference")
+MONEY_FIELDS = ("aid.grant", "aid.advance", "aid.total", "payment.amount")
+
+
+class ImportCancelled(PortfolioError):
+    """The user cancelled the import; nothing was written."""
+
+
+class ImportRefused(PortfolioError):
+    """The plan can no longer be applied (the data changed meanwhile); nothing was written."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A row that will not be imported, and why."""
+
+    sheet: str
+    row: int  # 1-based, as the spreadsheet shows it
+    column: str | None  # the header of the column at fault, when one is
+    reason: str
+    values: list[Any] = field(default_factory=list)  # the row as read, for the file of rejected rows
+
+    def as_json(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Update:
+    """One field of an existing record the import changes: old -> new."""
+
+    entity: str
+    uuid: str
+    record: str  # how the record is named to people
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to a record the plan creates (its id is given when the plan is applied)."""
+
+    entity: str
+    uuid: str
+
+
+@dataclass
+class NewRecord:
+    entity: str
+    uuid: str
+    values: dict[str, Any]
+    source_row: int
+
+
+@dataclass
+class ImportPlan:
+    """What applying the import would do."""
+
+    file_name: str
+    sha256: str
+    sheet: str
+    profile: str | None
+    rows_read: int
+    headers: list[str]
+    creates: list[NewRecord] = field(default_factory=list)
+    updates: list[Update] = field(default_factory=list)
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    flagged: list[Rejection] = field(default_factory=list)  # rows imported with a remark (a recomputed total)
+    update_rows: dict[tuple[str, str], int] = field(default_factory=dict)  # (entity, uuid) -> first source row
+
+    def created_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for record in self.creates:
+            counts[record.entity] += 1
+        return dict(counts)
+
+    def updated_counts(self) -> dict[str, int]:
+        records: dict[str, set[str]] = defaultdict(set)
+        for update in self.updates:
+            records[update.entity].add(update.uuid)
+        return {entity: len(uuids) for entity, uuids in records.items()}
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.creates and not self.updates
+
+    def source(self) -> str:
+        """The audit source of the import as a whole."""
+        return f"import {self.file_name} (sha256 {self.sha256}), feuille {self.sheet}"
+
+    def row_source(self, row: int) -> str:
+        return f"{self.source()}, ligne {row}"
+
+
+# --- what is already there ------------------------------------------------------------------------
+
+
+class _Known:
+    """The records an import matches against, read once (plain SQL: one pass per table), plus those the plan
+    creates as it goes, indexed the same way."""
+
+    def __init__(self, connection: Any) -> None:
+        q = connection.execute
+        self.regions = {str(code): i for i, code in q("SELECT id, code FROM region")}
+        self.departments: dict[str, tuple[int, int]] = {}
+        for i, code, region in q("SELECT id, code, region_id FROM department"):
+            self.departments[str(code).lstrip("0")] = (i, region)  # '035', '35' and '01', '1' alike
+        self.typologies: dict[str, int] = {}
+        for i, code, label in q("SELECT id, code, label FROM typology"):
+            for name in (code, label):
+                self.typologies[_typology_key(name)] = i
+        self.calls: dict[str, int] = {}
+        self.call_rows = q("SELECT id, code, label FROM call").fetchall()
+        for i, code, label in self.call_rows:
+            self.calls[fold(code)] = i
+            self.calls[fold(label)] = i
+        self.status = {(e, c): i for i, e, c in q("SELECT id, entity, code FROM status")}
+        self.orgs: dict[Any, dict[str, Any]] = {}  # key -> org values with "id"/"uuid"
+        self.by_siret: dict[str, list[Any]] = defaultdict(list)
+        self.by_siren: dict[str, list[Any]] = defaultdict(list)
+        self.by_name: dict[tuple[str, Any], list[Any]] = defaultdict(list)
+        self.by_name_only: dict[str, list[Any]] = defaultdict(list)
+        for row in q("SELECT id, uuid, name, siren, siret, typology_id, region_id, department_id, city, name_key "
+                     "FROM organisation"):
+            org = dict(zip(("id", "uuid", "name", "siren", "siret", "typology_id", "region_id", "department_id",
+                            "city", "name_key"), row, strict=True))
+            self.add_org(org["id"], org)
+        # (call, folded name) and (call, folded reference, folded name) -> application keys
+        self.apps: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+        self.app_by_key: dict[Any, dict[str, Any]] = {}
+        for row in q("SELECT a.id, a.uuid, a.call_id, a.acronym, a.title, a.reference, a.lead_organisation_id, "
+                     "p.id, p.uuid, p.decision_on, p.agreement_on, p.start_on, p.end_on FROM application a "
+                     "LEFT JOIN project p ON p.application_id = a.id"):
+            app = dict(zip(("id", "uuid", "call_id", "acronym", "title", "reference", "lead", "project_id",
+                            "project_uuid", "decision_on", "agreement_on", "start_on", "end_on"), row, strict=True))
+            for name in ("decision_on", "agreement_on", "start_on", "end_on"):  # SQLite keeps ISO text
+                app[name] = date.fromisoformat(app[name]) if app[name] else None
+            self.add_app(app["id"], app)
+        self.partners = {(a, o): (i, u, role) for i, u, a, o, role in q(
+            "SELECT id, uuid, application_id, organisation_id, role FROM application_partner")}
+        self.aids = {(p, o): {"id": i, "uuid": u, "grant_cents": g, "advance_cents": a} for i, u, p, o, g, a in q(
+            "SELECT id, uuid, project_id, organisation_id, grant_cents, advance_cents FROM aid")}
+        self.projects_of_org: dict[Any, set[Any]] = defaultdict(set)
+        for p, o in q("SELECT project_id, organisation_id FROM aid"):
+            self.projects_of_org[o].add(p)
+        self.project_uuid = dict(q("SELECT id, uuid FROM project").fetchall())
+        self.payments = {(p, o, label, amount, str(paid)) for p, o, label, amount, paid in q(
+            "SELECT project_id, organisation_id, label, amount_cents, paid_on FROM disbursement")}
+
+    def add_org(self, key: Any, org: dict[str, Any]) -> None:
+        self.orgs[key] = org
+        if org.get("siret"):
+            self.by_siret[org["siret"]].append(key)
+        if org.get("siren"):
+            self.by_siren[org["siren"]].append(key)
+        self.by_name[(fold(org["name"] or ""), org.get("department_id"))].append(key)
+        self.by_name_only[fold(org["name"] or "")].append(key)
+
+    def add_app(self, key: Any, app: dict[str, Any]) -> None:
+        for text in (app.get("acronym"), app.get("title")):
+            if text:
+                self.apps[(app["call_id"], fold(text))].append(key)
+                self.apps[(app["call_id"], fold(app.get("reference") or ""), fold(text))].append(key)
+        self.app_by_key[key] = app
+
+
+def _typology_key(text: str) -> str:
+    # plurals and the words files add: "Établissements publics" -> "etablissement public"
+    words = [w[:-1] if len(w) > 3 and w.endswith(("s", "x")) else w for w in fold(text).split()]
+    return " ".join(w for w in words if w not in ("de", "du", "des", "et", "la", "le", "les", "d", "l"))
+
+
+_TYPOLOGY_ALIASES = {
+    "petite moyenne entreprise": "PME", "pme": "PME", "entreprise taille intermediaire": "ETI", "eti": "ETI",
+    "grande entreprise": "GE", "etablissement public": "EPUB", "universite": "ESR", "organisme recherche": "ESR",
+    "etablissement enseignement superieur recherche": "ESR", "etablissement sante": "ES", "association": "ASSO",
+    "association loi 1901": "ASSO", "fondation": "FOND", "collectivite": "COLL", "collectivite territoriale": "COLL",
+    "groupement interet public": "GIP", "gip": "GIP", "autre": "AUTRE",
+}
+
+# the import field a record's field comes from (to name the column of a refused value)
+_FIELD_COLUMNS = {
+    ("organisation", "name"): "org.name", ("organisation", "siret"): "org.siret",
+    ("organisation", "siren"): "org.company_id", ("organisation", "city"): "org.city",
+    ("application", "title"): "project.title", ("application", "acronym"): "project.acronym",
+    ("aid", "grant_cents"): "aid.grant", ("aid", "advance_cents"): "aid.advance",
+    ("disbursement", "amount_cents"): "payment.amount", ("disbursement", "label"): "payment.reference",
+}
+
+# --- one row -------------------------------------------------------------------------------------
+
+
+class _RowError(Exception):
+    def __init__(self, column: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.column = column
+        self.reason = reason
+
+
+@dataclass
+class _Row:
+    number: int
+    raw: list[Any]
+    values: dict[str, Any]
+    remarks: list[tuple[int | None, str]] = field(default_factory=list)
+
+
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "org.name": parse.parse_text, "org.city": parse.parse_text, "org.typology": parse.parse_text,
+    "org.company_id": parse.parse_company_id, "org.siret": parse.parse_siret, "org.siren": parse.parse_siren,
+    "org.region": parse.parse_region, "org.department": parse.parse_department,
+    "project.acronym": parse.parse_text, "project.title": parse.parse_text, "project.reference": parse.parse_text,
+    "project.call": parse.parse_text, "project.operator": parse.parse_text,
+    "project.decision_on": parse.parse_day, "project.agreement_on": parse.parse_day,
+    "project.start_on": parse.parse_day, "project.end_on": parse.parse_day, "project.period": parse.parse_period,
+    "aid.grant": parse.parse_money, "aid.advance": parse.parse_money, "aid.total": parse.parse_money,
+    "payment.amount": parse.parse_money, "payment.paid_on": parse.parse_day, "payment.reference": parse.parse_text,
+}
+_IDENTIFIER_PREFIX = re.compile(r"^\s*FR-(?:RCS|SIREN|SIRET)-", re.IGNORECASE)
+
+
+def _read_row(table: Table, mapping: ColumnMapping, number: int, raw: list[Any], untrusted: bool) -> _Row:
+    row = _Row(number, raw, {})
+    for column, key in mapping.columns.items():
+        value = raw[column] if column < len(raw) else None
+        if untrusted and (number, column) in table.formula_cells:
+            if key == "aid.total":  # recomputed from the grant and the advance below, when the file has them
+                row.values["aid.total_formula"] = column
+            else:
+                raise _RowError(column, tr("valeur calculée par une formule : la valeur enregistrée dans le fichier "
+                                           "n'est pas vérifiable ; demandez le fichier avec des valeurs (collage "
+                                           "spécial > valeurs)"))
+        if is_blank(value):
+            continue
+        if key == "org.company_id" and isinstance(value, str):
+            value = _IDENTIFIER_PREFIX.sub("", value)
+        try:
+            parsed = _PARSERS[key](value)
+        except InvalidValue as exc:
+            raise _RowError(column, str(exc)) from None
+        if parsed is not None:
+            row.values[key] = parsed
+    return row
+
+
+def _untitled(values: Mapping[str, Any]) -> str:
+    """The title of a grant the file does not name: its decision's reference and its beneficiary."""
+    siren, siret = values.get("org.company_id", (None, None))
+    beneficiary = values.get("org.name") or values.get("org.siret") or siret or siren or ""
+    return tr("{reference} — {beneficiary}", reference=values.get("project.reference") or "",
+              beneficiary=beneficiary)
+
+
+def _money(row: _Row, mapping: ColumnMapping) -> tuple[int, int]:
+    grant = row.values.get("aid.grant")
+    advance = row.values.get("aid.advance")
+    total = row.values.get("aid.total")
+    for key, amount in (("aid.grant", grant), ("aid.advance", advance), ("aid.total", total)):
+        if amount is not None and amount < 0:
+            raise _RowError(mapping.column_of(key), tr("montant négatif : une aide engagée est positive"))
+    if grant is None and advance is None:
+        if "aid.total_formula" in row.values:
+            raise _RowError(row.values["aid.total_formula"], tr(
+                "montant calculé par une formule, sans subvention ni avance pour le vérifier"))
+        return (total or 0), 0
+    grant, advance = grant or 0, advance or 0
+    if total is not None and total != grant + advance and "aid.total_formula" not in row.values:
+        raise _RowError(mapping.column_of("aid.total"), tr(
+            "le montant total ({total}) n'est pas la somme de la subvention et de l'avance ({sum})",
+            total=format_eur(total), sum=format_eur(grant + advance)))
+    if "aid.total_formula" in row.values:
+        row.remarks.append((row.values["aid.total_formula"], tr(
+            "total calculé par une formule : recalculé (subvention + avance), la valeur du fichier n'est pas lue")))
+    return grant, advance
+
+
+# --- the planner ---------------------------------------------------------------------------------
+
+
+class _Planner:
+    def __init__(self, connection: Any, table: Table, mapping: ColumnMapping, plan: ImportPlan,
+                 untrusted: bool) -> None:
+        self.known = _Known(connection)
+        self.table = table
+        self.mapping = mapping
+        self.plan = plan
+        self.untrusted = untrusted
+        self.pending: dict[tuple[str, str], dict[str, Any]] = {}  # uuid-keyed updates, merged per record
+        self.new: dict[str, NewRecord] = {}
+        self.seen_aids: dict[tuple[Any, Any], int] = {}  # (project, organisation) -> the row that gave its aid
+        self.kind = ("payment" if any(k.startswith("payment.") for k in mapping.columns.values())
+                     else "project" if any(k in mapping.columns.values() for k in PROJECT_FIELDS)
+                     else "organisation")
+
+    # --- helpers ---
+
+    def reject(self, row: _Row | None, number: int, raw: list[Any], column: int | None, reason: str) -> None:
+        header = self.table.headers[column] if column is not None and column < len(self.table.headers) else None
+        self.plan.rejected.append(Rejection(self.table.sheet, number, header, reason, list(raw)))
+
+    def remark(self, row: _Row) -> None:
+        """Keeps the row's remarks (it is imported, with something the user should know)."""
+        for column, remark in row.remarks:
+            header = self.table.headers[column] if column is not None else None
+            self.plan.flagged.append(Rejection(self.table.sheet, row.number, header, remark))
+
+    def _checked(self, entity: str, values: Mapping[str, Any]) -> None:
+        """Refuses the row now for a value the door would refuse at apply time (a SIREN failing its check, a
+        text too long): applying a plan must never fail on a value."""
+        for name, value in values.items():
+            if isinstance(value, Ref) or value is None:
+                continue
+            try:
+                fields.normalise(fields.field_spec(entity, name), value)
+            except InvalidValue as exc:
+                raise _RowError(self.mapping.column_of(_FIELD_COLUMNS.get((entity, name), "")), str(exc)) from None
+
+    def create(self, entity: str, values: dict[str, Any], row: int) -> Ref:
+        self._checked(entity, values)
+        record = NewRecord(entity, new_uuid(), values, row)
+        self.plan.creates.append(record)
+        self.new[record.uuid] = record
+        return Ref(entity, record.uuid)
+
+    def update(self, entity: str, uuid: str, record: str, current: Mapping[str, Any], new: Mapping[str, Any],
+               row: int) -> bool:
+        """Plans the fields of ``new`` that differ from ``current``; True when something changes."""
+        self._checked(entity, new)
+        changed = False
+        for name, value in new.items():
+            if value is None or current.get(name) == value:
+                continue
+            pending = self.pending.setdefault((entity, uuid), {})
+            if name in pending:
+                if pending[name] != value:
+                    raise _RowError(None, tr("la ligne {first} du même fichier donne une autre valeur à « {field} » "
+                                             "de {record}", first=self.plan.update_rows[(entity, uuid)],
+                                             field=fields.field_spec(entity, name).label, record=record))
+                continue
+            pending[name] = value
+            self.plan.updates.append(Update(entity, uuid, record, name, current.get(name), value))
+            self.plan.update_rows.setdefault((entity, uuid), row)
+            changed = True
+        return changed
+
+    # --- organisations ---
+
+    def organisation(self, row: _Row) -> tuple[Any, bool]:
+        """The row's organisation: (key, changed). Key: an existing id, or the Ref of a record the plan creates."""
+        v = row.values
+        siren, siret = v.get("org.company_id", (None, None))
+        siret = v.get("org.siret", siret)
+        siren = v.get("org.siren", siren) or (siren_of(siret) if siret else None)
+        department = region = None
+        if "org.department" in v:
+            department, region = self.known.departments.get(str(v["org.department"]).lstrip("0"), (None, None))
+            if department is None:
+                raise _RowError(self.mapping.column_of("org.department"),
+                                tr("département inconnu « {value} »", value=v["org.department"]))
+        if "org.region" in v:
+            of_department = region
+            region = self.known.regions.get(v["org.region"])
+            if region is None:
+                raise _RowError(self.mapping.column_of("org.region"),
+                                tr("région inconnue « {value} »", value=v["org.region"]))
+            if of_department is not None and of_department != region:
+                # e.g. the France 2030 list: the project's region beside the head office's department
+                row.remarks.append((self.mapping.column_of("org.region"), tr(
+                    "la région du fichier n'est pas celle du département du siège : la région du fichier est "
+                    "gardée")))
+        typology = None
+        if "org.typology" in v:
+            key = _typology_key(v["org.typology"])
+            typology = self.known.typologies.get(key)
+            if typology is None and key in _TYPOLOGY_ALIASES:
+                typology = self.known.typologies.get(_typology_key(_TYPOLOGY_ALIASES[key]))
+            if typology is None:
+                raise _RowError(self.mapping.column_of("org.typology"), tr(
+                    "typologie inconnue « {value} » : corrigez-la ou retirez la colonne de la correspondance",
+                    value=v["org.typology"]))
+        name = v.get("org.name")
+        candidates = self._match_org(siret, siren, name, department)
+        if len(candidates) > 1:
+            names = "; ".join(self._org_label(c) for c in candidates[:5])
+            raise _RowError(None, tr("plusieurs structures correspondent ({names}) : rien n'est deviné, "
+                                     "complétez le SIRET dans le fichier ou fusionnez les structures", names=names))
+        values = {"siren": siren, "siret": siret, "typology_id": typology, "region_id": region,
+                  "department_id": department, "city": v.get("org.city")}
+        if candidates:
+            key = candidates[0]
+            org = self.known.orgs[key]
+            if org.get("siret") and siret and org["siret"] != siret:
+                values["siret"] = None  # matched by SIREN: another establishment of the same company, keep ours
+            if isinstance(key, Ref):  # created by an earlier row: complete it, never contradict it
+                for name_, value in values.items():
+                    if value is not None and org.get(name_) not in (None, "", value):
+                        raise _RowError(None, tr("la structure « {name} » est décrite autrement ligne {row}",
+                                                 name=org["name"], row=self.new[key.uuid].source_row))
+                    if value is not None and org.get(name_) in (None, ""):
+                        org[name_] = value
+                        self.new[key.uuid].values[name_] = value
+                return key, False
+            changed = self.update("organisation", org["uuid"], org["name"], org, values, row.number)
+            return key, changed
+        if not name:
+            raise _RowError(self.mapping.column_of("org.name"), tr(
+                "structure introuvable (SIRET {siret}) et sans raison sociale pour la créer",
+                siret=siret or siren or "—"))
+        created = {k: val for k, val in values.items() if val is not None}
+        created["name"] = name
+        created.setdefault("city", "")
+        ref = self.create("organisation", created, row.number)
+        self.known.add_org(ref, {**created, "uuid": ref.uuid})
+        return ref, True
+
+    def _match_org(self, siret: str | None, siren: str | None, name: str | None, department: Any) -> list[Any]:
+        known = self.known
+        if siret and known.by_siret.get(siret):
+            return list(dict.fromkeys(known.by_siret[siret]))
+        if siren and known.by_siren.get(siren):
+            return list(dict.fromkeys(known.by_siren[siren]))
+        if name:
+            # the same name in the same department, or in an organisation whose department is not known yet
+            found = known.by_name.get((fold(name), department)) or known.by_name.get((fold(name), None), [])
+            if not found and department is None:  # no department in the file: the name alone, if unique
+                found = known.by_name_only.get(fold(name), [])
+            # a name matching an organisation with another SIRET is another organisation
+            return [k for k in dict.fromkeys(found) if not (siret and known.orgs[k].get("siret"))]
+        return []
+
+    def _org_label(self, key: Any) -> str:
+        org = self.known.orgs[key]
+        return f"{org['name']} ({org.get('siret') or org.get('siren') or '—'})"
+
+    # --- projects ---
+
+    def call(self, row: _Row) -> int:
+        named = row.values.get("project.call")
+        defaults = self.mapping.defaults
+        if named:
+            chosen = (defaults.get("calls") or {}).get(named)
+            call = self.known.calls.get(fold(chosen)) if chosen else self.known.calls.get(fold(named))
+            if call is None:
+                folded = fold(named)
+                matches = [i for i, code, label in self.known.call_rows if fold(label).startswith(folded)]
+                call = matches[0] if len(matches) == 1 else None
+            if call is None and defaults.get("call"):
+                call = self.known.calls.get(fold(str(defaults["call"])))
+            if call is None:
+                raise _RowError(self.mapping.column_of("project.call"), tr(
+                    "appel à projets inconnu « {value} » : associez-le à un appel dans la correspondance "
+                    "(ou choisissez un appel par défaut)", value=named))
+            return call
+        if defaults.get("call"):
+            call = self.known.calls.get(fold(str(defaults["call"])))
+            if call is not None:
+                return call
+            raise _RowError(None, tr("l'appel par défaut « {value} » n'existe pas", value=defaults["call"]))
+        raise _RowError(None, tr("aucun appel à projets : la correspondance doit indiquer la colonne de l'appel ou "
+                                 "un appel par défaut"))
+
+    def project_rows(self, rows: list[_Row], progress: Progress | None, cancelled: Cancelled | None) -> None:
+        groups: dict[tuple[int, str], list[tuple[_Row, int]]] = {}
+        for row in rows:
+            try:
+                call = self.call(row)
+                named = row.values.get("project.acronym") or row.values.get("project.title")
+                reference = row.values.get("project.reference")
+                if not named and not reference:
+                    column = next((self.mapping.column_of(k) for k in PROJECT_FIELDS
+                                   if self.mapping.column_of(k) is not None), None)
+                    raise _RowError(column, tr("ligne sans nom ni référence de projet"))
+            except _RowError as exc:
+                self.reject(row, row.number, row.raw, exc.column, exc.reason)
+                continue
+            # rows of one project share its name (and its decision's reference when there is one); a row with
+            # a decision reference but no project name is a grant of its own (one council decision, many grants),
+            # named after the reference and its beneficiary
+            key = (call, fold(reference or ""), fold(named or _untitled(row.values)))
+            groups.setdefault(key, []).append((row, call))
+        done = 0
+        for members in groups.values():
+            if cancelled and cancelled():
+                raise ImportCancelled(tr("Import annulé : rien n'a été écrit."))
+            self.project_group(members)
+            done += len(members)
+            if progress and done % 500 < len(members):
+                progress(0.5 + 0.5 * done / max(len(rows), 1), tr("Rapprochement des projets…"))
+
+    def project_group(self, members: list[tuple[_Row, int]]) -> None:
+        accepted: list[tuple[_Row, Any, int, int, bool]] = []  # row, org key, grant, advance, org changed
+        for row, _call in members:
+            try:
+                grant, advance = _money(row, self.mapping)
+                key, changed = self.organisation(row)
+            except _RowError as exc:
+                self.reject(row, row.number, row.raw, exc.column, exc.reason)
+                continue
+            self.remark(row)
+            accepted.append((row, key, grant, advance, changed))
+        if not accepted:
+            return
+        first = accepted[0][0]
+        call = members[0][1]
+        funded = [a for a in accepted if a[2] or a[3]]
+        lead_key = (funded or accepted)[0][1]
+        acronym = first.values.get("project.acronym") or ""
+        title = first.values.get("project.title") or acronym or _untitled(first.values)
+        if len(acronym) > 64:
+            acronym, title = "", title if title != acronym else acronym
+        start, end = first.values.get("project.period", (None, None))
+        project_values = {"decision_on": first.values.get("project.decision_on"),
+                          "agreement_on": first.values.get("project.agreement_on"),
+                          "start_on": first.values.get("project.start_on", start),
+                          "end_on": first.values.get("project.end_on", end)}
+        reference = first.values.get("project.reference") or ""
+        existing = self._match_app(call, reference, acronym, title)
+        if existing is not None and len(existing) > 1:
+            for row, *_ in accepted:
+                self.reject(row, row.number, row.raw, None, tr(
+                    "plusieurs candidatures de cet appel portent ce nom : rien n'est deviné, précisez l'acronyme"))
+            return
+        try:
+            app_id, project_key, changed_rows = self._application(accepted, call, lead_key, acronym, title,
+                                                                  project_values, existing)
+        except _RowError as exc:
+            for row, *_ in accepted:
+                self.reject(row, row.number, row.raw, exc.column, exc.reason)
+            return
+        rejected: set[int] = set()
+        for row, key, grant, advance, _changed in accepted:
+            role = ("chef_de_file" if key == lead_key else "partenaire") if (grant or advance) or key == lead_key \
+                else "partenaire_non_finance"
+            try:
+                # the aid first: a beneficiary twice in one project is refused before anything of the row is planned
+                if (grant or advance) and self._aid(project_key, key, grant, advance, row.number):
+                    changed_rows.add(row.number)
+            except _RowError as exc:
+                self.reject(row, row.number, row.raw, exc.column, exc.reason)
+                rejected.add(row.number)
+                continue
+            if self._partner(app_id, key, role, row.number):
+                changed_rows.add(row.number)
+        self.plan.unchanged += sum(1 for row, *_ in accepted if row.number not in changed_rows | rejected)
+
+    def _application(self, accepted: list[tuple[_Row, Any, int, int, bool]], call: int, lead_key: Any, acronym: str,
+                     title: str | None, project_values: dict[str, Any], existing: list[Any] | None
+                     ) -> tuple[Any, Any, set[int]]:
+        """The group's application and project, found or planned: (application key, project key, changed rows)."""
+        first = accepted[0][0]
+        changed_rows: set[int] = {row.number for row, _, _, _, changed in accepted if changed}
+        if existing:
+            app = self.known.app_by_key[existing[0]]
+            app_id: Any = app["id"] if not isinstance(existing[0], Ref) else existing[0]
+            if app.get("project_id") is None and not isinstance(existing[0], Ref):
+                project = self.create("project", {"application_id": app_id, "status_id": self._status(
+                    "project", "laureat"), **{k: v for k, v in project_values.items() if v is not None}},
+                    first.number)
+                app["project_id"], changed_rows = project, changed_rows | {first.number}
+            elif isinstance(app.get("project_id"), int):
+                label = app.get("acronym") or app.get("title")
+                if self.update("project", app["project_uuid"], label, app, project_values, first.number):
+                    changed_rows.add(first.number)
+            project_key = app["project_id"]
+        else:
+            self._checked("project", project_values)  # before the application: both or neither
+            app_ref = self.create("application", {
+                "call_id": call, "lead_organisation_id": lead_key, "title": title, "acronym": acronym,
+                "reference": first.values.get("project.reference") or "",
+                "requested_cents": sum(a[2] + a[3] for a in accepted) or None,
+                "status_id": self._status("application", "laureate")}, first.number)
+            project_key = self.create("project", {"application_id": app_ref, "status_id": self._status(
+                "project", "laureat"), **{k: v for k, v in project_values.items() if v is not None}}, first.number)
+            app_id = app_ref
+            self.known.add_app(app_ref, {"id": app_ref, "call_id": call, "acronym": acronym, "title": title,
+                                         "reference": first.values.get("project.reference") or "",
+                                         "project_id": project_key})
+            changed_rows |= {row.number for row, *_ in accepted}
+        return app_id, project_key, changed_rows
+
+    def _match_app(self, call: int, reference: str, acronym: str, title: str | None) -> list[Any] | None:
+        """Applications of the call with this name, and this reference when the file gives references (one
+        council decision funds many projects; one project name may come back in another year's decision)."""
+        has_references = self.mapping.column_of("project.reference") is not None
+        for text in (acronym, title):
+            if text:
+                key = (call, fold(reference), fold(text)) if has_references else (call, fold(text))
+                found = self.known.apps.get(key)
+                if found:
+                    return list(dict.fromkeys(found))
+        return None
+
+    def _status(self, entity: str, code: str) -> int:
+        return self.known.status[(entity, code)]
+
+    def _partner(self, app: Any, org: Any, role: str, row: int) -> bool:
+        if isinstance(app, int) and isinstance(org, int):
+            found = self.known.partners.get((app, org))
+            if found is not None:
+                return False  # the consortium role is the officer's: an import adds partners, never demotes them
+        key = (app, org)
+        if key in self.known.partners:
+            return False
+        self.known.partners[key] = (None, None, role)  # type: ignore[assignment]
+        self.create("application_partner", {"application_id": app, "organisation_id": org, "role": role}, row)
+        return True
+
+    def _aid(self, project: Any, org: Any, grant: int, advance: int, row: int) -> bool:
+        first = self.seen_aids.setdefault((project, org), row)
+        if first != row:  # one aid per beneficiary and project: a second one cannot be told apart on re-import
+            raise _RowError(None, tr("ce bénéficiaire figure deux fois dans le même projet (ligne {row})", row=first))
+        found = self.known.aids.get((project, org)) if isinstance(project, int) and isinstance(org, int) else None
+        if found is not None:
+            label = self.known.orgs[org]["name"]
+            return self.update("aid", found["uuid"], label, found, {"grant_cents": grant, "advance_cents": advance},
+                               row)
+        self.known.aids[(project, org)] = {"row": row}
+        self.create("aid", {"project_id": project, "organisation_id": org, "grant_cents": grant,
+                            "advance_cents": advance}, row)
+        return True
+
+    # --- payments ---
+
+    def payment_row(self, row: _Row) -> None:
+        v = row.values
+        amount, paid_on = v.get("payment.amount"), v.get("payment.paid_on")
+        if amount is None:
+            raise _RowError(self.mapping.column_of("payment.amount"), tr("montant du paiement absent"))
+        siren, siret = v.get("org.company_id", (None, None))
+        siret = v.get("org.siret", siret)
+        siren = v.get("org.siren", siren) or (siren_of(siret) if siret else None)
+        candidates = [k for k in self._match_org(siret, siren, v.get("org.name"), None) if isinstance(k, int)]
+        if not candidates:
+            raise _RowError(self.mapping.column_of("org.siret") or self.mapping.column_of("org.company_id"), tr(
+                "aucune structure du portefeuille n'a ce SIRET ou ce nom ({value}) : un paiement ne crée pas de "
+                "structure", value=siret or siren or v.get("org.name") or "—"))
+        if len(candidates) > 1:
+            raise _RowError(None, tr("plusieurs structures correspondent : rien n'est deviné"))
+        org = candidates[0]
+        projects = sorted(self.known.projects_of_org.get(org, set()))
+        if len(projects) != 1:
+            raise _RowError(None, tr(
+                "la structure « {name} » a {n} projets aidés : le fichier ne dit pas lequel ce paiement concerne",
+                name=self.known.orgs[org]["name"], n=len(projects)))
+        label = v.get("payment.reference") or tr("Paiement")
+        key = (projects[0], org, label, amount, str(paid_on))
+        if key in self.known.payments:
+            self.plan.unchanged += 1
+            return
+        self.known.payments.add(key)
+        self.create("disbursement", {"project_id": projects[0], "organisation_id": org, "label": label,
+                                     "planned_on": paid_on, "paid_on": paid_on, "amount_cents": amount}, row.number)
+
+    # --- the rows ---
+
+    def run(self, progress: Progress | None, cancelled: Cancelled | None) -> None:
+        rows: list[_Row] = []
+        total = len(self.table.rows)
+        for index, (number, raw) in enumerate(self.table.rows):
+            if index % 2000 == 0:
+                if cancelled and cancelled():
+                    raise ImportCancelled(tr("Import annulé : rien n'a été écrit."))
+                if progress:
+                    progress(0.5 * index / max(total, 1), tr("Lecture des valeurs…"))
+            try:
+                row = _read_row(self.table, self.mapping, number, raw, self.untrusted)
+            except _RowError as exc:
+                self.reject(None, number, raw, exc.column, exc.reason)
+                continue
+            if not row.values:
+                continue  # nothing mapped in this row (a blank or a note): not data
+            if self.kind == "project":
+                rows.append(row)
+                continue
+            try:
+                if self.kind == "payment":
+                    self.payment_row(row)
+                else:
+                    _key, changed = self.organisation(row)
+                    self.remark(row)
+                    if not changed:
+                        self.plan.unchanged += 1
+            except _RowError as exc:
+                self.reject(row, number, raw, exc.column, exc.reason)
+        if self.kind == "project":
+            self.project_rows(rows, progress, cancelled)
+
+
+def make_plan(db: Database, table: Table, mapping: ColumnMapping, *, file_name: str, sha256: str,
+              untrusted: bool = True, progress: Progress | None = None, cancelled: Cancelled | None = None
+              ) -> ImportPlan:
+    """The plan of importing ``table`` with ``mapping``: nothing is written."""
+    if not any(key.startswith("org.") for key in mapping.columns.values()):
+        raise PortfolioError(tr("« {file} » : aucune colonne n'est associée à la structure bénéficiaire (raison "
+                                "sociale, SIRET ou SIREN) ; revoyez la correspondance des colonnes.",
+                                file=file_name))
+    plan = ImportPlan(file_name, sha256, table.sheet, mapping.profile, len(table.rows), list(table.headers))
+    with db.read() as session:
+        _Planner(raw_connection(session), table, mapping, plan, untrusted).run(progress, cancelled)
+    plan.rejected.sort(key=lambda r: r.row)
+    return plan
+
+
+# --- applying ------------------------------------------------------------------------------------
+
+
+def _next_ids(connection: Any, entities: Iterable[str]) -> dict[str, int]:
+    ids = {}
+    for entity in entities:
+        stored = connection.execute(f"SELECT coalesce(max(id), 0) FROM {entity}").fetchone()[0]
+        mark = connection.execute("SELECT coalesce(max(last_id), 0) FROM id_high_water WHERE entity = ?",
+                                  (entity,)).fetchone()[0]
+        ids[entity] = max(stored, mark) + 1
+    return ids
+
+
+def plan_changes(plan: ImportPlan, next_ids: Mapping[str, int]) -> tuple[list[Change], dict[tuple[str, str], str]]:
+    """The door's changes for a plan (creations in dependency order, ids given from ``next_ids``, then the
+    updates), and the audit source of each record."""
+    ids: dict[str, int] = {}
+    counters = dict(next_ids)
+    by_entity: dict[str, list[NewRecord]] = defaultdict(list)
+    for record in plan.creates:
+        by_entity[record.entity].append(record)
+    for entity in ORDER:
+        for record in by_entity.get(entity, []):
+            ids[record.uuid] = counters[entity]
+            counters[entity] += 1
+    changes: list[Change] = []
+    sources: dict[tuple[str, str], str] = {}
+    for entity in ORDER:
+        for record in by_entity.get(entity, []):
+            values = {k: (ids[v.uuid] if isinstance(v, Ref) else v) for k, v in record.values.items()}
+            changes.append(Create(entity, record.uuid, values, ids[record.uuid]))
+            sources[(entity, record.uuid)] = plan.row_source(record.source_row)
+    for update in plan.updates:
+        changes.append(FieldChange(update.entity, update.uuid, update.field, update.old, update.new))
+        sources.setdefault((update.entity, update.uuid), plan.row_source(plan.update_rows[(update.entity,
+                                                                                              update.uuid)]))
+    return changes, sources
+
+
+def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None) -> ApplyResult | None:
+    """Writes the plan in one transaction through the door (None when there is nothing to write). Raises the
+    door's StaleChangeError when a planned update's old value no longer holds: nothing is written then."""
+    if plan.is_empty:
+        return None
+    with db.write() as session:
+        connection = raw_connection(session)
+        changes, sources = plan_changes(plan, _next_ids(connection, ORDER))
+        return apply_in_session(session, changes, source=plan.source(), actor=actor, sources=sources)
+
+
+def rejected_rows(plan: ImportPlan) -> tuple[list[str], list[list[Any]]]:
+    """The rejected rows as a sheet: the file's headers plus the row number, the column and the reason."""
+    headers = [tr("Ligne"), tr("Colonne"), tr("Motif du rejet"), *plan.headers]
+    return headers, [[r.row, r.column or "", r.reason, *[_cell(v) for v in r.values]] for r in plan.rejected]
+
+
+def _cell(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def field_label(key: str) -> str:
+    """The French label of an import field key."""
+    return tr(FIELDS[key])
+
+
+def summary(plan: ImportPlan, batch: str | None) -> dict[str, Any]:
+    """The import's result as `portfolio import --json` prints it."""
+    return {"file": plan.file_name, "sha256": plan.sha256, "sheet": plan.sheet, "profile": plan.profile,
+            "rows_read": plan.rows_read, "created": plan.created_counts(), "updated": plan.updated_counts(),
+            "unchanged": plan.unchanged, "rejected": [r.as_json() for r in plan.rejected],
+            "flagged": [r.as_json() for r in plan.flagged], "batch_id": batch}
+

@@ -1,0 +1,351 @@
+"""Importing workbooks: the table found, the mapping chosen, the plan exact, applied once, undone.
+
+The acceptance files are the real third-party spreadsheets of ../shared/data/realworld: each data row is
+either imported exactly or rejected with a stated reason.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from portfolio import cli
+from portfolio.exchange import mapping as mapping_module
+from portfolio.exchange.imports import import_history, run_import, undo_import, write_rejected
+from portfolio.exchange.mapping import choose_mapping, detect_profile, from_json, save_profile, suggest
+from portfolio.exchange.reading import Sheet
+from portfolio.exchange.table import find_table, normalise_header
+
+REALWORLD = Path(__file__).resolve().parents[3] / "shared" / "data" / "realworld"
+FRANCE_2030 = REALWORLD / "france2030_liste_beneficiaires_extrait_2023-02.xlsx"
+TOULOUSE = REALWORLD / "scdl_subventions_toulouse_metropole_2022.csv"
+CHORUS = REALWORLD / "chorus_INF-BUD-53_paiements_extrait.csv"
+MONTPELLIER = REALWORLD / "montpellier_subventions_associations_2018-2019.csv"
+ADEME = REALWORLD / "scdl_subventions_ademe_extrait.csv"
+ETALAB = REALWORLD / "scdl_subventions_exemple_officiel_etalab.csv"
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+def sql(path: Path, query: str, *params: object) -> list[tuple]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute(query, params).fetchall()
+
+
+def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    code = cli.main(list(args))
+    out = capsys.readouterr().out
+    return code, (json.loads(out) if out.strip() else {})
+
+
+def map_file(tmp_path: Path, data: dict[str, Any]) -> Path:
+    path = tmp_path / "map.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def data_rows(path: Path, header_row: int) -> int:
+    """How many non-empty rows a CSV holds under its header (counted independently of the importer)."""
+    import csv
+
+    text = path.read_text(encoding="utf-8-sig")
+    delimiter = ";" if text.splitlines()[header_row - 1].count(";") > 3 else ","
+    rows = list(csv.reader(text.splitlines(keepends=True), delimiter=delimiter))
+    # csv joins quoted line breaks: the header line number of the file is not the record number
+    return sum(1 for r in rows[1:] if any(c.strip() for c in r)) if header_row == 1 else -1
+
+
+# --- finding the table ----------------------------------------------------------------------------
+
+
+def test_the_header_is_found_under_title_rows_and_data_starts_in_any_column() -> None:
+    sheet = Sheet("Feuille", [
+        [None, None, "Liste des bénéficiaires — extraction du 28/02/2023", None],
+        [None, None, None, 1234.5],
+        [None, "Date de la DPM", "Bénéficiaire\n(nom)", "Montant\u00a0de l'aide "],
+        [None, "2023-01-16", "CNRS", 3114019.77],
+        [None, None, None, None],
+        [None, "2023-02-01", "Inria", 10.0],
+    ])
+    table = find_table(sheet)
+    assert table.header_row == 3 and table.first_column == 1
+    assert table.headers == ["Date de la DPM", "Bénéficiaire (nom)", "Montant de l'aide"]
+    assert [number for number, _ in table.rows] == [4, 6]  # the blank row skipped, row numbers kept
+    assert table.rows[0][1] == ["2023-01-16", "CNRS", 3114019.77]
+
+
+def test_duplicated_headers_are_told_apart() -> None:
+    sheet = Sheet("x", [["Fournisseur payé (DP)", "Fournisseur payé (DP)", "EUR"], ["1", "A", "2,5"]])
+    assert find_table(sheet).headers == ["Fournisseur payé (DP)", "Fournisseur payé (DP) (2)", "EUR"]
+
+
+def test_header_normalisation() -> None:
+    assert normalise_header("  Montant de l'aide\n(en €)\u00a0 ") == "Montant de l'aide (en €)"
+    assert normalise_header("N°_x000D_\nDCM") == "N° DCM"
+
+
+# --- mapping --------------------------------------------------------------------------------------
+
+
+def test_profiles_are_detected_from_the_headers() -> None:
+    scdl = ["nomAttribuant", "idAttribuant", "dateConvention", "referenceDecision", "nomBeneficiaire",
+            "idBeneficiaire", "objet", "montant"]
+    assert detect_profile(scdl).name == "scdl-1"
+    assert detect_profile([*scdl, "dispositifAide"]).name == "scdl-2"
+    assert detect_profile(["Identifier", "Title", "Amount Awarded", "Recipient Org:Name"]).name == "360giving"
+    mapping = choose_mapping([*scdl, "dispositifAide"])
+    assert mapping.profile == "scdl-2"
+    assert mapping.columns[scdl.index("idBeneficiaire")] == "org.company_id"
+
+
+def test_synonyms_guess_with_a_confidence_and_a_map_file_overrides() -> None:
+    headers = ["Thématique", "Nom association", "Titre du projet", "DCM Date", "Accordé", "SIRET"]
+    guessed = suggest(headers)
+    assert guessed.columns[1] == "org.name" and guessed.confidence[1] == pytest.approx(0.9)
+    assert guessed.columns[4] == "aid.grant" and guessed.columns[5] == "org.siret"
+    assert guessed.columns[3] == "project.decision_on"
+    corrected = from_json({"columns": {"Thématique": "project.call", "titre du projet": None},
+                           "defaults": {"call": "PEPR-SN"}}, headers, guessed)
+    assert corrected.columns[0] == "project.call" and 2 not in corrected.columns
+    assert corrected.defaults == {"call": "PEPR-SN"}
+    with pytest.raises(mapping_module.MappingError, match="champ inconnu"):
+        from_json({"columns": {"SIRET": "org.nope"}}, headers)
+    with pytest.raises(mapping_module.MappingError, match="n'est pas dans le fichier"):
+        from_json({"columns": {"Absent": "org.name"}}, headers)
+
+
+def test_a_corrected_mapping_is_saved_per_counterpart_and_offered_next_time(tmp_path: Path) -> None:
+    headers = ["Structure porteuse", "Numéro", "Somme"]
+    mapping = from_json({"columns": {"Structure porteuse": "org.name", "Numéro": "org.siret",
+                                     "Somme": "aid.grant"}}, headers)
+    save_profile(tmp_path, "ARS Bretagne", mapping, headers)
+    offered = choose_mapping(headers, profiles_folder=tmp_path)
+    assert offered.profile == "ARS Bretagne"
+    assert offered.columns == {0: "org.name", 1: "org.siret", 2: "aid.grant"}
+    assert choose_mapping(headers, profile="ars bretagne", profiles_folder=tmp_path).columns == offered.columns
+
+
+# --- the real files --------------------------------------------------------------------------------
+
+
+def test_france_2030_extract(capsys: pytest.CaptureFixture[str], portfolio_path: Path, tmp_path: Path) -> None:
+    mapped = map_file(tmp_path, {"defaults": {"call": "PEPR-SN"}})
+    code, result = cli_json(capsys, "import", str(FRANCE_2030), "--db", str(portfolio_path), "--map", str(mapped),
+                            "--json")
+    assert code == 0
+    assert result["profile"] == "france2030" and result["rows_read"] == 7
+    assert set(result) == {"file", "sha256", "sheet", "profile", "rows_read", "created", "updated", "unchanged",
+                           "rejected", "flagged", "batch_id"}
+    assert result["sheet"] == "Liste des projets et bénef" and len(result["sha256"]) == 64
+    assert result["rejected"] == [] and result["batch_id"]
+    assert result["created"]["organisation"] == 7 and result["created"]["project"] == 7
+    assert sql(portfolio_path, "SELECT name, siren, typeof(siret) FROM organisation WHERE siret = '18008901303977'") \
+        == [("CNRS", "180089013", "text")]
+    assert sql(portfolio_path, "SELECT a.grant_cents, a.advance_cents FROM aid a JOIN organisation o "
+                               "ON o.id = a.organisation_id WHERE o.name = 'CNRS'") == [(311401977, 0)]
+    recipharm = sql(portfolio_path, "SELECT r.name, d.code FROM organisation o JOIN region r ON r.id = o.region_id "
+                                    "JOIN department d ON d.id = o.department_id WHERE o.name = 'RECIPHARM MONTS'")
+    assert recipharm == [("Centre-Val de Loire", "37")]
+    assert sql(portfolio_path, "SELECT p.decision_on FROM project p JOIN application a ON a.id = p.application_id "
+                               "WHERE a.acronym = 'OFCOC'") == [("2023-01-16",)]
+    # the total column is a formula: recomputed, flagged, never read
+    assert {f["column"] for f in result["flagged"]} >= {"Montant de l'aide (en €)"}
+    sources = {s for (s,) in sql(portfolio_path, "SELECT DISTINCT source FROM audit_entry WHERE batch = ?",
+                                 result["batch_id"])}
+    assert any(s.startswith(f"import {FRANCE_2030.name} (sha256 {result['sha256']}), feuille "
+                            "Liste des projets et bénef, ligne ") for s in sources)
+
+    code, again = cli_json(capsys, "import", str(FRANCE_2030), "--db", str(portfolio_path), "--map", str(mapped),
+                           "--json")
+    assert code == 0 and again["created"] == {} and again["updated"] == {} and again["unchanged"] == 7
+    assert again["batch_id"] is None
+
+
+def test_france_2030_without_a_call_rejects_each_row_with_the_reason(capsys: pytest.CaptureFixture[str],
+                                                                      portfolio_path: Path) -> None:
+    code, result = cli_json(capsys, "import", str(FRANCE_2030), "--db", str(portfolio_path), "--json", "--dry-run")
+    assert code == 0 and result["batch_id"] is None and len(result["rejected"]) == 7
+    first = result["rejected"][0]
+    assert first["row"] == 4 and first["column"] == "Procédure" and "appel à projets inconnu" in first["reason"]
+    assert sql(portfolio_path, "SELECT count(*) FROM organisation") == [(0,)]
+
+
+def test_toulouse_mangled_sirets_are_rejected_never_stored_as_numbers(capsys: pytest.CaptureFixture[str],
+                                                                       portfolio_path: Path, tmp_path: Path) -> None:
+    mapped = map_file(tmp_path, {"defaults": {"call": "PEPR-SN"}})
+    code, result = cli_json(capsys, "import", str(TOULOUSE), "--db", str(portfolio_path), "--map", str(mapped),
+                            "--json")
+    assert code == 0
+    assert result["rows_read"] == data_rows(TOULOUSE, 1)
+    mangled = [r for r in result["rejected"] if r["column"] == "idBeneficiaire"]
+    assert mangled and all("scientifique" in r["reason"] for r in mangled)
+    created = result["created"].get("organisation", 0)
+    rejected_rows = {r["row"] for r in result["rejected"]}
+    assert created + len(rejected_rows) + result["unchanged"] >= 1
+    assert sql(portfolio_path, "SELECT count(*) FROM organisation WHERE siret LIKE '%E%' OR siret LIKE '%,%'") \
+        == [(0,)]
+    # every row accounted for: imported (its organisation exists) or rejected with a reason
+    assert all(r["reason"] for r in result["rejected"])
+    names = {n for (n,) in sql(portfolio_path, "SELECT name FROM organisation")}
+    assert "3F OCCITANIE SA" not in names  # its SIRET "7,17E+13" was destroyed by Excel
+
+
+def test_chorus_preamble_skipped_and_duplicated_headers_told_apart(capsys: pytest.CaptureFixture[str],
+                                                                    portfolio_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "rejets.xlsx"
+    code, result = cli_json(capsys, "import", str(CHORUS), "--db", str(portfolio_path), "--json", "--rejected",
+                            str(out))
+    assert code == 0 and result["profile"] == "chorus-paiements"
+    assert result["rows_read"] > 0
+    assert len({r["row"] for r in result["rejected"]}) == result["rows_read"]  # no such organisation here
+    assert all(r["row"] >= 9 for r in result["rejected"])  # the header is on row 8
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    assert rows[0][:3] == ["Ligne", "Colonne", "Motif du rejet"]
+    assert "Fournisseur payé (DP) (2)" in rows[0]
+    assert len(rows) == len(result["rejected"]) + 1
+
+
+def test_montpellier_amounts_and_line_breaks_in_headers(capsys: pytest.CaptureFixture[str], portfolio_path: Path,
+                                                         tmp_path: Path) -> None:
+    mapped = map_file(tmp_path, {"defaults": {"call": "PEPR-SN"}})
+    code, result = cli_json(capsys, "import", str(MONTPELLIER), "--db", str(portfolio_path), "--map", str(mapped),
+                            "--json")
+    assert code == 0
+    assert result["rows_read"] == data_rows(MONTPELLIER, 1)
+    grant = sql(portfolio_path, "SELECT a.grant_cents FROM aid a JOIN organisation o ON o.id = a.organisation_id "
+                                "WHERE o.siret = '52901845900014'")
+    assert grant and {g for (g,) in grant} == {150000}  # " 1,500 € ", in 2018 and again in 2019
+    # the same association twice in the file: one organisation
+    assert sql(portfolio_path, "SELECT count(*) FROM organisation WHERE siret = '41177507500046'") == [(1,)]
+    # imported or rejected, each row once; and the same file again changes nothing
+    code, again = cli_json(capsys, "import", str(MONTPELLIER), "--db", str(portfolio_path), "--map", str(mapped),
+                           "--json")
+    assert again["created"] == {} and again["updated"] == {}
+    assert again["unchanged"] + len({r["row"] for r in again["rejected"]}) == result["rows_read"]
+
+
+def test_etalab_example_its_fictional_siret_is_rejected_with_the_reason(capsys: pytest.CaptureFixture[str],
+                                                                       portfolio_path: Path, tmp_path: Path) -> None:
+    mapped = map_file(tmp_path, {"defaults": {"call": "IA-SANTE"}})
+    code, result = cli_json(capsys, "import", str(ETALAB), "--db", str(portfolio_path), "--map", str(mapped),
+                            "--json")
+    assert code == 0 and result["profile"] == "scdl-1"
+    assert [(r["row"], r["column"]) for r in result["rejected"]] == [(3, "idBeneficiaire")]
+    assert "clé de contrôle" in result["rejected"][0]["reason"]
+    assert result["created"]["project"] == 1 and result["created"]["organisation"] == 1
+    assert sql(portfolio_path, "SELECT start_on, end_on, agreement_on FROM project") == \
+        [("2017-12-14", "2018-12-14", "2017-06-27")]
+    assert sql(portfolio_path, "SELECT grant_cents FROM aid") == [(2200080,)]  # 22000.80
+
+
+def test_rows_of_one_grant_are_one_project_with_its_consortium(capsys: pytest.CaptureFixture[str],
+                                                              portfolio_path: Path, tmp_path: Path) -> None:
+    from portfolio.domain.identifiers import with_luhn_digit
+
+    lead, partner, unfunded = (with_luhn_digit(with_luhn_digit(p) + "0001") for p in ("12345678", "23456789",
+                                                                                      "34567890"))
+    scdl = tmp_path / "consortium.csv"
+    scdl.write_text(
+        "nomAttribuant;idAttribuant;dateConvention;referenceDecision;nomBeneficiaire;idBeneficiaire;objet;montant\r\n"
+        f"ARS Bretagne;;27/06/2017;Z1;Alpha SAS;{lead};Télésuivi;22 000,80\r\n"
+        f"ARS Bretagne;;27/06/2017;Z1;Beta SA;{partner};Télésuivi;5 500,20\r\n"
+        f"ARS Bretagne;;27/06/2017;Z1;Gamma;{unfunded};Télésuivi;\r\n", encoding="utf-8")
+    mapped = map_file(tmp_path, {"defaults": {"call": "IA-SANTE"}})
+    code, result = cli_json(capsys, "import", str(scdl), "--db", str(portfolio_path), "--map", str(mapped), "--json")
+    assert code == 0 and result["rejected"] == []
+    assert result["created"] == {"organisation": 3, "application": 1, "application_partner": 3, "project": 1,
+                                 "aid": 2}
+    partners = sql(portfolio_path, "SELECT o.name, p.role FROM application_partner p JOIN organisation o "
+                                   "ON o.id = p.organisation_id ORDER BY o.name")
+    assert partners == [("Alpha SAS", "chef_de_file"), ("Beta SA", "partenaire"), ("Gamma", "partenaire_non_finance")]
+    assert sql(portfolio_path, "SELECT sum(grant_cents) FROM aid") == [(2750100,)]
+    assert sql(portfolio_path, "SELECT reference, title FROM application") == [("Z1", "Télésuivi")]
+
+
+def test_ademe_renamed_headers(capsys: pytest.CaptureFixture[str], portfolio_path: Path, tmp_path: Path) -> None:
+    mapped = map_file(tmp_path, {"defaults": {"call": "IA-SANTE"}})
+    code, result = cli_json(capsys, "import", str(ADEME), "--db", str(portfolio_path), "--map", str(mapped),
+                            "--json")
+    assert code == 0 and result["profile"] == "scdl-1"
+    assert result["rows_read"] == data_rows(ADEME, 1)
+    assert sum(result["created"].values()) > 0
+    assert all(r["reason"] for r in result["rejected"])
+
+
+# --- undo, dry run, errors -------------------------------------------------------------------------
+
+
+def test_an_import_is_undone_from_the_history(capsys: pytest.CaptureFixture[str], portfolio_path: Path,
+                                              tmp_path: Path) -> None:
+    mapped = map_file(tmp_path, {"defaults": {"call": "IA-SANTE"}})
+    before = sql(portfolio_path, "SELECT count(*) FROM organisation")
+    _, result = cli_json(capsys, "import", str(ETALAB), "--db", str(portfolio_path), "--map", str(mapped), "--json")
+    _, history = cli_json(capsys, "import", "--history", "--db", str(portfolio_path), "--json")
+    assert [p["batch"] for p in history["imports"]] == [result["batch_id"]]
+    code, undone = cli_json(capsys, "import", "--undo", result["batch_id"], "--db", str(portfolio_path), "--json")
+    assert code == 0 and undone["undone"] == result["batch_id"]
+    assert sql(portfolio_path, "SELECT count(*) FROM organisation") == before
+    assert sql(portfolio_path, "SELECT count(*) FROM project") == [(0,)]
+    code = cli.main(["import", "--undo", result["batch_id"], "--db", str(portfolio_path)])
+    assert code == 1 and "déjà été annulé" in capsys.readouterr().err
+
+
+def test_undo_is_refused_when_an_imported_record_changed_since(portfolio_path: Path) -> None:
+    from portfolio.services.changes import FieldChange, apply_changes
+    from portfolio.services.portfolio import open_portfolio
+
+    with open_portfolio(portfolio_path) as db:
+        plan, result = run_import(db, ETALAB, map_file=None, untrusted=False,
+                                  profile=None, dry_run=True)
+        assert result is None and plan.rejected  # no call: every row rejected, nothing written
+        from portfolio.exchange.mapping import ColumnMapping  # noqa: F401 - the API used by the wizard
+
+        plan, result = _import_with_call(db, ETALAB)
+        assert result is not None
+        uuid, city = sql(portfolio_path, "SELECT uuid, city FROM organisation WHERE name = 'Rodriguez SA'")[0]
+        apply_changes(db, [FieldChange("organisation", uuid, "city", city, "Rennes")], source="écran")
+        with pytest.raises(Exception, match=r"Rennes|modifi"):
+            undo_import(db, result.batch)
+        assert sql(portfolio_path, "SELECT count(*) FROM organisation") == [(1,)]
+        assert [p.undone for p in import_history(db)] == [False]
+
+
+def _import_with_call(db: Any, path: Path) -> Any:
+    from portfolio.exchange.imports import plan_import, prepare
+    from portfolio.exchange.plan import apply_plan
+
+    prepared = prepare(path, untrusted=False)
+    prepared.mapping.defaults["call"] = "IA-SANTE"
+    plan = plan_import(db, prepared, untrusted=False)
+    return plan, apply_plan(db, plan)
+
+
+def test_an_unreadable_file_exits_1_with_the_reason(tmp_path: Path, portfolio_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "budget.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    code = cli.main(["import", str(broken), "--db", str(portfolio_path), "--json"])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.out == ""
+    assert "budget.xlsx" in captured.err and "Traceback" not in captured.err
+    assert sql(portfolio_path, "SELECT count(*) FROM audit_entry WHERE source LIKE 'import %'") == [(0,)]
+
+
+def test_rejected_rows_workbook_neutralises_formulas(tmp_path: Path, portfolio_path: Path) -> None:
+    from portfolio.exchange.plan import ImportPlan, Rejection
+
+    plan = ImportPlan("f.csv", "0" * 64, "f", None, 1, ["Nom", "Montant"],
+                      rejected=[Rejection("f", 2, "Montant", "montant illisible", ["=HYPERLINK(\"x\")", "abc"])])
+    out = write_rejected(plan, tmp_path / "rejets.xlsx")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out).active
+    assert [c.value for c in sheet[1]] == ["Ligne", "Colonne", "Motif du rejet", "Nom", "Montant"]
+    assert [c.value for c in sheet[2]][:3] == [2, "Montant", "montant illisible"]
+    assert sheet["D2"].data_type == "s" and sheet["D2"].value.startswith("'=")
