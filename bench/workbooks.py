@@ -34,8 +34,8 @@ def beneficiary_rows(count: int, seed: int = 7) -> list[list[object]]:
         project += 1
         call = rng.choice(CALLS)
         decided = date(2021, 1, 1) + timedelta(days=rng.randrange(0, 1400))
-        for _ in range(min(rng.randint(1, 4), count - len(rows))):
-            name, siret, typology, department = rng.choice(organisations)
+        size = min(rng.randint(1, 4), count - len(rows), len(organisations))
+        for name, siret, typology, department in rng.sample(organisations, size):  # distinct beneficiaries
             grant = rng.randrange(0, 500_000_00)
             advance = rng.randrange(0, 200_000_00) if rng.random() < 0.2 else 0
             rows.append([decided, call.operator_code, call.label, f"PRJ{project:06d}", name, siret, typology, "",

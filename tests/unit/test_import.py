@@ -349,3 +349,37 @@ def test_rejected_rows_workbook_neutralises_formulas(tmp_path: Path, portfolio_p
     assert [c.value for c in sheet[1]] == ["Ligne", "Colonne", "Motif du rejet", "Nom", "Montant"]
     assert [c.value for c in sheet[2]][:3] == [2, "Montant", "montant illisible"]
     assert sheet["D2"].data_type == "s" and sheet["D2"].value.startswith("'=")
+
+
+# --- size --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_10000_row_workbook_imports_with_progress_and_bounded_memory(tmp_path: Path, portfolio_path: Path) -> None:
+    import resource
+    import subprocess
+    import sys
+
+    from bench.workbooks import write_beneficiaries
+
+    from portfolio.exchange.imports import run_import
+    from portfolio.services.portfolio import open_portfolio
+
+    workbook = write_beneficiaries(tmp_path / "beneficiaires.xlsx", 10_000)
+    steps: list[tuple[float, str]] = []
+    with open_portfolio(portfolio_path) as db:
+        plan, result = run_import(db, workbook, dry_run=True, progress=lambda f, m: steps.append((f, m)))
+    assert result is None and plan.rows_read == 10_000 and plan.rejected == []
+    fractions = [f for f, _ in steps]
+    assert len(steps) >= 5 and fractions == sorted(fractions) and fractions[-1] >= 0.9
+    assert {m for _, m in steps} >= {"Lecture des valeurs…"}
+    # the command, in its own process: every row written, memory bounded
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run([sys.executable, "-m", "portfolio", "import", str(workbook), "--db", str(portfolio_path),
+                           "--json"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["rejected"] == [] and summary["created"]["aid"] + summary["unchanged"] <= 10_000
+    assert sql(portfolio_path, "SELECT count(*) FROM aid")[0][0] == summary["created"]["aid"] > 9_000
+    peak_mib = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+    assert peak_mib < 400, f"peak memory {peak_mib:.0f} MiB"

@@ -134,7 +134,8 @@ def test_department_samples(code: str, name: str, region: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("35", "35"), ("035", "35"), ("5", "05"), ("2a", "2A"), (" 2B ", "2B"), ("974", "974"), ("075", "75")],
+    [("35", "35"), ("035", "35"), ("5", "05"), ("2a", "2A"), (" 2B ", "2B"), ("974", "974"), ("075", "75"),
+     ("02A", "2A"), ("02b", "2B")],
 )
 def test_find_department(text: str, code: str) -> None:
     department = find_department(text)

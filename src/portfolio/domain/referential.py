@@ -171,8 +171,8 @@ def find_region(text: str) -> Region | None:
 
 def _department_code(text: str) -> str:
     code = text.strip().upper()
-    if code.isdigit() and len(code) == 3 and code.startswith("0"):
-        code = code[1:]  # France 2030 lists write head-office departments as '035'
+    if len(code) == 3 and code.startswith("0") and (code.isdigit() or code in ("02A", "02B")):
+        code = code[1:]  # France 2030 lists write head-office departments as '035' (and Corsica '02A')
     if code.isdigit() and len(code) == 1:
         code = "0" + code
     return code

@@ -27,7 +27,16 @@ from .table import Table, find_table
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]
 IMPORT_SOURCE_PREFIX = "import "
-UNDO_SOURCE_PREFIX = "annulation de l'import "
+UNDO_SOURCE_PREFIX = "annulation de l'import "  # the window's undo of an import writes the same (ui.workspace)
+REDO_SOURCE_PREFIX = "rétablissement de l'import "
+
+
+def stage(progress: Progress | None, start: float, end: float) -> Progress | None:
+    """A step's own progress (0 to 1) as its part of the whole import's (``start`` to ``end``): one bar that
+    never goes back."""
+    if progress is None:
+        return None
+    return lambda fraction, message: progress(start + (end - start) * min(max(fraction, 0.0), 1.0), message)
 
 
 def profiles_folder() -> Path:
@@ -61,9 +70,16 @@ def prepare(path: Path, *, sheet: str | None = None, profile: str | None = None,
     """Reads ``path`` and finds its table and mapping."""
     workbook = read_file(path, sheet=sheet, untrusted=untrusted, limits=limits, progress=progress,
                          cancelled=cancelled)
+    return with_table(workbook, profile=profile, map_data=map_data, map_source=map_source, profiles=profiles)
+
+
+def with_table(workbook: Workbook, *, profile: str | None = None, map_data: Mapping[str, Any] | None = None,
+               map_source: str = "", profiles: Path | None = None) -> Prepared:
+    """The table and mapping of a workbook already read (the wizard keeps the workbook's sheet names when the
+    sheet read has no table, so that the user can choose another)."""
     if not workbook.sheets:
-        raise PortfolioError(tr("« {file} » ne contient aucune feuille avec des données.", file=path.name))
-    table = find_table(workbook.sheets[0], known_headers(), file_name=path.name)
+        raise PortfolioError(tr("« {file} » ne contient aucune feuille avec des données.", file=workbook.path.name))
+    table = find_table(workbook.sheets[0], known_headers(), file_name=workbook.path.name)
     mapping = choose_mapping(table.headers, profile=profile, map_data=map_data, map_source=map_source,
                              profiles_folder=profiles if profiles is not None else profiles_folder())
     return Prepared(workbook, table, mapping)
@@ -83,8 +99,9 @@ def run_import(db: Database, path: Path, *, sheet: str | None = None, profile: s
     """Reads, plans and (unless ``dry_run``) applies an import in one transaction."""
     map_data = load_json(map_file) if map_file is not None else None
     prepared = prepare(path, sheet=sheet, profile=profile, map_data=map_data, map_source=str(map_file or ""),
-                       untrusted=untrusted, limits=limits, profiles=profiles, progress=progress, cancelled=cancelled)
-    plan = plan_import(db, prepared, untrusted=untrusted, progress=progress, cancelled=cancelled)
+                       untrusted=untrusted, limits=limits, profiles=profiles, progress=stage(progress, 0.0, 0.4),
+                       cancelled=cancelled)
+    plan = plan_import(db, prepared, untrusted=untrusted, progress=stage(progress, 0.4, 0.95), cancelled=cancelled)
     if dry_run:
         return plan, None
     if progress:
@@ -147,8 +164,16 @@ def import_history(db: Database, limit: int = 200) -> list[PastImport]:
     """The imports written to this portfolio, the latest first."""
     with db.read() as session:
         connection = session.connection().connection.driver_connection
-        undone = {source[len(UNDO_SOURCE_PREFIX):] for (source,) in connection.execute(
-            "SELECT DISTINCT source FROM audit_entry WHERE source LIKE ?", (UNDO_SOURCE_PREFIX + "%",))}
+        # undone when its latest undo (from the history or Ctrl+Z) comes after its latest redo
+        last: dict[str, tuple[int, bool]] = {}
+        for source, seq in connection.execute(
+                "SELECT source, max(seq) FROM audit_entry WHERE source LIKE ? OR source LIKE ? GROUP BY source",
+                (UNDO_SOURCE_PREFIX + "%", REDO_SOURCE_PREFIX + "%")):
+            is_undo = source.startswith(UNDO_SOURCE_PREFIX)
+            batch = source[len(UNDO_SOURCE_PREFIX if is_undo else REDO_SOURCE_PREFIX):]
+            if batch not in last or seq > last[batch][0]:
+                last[batch] = (seq, is_undo)
+        undone = {batch for batch, (_seq, is_undo) in last.items() if is_undo}
         rows = connection.execute(
             "SELECT batch, min(at_utc), actor, min(source), count(*) FROM audit_entry WHERE source LIKE ? "
             "GROUP BY batch ORDER BY min(seq) DESC LIMIT ?", (IMPORT_SOURCE_PREFIX + "%", limit)).fetchall()

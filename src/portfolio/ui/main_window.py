@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -47,6 +47,7 @@ NAVIGATION = [
 ]
 DEFAULT_PAGE = "project"
 MAX_RECENT = 8
+IMPORT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")  # the files the import wizard reads
 BANNER_STYLE = "background: #fff4ce; color: #5c4400; padding: 8px 12px; border-bottom: 1px solid #e6d28a;"
 
 
@@ -54,6 +55,7 @@ class WelcomePage(QWidget):
     """Shown on an empty database: the demo portfolio, an import, or an empty start."""
 
     demo_requested = Signal()
+    import_requested = Signal()
     start_empty = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -72,8 +74,9 @@ class WelcomePage(QWidget):
         demo.setObjectName("welcome_demo")
         demo.clicked.connect(self.demo_requested.emit)
         imported = QPushButton(tr("Importer un classeur…"))
-        imported.setEnabled(False)
-        imported.setToolTip(tr("L'import de classeurs arrive dans la prochaine version."))
+        imported.setObjectName("welcome_import")
+        imported.clicked.connect(self.import_requested.emit)
+        self.import_button = imported
         empty = QPushButton(tr("Commencer avec une base vide"))
         empty.setObjectName("welcome_empty")
         empty.clicked.connect(self.start_empty.emit)
@@ -131,7 +134,9 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomePage()
         self.welcome.start_empty.connect(lambda: self.show_page("dashboard"))
         self.welcome.demo_requested.connect(self.open_demo)
+        self.welcome.import_requested.connect(lambda: self.import_workbook())
         self.stack.addWidget(self.welcome)
+        self.setAcceptDrops(True)  # a workbook dropped onto the window opens the import wizard
 
         self._build_menus()
         self._connect(workspace)
@@ -151,6 +156,10 @@ class MainWindow(QMainWindow):
         self.recent_menu = menu.addMenu(tr("Ouvrir une base récente"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(menu, tr("Ouvrir le portefeuille de démonstration"), self.open_demo)
+        menu.addSeparator()
+        self.import_action = self._action(menu, tr("Importer un classeur…"), lambda: self.import_workbook(),
+                                          QKeySequence("Ctrl+I"))
+        self.history_action = self._action(menu, tr("Historique des imports…"), self.import_history)
         menu.addSeparator()
         self._action(menu, tr("Préférences…"), self.preferences)
         menu.addSeparator()
@@ -204,6 +213,9 @@ class MainWindow(QMainWindow):
         self.banner.setText(tr("<b>Lecture seule</b> : {reason}. Aucune modification n'est possible.", reason=reason))
         self.banner.setVisible(read_only)
         self.new_action.setEnabled(not read_only)
+        can_import = not read_only and self.workspace.ready  # the wizard reads the full database
+        self.import_action.setEnabled(can_import)
+        self.welcome.import_button.setEnabled(can_import)
 
     def show_page(self, key: str) -> None:
         keys = [k for k, _ in NAVIGATION]
@@ -363,6 +375,62 @@ class MainWindow(QMainWindow):
         self._connect(workspace)
         old.close()
         self._show_workspace()
+
+    # --- imports -------------------------------------------------------------------------------------
+
+    def import_workbook(self, path: Path | None = None) -> QWidget | None:
+        """Opens the import wizard (on ``path`` when a file was dropped); refused in read-only mode."""
+        if self.workspace.read_only or not self.workspace.ready:
+            return None
+        from .import_wizard import open_import_wizard  # imported on first use: a faster start
+
+        wizard = open_import_wizard(self, self.workspace, path)
+        if wizard is not None:
+            wizard.imported.connect(self._imported)
+            self._track(wizard)
+        return wizard
+
+    def _imported(self, plan: Any) -> None:
+        if self.stack.currentWidget() is self.welcome:  # the first records of an empty base: show them
+            self.show_page("project" if plan.created_counts().get("project") else "organisation")
+
+    def import_history(self) -> QWidget:
+        """The history of imports, where any past import can be undone."""
+        from .import_history import ImportHistoryDialog
+
+        dialog = ImportHistoryDialog(self.workspace, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._track(dialog)
+        dialog.show()
+        return dialog
+
+    @staticmethod
+    def _dropped_file(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> Path | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if len(urls) != 1 or not urls[0].isLocalFile():
+            return None
+        path = Path(urls[0].toLocalFile())
+        return path if path.suffix.lower() in IMPORT_SUFFIXES else None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if not self.workspace.read_only and self._dropped_file(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if not self.workspace.read_only and self._dropped_file(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_file(event)
+        if path is None or self.workspace.read_only:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.import_workbook(path)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 SCREEN_SOURCE = "écran"
 UNDO_SOURCE = "écran (annulation)"
 REDO_SOURCE = "écran (rétablissement)"
+UNDO_IMPORT_PREFIX = "annulation de l'import "  # as exchange.imports writes it (not imported: Qt-free start)
+REDO_IMPORT_PREFIX = "rétablissement de l'import "
 
 
 class ReadOnlyError(Exception):
@@ -106,7 +108,11 @@ class Workspace(QObject):
         def done(result: ApplyResult | None) -> None:
             if result is not None:
                 changes = invert(result.inverse)  # exactly what was written: creations, then updates
-                self.undo_stack.push(ChangeCommand(self, changes, result, label))
+                # undone and redone under the import's own sources, so that the import history knows
+                command = ChangeCommand(self, changes, result, label)
+                command.undo_source = UNDO_IMPORT_PREFIX + result.batch
+                command.redo_source = REDO_IMPORT_PREFIX + result.batch
+                self.undo_stack.push(command)
                 self.notify(changes)
             on_done(result)
 
@@ -147,6 +153,7 @@ class ChangeCommand(QUndoCommand):
         self.inverse = result.inverse
         self.forward = invert(result.inverse)  # exactly what was stored, so redo is exact too
         self.first = True
+        self.undo_source, self.redo_source = UNDO_SOURCE, REDO_SOURCE
         self.realign = False  # set when a busy database left the stack one step off: the next move only realigns
 
     def redo(self) -> None:
@@ -156,13 +163,13 @@ class ChangeCommand(QUndoCommand):
         if self.realign:  # the stack moving back after a busy database: nothing to apply
             self.realign = False
             return
-        self._run(self.forward, REDO_SOURCE, back=-1)
+        self._run(self.forward, self.redo_source, back=-1)
 
     def undo(self) -> None:
         if self.realign:
             self.realign = False
             return
-        self._run(self.inverse, UNDO_SOURCE, back=+1)
+        self._run(self.inverse, self.undo_source, back=+1)
 
     def _run(self, changes: list[Change], source: str, back: int) -> None:
         from portfolio.db.database import DatabaseBusyError
