@@ -135,6 +135,11 @@ class ImportPlan:
     def row_source(self, row: int) -> str:
         return f"{self.source()}, ligne {row}"
 
+    def row_sources(self) -> Callable[[int], str]:
+        """``row_source`` with the import's part computed once (an import names hundreds of thousands of rows)."""
+        prefix = self.source() + ", ligne "
+        return lambda row: prefix + str(row)
+
 
 # --- what is already there ------------------------------------------------------------------------
 
@@ -331,6 +336,7 @@ class _Planner:
         self.untrusted = untrusted
         self.pending: dict[tuple[str, str], dict[str, Any]] = {}  # uuid-keyed updates, merged per record
         self.new: dict[str, NewRecord] = {}
+        self.specs: dict[tuple[str, str], fields.FieldSpec] = {}
         self.seen_aids: dict[tuple[Any, Any], int] = {}  # (project, organisation) -> the row that gave its aid
         self.kind = ("payment" if any(k.startswith("payment.") for k in mapping.columns.values())
                      else "project" if any(k in mapping.columns.values() for k in PROJECT_FIELDS)
@@ -354,8 +360,11 @@ class _Planner:
         for name, value in values.items():
             if isinstance(value, Ref) or value is None:
                 continue
+            spec = self.specs.get((entity, name))
+            if spec is None:
+                spec = self.specs[(entity, name)] = fields.field_spec(entity, name)
             try:
-                fields.normalise(fields.field_spec(entity, name), value)
+                fields.normalise(spec, value)
             except InvalidValue as exc:
                 raise _RowError(self.mapping.column_of(_FIELD_COLUMNS.get((entity, name), "")), str(exc)) from None
 
@@ -772,15 +781,15 @@ def plan_changes(plan: ImportPlan, next_ids: Mapping[str, int]) -> tuple[list[Ch
             counters[entity] += 1
     changes: list[Change] = []
     sources: dict[tuple[str, str], str] = {}
+    row_source = plan.row_sources()
     for entity in ORDER:
         for record in by_entity.get(entity, []):
-            values = {k: (ids[v.uuid] if isinstance(v, Ref) else v) for k, v in record.values.items()}
+            values = {k: (ids[v.uuid] if type(v) is Ref else v) for k, v in record.values.items()}
             changes.append(Create(entity, record.uuid, values, ids[record.uuid]))
-            sources[(entity, record.uuid)] = plan.row_source(record.source_row)
+            sources[(entity, record.uuid)] = row_source(record.source_row)
     for update in plan.updates:
         changes.append(FieldChange(update.entity, update.uuid, update.field, update.old, update.new))
-        sources.setdefault((update.entity, update.uuid), plan.row_source(plan.update_rows[(update.entity,
-                                                                                              update.uuid)]))
+        sources.setdefault((update.entity, update.uuid), row_source(plan.update_rows[(update.entity, update.uuid)]))
     return changes, sources
 
 

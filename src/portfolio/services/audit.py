@@ -27,16 +27,21 @@ AUDIT_COLUMNS = (
 )
 
 
+# built once: json.dumps() with options builds a new encoder at every call, and an import hashes and dumps
+# hundreds of thousands of entries (the output is the same)
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_SORTED = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def entry_hash(row: dict[str, Any] | Any) -> str:
     """SHA-256 of an entry's canonical JSON (every column but ``hash``, in a fixed order)."""
-    values = [row[c] if isinstance(row, dict) else getattr(row, c) for c in AUDIT_COLUMNS]
-    canonical = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    values = [row[c] for c in AUDIT_COLUMNS] if isinstance(row, dict) else [getattr(row, c) for c in AUDIT_COLUMNS]
+    return hashlib.sha256(_CANONICAL.encode(values).encode("utf-8")).hexdigest()
 
 
 def dump_value(value: Any) -> str | None:
     """An old or new value as stored in the audit trail (JSON text; None stays NULL only for 'absent')."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _SORTED.encode(value)
 
 
 def chain_head(session: Session) -> tuple[int, str]:

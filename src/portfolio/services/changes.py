@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import getpass
 import os
+import sqlite3
 import uuid as uuid_module
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import Date, DateTime, func, select, update
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -164,6 +165,39 @@ def apply_in_session(session: Session, changes: Sequence[Change], *, source: str
     return writer.result
 
 
+def _insert_rows(session: Session, table: str, rows: list[dict[str, Any]], dated: frozenset[str] = frozenset()
+                 ) -> None:
+    """Inserts rows (all with the same keys) by the DB-API's executemany, inside the session's transaction.
+    SQLAlchemy's insert() compiles parameters row by row: on an import of 100,000 rows that costs more than
+    SQLite's own work. Dates are written as SQLAlchemy's Date type writes them (ISO text)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    # only the date columns are converted: converting every value costs more than inserting it
+    if dated:
+        converted = [[_sql_value(row[c]) if c in dated else row[c] for c in columns] for row in rows]
+    else:
+        converted = [[row[c] for c in columns] for row in rows]
+    try:
+        cursor.executemany(sql, converted)
+    except sqlite3.IntegrityError as exc:
+        raise IntegrityError(sql, None, exc) from exc
+
+
+def _date_columns(table: Any) -> frozenset[str]:
+    return frozenset(c.name for c in table.columns if isinstance(c.type, Date | DateTime))
+
+
+def _sql_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's DateTime on SQLite
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 def _integrity_message(exc: IntegrityError) -> str:
     detail = str(exc.orig)
     if "FOREIGN KEY" in detail:
@@ -228,7 +262,7 @@ class _Writer:
 
     def flush_audit(self) -> None:
         if self.pending:
-            self.session.execute(insert(AuditEntry.__table__), self.pending)
+            _insert_rows(self.session, AuditEntry.__tablename__, self.pending)
             self.pending = []
 
     # --- changes ---------------------------------------------------------------------------------
@@ -292,7 +326,7 @@ class _Writer:
                 audited["synthetic"] = True
             self.audit("create", entity, change.uuid, None, None, audited)
             done.append(Create(entity, change.uuid, values, record_id, change.synthetic))
-        self.session.execute(insert(table), rows)
+        _insert_rows(self.session, table.name, rows, _date_columns(table))
         self._raise_high_water(entity, max(row["id"] for row in rows))
         return done
 

@@ -16,7 +16,7 @@ from sqlalchemy import Column, Table
 from portfolio.db.models import ENTITIES, Record
 from portfolio.domain.dates import as_date
 from portfolio.domain.errors import InvalidValue, PortfolioError
-from portfolio.domain.i18n import tr
+from portfolio.domain.i18n import language, tr
 from portfolio.domain.identifiers import parse_siren, parse_siret
 from portfolio.domain.money import to_cents
 from portfolio.domain.programme import PARTNER_ROLES
@@ -69,7 +69,18 @@ def table(entity: str) -> Table:
     return model(entity).__table__  # type: ignore[return-value]
 
 
+_SPECS: dict[tuple[str, str, str], FieldSpec] = {}  # (language, entity, name): an import asks millions of times
+
+
 def _spec(entity: str, column: Column[Any]) -> FieldSpec:
+    key = (language(), entity, column.name)
+    spec = _SPECS.get(key)
+    if spec is None:
+        spec = _SPECS[key] = _make_spec(entity, column)
+    return spec
+
+
+def _make_spec(entity: str, column: Column[Any]) -> FieldSpec:
     info = column.info
     required = bool(info.get("required")) or (not column.nullable and column.default is None
                                                and column.server_default is None)
