@@ -383,3 +383,19 @@ def test_a_10000_row_workbook_imports_with_progress_and_bounded_memory(tmp_path:
     assert sql(portfolio_path, "SELECT count(*) FROM aid")[0][0] == summary["created"]["aid"] > 9_000
     peak_mib = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
     assert peak_mib < 400, f"peak memory {peak_mib:.0f} MiB"
+
+
+@pytest.mark.parametrize("path", [FRANCE_2030, TOULOUSE, CHORUS, MONTPELLIER, ADEME, ETALAB], ids=lambda p: p.stem)
+def test_every_real_file_row_is_imported_or_rejected_and_a_second_import_changes_nothing(
+        capsys: pytest.CaptureFixture[str], portfolio_path: Path, tmp_path: Path, path: Path) -> None:
+    mapped = map_file(tmp_path, {"defaults": {"call": "IA-SANTE"}})
+    args = ["import", str(path), "--db", str(portfolio_path), "--map", str(mapped), "--json"]
+    code, first = cli_json(capsys, *args)
+    assert code == 0 and first["rows_read"] > 0
+    assert all(r["reason"] and r["row"] > 1 for r in first["rejected"])
+    code, second = cli_json(capsys, *args)
+    assert code == 0 and second["created"] == {} and second["updated"] == {} and second["batch_id"] is None
+    rejected_rows = {r["row"] for r in second["rejected"]}
+    # each row read is now either unchanged (it was imported) or rejected, with the same reasons as the first time
+    assert second["unchanged"] + len(rejected_rows) == first["rows_read"] == second["rows_read"]
+    assert rejected_rows == {r["row"] for r in first["rejected"]}

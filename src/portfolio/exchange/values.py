@@ -431,7 +431,7 @@ def parse_period(value: Cell, *, date1904: bool = False) -> tuple[date | None, d
 
 
 def _digits_lost(shown: str) -> InvalidValue:
-    return InvalidValue(tr("« {value} » a perdu des chiffres dans la notation scientifique d'Excel (comme 2,43E+13) : "
+    return InvalidValue(tr("« {value} » a perdu des chiffres dans la notation scientifique d'Excel : "
                            "ils ne peuvent pas être retrouvés. Demandez le fichier avec cette colonne au format texte.",
                            value=shown))
 
