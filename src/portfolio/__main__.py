@@ -4,4 +4,5 @@ import sys
 
 from portfolio.launcher import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a reading child process (multiprocessing "spawn") imports this module
+    sys.exit(main())

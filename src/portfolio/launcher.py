@@ -22,6 +22,10 @@ def run_gui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `portfolio` console script."""
+    if getattr(sys, "frozen", False):  # an installed, frozen build: the reading child process starts here
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     return cli.main(argv, gui=run_gui)
 
 

@@ -39,6 +39,7 @@ from portfolio.exchange.reading import (
     read_workbook,
 )
 from portfolio.exchange.reading_ooxml import UnsafeXml, cell_position, scan_sheet_bytes
+from portfolio.exchange.table import column_name
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data"
@@ -122,12 +123,7 @@ def rows_xml(rows: Iterable[Iterable[Any]]) -> bytes:
 
 
 def column_letters(index: int) -> str:
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
+    return column_name(index)
 
 
 def rewrite_member(source: Path, target: Path, member: str, change: Any) -> Path:

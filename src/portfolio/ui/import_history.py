@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -32,7 +31,7 @@ from portfolio.exchange import imports
 from portfolio.services.display import display
 
 from .main_window import report
-from .tasks import run_task
+from .tasks import BusyDialog, run_task
 from .workspace import Workspace
 
 IMPORTED_ENTITIES = {"organisation", "application", "application_partner", "project", "aid", "disbursement"}
@@ -47,7 +46,7 @@ def describe_source(source: str) -> tuple[str, str, str]:
     return match["file"], match["sheet"], match["sha"]
 
 
-class ImportHistoryDialog(QDialog):
+class ImportHistoryDialog(BusyDialog):
     """The imports of this portfolio, the latest first; the selected one can be undone."""
 
     undone = Signal(str)  # the batch of an import just undone
@@ -188,12 +187,3 @@ class ImportHistoryDialog(QDialog):
         run_task(self, tr("Annulation de l'import de « {file} »", file=file_name),
                  lambda _progress, _cancelled: imports.undo_import(db, batch), done, failed, cancellable=False)
 
-    def closeEvent(self, event: Any) -> None:
-        if self.busy:
-            event.ignore()
-            return
-        super().closeEvent(event)
-
-    def reject(self) -> None:
-        if not self.busy:
-            super().reject()

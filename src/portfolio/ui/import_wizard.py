@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -53,7 +53,7 @@ from portfolio.services import fields
 from portfolio.services.display import display, record_title
 
 from .main_window import IMPORT_SUFFIXES, report
-from .tasks import run_task
+from .tasks import BusyDialog, run_task
 from .workspace import Workspace
 
 IMPORT_FILTER = N_("Classeurs et fichiers CSV (*.xlsx *.xlsm *.xls *.ods *.csv)")
@@ -808,7 +808,7 @@ class ApplyPage(QWidget):
 # --- the wizard ----------------------------------------------------------------------------------------
 
 
-class ImportWizard(QDialog):
+class ImportWizard(BusyDialog):
     """File -> mapping -> preview -> import. ``imported(plan)`` once the import is written."""
 
     imported = Signal(object)
@@ -1153,15 +1153,6 @@ class ImportWizard(QDialog):
             return
         super().keyPressEvent(event)
 
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.busy:  # a task still reports to this dialog
-            event.ignore()
-            return
-        super().closeEvent(event)
-
-    def reject(self) -> None:
-        if not self.busy:
-            super().reject()
 
 
 def open_import_wizard(parent: QWidget, workspace: Workspace, path: Path | None = None) -> ImportWizard | None:

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QDialog, QProgressDialog, QWidget
 
 from portfolio.domain.i18n import tr
 
@@ -91,3 +92,19 @@ def run_task(parent: QWidget | None, title: str, work: Work, on_done: Callable[[
     _running.add(task)
     pool().start(task)
     return task
+
+
+class BusyDialog(QDialog):
+    """A dialog that stays open while a background task it started runs (the task reports back to it)."""
+
+    busy = False
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.busy:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    def reject(self) -> None:
+        if not self.busy:
+            super().reject()
