@@ -459,9 +459,12 @@ def _child_died(process: Any, file: str, limits: Limits, stderr_path: str) -> Re
     # out-of-memory killer sends SIGKILL (we only kill the child after raising, never before asking here).
     if "memory allocation of" in tail or "MemoryError" in tail or code == -9:
         return _out_of_memory(file, limits)
+    # a native crash under the memory limit often comes as SIGSEGV rather than a clean allocation failure
+    # (seen on a fresh Debian): the two causes cannot be told apart, so the message names both
     return ReadError(tr("La lecture de « {file} » s'est arrêtée brutalement (code {code}) : le fichier est sans doute "
-                        "endommagé ; ouvrez-le dans votre tableur et enregistrez-le à nouveau.",
-                        file=file, code=code if code is not None else "?"))
+                        "endommagé, ou sa lecture demande plus de mémoire que permis (limite {limit}) ; ouvrez-le "
+                        "dans votre tableur et enregistrez-le à nouveau.", file=file,
+                        code=code if code is not None else "?", limit=megabytes(limits.max_memory_bytes)))
 
 
 def _child_main(sender: Any, path: str, sheet: str | None, limits: Limits, all_sheets: bool, language_code: str,
