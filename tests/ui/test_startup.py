@@ -78,6 +78,18 @@ def test_the_quick_view_shows_the_records_and_edits_wait_for_the_full_database(
         window.close()
 
 
+def test_a_relative_path_is_painted_quickly_too(demo_path: Path, tmp_path: Path) -> None:
+    """`make run` passes --db .demo/demo-portfolio.sqlite: a relative path."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PORTFOLIO_EXIT_AFTER_PAINT": "ready",
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    done = subprocess.run([sys.executable, "-m", "portfolio", "gui", "--db", demo_path.name],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=demo_path.parent)
+    assert done.returncode == 0, done.stderr
+    view = QuickView.open(Path(os.path.relpath(demo_path)))
+    assert view is not None
+    view.close()
+
+
 def test_the_quick_view_leaves_every_other_file_to_the_full_opening(demo_path: Path, tmp_path: Path) -> None:
     assert QuickView.open(tmp_path / "missing.sqlite") is None
     text = tmp_path / "notes.sqlite"

@@ -84,8 +84,9 @@ class QuickView:
             if not (header.is_sqlite and header.application_id == APPLICATION_ID
                     and header.user_version == SCHEMA_VERSION):
                 return None
-            connection = sqlite3.connect(path.as_uri() + "?mode=ro", uri=True, isolation_level=None)
-        except (OSError, sqlite3.Error):
+            # resolved: a URI needs an absolute path (`make run` passes --db .demo/…)
+            connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
+        except (OSError, ValueError, sqlite3.Error):
             return None
         try:
             add_functions(connection)
