@@ -102,6 +102,7 @@ def run_import(db: Database, path: Path, *, sheet: str | None = None, profile: s
                        untrusted=untrusted, limits=limits, profiles=profiles, progress=stage(progress, 0.0, 0.4),
                        cancelled=cancelled)
     plan = plan_import(db, prepared, untrusted=untrusted, progress=stage(progress, 0.4, 0.95), cancelled=cancelled)
+    del prepared  # the file's rows are not needed to write the plan: memory for the writing
     if dry_run:
         return plan, None
     if progress:
