@@ -169,8 +169,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from portfolio.exchange import imports  # the readers and the planner: loaded by this command only
+    from portfolio.exchange.plan import apply_plan
 
-    with open_portfolio(_db_path(args), must_exist=bool(args.undo or args.history)) as db:
+    with open_portfolio(_db_path(args), must_exist=bool(args.undo or args.history or args.dry_run)) as db:
         if args.history:
             history = imports.import_history(db)
             if args.json:
@@ -190,11 +191,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         if not args.file:
             raise UsageError(tr("précisez le fichier à importer (ou --undo BATCH_ID, ou --history)"))
         path = Path(args.file).expanduser()
-        plan, result = imports.run_import(db, path, sheet=args.sheet, profile=args.profile, map_file=args.map,
-                                          dry_run=args.dry_run)
+        plan, _ = imports.run_import(db, path, sheet=args.sheet, profile=args.profile, map_file=args.map,
+                                     dry_run=True)
+        if args.rejected is not None and plan.rejected:  # before writing: a failure here leaves the base as it was
+            imports.write_rejected(plan, args.rejected)
+        result = None if args.dry_run else apply_plan(db, plan)
     batch = result.batch if result is not None else None
-    if args.rejected is not None and plan.rejected:
-        imports.write_rejected(plan, args.rejected)
     if args.json:
         from portfolio.exchange.plan import summary
 

@@ -81,6 +81,8 @@ def test_the_header_is_found_under_title_rows_and_data_starts_in_any_column() ->
 def test_duplicated_headers_are_told_apart() -> None:
     sheet = Sheet("x", [["Fournisseur payé (DP)", "Fournisseur payé (DP)", "EUR"], ["1", "A", "2,5"]])
     assert find_table(sheet).headers == ["Fournisseur payé (DP)", "Fournisseur payé (DP) (2)", "EUR"]
+    tricky = Sheet("y", [["X", "X (2)", "X"], ["1", "2", "3"]])
+    assert find_table(tricky).headers == ["X", "X (2)", "X (3)"]
 
 
 def test_header_normalisation() -> None:
@@ -341,7 +343,7 @@ def test_rejected_rows_workbook_neutralises_formulas(tmp_path: Path, portfolio_p
     from portfolio.exchange.plan import ImportPlan, Rejection
 
     plan = ImportPlan("f.csv", "0" * 64, "f", None, 1, ["Nom", "Montant"],
-                      rejected=[Rejection("f", 2, "Montant", "montant illisible", ["=HYPERLINK(\"x\")", "abc"])])
+                      rejected=[Rejection("f", 2, "Montant", "montant illisible", ["=HYPERLINK(\"x\")", "-12 abc"])])
     out = write_rejected(plan, tmp_path / "rejets.xlsx")
     from openpyxl import load_workbook
 
@@ -349,6 +351,7 @@ def test_rejected_rows_workbook_neutralises_formulas(tmp_path: Path, portfolio_p
     assert [c.value for c in sheet[1]] == ["Ligne", "Colonne", "Motif du rejet", "Nom", "Montant"]
     assert [c.value for c in sheet[2]][:3] == [2, "Montant", "montant illisible"]
     assert sheet["D2"].data_type == "s" and sheet["D2"].value.startswith("'=")
+    assert sheet["E2"].value == "-12 abc"  # the sender's values come back as they were
 
 
 # --- size --------------------------------------------------------------------------------------------
@@ -399,3 +402,144 @@ def test_every_real_file_row_is_imported_or_rejected_and_a_second_import_changes
     # each row read is now either unchanged (it was imported) or rejected, with the same reasons as the first time
     assert second["unchanged"] + len(rejected_rows) == first["rows_read"] == second["rows_read"]
     assert rejected_rows == {r["row"] for r in first["rejected"]}
+
+
+# --- what a review found: rejected rows leave nothing, identifiers never overwritten, stale plans refused ----
+
+SCDL_HEADER = "nomBeneficiaire;idBeneficiaire;objet;montant;referenceDecision;dateConvention"
+
+
+def siret_of(prefix: str) -> str:
+    from portfolio.domain.identifiers import with_luhn_digit
+
+    return with_luhn_digit(with_luhn_digit(prefix) + "0001")
+
+
+def scdl(tmp_path: Path, name: str, rows: list[str], header: str = SCDL_HEADER) -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path, db: Path, path: Path,
+            mapping: dict[str, Any] | None = None, *extra: str) -> tuple[int, dict[str, Any]]:
+    mapped = map_file(tmp_path, mapping or {"defaults": {"call": "IA-SANTE"}})
+    return cli_json(capsys, "import", str(path), "--db", str(db), "--map", str(mapped), "--json", *extra)
+
+
+def test_nothing_of_a_rejected_row_is_written(capsys: pytest.CaptureFixture[str], portfolio_path: Path,
+                                              tmp_path: Path) -> None:
+    acme = siret_of("12345678")
+    path = scdl(tmp_path, "doublon.csv", [f"ACME;{acme};Projet P;100;R1;2024-01-10;",
+                                           f"ACME;{acme};Projet P;200;R1;2024-01-10;Paris"],
+                header=SCDL_HEADER + ";ville")
+    code, result = run_cli(capsys, tmp_path, portfolio_path, path,
+                           {"columns": {"ville": "org.city"}, "defaults": {"call": "IA-SANTE"}})
+    assert code == 0 and [(r["row"], "deux fois" in r["reason"]) for r in result["rejected"]] == [(3, True)]
+    assert sql(portfolio_path, "SELECT city FROM organisation") == [("",)]  # Paris came from the rejected row
+    assert sql(portfolio_path, "SELECT requested_cents FROM application") == [(10000,)]
+    assert not [f for f in result["flagged"] if f["row"] == 3]
+
+
+def test_a_name_match_never_takes_another_company_s_identifiers(capsys: pytest.CaptureFixture[str],
+                                                                 portfolio_path: Path, tmp_path: Path) -> None:
+    first, other = siret_of("80000002"), siret_of("80000003")
+    run_cli(capsys, tmp_path, portfolio_path, scdl(tmp_path, "a.csv", [f"ACME;{first};P1;100;R1;2024-01-10"]))
+    code, result = run_cli(capsys, tmp_path, portfolio_path,
+                           scdl(tmp_path, "b.csv", [f"ACME;{other};P2;100;R2;2024-01-10"]))
+    assert code == 0 and result["created"]["organisation"] == 1  # a homonym, not the same company
+    assert sorted(sql(portfolio_path, "SELECT siret FROM organisation")) == sorted([(first,), (other,)])
+
+
+def test_one_import_never_creates_two_organisations_with_one_siret(capsys: pytest.CaptureFixture[str],
+                                                                   portfolio_path: Path, tmp_path: Path) -> None:
+    x = siret_of("23456789")
+    path = scdl(tmp_path, "x.csv", ["X;;P1;100;R1;2024-01-10", f"X;{x};P2;100;R2;2024-01-10",
+                                    f"X Corp;{x};P3;100;R3;2024-01-10"])
+    code, result = run_cli(capsys, tmp_path, portfolio_path, path)
+    assert code == 0 and result["rejected"] == []
+    assert sql(portfolio_path, "SELECT count(*), count(DISTINCT siret) FROM organisation") == [(1, 1)]
+    _, again = run_cli(capsys, tmp_path, portfolio_path, path)
+    assert again["rejected"] == [] and again["unchanged"] == 3
+
+
+def test_a_file_contradicting_itself_is_refused_whatever_is_stored(capsys: pytest.CaptureFixture[str],
+                                                                   portfolio_path: Path, tmp_path: Path) -> None:
+    a = siret_of("34567890")
+    header = SCDL_HEADER + ";ville"
+    mapping = {"columns": {"ville": "org.city"}, "defaults": {"call": "IA-SANTE"}}
+    run_cli(capsys, tmp_path, portfolio_path, scdl(tmp_path, "1.csv", [f"A;{a};P0;100;R0;2024-01-10;Lyon"], header),
+            mapping)
+    path = scdl(tmp_path, "2.csv", [f"A;{a};P1;100;R1;2024-01-10;Paris", f"A;{a};P2;100;R2;2024-01-10;Lyon"], header)
+    _, result = run_cli(capsys, tmp_path, portfolio_path, path, mapping)
+    assert [r["row"] for r in result["rejected"]] == [3] and "autre valeur" in result["rejected"][0]["reason"]
+    _, again = run_cli(capsys, tmp_path, portfolio_path, path, mapping)
+    assert again["updated"] == {} and again["created"] == {}
+    assert sql(portfolio_path, "SELECT city FROM organisation") == [("Paris",)]
+
+
+def test_a_plan_made_before_another_change_is_refused(portfolio_path: Path, tmp_path: Path) -> None:
+    from portfolio.exchange.imports import plan_import, prepare
+    from portfolio.exchange.plan import ImportRefused, apply_plan
+    from portfolio.services.portfolio import open_portfolio
+
+    path = scdl(tmp_path, "s.csv", [f"S;{siret_of('45678901')};P;100;R;2024-01-10"])
+    with open_portfolio(portfolio_path) as db:
+        prepared = prepare(path, untrusted=False)
+        prepared.mapping.defaults["call"] = "IA-SANTE"
+        first, second = plan_import(db, prepared, untrusted=False), plan_import(db, prepared, untrusted=False)
+        assert apply_plan(db, first) is not None
+        with pytest.raises(ImportRefused, match="modifiée depuis"):
+            apply_plan(db, second)
+    assert sql(portfolio_path, "SELECT count(*) FROM organisation") == [(1,)]
+
+
+def test_an_existing_consortium_keeps_its_lead_and_a_total_alone_never_resplits_an_aid(
+        capsys: pytest.CaptureFixture[str], portfolio_path: Path, tmp_path: Path) -> None:
+    a, b = siret_of("56789012"), siret_of("67890123")
+    run_cli(capsys, tmp_path, portfolio_path, scdl(tmp_path, "1.csv", [f"A;{a};P;100;R1;2024-01-10"]))
+    run_cli(capsys, tmp_path, portfolio_path, scdl(tmp_path, "2.csv", [f"B;{b};P;50;R1;2024-01-10"]))
+    roles = sql(portfolio_path, "SELECT o.name, p.role FROM application_partner p JOIN organisation o "
+                                "ON o.id = p.organisation_id ORDER BY o.name")
+    assert roles == [("A", "chef_de_file"), ("B", "partenaire")]
+    uuid = sql(portfolio_path, "SELECT a.uuid FROM aid a JOIN organisation o ON o.id = a.organisation_id "
+                               "WHERE o.name = 'A'")[0][0]
+    from portfolio.services.changes import FieldChange, apply_changes
+    from portfolio.services.portfolio import open_portfolio
+
+    with open_portfolio(portfolio_path) as db:
+        apply_changes(db, [FieldChange("aid", uuid, "advance_cents", 0, 5000)], source="écran")
+    _, result = run_cli(capsys, tmp_path, portfolio_path, scdl(tmp_path, "3.csv", [f"A;{a};P;200;R1;2024-01-10"]))
+    assert [r["column"] for r in result["rejected"]] == ["montant"] and "subvention ou d'avance" in \
+        result["rejected"][0]["reason"]
+    assert sql(portfolio_path, "SELECT grant_cents, advance_cents FROM aid WHERE uuid = ?", uuid) == [(10000, 5000)]
+
+
+def test_hostile_numbers_and_mapping_files_give_reasons_not_crashes(capsys: pytest.CaptureFixture[str],
+                                                                    portfolio_path: Path, tmp_path: Path) -> None:
+    path = scdl(tmp_path, "n.csv", [f"N;{siret_of('78901234')};P;100000000000000000;R;2024-01-10",
+                                    f"M;{siret_of('89012345')};Q;{'9' * 30};S;2024-01-10"])
+    code, result = run_cli(capsys, tmp_path, portfolio_path, path)
+    assert code == 0 and [r["column"] for r in result["rejected"]] == ["montant", "montant"]
+    for bad in ({"columns": {"objet": ["x"]}}, {"defaults": {"calls": ["x"]}}, {"defaults": {"calls": {"IA": 5}}}):
+        code = cli.main(["import", str(path), "--db", str(portfolio_path), "--map", str(map_file(tmp_path, bad))])
+        err = capsys.readouterr().err
+        assert code == 1 and "erreur inattendue" not in err and "map.json" in err
+
+
+def test_undo_refuses_a_batch_that_is_not_an_import(capsys: pytest.CaptureFixture[str], portfolio_path: Path,
+                                                    tmp_path: Path) -> None:
+    _, result = run_cli(capsys, tmp_path, portfolio_path, scdl(tmp_path, "u.csv", [f"U;{siret_of('90123456')};P;1;R;"]))
+    _, undone = cli_json(capsys, "import", "--undo", result["batch_id"], "--db", str(portfolio_path), "--json")
+    code = cli.main(["import", "--undo", undone["batch_id"], "--db", str(portfolio_path)])
+    assert code == 1 and "n'est pas un import" in capsys.readouterr().err
+
+
+def test_the_rejected_rows_file_is_written_before_the_import(capsys: pytest.CaptureFixture[str],
+                                                            portfolio_path: Path, tmp_path: Path) -> None:
+    path = scdl(tmp_path, "r.csv", ["Z;2,43E+13;P;1;R;"])
+    code = cli.main(["import", str(path), "--db", str(portfolio_path), "--map",
+                     str(map_file(tmp_path, {"defaults": {"call": "IA-SANTE"}})), "--rejected",
+                     str(tmp_path / "absent" / "r.xlsx")])
+    assert code == 1 and "Traceback" not in capsys.readouterr().err
+    assert sql(portfolio_path, "SELECT count(*) FROM audit_entry WHERE source LIKE 'import %'") == [(0,)]

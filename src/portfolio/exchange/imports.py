@@ -140,8 +140,9 @@ def write_rejected(plan: ImportPlan, destination: Path) -> Path:
 
 
 def _safe_cell(value: Any) -> Any:
-    # text that a spreadsheet would run as a formula is written as text (CSV/formula injection)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and len(value) > 1:
+    # openpyxl writes a text starting with "=" as a formula: such a text from an untrusted file is written as
+    # text instead (other leading signs are harmless in a workbook, and the sender gets their values back)
+    if isinstance(value, str) and value.startswith("="):
         return "'" + value
     return value
 
@@ -214,6 +215,13 @@ def _record_values(entity: str, stored: Mapping[str, Any]) -> dict[str, Any]:
 def undo_import(db: Database, batch: str, *, actor: str | None = None) -> ApplyResult:
     """Undoes a past import through the door, as one new batch. Refused (nothing written) when a record it
     created or changed has been changed since: the message says which."""
+    with db.read() as session:
+        connection = session.connection().connection.driver_connection
+        row = connection.execute("SELECT source FROM audit_entry WHERE batch = ? ORDER BY seq LIMIT 1",
+                                 (batch,)).fetchone()
+    if row is not None and not str(row[0]).startswith(IMPORT_SOURCE_PREFIX):
+        raise PortfolioError(tr("Le lot « {batch} » n'est pas un import : seuls les imports s'annulent ici.",
+                                batch=batch))
     if any(p.batch == batch and p.undone for p in import_history(db, limit=10_000)):
         raise PortfolioError(tr("L'import « {batch} » a déjà été annulé.", batch=batch))
     changes = undo_changes(db, batch)

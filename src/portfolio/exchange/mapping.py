@@ -210,7 +210,8 @@ def detect_profile(headers: Sequence[str]) -> Profile | None:
 
 
 def from_profile(profile: Profile, headers: Sequence[str]) -> ColumnMapping:
-    """The mapping a profile gives for these headers (confidence 1), completed by synonyms for the rest."""
+    """The mapping a profile gives for these headers (confidence 1); the other columns are left unmapped (a
+    profile says what its format's columns mean; a guess on the rest is for the user to make)."""
     mapping = ColumnMapping(profile=profile.name, defaults=dict(profile.defaults))
     used: set[str] = set()
     for column, header in enumerate(headers):
@@ -236,6 +237,9 @@ def from_json(data: Mapping[str, Any], headers: Sequence[str], base: ColumnMappi
                               source=source))
     by_key = {header_key(h): i for i, h in enumerate(headers)}
     for header, field_key in columns.items():
+        if field_key is not None and not isinstance(field_key, str):
+            raise MappingError(tr("{source} : la colonne « {header} » doit être associée à un nom de champ (ou null).",
+                                  source=source, header=header))
         index = by_key.get(header_key(header))
         if index is None:
             raise MappingError(tr("{source} : la colonne « {header} » n'est pas dans le fichier (colonnes : "
@@ -254,6 +258,12 @@ def from_json(data: Mapping[str, Any], headers: Sequence[str], base: ColumnMappi
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise MappingError(tr("{source} : « defaults » doit être un objet.", source=source))
+    if not isinstance(defaults.get("call", ""), str):
+        raise MappingError(tr("{source} : « call » doit être le code d'un appel.", source=source))
+    calls = defaults.get("calls", {})
+    if not isinstance(calls, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in calls.items()):
+        raise MappingError(tr("{source} : « calls » doit associer des noms d'appels du fichier à des codes d'appels.",
+                              source=source))
     mapping.defaults.update(defaults)
     return mapping
 

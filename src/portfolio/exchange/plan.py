@@ -45,6 +45,7 @@ Cancelled = Callable[[], bool]
 ORDER = ("organisation", "application", "application_partner", "project", "aid", "disbursement")
 PROJECT_FIELDS = ("project.acronym", "project.title", "project.reference")
 MONEY_FIELDS = ("aid.grant", "aid.advance", "aid.total", "payment.amount")
+MAX_CENTS = 10**15  # ten thousand billion euros: beyond any aid, and well within SQLite's 64-bit integers
 
 
 class ImportCancelled(PortfolioError):
@@ -113,6 +114,7 @@ class ImportPlan:
     rejected: list[Rejection] = field(default_factory=list)
     flagged: list[Rejection] = field(default_factory=list)  # rows imported with a remark (a recomputed total)
     update_rows: dict[tuple[str, str], int] = field(default_factory=dict)  # (entity, uuid) -> first source row
+    base_seq: int = 0  # the audit trail's last entry when the plan was made: applying needs the data unchanged
 
     def created_counts(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -230,12 +232,14 @@ _TYPOLOGY_ALIASES = {
 }
 
 # the import field a record's field comes from (to name the column of a refused value)
-_FIELD_COLUMNS = {
-    ("organisation", "name"): "org.name", ("organisation", "siret"): "org.siret",
-    ("organisation", "siren"): "org.company_id", ("organisation", "city"): "org.city",
-    ("application", "title"): "project.title", ("application", "acronym"): "project.acronym",
-    ("aid", "grant_cents"): "aid.grant", ("aid", "advance_cents"): "aid.advance",
-    ("disbursement", "amount_cents"): "payment.amount", ("disbursement", "label"): "payment.reference",
+_FIELD_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("organisation", "name"): ("org.name",), ("organisation", "siret"): ("org.siret", "org.company_id"),
+    ("organisation", "siren"): ("org.siren", "org.company_id", "org.siret"), ("organisation", "city"): ("org.city",),
+    ("application", "title"): ("project.title", "project.acronym", "project.reference"),
+    ("application", "acronym"): ("project.acronym",), ("application", "reference"): ("project.reference",),
+    ("aid", "grant_cents"): ("aid.grant", "aid.total"), ("aid", "advance_cents"): ("aid.advance",),
+    ("disbursement", "amount_cents"): ("payment.amount",), ("disbursement", "label"): ("payment.reference",),
+    ("disbursement", "paid_on"): ("payment.paid_on",),
 }
 
 # --- one row -------------------------------------------------------------------------------------
@@ -289,46 +293,85 @@ def _read_row(table: Table, mapping: ColumnMapping, number: int, raw: list[Any],
             parsed = _PARSERS[key](value)
         except InvalidValue as exc:
             raise _RowError(column, str(exc)) from None
+        except (ArithmeticError, ValueError, OverflowError):  # a number no parser can hold (a 30-digit amount)
+            raise _RowError(column, tr("valeur illisible « {value} »", value=str(value)[:60])) from None
+        if key in MONEY_FIELDS and parsed is not None and abs(parsed) >= MAX_CENTS:
+            raise _RowError(column, tr("montant hors limites : {value}", value=str(value)[:60]))
         if parsed is not None:
             row.values[key] = parsed
     return row
 
 
 def _untitled(values: Mapping[str, Any]) -> str:
-    """The title of a grant the file does not name: its decision's reference and its beneficiary."""
+    """The title of a grant the file does not name: its decision's reference (if any) and its beneficiary."""
     siren, siret = values.get("org.company_id", (None, None))
     beneficiary = values.get("org.name") or values.get("org.siret") or siret or siren or ""
-    return tr("{reference} — {beneficiary}", reference=values.get("project.reference") or "",
-              beneficiary=beneficiary)
+    reference = values.get("project.reference")
+    if not reference:
+        return tr("Aide à {beneficiary}", beneficiary=beneficiary)
+    return tr("{reference} — {beneficiary}", reference=reference, beneficiary=beneficiary)
 
 
-def _money(row: _Row, mapping: ColumnMapping) -> tuple[int, int]:
+@dataclass(frozen=True)
+class _Money:
+    """A row's aid: ``grant`` and ``advance`` in cents, None where the file does not say (a column not mapped,
+    or a total alone that does not say how it splits)."""
+
+    grant: int | None
+    advance: int | None
+    total: int
+
+    @property
+    def funded(self) -> bool:
+        return self.total > 0
+
+
+def _money(row: _Row, mapping: ColumnMapping) -> _Money:
     grant = row.values.get("aid.grant")
     advance = row.values.get("aid.advance")
     total = row.values.get("aid.total")
     for key, amount in (("aid.grant", grant), ("aid.advance", advance), ("aid.total", total)):
         if amount is not None and amount < 0:
             raise _RowError(mapping.column_of(key), tr("montant négatif : une aide engagée est positive"))
+    split = mapping.column_of("aid.grant") is not None or mapping.column_of("aid.advance") is not None
     if grant is None and advance is None:
         if "aid.total_formula" in row.values:
             raise _RowError(row.values["aid.total_formula"], tr(
                 "montant calculé par une formule, sans subvention ni avance pour le vérifier"))
-        return (total or 0), 0
-    grant, advance = grant or 0, advance or 0
-    if total is not None and total != grant + advance and "aid.total_formula" not in row.values:
+        if split:  # the file has grant and advance columns, both empty here: no aid
+            return _Money(0, 0, 0)
+        return _Money(None, None, total or 0)  # a total alone: a grant when created, compared when it exists
+    if mapping.column_of("aid.grant") is not None:
+        grant = grant or 0
+    if mapping.column_of("aid.advance") is not None:
+        advance = advance or 0
+    known = (grant or 0) + (advance or 0)
+    if total is not None and total != known and "aid.total_formula" not in row.values:
         raise _RowError(mapping.column_of("aid.total"), tr(
             "le montant total ({total}) n'est pas la somme de la subvention et de l'avance ({sum})",
-            total=format_eur(total), sum=format_eur(grant + advance)))
+            total=format_eur(total), sum=format_eur(known)))
     if "aid.total_formula" in row.values:
         row.remarks.append((row.values["aid.total_formula"], tr(
             "total calculé par une formule : recalculé (subvention + avance), la valeur du fichier n'est pas lue")))
-    return grant, advance
+    return _Money(grant, advance, known)
+
+
+class _GroupRowError(Exception):
+    """One row of a project group fails: the group is planned again without it."""
+
+    def __init__(self, row: _Row, error: _RowError) -> None:
+        super().__init__(error.reason)
+        self.row = row
+        self.error = error
 
 
 # --- the planner ---------------------------------------------------------------------------------
 
 
 class _Planner:
+    """Plans row after row. Every change to its state goes through a journal, so that a row (or a project's
+    group of rows) that fails is taken back whole: nothing of a rejected row is ever written."""
+
     def __init__(self, connection: Any, table: Table, mapping: ColumnMapping, plan: ImportPlan,
                  untrusted: bool) -> None:
         self.known = _Known(connection)
@@ -336,17 +379,68 @@ class _Planner:
         self.mapping = mapping
         self.plan = plan
         self.untrusted = untrusted
-        self.pending: dict[tuple[str, str], dict[str, Any]] = {}  # uuid-keyed updates, merged per record
+        self.pending: dict[tuple[str, str], dict[str, Any]] = {}  # updates planned, per record
+        self.stated: dict[tuple[str, str, str], tuple[Any, int]] = {}  # what the file says of a field, and where
         self.new: dict[str, NewRecord] = {}
         self.specs: dict[tuple[str, str], fields.FieldSpec] = {}
         self.seen_aids: dict[tuple[Any, Any], int] = {}  # (project, organisation) -> the row that gave its aid
-        self.kind = ("payment" if any(k.startswith("payment.") for k in mapping.columns.values())
-                     else "project" if any(k in mapping.columns.values() for k in PROJECT_FIELDS)
+        self.seen_payments: dict[tuple[Any, ...], int] = {}
+        self.journal: list[Callable[[], None]] = []
+        mapped = set(mapping.columns.values())
+        self.kind = ("payment" if any(k.startswith("payment.") for k in mapped)
+                     else "project" if any(k.startswith(("project.", "aid.")) for k in mapped)
                      else "organisation")
+
+    # --- the journal ---
+
+    def mark(self) -> tuple[int, int, int, int]:
+        return len(self.journal), len(self.plan.creates), len(self.plan.updates), len(self.plan.flagged)
+
+    def rollback(self, mark: tuple[int, int, int, int]) -> None:
+        journal, creates, updates, flagged = mark
+        while len(self.journal) > journal:
+            self.journal.pop()()
+        del self.plan.creates[creates:]
+        del self.plan.updates[updates:]
+        del self.plan.flagged[flagged:]
+
+    def _set(self, mapping: Any, key: Any, value: Any) -> None:
+        if key in mapping:
+            old = mapping[key]
+            self.journal.append(lambda: mapping.__setitem__(key, old))
+        else:
+            self.journal.append(lambda: mapping.pop(key, None))
+        mapping[key] = value
+
+    def _append(self, items: list[Any], item: Any) -> None:
+        items.append(item)
+        self.journal.append(items.pop)  # taken back in reverse order: the last one appended is popped
+
+    def _index_org(self, key: Any, org: Mapping[str, Any], siren: str | None = None,
+                   siret: str | None = None) -> None:
+        known = self.known
+        if siret and key not in known.by_siret[siret]:
+            self._append(known.by_siret[siret], key)
+        if siren and key not in known.by_siren[siren]:
+            self._append(known.by_siren[siren], key)
+
+    def add_org(self, key: Any, org: dict[str, Any]) -> None:
+        known = self.known
+        self._set(known.orgs, key, org)
+        self._index_org(key, org, org.get("siren"), org.get("siret"))
+        self._append(known.by_name[(fold(org["name"] or ""), org.get("department_id"))], key)
+        self._append(known.by_name_only[fold(org["name"] or "")], key)
+
+    def add_app(self, key: Any, app: dict[str, Any]) -> None:
+        for text in (app.get("acronym"), app.get("title")):
+            if text:
+                self._append(self.known.apps[(app["call_id"], fold(text))], key)
+                self._append(self.known.apps[(app["call_id"], fold(app.get("reference") or ""), fold(text))], key)
+        self._set(self.known.app_by_key, key, app)
 
     # --- helpers ---
 
-    def reject(self, row: _Row | None, number: int, raw: list[Any], column: int | None, reason: str) -> None:
+    def reject(self, number: int, raw: list[Any], column: int | None, reason: str) -> None:
         header = self.table.headers[column] if column is not None and column < len(self.table.headers) else None
         self.plan.rejected.append(Rejection(self.table.sheet, number, header, reason, list(raw)))
 
@@ -355,6 +449,13 @@ class _Planner:
         for column, remark in row.remarks:
             header = self.table.headers[column] if column is not None else None
             self.plan.flagged.append(Rejection(self.table.sheet, row.number, header, remark))
+
+    def column_of(self, entity: str, name: str) -> int | None:
+        for key in _FIELD_COLUMNS.get((entity, name), ()):
+            column = self.mapping.column_of(key)
+            if column is not None:
+                return column
+        return None
 
     def _checked(self, entity: str, values: Mapping[str, Any]) -> None:
         """Refuses the row now for a value the door would refuse at apply time (a SIREN failing its check, a
@@ -368,14 +469,25 @@ class _Planner:
             try:
                 fields.normalise(spec, value)
             except InvalidValue as exc:
-                raise _RowError(self.mapping.column_of(_FIELD_COLUMNS.get((entity, name), "")), str(exc)) from None
+                raise _RowError(self.column_of(entity, name), str(exc)) from None
 
     def create(self, entity: str, values: dict[str, Any], row: int) -> Ref:
         self._checked(entity, values)
         record = NewRecord(entity, new_uuid(), values, row)
         self.plan.creates.append(record)
-        self.new[record.uuid] = record
+        self._set(self.new, record.uuid, record)
         return Ref(entity, record.uuid)
+
+    def state(self, entity: str, uuid: str, record: str, name: str, value: Any, row: int) -> None:
+        """Notes what this row says of a field; another row of the file saying otherwise is refused (whatever is
+        stored: a file contradicting itself would change the data again at each import)."""
+        said = self.stated.get((entity, uuid, name))
+        if said is None:
+            self._set(self.stated, (entity, uuid, name), (value, row))
+        elif said[0] != value:
+            raise _RowError(None, tr("la ligne {first} du même fichier donne une autre valeur à « {field} » de "
+                                     "{record}", first=said[1], field=fields.field_spec(entity, name).label,
+                                     record=record))
 
     def update(self, entity: str, uuid: str, record: str, current: Mapping[str, Any], new: Mapping[str, Any],
                row: int) -> bool:
@@ -383,18 +495,18 @@ class _Planner:
         self._checked(entity, new)
         changed = False
         for name, value in new.items():
-            if value is None or current.get(name) == value:
+            if value is None:
+                continue
+            self.state(entity, uuid, record, name, value, row)
+            if current.get(name) == value:
                 continue
             pending = self.pending.setdefault((entity, uuid), {})
             if name in pending:
-                if pending[name] != value:
-                    raise _RowError(None, tr("la ligne {first} du même fichier donne une autre valeur à « {field} » "
-                                             "de {record}", first=self.plan.update_rows[(entity, uuid)],
-                                             field=fields.field_spec(entity, name).label, record=record))
-                continue
-            pending[name] = value
+                continue  # planned by an earlier row, with the same value (state() refused any other)
+            self._set(pending, name, value)
             self.plan.updates.append(Update(entity, uuid, record, name, current.get(name), value))
-            self.plan.update_rows.setdefault((entity, uuid), row)
+            if (entity, uuid) not in self.plan.update_rows:
+                self._set(self.plan.update_rows, (entity, uuid), row)
             changed = True
         return changed
 
@@ -405,7 +517,13 @@ class _Planner:
         v = row.values
         siren, siret = v.get("org.company_id", (None, None))
         siret = v.get("org.siret", siret)
+        if v.get("org.siren") and siren and v["org.siren"] != siren:
+            raise _RowError(self.mapping.column_of("org.siren"), tr(
+                "le SIREN {siren} n'est pas celui du SIRET {siret}", siren=v["org.siren"], siret=siret))
         siren = v.get("org.siren", siren) or (siren_of(siret) if siret else None)
+        if siren and siret and siren_of(siret) != siren:
+            raise _RowError(self.mapping.column_of("org.siret"), tr(
+                "le SIRET {siret} n'appartient pas au SIREN {siren}", siren=siren, siret=siret))
         department = region = None
         if "org.department" in v:
             department, region = self.known.departments.get(str(v["org.department"]).lstrip("0"), (None, None))
@@ -445,17 +563,24 @@ class _Planner:
             key = candidates[0]
             org = self.known.orgs[key]
             if org.get("siret") and siret and org["siret"] != siret:
-                values["siret"] = None  # matched by SIREN: another establishment of the same company, keep ours
+                # matched by SIREN: another establishment of the same company; the organisation keeps its SIRET
+                row.remarks.append((self.mapping.column_of("org.siret") or self.mapping.column_of("org.company_id"),
+                                    tr("SIRET {siret} : un autre établissement de « {name} », qui garde son SIRET "
+                                       "{kept}", siret=siret, name=org["name"], kept=org["siret"])))
+                values["siret"] = None
             if isinstance(key, Ref):  # created by an earlier row: complete it, never contradict it
                 for name_, value in values.items():
                     if value is not None and org.get(name_) not in (None, "", value):
                         raise _RowError(None, tr("la structure « {name} » est décrite autrement ligne {row}",
                                                  name=org["name"], row=self.new[key.uuid].source_row))
+                for name_, value in values.items():
                     if value is not None and org.get(name_) in (None, ""):
-                        org[name_] = value
-                        self.new[key.uuid].values[name_] = value
+                        self._set(org, name_, value)
+                        self._set(self.new[key.uuid].values, name_, value)
+                self._index_org(key, org, values["siren"], values["siret"])
                 return key, False
             changed = self.update("organisation", org["uuid"], org["name"], org, values, row.number)
+            self._index_org(key, org, values["siren"], values["siret"])  # found by them from the next row on
             return key, changed
         if not name:
             raise _RowError(self.mapping.column_of("org.name"), tr(
@@ -465,7 +590,7 @@ class _Planner:
         created["name"] = name
         created.setdefault("city", "")
         ref = self.create("organisation", created, row.number)
-        self.known.add_org(ref, {**created, "uuid": ref.uuid})
+        self.add_org(ref, {**created, "uuid": ref.uuid})
         return ref, True
 
     def _match_org(self, siret: str | None, siren: str | None, name: str | None, department: Any) -> list[Any]:
@@ -479,8 +604,10 @@ class _Planner:
             found = known.by_name.get((fold(name), department)) or known.by_name.get((fold(name), None), [])
             if not found and department is None:  # no department in the file: the name alone, if unique
                 found = known.by_name_only.get(fold(name), [])
-            # a name matching an organisation with another SIRET is another organisation
-            return [k for k in dict.fromkeys(found) if not (siret and known.orgs[k].get("siret"))]
+            # a name matching an organisation with another SIREN is another organisation (their SIREN or SIRET
+            # was checked above: a candidate with one of its own is another company)
+            return [k for k in dict.fromkeys(found)
+                    if not ((siren and known.orgs[k].get("siren")) or (siret and known.orgs[k].get("siret")))]
         return []
 
     def _org_label(self, key: Any) -> str:
@@ -493,14 +620,14 @@ class _Planner:
         named = row.values.get("project.call")
         defaults = self.mapping.defaults
         if named:
-            chosen = (defaults.get("calls") or {}).get(named)
+            chosen = _calls_of(defaults).get(named)
             call = self.known.calls.get(fold(chosen)) if chosen else self.known.calls.get(fold(named))
-            if call is None:
-                folded = fold(named)
-                matches = [i for i, code, label in self.known.call_rows if fold(label).startswith(folded)]
-                call = matches[0] if len(matches) == 1 else None
             if call is None and defaults.get("call"):
                 call = self.known.calls.get(fold(str(defaults["call"])))
+                if call is not None:
+                    row.remarks.append((self.mapping.column_of("project.call"), tr(
+                        "appel « {value} » inconnu : rattaché à l'appel par défaut {default}", value=named,
+                        default=defaults["call"])))
             if call is None:
                 raise _RowError(self.mapping.column_of("project.call"), tr(
                     "appel à projets inconnu « {value} » : associez-le à un appel dans la correspondance "
@@ -515,54 +642,63 @@ class _Planner:
                                  "un appel par défaut"))
 
     def project_rows(self, rows: list[_Row], progress: Progress | None, cancelled: Cancelled | None) -> None:
-        groups: dict[tuple[int, str], list[tuple[_Row, int]]] = {}
+        groups: dict[tuple[Any, ...], list[tuple[_Row, int]]] = {}
         for row in rows:
             try:
                 call = self.call(row)
-                named = row.values.get("project.acronym") or row.values.get("project.title")
-                reference = row.values.get("project.reference")
-                if not named and not reference:
-                    column = next((self.mapping.column_of(k) for k in PROJECT_FIELDS
-                                   if self.mapping.column_of(k) is not None), None)
-                    raise _RowError(column, tr("ligne sans nom ni référence de projet"))
             except _RowError as exc:
-                self.reject(row, row.number, row.raw, exc.column, exc.reason)
+                self.reject(row.number, row.raw, exc.column, exc.reason)
                 continue
-            # rows of one project share its name (and its decision's reference when there is one); a row with
-            # a decision reference but no project name is a grant of its own (one council decision, many grants),
-            # named after the reference and its beneficiary
+            named = row.values.get("project.acronym") or row.values.get("project.title")
+            reference = row.values.get("project.reference")
+            # rows of one project share its name (and its decision's reference when there is one); a row without
+            # a project name is a grant of its own, named after its reference and its beneficiary
             key = (call, fold(reference or ""), fold(named or _untitled(row.values)))
             groups.setdefault(key, []).append((row, call))
         done = 0
         for members in groups.values():
             if cancelled and cancelled():
                 raise ImportCancelled(tr("Import annulé : rien n'a été écrit."))
-            self.project_group(members)
+            self.project_group([row for row, _ in members], members[0][1])
             done += len(members)
             if progress and done % 500 < len(members):
                 progress(0.5 + 0.5 * done / max(len(rows), 1), tr("Rapprochement des projets…"))
 
-    def project_group(self, members: list[tuple[_Row, int]]) -> None:
-        accepted: list[tuple[_Row, Any, int, int, bool]] = []  # row, org key, grant, advance, org changed
-        for row, _call in members:
+    def project_group(self, rows: list[_Row], call: int) -> None:
+        """Plans one project's rows; a row that fails is rejected and the group planned again without it, a
+        failure of the group as a whole rejects every row: nothing of a rejected row stays in the plan."""
+        while rows:
+            mark = self.mark()
             try:
-                grant, advance = _money(row, self.mapping)
+                unchanged = self._plan_group(rows, call)
+            except _GroupRowError as failed:
+                self.rollback(mark)
+                self.reject(failed.row.number, failed.row.raw, failed.error.column, failed.error.reason)
+                rows = [row for row in rows if row is not failed.row]
+                continue
+            except _RowError as exc:
+                self.rollback(mark)
+                for row in rows:
+                    self.reject(row.number, row.raw, exc.column, exc.reason)
+                return
+            self.plan.unchanged += unchanged
+            return
+
+    def _plan_group(self, rows: list[_Row], call: int) -> int:
+        """Plans the group; returns how many of its rows change nothing. _GroupRowError names a failing row."""
+        accepted: list[tuple[_Row, Any, _Money, bool]] = []  # row, organisation key, aid, organisation changed
+        for row in rows:
+            try:
+                money = _money(row, self.mapping)
                 key, changed = self.organisation(row)
             except _RowError as exc:
-                self.reject(row, row.number, row.raw, exc.column, exc.reason)
-                continue
-            self.remark(row)
-            accepted.append((row, key, grant, advance, changed))
-        if not accepted:
-            return
+                raise _GroupRowError(row, exc) from None
+            accepted.append((row, key, money, changed))
         first = accepted[0][0]
-        call = members[0][1]
-        funded = [a for a in accepted if a[2] or a[3]]
-        lead_key = (funded or accepted)[0][1]
         acronym = first.values.get("project.acronym") or ""
         title = first.values.get("project.title") or acronym or _untitled(first.values)
         if len(acronym) > 64:
-            acronym, title = "", title if title != acronym else acronym
+            acronym = ""
         start, end = first.values.get("project.period", (None, None))
         project_values = {"decision_on": first.values.get("project.decision_on"),
                           "agreement_on": first.values.get("project.agreement_on"),
@@ -571,67 +707,65 @@ class _Planner:
         reference = first.values.get("project.reference") or ""
         existing = self._match_app(call, reference, acronym, title)
         if existing is not None and len(existing) > 1:
-            for row, *_ in accepted:
-                self.reject(row, row.number, row.raw, None, tr(
-                    "plusieurs candidatures de cet appel portent ce nom : rien n'est deviné, précisez l'acronyme"))
-            return
-        try:
-            app_id, project_key, changed_rows = self._application(accepted, call, lead_key, acronym, title,
-                                                                  project_values, existing)
-        except _RowError as exc:
-            for row, *_ in accepted:
-                self.reject(row, row.number, row.raw, exc.column, exc.reason)
-            return
-        rejected: set[int] = set()
-        for row, key, grant, advance, _changed in accepted:
-            role = ("chef_de_file" if key == lead_key else "partenaire") if (grant or advance) or key == lead_key \
-                else "partenaire_non_finance"
+            raise _RowError(None, tr("plusieurs candidatures de cet appel portent ce nom : rien n'est deviné, "
+                                     "précisez l'acronyme"))
+        funded = [a for a in accepted if a[2].funded]
+        if existing:
+            app = self.known.app_by_key[existing[0]]
+            lead_key = app.get("lead")  # an existing consortium keeps its lead
+        else:
+            lead_key = (funded or accepted)[0][1]
+        app_id, project_key, changed_rows = self._application(accepted, call, lead_key, acronym, title,
+                                                              project_values, existing)
+        for row, key, money, _changed in accepted:
+            if money.funded or key == lead_key:
+                role = "chef_de_file" if key == lead_key else "partenaire"
+            else:
+                role = "partenaire_non_finance"
             try:
-                # the aid first: a beneficiary twice in one project is refused before anything of the row is planned
-                if (grant or advance) and self._aid(project_key, key, grant, advance, row.number):
+                if money.funded and self._aid(project_key, key, money, row.number):
                     changed_rows.add(row.number)
             except _RowError as exc:
-                self.reject(row, row.number, row.raw, exc.column, exc.reason)
-                rejected.add(row.number)
-                continue
+                raise _GroupRowError(row, exc) from None
             if self._partner(app_id, key, role, row.number):
                 changed_rows.add(row.number)
-        self.plan.unchanged += sum(1 for row, *_ in accepted if row.number not in changed_rows | rejected)
+        for row, *_ in accepted:
+            self.remark(row)
+        return sum(1 for row, *_ in accepted if row.number not in changed_rows)
 
-    def _application(self, accepted: list[tuple[_Row, Any, int, int, bool]], call: int, lead_key: Any, acronym: str,
+    def _application(self, accepted: list[tuple[_Row, Any, _Money, bool]], call: int, lead_key: Any, acronym: str,
                      title: str | None, project_values: dict[str, Any], existing: list[Any] | None
                      ) -> tuple[Any, Any, set[int]]:
         """The group's application and project, found or planned: (application key, project key, changed rows)."""
         first = accepted[0][0]
-        changed_rows: set[int] = {row.number for row, _, _, _, changed in accepted if changed}
+        changed_rows: set[int] = {row.number for row, _, _, changed in accepted if changed}
         if existing:
             app = self.known.app_by_key[existing[0]]
-            app_id: Any = app["id"] if not isinstance(existing[0], Ref) else existing[0]
-            if app.get("project_id") is None and not isinstance(existing[0], Ref):
+            app_id: Any = existing[0]
+            if app.get("project_id") is None:
                 project = self.create("project", {"application_id": app_id, "status_id": self._status(
                     "project", "laureat"), **{k: v for k, v in project_values.items() if v is not None}},
                     first.number)
-                app["project_id"], changed_rows = project, changed_rows | {first.number}
+                self._set(app, "project_id", project)
+                changed_rows.add(first.number)
             elif isinstance(app.get("project_id"), int):
                 label = app.get("acronym") or app.get("title")
                 if self.update("project", app["project_uuid"], label, app, project_values, first.number):
                     changed_rows.add(first.number)
-            project_key = app["project_id"]
-        else:
-            self._checked("project", project_values)  # before the application: both or neither
-            app_ref = self.create("application", {
-                "call_id": call, "lead_organisation_id": lead_key, "title": title, "acronym": acronym,
-                "reference": first.values.get("project.reference") or "",
-                "requested_cents": sum(a[2] + a[3] for a in accepted) or None,
-                "status_id": self._status("application", "laureate")}, first.number)
-            project_key = self.create("project", {"application_id": app_ref, "status_id": self._status(
-                "project", "laureat"), **{k: v for k, v in project_values.items() if v is not None}}, first.number)
-            app_id = app_ref
-            self.known.add_app(app_ref, {"id": app_ref, "call_id": call, "acronym": acronym, "title": title,
-                                         "reference": first.values.get("project.reference") or "",
-                                         "project_id": project_key})
-            changed_rows |= {row.number for row, *_ in accepted}
-        return app_id, project_key, changed_rows
+            return app_id, app["project_id"], changed_rows
+        self._checked("project", project_values)  # before the application: both or neither
+        app_ref = self.create("application", {
+            "call_id": call, "lead_organisation_id": lead_key, "title": title, "acronym": acronym,
+            "reference": first.values.get("project.reference") or "",
+            "requested_cents": sum(money.total for _, _, money, _ in accepted) or None,
+            "status_id": self._status("application", "laureate")}, first.number)
+        project_key = self.create("project", {"application_id": app_ref, "status_id": self._status(
+            "project", "laureat"), **{k: v for k, v in project_values.items() if v is not None}}, first.number)
+        self.add_app(app_ref, {"id": app_ref, "call_id": call, "acronym": acronym, "title": title,
+                               "reference": first.values.get("project.reference") or "",
+                               "lead": lead_key, "project_id": project_key})
+        changed_rows |= {row.number for row, *_ in accepted}
+        return app_ref, project_key, changed_rows
 
     def _match_app(self, call: int, reference: str, acronym: str, title: str | None) -> list[Any] | None:
         """Applications of the call with this name, and this reference when the file gives references (one
@@ -649,34 +783,43 @@ class _Planner:
         return self.known.status[(entity, code)]
 
     def _partner(self, app: Any, org: Any, role: str, row: int) -> bool:
-        if isinstance(app, int) and isinstance(org, int):
-            found = self.known.partners.get((app, org))
-            if found is not None:
-                return False  # the consortium role is the officer's: an import adds partners, never demotes them
-        key = (app, org)
-        if key in self.known.partners:
+        # the consortium is the officer's: an import adds partners, never changes a role
+        if (app, org) in self.known.partners:
             return False
-        self.known.partners[key] = (None, None, role)  # type: ignore[assignment]
+        self._set(self.known.partners, (app, org), (None, None, role))
         self.create("application_partner", {"application_id": app, "organisation_id": org, "role": role}, row)
         return True
 
-    def _aid(self, project: Any, org: Any, grant: int, advance: int, row: int) -> bool:
-        first = self.seen_aids.setdefault((project, org), row)
-        if first != row:  # one aid per beneficiary and project: a second one cannot be told apart on re-import
-            raise _RowError(None, tr("ce bénéficiaire figure deux fois dans le même projet (ligne {row})", row=first))
+    def _aid(self, project: Any, org: Any, money: _Money, row: int) -> bool:
+        first = self.seen_aids.get((project, org))
+        if first is not None and first != row:  # one aid per beneficiary and project: a second one cannot be
+            raise _RowError(None, tr(             # told apart on a re-import
+                "ce bénéficiaire figure deux fois dans le même projet (ligne {row})", row=first))
+        self._set(self.seen_aids, (project, org), row)
         found = self.known.aids.get((project, org)) if isinstance(project, int) and isinstance(org, int) else None
         if found is not None:
             label = self.known.orgs[org]["name"]
-            return self.update("aid", found["uuid"], label, found, {"grant_cents": grant, "advance_cents": advance},
-                               row)
-        self.known.aids[(project, org)] = {"row": row}
-        self.create("aid", {"project_id": project, "organisation_id": org, "grant_cents": grant,
-                            "advance_cents": advance}, row)
+            if money.grant is None and money.advance is None:  # a total alone
+                stored = found["grant_cents"] + found["advance_cents"]
+                if stored != money.total and not found["advance_cents"]:  # all grant: the total is the grant
+                    return self.update("aid", found["uuid"], label, found, {"grant_cents": money.total}, row)
+                if stored != money.total:  # how would it split between grant and advance?
+                    raise _RowError(self.mapping.column_of("aid.total"), tr(
+                        "le montant ({total}) diffère de l'aide enregistrée ({stored}) et le fichier ne dit pas "
+                        "s'il s'agit de subvention ou d'avance", total=format_eur(money.total),
+                        stored=format_eur(stored)))
+                return False
+            return self.update("aid", found["uuid"], label, found,
+                               {"grant_cents": money.grant, "advance_cents": money.advance}, row)
+        self.create("aid", {"project_id": project, "organisation_id": org,
+                            "grant_cents": money.grant if money.grant is not None else money.total,
+                            "advance_cents": money.advance or 0}, row)
         return True
 
     # --- payments ---
 
-    def payment_row(self, row: _Row) -> None:
+    def payment_row(self, row: _Row) -> bool:
+        """Plans a payment; True when it creates one."""
         v = row.values
         amount, paid_on = v.get("payment.amount"), v.get("payment.paid_on")
         if amount is None:
@@ -699,12 +842,16 @@ class _Planner:
                 name=self.known.orgs[org]["name"], n=len(projects)))
         label = v.get("payment.reference") or tr("Paiement")
         key = (projects[0], org, label, amount, str(paid_on))
+        first = self.seen_payments.get(key)
+        if first is not None:
+            raise _RowError(None, tr("paiement identique à celui de la ligne {row} : sans référence distincte, les "
+                                     "deux ne peuvent pas être distingués", row=first))
+        self._set(self.seen_payments, key, row.number)
         if key in self.known.payments:
-            self.plan.unchanged += 1
-            return
-        self.known.payments.add(key)
+            return False
         self.create("disbursement", {"project_id": projects[0], "organisation_id": org, "label": label,
                                      "planned_on": paid_on, "paid_on": paid_on, "amount_cents": amount}, row.number)
+        return True
 
     # --- the rows ---
 
@@ -720,25 +867,37 @@ class _Planner:
             try:
                 row = _read_row(self.table, self.mapping, number, raw, self.untrusted)
             except _RowError as exc:
-                self.reject(None, number, raw, exc.column, exc.reason)
+                self.reject(number, raw, exc.column, exc.reason)
                 continue
             if not row.values:
                 continue  # nothing mapped in this row (a blank or a note): not data
             if self.kind == "project":
                 rows.append(row)
                 continue
+            mark = self.mark()
             try:
                 if self.kind == "payment":
-                    self.payment_row(row)
+                    changed = self.payment_row(row)
                 else:
                     _key, changed = self.organisation(row)
-                    self.remark(row)
-                    if not changed:
-                        self.plan.unchanged += 1
             except _RowError as exc:
-                self.reject(row, number, raw, exc.column, exc.reason)
+                self.rollback(mark)
+                self.reject(number, raw, exc.column, exc.reason)
+                continue
+            self.remark(row)
+            if not changed:
+                self.plan.unchanged += 1
         if self.kind == "project":
             self.project_rows(rows, progress, cancelled)
+
+
+def _calls_of(defaults: Mapping[str, Any]) -> dict[str, str]:
+    """The mapping's "calls" (a call named in the file -> the portfolio's call code), checked."""
+    calls = defaults.get("calls") or {}
+    if not isinstance(calls, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in calls.items()):
+        raise PortfolioError(tr("La correspondance est invalide : « calls » doit associer des noms d'appels du "
+                                "fichier à des codes d'appels."))
+    return calls
 
 
 def make_plan(db: Database, table: Table, mapping: ColumnMapping, *, file_name: str, sha256: str,
@@ -751,7 +910,9 @@ def make_plan(db: Database, table: Table, mapping: ColumnMapping, *, file_name: 
                                 file=file_name))
     plan = ImportPlan(file_name, sha256, table.sheet, mapping.profile, len(table.rows), list(table.headers))
     with db.read() as session, few_collections():
-        _Planner(raw_connection(session), table, mapping, plan, untrusted).run(progress, cancelled)
+        connection = raw_connection(session)
+        plan.base_seq = _last_seq(connection)
+        _Planner(connection, table, mapping, plan, untrusted).run(progress, cancelled)
     plan.rejected.sort(key=lambda r: r.row)
     return plan
 
@@ -770,6 +931,10 @@ def few_collections() -> Iterator[None]:
 
 
 # --- applying ------------------------------------------------------------------------------------
+
+
+def _last_seq(connection: Any) -> int:
+    return int(connection.execute("SELECT coalesce(max(seq), 0) FROM audit_entry").fetchone()[0])
 
 
 def _next_ids(connection: Any, entities: Iterable[str]) -> dict[str, int]:
@@ -815,6 +980,10 @@ def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None) -> A
         return None
     with db.write() as session, few_collections():
         connection = raw_connection(session)
+        if _last_seq(connection) != plan.base_seq:
+            # another edit or import since the preview: its matches may be wrong now (a record created twice)
+            raise ImportRefused(tr("La base a été modifiée depuis le calcul de l'aperçu de « {file} » : rien n'a "
+                                   "été écrit. Recalculez l'aperçu, puis importez.", file=plan.file_name))
         changes, sources = plan_changes(plan, _next_ids(connection, ORDER))
         return apply_in_session(session, changes, source=plan.source(), actor=actor, sources=sources)
 

@@ -127,12 +127,15 @@ def find_table(sheet: Sheet, known_headers: Iterable[str] = (), *, file_name: st
 
 def _told_apart(headers: list[str]) -> list[str]:
     """Duplicated names numbered from the second one: "X", "X (2)", "X (3)"."""
-    seen: dict[str, int] = {}
+    taken: set[str] = set()
     result = []
     for header in headers:
-        key = fold(header)
-        seen[key] = seen.get(key, 0) + 1
-        result.append(header if seen[key] == 1 else f"{header} ({seen[key]})")
+        name, number = header, 1
+        while fold(name) in taken:  # "X", "X (2)", and a third "X" after a real "X (2)" becomes "X (3)"
+            number += 1
+            name = f"{header} ({number})"
+        taken.add(fold(name))
+        result.append(name)
     return result
 
 
