@@ -543,3 +543,18 @@ def test_the_rejected_rows_file_is_written_before_the_import(capsys: pytest.Capt
                      str(tmp_path / "absent" / "r.xlsx")])
     assert code == 1 and "Traceback" not in capsys.readouterr().err
     assert sql(portfolio_path, "SELECT count(*) FROM audit_entry WHERE source LIKE 'import %'") == [(0,)]
+
+
+def test_a_project_region_never_contradicts_an_organisation(capsys: pytest.CaptureFixture[str],
+                                                            portfolio_path: Path, tmp_path: Path) -> None:
+    """The France 2030 list's "Régions" is where the project is: one company, projects in several regions."""
+    header = "Date de la DPM;Procédure;Nom du projet;Bénéficiaire;SIREN/SIRET;Régions;Montant de subvention (en€)"
+    cnrs = siret_of("18008901")
+    path = scdl(tmp_path, "f2030.csv", [f"16/01/2023;X;P1;CNRS;{cnrs};Bretagne;100",
+                                        f"16/01/2023;X;P2;CNRS;{cnrs};Occitanie;200"], header=header)
+    code, result = run_cli(capsys, tmp_path, portfolio_path, path)
+    assert code == 0 and result["profile"] == "france2030" and result["rejected"] == []
+    assert sql(portfolio_path, "SELECT r.name FROM organisation o JOIN region r ON r.id = o.region_id") == \
+        [("Bretagne",)]
+    _, again = run_cli(capsys, tmp_path, portfolio_path, path)
+    assert again["updated"] == {} and again["unchanged"] == 2

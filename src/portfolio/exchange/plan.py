@@ -263,7 +263,7 @@ class _Row:
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "org.name": parse.parse_text, "org.city": parse.parse_text, "org.typology": parse.parse_text,
     "org.company_id": parse.parse_company_id, "org.siret": parse.parse_siret, "org.siren": parse.parse_siren,
-    "org.region": parse.parse_region, "org.department": parse.parse_department,
+    "org.region": parse.parse_region, "org.department": parse.parse_department, "project.region": parse.parse_region,
     "project.acronym": parse.parse_text, "project.title": parse.parse_text, "project.reference": parse.parse_text,
     "project.call": parse.parse_text, "project.operator": parse.parse_text,
     "project.decision_on": parse.parse_day, "project.agreement_on": parse.parse_day,
@@ -530,17 +530,26 @@ class _Planner:
             if department is None:
                 raise _RowError(self.mapping.column_of("org.department"),
                                 tr("département inconnu « {value} »", value=v["org.department"]))
-        if "org.region" in v:
+        # the organisation's region; or the project's (the France 2030 list: where the project is located), which
+        # only completes an organisation without a region: the same company has projects in several regions
+        soft = "org.region" not in v and "project.region" in v
+        region_key = "project.region" if soft else "org.region"
+        if region_key in v:
             of_department = region
-            region = self.known.regions.get(v["org.region"])
+            region = self.known.regions.get(v[region_key])
             if region is None:
-                raise _RowError(self.mapping.column_of("org.region"),
-                                tr("région inconnue « {value} »", value=v["org.region"]))
+                raise _RowError(self.mapping.column_of(region_key),
+                                tr("région inconnue « {value} »", value=v[region_key]))
             if of_department is not None and of_department != region:
-                # e.g. the France 2030 list: the project's region beside the head office's department
-                row.remarks.append((self.mapping.column_of("org.region"), tr(
-                    "la région du fichier n'est pas celle du département du siège : la région du fichier est "
-                    "gardée")))
+                if soft:
+                    row.remarks.append((self.mapping.column_of(region_key), tr(
+                        "région du projet différente de celle du département du siège : la structure prend la "
+                        "région de son siège, celle du projet n'est pas enregistrée")))
+                    region = of_department  # the head office's department says where the organisation is
+                else:
+                    row.remarks.append((self.mapping.column_of(region_key), tr(
+                        "la région du fichier n'est pas celle du département du siège : la région du fichier est "
+                        "gardée")))
         typology = None
         if "org.typology" in v:
             key = _typology_key(v["org.typology"])
@@ -562,6 +571,8 @@ class _Planner:
         if candidates:
             key = candidates[0]
             org = self.known.orgs[key]
+            if soft and org.get("region_id"):
+                values["region_id"] = None  # a project's region never changes an organisation's
             if org.get("siret") and siret and org["siret"] != siret:
                 # matched by SIREN: another establishment of the same company; the organisation keeps its SIRET
                 row.remarks.append((self.mapping.column_of("org.siret") or self.mapping.column_of("org.company_id"),
