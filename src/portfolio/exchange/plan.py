@@ -36,14 +36,13 @@ from portfolio.services import fields
 from portfolio.services.changes import ApplyResult, Change, Create, FieldChange, apply_in_session, new_uuid
 
 from . import values as parse
-from .mapping import FIELDS, ColumnMapping
+from .mapping import ColumnMapping
 from .table import Table, is_blank
 
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]
 
 ORDER = ("organisation", "application", "application_partner", "project", "aid", "disbursement")
-PROJECT_FIELDS = ("project.acronym", "project.title", "project.reference")
 MONEY_FIELDS = ("aid.grant", "aid.advance", "aid.total", "payment.amount")
 MAX_CENTS = 10**15  # ten thousand billion euros: beyond any aid, and well within SQLite's 64-bit integers
 
@@ -136,9 +135,6 @@ class ImportPlan:
         """The audit source of the import as a whole."""
         return f"import {self.file_name} (sha256 {self.sha256}), feuille {self.sheet}"
 
-    def row_source(self, row: int) -> str:
-        return f"{self.source()}, ligne {row}"
-
     def row_sources(self) -> Callable[[int], str]:
         """``row_source`` with the import's part computed once (an import names hundreds of thousands of rows)."""
         prefix = self.source() + ", ligne "
@@ -146,6 +142,10 @@ class ImportPlan:
 
 
 # --- what is already there ------------------------------------------------------------------------
+
+
+Append = Callable[[list[Any], Any], None]
+Put = Callable[[Any, Any, Any], None]
 
 
 class _Known:
@@ -196,25 +196,27 @@ class _Known:
         self.projects_of_org: dict[Any, set[Any]] = defaultdict(set)
         for p, o in q("SELECT project_id, organisation_id FROM aid"):
             self.projects_of_org[o].add(p)
-        self.project_uuid = dict(q("SELECT id, uuid FROM project").fetchall())
         self.payments = {(p, o, label, amount, str(paid)) for p, o, label, amount, paid in q(
             "SELECT project_id, organisation_id, label, amount_cents, paid_on FROM disbursement")}
 
-    def add_org(self, key: Any, org: dict[str, Any]) -> None:
-        self.orgs[key] = org
-        if org.get("siret"):
-            self.by_siret[org["siret"]].append(key)
-        if org.get("siren"):
-            self.by_siren[org["siren"]].append(key)
-        self.by_name[(fold(org["name"] or ""), org.get("department_id"))].append(key)
-        self.by_name_only[fold(org["name"] or "")].append(key)
+    def add_org(self, key: Any, org: dict[str, Any], append: Append = list.append, put: Put = dict.__setitem__
+                ) -> None:
+        """Indexes an organisation (``append``/``put``: the planner's journaled operations, for records it plans)."""
+        put(self.orgs, key, org)
+        for index, value in ((self.by_siret, org.get("siret")), (self.by_siren, org.get("siren"))):
+            if value and key not in index[value]:
+                append(index[value], key)
+        append(self.by_name[(fold(org["name"] or ""), org.get("department_id"))], key)
+        append(self.by_name_only[fold(org["name"] or "")], key)
 
-    def add_app(self, key: Any, app: dict[str, Any]) -> None:
+    def add_app(self, key: Any, app: dict[str, Any], append: Append = list.append, put: Put = dict.__setitem__
+                ) -> None:
+        """Indexes an application by call and name, and by call, reference and name."""
         for text in (app.get("acronym"), app.get("title")):
             if text:
-                self.apps[(app["call_id"], fold(text))].append(key)
-                self.apps[(app["call_id"], fold(app.get("reference") or ""), fold(text))].append(key)
-        self.app_by_key[key] = app
+                append(self.apps[(app["call_id"], fold(text))], key)
+                append(self.apps[(app["call_id"], fold(app.get("reference") or ""), fold(text))], key)
+        put(self.app_by_key, key, app)
 
 
 def _typology_key(text: str) -> str:
@@ -416,27 +418,11 @@ class _Planner:
         items.append(item)
         self.journal.append(items.pop)  # taken back in reverse order: the last one appended is popped
 
-    def _index_org(self, key: Any, org: Mapping[str, Any], siren: str | None = None,
-                   siret: str | None = None) -> None:
-        known = self.known
-        if siret and key not in known.by_siret[siret]:
-            self._append(known.by_siret[siret], key)
-        if siren and key not in known.by_siren[siren]:
-            self._append(known.by_siren[siren], key)
-
-    def add_org(self, key: Any, org: dict[str, Any]) -> None:
-        known = self.known
-        self._set(known.orgs, key, org)
-        self._index_org(key, org, org.get("siren"), org.get("siret"))
-        self._append(known.by_name[(fold(org["name"] or ""), org.get("department_id"))], key)
-        self._append(known.by_name_only[fold(org["name"] or "")], key)
-
-    def add_app(self, key: Any, app: dict[str, Any]) -> None:
-        for text in (app.get("acronym"), app.get("title")):
-            if text:
-                self._append(self.known.apps[(app["call_id"], fold(text))], key)
-                self._append(self.known.apps[(app["call_id"], fold(app.get("reference") or ""), fold(text))], key)
-        self._set(self.known.app_by_key, key, app)
+    def _index_org(self, key: Any, siren: str | None, siret: str | None) -> None:
+        """Finds an organisation by identifiers the plan gives it, from the next row on."""
+        for index, value in ((self.known.by_siret, siret), (self.known.by_siren, siren)):
+            if value and key not in index[value]:
+                self._append(index[value], key)
 
     # --- helpers ---
 
@@ -588,10 +574,10 @@ class _Planner:
                     if value is not None and org.get(name_) in (None, ""):
                         self._set(org, name_, value)
                         self._set(self.new[key.uuid].values, name_, value)
-                self._index_org(key, org, values["siren"], values["siret"])
+                self._index_org(key, values["siren"], values["siret"])
                 return key, False
             changed = self.update("organisation", org["uuid"], org["name"], org, values, row.number)
-            self._index_org(key, org, values["siren"], values["siret"])  # found by them from the next row on
+            self._index_org(key, values["siren"], values["siret"])
             return key, changed
         if not name:
             raise _RowError(self.mapping.column_of("org.name"), tr(
@@ -601,7 +587,7 @@ class _Planner:
         created["name"] = name
         created.setdefault("city", "")
         ref = self.create("organisation", created, row.number)
-        self.add_org(ref, {**created, "uuid": ref.uuid})
+        self.known.add_org(ref, {**created, "uuid": ref.uuid}, self._append, self._set)
         return ref, True
 
     def _match_org(self, siret: str | None, siren: str | None, name: str | None, department: Any) -> list[Any]:
@@ -772,9 +758,9 @@ class _Planner:
             "status_id": self._status("application", "laureate")}, first.number)
         project_key = self.create("project", {"application_id": app_ref, "status_id": self._status(
             "project", "laureat"), **{k: v for k, v in project_values.items() if v is not None}}, first.number)
-        self.add_app(app_ref, {"id": app_ref, "call_id": call, "acronym": acronym, "title": title,
-                               "reference": first.values.get("project.reference") or "",
-                               "lead": lead_key, "project_id": project_key})
+        self.known.add_app(app_ref, {"id": app_ref, "call_id": call, "acronym": acronym, "title": title,
+                                     "reference": first.values.get("project.reference") or "",
+                                     "lead": lead_key, "project_id": project_key}, self._append, self._set)
         changed_rows |= {row.number for row, *_ in accepted}
         return app_ref, project_key, changed_rows
 
@@ -1007,11 +993,6 @@ def rejected_rows(plan: ImportPlan) -> tuple[list[str], list[list[Any]]]:
 
 def _cell(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
-
-
-def field_label(key: str) -> str:
-    """The French label of an import field key."""
-    return tr(FIELDS[key])
 
 
 def summary(plan: ImportPlan, batch: str | None) -> dict[str, Any]:
