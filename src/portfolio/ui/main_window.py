@@ -412,17 +412,17 @@ class MainWindow(QMainWindow):
         path = Path(urls[0].toLocalFile())
         return path if path.suffix.lower() in IMPORT_SUFFIXES else None
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+    def _accept_drag(self, event: QDragEnterEvent | QDragMoveEvent) -> None:
         if not self.workspace.read_only and self._dropped_file(event) is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
 
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self._accept_drag(event)
+
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if not self.workspace.read_only and self._dropped_file(event) is not None:
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+        self._accept_drag(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
         path = self._dropped_file(event)
