@@ -195,7 +195,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                                      dry_run=True)
         if args.rejected is not None and plan.rejected:  # before writing: a failure here leaves the base as it was
             imports.write_rejected(plan, args.rejected)
-        result = None if args.dry_run else apply_plan(db, plan)
+        # no undo step to keep here: `portfolio import --undo` rebuilds it from the audit trail
+        result = None if args.dry_run else apply_plan(db, plan, keep_inverse=False)
     batch = result.batch if result is not None else None
     if args.json:
         from portfolio.exchange.plan import summary

@@ -398,6 +398,11 @@ class _Planner:
     def mark(self) -> tuple[int, int, int, int]:
         return len(self.journal), len(self.plan.creates), len(self.plan.updates), len(self.plan.flagged)
 
+    def commit(self, mark: tuple[int, int, int, int]) -> None:
+        """The row (or group) planned since ``mark`` stays: its undo entries are dropped (kept, they would hold a
+        closure for every value of the file)."""
+        del self.journal[mark[0]:]
+
     def rollback(self, mark: tuple[int, int, int, int]) -> None:
         journal, creates, updates, flagged = mark
         while len(self.journal) > journal:
@@ -678,6 +683,7 @@ class _Planner:
                 for row in rows:
                     self.reject(row.number, row.raw, exc.column, exc.reason)
                 return
+            self.commit(mark)
             self.plan.unchanged += unchanged
             return
 
@@ -881,6 +887,7 @@ class _Planner:
                 self.rollback(mark)
                 self.reject(number, raw, exc.column, exc.reason)
                 continue
+            self.commit(mark)
             self.remark(row)
             if not changed:
                 self.plan.unchanged += 1
@@ -970,7 +977,8 @@ def plan_changes(plan: ImportPlan, next_ids: Mapping[str, int]) -> tuple[list[Ch
     return changes, sources
 
 
-def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None) -> ApplyResult | None:
+def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None, keep_inverse: bool = True
+               ) -> ApplyResult | None:
     """Writes the plan in one transaction through the door (None when there is nothing to write). Raises the
     door's StaleChangeError when a planned update's old value no longer holds: nothing is written then."""
     if plan.is_empty:
@@ -982,7 +990,8 @@ def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None) -> A
             raise ImportRefused(tr("La base a été modifiée depuis le calcul de l'aperçu de « {file} » : rien n'a "
                                    "été écrit. Recalculez l'aperçu, puis importez.", file=plan.file_name))
         changes, sources = plan_changes(plan, _next_ids(connection, ORDER))
-        return apply_in_session(session, changes, source=plan.source(), actor=actor, sources=sources)
+        return apply_in_session(session, changes, source=plan.source(), actor=actor, sources=sources,
+                                keep_inverse=keep_inverse)
 
 
 def rejected_rows(plan: ImportPlan) -> tuple[list[str], list[list[Any]]]:

@@ -148,13 +148,18 @@ def apply_changes(db: Database, changes: Sequence[Change], *, source: str, actor
 
 
 def apply_in_session(session: Session, changes: Sequence[Change], *, source: str,
-                     actor: str | None = None, sources: Mapping[tuple[str, str], str] | None = None) -> ApplyResult:
+                     actor: str | None = None, sources: Mapping[tuple[str, str], str] | None = None,
+                     keep_inverse: bool = True) -> ApplyResult:
     """The door inside a write session the caller already holds (for an import that reads, plans and
     applies in one transaction). The caller's transaction decides commit or rollback.
 
     ``sources``: a finer audit source per record, (entity, uuid) -> source (an import's file, sheet and row);
-    the records it does not name get ``source``. Either way the changes form one batch."""
+    the records it does not name get ``source``. Either way the changes form one batch.
+
+    ``keep_inverse=False``: no ``ApplyResult.inverse`` (a command-line import of 100,000 rows would hold a
+    copy of every record for an undo step nobody takes; its undo is rebuilt from the audit trail)."""
     writer = _Writer(session, source=source, actor=actor or current_actor(), sources=sources)
+    writer.keep_inverse = keep_inverse
     try:
         with session.begin_nested():
             for run in _runs(changes):
@@ -226,6 +231,7 @@ class _Writer:
     """Applies runs of changes and accumulates their audit entries."""
 
     AUDIT_BATCH = 5000
+    keep_inverse = True
 
     def __init__(self, session: Session, *, source: str, actor: str,
                  sources: Mapping[tuple[str, str], str] | None = None) -> None:
@@ -276,7 +282,8 @@ class _Writer:
         else:
             done = [c for c in (self.update(change) for change in run) if c]  # type: ignore[arg-type]
         # the inverse is built from what was really stored, so undo restores every field exactly
-        self.result.inverse[:0] = invert(done)
+        if self.keep_inverse:
+            self.result.inverse[:0] = invert(done)
 
     def _record(self, entity: str, record_uuid: str) -> Any:
         table = fields.table(entity)
@@ -325,7 +332,8 @@ class _Writer:
             if change.synthetic:
                 audited["synthetic"] = True
             self.audit("create", entity, change.uuid, None, None, audited)
-            done.append(Create(entity, change.uuid, values, record_id, change.synthetic))
+            if self.keep_inverse:
+                done.append(Create(entity, change.uuid, values, record_id, change.synthetic))
         _insert_rows(self.session, table.name, rows, _date_columns(table))
         self._raise_high_water(entity, max(row["id"] for row in rows))
         return done
