@@ -69,7 +69,7 @@ class Rejection:
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "reason": self.reason}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Update:
     """One field of an existing record the import changes: old -> new."""
 
@@ -81,7 +81,7 @@ class Update:
     new: Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A reference to a record the plan creates (its id is given when the plan is applied)."""
 
@@ -89,7 +89,7 @@ class Ref:
     uuid: str
 
 
-@dataclass
+@dataclass(slots=True)
 class NewRecord:
     entity: str
     uuid: str
