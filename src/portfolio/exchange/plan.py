@@ -95,6 +95,7 @@ class NewRecord:
     uuid: str
     values: dict[str, Any]
     source_row: int
+    refs: tuple[str, ...] = ()  # the fields holding a Ref (resolved to ids when the plan is applied)
 
 
 @dataclass
@@ -464,7 +465,7 @@ class _Planner:
 
     def create(self, entity: str, values: dict[str, Any], row: int) -> Ref:
         self._checked(entity, values)
-        record = NewRecord(entity, new_uuid(), values, row)
+        record = NewRecord(entity, new_uuid(), values, row, tuple(k for k, v in values.items() if type(v) is Ref))
         self.plan.creates.append(record)
         self._set(self.new, record.uuid, record)
         return Ref(entity, record.uuid)
@@ -968,7 +969,9 @@ def plan_changes(plan: ImportPlan, next_ids: Mapping[str, int]) -> tuple[list[Ch
     row_source = plan.row_sources()
     for entity in ORDER:
         for record in by_entity.get(entity, []):
-            values = {k: (ids[v.uuid] if type(v) is Ref else v) for k, v in record.values.items()}
+            values = dict(record.values)
+            for name in record.refs:
+                values[name] = ids[values[name].uuid]
             changes.append(Create(entity, record.uuid, values, ids[record.uuid]))
             sources[(entity, record.uuid)] = row_source(record.source_row)
     for update in plan.updates:
