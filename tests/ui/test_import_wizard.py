@@ -312,6 +312,11 @@ def test_the_history_lists_the_import_and_undoes_it(qtbot, workspace: Workspace,
     assert organisations_named(demo_path, SCDL_NAMES) == []
     assert dialog.table.item(0, 5).text() == "Annulé" and not dialog.undo_button.isEnabled()
     assert changed and "organisation" in changed[-1]
+    # the window's Ctrl+Z step of that import has nothing left to undo: it goes, silently, writing nothing
+    before = audit_count(demo_path)
+    assert workspace.undo_stack.count() == 1
+    workspace.undo_stack.undo()
+    assert workspace.undo_stack.count() == 0 and audit_count(demo_path) == before
 
 
 @needs_data

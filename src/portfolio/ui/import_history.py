@@ -166,6 +166,7 @@ class ImportHistoryDialog(BusyDialog):
 
         def done(_result: Any) -> None:
             self.busy = False
+            self.workspace.import_undone(batch)  # its Ctrl+Z step, if any, has nothing left to undo
             self.workspace.changed.emit(set(IMPORTED_ENTITIES))
             self.refresh()
             self.select_batch(batch)

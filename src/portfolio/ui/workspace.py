@@ -46,6 +46,14 @@ class Workspace(QObject):
         self.ready = not isinstance(db, _quick_view_type())
         self.read_only = read_only or (self.ready and db.readonly)
         self.undo_stack = QUndoStack(self)
+        self.import_steps: dict[str, ChangeCommand] = {}  # an import's batch -> its undo step
+
+    def import_undone(self, batch: str) -> None:
+        """An import undone from the history: its undo step (if this window made it) is dropped from the stack
+        at its next turn, silently, rather than failing on records that are gone."""
+        step = self.import_steps.pop(batch, None)
+        if step is not None:
+            step.setObsolete(True)
 
     def attach(self, db: Database, read_only: bool = False) -> None:
         """Replaces the quick view the window was first painted from by the opened database."""
@@ -113,6 +121,7 @@ class Workspace(QObject):
                 command.undo_source = UNDO_IMPORT_PREFIX + result.batch
                 command.redo_source = REDO_IMPORT_PREFIX + result.batch
                 self.undo_stack.push(command)
+                self.import_steps[result.batch] = command
                 self.notify(changes)
             on_done(result)
 
@@ -157,6 +166,8 @@ class ChangeCommand(QUndoCommand):
         self.realign = False  # set when a busy database left the stack one step off: the next move only realigns
 
     def redo(self) -> None:
+        if self.isObsolete():  # undone elsewhere (the import history): QUndoStack drops it after this call
+            return
         if self.first:  # applied already by Workspace.apply
             self.first = False
             return
@@ -166,6 +177,8 @@ class ChangeCommand(QUndoCommand):
         self._run(self.forward, self.redo_source, back=-1)
 
     def undo(self) -> None:
+        if self.isObsolete():
+            return
         if self.realign:
             self.realign = False
             return
