@@ -558,3 +558,14 @@ def test_a_project_region_never_contradicts_an_organisation(capsys: pytest.Captu
         [("Bretagne",)]
     _, again = run_cli(capsys, tmp_path, portfolio_path, path)
     assert again["updated"] == {} and again["unchanged"] == 2
+
+
+def test_a_project_first_imported_without_its_reference_is_found_with_it(capsys: pytest.CaptureFixture[str],
+                                                                         portfolio_path: Path, tmp_path: Path) -> None:
+    s = siret_of("13579246")
+    header = "nomBeneficiaire;idBeneficiaire;objet;montant"
+    run_cli(capsys, tmp_path, portfolio_path, scdl(tmp_path, "1.csv", [f"S;{s};Télésuivi;100"], header=header))
+    _, result = run_cli(capsys, tmp_path, portfolio_path,
+                        scdl(tmp_path, "2.csv", [f"S;{s};Télésuivi;100;Z9;2024-01-10"]))
+    assert result["created"] == {} and result["updated"] == {"application": 1, "project": 1}
+    assert sql(portfolio_path, "SELECT reference, title FROM application") == [("Z9", "Télésuivi")]

@@ -756,6 +756,11 @@ class _Planner:
                 label = app.get("acronym") or app.get("title")
                 if self.update("project", app["project_uuid"], label, app, project_values, first.number):
                     changed_rows.add(first.number)
+            reference = first.values.get("project.reference")
+            if reference and not app.get("reference") and isinstance(app_id, int):  # recorded without one
+                label = app.get("acronym") or app.get("title")
+                if self.update("application", app["uuid"], label, app, {"reference": reference}, first.number):
+                    changed_rows.add(first.number)
             return app_id, app["project_id"], changed_rows
         self._checked("project", project_values)  # before the application: both or neither
         app_ref = self.create("application", {
@@ -777,8 +782,11 @@ class _Planner:
         has_references = self.mapping.column_of("project.reference") is not None
         for text in (acronym, title):
             if text:
-                key = (call, fold(reference), fold(text)) if has_references else (call, fold(text))
-                found = self.known.apps.get(key)
+                if has_references:  # the same reference; or an application recorded without one, given it now
+                    found = self.known.apps.get((call, fold(reference), fold(text))) or (
+                        self.known.apps.get((call, "", fold(text))) if reference else None)
+                else:
+                    found = self.known.apps.get((call, fold(text)))
                 if found:
                     return list(dict.fromkeys(found))
         return None
