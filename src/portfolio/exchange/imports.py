@@ -214,7 +214,8 @@ def _record_values(entity: str, stored: Mapping[str, Any]) -> dict[str, Any]:
 
 def undo_import(db: Database, batch: str, *, actor: str | None = None) -> ApplyResult:
     """Undoes a past import through the door, as one new batch. Refused (nothing written) when a record it
-    created or changed has been changed since: the message says which."""
+    created or changed has been changed since (the message names the field and both values), or has been
+    given records of its own since (a contact, a payment: the door's message says a record is still used)."""
     with db.read() as session:
         connection = session.connection().connection.driver_connection
         row = connection.execute("SELECT source FROM audit_entry WHERE batch = ? ORDER BY seq LIMIT 1",
