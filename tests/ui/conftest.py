@@ -12,6 +12,7 @@ from PySide6.QtCore import QSettings
 from portfolio.services.demo import write_demo
 from portfolio.services.portfolio import open_portfolio
 from portfolio.ui.app import make_application
+from portfolio.ui.main_window import MainWindow
 from portfolio.ui.workspace import Workspace
 
 
@@ -45,3 +46,15 @@ def workspace(qapp, demo_path: Path) -> Iterator[Workspace]:
     ws = Workspace(open_portfolio(demo_path))
     yield ws
     ws.close()
+
+
+@pytest.fixture
+def read_only_window(qtbot, demo_path: Path) -> Iterator[MainWindow]:
+    """The main window shown on the demo portfolio opened with --read-only."""
+    make_application()
+    workspace = Workspace(open_portfolio(demo_path, readonly=True), read_only=True)
+    window = MainWindow(workspace, "ouverte avec --read-only")
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    workspace.close()

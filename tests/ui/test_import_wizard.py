@@ -449,24 +449,18 @@ def test_the_welcome_screen_opens_the_wizard(qtbot, tmp_path: Path) -> None:
         workspace.close()
 
 
-def test_read_only_disables_importing(qtbot, demo_path: Path) -> None:
+def test_read_only_disables_importing(read_only_window: MainWindow, demo_path: Path) -> None:
     before = audit_count(demo_path)
-    workspace = Workspace(open_portfolio(demo_path, readonly=True), read_only=True)
-    try:
-        window = MainWindow(workspace, "ouverte avec --read-only")
-        qtbot.addWidget(window)
-        window.show()
-        assert not window.import_action.isEnabled()
-        assert not window.welcome.findChild(QPushButton, "welcome_import").isEnabled()
-        assert window.import_workbook() is None and not window.dialogs
-        enter = _drop_event(SCDL, QDragEnterEvent)
-        window.dragEnterEvent(enter)
-        assert not enter.isAccepted()
-        window.dropEvent(_drop_event(SCDL))
-        assert not window.dialogs
-        history = window.import_history()  # the history can be read, not undone
-        assert isinstance(history, ImportHistoryDialog) and not history.undo_button.isEnabled()
-        history.close()
-    finally:
-        workspace.close()
+    window = read_only_window
+    assert not window.import_action.isEnabled()
+    assert not window.welcome.findChild(QPushButton, "welcome_import").isEnabled()
+    assert window.import_workbook() is None and not window.dialogs
+    enter = _drop_event(SCDL, QDragEnterEvent)
+    window.dragEnterEvent(enter)
+    assert not enter.isAccepted()
+    window.dropEvent(_drop_event(SCDL))
+    assert not window.dialogs
+    history = window.import_history()  # the history can be read, not undone
+    assert isinstance(history, ImportHistoryDialog) and not history.undo_button.isEnabled()
+    history.close()
     assert audit_count(demo_path) == before

@@ -233,25 +233,19 @@ def test_filter_as_you_type_in_a_table_page(qtbot, workspace: Workspace) -> None
                for r in range(page.model.rowCount()))
 
 
-def test_read_only_mode_refuses_every_edit(qtbot, demo_path: Path) -> None:
+def test_read_only_mode_refuses_every_edit(qtbot, read_only_window: MainWindow, demo_path: Path) -> None:
     before = audit_count(demo_path)
-    workspace = Workspace(open_portfolio(demo_path, readonly=True), read_only=True)
-    try:
-        window = MainWindow(workspace, "ouverte avec --read-only")
-        qtbot.addWidget(window)
-        window.show()
-        assert window.banner.isVisible() and "Lecture seule" in window.banner.text()
-        window.show_page("organisation")
-        page = window.pages["organisation"]
-        assert not page.new_button.isEnabled() and not page.delete_button.isEnabled()
-        assert not page.bulk_button.isEnabled() and not window.new_action.isEnabled()
-        editor = RecordEditor(workspace, "organisation", page.model.id_at(0))
-        qtbot.addWidget(editor)
-        assert not editor.save_button.isEnabled() and not editor.delete_button.isEnabled()
-        with pytest.raises(ReadOnlyError):
-            workspace.apply([FieldChange("organisation", "x", "city", "", "y")], "essai")
-    finally:
-        workspace.close()
+    window, workspace = read_only_window, read_only_window.workspace
+    assert window.banner.isVisible() and "Lecture seule" in window.banner.text()
+    window.show_page("organisation")
+    page = window.pages["organisation"]
+    assert not page.new_button.isEnabled() and not page.delete_button.isEnabled()
+    assert not page.bulk_button.isEnabled() and not window.new_action.isEnabled()
+    editor = RecordEditor(workspace, "organisation", page.model.id_at(0))
+    qtbot.addWidget(editor)
+    assert not editor.save_button.isEnabled() and not editor.delete_button.isEnabled()
+    with pytest.raises(ReadOnlyError):
+        workspace.apply([FieldChange("organisation", "x", "city", "", "y")], "essai")
     assert audit_count(demo_path) == before
 
 

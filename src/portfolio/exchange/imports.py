@@ -13,6 +13,7 @@ from typing import Any
 import platformdirs
 
 from portfolio.db.database import Database
+from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
@@ -27,7 +28,7 @@ from .table import Table, find_table
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]
 IMPORT_SOURCE_PREFIX = "import "
-UNDO_SOURCE_PREFIX = "annulation de l'import "  # the window's undo of an import writes the same (ui.workspace)
+UNDO_SOURCE_PREFIX = "annulation de l'import "  # also the window's Ctrl+Z of an import (ui.workspace)
 REDO_SOURCE_PREFIX = "rétablissement de l'import "
 
 
@@ -165,7 +166,7 @@ class PastImport:
 def import_history(db: Database, limit: int = 200) -> list[PastImport]:
     """The imports written to this portfolio, the latest first."""
     with db.read() as session:
-        connection = session.connection().connection.driver_connection
+        connection = raw_connection(session)
         # undone when its latest undo (from the history or Ctrl+Z) comes after its latest redo
         last: dict[str, tuple[int, bool]] = {}
         for source, seq in connection.execute(
@@ -186,7 +187,7 @@ def import_history(db: Database, limit: int = 200) -> list[PastImport]:
 def undo_changes(db: Database, batch: str) -> list[Change]:
     """The changes that undo a batch, from its audit entries (the latest first)."""
     with db.read() as session:
-        connection = session.connection().connection.driver_connection
+        connection = raw_connection(session)
         entries = connection.execute(
             "SELECT operation, entity, record_uuid, field, old_value, new_value FROM audit_entry WHERE batch = ? "
             "ORDER BY seq DESC", (batch,)).fetchall()
@@ -217,7 +218,7 @@ def undo_import(db: Database, batch: str, *, actor: str | None = None) -> ApplyR
     created or changed has been changed since (the message names the field and both values), or has been
     given records of its own since (a contact, a payment: the door's message says a record is still used)."""
     with db.read() as session:
-        connection = session.connection().connection.driver_connection
+        connection = raw_connection(session)
         row = connection.execute("SELECT source FROM audit_entry WHERE batch = ? ORDER BY seq LIMIT 1",
                                  (batch,)).fetchone()
     if row is not None and not str(row[0]).startswith(IMPORT_SOURCE_PREFIX):

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from portfolio.db.database import Database
 from portfolio.db.models import AuditEntry, IdHighWater
+from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 
@@ -179,7 +180,7 @@ def _insert_rows(session: Session, table: str, rows: list[dict[str, Any]], dated
         return
     columns = list(rows[0])
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = raw_connection(session).cursor()
     # only the date columns are converted: converting every value costs more than inserting it
     if dated:
         converted = [[_sql_value(row[c]) if c in dated else row[c] for c in columns] for row in rows]

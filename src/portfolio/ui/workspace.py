@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 SCREEN_SOURCE = "écran"
 UNDO_SOURCE = "écran (annulation)"
 REDO_SOURCE = "écran (rétablissement)"
-UNDO_IMPORT_PREFIX = "annulation de l'import "  # as exchange.imports writes it (not imported: Qt-free start)
-REDO_IMPORT_PREFIX = "rétablissement de l'import "
 
 
 class ReadOnlyError(Exception):
@@ -101,6 +99,7 @@ class Workspace(QObject):
                      on_failed: Callable[[BaseException], None]) -> None:
         """Writes an import plan (exchange.plan.ImportPlan) off the UI thread, in one transaction through the
         door, and pushes it as one undo step "Importer FILE"; views refresh. ``on_done(None)``: nothing to write."""
+        from portfolio.exchange.imports import REDO_SOURCE_PREFIX, UNDO_SOURCE_PREFIX
         from portfolio.exchange.plan import apply_plan
         from portfolio.services.changes import invert
 
@@ -118,8 +117,8 @@ class Workspace(QObject):
                 changes = invert(result.inverse)  # exactly what was written: creations, then updates
                 # undone and redone under the import's own sources, so that the import history knows
                 command = ChangeCommand(self, changes, result, label)
-                command.undo_source = UNDO_IMPORT_PREFIX + result.batch
-                command.redo_source = REDO_IMPORT_PREFIX + result.batch
+                command.undo_source = UNDO_SOURCE_PREFIX + result.batch
+                command.redo_source = REDO_SOURCE_PREFIX + result.batch
                 self.undo_stack.push(command)
                 self.import_steps[result.batch] = command
                 self.notify(changes)
