@@ -14,7 +14,8 @@ Conventions, relied upon by the one door (services.changes) and the exchange lay
 
 from __future__ import annotations
 
-import uuid as uuid_module
+import os
+import time
 from datetime import date
 
 from sqlalchemy import (
@@ -32,8 +33,23 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 def new_uuid() -> str:
-    """A new random UUID as text."""
-    return str(uuid_module.uuid4())
+    """A new record identifier as text: a time-ordered UUID (version 7, RFC 9562).
+
+    Time-ordered rather than random (version 4): identifiers given one after the other sort one after the
+    other, so SQLite appends them to the end of each uuid index instead of writing all over it. An import of
+    100,000 rows creates 300,000 records and as many audit entries indexed by record: random identifiers made
+    those index writes a fifth of the import's time. The last 74 bits stay random, so identifiers made on two
+    laptops never collide.
+    """
+    milliseconds = time.time_ns() // 1_000_000
+    value = (milliseconds & 0xFFFF_FFFF_FFFF) << 80 | int.from_bytes(os.urandom(10)) & _RANDOM_BITS | _VERSION_7
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+# the 80 low bits: 4 bits of version, 12 random, 2 bits of variant, 62 random
+_VERSION_7 = 0x7 << 76 | 0x2 << 62
+_RANDOM_BITS = (1 << 80) - 1 & ~(0xF << 76) & ~(0x3 << 62)
 
 
 def field(label: str, kind: str, **extra: object) -> dict[str, object]:

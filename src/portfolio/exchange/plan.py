@@ -449,22 +449,25 @@ class _Planner:
                 return column
         return None
 
-    def _checked(self, entity: str, values: Mapping[str, Any]) -> None:
-        """Refuses the row now for a value the door would refuse at apply time (a SIREN failing its check, a
-        text too long): applying a plan must never fail on a value."""
+    def _checked(self, entity: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The values in the form the door stores them (``fields.normalise``), or the row refused now for a
+        value the door would refuse (a SIREN failing its check, a text too long): applying a plan must never
+        fail on a value. The door trusts these (``Create.checked``) rather than normalising them again."""
+        checked = {}
         for name, value in values.items():
-            if isinstance(value, Ref) or value is None:
-                continue
-            spec = self.specs.get((entity, name))
-            if spec is None:
-                spec = self.specs[(entity, name)] = fields.field_spec(entity, name)
-            try:
-                fields.normalise(spec, value)
-            except InvalidValue as exc:
-                raise _RowError(self.column_of(entity, name), str(exc)) from None
+            if value is not None and type(value) is not Ref:
+                spec = self.specs.get((entity, name))
+                if spec is None:
+                    spec = self.specs[(entity, name)] = fields.field_spec(entity, name)
+                try:
+                    value = fields.normalise(spec, value)
+                except InvalidValue as exc:
+                    raise _RowError(self.column_of(entity, name), str(exc)) from None
+            checked[name] = value
+        return checked
 
     def create(self, entity: str, values: dict[str, Any], row: int) -> Ref:
-        self._checked(entity, values)
+        values = self._checked(entity, values)
         record = NewRecord(entity, new_uuid(), values, row, tuple(k for k, v in values.items() if type(v) is Ref))
         self.plan.creates.append(record)
         self._set(self.new, record.uuid, record)
@@ -484,7 +487,7 @@ class _Planner:
     def update(self, entity: str, uuid: str, record: str, current: Mapping[str, Any], new: Mapping[str, Any],
                row: int) -> bool:
         """Plans the fields of ``new`` that differ from ``current``; True when something changes."""
-        self._checked(entity, new)
+        new = self._checked(entity, new)
         changed = False
         for name, value in new.items():
             if value is None:
@@ -572,6 +575,7 @@ class _Planner:
                                        "{kept}", siret=siret, name=org["name"], kept=org["siret"])))
                 values["siret"] = None
             if isinstance(key, Ref):  # created by an earlier row: complete it, never contradict it
+                values = self._checked("organisation", values)
                 for name_, value in values.items():
                     if value is not None and org.get(name_) not in (None, "", value):
                         raise _RowError(None, tr("la structure « {name} » est décrite autrement ligne {row}",
@@ -762,7 +766,7 @@ class _Planner:
                 if self.update("application", app["uuid"], label, app, {"reference": reference}, first.number):
                     changed_rows.add(first.number)
             return app_id, app["project_id"], changed_rows
-        self._checked("project", project_values)  # before the application: both or neither
+        project_values = self._checked("project", project_values)  # before the application: both or neither
         app_ref = self.create("application", {
             "call_id": call, "lead_organisation_id": lead_key, "title": title, "acronym": acronym,
             "reference": first.values.get("project.reference") or "",
@@ -980,7 +984,7 @@ def plan_changes(plan: ImportPlan, next_ids: Mapping[str, int]) -> tuple[list[Ch
             values = dict(record.values)
             for name in record.refs:
                 values[name] = ids[values[name].uuid]
-            changes.append(Create(entity, record.uuid, values, ids[record.uuid]))
+            changes.append(Create(entity, record.uuid, values, ids[record.uuid], checked=True))
             sources[(entity, record.uuid)] = row_source(record.source_row)
     for update in plan.updates:
         changes.append(FieldChange(update.entity, update.uuid, update.field, update.old, update.new))

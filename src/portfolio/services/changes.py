@@ -12,7 +12,6 @@ from __future__ import annotations
 import getpass
 import os
 import sqlite3
-import uuid as uuid_module
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -25,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portfolio.db.database import Database
-from portfolio.db.models import AuditEntry, IdHighWater
+from portfolio.db.models import AuditEntry, IdHighWater, new_uuid
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
@@ -51,13 +50,19 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class Create:
-    """Create a record with these field values (``id`` may be given, e.g. to restore a deleted record)."""
+    """Create a record with these field values (``id`` may be given, e.g. to restore a deleted record).
+
+    ``checked``: every value is already in the form ``fields.normalise`` gives it (an import's plan normalises
+    each value when it plans it, to reject its row then rather than fail at apply time); the door does not
+    normalise them a second time, but still refuses a missing required value, an unknown field or status,
+    and the database its constraints."""
 
     entity: str
     uuid: str
     values: Mapping[str, Any]
     id: int | None = None
     synthetic: bool = False  # demo records are marked synthetic
+    checked: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,11 +109,6 @@ class ApplyResult:
     audit_entries: int
     created_ids: dict[str, int] = field(default_factory=dict)  # uuid -> id of each created record
     inverse: list[Change] = field(default_factory=list)  # applying it undoes this batch
-
-
-def new_uuid() -> str:
-    """A new stable record identifier."""
-    return str(uuid_module.uuid4())
 
 
 def current_actor() -> str:
@@ -307,6 +307,10 @@ class _Writer:
         entity = run[0].entity
         table = fields.table(entity)
         specs = {s.name: s for s in fields.editable_fields(entity)}
+        required = [s for s in specs.values() if s.required or not s.nullable]
+        statuses = [s for s in specs.values() if s.kind.startswith("status:")]
+        dated = _date_columns(table)
+        audited_dates = [name for name in specs if name in dated]
         if entity == "status":
             self.status_entities = None  # new statuses may be referred to later in this batch
         if is_key_source(entity):
@@ -315,11 +319,18 @@ class _Writer:
         rows: list[dict[str, Any]] = []
         done: list[Change] = []
         for change in run:
-            unknown = set(change.values) - set(specs)
-            if unknown:
+            if not change.values.keys() <= specs.keys():
+                unknown = set(change.values) - set(specs)
                 fields.field_spec(entity, sorted(unknown)[0])  # raises UnknownField with its message
-            values = {name: fields.normalise(spec, change.values.get(name)) for name, spec in specs.items()}
-            for spec in specs.values():
+            if change.checked:
+                get = change.values.get
+                values = {name: get(name) for name in specs}
+                for spec in required:
+                    if values[spec.name] is None:
+                        values[spec.name] = fields.normalise(spec, None)  # "" for an optional text, or refused
+            else:
+                values = {name: fields.normalise(spec, change.values.get(name)) for name, spec in specs.items()}
+            for spec in statuses:
                 self._check_status(spec, values[spec.name])
             record_id = change.id
             if record_id is None:
@@ -329,13 +340,16 @@ class _Writer:
             rows.append({"id": record_id, "uuid": change.uuid, "row_version": 1, "synthetic": change.synthetic,
                          **values, **self.keys.derive(entity, values)})
             self.result.created_ids[change.uuid] = record_id
-            audited = {"id": record_id, **{k: fields.to_json(v) for k, v in values.items()}}
+            audited = {"id": record_id, **values}
+            for name in audited_dates:  # the trail keeps JSON: dates as ISO text (fields.to_json)
+                if audited[name] is not None:
+                    audited[name] = fields.to_json(audited[name])
             if change.synthetic:
                 audited["synthetic"] = True
             self.audit("create", entity, change.uuid, None, None, audited)
             if self.keep_inverse:
                 done.append(Create(entity, change.uuid, values, record_id, change.synthetic))
-        _insert_rows(self.session, table.name, rows, _date_columns(table))
+        _insert_rows(self.session, table.name, rows, dated)
         self._raise_high_water(entity, max(row["id"] for row in rows))
         return done
 
