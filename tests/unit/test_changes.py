@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 
@@ -19,7 +21,7 @@ from portfolio.domain import programme as prog
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.identifiers import with_luhn_digit
 from portfolio.services import fields
-from portfolio.services.audit import GENESIS_HASH, entry_hash, verify_chain
+from portfolio.services.audit import AUDIT_COLUMNS, GENESIS_HASH, entry_hash, values_hash, verify_chain
 from portfolio.services.changes import (
     ChangeRefused,
     Create,
@@ -214,6 +216,15 @@ def test_field_change_writes_one_exact_audit_entry(db: Database, monkeypatch: py
     with db.read() as session:
         previous = session.execute(text("SELECT hash FROM audit_entry WHERE seq = :s"), {"s": before_seq}).scalar()
     assert entry["prev_hash"] == previous
+
+
+@given(st.integers(min_value=1, max_value=2**62),
+       st.lists(st.one_of(st.none(), st.text()), min_size=len(AUDIT_COLUMNS) - 1, max_size=len(AUDIT_COLUMNS) - 1))
+def test_the_door_hashes_an_entry_as_the_chain_is_verified(seq: int, texts: list[str | None]) -> None:
+    # the door builds the canonical JSON itself (values_hash); verify_chain uses the encoder (entry_hash):
+    # any text (quotes, backslashes, control characters, accents, emoji) must give the same hash
+    values = (seq, *texts)
+    assert values_hash(values) == entry_hash(dict(zip(AUDIT_COLUMNS, values, strict=True)))
 
 
 def test_audit_values_are_json_with_accents_and_dates(db: Database) -> None:

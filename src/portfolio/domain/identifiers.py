@@ -15,16 +15,19 @@ LA_POSTE_SIREN = "356000000"
 _SEPARATORS = re.compile(r"[\s\u00a0\u202f.\-]")
 
 
+_DIGIT = {str(d): d for d in range(10)}
+_DOUBLED = {str(d): 2 * d - 9 if d > 4 else 2 * d for d in range(10)}  # a digit doubled, its digits summed
+
+
 def luhn_ok(digits: str) -> bool:
-    """True when the string of digits passes the Luhn checksum."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
+    """True when the string of digits passes the Luhn checksum (False for anything but ASCII digits)."""
+    # from the right: the digits in odd places as they are, those in even places doubled; two table sums
+    # rather than a loop, for an import checks a SIRET and a SIREN on each of its rows
+    backwards = digits[::-1]
+    try:
+        total = sum(map(_DIGIT.__getitem__, backwards[0::2])) + sum(map(_DOUBLED.__getitem__, backwards[1::2]))
+    except KeyError:
+        return False
     return total % 10 == 0
 
 

@@ -321,3 +321,67 @@ def scan_sheet(archive: zipfile.ZipFile, member: str, file: str) -> SheetScan:
                 yield chunk
 
     return scan_sheet_bytes(chunks(), member, file)
+
+
+# --- the quick pass: within the limits and without formulas? -----------------------------------------------
+
+_CELL_START = re.compile(rb"<c[\s/>]")
+_REFERENCED_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{1,7}"')
+_PREFIXED_CELL_OR_FORMULA = re.compile(rb"<[A-Za-z_][\w.-]*:[cf][\s/>]")
+_FORMULA = re.compile(rb"<f[\s/>]")
+
+
+def quick_check(archive: zipfile.ZipFile, member: str, limits: Limits) -> bool:
+    """True when an xlsx sheet surely has no formula and no cell beyond the limits, found by searching its XML's
+    bytes (C speed: a third of the full pass's time) instead of parsing it. False whenever that is not sure, and
+    the full pass (``scan_sheet``) must run: a formula (its cells must be known), a comment, CDATA or processing
+    instruction (their text is not markup), a prefixed cell, a cell whose first attribute is not a plain
+    reference (a cell without one takes its place from the previous cell), or a reference beyond the limits
+    (it may be an empty cell: the full pass counts only cells holding a value)."""
+    # a reference that may be beyond the limits: as many column letters, or row digits, as the limits' own
+    # (references have at most 3 letters and 7 digits: a limit beyond those cannot be reached)
+    column_letters = len(_column_letters(max(limits.max_columns, 1) - 1))
+    row_digits = len(str(max(limits.max_rows, 1)))
+    near = [rb"[A-Z]{%d,3}[0-9]{1,7}" % column_letters] if column_letters <= 3 else []
+    near += [rb"[A-Z]{1,3}[0-9]{%d,7}" % row_digits] if row_digits <= 7 else []
+    near_limits = re.compile(rb'<c r="(' + b"|".join(near) + rb')"') if near else None
+    carried = b""
+    first = True
+    cells = references = 0
+    with archive.open(archive.getinfo(member)) as stream:
+        while True:
+            chunk = stream.read(1 << 20)
+            data = carried + chunk
+            if chunk:
+                # cut after the last '>': no pattern searched below contains one, so none straddles two chunks
+                cut = data.rfind(b">") + 1
+                data, carried = data[:cut], data[cut:]
+                if len(carried) > 1 << 20:  # a megabyte without a '>': not a sheet as spreadsheets write them
+                    return False
+            if first:  # the XML declaration is the one '<?' allowed
+                if data.startswith(b"<?xml"):
+                    data = data[data.find(b"?>") + 2:]
+                first = False
+            if b"<!" in data or b"<?" in data or (b"<f" in data and _FORMULA.search(data)):
+                return False
+            if (b":c" in data or b":f" in data) and _PREFIXED_CELL_OR_FORMULA.search(data):
+                return False
+            cells += len(_CELL_START.findall(data))
+            references += len(_REFERENCED_CELL.findall(data))
+            for reference in near_limits.findall(data) if near_limits else ():
+                position = cell_position(reference.decode("ascii"))
+                if position is None or position[0] >= limits.max_rows or position[1] >= limits.max_columns:
+                    return False
+            if not chunk:
+                break
+    return cells == references and not carried.strip()
+
+
+def _column_letters(index: int) -> str:
+    """The letters of a 0-based column index: 0 -> "A", 27 -> "AB" (the inverse of column_index)."""
+    letters = ""
+    index += 1
+    while index > 0:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,12 +31,22 @@ AUDIT_COLUMNS = (
 # hundreds of thousands of entries (the output is the same)
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _SORTED = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+_quote = json.encoder.encode_basestring  # how the encoders above write a string (ensure_ascii=False)
 
 
 def entry_hash(row: dict[str, Any] | Any) -> str:
     """SHA-256 of an entry's canonical JSON (every column but ``hash``, in a fixed order)."""
     values = [row[c] for c in AUDIT_COLUMNS] if isinstance(row, dict) else [getattr(row, c) for c in AUDIT_COLUMNS]
     return hashlib.sha256(_CANONICAL.encode(values).encode("utf-8")).hexdigest()
+
+
+def values_hash(values: Sequence[Any]) -> str:
+    """``entry_hash`` of an entry given as its values in AUDIT_COLUMNS order, as the door writes them (the
+    sequence number an int, every other value text or None). The canonical JSON is put together directly:
+    the same text as the encoder's (a test holds them equal), in a third less time, for the door hashes one
+    entry per record an import creates."""
+    text = "[" + str(values[0]) + "," + ",".join(["null" if v is None else _quote(v) for v in values[1:]]) + "]"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def dump_value(value: Any) -> str | None:

@@ -30,7 +30,7 @@ from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 
 from . import fields
-from .audit import chain_head, dump_value, entry_hash
+from .audit import AUDIT_COLUMNS, chain_head, dump_value, values_hash
 from .keys import KeyMaker, is_key_source, referrers
 
 # --- the changes ------------------------------------------------------------------------------------
@@ -179,15 +179,20 @@ def _insert_rows(session: Session, table: str, rows: list[dict[str, Any]], dated
     if not rows:
         return
     columns = list(rows[0])
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    cursor = raw_connection(session).cursor()
     # only the date columns are converted: converting every value costs more than inserting it
     if dated:
         converted = [[_sql_value(row[c]) if c in dated else row[c] for c in columns] for row in rows]
     else:
         converted = [[row[c] for c in columns] for row in rows]
+    _insert_values(session, table, columns, converted)
+
+
+def _insert_values(session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Inserts rows given as values in ``columns`` order by the DB-API's executemany; a constraint failure
+    raises SQLAlchemy's IntegrityError, as an ORM insert would."""
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     try:
-        cursor.executemany(sql, converted)
+        raw_connection(session).executemany(sql, rows)
     except sqlite3.IntegrityError as exc:
         raise IntegrityError(sql, None, exc) from exc
 
@@ -243,7 +248,7 @@ class _Writer:
         self.batch = new_uuid()
         self.at_utc = datetime.now(UTC).isoformat(timespec="microseconds")
         self.seq, self.prev_hash = chain_head(session)
-        self.pending: list[dict[str, Any]] = []
+        self.pending: list[tuple[Any, ...]] = []
         self.result = ApplyResult(batch=self.batch, audit_entries=0)
         self.versions: dict[tuple[str, str], int] = {}  # each record's row_version before this batch touched it
         self.status_entities: dict[int, str] | None = None  # status id -> entity, cached for the batch
@@ -254,22 +259,22 @@ class _Writer:
     def audit(self, operation: str, entity: str, record_uuid: str, field_name: str | None,
               old: Any, new: Any) -> None:
         self.seq += 1
-        row = {
-            "seq": self.seq, "at_utc": self.at_utc, "actor": self.actor,
-            "source": self.sources.get((entity, record_uuid), self.source) if self.sources else self.source,
-            "batch": self.batch, "operation": operation, "entity": entity, "record_uuid": record_uuid,
-            "field": field_name, "old_value": None if operation == "create" else dump_value(old),
-            "new_value": None if operation == "delete" else dump_value(new), "prev_hash": self.prev_hash,
-        }
-        row["hash"] = self.prev_hash = entry_hash(row)
-        self.pending.append(row)
+        # a tuple in AUDIT_COLUMNS order, then the hash: built and inserted as is (an import writes one entry
+        # per record it creates, hundreds of thousands)
+        values = (self.seq, self.at_utc, self.actor,
+                  self.sources.get((entity, record_uuid), self.source) if self.sources else self.source,
+                  self.batch, operation, entity, record_uuid, field_name,
+                  None if operation == "create" else dump_value(old),
+                  None if operation == "delete" else dump_value(new), self.prev_hash)
+        self.prev_hash = values_hash(values)
+        self.pending.append((*values, self.prev_hash))
         self.result.audit_entries += 1
         if len(self.pending) >= self.AUDIT_BATCH:
             self.flush_audit()
 
     def flush_audit(self) -> None:
         if self.pending:
-            _insert_rows(self.session, AuditEntry.__tablename__, self.pending)
+            _insert_values(self.session, AuditEntry.__tablename__, (*AUDIT_COLUMNS, "hash"), self.pending)
             self.pending = []
 
     # --- changes ---------------------------------------------------------------------------------
