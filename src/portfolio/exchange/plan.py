@@ -17,13 +17,14 @@ anything is written; then applied in one transaction through the one door, and u
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from portfolio.db.database import Database
 from portfolio.db.sqlite_file import raw_connection
@@ -81,9 +82,9 @@ class Update:
     new: Any
 
 
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """A reference to a record the plan creates (its id is given when the plan is applied)."""
+class Ref(NamedTuple):
+    """A reference to a record the plan creates (its id is given when the plan is applied). A named tuple:
+    hashed and compared in C, for the plan's indexes look these up millions of times."""
 
     entity: str
     uuid: str
@@ -135,11 +136,6 @@ class ImportPlan:
     def source(self) -> str:
         """The audit source of the import as a whole."""
         return f"import {self.file_name} (sha256 {self.sha256}), feuille {self.sheet}"
-
-    def row_sources(self) -> Callable[[int], str]:
-        """``row_source`` with the import's part computed once (an import names hundreds of thousands of rows)."""
-        prefix = self.source() + ", ligne "
-        return lambda row: prefix + str(row)
 
 
 # --- what is already there ------------------------------------------------------------------------
@@ -220,6 +216,7 @@ class _Known:
         put(self.app_by_key, key, app)
 
 
+@functools.lru_cache(maxsize=1024)  # a few typologies, named on every row
 def _typology_key(text: str) -> str:
     # plurals and the words files add: "Établissements publics" -> "etablissement public"
     words = [w[:-1] if len(w) > 3 and w.endswith(("s", "x")) else w for w in fold(text).split()]
@@ -279,16 +276,18 @@ _IDENTIFIER_PREFIX = re.compile(r"^\s*FR-(?:RCS|SIREN|SIRET)-", re.IGNORECASE)
 
 def _read_row(table: Table, mapping: ColumnMapping, number: int, raw: list[Any], untrusted: bool) -> _Row:
     row = _Row(number, raw, {})
+    formulas = untrusted and bool(table.formula_cells)
+    width = len(raw)
     for column, key in mapping.columns.items():
-        value = raw[column] if column < len(raw) else None
-        if untrusted and (number, column) in table.formula_cells:
+        value = raw[column] if column < width else None
+        if formulas and (number, column) in table.formula_cells:
             if key == "aid.total":  # recomputed from the grant and the advance below, when the file has them
                 row.values["aid.total_formula"] = column
             else:
                 raise _RowError(column, tr("valeur calculée par une formule : la valeur enregistrée dans le fichier "
                                            "n'est pas vérifiable ; demandez le fichier avec des valeurs (collage "
                                            "spécial > valeurs)"))
-        if is_blank(value):
+        if value is None or (type(value) is str and is_blank(value)):
             continue
         if key == "org.company_id" and isinstance(value, str):
             value = _IDENTIFIER_PREFIX.sub("", value)
@@ -329,14 +328,14 @@ class _Money:
         return self.total > 0
 
 
-def _money(row: _Row, mapping: ColumnMapping) -> _Money:
+def _money(row: _Row, column_of: Callable[[str], int | None]) -> _Money:
     grant = row.values.get("aid.grant")
     advance = row.values.get("aid.advance")
     total = row.values.get("aid.total")
     for key, amount in (("aid.grant", grant), ("aid.advance", advance), ("aid.total", total)):
         if amount is not None and amount < 0:
-            raise _RowError(mapping.column_of(key), tr("montant négatif : une aide engagée est positive"))
-    split = mapping.column_of("aid.grant") is not None or mapping.column_of("aid.advance") is not None
+            raise _RowError(column_of(key), tr("montant négatif : une aide engagée est positive"))
+    split = column_of("aid.grant") is not None or column_of("aid.advance") is not None
     if grant is None and advance is None:
         if "aid.total_formula" in row.values:
             raise _RowError(row.values["aid.total_formula"], tr(
@@ -344,13 +343,13 @@ def _money(row: _Row, mapping: ColumnMapping) -> _Money:
         if split:  # the file has grant and advance columns, both empty here: no aid
             return _Money(0, 0, 0)
         return _Money(None, None, total or 0)  # a total alone: a grant when created, compared when it exists
-    if mapping.column_of("aid.grant") is not None:
+    if column_of("aid.grant") is not None:
         grant = grant or 0
-    if mapping.column_of("aid.advance") is not None:
+    if column_of("aid.advance") is not None:
         advance = advance or 0
     known = (grant or 0) + (advance or 0)
     if total is not None and total != known and "aid.total_formula" not in row.values:
-        raise _RowError(mapping.column_of("aid.total"), tr(
+        raise _RowError(column_of("aid.total"), tr(
             "le montant total ({total}) n'est pas la somme de la subvention et de l'avance ({sum})",
             total=format_eur(total), sum=format_eur(known)))
     if "aid.total_formula" in row.values:
@@ -389,6 +388,8 @@ class _Planner:
         self.seen_aids: dict[tuple[Any, Any], int] = {}  # (project, organisation) -> the row that gave its aid
         self.seen_payments: dict[tuple[Any, ...], int] = {}
         self.journal: list[Callable[[], None]] = []
+        self.column = {key: column for column, key in reversed(mapping.columns.items())}.get  # the first one
+        self.named_calls: dict[str, int | None] = {}  # a call as the file names it -> its id
         mapped = set(mapping.columns.values())
         self.kind = ("payment" if any(k.startswith("payment.") for k in mapped)
                      else "project" if any(k.startswith(("project.", "aid.")) for k in mapped)
@@ -608,9 +609,10 @@ class _Planner:
             return list(dict.fromkeys(known.by_siren[siren]))
         if name:
             # the same name in the same department, or in an organisation whose department is not known yet
-            found = known.by_name.get((fold(name), department)) or known.by_name.get((fold(name), None), [])
+            folded = fold(name)
+            found = known.by_name.get((folded, department)) or known.by_name.get((folded, None), [])
             if not found and department is None:  # no department in the file: the name alone, if unique
-                found = known.by_name_only.get(fold(name), [])
+                found = known.by_name_only.get(folded, [])
             # a name matching an organisation with another SIREN is another organisation (their SIREN or SIRET
             # was checked above: a candidate with one of its own is another company)
             return [k for k in dict.fromkeys(found)
@@ -627,8 +629,12 @@ class _Planner:
         named = row.values.get("project.call")
         defaults = self.mapping.defaults
         if named:
-            chosen = _calls_of(defaults).get(named)
-            call = self.known.calls.get(fold(chosen)) if chosen else self.known.calls.get(fold(named))
+            if named in self.named_calls:
+                call = self.named_calls[named]
+            else:
+                chosen = _calls_of(defaults).get(named)
+                call = self.known.calls.get(fold(chosen)) if chosen else self.known.calls.get(fold(named))
+                self.named_calls[named] = call
             if call is None and defaults.get("call"):
                 call = self.known.calls.get(fold(str(defaults["call"])))
                 if call is not None:
@@ -697,7 +703,7 @@ class _Planner:
         accepted: list[tuple[_Row, Any, _Money, bool]] = []  # row, organisation key, aid, organisation changed
         for row in rows:
             try:
-                money = _money(row, self.mapping)
+                money = _money(row, self.column)
                 key, changed = self.organisation(row)
             except _RowError as exc:
                 raise _GroupRowError(row, exc) from None
@@ -964,9 +970,38 @@ def _next_ids(connection: Any, entities: Iterable[str]) -> dict[str, int]:
     return ids
 
 
-def plan_changes(plan: ImportPlan, next_ids: Mapping[str, int]) -> tuple[list[Change], dict[tuple[str, str], str]]:
-    """The door's changes for a plan (creations in dependency order, ids given from ``next_ids``, then the
-    updates), and the audit source of each record."""
+class RowSources(Mapping[tuple[str, str], str]):
+    """The audit source of each record an import writes (file, SHA-256, sheet and row), made when the door asks
+    for it: held as row numbers, not as 300,000 texts of 150 characters."""
+
+    def __init__(self, plan: ImportPlan) -> None:
+        self.plan = plan
+        self.prefix = plan.source() + ", ligne "
+        self.rows: dict[str, int] = {record.uuid: record.source_row for record in plan.creates}
+        for (_entity, uuid), row in plan.update_rows.items():
+            self.rows.setdefault(uuid, row)
+
+    def __getitem__(self, key: tuple[str, str]) -> str:
+        return self.prefix + str(self.rows[key[1]])
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, tuple) and len(key) == 2 and key[1] in self.rows
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        seen = set()
+        for entity, uuid in [*((r.entity, r.uuid) for r in self.plan.creates), *self.plan.update_rows]:
+            if uuid not in seen:
+                seen.add(uuid)
+                yield entity, uuid
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def plan_changes(plan: ImportPlan, next_ids: Mapping[str, int]) -> Iterator[Change]:
+    """The door's changes for a plan: creations in dependency order, ids given from ``next_ids``, then the
+    updates. Made one at a time as the door takes them (a whole import's changes at once would double the
+    memory the plan takes)."""
     ids: dict[str, int] = {}
     counters = dict(next_ids)
     by_entity: dict[str, list[NewRecord]] = defaultdict(list)
@@ -976,20 +1011,16 @@ def plan_changes(plan: ImportPlan, next_ids: Mapping[str, int]) -> tuple[list[Ch
         for record in by_entity.get(entity, []):
             ids[record.uuid] = counters[entity]
             counters[entity] += 1
-    changes: list[Change] = []
-    sources: dict[tuple[str, str], str] = {}
-    row_source = plan.row_sources()
     for entity in ORDER:
         for record in by_entity.get(entity, []):
-            values = dict(record.values)
-            for name in record.refs:
-                values[name] = ids[values[name].uuid]
-            changes.append(Create(entity, record.uuid, values, ids[record.uuid], checked=True))
-            sources[(entity, record.uuid)] = row_source(record.source_row)
+            values = record.values
+            if record.refs:
+                values = dict(values)
+                for name in record.refs:
+                    values[name] = ids[values[name].uuid]
+            yield Create(entity, record.uuid, values, ids[record.uuid], checked=True)
     for update in plan.updates:
-        changes.append(FieldChange(update.entity, update.uuid, update.field, update.old, update.new))
-        sources.setdefault((update.entity, update.uuid), row_source(plan.update_rows[(update.entity, update.uuid)]))
-    return changes, sources
+        yield FieldChange(update.entity, update.uuid, update.field, update.old, update.new)
 
 
 def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None, keep_inverse: bool = True
@@ -1004,9 +1035,8 @@ def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None, keep
             # another edit or import since the preview: its matches may be wrong now (a record created twice)
             raise ImportRefused(tr("La base a été modifiée depuis le calcul de l'aperçu de « {file} » : rien n'a "
                                    "été écrit. Recalculez l'aperçu, puis importez.", file=plan.file_name))
-        changes, sources = plan_changes(plan, _next_ids(connection, ORDER))
-        return apply_in_session(session, changes, source=plan.source(), actor=actor, sources=sources,
-                                keep_inverse=keep_inverse)
+        return apply_in_session(session, plan_changes(plan, _next_ids(connection, ORDER)), source=plan.source(),
+                                actor=actor, sources=RowSources(plan), keep_inverse=keep_inverse)
 
 
 def rejected_rows(plan: ImportPlan) -> tuple[list[str], list[list[Any]]]:

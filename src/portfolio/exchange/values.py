@@ -158,9 +158,11 @@ def _text_or_none(value: str) -> str | None:
     return text
 
 
-def _finite(value: float, shown: str) -> None:
-    if not math.isfinite(value):
-        raise InvalidValue(tr("« {value} » n'est pas un nombre fini.", value=shown))
+def _finite(number: float, cell: Cell) -> None:
+    """Refuses an infinite or NaN number; ``cell`` is shown in the message (only then: this runs on every
+    number of an import)."""
+    if not math.isfinite(number):
+        raise InvalidValue(tr("« {value} » n'est pas un nombre fini.", value=_shown(cell)))
 
 
 # --- text ----------------------------------------------------------------------------------------------
@@ -204,10 +206,10 @@ def parse_money(value: Cell) -> int | None:
     if isinstance(value, int):
         return value * 100
     if isinstance(value, float):
-        _finite(value, _shown(value))
+        _finite(value, value)
         return _to_cents(Decimal(repr(value)))  # the float's shortest repr is what the spreadsheet showed
     if isinstance(value, Decimal):
-        _finite(float(value), str(value))
+        _finite(float(value), value)
         return _to_cents(value)
     if not isinstance(value, str):
         raise _not_an_amount(value)
@@ -237,7 +239,7 @@ def parse_int(value: Cell) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, float | Decimal):
-        _finite(float(value), _shown(value))
+        _finite(float(value), value)
         if value != int(value):
             raise _not_an_integer(value)
         return int(value)
@@ -383,7 +385,7 @@ def parse_day(value: Cell, *, date1904: bool = False) -> date | None:
         raise InvalidValue(tr("« {value} » n'est pas une date : une date JJ/MM/AAAA est attendue.",
                               value=_shown(value)))
     if isinstance(value, int | float | Decimal):
-        _finite(float(value), _shown(value))
+        _finite(float(value), value)
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if number == int(number) and 19000101 <= number <= 21991231:  # far beyond any plausible serial
             return _compact_day(str(int(number)), _shown(value)) or _day_of_serial(number, _shown(value), date1904)
@@ -446,8 +448,8 @@ def _identifier_digits(value: Cell) -> tuple[str, str, bool] | None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise _not_an_identifier(_shown(value))
-    shown = _shown(value)
     if not isinstance(value, str):
+        shown = _shown(value)
         _finite(float(value), shown)
         if value < 0 or value != int(value):
             raise _not_an_identifier(shown)
@@ -534,17 +536,17 @@ def parse_siren(value: Cell) -> str | None:
 # --- territories -------------------------------------------------------------------------------------
 
 
-def _code_text(value: Cell, shown: str) -> str | None:
+def _code_text(value: Cell) -> str | None:
     """A territorial code or name as text: 24, 24.0 and "24" alike; None for an empty cell."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        return shown
     if isinstance(value, str):
         return _text_or_none(value)
-    _finite(float(value), shown)
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return _shown(value)
+    _finite(float(value), value)
     if value != int(value) or value < 0:
-        return shown
+        return _shown(value)
     return f"{int(value):02d}"  # 5 is "05", as codes are written
 
 
@@ -554,8 +556,7 @@ def parse_region(value: Cell) -> str | None:
 
     A two-digit code is a region code first: "24" is Centre-Val de Loire, "035" the Ille-et-Vilaine's Bretagne.
     """
-    shown = _shown(value) if value is not None else ""
-    text = _code_text(value, shown)
+    text = _code_text(value)
     if text is None:
         return None
     if text.isdigit() and len(text) == 1:
@@ -563,18 +564,18 @@ def parse_region(value: Cell) -> str | None:
     region = find_region(text)
     if region is None:
         raise InvalidValue(tr("« {value} » n'est pas une région connue : un nom de région, une abréviation (CVL), "
-                              "un code INSEE (24) ou ISO (FR-CVL) ou un code de département est attendu.", value=shown))
+                              "un code INSEE (24) ou ISO (FR-CVL) ou un code de département est attendu.",
+                              value=_shown(value)))
     return region.code
 
 
 def parse_department(value: Cell) -> str | None:
     """The department's code ("35", "2A", "971") from "035", 35, 35.0, "35 - Ille-et-Vilaine" or its name."""
-    shown = _shown(value) if value is not None else ""
-    text = _code_text(value, shown)
+    text = _code_text(value)
     if text is None:
         return None
     department = find_department(text)
     if department is None:
         raise InvalidValue(tr("« {value} » n'est pas un département connu : un code (35, 2A, 971) ou un nom est "
-                              "attendu.", value=shown))
+                              "attendu.", value=_shown(value)))
     return department.code

@@ -148,7 +148,7 @@ def apply_changes(db: Database, changes: Sequence[Change], *, source: str, actor
         return apply_in_session(session, changes, source=source, actor=actor)
 
 
-def apply_in_session(session: Session, changes: Sequence[Change], *, source: str,
+def apply_in_session(session: Session, changes: Iterable[Change], *, source: str,
                      actor: str | None = None, sources: Mapping[tuple[str, str], str] | None = None,
                      keep_inverse: bool = True) -> ApplyResult:
     """The door inside a write session the caller already holds (for an import that reads, plans and

@@ -40,6 +40,7 @@ class FieldSpec:
     kind: str  # text, code, int, bool, money, date, siren, siret, email, phone, role, ref:<entity>, status:<entity>
     required: bool
     nullable: bool
+    whole: bool = False  # the value is a whole number as it is (int, ref: and status: kinds)
 
     @property
     def target(self) -> str | None:
@@ -84,7 +85,9 @@ def _make_spec(entity: str, column: Column[Any]) -> FieldSpec:
     info = column.info
     required = bool(info.get("required")) or (not column.nullable and column.default is None
                                                and column.server_default is None)
-    return FieldSpec(entity, column.name, tr(str(info["label"])), str(info["kind"]), required, bool(column.nullable))
+    kind = str(info["kind"])
+    return FieldSpec(entity, column.name, tr(str(info["label"])), kind, required, bool(column.nullable),
+                     whole=kind == "int" or kind.startswith(("ref:", "status:")))
 
 
 def editable_fields(entity: str) -> list[FieldSpec]:
@@ -103,6 +106,8 @@ def field_spec(entity: str, name: str) -> FieldSpec:
 
 def normalise(spec: FieldSpec, value: Any) -> Any:
     """The stored form of ``value`` for a field, or InvalidValue naming the field and what is expected."""
+    if spec.whole and type(value) is int:  # the most frequent case by far (ids), answered first
+        return value
     if value is None or (isinstance(value, str) and not value.strip()):
         if spec.required:
             raise InvalidValue(tr("« {label} » est obligatoire.", label=spec.label))
@@ -118,48 +123,74 @@ def normalise(spec: FieldSpec, value: Any) -> Any:
 
 
 def _normalise(spec: FieldSpec, value: Any) -> Any:
+    return _NORMALISERS[spec.kind](spec, value)
+
+
+def _as_text(spec: FieldSpec, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidValue(tr("un texte est attendu."))
+    text = value.strip()
+    if len(text) > MAX_TEXT:
+        raise InvalidValue(tr("le texte dépasse {n} caractères.", n=MAX_TEXT))
     kind = spec.kind
-    if kind in ("text", "code", "email", "phone", "role"):
-        if not isinstance(value, str):
-            raise InvalidValue(tr("un texte est attendu."))
-        text = value.strip()
-        if len(text) > MAX_TEXT:
-            raise InvalidValue(tr("le texte dépasse {n} caractères.", n=MAX_TEXT))
-        if spec.required and not text:
-            raise InvalidValue(tr("une valeur est obligatoire."))
-        if kind == "email" and text and not _EMAIL.match(text):
-            raise InvalidValue(tr("« {value} » n'est pas une adresse électronique.", value=text))
-        if kind == "phone" and text and not _PHONE.match(text):
-            raise InvalidValue(tr("« {value} » n'est pas un numéro de téléphone.", value=text))
-        if kind == "role" and text not in PARTNER_ROLES:
-            raise InvalidValue(tr("le rôle doit être l'un de : {roles}.", roles=", ".join(PARTNER_ROLES)))
-        if kind == "code" and not text:
-            raise InvalidValue(tr("un code est obligatoire."))
+    if kind == "text":
         return text
-    if kind == "siren":
-        return parse_siren(str(value))
-    if kind == "siret":
-        return parse_siret(str(value))
-    if kind == "money":
-        if isinstance(value, bool) or not isinstance(value, int | Decimal):
-            raise InvalidValue(tr("un montant en centimes (entier) est attendu."))
-        cents = value if isinstance(value, int) else to_cents(value)
-        if cents < 0:
-            raise InvalidValue(tr("un montant ne peut pas être négatif."))
-        return cents
-    if kind == "date":
-        if not isinstance(value, date | datetime | str):
-            raise InvalidValue(tr("une date est attendue."))
-        return as_date(value)
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise InvalidValue(tr("oui ou non est attendu."))
-        return value
-    if kind == "int" or spec.target:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidValue(tr("un nombre entier est attendu."))
-        return value
-    raise AssertionError(f"unknown field kind {kind!r}")  # pragma: no cover - a schema error
+    if spec.required and not text:
+        raise InvalidValue(tr("une valeur est obligatoire."))
+    if kind == "email" and text and not _EMAIL.match(text):
+        raise InvalidValue(tr("« {value} » n'est pas une adresse électronique.", value=text))
+    if kind == "phone" and text and not _PHONE.match(text):
+        raise InvalidValue(tr("« {value} » n'est pas un numéro de téléphone.", value=text))
+    if kind == "role" and text not in PARTNER_ROLES:
+        raise InvalidValue(tr("le rôle doit être l'un de : {roles}.", roles=", ".join(PARTNER_ROLES)))
+    if kind == "code" and not text:
+        raise InvalidValue(tr("un code est obligatoire."))
+    return text
+
+
+def _as_money(_spec: FieldSpec, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise InvalidValue(tr("un montant en centimes (entier) est attendu."))
+    cents = value if isinstance(value, int) else to_cents(value)
+    if cents < 0:
+        raise InvalidValue(tr("un montant ne peut pas être négatif."))
+    return cents
+
+
+def _as_date(_spec: FieldSpec, value: Any) -> date:
+    if not isinstance(value, date | datetime | str):
+        raise InvalidValue(tr("une date est attendue."))
+    return as_date(value)
+
+
+def _as_bool(_spec: FieldSpec, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidValue(tr("oui ou non est attendu."))
+    return value
+
+
+def _as_int(_spec: FieldSpec, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue(tr("un nombre entier est attendu."))
+    return value
+
+
+class _Normalisers(dict[str, Any]):
+    """Each kind of field's normaliser, looked up once per value (an import normalises millions): ref:<entity>
+    and status:<entity> kinds are whole numbers, filled in on first sight."""
+
+    def __missing__(self, kind: str) -> Any:
+        if not kind.startswith(("ref:", "status:")):
+            raise AssertionError(f"unknown field kind {kind!r}")  # pragma: no cover - a schema error
+        self[kind] = _as_int
+        return _as_int
+
+
+_NORMALISERS = _Normalisers({
+    "text": _as_text, "code": _as_text, "email": _as_text, "phone": _as_text, "role": _as_text,
+    "siren": lambda _spec, value: parse_siren(str(value)), "siret": lambda _spec, value: parse_siret(str(value)),
+    "money": _as_money, "date": _as_date, "bool": _as_bool, "int": _as_int,
+})
 
 
 def to_json(value: Any) -> Any:
