@@ -668,14 +668,17 @@ class _Planner:
             # a project name is a grant of its own, named after its reference and its beneficiary
             key = (call, fold(reference or ""), fold(named or _untitled(row.values)))
             groups.setdefault(key, []).append((row, call))
+        total = len(rows)
+        rows.clear()  # the groups hold the rows now, and each group's are dropped once planned
         done = 0
-        for members in groups.values():
+        for key in list(groups):
+            members = groups.pop(key)
             if cancelled and cancelled():
                 raise ImportCancelled(tr("Import annulé : rien n'a été écrit."))
             self.project_group([row for row, _ in members], members[0][1])
             done += len(members)
             if progress and done % 500 < len(members):
-                progress(0.5 + 0.5 * done / max(len(rows), 1), tr("Rapprochement des projets…"))
+                progress(0.5 + 0.5 * done / max(total, 1), tr("Rapprochement des projets…"))
 
     def project_group(self, rows: list[_Row], call: int) -> None:
         """Plans one project's rows; a row that fails is rejected and the group planned again without it, a
