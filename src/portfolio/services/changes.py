@@ -171,25 +171,11 @@ def apply_in_session(session: Session, changes: Iterable[Change], *, source: str
     return writer.result
 
 
-def _insert_rows(session: Session, table: str, rows: list[dict[str, Any]], dated: frozenset[str] = frozenset()
-                 ) -> None:
-    """Inserts rows (all with the same keys) by the DB-API's executemany, inside the session's transaction.
-    SQLAlchemy's insert() compiles parameters row by row: on an import of 100,000 rows that costs more than
-    SQLite's own work. Dates are written as SQLAlchemy's Date type writes them (ISO text)."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    # only the date columns are converted: converting every value costs more than inserting it
-    if dated:
-        converted = [[_sql_value(row[c]) if c in dated else row[c] for c in columns] for row in rows]
-    else:
-        converted = [[row[c] for c in columns] for row in rows]
-    _insert_values(session, table, columns, converted)
-
-
 def _insert_values(session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Inserts rows given as values in ``columns`` order by the DB-API's executemany; a constraint failure
-    raises SQLAlchemy's IntegrityError, as an ORM insert would."""
+    """Inserts rows given as values in ``columns`` order by the DB-API's executemany, inside the session's
+    transaction (SQLAlchemy's insert() compiles parameters row by row: on an import of 100,000 rows that cost
+    more than SQLite's own work); a constraint failure raises SQLAlchemy's IntegrityError, as an ORM insert
+    would."""
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     try:
         raw_connection(session).executemany(sql, rows)
@@ -321,7 +307,11 @@ class _Writer:
         if is_key_source(entity):
             self.keys.forget(entity)
         next_id = None
-        rows: list[dict[str, Any]] = []
+        # rows as lists in the columns' order, for executemany: dicts converted afterwards cost as much again
+        key_columns = self.keys.columns(entity)
+        columns = ["id", "uuid", "row_version", "synthetic", *specs, *key_columns]
+        dated_places = [4 + index for index, name in enumerate(specs) if name in dated]
+        rows: list[list[Any]] = []
         done: list[Change] = []
         for change in run:
             if not change.values.keys() <= specs.keys():
@@ -342,8 +332,11 @@ class _Writer:
                 if next_id is None:
                     next_id = self._highest_id(entity, table) + 1
                 record_id, next_id = next_id, next_id + 1
-            rows.append({"id": record_id, "uuid": change.uuid, "row_version": 1, "synthetic": change.synthetic,
-                         **values, **self.keys.derive(entity, values)})
+            keys = self.keys.derive(entity, values)
+            row = [record_id, change.uuid, 1, change.synthetic, *values.values(), *[keys[k] for k in key_columns]]
+            for place in dated_places:
+                row[place] = _sql_value(row[place])
+            rows.append(row)
             self.result.created_ids[change.uuid] = record_id
             audited = {"id": record_id, **values}
             for name in audited_dates:  # the trail keeps JSON: dates as ISO text (fields.to_json)
@@ -354,8 +347,8 @@ class _Writer:
             self.audit("create", entity, change.uuid, None, None, audited)
             if self.keep_inverse:
                 done.append(Create(entity, change.uuid, values, record_id, change.synthetic))
-        _insert_rows(self.session, table.name, rows, dated)
-        self._raise_high_water(entity, max(row["id"] for row in rows))
+        _insert_values(self.session, table.name, columns, rows)
+        self._raise_high_water(entity, max(row[0] for row in rows))
         return done
 
     def _highest_id(self, entity: str, table: Any) -> int:

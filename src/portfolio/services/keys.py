@@ -115,6 +115,12 @@ class KeyMaker:
                 select(table.c[column]).where(table.c.id == record_id)).scalar()
         return cached[record_id]
 
+    @staticmethod
+    def columns(entity: str) -> list[str]:
+        """The derived key columns of ``entity``, in the order ``derive`` gives them."""
+        spec = key_spec(entity)
+        return [key for key, _ in spec.folds] + ([SEARCH_KEY] if spec.has_search_key else [])
+
     def derive(self, entity: str, row: Mapping[str, Any]) -> dict[str, str]:
         """Every derived key of a record whose column values are ``row``."""
         spec = key_spec(entity)
