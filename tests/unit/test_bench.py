@@ -22,3 +22,6 @@ def test_bench_runs_and_prints_its_table(tmp_path: Path) -> None:
     small = by_name["portfolio demo, 1× — time"]
     assert small["value"] > 0 and small["baseline"] > 0  # a measured figure and its same-run baseline
     assert by_name["portfolio demo, 2× — time"]["note"] == "2,000 organisations"
+    imported = by_name["import of a 2,000-row beneficiaries workbook (end to end, whole process)"]
+    alone = by_name["SQLite alone: what the 2,000-row import wrote, inserted again"]
+    assert imported["value"] > alone["value"] > 0 and imported["baseline"] == alone["baseline"] > 0

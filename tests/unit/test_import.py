@@ -298,6 +298,23 @@ def test_an_import_is_undone_from_the_history(capsys: pytest.CaptureFixture[str]
     assert code == 1 and "déjà été annulé" in capsys.readouterr().err
 
 
+def test_the_read_started_before_the_portfolio_is_stopped_when_the_portfolio_cannot_be_opened(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # the command line starts reading the file before it opens the portfolio: a portfolio that cannot be
+    # opened still gets its one-line error, and the reading child does not outlive the command
+    import multiprocessing
+
+    from bench.workbooks import write_beneficiaries
+
+    # rows enough to fill the pipe: a child nobody collects would wait on it, alive, until stopped
+    workbook = write_beneficiaries(tmp_path / "beneficiaires.xlsx", 3000)
+    missing = tmp_path / "absente.sqlite"
+    code = cli.main(["import", str(workbook), "--db", str(missing), "--dry-run"])
+    assert code == 1 and "absente.sqlite" in capsys.readouterr().err
+    assert not missing.exists()
+    assert not [child for child in multiprocessing.active_children() if child.name == "portfolio-lecture"]
+
+
 def test_undo_is_refused_when_an_imported_record_changed_since(portfolio_path: Path) -> None:
     from portfolio.services.changes import FieldChange, apply_changes
     from portfolio.services.portfolio import open_portfolio

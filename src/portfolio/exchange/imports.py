@@ -22,7 +22,7 @@ from portfolio.services.portfolio import APP_DIR_NAME
 
 from .mapping import ColumnMapping, choose_mapping, known_headers, load_json, save_profile
 from .plan import ImportPlan, apply_plan, make_plan, rejected_rows
-from .reading import Limits, Workbook, check_xml_defences, read_untrusted, read_workbook
+from .reading import Limits, PendingRead, Workbook, check_xml_defences, read_untrusted, read_workbook
 from .table import Table, find_table
 
 Progress = Callable[[float, str], None]
@@ -96,12 +96,19 @@ def plan_import(db: Database, prepared: Prepared, *, untrusted: bool = True, pro
 def run_import(db: Database, path: Path, *, sheet: str | None = None, profile: str | None = None,
                map_file: Path | None = None, dry_run: bool = False, untrusted: bool = True,
                limits: Limits | None = None, profiles: Path | None = None, progress: Progress | None = None,
-               cancelled: Cancelled | None = None) -> tuple[ImportPlan, ApplyResult | None]:
-    """Reads, plans and (unless ``dry_run``) applies an import in one transaction."""
+               cancelled: Cancelled | None = None, reading: PendingRead | None = None
+               ) -> tuple[ImportPlan, ApplyResult | None]:
+    """Reads, plans and (unless ``dry_run``) applies an import in one transaction. ``reading``: the read of
+    ``path`` already started (a ``PendingRead`` with the same sheet and limits, XML defences checked)."""
     map_data = load_json(map_file) if map_file is not None else None
-    prepared = prepare(path, sheet=sheet, profile=profile, map_data=map_data, map_source=str(map_file or ""),
-                       untrusted=untrusted, limits=limits, profiles=profiles, progress=stage(progress, 0.0, 0.4),
-                       cancelled=cancelled)
+    if reading is not None:
+        workbook = reading.result(progress=stage(progress, 0.0, 0.4), cancelled=cancelled)
+        prepared = with_table(workbook, profile=profile, map_data=map_data, map_source=str(map_file or ""),
+                              profiles=profiles)
+    else:
+        prepared = prepare(path, sheet=sheet, profile=profile, map_data=map_data, map_source=str(map_file or ""),
+                           untrusted=untrusted, limits=limits, profiles=profiles,
+                           progress=stage(progress, 0.0, 0.4), cancelled=cancelled)
     plan = plan_import(db, prepared, untrusted=untrusted, progress=stage(progress, 0.4, 0.95), cancelled=cancelled)
     del prepared  # the file's rows are not needed to write the plan: memory for the writing
     if dry_run:

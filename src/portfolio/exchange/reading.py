@@ -48,6 +48,7 @@ from .reading_formats import TEXT_EXTENSIONS, looks_like_markup, markup, ole_str
 
 __all__ = [
     "Limits",
+    "PendingRead",
     "ReadCancelled",
     "ReadError",
     "Sheet",
@@ -321,34 +322,55 @@ def read_untrusted(path: Path, sheet: str | None = None, limits: Limits = DEFAUL
     (``limits.max_memory_bytes`` above the child's baseline). ``cancelled`` is polled about every 0.1 s: the
     child is killed and ReadCancelled raised. ``progress(fraction, message)`` is called at least at the start
     and the end. Any way the child fails (crash, panic, memory, time) is a ReadError naming the file."""
-    path = Path(path)
-    file = path.name
-    report = progress or _no_progress
-    report(0.0, tr("Ouverture de « {file} »…", file=file))
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    stderr_path = _temporary_log()
-    process = context.Process(target=_child_main, name="portfolio-lecture", daemon=True,
-                              args=(sender, str(path), sheet, limits, all_sheets, language(), stderr_path))
-    try:
+    return PendingRead(path, sheet, limits, all_sheets=all_sheets).result(progress=progress, cancelled=cancelled)
+
+
+class PendingRead:
+    """A ``read_untrusted`` started now and collected later (``result``), so that the caller works meanwhile:
+    the command line opens the portfolio, importing SQLAlchemy, while the child reads the file."""
+
+    def __init__(self, path: Path, sheet: str | None = None, limits: Limits = DEFAULT_LIMITS, *,
+                 all_sheets: bool = False) -> None:
+        self.path = Path(path)
+        self.limits = limits
+        context = multiprocessing.get_context("spawn")
+        self.receiver, sender = context.Pipe(duplex=False)
+        self.stderr_path = _temporary_log()
+        self.process = context.Process(target=_child_main, name="portfolio-lecture", daemon=True,
+                                       args=(sender, str(self.path), sheet, limits, all_sheets, language(),
+                                             self.stderr_path))
+        self.launched = time.monotonic()
         try:
-            process.start()
+            self.process.start()
         except Exception as error:  # no process can be started here (limits, a daemonic caller…)
+            self.close()
             raise ReadError(tr("La lecture de « {file} » n'a pas pu démarrer ({reason}) : réessayez ; si le problème "
-                               "persiste, redémarrez l'application.", file=file, reason=_reason(error))) from None
+                               "persiste, redémarrez l'application.", file=self.path.name,
+                               reason=_reason(error))) from None
         finally:
             sender.close()  # the child holds its own end: the parent's copy would hide the child's exit (EOF)
-        workbook = _supervise(process, receiver, path, limits, report, cancelled, stderr_path)
-    finally:
-        if process.pid is not None:
-            if process.is_alive():
-                process.kill()
-            process.join(5)
-        receiver.close()
+
+    def result(self, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> Workbook:
+        """The workbook read (waiting for the child as long as the limits allow); the child is gone after."""
+        report = progress or _no_progress
+        report(0.0, tr("Ouverture de « {file} »…", file=self.path.name))
+        try:
+            workbook = _supervise(self.process, self.receiver, self.path, self.limits, report, cancelled,
+                                  self.stderr_path, self.launched)
+        finally:
+            self.close()
+        report(1.0, tr("Lecture de « {file} » terminée.", file=self.path.name))
+        return workbook
+
+    def close(self) -> None:
+        """Stops the child if it still runs (a read nobody will collect) and cleans up; safe to call twice."""
+        if self.process.pid is not None:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join(5)
+        self.receiver.close()
         with contextlib.suppress(OSError):
-            os.unlink(stderr_path)
-    report(1.0, tr("Lecture de « {file} » terminée.", file=file))
-    return workbook
+            os.unlink(self.stderr_path)
 
 
 def _temporary_log() -> str:
@@ -362,9 +384,8 @@ def _temporary_log() -> str:
 
 
 def _supervise(process: Any, receiver: Any, path: Path, limits: Limits, report: Progress,
-               cancelled: Callable[[], bool] | None, stderr_path: str) -> Workbook:
+               cancelled: Callable[[], bool] | None, stderr_path: str, launched: float) -> Workbook:
     file = path.name
-    launched = time.monotonic()
     started: float | None = None
     sheets: list[Sheet] = []
     while True:
