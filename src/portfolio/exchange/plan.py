@@ -274,15 +274,22 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
 _IDENTIFIER_PREFIX = re.compile(r"^\s*FR-(?:RCS|SIREN|SIRET)-", re.IGNORECASE)
 
 
-def _read_row(table: Table, mapping: ColumnMapping, number: int, raw: list[Any], untrusted: bool) -> _Row:
+def _columns(mapping: ColumnMapping) -> list[tuple[int, str, Callable[[Any], Any], bool]]:
+    """(column, field, its parser, whether it is an amount) of each mapped column: looked up once per file."""
+    return [(column, key, _PARSERS[key], key in MONEY_FIELDS) for column, key in mapping.columns.items()]
+
+
+def _read_row(table: Table, columns: list[tuple[int, str, Callable[[Any], Any], bool]], number: int,
+              raw: list[Any], untrusted: bool) -> _Row:
     row = _Row(number, raw, {})
+    values = row.values
     formulas = untrusted and bool(table.formula_cells)
     width = len(raw)
-    for column, key in mapping.columns.items():
+    for column, key, parser, money in columns:
         value = raw[column] if column < width else None
         if formulas and (number, column) in table.formula_cells:
             if key == "aid.total":  # recomputed from the grant and the advance below, when the file has them
-                row.values["aid.total_formula"] = column
+                values["aid.total_formula"] = column
             else:
                 raise _RowError(column, tr("valeur calculée par une formule : la valeur enregistrée dans le fichier "
                                            "n'est pas vérifiable ; demandez le fichier avec des valeurs (collage "
@@ -292,15 +299,15 @@ def _read_row(table: Table, mapping: ColumnMapping, number: int, raw: list[Any],
         if key == "org.company_id" and isinstance(value, str):
             value = _IDENTIFIER_PREFIX.sub("", value)
         try:
-            parsed = _PARSERS[key](value)
+            parsed = parser(value)
         except InvalidValue as exc:
             raise _RowError(column, str(exc)) from None
         except (ArithmeticError, ValueError, OverflowError):  # a number no parser can hold (a 30-digit amount)
             raise _RowError(column, tr("valeur illisible « {value} »", value=str(value)[:60])) from None
-        if key in MONEY_FIELDS and parsed is not None and abs(parsed) >= MAX_CENTS:
-            raise _RowError(column, tr("montant hors limites : {value}", value=str(value)[:60]))
         if parsed is not None:
-            row.values[key] = parsed
+            if money and abs(parsed) >= MAX_CENTS:
+                raise _RowError(column, tr("montant hors limites : {value}", value=str(value)[:60]))
+            values[key] = parsed
     return row
 
 
@@ -384,7 +391,7 @@ class _Planner:
         self.pending: dict[tuple[str, str], dict[str, Any]] = {}  # updates planned, per record
         self.stated: dict[tuple[str, str, str], tuple[Any, int]] = {}  # what the file says of a field, and where
         self.new: dict[str, NewRecord] = {}
-        self.specs: dict[tuple[str, str], fields.FieldSpec] = {}
+        self.specs: dict[str, dict[str, fields.FieldSpec]] = {}  # entity -> its fields by name
         self.seen_aids: dict[tuple[Any, Any], int] = {}  # (project, organisation) -> the row that gave its aid
         self.seen_payments: dict[tuple[Any, ...], int] = {}
         self.journal: list[Callable[[], None]] = []
@@ -454,12 +461,13 @@ class _Planner:
         """The values in the form the door stores them (``fields.normalise``), or the row refused now for a
         value the door would refuse (a SIREN failing its check, a text too long): applying a plan must never
         fail on a value. The door trusts these (``Create.checked``) rather than normalising them again."""
+        specs = self.specs.get(entity)
+        if specs is None:
+            specs = self.specs[entity] = {spec.name: spec for spec in fields.editable_fields(entity)}
         checked = {}
         for name, value in values.items():
             if value is not None and type(value) is not Ref:
-                spec = self.specs.get((entity, name))
-                if spec is None:
-                    spec = self.specs[(entity, name)] = fields.field_spec(entity, name)
+                spec = specs.get(name) or fields.field_spec(entity, name)  # UnknownField for a name it lacks
                 try:
                     value = fields.normalise(spec, value)
                 except InvalidValue as exc:
@@ -883,6 +891,7 @@ class _Planner:
     def run(self, progress: Progress | None, cancelled: Cancelled | None) -> None:
         rows: list[_Row] = []
         total = len(self.table.rows)
+        columns = _columns(self.mapping)
         for index, (number, raw) in enumerate(self.table.rows):
             if index % 2000 == 0:
                 if cancelled and cancelled():
@@ -890,7 +899,7 @@ class _Planner:
                 if progress:
                     progress(0.5 * index / max(total, 1), tr("Lecture des valeurs…"))
             try:
-                row = _read_row(self.table, self.mapping, number, raw, self.untrusted)
+                row = _read_row(self.table, columns, number, raw, self.untrusted)
             except _RowError as exc:
                 self.reject(number, raw, exc.column, exc.reason)
                 continue
