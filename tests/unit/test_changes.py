@@ -335,6 +335,43 @@ def test_invalid_siret_is_refused_naming_the_field(db: Database) -> None:
     assert snapshot(db) == before
 
 
+def test_checked_values_are_written_as_given_but_a_missing_value_or_wrong_status_is_still_refused(
+        db: Database) -> None:
+    # Create(checked=True): values an import's plan already normalised; the door does not normalise them again
+    # (a text with outer spaces stays as given, which normalising would strip), yet refuses what checking
+    # each value would not catch
+    uuid = new_uuid()
+    apply_changes(db, [Create("organisation", uuid, org_values(db, city=" Rennes "), checked=True)], source="test")
+    assert (row(db, "organisation", uuid) or {})["city"] == " Rennes "
+    before = snapshot(db)
+    with pytest.raises(InvalidValue, match="obligatoire"):
+        apply_changes(db, [Create("organisation", new_uuid(), org_values(db, name=None), checked=True)],
+                      source="test")
+    with pytest.raises(UnknownField):
+        apply_changes(db, [Create("organisation", new_uuid(), {**org_values(db), "nickname": "x"}, checked=True)],
+                      source="test")
+    org_id = (row(db, "organisation", uuid) or {})["id"]
+    wrong_status = ref_id(db, "status", "project.laureat")  # a project's status given to an application
+    with pytest.raises(InvalidValue, match="statut inconnu"):
+        apply_changes(db, [Create("application", new_uuid(), {
+            "call_id": ref_id(db, "call", "TLE-V1"), "lead_organisation_id": org_id, "title": "T",
+            "acronym": "T", "status_id": wrong_status}, checked=True)], source="test")
+    assert snapshot(db) == before
+
+
+def test_record_identifiers_are_time_ordered_uuids() -> None:
+    import uuid as uuid_module
+
+    first = [new_uuid() for _ in range(2000)]
+    assert len(set(first)) == len(first)
+    parsed = [uuid_module.UUID(u) for u in first]
+    assert {(u.version, u.variant) for u in parsed} == {(7, uuid_module.RFC_4122)}
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    assert all(abs((u.int >> 80) - now_ms) < 60_000 for u in parsed)  # the first 48 bits: the time in ms
+    prefixes = [u[:13] for u in first]  # the time part: identifiers made later sort later
+    assert prefixes == sorted(prefixes)
+
+
 def test_required_field_is_refused(db: Database) -> None:
     uuid = create_org(db)
     before = snapshot(db)

@@ -38,7 +38,7 @@ from portfolio.exchange.reading import (
     read_untrusted,
     read_workbook,
 )
-from portfolio.exchange.reading_ooxml import UnsafeXml, cell_position, scan_sheet_bytes
+from portfolio.exchange.reading_ooxml import UnsafeXml, cell_position, quick_check, scan_sheet_bytes
 from portfolio.exchange.table import column_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -543,6 +543,47 @@ def test_formulas_of_extension_lists_are_not_taken_for_cells() -> None:
     scan = scan_sheet_bytes([xml[:50], xml[50:]], "sheet1.xml", "f.xlsx")
     assert scan.formula_cells == {(2, 1), (3, 1)}
     assert (scan.rows, scan.columns) == (4, 3)  # the cell without a reference follows B4
+
+
+PLAIN_ROWS = b'<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="B1"><v>1</v></c></row>' \
+             b'<row r="2"><c r="A2" t="inlineStr"><is><t>b</t></is></c><c r="C2" s="1"/></row>'
+
+
+def quick(tmp_path: Path, sheet_data: bytes, limits: Limits | None = None, chunk_bytes: int = 1 << 20) -> bool:
+    path = write_xlsx(tmp_path / "rapide.xlsx", {"Feuil1": sheet_data})
+    with zipfile.ZipFile(path) as archive:
+        return quick_check(archive, "xl/worksheets/sheet1.xml", limits or Limits(), chunk_bytes)
+
+
+@pytest.mark.parametrize("chunk_bytes", [5, 64, 1 << 20])  # tiny chunks: every pattern straddles one somewhere
+def test_the_quick_check_lets_a_plain_sheet_through_and_nothing_it_is_not_sure_of(tmp_path: Path,
+                                                                                  chunk_bytes: int) -> None:
+    assert quick(tmp_path, PLAIN_ROWS, chunk_bytes=chunk_bytes)
+    unsure = {
+        "a formula": b'<row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row>',
+        "a shared formula": b'<row r="1"><c r="A1"><f t="shared" si="0"/><v>2</v></c></row>',
+        "a prefixed formula": b'<row r="1"><c r="A1"><x:f>1+1</x:f><v>2</v></c></row>',
+        "a prefixed cell": b'<row r="1"><x:c r="A1"><v>2</v></x:c></row>',
+        "a comment": b"<!-- <c r=\"A1\"> -->" + PLAIN_ROWS,
+        "CDATA": b'<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[<c>]]></t></is></c></row>',
+        "a processing instruction": b"<?pi x?>" + PLAIN_ROWS,
+        "a cell without its reference": PLAIN_ROWS + b'<row r="3"><c><v>5</v></c></row>',
+        "a reference that is not the first attribute": b'<row r="1"><c s="1" r="XFD1"><v>5</v></c></row>',
+        "a reference in lower case": b'<row r="1"><c r="xfd1"><v>5</v></c></row>',
+    }
+    for what, sheet_data in unsure.items():
+        assert not quick(tmp_path, sheet_data, chunk_bytes=chunk_bytes), what
+
+
+def test_the_quick_check_leaves_a_reference_near_the_limits_to_the_full_pass(tmp_path: Path) -> None:
+    within = b'<row r="5"><c r="C5"><v>1</v></c></row>'
+    assert quick(tmp_path, within, Limits(max_rows=5, max_columns=3))
+    assert not quick(tmp_path, within, Limits(max_rows=4, max_columns=3))
+    assert not quick(tmp_path, within, Limits(max_rows=5, max_columns=2))
+    far = b'<row r="1048576"><c r="XFD1048576"/></row>'  # an empty styled cell far away: only the full pass
+    assert not quick(tmp_path, far)                         # knows it holds no value
+    path = write_xlsx(tmp_path / "loin.xlsx", {"Feuil1": PLAIN_ROWS + far})
+    assert _rows(read_workbook(path)) == [["a", 1.0], ["b", None]]  # read, not refused: the full pass settled it
 
 
 def test_sheet_choice(tmp_path: Path) -> None:

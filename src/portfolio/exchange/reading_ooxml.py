@@ -197,6 +197,16 @@ def sheet_parts(archive: zipfile.ZipFile, file: str) -> dict[str, str]:
     return parts
 
 
+def column_name(index: int) -> str:
+    """A spreadsheet column letter: 0 -> A, 27 -> AB (the inverse of ``column_index``)."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
 def column_index(letters: str) -> int:
     """0-based index of a column's letters: "A" -> 0, "AB" -> 27."""
     index = 0
@@ -331,7 +341,7 @@ _PREFIXED_CELL_OR_FORMULA = re.compile(rb"<[A-Za-z_][\w.-]*:[cf][\s/>]")
 _FORMULA = re.compile(rb"<f[\s/>]")
 
 
-def quick_check(archive: zipfile.ZipFile, member: str, limits: Limits) -> bool:
+def quick_check(archive: zipfile.ZipFile, member: str, limits: Limits, chunk_bytes: int = 1 << 20) -> bool:
     """True when an xlsx sheet surely has no formula and no cell beyond the limits, found by searching its XML's
     bytes (C speed: a third of the full pass's time) instead of parsing it. False whenever that is not sure, and
     the full pass (``scan_sheet``) must run: a formula (its cells must be known), a comment, CDATA or processing
@@ -340,7 +350,7 @@ def quick_check(archive: zipfile.ZipFile, member: str, limits: Limits) -> bool:
     (it may be an empty cell: the full pass counts only cells holding a value)."""
     # a reference that may be beyond the limits: as many column letters, or row digits, as the limits' own
     # (references have at most 3 letters and 7 digits: a limit beyond those cannot be reached)
-    column_letters = len(_column_letters(max(limits.max_columns, 1) - 1))
+    column_letters = len(column_name(max(limits.max_columns, 1) - 1))
     row_digits = len(str(max(limits.max_rows, 1)))
     near = [rb"[A-Z]{%d,3}[0-9]{1,7}" % column_letters] if column_letters <= 3 else []
     near += [rb"[A-Z]{1,3}[0-9]{%d,7}" % row_digits] if row_digits <= 7 else []
@@ -350,15 +360,15 @@ def quick_check(archive: zipfile.ZipFile, member: str, limits: Limits) -> bool:
     cells = references = 0
     with archive.open(archive.getinfo(member)) as stream:
         while True:
-            chunk = stream.read(1 << 20)
+            chunk = stream.read(chunk_bytes)
             data = carried + chunk
             if chunk:
                 # cut after the last '>': no pattern searched below contains one, so none straddles two chunks
                 cut = data.rfind(b">") + 1
                 data, carried = data[:cut], data[cut:]
-                if len(carried) > 1 << 20:  # a megabyte without a '>': not a sheet as spreadsheets write them
+                if len(carried) > max(chunk_bytes, 1 << 20):  # a megabyte without a '>': not a usual sheet
                     return False
-            if first:  # the XML declaration is the one '<?' allowed
+            if first and data:  # the XML declaration is the one '<?' allowed
                 if data.startswith(b"<?xml"):
                     data = data[data.find(b"?>") + 2:]
                 first = False
@@ -375,13 +385,3 @@ def quick_check(archive: zipfile.ZipFile, member: str, limits: Limits) -> bool:
             if not chunk:
                 break
     return cells == references and not carried.strip()
-
-
-def _column_letters(index: int) -> str:
-    """The letters of a 0-based column index: 0 -> "A", 27 -> "AB" (the inverse of column_index)."""
-    letters = ""
-    index += 1
-    while index > 0:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters

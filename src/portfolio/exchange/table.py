@@ -19,6 +19,7 @@ from portfolio.domain.i18n import tr
 from portfolio.domain.referential import fold
 
 from .reading import ReadError, Sheet
+from .reading_ooxml import column_name
 
 HEADER_SEARCH_ROWS = 40  # the header is looked for among this many first non-empty rows
 _SPACES = re.compile(r"\s+")
@@ -53,15 +54,6 @@ def header_key(value: Any) -> str:
     """A header folded for matching: "Montant de l'aide\\n(en €)" -> "montant de l aide en"."""
     return fold(normalise_header(value))
 
-
-def column_name(index: int) -> str:
-    """A spreadsheet column letter: 0 -> A, 27 -> AB."""
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
 
 
 def _is_texty(value: Any) -> bool:
