@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 from portfolio.services.portfolio import open_portfolio
 
@@ -43,18 +43,42 @@ def _baseline(path: object, workdir: object) -> float:
     return time.perf_counter() - start
 
 
+# a process of its own runs the command and reports the command's time and peak memory: its only children
+# are the command and the command's reading child, where the caller's own children (earlier tests, earlier
+# rows) would count in the caller's RUSAGE_CHILDREN
+_MEASURE = ("import resource, subprocess, sys, time; start = time.perf_counter(); "
+            "code = subprocess.call(sys.argv[1:]); seconds = time.perf_counter() - start; "
+            "print(seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+            "sys.exit(code)")
+
+
+@dataclass
+class Measured:
+    """A command run by ``measured``: its exit code, output, time and peak memory (with its children)."""
+
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_kib: int
+
+
+def measured(command: list[str], timeout: float = 3600) -> Measured:
+    """Runs ``command`` and measures its wall time and the peak RSS of it and its own children."""
+    done = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True,
+                          timeout=timeout)
+    *stderr, last = done.stderr.rstrip("\n").split("\n")
+    seconds, peak = last.split()
+    return Measured(done.returncode, done.stdout, "\n".join(stderr), float(seconds), int(peak))
+
+
 def _import(path: object, db: object) -> tuple[float, dict, int]:
     """`portfolio import FILE --json` in its own process: seconds, its JSON, peak memory (KiB) of the
     command and its reading child."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "portfolio", "import", str(path), "--db", str(db), "--json"],
-                            capture_output=True, text=True, timeout=3600)
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        raise RuntimeError(result.stderr)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, json.loads(result.stdout), max(peak, before)
+    run = measured([sys.executable, "-m", "portfolio", "import", str(path), "--db", str(db), "--json"])
+    if run.code != 0:
+        raise RuntimeError(run.stderr)
+    return run.seconds, json.loads(run.stdout), run.peak_kib
 
 
 _WRITTEN = ("organisation", "application", "project", "aid", "application_partner", "disbursement", "audit_entry")
