@@ -570,9 +570,34 @@ def test_the_quick_check_lets_a_plain_sheet_through_and_nothing_it_is_not_sure_o
         "a cell without its reference": PLAIN_ROWS + b'<row r="3"><c><v>5</v></c></row>',
         "a reference that is not the first attribute": b'<row r="1"><c s="1" r="XFD1"><v>5</v></c></row>',
         "a reference in lower case": b'<row r="1"><c r="xfd1"><v>5</v></c></row>',
+        # found by review: a prefix need not be ASCII, and calamine takes the last of two references
+        "a formula under a non-ASCII prefix": f'<row r="1"><c r="A1"><é:f xmlns:é="{MAIN_NS}">SUM(B1:B9)</é:f>'
+                                              '<v>999</v></c></row>'.encode(),
+        "a cell under a non-ASCII prefix": f'<row r="1"><é:c xmlns:é="{MAIN_NS}" r="XFD1048576"><é:v>7</é:v></é:c>'
+                                           '</row>'.encode(),
+        "a second reference": b'<row r="1"><c r="A1"><v>1</v></c><c r="B1" r="XFD1048576"><v>2</v></c></row>',
+        "a second reference after a line break": b'<row r="1"><c r="B1"\nr="XFD1"><v>2</v></c></row>',
     }
     for what, sheet_data in unsure.items():
         assert not quick(tmp_path, sheet_data, chunk_bytes=chunk_bytes), what
+
+
+def test_the_quick_check_leaves_a_sheet_that_is_not_plain_utf8_xml_to_the_full_pass(tmp_path: Path) -> None:
+    document = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="' + MAIN_NS.encode()
+                + b'"><sheetData><row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row></sheetData></worksheet>')
+    utf16 = document.decode().replace("UTF-8", "UTF-16").encode("utf-16")  # no byte pattern matches in it
+    assert not quick(tmp_path, utf16)
+    assert not quick(tmp_path, b" " + document)  # anything but '<' first
+    path = write_xlsx(tmp_path / "plein.xlsx", {"Feuil1": PLAIN_ROWS})
+    empty = rewrite_member(path, tmp_path / "vide.xlsx", "xl/worksheets/sheet1.xml", lambda _data: b"")
+    with zipfile.ZipFile(empty) as archive:
+        assert not quick_check(archive, "xl/worksheets/sheet1.xml", Limits())
+
+
+def test_a_formula_under_a_non_ascii_prefix_is_still_a_formula(tmp_path: Path) -> None:
+    sheet = f'<row r="1"><c r="A1"><é:f xmlns:é="{MAIN_NS}">SUM(B1:B9)</é:f><v>999</v></c></row>'
+    path = write_xlsx(tmp_path / "prefixe.xlsx", {"Feuil1": sheet.encode()})
+    assert read_untrusted(path).sheets[0].formula_cells == {(0, 0)}
 
 
 def test_the_quick_check_leaves_a_reference_near_the_limits_to_the_full_pass(tmp_path: Path) -> None:

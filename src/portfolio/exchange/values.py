@@ -450,7 +450,7 @@ def _identifier_digits(value: Cell) -> tuple[str, str, bool] | None:
         raise _not_an_identifier(_shown(value))
     if not isinstance(value, str):
         shown = _shown(value)
-        _finite(float(value), shown)
+        _finite(float(value), value)
         if value < 0 or value != int(value):
             raise _not_an_identifier(shown)
         return str(int(value)), shown, True
