@@ -64,6 +64,17 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     _add_db(stats, top=False)
     stats.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
 
+    kpi = commands.add_parser("kpi", help="indicateurs du programme (candidatures, lauréats, montants engagés et "
+                                          "décaissés, répartitions), sous des filtres")
+    _add_db(kpi, top=False)
+    kpi.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+    kpi.add_argument("--call", metavar="CODE", help="un appel à projets (son code)")
+    kpi.add_argument("--axis", metavar="CODE", help="un axe de la stratégie (son code)")
+    kpi.add_argument("--region", metavar="CODE", help="une région (code INSEE, ex. 53 pour la Bretagne)")
+    kpi.add_argument("--typology", metavar="CODE", help="une typologie de structure (PME, ETI, ESR…)")
+    kpi.add_argument("--from", dest="start", metavar="DATE", help="début de la période (JJ/MM/AAAA ou AAAA-MM-JJ)")
+    kpi.add_argument("--to", dest="end", metavar="DATE", help="fin de la période, incluse")
+
     check = commands.add_parser("check", help="intégrité du fichier et de la chaîne d'audit (code 1 si un problème)")
     _add_db(check, top=False)
     check.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
@@ -149,6 +160,46 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print()
     for entity, count in figures.counts.items():
         print(f"{entity.ljust(width)}  {n(count)}")
+    return 0
+
+
+def cmd_kpi(args: argparse.Namespace) -> int:
+    from portfolio.domain.dates import format_date, parse_date
+    from portfolio.services.kpi import Filters, compute
+
+    filters = Filters(call=args.call, axis=args.axis, region=args.region, typology=args.typology,
+                      start=parse_date(args.start) if args.start else None,
+                      end=parse_date(args.end) if args.end else None)
+    with open_portfolio(_db_path(args), must_exist=True) as db, db.read() as session:
+        kpis = compute(session, filters)
+    if args.json:
+        _print_json(kpis.as_json())
+        return 0
+    n = format_int
+    median = kpis.median_decision_to_agreement
+    lines = [
+        (tr("Porteurs (candidats)"), n(kpis.applicants)),
+        (tr("Candidatures"), n(kpis.applications)),
+        (tr("Lauréats"), n(kpis.laureates)),
+        (tr("Taux de succès"), format_percent(kpis.success_rate)),
+        (tr("Aide engagée"), format_eur(kpis.committed_cents)),
+        (tr("  dont subventions"), format_eur(kpis.committed_grant_cents)),
+        (tr("  dont avances remboursables"), format_eur(kpis.committed_advance_cents)),
+        (tr("Aide décaissée"), format_eur(kpis.disbursed_cents)),
+        (tr("Part décaissée"), format_percent(kpis.disbursed_share)),
+        (tr("Décision → convention (médiane)"), tr("{n} jours", n=f"{median:g}".replace(".", ","))
+         if median is not None else "—"),
+        (tr("Jalons en retard au {day}", day=format_date(kpis.today)), n(kpis.overdue_milestones)),
+    ]
+    width = max(len(label) for label, _ in lines)
+    for label, value in lines:
+        print(f"{label.ljust(width)}  {value}")
+    for name, title in (("axis", tr("Par axe")), ("region", tr("Par région")), ("typology", tr("Par typologie"))):
+        print()
+        print(f"{title} — {tr('candidatures, lauréats, engagé, décaissé')}")
+        for group in kpis.breakdowns[name]:
+            print(f"  {group.label[:60].ljust(60)}  {n(group.applications).rjust(7)}  {n(group.laureates).rjust(6)}  "
+                  f"{format_eur(group.committed_cents).rjust(16)}  {format_eur(group.disbursed_cents).rjust(16)}")
     return 0
 
 
@@ -251,7 +302,8 @@ def _print_plan(plan: Any, batch: str | None, dry_run: bool) -> None:
         print(tr("Rien à écrire : la base contient déjà ces données."))
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "stats": cmd_stats, "check": cmd_check,
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "stats": cmd_stats, "kpi": cmd_kpi,
+                                                          "check": cmd_check,
                                                            "import": cmd_import}
 
 
