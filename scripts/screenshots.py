@@ -149,7 +149,16 @@ def main(db: str, out: str, wizard_only: bool = False) -> None:
     for row, (key, _label) in enumerate(NAVIGATION):
         window.navigation.setCurrentRow(row)
         settle()
+        if key == "dashboard":  # its figures are read in the background
+            wait_for(lambda: getattr(window.pages["dashboard"], "kpis", None) is not None)
+            settle()
         window.grab().save(str(folder / f"{row:02d}-{key}.png"))
+    dashboard = window.pages["dashboard"]
+    window.show_page("dashboard")
+    dashboard.set_filter("region", "53")
+    settle()
+    window.grab().save(str(folder / "00-dashboard-bretagne.png"))
+    dashboard.reset_filters()
     window.show_page("project")
     settle()
     page = window.pages["project"]

@@ -61,6 +61,7 @@ def test_navigation_opens_every_page(qtbot, workspace: Workspace) -> None:
         window.navigation.setCurrentRow(row)
         assert window.pages[key] is window.stack.currentWidget()
         assert window.navigation.item(row).text() == label
+    qtbot.waitUntil(lambda: window.pages["dashboard"].kpis is not None, timeout=30_000)  # read in the background
     texts = [w.text() for w in window.pages["dashboard"].findChildren(QLabel)]
     assert "350" in texts
 

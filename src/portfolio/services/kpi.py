@@ -22,7 +22,7 @@ department, beneficiary typology (share of beneficiaries next to share of money)
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -53,52 +53,7 @@ class Filters:
                 "end": self.end.isoformat() if self.end else None}
 
 
-# Each base: the rows a family of figures counts, joined to the call, its axis and operator, and to the
-# organisation whose region and typology the filters apply to; ``day`` is the date the period applies to.
-_CALL_JOINS = ("JOIN call c ON c.id = a.call_id JOIN action ac ON ac.id = c.action_id "
-               "JOIN axis x ON x.id = ac.axis_id JOIN operator op ON op.id = c.operator_id ")
-_ORG_JOINS = ("LEFT JOIN region r ON r.id = o.region_id LEFT JOIN department dep ON dep.id = o.department_id "
-              "LEFT JOIN typology t ON t.id = o.typology_id ")
-_BASES = {
-    "applications": ("application a " + _CALL_JOINS + "JOIN organisation o ON o.id = a.lead_organisation_id "
-                     + _ORG_JOINS + "LEFT JOIN project p ON p.application_id = a.id", "a.submitted_on"),
-    "aid": ("aid d JOIN project p ON p.id = d.project_id JOIN application a ON a.id = p.application_id "
-            + _CALL_JOINS + "JOIN organisation o ON o.id = d.organisation_id " + _ORG_JOINS, "p.decision_on"),
-    "payments": ("disbursement s JOIN project p ON p.id = s.project_id JOIN application a ON a.id = p.application_id "
-                 + _CALL_JOINS + "JOIN organisation o ON o.id = coalesce(s.organisation_id, a.lead_organisation_id) "
-                 + _ORG_JOINS, "s.paid_on"),
-    "projects": ("project p JOIN application a ON a.id = p.application_id " + _CALL_JOINS
-                 + "JOIN organisation o ON o.id = a.lead_organisation_id " + _ORG_JOINS, "p.decision_on"),
-    "milestones": ("milestone m JOIN status ms ON ms.id = m.status_id JOIN project p ON p.id = m.project_id "
-                   "JOIN application a ON a.id = p.application_id " + _CALL_JOINS
-                   + "JOIN organisation o ON o.id = a.lead_organisation_id " + _ORG_JOINS, "m.due_on"),
-}
-_FILTERS = ("(:call IS NULL OR c.code = :call) AND (:axis IS NULL OR x.code = :axis) "
-            "AND (:region IS NULL OR r.code = :region) AND (:typology IS NULL OR t.code = :typology)")
-# the groupings of the breakdowns: (key, label, order) columns of the bases' joins
-GROUPS = {
-    "call": ("c.code", "c.label", "c.code"),
-    "wave": ("c.wave", "c.wave", "c.wave"),
-    "axis": ("x.code", "x.label", "x.sort_order"),
-    "operator": ("op.code", "op.label", "op.sort_order"),
-    "region": ("r.code", "r.name", "r.name"),
-    "department": ("dep.code", "dep.name", "dep.code"),
-    "typology": ("t.code", "t.label", "t.sort_order"),
-    "year": ("substr(p.decision_on, 1, 4)", "substr(p.decision_on, 1, 4)", "substr(p.decision_on, 1, 4)"),
-}
-
-
-def _select(base: str, columns: str, group: str | None = None, where: str = "") -> str:
-    table, day = _BASES[base]
-    sql = (f"SELECT {columns} FROM {table} WHERE {_FILTERS} "
-           f"AND (:start IS NULL OR {day} >= :start) AND (:end IS NULL OR {day} <= :end)")
-    if where:
-        sql += f" AND {where}"
-    if group:
-        key, label, order = GROUPS[group]
-        sql = sql.replace(f"SELECT {columns}", f"SELECT {key}, {label}, {columns}", 1)
-        sql += f" GROUP BY {key} ORDER BY min({order})"
-    return sql
+BREAKDOWNS = ("call", "wave", "axis", "operator", "region", "department", "typology", "year")
 
 
 @dataclass
@@ -189,61 +144,315 @@ class Kpis:
         return result
 
 
+
+
+@dataclass(frozen=True)
+class Month:
+    """Aid committed (by the project's decision) and paid in one month, in cents."""
+
+    month: str  # "2023-04"
+    committed_cents: int
+    disbursed_cents: int
+
+
+# --- the facts: every row the KPIs count, read once, filtered and summed in memory -----------------------------
+
+_BY_ORGANISATION = ("region", "department", "typology")
+_MARKS = 64_000_000  # booleans (64 MB) at most to count distinct (group, organisation) pairs by marking them
+_NONE = 0  # the index of "no region", "no typology"… in the lookup arrays (record ids start at 1)
+_EXACT_FLOAT_SUM = 2**53  # below it, summing whole numbers in float64 (numpy's bincount) is exact
+
+
+def _day(column: str) -> str:
+    """A date column as an integer YYYYMMDD (0 when empty), computed by SQLite."""
+    return f"coalesce(CAST(replace({column}, '-', '') AS INTEGER), 0)"
+
+
+@dataclass
+class _Table:
+    """One family of rows as numpy columns: ``org`` and ``call`` ids, ``day`` (YYYYMMDD, 0: none) and values."""
+
+    columns: dict[str, Any]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.columns[name]
+
+    def __len__(self) -> int:
+        return len(self.columns["org"])
+
+
+@dataclass(frozen=True)
+class _Dimension:
+    """A breakdown's groups: for each key (an id, a year, a wave's index), its code, label and place in order."""
+
+    codes: dict[int, str]
+    labels: dict[int, str]
+    order: dict[int, Any]
+
+
+class Facts:
+    """Every row the KPIs count (applications, aid, payments, projects, milestones) with the ids they are filtered
+    and grouped by, read from the portfolio in one pass per table and held as numpy arrays: each set of filters is
+    then a few masks and sums (milliseconds on 100,000 projects), where SQL would scan and join again.
+
+    Read it again when the data changes (``Facts(source)``); ``compute`` and ``timeline`` never write."""
+
+    def __init__(self, source: Session | Any) -> None:
+        import numpy as np  # loaded with the KPIs only
+
+        self.np = np
+        q = raw_connection(source).execute
+        self.applications = self._table(q(
+            "SELECT a.lead_organisation_id, a.call_id, " + _day("a.submitted_on") + ", p.id IS NOT NULL "
+            "FROM application a LEFT JOIN project p ON p.application_id = a.id"), ("org", "call", "day", "laureate"))
+        self.aid = self._table(q(
+            "SELECT d.organisation_id, a.call_id, " + _day("p.decision_on") + ", d.grant_cents, d.advance_cents "
+            "FROM aid d JOIN project p ON p.id = d.project_id JOIN application a ON a.id = p.application_id"),
+            ("org", "call", "day", "grant", "advance"))
+        self.payments = self._table(q(
+            "SELECT coalesce(s.organisation_id, a.lead_organisation_id), a.call_id, " + _day("s.paid_on") + ", "
+            + _day("p.decision_on") + ", s.amount_cents FROM disbursement s JOIN project p ON p.id = s.project_id "
+            "JOIN application a ON a.id = p.application_id WHERE s.paid_on IS NOT NULL"),
+            ("org", "call", "day", "decided", "amount"))
+        self.projects = self._table(q(
+            "SELECT a.lead_organisation_id, a.call_id, " + _day("p.decision_on") + ", "
+            "CAST(julianday(p.agreement_on) - julianday(p.decision_on) AS INTEGER) FROM project p "
+            "JOIN application a ON a.id = p.application_id WHERE p.decision_on IS NOT NULL "
+            "AND p.agreement_on IS NOT NULL"), ("org", "call", "day", "days"))
+        self.decided = self._table(q(
+            "SELECT a.lead_organisation_id, a.call_id, " + _day("p.decision_on") + " FROM project p "
+            "JOIN application a ON a.id = p.application_id"), ("org", "call", "day"))
+        self.milestones = self._table(q(
+            "SELECT a.lead_organisation_id, a.call_id, " + _day("m.due_on") + ", "
+            "m.done_on IS NULL AND ms.code NOT IN ('atteint', 'annule') FROM milestone m "
+            "JOIN status ms ON ms.id = m.status_id JOIN project p ON p.id = m.project_id "
+            "JOIN application a ON a.id = p.application_id WHERE m.due_on IS NOT NULL"), ("org", "call", "day", "open"))
+        # the lookups: organisation id -> region, department, typology; call id -> axis, operator, wave
+        self.org_region, self.org_department, self.org_typology = self._lookup(q(
+            "SELECT id, coalesce(region_id, 0), coalesce(department_id, 0), coalesce(typology_id, 0) "
+            "FROM organisation").fetchall(), 3)
+        calls = q("SELECT c.id, c.code, c.label, ac.axis_id, c.operator_id, c.wave FROM call c "
+                  "JOIN action ac ON ac.id = c.action_id").fetchall()
+        waves = sorted({str(wave) for *_, wave in calls})
+        self.call_axis, self.call_operator, self.call_wave = self._lookup(
+            [(i, axis, operator, waves.index(str(wave)) + 1) for i, _c, _l, axis, operator, wave in calls], 3)
+        self.ids: dict[str, dict[str, int]] = {  # a filter's code -> the id the arrays hold
+            "call": {code: i for i, code, *_ in calls},
+            "axis": dict((code, i) for i, code in q("SELECT id, code FROM axis")),
+            "region": dict((code, i) for i, code in q("SELECT id, code FROM region")),
+            "typology": dict((code, i) for i, code in q("SELECT id, code FROM typology")),
+        }
+        self.dimensions = {
+            "call": _Dimension({i: c for i, c, *_ in calls}, {i: label for i, _c, label, *_ in calls},
+                               {i: c for i, c, *_ in calls}),
+            "wave": _Dimension({n: w for n, w in enumerate(waves, 1)}, {n: w for n, w in enumerate(waves, 1)},
+                               {n: n for n in range(1, len(waves) + 1)}),
+            "axis": self._dimension(q("SELECT id, code, label, sort_order FROM axis")),
+            "operator": self._dimension(q("SELECT id, code, label, sort_order FROM operator")),
+            "region": self._dimension(q("SELECT id, code, name, 0 FROM region"), by_label=True),
+            "department": self._dimension(q("SELECT id, code, name, code FROM department")),
+            "typology": self._dimension(q("SELECT id, code, label, sort_order FROM typology")),
+        }
+
+    def _table(self, cursor: Any, names: tuple[str, ...]) -> _Table:
+        rows = cursor.fetchall()
+        np = self.np
+        if not rows:
+            return _Table({name: np.zeros(0, dtype=np.int64) for name in names})
+        matrix = np.array(rows, dtype=np.int64)
+        return _Table({name: matrix[:, index] for index, name in enumerate(names)})
+
+    def _lookup(self, rows: list[tuple[int, ...]], width: int) -> list[Any]:
+        """id -> value arrays (index = id; 0 where there is no such record or no value)."""
+        np = self.np
+        size = max((r[0] for r in rows), default=0) + 1
+        arrays = [np.zeros(size, dtype=np.int64) for _ in range(width)]
+        if rows:
+            matrix = np.array(rows, dtype=np.int64)
+            for index, array in enumerate(arrays):
+                array[matrix[:, 0]] = matrix[:, index + 1]
+        return arrays
+
+    @staticmethod
+    def _dimension(cursor: Any, by_label: bool = False) -> _Dimension:
+        codes, labels, order = {}, {}, {}
+        for i, code, label, rank in cursor:
+            codes[i], labels[i] = str(code), str(label)
+            order[i] = fold(str(label)) if by_label else rank  # regions by name as people read them
+        return _Dimension(codes, labels, order)
+
+    # --- filtering and summing ---
+
+    def _mask(self, table: _Table, filters: Filters, day: str = "day") -> Any:
+        np = self.np
+        mask = np.ones(len(table), dtype=bool)
+        for key, lookup in (("call", None), ("axis", self.call_axis)):
+            code = getattr(filters, key)
+            if code is not None:
+                wanted = self.ids[key].get(code, -1)
+                mask &= (table["call"] if lookup is None else lookup[table["call"]]) == wanted
+        for key, lookup in (("region", self.org_region), ("typology", self.org_typology)):
+            code = getattr(filters, key)
+            if code is not None:
+                mask &= lookup[table["org"]] == self.ids[key].get(code, -1)
+        if filters.start is not None or filters.end is not None:
+            days = table[day]
+            mask &= days > 0  # a record without the date is outside any period
+            if filters.start is not None:
+                mask &= days >= _yyyymmdd(filters.start)
+            if filters.end is not None:
+                mask &= days <= _yyyymmdd(filters.end)
+        return mask
+
+    def _keys(self, table: _Table, name: str, mask: Any) -> Any:
+        """Each masked row's group in a breakdown (0: none)."""
+        if name == "call":
+            return table["call"][mask]
+        if name in ("axis", "operator", "wave"):
+            return {"axis": self.call_axis, "operator": self.call_operator, "wave": self.call_wave}[name][
+                table["call"][mask]]
+        if name == "year":
+            return table["decided" if "decided" in table.columns else "day"][mask] // 10000
+        return {"region": self.org_region, "department": self.org_department, "typology": self.org_typology}[name][
+            table["org"][mask]]
+
+    def _sums(self, keys: Any, values: Any, size: int) -> Any:
+        """Exact integer sums of ``values`` per key (0 to size - 1)."""
+        np = self.np
+        if len(values) and int(values.sum()) >= _EXACT_FLOAT_SUM:
+            out = np.zeros(size, dtype=np.int64)
+            np.add.at(out, keys, values)
+            return out
+        return np.rint(np.bincount(keys, weights=values, minlength=size)).astype(np.int64)
+
+    def _organisations(self, orgs: Any) -> Any:
+        """The distinct organisation ids among ``orgs`` (marked in a table as long as the ids: linear, where
+        numpy's unique sorts or hashes)."""
+        np = self.np
+        seen = np.zeros(len(self.org_region), dtype=bool)
+        seen[orgs] = True
+        return np.flatnonzero(seen)
+
+    def _distinct(self, name: str, keys: Any, orgs: Any, size: int) -> Any:
+        """How many distinct organisations per key."""
+        np = self.np
+        if not len(keys):
+            return np.zeros(size, dtype=np.int64)
+        if name in _BY_ORGANISATION:  # a property of the organisation: each one counted once, in its own group
+            lookup = {"region": self.org_region, "department": self.org_department, "typology": self.org_typology}
+            return np.bincount(lookup[name][self._organisations(orgs)], minlength=size)
+        present = np.flatnonzero(np.bincount(keys, minlength=size))  # the keys met, numbered 0, 1…
+        number = np.zeros(size, dtype=np.int64)
+        number[present] = np.arange(len(present))
+        width = len(self.org_region)
+        out = np.zeros(size, dtype=np.int64)
+        if len(present) * width <= _MARKS:
+            seen = np.zeros(len(present) * width, dtype=bool)
+            seen[number[keys] * width + orgs] = True
+            out[present] = seen.reshape(len(present), width).sum(axis=1)
+        else:  # too many keys times organisations to mark: pairs sorted instead
+            pairs = np.unique(number[keys] * width + orgs)
+            out[present] = np.bincount(pairs // width, minlength=len(present))
+        return out
+
+    def compute(self, filters: Filters | None = None, *, today: date | None = None,
+                breakdowns: Iterable[str] = BREAKDOWNS) -> Kpis:
+        """Every KPI under ``filters`` (none: the whole portfolio); ``today`` decides which milestones are overdue."""
+        filters = filters or Filters()
+        kpis = Kpis(filters, today or date.today())
+        a, d, s = self.applications, self.aid, self.payments
+        am, dm, sm = self._mask(a, filters), self._mask(d, filters), self._mask(s, filters)
+        kpis.applications = int(am.sum())
+        kpis.applicants = len(self._organisations(a["org"][am]))
+        kpis.laureates = int(a["laureate"][am].sum())
+        kpis.beneficiaries = len(self._organisations(d["org"][dm]))
+        kpis.committed_grant_cents = int(d["grant"][dm].sum())
+        kpis.committed_advance_cents = int(d["advance"][dm].sum())
+        kpis.disbursed_cents = int(s["amount"][sm].sum())
+        p = self.projects
+        kpis.decision_to_agreement_days = [int(v) for v in p["days"][self._mask(p, filters)]]
+        m = self.milestones
+        overdue = self._mask(m, filters) & (m["open"] == 1) & (m["day"] < _yyyymmdd(kpis.today))
+        kpis.overdue_milestones = int(overdue.sum())
+        for name in breakdowns:
+            kpis.breakdowns[name] = self._breakdown(name, filters, am, dm, sm)
+        return kpis
+
+    def _breakdown(self, name: str, filters: Filters, am: Any, dm: Any, sm: Any) -> list[Group]:
+        np = self.np
+        a, d, s = self.applications, self.aid, self.payments
+        keys = {"a": self._keys(a, name, am), "d": self._keys(d, name, dm), "s": self._keys(s, name, sm)}
+        if name == "year":  # applications are dated by their submission, not by a decision: laureates instead
+            decided = self.decided
+            keys["p"] = self._keys(decided, name, self._mask(decided, filters))
+        size = int(max((int(k.max()) for k in keys.values() if len(k)), default=0)) + 1
+        present = sum(np.bincount(k, minlength=size) for k in keys.values())
+        grant = self._sums(keys["d"], d["grant"][dm], size)
+        advance = self._sums(keys["d"], d["advance"][dm], size)
+        paid = self._sums(keys["s"], s["amount"][sm], size)
+        beneficiaries = self._distinct(name, keys["d"], d["org"][dm], size)
+        if name == "year":
+            applications = applicants = np.zeros(size, dtype=np.int64)
+            laureates = np.bincount(keys["p"], minlength=size)
+        else:
+            applications = np.bincount(keys["a"], minlength=size)
+            applicants = self._distinct(name, keys["a"], a["org"][am], size)
+            laureates = self._sums(keys["a"], a["laureate"][am], size)
+        dimension = self.dimensions.get(name)
+        groups = []
+        for key in np.nonzero(present)[0]:
+            key = int(key)
+            if name == "year":
+                code: str | None = str(key) if key else None
+                label, rank = code or "", key
+            elif key == _NONE or dimension is None or key not in dimension.codes:
+                code, label, rank = None, "", None
+            else:
+                code, label, rank = dimension.codes[key], dimension.labels[key], dimension.order[key]
+            group = Group(code, label if code is not None else tr("Non renseigné"), int(applicants[key]),
+                          int(applications[key]), int(laureates[key]), int(beneficiaries[key]),
+                          int(grant[key] + advance[key]), int(grant[key]), int(advance[key]), int(paid[key]))
+            groups.append((code is None, rank, group))
+        groups.sort(key=lambda entry: (entry[0], entry[1] if entry[1] is not None else 0))
+        return [group for *_, group in groups]
+
+    def timeline(self, filters: Filters | None = None) -> list[Month]:
+        """Money committed and disbursed month by month under ``filters``, the months in order (committed by the
+        projects' decisions, disbursed by the payments' dates)."""
+        filters = filters or Filters()
+        d, s = self.aid, self.payments
+        dm, sm = self._mask(d, filters) & (d["day"] > 0), self._mask(s, filters)
+        committed: dict[int, int] = {}
+        for month, value in zip(*self._monthly(d["day"][dm] // 100, d["grant"][dm] + d["advance"][dm]), strict=True):
+            committed[month] = value
+        paid = dict(zip(*self._monthly(s["day"][sm] // 100, s["amount"][sm]), strict=True))
+        return [Month(f"{month // 100:04d}-{month % 100:02d}", committed.get(month, 0), paid.get(month, 0))
+                for month in sorted(set(committed) | set(paid))]
+
+    def _monthly(self, months: Any, values: Any) -> tuple[list[int], list[int]]:
+        """(months met, their sums): months as YYYYMM numbers, counted from the first one (a few hundred at most)."""
+        np = self.np
+        if not len(months):
+            return [], []
+        first = int(months.min())
+        offsets = months - first
+        size = int(offsets.max()) + 1
+        sums = self._sums(offsets, values, size)
+        met = np.flatnonzero(np.bincount(offsets, minlength=size))
+        return [first + int(m) for m in met], [int(sums[m]) for m in met]
+
+
+def _yyyymmdd(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
 def compute(source: Session | Any, filters: Filters | None = None, *, today: date | None = None,
-            breakdowns: Iterable[str] = tuple(GROUPS)) -> Kpis:
-    """The KPIs of the portfolio under ``filters`` (none: the whole portfolio). ``source``: a session or a
-    DB-API connection. ``today`` decides which milestones are overdue."""
-    filters = filters or Filters()
-    connection = raw_connection(source)
-    params = filters.params()
-    kpis = Kpis(filters, today or date.today())
-
-    def one(sql: str, extra: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
-        return tuple(connection.execute(sql, {**params, **(extra or {})}).fetchone())
-
-    kpis.applicants, kpis.applications, kpis.laureates = (int(v or 0) for v in one(_select(
-        "applications", "count(DISTINCT a.lead_organisation_id), count(*), count(p.id)")))
-    kpis.beneficiaries, kpis.committed_grant_cents, kpis.committed_advance_cents = (int(v or 0) for v in one(_select(
-        "aid", "count(DISTINCT d.organisation_id), sum(d.grant_cents), sum(d.advance_cents)")))
-    kpis.disbursed_cents = int(one(_select("payments", "sum(s.amount_cents)", where="s.paid_on IS NOT NULL"))[0] or 0)
-    kpis.decision_to_agreement_days = [int(days) for (days,) in connection.execute(_select(
-        "projects", "CAST(julianday(p.agreement_on) - julianday(p.decision_on) AS INTEGER)",
-        where="p.decision_on IS NOT NULL AND p.agreement_on IS NOT NULL"), params)]
-    kpis.overdue_milestones = int(one(_select(
-        "milestones", "count(*)", where="m.due_on < :today AND m.done_on IS NULL AND ms.code NOT IN ('atteint', "
-        "'annule')"), {"today": kpis.today.isoformat()})[0] or 0)
-    for name in breakdowns:
-        kpis.breakdowns[name] = _breakdown(connection, params, name)
-    return kpis
+            breakdowns: Iterable[str] = BREAKDOWNS) -> Kpis:
+    """The KPIs of the portfolio under ``filters`` (the facts read for this one computation). ``source``: a
+    session or a DB-API connection."""
+    return Facts(source).compute(filters, today=today, breakdowns=breakdowns)
 
 
-def _breakdown(connection: Any, params: Mapping[str, Any], name: str) -> list[Group]:
-    groups: dict[str | None, Group] = {}
-
-    def group(code: Any, label: Any) -> Group:
-        key = None if code is None else str(code)
-        if key not in groups:
-            groups[key] = Group(key, str(label) if key is not None else tr("Non renseigné"))
-        return groups[key]
-
-    if name != "year":  # applications are dated by their submission, not by a decision
-        for code, label, applicants, applications, laureates in connection.execute(_select(
-                "applications", "count(DISTINCT a.lead_organisation_id), count(*), count(p.id)", group=name), params):
-            entry = group(code, label)
-            entry.applicants, entry.applications, entry.laureates = applicants, applications, laureates
-    else:
-        for code, label, laureates in connection.execute(_select("projects", "count(*)", group=name), params):
-            group(code, label).laureates = laureates
-    for code, label, beneficiaries, grant, advance in connection.execute(_select(
-            "aid", "count(DISTINCT d.organisation_id), sum(d.grant_cents), sum(d.advance_cents)", group=name), params):
-        entry = group(code, label)
-        entry.beneficiaries, entry.committed_grant_cents, entry.committed_advance_cents = (
-            beneficiaries, int(grant or 0), int(advance or 0))
-        entry.committed_cents = entry.committed_grant_cents + entry.committed_advance_cents
-    for code, label, paid in connection.execute(_select(
-            "payments", "sum(s.amount_cents)", group=name, where="s.paid_on IS NOT NULL"), params):
-        group(code, label).disbursed_cents = int(paid or 0)
-    result = list(groups.values())
-    if name == "region":  # by name as people read it ("Île-de-France" among the I's), "not given" last
-        result.sort(key=lambda g: (g.code is None, fold(g.label)))
-    return result
+def timeline(source: Session | Any, filters: Filters | None = None) -> list[Month]:
+    """Money committed and disbursed month by month under ``filters`` (the facts read for this call)."""
+    return Facts(source).timeline(filters)

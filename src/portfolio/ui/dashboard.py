@@ -1,32 +1,41 @@
-"""The "Tableau de bord" page: the open database's key figures and counts per record type.
+"""The "Tableau de bord" page: the programme's KPIs under global filters (call, axis, region, typology, year),
+as tiles, charts and a map of the regions. Every figure comes from services.kpi; a filter changes them all at
+once. Clicking a bar or a region opens the matching projects.
 
-The charts, the map and the filters are the KPI dashboard issue's; this page shows the figures only.
+The charts (pyqtgraph) are imported when the page is first shown, never at start-up.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import time
+from datetime import date
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QTableWidget,
-    QTableWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int, format_meur, format_percent
-from portfolio.services.stats import KeyFigures
 
 TILE_STYLE = """
 QFrame#tile { background: #ffffff; border: 1px solid #d8dee8; border-radius: 8px; }
-QLabel#tileValue { font-size: 22pt; font-weight: 600; color: #1b3a6b; }
+QLabel#tileValue { font-size: 20pt; font-weight: 600; color: #1b3a6b; }
 QLabel#tileLabel { color: #4a5568; }
 QLabel#tileDetail { color: #718096; }
+QFrame#chart { background: #ffffff; border: 1px solid #d8dee8; border-radius: 8px; }
+QLabel#chartTitle { font-weight: 600; color: #2d3748; }
 """
 
 
@@ -34,7 +43,7 @@ def _tile(label: str, value: str, detail: str = "") -> QFrame:
     frame = QFrame()
     frame.setObjectName("tile")
     layout = QVBoxLayout(frame)
-    layout.setContentsMargins(16, 12, 16, 12)
+    layout.setContentsMargins(14, 10, 14, 10)
     for text, name in ((label, "tileLabel"), (value, "tileValue"), (detail, "tileDetail")):
         widget = QLabel(text)
         widget.setObjectName(name)
@@ -43,67 +52,323 @@ def _tile(label: str, value: str, detail: str = "") -> QFrame:
     return frame
 
 
+def _framed(title: str, widget: QWidget, hint: str = "") -> QFrame:
+    frame = QFrame()
+    frame.setObjectName("chart")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(12, 8, 12, 8)
+    heading = QLabel(title)
+    heading.setObjectName("chartTitle")
+    layout.addWidget(heading)
+    if hint:
+        note = QLabel(hint)
+        note.setObjectName("tileDetail")
+        layout.addWidget(note)
+    layout.addWidget(widget, 1)
+    return frame
+
+
 class DashboardPage(QWidget):
-    """Key figures as tiles, and how many records of each type the database holds."""
+    """The KPI dashboard over the workspace's database. ``open_projects(filters)`` asks the window to show the
+    projects list with these list filters (filter key -> record ids)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    open_projects = Signal(dict)
+
+    def __init__(self, workspace: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setStyleSheet(TILE_STYLE)
-        self.outer = QVBoxLayout(self)
-        self.outer.setContentsMargins(24, 16, 24, 16)
-        self.outer.setSpacing(14)
-        self.outer.addWidget(QLabel("<h2 style='margin:0'>" + tr("Tableau de bord") + "</h2>"))
-        self.grid = QGridLayout()
-        self.grid.setSpacing(12)
-        self.outer.addLayout(self.grid)
-        lower = QHBoxLayout()
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels([tr("Type d'enregistrement"), tr("Nombre")])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setMinimumWidth(360)
-        lower.addWidget(self.table, 2)
-        note = QLabel(tr(
-            "Les graphiques, la carte des régions et les filtres du tableau de bord arrivent avec l'indicateur "
-            "de pilotage (prochaine version). Les listes à gauche donnent accès à chaque enregistrement ; "
-            "<b>Ctrl+K</b> recherche partout."
-        ))
-        note.setWordWrap(True)
-        note.setAlignment(Qt.AlignmentFlag.AlignTop)
-        lower.addWidget(note, 1)
-        self.outer.addLayout(lower, 1)
+        from . import charts  # pyqtgraph and numpy: loaded with this page only
 
-    def show_figures(self, figures: KeyFigures) -> None:
-        """Replaces the tiles and counts with these figures."""
-        while self.grid.count():
-            item = self.grid.takeAt(0)
+        self.workspace = workspace
+        self.kpis: Any = None
+        self.facts: Any = None
+        self.facts_seq = -1
+        self.loading = False
+        self.last_refresh_ms = 0.0
+        self.setStyleSheet(TILE_STYLE)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the page fits the width
+        outer.addWidget(scroll)
+        body = QWidget()
+        scroll.setWidget(body)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(20, 14, 20, 14)
+        layout.setSpacing(12)
+
+        header = QHBoxLayout()
+        header.addWidget(QLabel("<h2 style='margin:0'>" + tr("Tableau de bord") + "</h2>"))
+        header.addStretch(1)
+        self.scope = QLabel()
+        self.scope.setObjectName("tileDetail")
+        header.addWidget(self.scope)
+        layout.addLayout(header)
+
+        bar = QHBoxLayout()
+        self.filters: dict[str, QComboBox] = {}
+        for key, everything in (("call", tr("Tous les appels")), ("axis", tr("Tous les axes")),
+                                ("region", tr("Toutes les régions")), ("typology", tr("Toutes les typologies")),
+                                ("year", tr("Toute la période"))):
+            combo = QComboBox()
+            combo.setObjectName(f"filter_{key}")
+            combo.addItem(everything, None)
+            # long call labels: the combo stays narrow, its list shows them whole
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(16)
+            combo.view().setMinimumWidth(420)
+            combo.currentIndexChanged.connect(self.refresh)
+            self.filters[key] = combo
+            bar.addWidget(combo)
+        reset = QPushButton(tr("Réinitialiser"))
+        reset.clicked.connect(self.reset_filters)
+        bar.addWidget(reset)
+        bar.addStretch(1)
+        layout.addLayout(bar)
+
+        self.tiles = QGridLayout()
+        self.tiles.setSpacing(10)
+        layout.addLayout(self.tiles)
+
+        self.by_axis = charts.BarChart(describe=self._describe_axis)
+        self.by_axis.clicked.connect(self._axis_clicked)
+        self.timeline = charts.CumulativeChart()
+        self.map = charts.RegionMap()
+        self.map.clicked.connect(self._region_clicked)
+        self.by_typology = charts.BarChart(percent=True, describe=self._describe_typology)
+        grid = QGridLayout()
+        grid.setSpacing(12)
+        hint = tr("Survolez pour les montants exacts ; cliquez pour ouvrir les projets.")
+        grid.addWidget(_framed(tr("Aide engagée et décaissée par axe"), self.by_axis, hint), 0, 0)
+        grid.addWidget(_framed(tr("Aide engagée par région (bénéficiaires)"), self.map, hint), 0, 1)
+        grid.addWidget(_framed(tr("Cumul de l'aide engagée et décaissée"), self.timeline), 1, 0)
+        grid.addWidget(_framed(tr("Typologies : part des bénéficiaires et part de l'aide"), self.by_typology), 1, 1)
+        for widget in (self.by_axis, self.timeline, self.map, self.by_typology):
+            widget.setMinimumHeight(260)
+            widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        layout.addLayout(grid, 1)
+        self.source = QLabel(tr("Contours des régions : IGN / INSEE (Licence Ouverte), simplifiés."))
+        self.source.setObjectName("tileDetail")
+        layout.addWidget(self.source)
+        self._fill_filters()
+
+    # --- filters ------------------------------------------------------------------------------------------
+
+    def _fill_filters(self) -> None:
+        """The filters' choices, from the reference tables and the years of the data."""
+        with self.workspace.db.read() as session:
+            from portfolio.db.sqlite_file import raw_connection
+
+            connection = raw_connection(session)
+            choices = {
+                "call": connection.execute("SELECT code, code || ' — ' || label FROM call ORDER BY code").fetchall(),
+                "axis": connection.execute(
+                    "SELECT code, code || ' — ' || label FROM axis ORDER BY sort_order").fetchall(),
+                "region": connection.execute("SELECT code, name FROM region ORDER BY portfolio_fold(name)").fetchall(),
+                "typology": connection.execute("SELECT code, label FROM typology ORDER BY sort_order").fetchall(),
+                "year": [(y, y) for (y,) in connection.execute(
+                    "SELECT DISTINCT substr(decision_on, 1, 4) FROM project WHERE decision_on IS NOT NULL "
+                    "UNION SELECT DISTINCT substr(submitted_on, 1, 4) FROM application WHERE submitted_on IS NOT NULL "
+                    "ORDER BY 1")],
+            }
+        for key, combo in self.filters.items():
+            combo.blockSignals(True)
+            for code, label in choices[key]:
+                combo.addItem(str(label), code)
+            combo.blockSignals(False)
+
+    def reset_filters(self) -> None:
+        for combo in self.filters.values():
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self.refresh()
+
+    def set_filter(self, key: str, code: str | None) -> None:
+        """Chooses a filter's value by its code (None: all) and refreshes."""
+        combo = self.filters[key]
+        index = combo.findData(code) if code is not None else 0
+        combo.setCurrentIndex(max(index, 0))
+
+    def current_filters(self) -> Any:
+        from portfolio.services.kpi import Filters
+
+        chosen = {key: combo.currentData() for key, combo in self.filters.items()}
+        year = chosen.pop("year")
+        return Filters(**chosen, start=date(int(year), 1, 1) if year else None,
+                       end=date(int(year), 12, 31) if year else None)
+
+    # --- figures ----------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Redraws the tiles and charts under the current filters. The facts (every row the KPIs count) are read
+        again first when the data changed since, in the background: on 100,000 projects that takes seconds, where
+        a change of filter then takes a few tens of milliseconds."""
+        seq = self._data_seq()
+        if self.facts is None or seq != self.facts_seq:
+            self._load_facts(seq)
+            return
+        started = time.perf_counter()
+        filters = self.current_filters()
+        self.kpis = self.facts.compute(filters, breakdowns=("axis", "region", "typology"))
+        self._show_tiles()
+        self._show_charts(self.facts.timeline(filters))
+        chosen = [combo.currentText() for combo in self.filters.values() if combo.currentIndex() > 0]
+        self.scope.setText(tr("Filtres : {filters}", filters=" · ".join(chosen)) if chosen
+                           else tr("Tout le portefeuille"))
+        self.last_refresh_ms = (time.perf_counter() - started) * 1000
+
+    def _data_seq(self) -> int:
+        """The audit trail's last entry: every change to the data adds one."""
+        with self.workspace.db.read() as session:
+            from portfolio.db.sqlite_file import raw_connection
+
+            return int(raw_connection(session).execute("SELECT coalesce(max(seq), 0) FROM audit_entry").fetchone()[0])
+
+    def _load_facts(self, seq: int) -> None:
+        if self.loading:
+            return
+        self.loading = True
+        from portfolio.services.kpi import Facts
+
+        from .tasks import run_task
+
+        def work(_progress: Any, _cancelled: Any) -> Any:
+            with self.workspace.db.read() as session:
+                return Facts(session)
+
+        def done(facts: Any) -> None:
+            if not shiboken6.isValid(self):  # the window replaced this page meanwhile (another database)
+                return
+            self.loading = False
+            self.facts, self.facts_seq = facts, seq
+            self.refresh()
+
+        def failed(error: BaseException) -> None:
+            if not shiboken6.isValid(self):
+                return
+            self.loading = False
+            self.scope.setText(tr("Les indicateurs n'ont pas pu être calculés : {reason}", reason=str(error)))
+
+        run_task(self, tr("Calcul des indicateurs…"), work, done, failed, cancellable=False)
+
+    def _show_tiles(self) -> None:
+        k = self.kpis
+        while self.tiles.count():
+            item = self.tiles.takeAt(0)
             if item.widget():
                 item.widget().deleteLater()
+        median = k.median_decision_to_agreement
         tiles = [
-            _tile(tr("Porteurs (candidats)"), format_int(figures.applicants),
-                  tr("{n} candidatures", n=format_int(figures.applications))),
-            _tile(tr("Projets lauréats"), format_int(figures.laureates),
-                  tr("sur {n} appels à projets", n=format_int(figures.calls))),
-            _tile(tr("Aide engagée"), format_meur(figures.committed_cents), format_eur(figures.committed_cents)),
-            _tile(tr("Aide décaissée"), format_meur(figures.disbursed_cents),
-                  tr("{p} de l'aide engagée", p=format_percent(figures.disbursed_share))),
-            _tile(tr("Subventions"), format_meur(figures.committed_grant_cents),
-                  format_eur(figures.committed_grant_cents)),
-            _tile(tr("Avances remboursables"), format_meur(figures.committed_advance_cents),
-                  format_eur(figures.committed_advance_cents)),
-            _tile(tr("Régions couvertes"), format_int(figures.regions), tr("sur 18 régions")),
-            _tile(tr("Axes et actions"), f"{figures.axes} / {figures.actions}", tr("axes / actions de la stratégie")),
+            _tile(tr("Porteurs (candidats)"), format_int(k.applicants),
+                  tr("{n} candidatures", n=format_int(k.applications))),
+            _tile(tr("Lauréats"), format_int(k.laureates), tr("taux de succès {p}", p=format_percent(k.success_rate))),
+            _tile(tr("Aide engagée"), format_meur(k.committed_cents), format_eur(k.committed_cents)),
+            _tile(tr("Aide décaissée"), format_meur(k.disbursed_cents),
+                  tr("{p} de l'aide engagée", p=format_percent(k.disbursed_share))),
+            _tile(tr("Subventions / avances"), format_meur(k.committed_grant_cents),
+                  tr("avances remboursables : {a}", a=format_meur(k.committed_advance_cents))),
+            _tile(tr("Décision → convention"), tr("{n} jours", n=f"{median:g}".replace(".", ",")) if median is not None
+                  else "—", tr("médiane sur {n} projets", n=format_int(len(k.decision_to_agreement_days)))),
+            _tile(tr("Jalons en retard"), format_int(k.overdue_milestones),
+                  tr("au {day}", day=k.today.strftime("%d/%m/%Y"))),
         ]
         for index, tile in enumerate(tiles):
-            self.grid.addWidget(tile, index // 4, index % 4)
-        self.table.setRowCount(len(figures.counts))
-        from portfolio.services.fields import entity_label  # the ORM: not needed for the first paint
+            self.tiles.addWidget(tile, index // 4, index % 4)
 
-        for row, (entity, count) in enumerate(figures.counts.items()):
-            self.table.setItem(row, 0, QTableWidgetItem(entity_label(entity)))
-            number = QTableWidgetItem(format_int(count))
-            number.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self.table.setItem(row, 1, number)
+    def _show_charts(self, months: list[Any]) -> None:
+        from . import charts
+
+        k = self.kpis
+        axes = k.breakdowns["axis"]
+        self.by_axis.set_data([g.code or "—" for g in axes], [
+            charts.Series(tr("Engagé"), charts.BLUE, [g.committed_cents for g in axes]),
+            charts.Series(tr("Décaissé"), charts.ORANGE, [g.disbursed_cents for g in axes])])
+        committed = disbursed = 0
+        cumulative: tuple[list[int], list[int]] = ([], [])
+        for month in months:
+            committed += month.committed_cents
+            disbursed += month.disbursed_cents
+            cumulative[0].append(committed)
+            cumulative[1].append(disbursed)
+        self.timeline.set_data([m.month for m in months], [
+            charts.Series(tr("Engagé (cumul)"), charts.BLUE, cumulative[0]),
+            charts.Series(tr("Décaissé (cumul)"), charts.ORANGE, cumulative[1])],
+            describe=lambda i: tr("{month} : engagé {c}, décaissé {d}", month=_month_label(months[i].month),
+                                  c=format_eur(cumulative[0][i]), d=format_eur(cumulative[1][i])))
+        regions = {g.code: g for g in k.breakdowns["region"] if g.code}
+        self.map.set_values({code: g.committed_cents for code, g in regions.items()},
+                            lambda code: self._describe_region(code, regions))
+        typologies = [g for g in k.breakdowns["typology"] if g.code and (g.beneficiaries or g.committed_cents)]
+        self.by_typology.set_data([g.code or "—" for g in typologies], [
+            charts.Series(tr("Part des bénéficiaires"), charts.GREY,
+                          [g.beneficiaries / k.beneficiaries if k.beneficiaries else 0 for g in typologies]),
+            charts.Series(tr("Part de l'aide"), charts.BLUE,
+                          [g.committed_cents / k.committed_cents if k.committed_cents else 0 for g in typologies])])
+        self._typologies = typologies
+
+    # --- hover and click ----------------------------------------------------------------------------------
+
+    def _describe_axis(self, index: int) -> str:
+        group = self.kpis.breakdowns["axis"][index]
+        return tr("{label}\nEngagé : {c}\nDécaissé : {d}\n{n} lauréats sur {a} candidatures",
+                  label=group.label, c=format_eur(group.committed_cents), d=format_eur(group.disbursed_cents),
+                  n=format_int(group.laureates), a=format_int(group.applications))
+
+    def _describe_typology(self, index: int) -> str:
+        group = self._typologies[index]
+        k = self.kpis
+        return tr("{label}\n{b} bénéficiaires ({pb})\nAide engagée : {c} ({pc})", label=group.label,
+                  b=format_int(group.beneficiaries), pb=format_percent(group.beneficiaries / k.beneficiaries
+                                                                       if k.beneficiaries else 0),
+                  c=format_eur(group.committed_cents),
+                  pc=format_percent(group.committed_cents / k.committed_cents if k.committed_cents else 0))
+
+    def _describe_region(self, code: str, regions: dict[str, Any]) -> str:
+        from .charts import region_shapes
+
+        name = region_shapes()[code][0]
+        group = regions.get(code)
+        if group is None:
+            return tr("{region}\nAucune aide sous ces filtres", region=name)
+        return tr("{region}\nEngagé : {c}\nDécaissé : {d}\n{b} bénéficiaires · {n} lauréats", region=name,
+                  c=format_eur(group.committed_cents), d=format_eur(group.disbursed_cents),
+                  b=format_int(group.beneficiaries), n=format_int(group.laureates))
+
+    def _axis_clicked(self, index: int) -> None:
+        code = self.kpis.breakdowns["axis"][index].code
+        self._open("axis", "axis", code)
+
+    def _region_clicked(self, code: str) -> None:
+        self._open("region", "region", code)
+
+    def _open(self, filter_key: str, table: str, code: str | None) -> None:
+        """Opens the projects list filtered by this record (and by the dashboard's other filters it shares)."""
+        if code is None:
+            return
+        ids: dict[str, tuple[int, ...]] = {}
+        with self.workspace.db.read() as session:
+            from portfolio.db.sqlite_file import raw_connection
+
+            connection = raw_connection(session)
+
+            def record_id(name: str, value: Any) -> int | None:
+                row = connection.execute(f"SELECT id FROM {name} WHERE code = ?", (value,)).fetchone()
+                return int(row[0]) if row else None
+
+            for key, name in (("call", "call"), ("axis", "axis"), ("region", "region")):
+                value = code if key == filter_key else self.filters[key].currentData()
+                if value is not None and (found := record_id(name, value)) is not None:
+                    ids[key] = (found,)
+            year = self.filters["year"].currentData()
+            if year:
+                ids["year"] = (int(year),)
+        self.open_projects.emit(ids)
+
+
+def _month_label(month: str) -> str:
+    """"2023-04" -> "04/2023"."""
+    return f"{month[5:7]}/{month[:4]}"

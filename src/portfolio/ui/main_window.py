@@ -25,7 +25,7 @@ from portfolio import APP_NAME, __version__
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import N_, tr
-from portfolio.services.stats import has_no_organisations, key_figures
+from portfolio.services.stats import has_no_organisations
 
 from .dashboard import DashboardPage
 from .table_page import RecordTablePage
@@ -241,7 +241,9 @@ class MainWindow(QMainWindow):
 
     def _make_page(self, key: str) -> QWidget:
         if key == "dashboard":
-            return DashboardPage()
+            dashboard = DashboardPage(self.workspace)
+            dashboard.open_projects.connect(self.show_projects)
+            return dashboard
         page = RecordTablePage(self.workspace, key)
         page.open_record.connect(self.open_record)
         page.new_record.connect(self.new_record)
@@ -250,8 +252,14 @@ class MainWindow(QMainWindow):
     def _refresh_dashboard(self) -> None:
         page = self.pages.get("dashboard")
         if isinstance(page, DashboardPage):
-            with self.workspace.db.read() as session:
-                page.show_figures(key_figures(session))
+            page.refresh()
+
+    def show_projects(self, filters: dict[str, tuple[int, ...]]) -> None:
+        """Shows the projects list with exactly these filters (the dashboard's click on a bar or a region)."""
+        self.show_page("project")
+        page = self.pages.get("project")
+        if isinstance(page, RecordTablePage):
+            page.replace_filters(filters)
 
     def _data_changed(self, _entities: set[str]) -> None:
         if self.stack.currentWidget() is self.pages.get("dashboard"):
@@ -444,7 +452,10 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, tr("À propos"), tr(
             "<h3>{app} {version}</h3><p>Le portefeuille d'innovation de la Stratégie d'accélération Santé "
             "numérique (France 2030), hors ligne.</p><p>Bibliothèques : Qt 6 et PySide6 (LGPL v3), SQLAlchemy et "
-            "Alembic (MIT), platformdirs (MIT).</p>", app=APP_NAME, version=__version__))
+            "Alembic (MIT), platformdirs (MIT), python-calamine (MIT), openpyxl (MIT), defusedxml (PSF), "
+            "pyqtgraph (MIT), numpy (BSD).</p><p>Carte des régions : contours IGN (GEOFLA) et codes INSEE "
+            "publiés par gregoiredavid/france-geojson, sous Licence Ouverte (Etalab), simplifiés.</p>",
+            app=APP_NAME, version=__version__))
 
     # --- closing -------------------------------------------------------------------------------------
 

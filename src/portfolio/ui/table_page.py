@@ -169,6 +169,15 @@ class RecordTablePage(QWidget):
         self.model.set_query(filters=dict(self.filters))
         self.update_count()
 
+    def replace_filters(self, filters: dict[str, tuple]) -> None:
+        """Keeps exactly these filters (key -> values), the search emptied: the list a dashboard click asks for."""
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.model.set_query(search="")
+        for key in list(self.filter_buttons):
+            self.set_filter(key, tuple(filters.get(key, ())))
+
     def _settings_key(self) -> str:
         return f"views/{self.entity}"
 

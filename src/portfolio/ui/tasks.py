@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QProgressDialog, QWidget
@@ -82,8 +83,9 @@ def run_task(parent: QWidget | None, title: str, work: Work, on_done: Callable[[
 
     def finish(callback: Callable[[Any], None], value: Any) -> None:
         _running.discard(task)
-        dialog.close()
-        dialog.deleteLater()
+        if shiboken6.isValid(dialog):  # gone with its parent when the window replaced the page meanwhile
+            dialog.close()
+            dialog.deleteLater()
         callback(value)
 
     task.signals.progress.connect(progress)
