@@ -304,17 +304,22 @@ class Facts:
                 mask &= days <= _yyyymmdd(filters.end)
         return mask
 
-    def _keys(self, table: _Table, name: str, mask: Any) -> Any:
-        """Each masked row's group in a breakdown (0: none)."""
+    @staticmethod
+    def _masked(table: _Table, mask: Any) -> _Table:
+        """The rows of ``table`` the mask keeps, every column copied once (the breakdowns all read them)."""
+        return _Table({name: column[mask] for name, column in table.columns.items()})
+
+    def _keys(self, table: _Table, name: str) -> Any:
+        """Each row's group in a breakdown (0: none)."""
         if name == "call":
-            return table["call"][mask]
+            return table["call"]
         if name in ("axis", "operator", "wave"):
             return {"axis": self.call_axis, "operator": self.call_operator, "wave": self.call_wave}[name][
-                table["call"][mask]]
+                table["call"]]
         if name == "year":
-            return table["decided" if "decided" in table.columns else "day"][mask] // 10000
+            return table["decided" if "decided" in table.columns else "day"] // 10000
         return {"region": self.org_region, "department": self.org_department, "typology": self.org_typology}[name][
-            table["org"][mask]]
+            table["org"]]
 
     def _sums(self, keys: Any, values: Any, size: int) -> Any:
         """Exact integer sums of ``values`` per key (0 to size - 1)."""
@@ -360,44 +365,44 @@ class Facts:
         """Every KPI under ``filters`` (none: the whole portfolio); ``today`` decides which milestones are overdue."""
         filters = filters or Filters()
         kpis = Kpis(filters, today or date.today())
-        a, d, s = self.applications, self.aid, self.payments
-        am, dm, sm = self._mask(a, filters), self._mask(d, filters), self._mask(s, filters)
-        kpis.applications = int(am.sum())
-        kpis.applicants = len(self._organisations(a["org"][am]))
-        kpis.laureates = int(a["laureate"][am].sum())
-        kpis.beneficiaries = len(self._organisations(d["org"][dm]))
-        kpis.committed_grant_cents = int(d["grant"][dm].sum())
-        kpis.committed_advance_cents = int(d["advance"][dm].sum())
-        kpis.disbursed_cents = int(s["amount"][sm].sum())
+        a = self._masked(self.applications, self._mask(self.applications, filters))
+        d = self._masked(self.aid, self._mask(self.aid, filters))
+        s = self._masked(self.payments, self._mask(self.payments, filters))
+        kpis.applications = len(a)
+        kpis.applicants = len(self._organisations(a["org"]))
+        kpis.laureates = int(a["laureate"].sum())
+        kpis.beneficiaries = len(self._organisations(d["org"]))
+        kpis.committed_grant_cents = int(d["grant"].sum())
+        kpis.committed_advance_cents = int(d["advance"].sum())
+        kpis.disbursed_cents = int(s["amount"].sum())
         p = self.projects
-        kpis.decision_to_agreement_days = [int(v) for v in p["days"][self._mask(p, filters)]]
+        kpis.decision_to_agreement_days = p["days"][self._mask(p, filters)].tolist()
         m = self.milestones
         overdue = self._mask(m, filters) & (m["open"] == 1) & (m["day"] < _yyyymmdd(kpis.today))
         kpis.overdue_milestones = int(overdue.sum())
         for name in breakdowns:
-            kpis.breakdowns[name] = self._breakdown(name, filters, am, dm, sm)
+            kpis.breakdowns[name] = self._breakdown(name, filters, a, d, s)
         return kpis
 
-    def _breakdown(self, name: str, filters: Filters, am: Any, dm: Any, sm: Any) -> list[Group]:
+    def _breakdown(self, name: str, filters: Filters, a: _Table, d: _Table, s: _Table) -> list[Group]:
+        """One breakdown of the rows already filtered (``a`` applications, ``d`` aid, ``s`` payments)."""
         np = self.np
-        a, d, s = self.applications, self.aid, self.payments
-        keys = {"a": self._keys(a, name, am), "d": self._keys(d, name, dm), "s": self._keys(s, name, sm)}
+        keys = {"a": self._keys(a, name), "d": self._keys(d, name), "s": self._keys(s, name)}
         if name == "year":  # applications are dated by their submission, not by a decision: laureates instead
-            decided = self.decided
-            keys["p"] = self._keys(decided, name, self._mask(decided, filters))
+            keys["p"] = self._keys(self._masked(self.decided, self._mask(self.decided, filters)), name)
         size = int(max((int(k.max()) for k in keys.values() if len(k)), default=0)) + 1
         present = sum(np.bincount(k, minlength=size) for k in keys.values())
-        grant = self._sums(keys["d"], d["grant"][dm], size)
-        advance = self._sums(keys["d"], d["advance"][dm], size)
-        paid = self._sums(keys["s"], s["amount"][sm], size)
-        beneficiaries = self._distinct(name, keys["d"], d["org"][dm], size)
+        grant = self._sums(keys["d"], d["grant"], size)
+        advance = self._sums(keys["d"], d["advance"], size)
+        paid = self._sums(keys["s"], s["amount"], size)
+        beneficiaries = self._distinct(name, keys["d"], d["org"], size)
         if name == "year":
             applications = applicants = np.zeros(size, dtype=np.int64)
             laureates = np.bincount(keys["p"], minlength=size)
         else:
             applications = np.bincount(keys["a"], minlength=size)
-            applicants = self._distinct(name, keys["a"], a["org"][am], size)
-            laureates = self._sums(keys["a"], a["laureate"][am], size)
+            applicants = self._distinct(name, keys["a"], a["org"], size)
+            laureates = self._sums(keys["a"], a["laureate"], size)
         dimension = self.dimensions.get(name)
         groups = []
         for key in np.nonzero(present)[0]:
