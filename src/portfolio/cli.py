@@ -68,12 +68,7 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
                                           "décaissés, répartitions), sous des filtres")
     _add_db(kpi, top=False)
     kpi.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
-    kpi.add_argument("--call", metavar="CODE", help="un appel à projets (son code)")
-    kpi.add_argument("--axis", metavar="CODE", help="un axe de la stratégie (son code)")
-    kpi.add_argument("--region", metavar="CODE", help="une région (code INSEE, ex. 53 pour la Bretagne)")
-    kpi.add_argument("--typology", metavar="CODE", help="une typologie de structure (PME, ETI, ESR…)")
-    kpi.add_argument("--from", dest="start", metavar="DATE", help="début de la période (JJ/MM/AAAA ou AAAA-MM-JJ)")
-    kpi.add_argument("--to", dest="end", metavar="DATE", help="fin de la période, incluse")
+    _add_kpi_filters(kpi)
 
     check = commands.add_parser("check", help="intégrité du fichier et de la chaîne d'audit (code 1 si un problème)")
     _add_db(check, top=False)
@@ -97,11 +92,28 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     imported.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
 
     if with_gui:
+        report = commands.add_parser("report", help="écrire le rapport du comité de pilotage en PDF (chiffres clés, "
+                                                    "graphiques, tableaux par axe, appel et région)")
+        _add_db(report, top=False)
+        report.add_argument("output", metavar="RAPPORT.pdf", help="le fichier PDF à écrire")
+        _add_kpi_filters(report, workbook=False)
         gui = commands.add_parser("gui", help="ouvrir la fenêtre (commande par défaut)")
         _add_db(gui, top=False)
         gui.add_argument("--read-only", action="store_true", help="ouvrir en lecture seule : aucune modification")
         gui.add_argument("--screenshot", metavar="PNG", help="enregistrer une capture de la fenêtre puis quitter")
     return parser
+
+
+def _add_kpi_filters(command: argparse.ArgumentParser, workbook: bool = True) -> None:
+    command.add_argument("--call", metavar="CODE", help="un appel à projets (son code)")
+    command.add_argument("--axis", metavar="CODE", help="un axe de la stratégie (son code)")
+    command.add_argument("--region", metavar="CODE", help="une région (code INSEE, ex. 53 pour la Bretagne)")
+    command.add_argument("--typology", metavar="CODE", help="une typologie de structure (PME, ETI, ESR…)")
+    command.add_argument("--from", dest="start", metavar="DATE", help="début de la période (JJ/MM/AAAA ou AAAA-MM-JJ)")
+    command.add_argument("--to", dest="end", metavar="DATE", help="fin de la période, incluse")
+    if workbook:
+        command.add_argument("--xlsx", metavar="FICHIER.xlsx", type=Path, help="écrire aussi les tableaux dans ce "
+                                                                               "classeur")
 
 
 def _db_path(args: argparse.Namespace) -> Path:
@@ -172,6 +184,10 @@ def cmd_kpi(args: argparse.Namespace) -> int:
                       end=parse_date(args.end) if args.end else None)
     with open_portfolio(_db_path(args), must_exist=True) as db, db.read() as session:
         kpis = compute(session, filters)
+    if args.xlsx is not None:
+        from portfolio.exchange.kpi_workbook import write_kpi_workbook
+
+        write_kpi_workbook(kpis, args.xlsx)
     if args.json:
         _print_json(kpis.as_json())
         return 0
@@ -326,13 +342,18 @@ def _one_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int:
-    """Runs one command; returns the exit code (0 success, 1 any error)."""
+def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None, report: GuiRunner | None = None) -> int:
+    """Runs one command; returns the exit code (0 success, 1 any error). ``gui`` and ``report`` run the commands
+    that need Qt (the window, the PDF report): the launcher gives them, the core never imports Qt."""
     try:
-        args = build_parser(with_gui=gui is not None).parse_args(argv)
+        args = build_parser(with_gui=gui is not None and report is not None).parse_args(argv)
         command = args.command or ("gui" if gui else None)
         if command is None:
             raise UsageError(tr("précisez une commande (voir « portfolio --help »)"))
+        if command == "report":
+            assert report is not None
+            args.db_path = _db_path(args)
+            return report(args)
         if command == "gui":
             assert gui is not None
             for option in ("screenshot", "read_only"):  # `portfolio` without a command: the defaults

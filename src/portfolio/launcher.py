@@ -20,13 +20,20 @@ def run_gui(args: argparse.Namespace) -> int:
     return run(db=args.db, screenshot=args.screenshot, read_only=bool(args.read_only))
 
 
+def run_report(args: argparse.Namespace) -> int:
+    """Writes the steering committee's PDF report (drawn by Qt, off screen)."""
+    from portfolio.ui.report import run_report as write
+
+    return write(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `portfolio` console script."""
     if getattr(sys, "frozen", False):  # an installed, frozen build: the reading child process starts here
         import multiprocessing
 
         multiprocessing.freeze_support()
-    return cli.main(argv, gui=run_gui)
+    return cli.main(argv, gui=run_gui, report=run_report)
 
 
 if __name__ == "__main__":  # pragma: no cover

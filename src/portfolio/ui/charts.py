@@ -71,6 +71,7 @@ class BarChart(pg.PlotWidget):
     def __init__(self, *, percent: bool = False, describe: Callable[[int], str] | None = None,
                  parent: QWidget | None = None) -> None:
         axis = _PercentAxis(orientation="left") if percent else _MoneyAxis(orientation="left")
+        axis.setWidth(52 if percent else 76)  # fixed: the labels fit before the first paint (the PDF's charts)
         super().__init__(parent=parent, axisItems={"left": axis})
         self.describe = describe
         self.categories: list[str] = []
@@ -125,7 +126,9 @@ class CumulativeChart(pg.PlotWidget):
     mouse."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent=parent, axisItems={"left": _MoneyAxis(orientation="left")})
+        axis = _MoneyAxis(orientation="left")
+        axis.setWidth(76)
+        super().__init__(parent=parent, axisItems={"left": axis})
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
@@ -144,7 +147,10 @@ class CumulativeChart(pg.PlotWidget):
         xs = list(range(len(months)))
         for curve in curves:
             self.plot(xs, list(curve.values), pen=pg.mkPen(curve.color, width=2.5), name=curve.name)
-        years = [(i, month[:4]) for i, month in enumerate(months) if i == 0 or month[:4] != months[i - 1][:4]]
+        # a tick per January (each year's start), and the first month's year when its January is not close
+        years = [(i, month[:4]) for i, month in enumerate(months) if i and month[:4] != months[i - 1][:4]]
+        if months and (not years or years[0][0] >= 4):
+            years.insert(0, (0, months[0][:4]))
         self.getAxis("bottom").setTicks([years])
         if months:
             self.setXRange(0, max(len(months) - 1, 1), padding=0.02)
@@ -284,3 +290,22 @@ class RegionMap(QGraphicsView):
             self.clicked.emit(code)
             return
         super().mousePressEvent(event)
+
+
+def export_chart(widget: QWidget, destination: Path) -> Path:
+    """Saves a chart or the map as it is shown: .svg as vectors (QSvgGenerator), anything else as a PNG image."""
+    if destination.suffix.lower() == ".svg":
+        from PySide6.QtSvg import QSvgGenerator
+
+        generator = QSvgGenerator()
+        generator.setFileName(str(destination))
+        generator.setSize(widget.size())
+        generator.setViewBox(widget.rect())
+        generator.setTitle(widget.accessibleName() or "portfolio")
+        painter = QPainter(generator)
+        widget.render(painter)
+        painter.end()
+    elif not widget.grab().save(str(destination), "PNG"):
+        raise OSError(f"cannot write {destination}")
+    return destination
+

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import shiboken6
@@ -52,14 +53,22 @@ def _tile(label: str, value: str, detail: str = "") -> QFrame:
     return frame
 
 
-def _framed(title: str, widget: QWidget, hint: str = "") -> QFrame:
+def _framed(title: str, widget: QWidget, hint: str = "", export: Any = None) -> QFrame:
     frame = QFrame()
     frame.setObjectName("chart")
     layout = QVBoxLayout(frame)
     layout.setContentsMargins(12, 8, 12, 8)
+    top = QHBoxLayout()
     heading = QLabel(title)
     heading.setObjectName("chartTitle")
-    layout.addWidget(heading)
+    top.addWidget(heading, 1)
+    if export is not None:
+        button = QPushButton(tr("Exporter…"))
+        button.setFlat(True)
+        button.setToolTip(tr("Enregistrer ce graphique en image PNG ou en SVG"))
+        button.clicked.connect(export)
+        top.addWidget(button)
+    layout.addLayout(top)
     if hint:
         note = QLabel(hint)
         note.setObjectName("tileDetail")
@@ -83,6 +92,7 @@ class DashboardPage(QWidget):
         self.facts: Any = None
         self.facts_seq = -1
         self.loading = False
+        self.waiting: list[Any] = []  # what to do once the facts are read (Fichier > Rapport PDF… on arrival)
         self.last_refresh_ms = 0.0
         self.setStyleSheet(TILE_STYLE)
         outer = QVBoxLayout(self)
@@ -125,6 +135,14 @@ class DashboardPage(QWidget):
         reset.clicked.connect(self.reset_filters)
         bar.addWidget(reset)
         bar.addStretch(1)
+        tables = QPushButton(tr("Tableaux (.xlsx)…"))
+        tables.setToolTip(tr("Enregistrer les indicateurs et leurs répartitions dans un classeur"))
+        tables.clicked.connect(self.export_tables)
+        bar.addWidget(tables)
+        pdf = QPushButton(tr("Rapport PDF…"))
+        pdf.setToolTip(tr("Le rapport du comité de pilotage, sous les filtres choisis"))
+        pdf.clicked.connect(self.export_report)
+        bar.addWidget(pdf)
         layout.addLayout(bar)
 
         self.tiles = QGridLayout()
@@ -140,10 +158,14 @@ class DashboardPage(QWidget):
         grid = QGridLayout()
         grid.setSpacing(12)
         hint = tr("Survolez pour les montants exacts ; cliquez pour ouvrir les projets.")
-        grid.addWidget(_framed(tr("Aide engagée et décaissée par axe"), self.by_axis, hint), 0, 0)
-        grid.addWidget(_framed(tr("Aide engagée par région (bénéficiaires)"), self.map, hint), 0, 1)
-        grid.addWidget(_framed(tr("Cumul de l'aide engagée et décaissée"), self.timeline), 1, 0)
-        grid.addWidget(_framed(tr("Typologies : part des bénéficiaires et part de l'aide"), self.by_typology), 1, 1)
+        for position, (title, widget, name, tip) in enumerate((
+                (tr("Aide engagée et décaissée par axe"), self.by_axis, "aide-par-axe", hint),
+                (tr("Aide engagée par région (bénéficiaires)"), self.map, "aide-par-region", hint),
+                (tr("Cumul de l'aide engagée et décaissée"), self.timeline, "cumul-engage-decaisse", ""),
+                (tr("Typologies : part des bénéficiaires et part de l'aide"), self.by_typology, "typologies", ""))):
+            widget.setAccessibleName(title)
+            grid.addWidget(_framed(title, widget, tip, lambda _checked=False, w=widget, n=name: self.export_chart(
+                w, n)), position // 2, position % 2)
         for widget in (self.by_axis, self.timeline, self.map, self.by_typology):
             widget.setMinimumHeight(260)
             widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -221,6 +243,13 @@ class DashboardPage(QWidget):
                            else tr("Tout le portefeuille"))
         self.last_refresh_ms = (time.perf_counter() - started) * 1000
 
+    def when_ready(self, action: Any) -> None:
+        """Runs ``action`` now if the figures are up to date, else once they are read."""
+        if self.facts is not None and not self.loading:
+            action()
+        else:
+            self.waiting.append(action)
+
     def _data_seq(self) -> int:
         """The audit trail's last entry: every change to the data adds one."""
         with self.workspace.db.read() as session:
@@ -246,6 +275,9 @@ class DashboardPage(QWidget):
             self.loading = False
             self.facts, self.facts_seq = facts, seq
             self.refresh()
+            waiting, self.waiting = self.waiting, []
+            for action in waiting:
+                action()
 
         def failed(error: BaseException) -> None:
             if not shiboken6.isValid(self):
@@ -283,32 +315,83 @@ class DashboardPage(QWidget):
         from . import charts
 
         k = self.kpis
-        axes = k.breakdowns["axis"]
-        self.by_axis.set_data([g.code or "—" for g in axes], [
-            charts.Series(tr("Engagé"), charts.BLUE, [g.committed_cents for g in axes]),
-            charts.Series(tr("Décaissé"), charts.ORANGE, [g.disbursed_cents for g in axes])])
-        committed = disbursed = 0
-        cumulative: tuple[list[int], list[int]] = ([], [])
-        for month in months:
-            committed += month.committed_cents
-            disbursed += month.disbursed_cents
-            cumulative[0].append(committed)
-            cumulative[1].append(disbursed)
-        self.timeline.set_data([m.month for m in months], [
-            charts.Series(tr("Engagé (cumul)"), charts.BLUE, cumulative[0]),
-            charts.Series(tr("Décaissé (cumul)"), charts.ORANGE, cumulative[1])],
-            describe=lambda i: tr("{month} : engagé {c}, décaissé {d}", month=_month_label(months[i].month),
-                                  c=format_eur(cumulative[0][i]), d=format_eur(cumulative[1][i])))
+        self.by_axis.set_data(*axis_series(charts, k))
+        month_labels, curves = cumulative_series(charts, months)
+        committed, disbursed = curves[0].values, curves[1].values
+        self.timeline.set_data(month_labels, curves, describe=lambda i: tr(
+            "{month} : engagé {c}, décaissé {d}", month=_month_label(month_labels[i]), c=format_eur(committed[i]),
+            d=format_eur(disbursed[i])))
         regions = {g.code: g for g in k.breakdowns["region"] if g.code}
         self.map.set_values({code: g.committed_cents for code, g in regions.items()},
                             lambda code: self._describe_region(code, regions))
-        typologies = [g for g in k.breakdowns["typology"] if g.code and (g.beneficiaries or g.committed_cents)]
-        self.by_typology.set_data([g.code or "—" for g in typologies], [
-            charts.Series(tr("Part des bénéficiaires"), charts.GREY,
-                          [g.beneficiaries / k.beneficiaries if k.beneficiaries else 0 for g in typologies]),
-            charts.Series(tr("Part de l'aide"), charts.BLUE,
-                          [g.committed_cents / k.committed_cents if k.committed_cents else 0 for g in typologies])])
-        self._typologies = typologies
+        codes, series = typology_series(charts, k)
+        self.by_typology.set_data(codes, series)
+        self._typologies = _typologies(k)
+
+    # --- exports ---------------------------------------------------------------------------------------------
+
+    def _ask_path(self, title: str, name: str, patterns: str) -> Path | None:
+        from PySide6.QtWidgets import QFileDialog
+
+        suggested = str(Path.home() / f"{name}-{date.today().isoformat()}")
+        chosen, _ = QFileDialog.getSaveFileName(self, title, suggested, patterns)
+        return Path(chosen) if chosen else None
+
+    def export_chart(self, widget: QWidget, name: str, destination: Path | None = None) -> Path | None:
+        """Saves a chart as PNG or SVG (by the name's extension; PNG without one)."""
+        from .charts import export_chart
+
+        destination = destination or self._ask_path(tr("Exporter le graphique"), name,
+                                                    tr("Image PNG (*.png);;Dessin vectoriel SVG (*.svg)"))
+        if destination is None:
+            return None
+        if destination.suffix.lower() not in (".png", ".svg"):
+            destination = destination.with_suffix(".png")
+        return self._saved(lambda: export_chart(widget, destination), destination)
+
+    def export_tables(self, destination: Path | None = None) -> Path | None:
+        """Saves every KPI and every breakdown under the current filters as a workbook."""
+        from portfolio.exchange.kpi_workbook import write_kpi_workbook
+
+        destination = destination or self._ask_path(tr("Exporter les tableaux"), "indicateurs",
+                                                    tr("Classeur Excel (*.xlsx)"))
+        if destination is None or self.facts is None:
+            return None
+        if destination.suffix.lower() != ".xlsx":
+            destination = destination.with_suffix(".xlsx")
+        kpis = self.facts.compute(self.current_filters())
+        return self._saved(lambda: write_kpi_workbook(kpis, destination), destination)
+
+    def export_report(self, destination: Path | None = None) -> Path | None:
+        """Writes the steering committee's PDF report under the current filters."""
+        from .report import write_report
+
+        destination = destination or self._ask_path(tr("Rapport PDF"), "rapport-comite", tr("Document PDF (*.pdf)"))
+        if destination is None or self.facts is None:
+            return None
+        if destination.suffix.lower() != ".pdf":
+            destination = destination.with_suffix(".pdf")
+        scope = self.scope.text()
+        return self._saved(lambda: write_report(self.facts, self.current_filters(), destination, scope=scope),
+                           destination)
+
+    def _saved(self, write: Any, destination: Path) -> Path | None:
+        from PySide6.QtWidgets import QMessageBox
+
+        from portfolio.domain.errors import PortfolioError
+
+        try:
+            write()
+        except PortfolioError as error:
+            QMessageBox.warning(self, tr("Export impossible"), str(error))
+            return None
+        except OSError as error:
+            QMessageBox.warning(self, tr("Export impossible"), tr(
+                "« {file} » n'a pas pu être écrit ({reason}) : choisissez un autre dossier ou fermez le fichier "
+                "s'il est ouvert ailleurs.", file=destination.name, reason=error.strerror or str(error)))
+            return None
+        self.scope.setText(tr("Enregistré : {file}", file=str(destination)))
+        return destination
 
     # --- hover and click ----------------------------------------------------------------------------------
 
@@ -367,6 +450,41 @@ class DashboardPage(QWidget):
             if year:
                 ids["year"] = (int(year),)
         self.open_projects.emit(ids)
+
+
+def axis_series(charts: Any, kpis: Any) -> tuple[list[str], list[Any]]:
+    """The bars of committed and disbursed aid by axis (the dashboard's and the report's)."""
+    axes = kpis.breakdowns["axis"]
+    return [g.code or "—" for g in axes], [
+        charts.Series(tr("Engagé"), charts.BLUE, [g.committed_cents for g in axes]),
+        charts.Series(tr("Décaissé"), charts.ORANGE, [g.disbursed_cents for g in axes])]
+
+
+def cumulative_series(charts: Any, months: list[Any]) -> tuple[list[str], list[Any]]:
+    """The cumulative curves of committed and disbursed aid, month by month."""
+    committed = disbursed = 0
+    curves: tuple[list[int], list[int]] = ([], [])
+    for month in months:
+        committed += month.committed_cents
+        disbursed += month.disbursed_cents
+        curves[0].append(committed)
+        curves[1].append(disbursed)
+    return [m.month for m in months], [charts.Series(tr("Engagé (cumul)"), charts.BLUE, curves[0]),
+                                       charts.Series(tr("Décaissé (cumul)"), charts.ORANGE, curves[1])]
+
+
+def _typologies(kpis: Any) -> list[Any]:
+    return [g for g in kpis.breakdowns["typology"] if g.code and (g.beneficiaries or g.committed_cents)]
+
+
+def typology_series(charts: Any, kpis: Any) -> tuple[list[str], list[Any]]:
+    """Each typology's share of the beneficiaries next to its share of the aid."""
+    typologies = _typologies(kpis)
+    return [g.code or "—" for g in typologies], [
+        charts.Series(tr("Part des bénéficiaires"), charts.GREY,
+                      [g.beneficiaries / kpis.beneficiaries if kpis.beneficiaries else 0 for g in typologies]),
+        charts.Series(tr("Part de l'aide"), charts.BLUE,
+                      [g.committed_cents / kpis.committed_cents if kpis.committed_cents else 0 for g in typologies])]
 
 
 def _month_label(month: str) -> str:

@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
                                           QKeySequence("Ctrl+I"))
         self.history_action = self._action(menu, tr("Historique des imports…"), self.import_history)
         menu.addSeparator()
+        self._action(menu, tr("Rapport PDF…"), self.report, QKeySequence("Ctrl+P"))
         self._action(menu, tr("Préférences…"), self.preferences)
         menu.addSeparator()
         self._action(menu, tr("Quitter"), self.close, QKeySequence.StandardKey.Quit)
@@ -253,6 +254,13 @@ class MainWindow(QMainWindow):
         page = self.pages.get("dashboard")
         if isinstance(page, DashboardPage):
             page.refresh()
+
+    def report(self) -> None:
+        """Fichier > Rapport PDF…: the dashboard's report, under its filters (read first if need be)."""
+        self.show_page("dashboard")
+        page = self.pages.get("dashboard")
+        if isinstance(page, DashboardPage):
+            page.when_ready(page.export_report)
 
     def show_projects(self, filters: dict[str, tuple[int, ...]]) -> None:
         """Shows the projects list with exactly these filters (the dashboard's click on a bar or a region)."""

@@ -1,0 +1,99 @@
+"""The dashboard's exports: each chart as PNG and SVG, the KPI tables as a workbook, the steering committee's
+PDF report (from the window and from `portfolio report`), each holding the figures of the filters chosen."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from python_calamine import CalamineWorkbook
+
+from portfolio.domain.money import format_eur, format_int
+from portfolio.services.kpi import Filters, compute
+from portfolio.services.portfolio import open_portfolio
+from portfolio.ui.main_window import MainWindow
+from portfolio.ui.workspace import Workspace
+
+
+@pytest.fixture
+def dashboard(qtbot, workspace: Workspace):
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.resize(1366, 900)
+    window.show()
+    window.show_page("dashboard")
+    page = window.pages["dashboard"]
+    qtbot.waitUntil(lambda: page.kpis is not None, timeout=30_000)
+    return page
+
+
+def pdf_text(path: Path) -> str:
+    # the PDF's words come back separated by tabs or no-break spaces: compared on single spaces
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+
+
+def plain(text: str) -> str:
+    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+
+
+def test_each_chart_is_saved_as_png_and_svg(dashboard, tmp_path: Path) -> None:
+    for widget, name in ((dashboard.by_axis, "axes"), (dashboard.map, "carte"), (dashboard.timeline, "cumul"),
+                         (dashboard.by_typology, "typologies")):
+        png = dashboard.export_chart(widget, name, tmp_path / f"{name}.png")
+        svg = dashboard.export_chart(widget, name, tmp_path / f"{name}.svg")
+        assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert svg is not None and "<svg" in svg.read_text(encoding="utf-8")
+    # the map as vectors: one path per region at least
+    assert (tmp_path / "carte.svg").read_text(encoding="utf-8").count("<path") >= 18
+
+
+def test_the_tables_workbook_holds_the_figures_of_the_filters(dashboard, tmp_path: Path, demo_path: Path) -> None:
+    dashboard.set_filter("region", "53")
+    written = dashboard.export_tables(tmp_path / "indicateurs.xlsx")
+    assert written is not None
+    book = CalamineWorkbook.from_path(str(written))
+    with open_portfolio(demo_path) as db, db.read() as session:
+        expected = compute(session, Filters(region="53"))
+    figures = {row[0]: row[1] for row in book.get_sheet_by_name("Indicateurs").to_python() if row}
+    assert figures["Candidatures"] == expected.applications
+    assert round(figures["Aide engagée"] * 100) == expected.committed_cents
+    by_region = book.get_sheet_by_name("Par région").to_python()
+    assert [row[0] for row in by_region[1:]] == ["53"]
+    assert "Filtres : région 53" in figures
+
+
+def test_the_pdf_report_from_the_window_has_the_key_figures(dashboard, tmp_path: Path, demo_path: Path) -> None:
+    dashboard.set_filter("typology", "PME")
+    written = dashboard.export_report(tmp_path / "rapport.pdf")
+    assert written is not None
+    text = pdf_text(written)
+    with open_portfolio(demo_path) as db, db.read() as session:
+        expected = compute(session, Filters(typology="PME"))
+    assert "Rapport au comité de pilotage" in text and "PME" in text
+    assert plain(format_eur(expected.committed_cents)) in text
+    assert f"Candidatures {plain(format_int(expected.applications))}" in text
+    assert f"situation au {date.today().strftime('%d/%m/%Y')}" in text
+
+
+def test_portfolio_report_writes_the_pdf_from_the_command_line(demo_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "comite.pdf"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    done = subprocess.run([sys.executable, "-m", "portfolio", "report", str(out), "--db", str(demo_path),
+                           "--region", "53"], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with open_portfolio(demo_path) as db, db.read() as session:
+        expected = compute(session, Filters(region="53"))
+    text = pdf_text(out)
+    assert plain(format_eur(expected.disbursed_cents)) in text and "Filtres : région 53" in text
+    assert "Par appel à projets" in text and "Par région" in text
+    # a folder that does not exist: one line, exit 1, no traceback
+    done = subprocess.run([sys.executable, "-m", "portfolio", "report", str(tmp_path / "absent" / "r.pdf"),
+                           "--db", str(demo_path)], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+    assert "n'existe pas" in done.stderr
