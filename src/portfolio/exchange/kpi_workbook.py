@@ -12,9 +12,9 @@ from portfolio.services.kpi import Group, Kpis
 
 EUROS = '#,##0.00\\ "€"'
 PERCENT = "0.0%"
-SHEETS = {"axis": N_("Par axe"), "call": N_("Par appel"), "wave": N_("Par vague"), "operator": N_("Par opérateur"),
-          "region": N_("Par région"), "department": N_("Par département"), "typology": N_("Par typologie"),
-          "year": N_("Par année")}
+SHEETS = {"axis": N_("Par axe"), "action": N_("Par action"), "call": N_("Par appel"), "wave": N_("Par vague"),
+          "operator": N_("Par opérateur"), "region": N_("Par région"), "department": N_("Par département"),
+          "typology": N_("Par typologie"), "year": N_("Par année")}
 
 
 FILTER_NAMES = {"call": N_("appel"), "axis": N_("axe"), "region": N_("région"), "typology": N_("typologie"),

@@ -16,7 +16,8 @@ What each figure counts, and which date the period filters it by:
   organisation's region and typology; the due date's period).
 
 A filter left empty does not filter. Breakdowns group the same rows by call, wave, axis, operator, region,
-department, beneficiary typology (share of beneficiaries next to share of money) and year of decision.
+department, beneficiary typology (share of beneficiaries next to share of money) and year of decision, and
+by action (the axis's actions, in the axis's order).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class Filters:
                 "end": self.end.isoformat() if self.end else None}
 
 
-BREAKDOWNS = ("call", "wave", "axis", "operator", "region", "department", "typology", "year")
+BREAKDOWNS = ("call", "wave", "axis", "action", "operator", "region", "department", "typology", "year")
 
 
 @dataclass
@@ -158,6 +159,7 @@ class Month:
 # --- the facts: every row the KPIs count, read once, filtered and summed in memory -----------------------------
 
 _BY_ORGANISATION = ("region", "department", "typology")
+_OF_THE_CALL = ("wave", "axis", "action", "operator")
 _MARKS = 64_000_000  # booleans (64 MB) at most to count distinct (group, organisation) pairs by marking them
 _NONE = 0  # the index of "no region", "no typology"… in the lookup arrays (record ids start at 1)
 _EXACT_FLOAT_SUM = 2**53  # below it, summing whole numbers in float64 (numpy's bincount) is exact
@@ -227,15 +229,32 @@ class Facts:
             "m.done_on IS NULL AND ms.code NOT IN ('atteint', 'annule') FROM milestone m "
             "JOIN status ms ON ms.id = m.status_id JOIN project p ON p.id = m.project_id "
             "JOIN application a ON a.id = p.application_id WHERE m.due_on IS NOT NULL"), ("org", "call", "day", "open"))
+        # bincount sums in float64: exact for whole numbers while every total stays below 2**53
+        money = [self.aid["grant"], self.aid["advance"], self.payments["amount"], self.applications["laureate"]]
+        self.exact = all(int(column.sum()) < _EXACT_FLOAT_SUM for column in money)
+        if self.exact:  # converted once here, not at every sum
+            for table, name in ((self.aid, "grant"), (self.aid, "advance"), (self.payments, "amount"),
+                                (self.applications, "laureate")):
+                table.columns[name + "_weights"] = table.columns[name].astype(np.float64)
         # the lookups: organisation id -> region, department, typology; call id -> axis, operator, wave
         self.org_region, self.org_department, self.org_typology = self._lookup(q(
             "SELECT id, coalesce(region_id, 0), coalesce(department_id, 0), coalesce(typology_id, 0) "
             "FROM organisation").fetchall(), 3)
-        calls = q("SELECT c.id, c.code, c.label, ac.axis_id, c.operator_id, c.wave FROM call c "
+        calls = q("SELECT c.id, c.code, c.label, ac.axis_id, c.operator_id, c.wave, c.action_id FROM call c "
                   "JOIN action ac ON ac.id = c.action_id").fetchall()
-        waves = sorted({str(wave) for *_, wave in calls})
-        self.call_axis, self.call_operator, self.call_wave = self._lookup(
-            [(i, axis, operator, waves.index(str(wave)) + 1) for i, _c, _l, axis, operator, wave in calls], 3)
+        waves = sorted({str(row[5]) for row in calls})
+        self.call_axis, self.call_operator, self.call_wave, self.call_action = self._lookup(
+            [(i, axis, operator, waves.index(str(wave)) + 1, action)
+             for i, _c, _l, axis, operator, wave, action in calls], 4)
+        years = [int(t["decided" if "decided" in t.columns else "day"].max()) // 10000
+                 for t in (self.aid, self.payments, self.decided) if len(t)]
+        self.sizes = {  # each breakdown's keys are below these
+            "call": len(self.call_axis), "wave": len(waves) + 1, "axis": int(self.call_axis.max(initial=0)) + 1,
+            "action": int(self.call_action.max(initial=0)) + 1,
+            "operator": int(self.call_operator.max(initial=0)) + 1,
+            "region": int(self.org_region.max(initial=0)) + 1,
+            "department": int(self.org_department.max(initial=0)) + 1,
+            "typology": int(self.org_typology.max(initial=0)) + 1, "year": max(years, default=0) + 1}
         self.ids: dict[str, dict[str, int]] = {  # a filter's code -> the id the arrays hold
             "call": {code: i for i, code, *_ in calls},
             "axis": dict((code, i) for i, code in q("SELECT id, code FROM axis")),
@@ -248,6 +267,8 @@ class Facts:
             "wave": _Dimension({n: w for n, w in enumerate(waves, 1)}, {n: w for n, w in enumerate(waves, 1)},
                                {n: n for n in range(1, len(waves) + 1)}),
             "axis": self._dimension(q("SELECT id, code, label, sort_order FROM axis")),
+            "action": self._dimension(q("SELECT ac.id, ac.code, ac.label, x.sort_order * 10000 + ac.sort_order "
+                                        "FROM action ac JOIN axis x ON x.id = ac.axis_id")),
             "operator": self._dimension(q("SELECT id, code, label, sort_order FROM operator")),
             "region": self._dimension(q("SELECT id, code, name, 0 FROM region"), by_label=True),
             "department": self._dimension(q("SELECT id, code, name, code FROM department")),
@@ -306,29 +327,38 @@ class Facts:
 
     @staticmethod
     def _masked(table: _Table, mask: Any) -> _Table:
-        """The rows of ``table`` the mask keeps, every column copied once (the breakdowns all read them)."""
+        """The rows of ``table`` the mask keeps, every column copied once (the breakdowns all read them); the
+        table itself when the mask keeps every row (no filter)."""
+        if mask.all():
+            return table
         return _Table({name: column[mask] for name, column in table.columns.items()})
 
     def _keys(self, table: _Table, name: str) -> Any:
         """Each row's group in a breakdown (0: none)."""
         if name == "call":
             return table["call"]
-        if name in ("axis", "operator", "wave"):
-            return {"axis": self.call_axis, "operator": self.call_operator, "wave": self.call_wave}[name][
-                table["call"]]
+        if name in ("axis", "action", "operator", "wave"):
+            return {"axis": self.call_axis, "action": self.call_action, "operator": self.call_operator,
+                    "wave": self.call_wave}[name][table["call"]]
         if name == "year":
             return table["decided" if "decided" in table.columns else "day"] // 10000
         return {"region": self.org_region, "department": self.org_department, "typology": self.org_typology}[name][
             table["org"]]
 
     def _sums(self, keys: Any, values: Any, size: int) -> Any:
-        """Exact integer sums of ``values`` per key (0 to size - 1)."""
+        """Exact integer sums of ``values`` (whole, not negative) per key (0 to size - 1): numpy's bincount sums in
+        float64, exact while every total stays below 2**53 cents (90,000 billion euros), checked once when the
+        facts were read (``self.exact``); else summed in int64."""
         np = self.np
-        if len(values) and int(values.sum()) >= _EXACT_FLOAT_SUM:
-            out = np.zeros(size, dtype=np.int64)
-            np.add.at(out, keys, values)
-            return out
-        return np.rint(np.bincount(keys, weights=values, minlength=size)).astype(np.int64)
+        if self.exact:
+            return np.rint(np.bincount(keys, weights=values, minlength=size)).astype(np.int64)
+        out = np.zeros(size, dtype=np.int64)
+        np.add.at(out, keys, values.astype(np.int64))
+        return out
+
+    def _weights(self, table: _Table, name: str) -> Any:
+        """A column as ``_sums`` takes it: float64 when the sums are exact in floats, else the integers."""
+        return table.columns.get(name + "_weights", table[name])
 
     def _organisations(self, orgs: Any) -> Any:
         """The distinct organisation ids among ``orgs`` (marked in a table as long as the ids: linear, where
@@ -380,29 +410,50 @@ class Facts:
         m = self.milestones
         overdue = self._mask(m, filters) & (m["open"] == 1) & (m["day"] < _yyyymmdd(kpis.today))
         kpis.overdue_milestones = int(overdue.sum())
-        for name in breakdowns:
-            kpis.breakdowns[name] = self._breakdown(name, filters, a, d, s)
+        by_call: dict[str, Any] = {}
+        wanted = list(breakdowns)
+        for name in sorted(wanted, key=lambda n: n != "call"):  # the calls first: the others add theirs up
+            kpis.breakdowns[name] = self._breakdown(name, filters, a, d, s, by_call)
+        kpis.breakdowns = {name: kpis.breakdowns[name] for name in wanted}
         return kpis
 
-    def _breakdown(self, name: str, filters: Filters, a: _Table, d: _Table, s: _Table) -> list[Group]:
-        """One breakdown of the rows already filtered (``a`` applications, ``d`` aid, ``s`` payments)."""
+    def _breakdown(self, name: str, filters: Filters, a: _Table, d: _Table, s: _Table,
+                   by_call: dict[str, Any]) -> list[Group]:
+        """One breakdown of the rows already filtered (``a`` applications, ``d`` aid, ``s`` payments).
+
+        Sums and counts add up: a breakdown by a property of the call (wave, axis, action, operator) adds up the
+        call's figures (``by_call``, computed once per set of filters) instead of going over every row again;
+        only the distinct organisations are counted on the rows."""
         np = self.np
-        keys = {"a": self._keys(a, name), "d": self._keys(d, name), "s": self._keys(s, name)}
-        if name == "year":  # applications are dated by their submission, not by a decision: laureates instead
-            keys["p"] = self._keys(self._masked(self.decided, self._mask(self.decided, filters)), name)
-        size = int(max((int(k.max()) for k in keys.values() if len(k)), default=0)) + 1
-        present = sum(np.bincount(k, minlength=size) for k in keys.values())
-        grant = self._sums(keys["d"], d["grant"], size)
-        advance = self._sums(keys["d"], d["advance"], size)
-        paid = self._sums(keys["s"], s["amount"], size)
-        beneficiaries = self._distinct(name, keys["d"], d["org"], size)
-        if name == "year":
-            applications = applicants = np.zeros(size, dtype=np.int64)
-            laureates = np.bincount(keys["p"], minlength=size)
+        size = self.sizes[name]  # every key is below it: known when the facts were read, not scanned again
+        if name in _OF_THE_CALL and by_call:
+            lookup = {"wave": self.call_wave, "axis": self.call_axis, "action": self.call_action,
+                      "operator": self.call_operator}[name]
+            rolled = {k: np.rint(np.bincount(lookup, weights=v, minlength=size)).astype(np.int64)
+                      for k, v in by_call.items()}
+            present, grant, advance, paid = rolled["present"], rolled["grant"], rolled["advance"], rolled["paid"]
+            applications, laureates = rolled["applications"], rolled["laureates"]
+            applicants = self._distinct(name, lookup[a["call"]], a["org"], size)
+            beneficiaries = self._distinct(name, lookup[d["call"]], d["org"], size)
         else:
-            applications = np.bincount(keys["a"], minlength=size)
-            applicants = self._distinct(name, keys["a"], a["org"], size)
-            laureates = self._sums(keys["a"], a["laureate"], size)
+            keys = {"a": self._keys(a, name), "d": self._keys(d, name), "s": self._keys(s, name)}
+            if name == "year":  # applications are dated by their submission, not by a decision: laureates instead
+                keys["p"] = self._keys(self._masked(self.decided, self._mask(self.decided, filters)), name)
+            present = sum(np.bincount(k, minlength=size) for k in keys.values())
+            grant = self._sums(keys["d"], self._weights(d, "grant"), size)
+            advance = self._sums(keys["d"], self._weights(d, "advance"), size)
+            paid = self._sums(keys["s"], self._weights(s, "amount"), size)
+            beneficiaries = self._distinct(name, keys["d"], d["org"], size)
+            if name == "year":
+                applications = applicants = np.zeros(size, dtype=np.int64)
+                laureates = np.bincount(keys["p"], minlength=size)
+            else:
+                applications = np.bincount(keys["a"], minlength=size)
+                applicants = self._distinct(name, keys["a"], a["org"], size)
+                laureates = self._sums(keys["a"], self._weights(a, "laureate"), size)
+            if name == "call":  # the calls' own figures: the other breakdowns by the call add them up
+                by_call.update(present=present, grant=grant, advance=advance, paid=paid, applications=applications,
+                               laureates=laureates)
         dimension = self.dimensions.get(name)
         groups = []
         for key in np.nonzero(present)[0]:
