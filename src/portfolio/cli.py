@@ -176,8 +176,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_kpi(args: argparse.Namespace) -> int:
-    from portfolio.domain.dates import format_date, parse_date
-    from portfolio.services.kpi import Filters, compute
+    from portfolio.domain.dates import parse_date
+    from portfolio.services.kpi import Filters, compute, key_figures
 
     filters = Filters(call=args.call, axis=args.axis, region=args.region, typology=args.typology,
                       start=parse_date(args.start) if args.start else None,
@@ -192,21 +192,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         _print_json(kpis.as_json())
         return 0
     n = format_int
-    median = kpis.median_decision_to_agreement
-    lines = [
-        (tr("Porteurs (candidats)"), n(kpis.applicants)),
-        (tr("Candidatures"), n(kpis.applications)),
-        (tr("Lauréats"), n(kpis.laureates)),
-        (tr("Taux de succès"), format_percent(kpis.success_rate)),
-        (tr("Aide engagée"), format_eur(kpis.committed_cents)),
-        (tr("  dont subventions"), format_eur(kpis.committed_grant_cents)),
-        (tr("  dont avances remboursables"), format_eur(kpis.committed_advance_cents)),
-        (tr("Aide décaissée"), format_eur(kpis.disbursed_cents)),
-        (tr("Part décaissée"), format_percent(kpis.disbursed_share)),
-        (tr("Décision → convention (médiane)"), tr("{n} jours", n=f"{median:g}".replace(".", ","))
-         if median is not None else "—"),
-        (tr("Jalons en retard au {day}", day=format_date(kpis.today)), n(kpis.overdue_milestones)),
-    ]
+    lines = key_figures(kpis)
     width = max(len(label) for label, _ in lines)
     for label, value in lines:
         print(f"{label.ljust(width)}  {value}")

@@ -29,8 +29,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from portfolio.db.sqlite_file import raw_connection
+from portfolio.domain.dates import format_date
 from portfolio.domain.i18n import tr
-from portfolio.domain.money import euros_str
+from portfolio.domain.money import euros_str, format_eur, format_int, format_percent
 from portfolio.domain.referential import fold
 
 if TYPE_CHECKING:
@@ -145,6 +146,26 @@ class Kpis:
         return result
 
 
+
+
+def key_figures(kpis: Kpis) -> list[tuple[str, str]]:
+    """The key figures as people read them, in order: (label, value in French format). The command line prints
+    them, the PDF report shows them."""
+    median = kpis.median_decision_to_agreement
+    return [
+        (tr("Porteurs (candidats)"), format_int(kpis.applicants)),
+        (tr("Candidatures"), format_int(kpis.applications)),
+        (tr("Lauréats"), format_int(kpis.laureates)),
+        (tr("Taux de succès"), format_percent(kpis.success_rate)),
+        (tr("Aide engagée"), format_eur(kpis.committed_cents)),
+        (tr("  dont subventions"), format_eur(kpis.committed_grant_cents)),
+        (tr("  dont avances remboursables"), format_eur(kpis.committed_advance_cents)),
+        (tr("Aide décaissée"), format_eur(kpis.disbursed_cents)),
+        (tr("Part décaissée"), format_percent(kpis.disbursed_share)),
+        (tr("Décision → convention (médiane)"),
+         tr("{n} jours", n=f"{median:g}".replace(".", ",")) if median is not None else "—"),
+        (tr("Jalons en retard au {day}", day=format_date(kpis.today)), format_int(kpis.overdue_milestones)),
+    ]
 
 
 @dataclass(frozen=True)

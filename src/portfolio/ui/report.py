@@ -125,21 +125,9 @@ def _table(title: str, groups: list[Any], kpis: Any) -> str:
 
 
 def _html(kpis: Any, today: date, scope: str, charts: list[str]) -> str:
-    median = kpis.median_decision_to_agreement
-    figures = [
-        (tr("Porteurs (candidats)"), format_int(kpis.applicants)),
-        (tr("Candidatures"), format_int(kpis.applications)),
-        (tr("Lauréats"), format_int(kpis.laureates)),
-        (tr("Taux de succès"), format_percent(kpis.success_rate)),
-        (tr("Aide engagée"), format_eur(kpis.committed_cents)),
-        (tr("  dont subventions"), format_eur(kpis.committed_grant_cents)),
-        (tr("  dont avances remboursables"), format_eur(kpis.committed_advance_cents)),
-        (tr("Aide décaissée"), format_eur(kpis.disbursed_cents)),
-        (tr("Part décaissée"), format_percent(kpis.disbursed_share)),
-        (tr("Décision → convention (médiane)"), tr("{n} jours", n=f"{median:g}".replace(".", ","))
-         if median is not None else "—"),
-        (tr("Jalons en retard"), format_int(kpis.overdue_milestones)),
-    ]
+    from portfolio.services.kpi import key_figures
+
+    figures = key_figures(kpis)
     key_rows = "".join(f"<tr>{_cell(label)}{_cell(value, True)}</tr>" for label, value in figures)
     titles = {"axes": tr("Aide engagée et décaissée par axe"), "cumul": tr("Cumul de l'aide engagée et décaissée"),
               "carte": tr("Aide engagée par région (bénéficiaires)"),
