@@ -88,3 +88,24 @@ def test_clicking_an_axis_bar_opens_its_projects(qtbot, dashboard_window: MainWi
     assert seen == [{"axis": (axis_id,)}]
     assert dashboard_window.pages["project"].model.rowCount() == expected
     assert "Engagé" in page._describe_axis(1) and "€" in page._describe_axis(1)
+
+
+def test_a_period_of_ones_own(qtbot, dashboard_window: MainWindow, demo_path: Path) -> None:
+    from datetime import date
+
+    from portfolio.ui.dashboard import PeriodDialog
+
+    page = dashboard_window.pages["dashboard"]
+    page.set_period(date(2023, 1, 1), date(2024, 6, 30))
+    with open_portfolio(demo_path) as db, db.read() as session:
+        expected = compute(session, Filters(start=date(2023, 1, 1), end=date(2024, 6, 30)))
+    assert page.kpis.committed_cents == expected.committed_cents and page.kpis.applications == expected.applications
+    assert page.filters["year"].currentText() == "du 01/01/2023 au 30/06/2024"
+    page.set_period(date(2022, 1, 1), date(2022, 12, 31))  # replaces the previous one, never piles them up
+    texts = [page.filters["year"].itemText(i) for i in range(page.filters["year"].count())]
+    assert texts.count("du 01/01/2022 au 31/12/2022") == 1 and "du 01/01/2023 au 30/06/2024" not in texts
+    dialog = PeriodDialog()
+    qtbot.addWidget(dialog)
+    dialog.start.setDate(dialog.start.date().fromString("31/12/2024", "dd/MM/yyyy"))
+    dialog.end.setDate(dialog.end.date().fromString("01/01/2024", "dd/MM/yyyy"))
+    assert dialog.period() == (date(2024, 1, 1), date(2024, 12, 31))  # the wrong way round, put right

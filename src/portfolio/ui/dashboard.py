@@ -13,9 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -202,6 +206,10 @@ class DashboardPage(QWidget):
             for code, label in choices[key]:
                 combo.addItem(str(label), code)
             combo.blockSignals(False)
+        period = self.filters["year"]
+        period.addItem(tr("Autre période…"), _CHOOSE)
+        period.activated.connect(self._period_activated)
+        self._period_index = 0
 
     def reset_filters(self) -> None:
         for combo in self.filters.values():
@@ -220,9 +228,38 @@ class DashboardPage(QWidget):
         from portfolio.services.kpi import Filters
 
         chosen = {key: combo.currentData() for key, combo in self.filters.items()}
-        year = chosen.pop("year")
+        period = chosen.pop("year")
+        if isinstance(period, tuple):  # a period of one's own: (first day, last day)
+            return Filters(**chosen, start=period[0], end=period[1])
+        year = period if period not in (None, _CHOOSE) else None
         return Filters(**chosen, start=date(int(year), 1, 1) if year else None,
                        end=date(int(year), 12, 31) if year else None)
+
+    def set_period(self, start: date, end: date) -> None:
+        """Chooses a period of one's own (both days included) and refreshes."""
+        combo = self.filters["year"]
+        combo.blockSignals(True)
+        index = combo.findData(_CHOOSE)
+        if combo.itemData(index - 1).__class__ is tuple:  # the previous period of one's own is replaced
+            combo.removeItem(index - 1)
+            index -= 1
+        combo.insertItem(index, tr("du {start} au {end}", start=start.strftime("%d/%m/%Y"),
+                                   end=end.strftime("%d/%m/%Y")), (start, end))
+        combo.setCurrentIndex(index)
+        combo.blockSignals(False)
+        self._period_index = index
+        self.refresh()
+
+    def _period_activated(self, index: int) -> None:
+        combo = self.filters["year"]
+        if combo.itemData(index) != _CHOOSE:
+            self._period_index = index
+            return
+        chosen = PeriodDialog.ask(self)
+        if chosen is None:  # cancelled: the period chosen before stays
+            combo.setCurrentIndex(self._period_index)
+            return
+        self.set_period(*chosen)
 
     # --- figures ----------------------------------------------------------------------------------------
 
@@ -448,9 +485,42 @@ class DashboardPage(QWidget):
                 if value is not None and (found := record_id(name, value)) is not None:
                     ids[key] = (found,)
             year = self.filters["year"].currentData()
-            if year:
+            if isinstance(year, str) and year.isdigit():  # the list filters by year of decision, not by any period
                 ids["year"] = (int(year),)
         self.open_projects.emit(ids)
+
+
+_CHOOSE = "choose"  # the period combo's last item: a period of one's own
+
+
+class PeriodDialog(QDialog):
+    """Two days, the first and the last of a period (both included), in French format."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Autre période"))
+        form = QFormLayout(self)
+        today = QDate.currentDate()
+        self.start = QDateEdit(QDate(today.year(), 1, 1))
+        self.end = QDateEdit(today)
+        for edit in (self.start, self.end):
+            edit.setDisplayFormat("dd/MM/yyyy")
+            edit.setCalendarPopup(True)
+        form.addRow(tr("Du"), self.start)
+        form.addRow(tr("Au (inclus)"), self.end)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def period(self) -> tuple[date, date]:
+        first, last = self.start.date().toPython(), self.end.date().toPython()
+        return (first, last) if first <= last else (last, first)  # given the wrong way round: put right
+
+    @classmethod
+    def ask(cls, parent: QWidget | None) -> tuple[date, date] | None:
+        dialog = cls(parent)
+        return dialog.period() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 def axis_series(charts: Any, kpis: Any) -> tuple[list[str], list[Any]]:
