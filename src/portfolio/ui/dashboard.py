@@ -509,6 +509,7 @@ class PeriodDialog(QDialog):
         form.addRow(tr("Du"), self.start)
         form.addRow(tr("Au (inclus)"), self.end)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Annuler"))  # Qt's own text is English
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
