@@ -38,6 +38,8 @@ end = time.monotonic() + 600
 while page.kpis is None and time.monotonic() < end:
     QApplication.processEvents()
     time.sleep(0.01)
+if page.kpis is None:
+    sys.exit("the dashboard's figures were not read within 600 s")
 QApplication.processEvents()
 times = []
 for key, code in json.loads(sys.argv[2]):

@@ -109,3 +109,20 @@ def test_a_period_of_ones_own(qtbot, dashboard_window: MainWindow, demo_path: Pa
     dialog.start.setDate(dialog.start.date().fromString("31/12/2024", "dd/MM/yyyy"))
     dialog.end.setDate(dialog.end.date().fromString("01/01/2024", "dd/MM/yyyy"))
     assert dialog.period() == (date(2024, 1, 1), date(2024, 12, 31))  # the wrong way round, put right
+
+
+def test_cancelling_another_period_keeps_the_period_chosen_before(qtbot, dashboard_window: MainWindow,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from portfolio.ui.dashboard import PeriodDialog
+
+    page = dashboard_window.pages["dashboard"]
+    page.set_filter("year", "2023")
+    page.reset_filters()  # back to the whole period, without the combo's own signal
+    monkeypatch.setattr(PeriodDialog, "ask", classmethod(lambda cls, parent: None))  # the user cancels
+    combo = page.filters["year"]
+    other = combo.count() - 1
+    combo.setCurrentIndex(other)
+    page._period_activated(other)
+    assert combo.currentIndex() == 0 and page.current_filters().start is None
+    assert page.kpis.applications == 880
+

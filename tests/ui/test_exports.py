@@ -97,3 +97,33 @@ def test_portfolio_report_writes_the_pdf_from_the_command_line(demo_path: Path, 
                            "--db", str(demo_path)], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 1 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1
     assert "n'existe pas" in done.stderr
+
+
+def test_an_export_that_cannot_be_written_says_so_and_leaves_nothing(dashboard, tmp_path: Path) -> None:
+    from portfolio.domain.errors import PortfolioError
+    from portfolio.exchange.kpi_workbook import write_kpi_workbook
+    from portfolio.ui.charts import export_chart
+    from portfolio.ui.report import write_report
+
+    missing = tmp_path / "absent"
+    for name in ("carte.svg", "carte.png"):
+        with pytest.raises(PortfolioError, match="n'a pas pu être enregistré"):
+            export_chart(dashboard.map, missing / name)
+    taken = tmp_path / "dossier.xlsx"
+    taken.mkdir()  # a folder where the workbook should go: replacing it fails
+    with pytest.raises(PortfolioError, match="n'a pas pu être écrit"):
+        write_kpi_workbook(dashboard.kpis, taken)
+    taken_pdf = tmp_path / "dossier.pdf"
+    taken_pdf.mkdir()
+    with pytest.raises(PortfolioError, match="n'a pas pu être écrit"):
+        write_report(dashboard.facts, dashboard.current_filters(), taken_pdf)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # nothing half-written left
+
+
+def test_the_report_says_the_filters_even_after_another_export(dashboard, tmp_path: Path) -> None:
+    dashboard.set_filter("region", "53")
+    dashboard.export_chart(dashboard.map, "carte", tmp_path / "carte.png")
+    assert dashboard.scope.text().startswith("Enregistré")
+    written = dashboard.export_report(tmp_path / "rapport.pdf")
+    assert written is not None and "Filtres : Bretagne" in pdf_text(written)
+

@@ -171,17 +171,32 @@ def test_every_kpi_equals_an_independent_count_of_the_raw_rows(demo_path: Path, 
         assert group.laureates == sum(1 for a in mine if a["id"] in raw.project_of_app)
 
 
-def test_sums_beyond_float_exactness_give_the_same_figures(demo_path: Path) -> None:
-    # below 2**53 cents the sums run in float64 (bincount), beyond in int64: both must give the same figures
+def test_sums_beyond_float_exactness_stay_exact(demo_path: Path, tmp_path: Path) -> None:
+    # below 2**53 cents the sums run in float64 (bincount), beyond in int64: an aid of 2**53 cents plus one
+    # (an absurd 90,000 billion euros) must still be counted to the cent, in totals, breakdowns and months
+    import shutil
+
     from portfolio.services.kpi import Facts
 
-    with open_portfolio(demo_path) as db, db.read() as session:
-        facts = Facts(session)
-    assert facts.exact
-    floats = facts.compute(Filters(region="84"), today=TODAY)
-    facts.exact = False
-    integers = facts.compute(Filters(region="84"), today=TODAY)
-    assert floats.as_json() == integers.as_json()
+    huge = tmp_path / "huge.sqlite"
+    shutil.copyfile(demo_path, huge)
+    with sqlite3.connect(huge) as connection:
+        connection.execute("UPDATE aid SET grant_cents = ? WHERE id = (SELECT min(id) FROM aid)", (2**53 + 1,))
+        total = connection.execute("SELECT sum(grant_cents) + sum(advance_cents) FROM aid").fetchone()[0]
+        by_axis = dict(connection.execute(
+            "SELECT x.code, sum(d.grant_cents + d.advance_cents) FROM aid d JOIN project p ON p.id = d.project_id "
+            "JOIN application a ON a.id = p.application_id JOIN call c ON c.id = a.call_id JOIN action ac ON "
+            "ac.id = c.action_id JOIN axis x ON x.id = ac.axis_id GROUP BY x.code"))
+        by_month = dict(connection.execute(
+            "SELECT substr(p.decision_on, 1, 7), sum(d.grant_cents + d.advance_cents) FROM aid d JOIN project p "
+            "ON p.id = d.project_id WHERE p.decision_on IS NOT NULL GROUP BY 1"))
+    facts = Facts(sqlite3.connect(huge))
+    assert not facts.exact
+    for breakdowns in (("axis",), ("call", "axis")):  # the axis's figures summed over rows, or added up by call
+        kpis = facts.compute(today=TODAY, breakdowns=breakdowns)
+        assert kpis.committed_cents == total
+        assert {g.code: g.committed_cents for g in kpis.breakdowns["axis"] if g.committed_cents} == by_axis
+    assert {m.month: m.committed_cents for m in facts.timeline() if m.committed_cents} == by_month
 
 
 def test_the_demo_has_something_under_each_filter(demo_path: Path) -> None:
@@ -213,3 +228,25 @@ def test_kpi_command_json_has_the_keys_and_money_as_decimal_strings(capsys: pyte
     assert code == 0 and "Taux de succès" in out and "Par région" in out and "\u00a0€" in out
     code = cli.main(["kpi", "--db", str(demo_path), "--from", "demain"])
     assert code == 1 and "demain" in capsys.readouterr().err
+
+
+def test_applications_submitted_outside_the_decision_years_do_not_break_the_year_breakdown(
+        demo_path: Path, tmp_path: Path) -> None:
+    # the year breakdown counts decisions: an application submitted in a year without any decision yet (January)
+    # or long before neither breaks it nor adds an empty year
+    import shutil
+
+    from portfolio.services.kpi import Facts
+
+    copy = tmp_path / "annees.sqlite"
+    shutil.copyfile(demo_path, copy)
+    with sqlite3.connect(copy) as connection:
+        pending = [r[0] for r in connection.execute(
+            "SELECT id FROM application WHERE id NOT IN (SELECT application_id FROM project) ORDER BY id LIMIT 2")]
+        connection.execute("UPDATE application SET submitted_on = '2027-03-01' WHERE id = ?", (pending[0],))
+        connection.execute("UPDATE application SET submitted_on = '2019-01-15' WHERE id = ?", (pending[1],))
+        decided = {r[0] for r in connection.execute("SELECT DISTINCT substr(decision_on, 1, 4) FROM project")}
+    kpis = Facts(sqlite3.connect(copy)).compute(today=TODAY)
+    years = {g.code for g in kpis.breakdowns["year"]}
+    assert "2027" not in years and "2019" not in years and years <= decided | {str(TODAY.year)}
+    assert kpis.applications == 880

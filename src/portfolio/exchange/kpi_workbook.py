@@ -7,8 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import N_, tr
-from portfolio.services.kpi import Group, Kpis
+from portfolio.services.kpi import Filters, Group, Kpis
 
 EUROS = '#,##0.00\\ "€"'
 PERCENT = "0.0%"
@@ -21,14 +22,14 @@ FILTER_NAMES = {"call": N_("appel"), "axis": N_("axe"), "region": N_("région"),
                 "start": N_("du"), "end": N_("au")}
 
 
-def describe_filters(kpis: Kpis) -> str:
-    """The filters in words: "région 53, du 01/01/2023" ("aucun" without any)."""
+def describe_filters(filters: Filters) -> str:
+    """The filters in words: "région 53, du 01/01/2023" ("" without any)."""
     parts = []
-    for key, value in kpis.filters.params().items():
+    for key, value in filters.params().items():
         if value:
             shown = f"{value[8:10]}/{value[5:7]}/{value[:4]}" if key in ("start", "end") else value
             parts.append(f"{tr(FILTER_NAMES[key])} {shown}")
-    return ", ".join(parts) or tr("aucun")
+    return ", ".join(parts)
 
 
 def _euros(cents: int) -> Decimal:
@@ -43,7 +44,7 @@ def write_kpi_workbook(kpis: Kpis, destination: Path) -> Path:
     book = Workbook()
     sheet = book.active
     sheet.title = tr("Indicateurs")[:31]
-    filters = describe_filters(kpis)
+    filters = describe_filters(kpis.filters) or tr("aucun")
     median = kpis.median_decision_to_agreement
     rows: list[tuple[str, Any, str | None]] = [
         (tr("Portefeuille au {day}", day=kpis.today.strftime("%d/%m/%Y")), None, None),
@@ -87,8 +88,15 @@ def write_kpi_workbook(kpis: Kpis, destination: Path) -> Path:
         for letter in "CDEFGHIJKLM":
             page.column_dimensions[letter].width = 16
     temporary = destination.with_name(destination.name + ".tmp")
-    book.save(temporary)
-    temporary.replace(destination)
+    try:
+        book.save(temporary)
+        temporary.replace(destination)
+    except OSError as error:
+        raise PortfolioError(tr("Le classeur n'a pas pu être écrit dans « {file} » ({reason}) : fermez-le s'il est "
+                                "ouvert ailleurs, ou choisissez un autre emplacement.", file=str(destination),
+                                reason=error.strerror or str(error))) from None
+    finally:
+        temporary.unlink(missing_ok=True)  # nothing half-written is left behind
     return destination
 
 

@@ -252,7 +252,8 @@ class Facts:
             "JOIN application a ON a.id = p.application_id WHERE m.due_on IS NOT NULL"), ("org", "call", "day", "open"))
         # bincount sums in float64: exact for whole numbers while every total stays below 2**53
         money = [self.aid["grant"], self.aid["advance"], self.payments["amount"], self.applications["laureate"]]
-        self.exact = all(int(column.sum()) < _EXACT_FLOAT_SUM for column in money)
+        # one bound for all of them together: any total the KPIs make (grant + advance, a month) stays below it
+        self.exact = sum(int(column.sum()) for column in money) < _EXACT_FLOAT_SUM
         if self.exact:  # converted once here, not at every sum
             for table, name in ((self.aid, "grant"), (self.aid, "advance"), (self.payments, "amount"),
                                 (self.applications, "laureate")):
@@ -263,7 +264,7 @@ class Facts:
             "FROM organisation").fetchall(), 3)
         calls = q("SELECT c.id, c.code, c.label, ac.axis_id, c.operator_id, c.wave, c.action_id FROM call c "
                   "JOIN action ac ON ac.id = c.action_id").fetchall()
-        waves = sorted({str(row[5]) for row in calls})
+        waves = sorted({str(row[5]) for row in calls}, key=_natural)
         self.call_axis, self.call_operator, self.call_wave, self.call_action = self._lookup(
             [(i, axis, operator, waves.index(str(wave)) + 1, action)
              for i, _c, _l, axis, operator, wave, action in calls], 4)
@@ -379,7 +380,7 @@ class Facts:
 
     def _weights(self, table: _Table, name: str) -> Any:
         """A column as ``_sums`` takes it: float64 when the sums are exact in floats, else the integers."""
-        return table.columns.get(name + "_weights", table[name])
+        return table.columns.get(name + "_weights", table[name]) if self.exact else table[name]
 
     def _organisations(self, orgs: Any) -> Any:
         """The distinct organisation ids among ``orgs`` (marked in a table as long as the ids: linear, where
@@ -450,16 +451,17 @@ class Facts:
         if name in _OF_THE_CALL and by_call:
             lookup = {"wave": self.call_wave, "axis": self.call_axis, "action": self.call_action,
                       "operator": self.call_operator}[name]
-            rolled = {k: np.rint(np.bincount(lookup, weights=v, minlength=size)).astype(np.int64)
-                      for k, v in by_call.items()}
+            rolled = {k: self._sums(lookup, v, size) for k, v in by_call.items()}
             present, grant, advance, paid = rolled["present"], rolled["grant"], rolled["advance"], rolled["paid"]
             applications, laureates = rolled["applications"], rolled["laureates"]
             applicants = self._distinct(name, lookup[a["call"]], a["org"], size)
             beneficiaries = self._distinct(name, lookup[d["call"]], d["org"], size)
         else:
-            keys = {"a": self._keys(a, name), "d": self._keys(d, name), "s": self._keys(s, name)}
+            keys = {"d": self._keys(d, name), "s": self._keys(s, name)}
             if name == "year":  # applications are dated by their submission, not by a decision: laureates instead
                 keys["p"] = self._keys(self._masked(self.decided, self._mask(self.decided, filters)), name)
+            else:
+                keys["a"] = self._keys(a, name)
             present = sum(np.bincount(k, minlength=size) for k in keys.values())
             grant = self._sums(keys["d"], self._weights(d, "grant"), size)
             advance = self._sums(keys["d"], self._weights(d, "advance"), size)
@@ -517,6 +519,11 @@ class Facts:
         sums = self._sums(offsets, values, size)
         met = np.flatnonzero(np.bincount(offsets, minlength=size))
         return [first + int(m) for m in met], [int(sums[m]) for m in met]
+
+
+def _natural(text: str) -> tuple[int, int, str]:
+    """Order of waves and codes as people read them: "2" before "10", numbers before words."""
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
 
 
 def _yyyymmdd(day: date) -> int:

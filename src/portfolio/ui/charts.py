@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from portfolio.domain.errors import PortfolioError
+from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_meur
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#2d3748")
@@ -302,10 +304,15 @@ def export_chart(widget: QWidget, destination: Path) -> Path:
         generator.setSize(widget.size())
         generator.setViewBox(widget.rect())
         generator.setTitle(widget.accessibleName() or "portfolio")
-        painter = QPainter(generator)
-        widget.render(painter)
-        painter.end()
-    elif not widget.grab().save(str(destination), "PNG"):
-        raise OSError(f"cannot write {destination}")
+        painter = QPainter()
+        written = painter.begin(generator)
+        if written:
+            widget.render(painter)
+            written = painter.end()
+    else:
+        written = widget.grab().save(str(destination), "PNG")
+    if not written or not destination.is_file():  # Qt says so by a return value, never by an exception
+        raise PortfolioError(tr("Le graphique n'a pas pu être enregistré dans « {file} » : vérifiez que le dossier "
+                                "existe et accepte l'écriture.", file=str(destination)))
     return destination
 

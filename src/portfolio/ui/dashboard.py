@@ -180,7 +180,10 @@ class DashboardPage(QWidget):
         self.source = QLabel(tr("Contours des régions : IGN / INSEE (Licence Ouverte), simplifiés."))
         self.source.setObjectName("tileDetail")
         layout.addWidget(self.source)
+        self._period_index = 0
         self._fill_filters()
+        self.filters["year"].activated.connect(self._period_activated)
+        self.filters["year"].currentIndexChanged.connect(self._period_changed)
 
     # --- filters ------------------------------------------------------------------------------------------
 
@@ -199,23 +202,33 @@ class DashboardPage(QWidget):
                 "year": [(y, y) for (y,) in connection.execute(
                     "SELECT DISTINCT substr(decision_on, 1, 4) FROM project WHERE decision_on IS NOT NULL "
                     "UNION SELECT DISTINCT substr(submitted_on, 1, 4) FROM application WHERE submitted_on IS NOT NULL "
+                    "UNION SELECT DISTINCT substr(paid_on, 1, 4) FROM disbursement WHERE paid_on IS NOT NULL "
                     "ORDER BY 1")],
             }
-        for key, combo in self.filters.items():
+        for key, combo in self.filters.items():  # filled again after a change of the data: the choice is kept
+            chosen = combo.currentData()
+            custom = [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())
+                      if isinstance(combo.itemData(i), tuple)]
             combo.blockSignals(True)
+            while combo.count() > 1:
+                combo.removeItem(1)
             for code, label in choices[key]:
                 combo.addItem(str(label), code)
+            if key == "year":
+                for text, period in custom:
+                    combo.addItem(text, period)
+                combo.addItem(tr("Autre période…"), _CHOOSE)
+            found = next((i for i in range(combo.count()) if combo.itemData(i) == chosen), 0)
+            combo.setCurrentIndex(found)
             combo.blockSignals(False)
-        period = self.filters["year"]
-        period.addItem(tr("Autre période…"), _CHOOSE)
-        period.activated.connect(self._period_activated)
-        self._period_index = 0
+        self._period_index = self.filters["year"].currentIndex()
 
     def reset_filters(self) -> None:
         for combo in self.filters.values():
             combo.blockSignals(True)
             combo.setCurrentIndex(0)
             combo.blockSignals(False)
+        self._period_index = 0  # the signals were blocked: the period to come back to is said here
         self.refresh()
 
     def set_filter(self, key: str, code: str | None) -> None:
@@ -235,6 +248,12 @@ class DashboardPage(QWidget):
         return Filters(**chosen, start=date(int(year), 1, 1) if year else None,
                        end=date(int(year), 12, 31) if year else None)
 
+    def scope_text(self) -> str:
+        """The filters chosen, in words ("Filtres : Bretagne · PME"), or "Tout le portefeuille"."""
+        chosen = [combo.currentText() for combo in self.filters.values()
+                  if combo.currentIndex() > 0 and combo.currentData() != _CHOOSE]
+        return tr("Filtres : {filters}", filters=" · ".join(chosen)) if chosen else tr("Tout le portefeuille")
+
     def set_period(self, start: date, end: date) -> None:
         """Chooses a period of one's own (both days included) and refreshes."""
         combo = self.filters["year"]
@@ -249,6 +268,11 @@ class DashboardPage(QWidget):
         combo.blockSignals(False)
         self._period_index = index
         self.refresh()
+
+    def _period_changed(self, index: int) -> None:
+        # the period to come back to when "Autre période…" is cancelled, however it was chosen (reset, code)
+        if self.filters["year"].itemData(index) != _CHOOSE:
+            self._period_index = index
 
     def _period_activated(self, index: int) -> None:
         combo = self.filters["year"]
@@ -267,6 +291,8 @@ class DashboardPage(QWidget):
         """Redraws the tiles and charts under the current filters. The facts (every row the KPIs count) are read
         again first when the data changed since, in the background: on 100,000 projects that takes seconds, where
         a change of filter then takes a few tens of milliseconds."""
+        if self.filters["year"].currentData() == _CHOOSE:
+            return  # its dialog is about to ask for the period: nothing to compute before
         seq = self._data_seq()
         if self.facts is None or seq != self.facts_seq:
             self._load_facts(seq)
@@ -276,9 +302,7 @@ class DashboardPage(QWidget):
         self.kpis = self.facts.compute(filters, breakdowns=("axis", "region", "typology"))
         self._show_tiles()
         self._show_charts(self.facts.timeline(filters))
-        chosen = [combo.currentText() for combo in self.filters.values() if combo.currentIndex() > 0]
-        self.scope.setText(tr("Filtres : {filters}", filters=" · ".join(chosen)) if chosen
-                           else tr("Tout le portefeuille"))
+        self.scope.setText(self.scope_text())
         self.last_refresh_ms = (time.perf_counter() - started) * 1000
 
     def when_ready(self, action: Any) -> None:
@@ -311,6 +335,8 @@ class DashboardPage(QWidget):
             if not shiboken6.isValid(self):  # the window replaced this page meanwhile (another database)
                 return
             self.loading = False
+            if self.facts is not None:  # the data changed: an import may have brought calls or years
+                self._fill_filters()
             self.facts, self.facts_seq = facts, seq
             self.refresh()
             waiting, self.waiting = self.waiting, []
@@ -321,6 +347,7 @@ class DashboardPage(QWidget):
             if not shiboken6.isValid(self):
                 return
             self.loading = False
+            self.waiting.clear()  # a report asked for meanwhile is not written on figures that could not be read
             self.scope.setText(tr("Les indicateurs n'ont pas pu être calculés : {reason}", reason=str(error)))
 
         run_task(self, tr("Calcul des indicateurs…"), work, done, failed, cancellable=False)
@@ -391,9 +418,11 @@ class DashboardPage(QWidget):
         """Saves every KPI and every breakdown under the current filters as a workbook."""
         from portfolio.exchange.kpi_workbook import write_kpi_workbook
 
+        if self.facts is None:
+            return None
         destination = destination or self._ask_path(tr("Exporter les tableaux"), "indicateurs",
                                                     tr("Classeur Excel (*.xlsx)"))
-        if destination is None or self.facts is None:
+        if destination is None:
             return None
         if destination.suffix.lower() != ".xlsx":
             destination = destination.with_suffix(".xlsx")
@@ -404,12 +433,14 @@ class DashboardPage(QWidget):
         """Writes the steering committee's PDF report under the current filters."""
         from .report import write_report
 
+        if self.facts is None:
+            return None
         destination = destination or self._ask_path(tr("Rapport PDF"), "rapport-comite", tr("Document PDF (*.pdf)"))
-        if destination is None or self.facts is None:
+        if destination is None:
             return None
         if destination.suffix.lower() != ".pdf":
             destination = destination.with_suffix(".pdf")
-        scope = self.scope.text()
+        scope = self.scope_text()
         return self._saved(lambda: write_report(self.facts, self.current_filters(), destination, scope=scope),
                            destination)
 

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMarginsF, QSizeF, QUrl
+from PySide6.QtCore import QEventLoop, QMarginsF, QSizeF, Qt, QUrl
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from portfolio.domain.errors import PortfolioError
@@ -51,7 +51,23 @@ def write_report(facts: Any, filters: Any, destination: Path, *, today: date | N
         document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart://{name}"), image)
     document.setHtml(_html(kpis, today, scope, list(images)))
     temporary = destination.with_name(destination.name + ".tmp")
-    writer = QPdfWriter(str(temporary))
+    try:
+        _print(document, temporary)
+        if not temporary.is_file():
+            raise PortfolioError(tr("Le rapport n'a pas pu être écrit dans « {file} » : vérifiez que le dossier "
+                                    "accepte l'écriture.", file=str(destination)))
+        temporary.replace(destination)
+    except OSError as error:
+        raise PortfolioError(tr("Le rapport n'a pas pu être écrit dans « {file} » ({reason}) : fermez-le s'il est "
+                                "ouvert ailleurs, ou choisissez un autre emplacement.", file=str(destination),
+                                reason=error.strerror or str(error))) from None
+    finally:
+        temporary.unlink(missing_ok=True)  # nothing half-written is left behind
+    return destination
+
+
+def _print(document: QTextDocument, path: Path) -> None:
+    writer = QPdfWriter(str(path))
     writer.setTitle(tr("Rapport au comité de pilotage"))
     writer.setCreator("portfolio")
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
@@ -60,11 +76,6 @@ def write_report(facts: Any, filters: Any, destination: Path, *, today: date | N
     document.setPageSize(QSizeF(writer.width(), writer.height()))
     document.print_(writer)
     del writer  # the file is complete once the writer is gone
-    if not temporary.is_file():
-        raise PortfolioError(tr("Le rapport n'a pas pu être écrit dans « {file} » : vérifiez que le dossier "
-                                "accepte l'écriture.", file=str(destination)))
-    temporary.replace(destination)
-    return destination
 
 
 def _chart_images(charts: Any, kpis: Any, months: list[Any]) -> dict[str, QImage]:
@@ -98,8 +109,9 @@ def _drawn(widget: Any) -> QImage:
     """A widget drawn off screen as it would be on screen: shown first, so that its axes measure their labels."""
     from PySide6.QtWidgets import QApplication
 
+    widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)  # laid out and drawn, never flashed on screen
     widget.show()
-    QApplication.processEvents()
+    QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
     image = widget.grab().toImage()
     widget.hide()
     return image
@@ -167,8 +179,8 @@ def run_report(args: Any) -> int:
                       end=parse_date(args.end) if args.end else None)
     with open_portfolio(args.db_path, must_exist=True) as db, db.read() as session:
         facts = Facts(session)
-    kpis = facts.compute(filters)
-    path = write_report(facts, filters, Path(args.output), scope=tr("Filtres : {filters}",
-                                                                    filters=describe_filters(kpis)))
+    words = describe_filters(filters)
+    scope = tr("Filtres : {filters}", filters=words) if words else tr("Tout le portefeuille")
+    path = write_report(facts, filters, Path(args.output), scope=scope)
     print(tr("Rapport écrit dans {path}.", path=path))
     return 0
