@@ -250,3 +250,13 @@ def test_applications_submitted_outside_the_decision_years_do_not_break_the_year
     years = {g.code for g in kpis.breakdowns["year"]}
     assert "2027" not in years and "2019" not in years and years <= decided | {str(TODAY.year)}
     assert kpis.applications == 880
+
+
+def test_the_command_refuses_an_unknown_code_or_a_period_upside_down(capsys: pytest.CaptureFixture[str],
+                                                                      demo_path: Path) -> None:
+    assert cli.main(["kpi", "--db", str(demo_path), "--region", "99"]) == 1
+    err = capsys.readouterr().err
+    assert "« 99 » n'est pas un code de région" in err and "53" in err and err.count("\n") == 1
+    assert cli.main(["kpi", "--db", str(demo_path), "--from", "31/12/2024", "--to", "01/01/2024"]) == 1
+    assert "inversez les dates" in capsys.readouterr().err
+

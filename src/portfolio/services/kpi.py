@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.dates import format_date
+from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import euros_str, format_eur, format_int, format_percent
 from portfolio.domain.referential import fold
@@ -412,6 +413,20 @@ class Facts:
             out[present] = np.bincount(pairs // width, minlength=len(present))
         return out
 
+    def check(self, filters: Filters) -> None:
+        """Refuses filters that can only give zeros by mistake: a code this portfolio does not have, a period
+        ending before it starts (the command line's; the window offers only what exists)."""
+        names = {"call": tr("appel"), "axis": tr("axe"), "region": tr("région"), "typology": tr("typologie")}
+        for key, name in names.items():
+            code = getattr(filters, key)
+            if code is not None and code not in self.ids[key]:
+                known = ", ".join(sorted(self.ids[key])[:40])
+                raise PortfolioError(tr("« {code} » n'est pas un code de {name} de ce portefeuille (codes : {known}).",
+                                        code=code, name=name, known=known))
+        if filters.start and filters.end and filters.start > filters.end:
+            raise PortfolioError(tr("La période finit ({end}) avant de commencer ({start}) : inversez les dates.",
+                                    start=format_date(filters.start), end=format_date(filters.end)))
+
     def compute(self, filters: Filters | None = None, *, today: date | None = None,
                 breakdowns: Iterable[str] = BREAKDOWNS) -> Kpis:
         """Every KPI under ``filters`` (none: the whole portfolio); ``today`` decides which milestones are overdue."""
@@ -532,9 +547,12 @@ def _yyyymmdd(day: date) -> int:
 
 def compute(source: Session | Any, filters: Filters | None = None, *, today: date | None = None,
             breakdowns: Iterable[str] = BREAKDOWNS) -> Kpis:
-    """The KPIs of the portfolio under ``filters`` (the facts read for this one computation). ``source``: a
-    session or a DB-API connection."""
-    return Facts(source).compute(filters, today=today, breakdowns=breakdowns)
+    """The KPIs of the portfolio under ``filters`` (the facts read for this one computation), the filters checked
+    first (``Facts.check``). ``source``: a session or a DB-API connection."""
+    facts = Facts(source)
+    if filters is not None:
+        facts.check(filters)
+    return facts.compute(filters, today=today, breakdowns=breakdowns)
 
 
 def timeline(source: Session | Any, filters: Filters | None = None) -> list[Month]:

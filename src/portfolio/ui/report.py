@@ -179,6 +179,7 @@ def run_report(args: Any) -> int:
                       end=parse_date(args.end) if args.end else None)
     with open_portfolio(args.db_path, must_exist=True) as db, db.read() as session:
         facts = Facts(session)
+    facts.check(filters)
     words = describe_filters(filters)
     scope = tr("Filtres : {filters}", filters=words) if words else tr("Tout le portefeuille")
     path = write_report(facts, filters, Path(args.output), scope=scope)
