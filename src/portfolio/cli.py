@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import traceback
@@ -69,6 +70,22 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     _add_db(kpi, top=False)
     kpi.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
     _add_kpi_filters(kpi)
+
+    snapshot = commands.add_parser("snapshot", help="écrire un instantané pour les auditeurs (un seul fichier, avec "
+                                                    "son manifeste, signé avec --sign)")
+    _add_db(snapshot, top=False)
+    snapshot.add_argument("output", metavar="INSTANTANE.sqlite", type=Path, help="le fichier à écrire")
+    snapshot.add_argument("--sign", action="store_true", help="signer le manifeste avec votre clé (portfolio keys "
+                                                              "init)")
+    snapshot.add_argument("--json", action="store_true", help="le manifeste en JSON sur la sortie standard")
+    verify = commands.add_parser("verify", help="vérifier un instantané : intact, et signé par cette clé (code 1 "
+                                                "sinon)")
+    verify.add_argument("snapshot", metavar="INSTANTANE.sqlite", type=Path, help="l'instantané à vérifier")
+    verify.add_argument("--public-key", metavar="FICHIER.pub", type=Path,
+                        help="la clé publique attendue (le fichier .pub, ou la clé elle-même)")
+    verify.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+    keys = commands.add_parser("keys", help="la paire de clés qui signe vos instantanés")
+    keys.add_argument("action", choices=["init", "show"], help="init : la créer ; show : afficher la clé publique")
 
     check = commands.add_parser("check", help="intégrité du fichier et de la chaîne d'audit (code 1 si un problème)")
     _add_db(check, top=False)
@@ -205,6 +222,67 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     return 0
 
 
+def keys_folder() -> Path:
+    """Where the officer's signing keys live: PORTFOLIO_KEYS_DIR, else the user configuration directory."""
+    override = os.environ.get("PORTFOLIO_KEYS_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False)) / "cles"
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from portfolio.services.snapshot import init_keys, key_paths
+
+    folder = keys_folder()
+    if args.action == "init":
+        public = init_keys(folder)
+        print(tr("Clé privée : {file} (gardez-la pour vous).", file=key_paths(folder)[0]))
+    else:
+        path = key_paths(folder)[1]
+        if not path.is_file():
+            raise UsageError(tr("aucune clé dans « {folder} » : créez-la avec « portfolio keys init »",
+                                folder=str(folder)))
+        public = path.read_text(encoding="ascii").strip()
+    print(tr("Clé publique (à donner aux auditeurs) : {key}", key=public))
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from portfolio.services.snapshot import key_paths, write_snapshot
+
+    source = _db_path(args)
+    with open_portfolio(source, must_exist=True):
+        pass  # the file is checked (a portfolio, this version, not damaged) before it is copied
+    manifest = write_snapshot(source, args.output.expanduser(),
+                              private_key=key_paths(keys_folder())[0] if args.sign else None)
+    if args.json:
+        _print_json(manifest)
+        return 0
+    signed = tr(", signé") if "signature" in manifest else ""
+    print(tr("Instantané écrit dans {file}{signed} : empreinte {digest}, journal d'audit jusqu'à l'entrée {seq}.",
+             file=args.output, signed=signed, digest=manifest["digest"][:16] + "…",
+             seq=manifest["audit_head"]["seq"]))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from portfolio.services.snapshot import verify_snapshot
+
+    expected = None
+    if args.public_key is not None:
+        key = args.public_key.expanduser()
+        expected = key.read_text(encoding="ascii").strip() if key.is_file() else str(args.public_key)
+    result = verify_snapshot(args.snapshot.expanduser(), expected)
+    if args.json:
+        _print_json(result.as_json())
+    elif result.intact:
+        who = tr("signé par {key}", key=result.signer) if result.signed else tr("non signé")
+        print(tr("Instantané intact ({who}), écrit le {at} par {author}.", who=who,
+                 at=str(result.manifest.get("created_utc", "?")), author=result.manifest.get("author", "?")))
+    else:
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+    return 0 if result.intact else 1
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from portfolio.services.integrity import check_file
 
@@ -305,7 +383,8 @@ def _print_plan(plan: Any, batch: str | None, dry_run: bool) -> None:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "stats": cmd_stats, "kpi": cmd_kpi,
-                                                          "check": cmd_check,
+                                                          "snapshot": cmd_snapshot, "verify": cmd_verify,
+                                                          "keys": cmd_keys, "check": cmd_check,
                                                            "import": cmd_import}
 
 

@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from portfolio.db.models import AuditEntry
+from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.i18n import tr
 
 GENESIS_HASH = "0" * 64
@@ -60,10 +60,15 @@ def chain_head(session: Session) -> tuple[int, str]:
     The number comes from SQLite's AUTOINCREMENT counter when it is higher than the last entry: entries
     deleted from the tail are never renumbered over, so their gap stays visible to verify_chain.
     """
-    row = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return chain_head_of(raw_connection(session))
+
+
+def chain_head_of(connection: Any) -> tuple[int, str]:
+    """``chain_head`` through a DB-API connection (a snapshot opened read-only)."""
+    row = connection.execute("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1").fetchone()
     seq, last_hash = (row[0], row[1]) if row else (0, GENESIS_HASH)
-    highest = session.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_entry'")).scalar()
-    return max(seq, highest or 0), last_hash
+    highest = connection.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit_entry'").fetchone()
+    return max(seq, highest[0] if highest else 0), last_hash
 
 
 @dataclass

@@ -1,0 +1,291 @@
+"""Auditor snapshots: one file an auditor can trust.
+
+``write_snapshot`` copies the portfolio with ``VACUUM INTO`` (a consistent copy, whatever else is writing) and
+adds a manifest inside the copy: when, by whom, the application's version, the counts and key figures, the
+audit chain's head, and a SHA-256 digest of every table's rows, optionally signed with the officer's Ed25519
+key (``keys init``). ``verify_snapshot`` opens the file read-only (``immutable``: no -wal or -shm file, not a
+byte changed), recomputes everything and says what differs: a changed record, audit entry or manifest, a
+truncated file, another signer.
+
+The digest covers the rows (every table but the manifest's own, in primary-key order, each value with its
+type), not the file's bytes: VACUUM INTO lays pages out its own way, and a change that no query can see is
+not a change to the data.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import getpass
+import hashlib
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from portfolio import __version__
+from portfolio.domain.errors import PortfolioError
+from portfolio.domain.i18n import tr
+
+MANIFEST_TABLE = "snapshot_manifest"
+FORMAT = "portfolio-snapshot/1"
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class SnapshotError(PortfolioError):
+    """A snapshot could not be written or read at all (not: it was altered, which ``verify_snapshot`` reports)."""
+
+
+# --- keys ----------------------------------------------------------------------------------------------------
+
+
+def key_paths(folder: Path) -> tuple[Path, Path]:
+    """(private key, public key) files of the officer's key pair in ``folder``."""
+    return folder / "signature-ed25519.pem", folder / "signature-ed25519.pub"
+
+
+def init_keys(folder: Path) -> str:
+    """Creates the officer's Ed25519 key pair in ``folder`` (the private key readable by its owner only) and
+    returns the public key (base64). Refuses to replace an existing pair: snapshots signed with it could no
+    longer be told from forgeries."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    private_path, public_path = key_paths(folder)
+    if private_path.exists():
+        raise SnapshotError(tr("Une paire de clés existe déjà dans « {folder} » : elle n'est pas remplacée (les "
+                               "instantanés qu'elle a signés ne seraient plus vérifiables).", folder=str(folder)))
+    folder.mkdir(parents=True, exist_ok=True)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(pem)
+    public = _public_text(key.public_key())
+    public_path.write_text(public + "\n", encoding="ascii")
+    return public
+
+
+def _public_text(public_key: Any) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def load_public_key(text: str) -> Any:
+    """An Ed25519 public key from its base64 text (as `keys init` prints it and the .pub file holds)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except Exception:
+        raise SnapshotError(tr("La clé publique « {key} » n'est pas une clé Ed25519 (44 caractères en base64).",
+                               key=text.strip()[:60])) from None
+
+
+# --- the digest ------------------------------------------------------------------------------------------------
+
+
+def _tables(connection: sqlite3.Connection) -> list[str]:
+    return [name for (name,) in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != ? ORDER BY name",
+        (MANIFEST_TABLE,))]
+
+
+def table_digests(connection: sqlite3.Connection) -> dict[str, str]:
+    """SHA-256 of each table's rows (in rowid order, each value typed), and of the schema itself ("schema")."""
+    digests = {"schema": hashlib.sha256(_ENCODER.encode(connection.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE name != ? AND name NOT LIKE 'sqlite_autoindex%' "
+        "ORDER BY type, name", (MANIFEST_TABLE,)).fetchall()).encode()).hexdigest()}
+    for table in _tables(connection):
+        digest = hashlib.sha256()
+        for row in connection.execute(f'SELECT * FROM "{table}" ORDER BY rowid'):
+            # the type goes with the value: 1 and '1' and 1.0 are three different contents
+            digest.update(_ENCODER.encode([[type(v).__name__, v.hex() if isinstance(v, bytes) else v]
+                                           for v in row]).encode())
+            digest.update(b"\n")
+        digests[table] = digest.hexdigest()
+    return digests
+
+
+def _contents_digest(tables: dict[str, str]) -> str:
+    return hashlib.sha256(_ENCODER.encode(tables).encode()).hexdigest()
+
+
+# --- writing -------------------------------------------------------------------------------------------------
+
+
+def write_snapshot(source: Path, destination: Path, *, author: str | None = None,
+                   private_key: Path | None = None) -> dict[str, Any]:
+    """Writes the snapshot of the portfolio file ``source`` to ``destination`` (replaced whole or not at all);
+    signs its manifest when ``private_key`` (a PEM file) is given. Returns the manifest."""
+    from .audit import chain_head_of
+    from .stats import key_figures
+
+    if not destination.parent.is_dir():
+        raise SnapshotError(tr("Le dossier « {folder} » n'existe pas : choisissez un autre emplacement pour "
+                               "l'instantané.", folder=str(destination.parent)))
+    signer = _load_private_key(private_key) if private_key is not None else None
+    temporary = destination.with_name(destination.name + ".tmp")
+    temporary.unlink(missing_ok=True)
+    try:
+        with contextlib.closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as live:
+            live.execute("VACUUM INTO ?", (str(temporary),))
+        with contextlib.closing(sqlite3.connect(temporary, isolation_level=None)) as copy:
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file: never a -wal beside it
+            tables = table_digests(copy)
+            seq, head = chain_head_of(copy)
+            figures = key_figures(copy)
+            manifest: dict[str, Any] = {
+                "format": FORMAT, "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+                "author": author or _author(), "application_version": __version__,
+                "schema_version": copy.execute("PRAGMA user_version").fetchone()[0],
+                "counts": figures.counts, "key_figures": figures.as_json(),
+                "audit_head": {"seq": seq, "hash": head}, "tables": tables, "digest": _contents_digest(tables),
+            }
+            if signer is not None:
+                manifest["signature"] = {"algorithm": "Ed25519", "public_key": _public_text(signer.public_key()),
+                                         "value": base64.b64encode(signer.sign(_signed_bytes(manifest))).decode()}
+            copy.execute(f"CREATE TABLE {MANIFEST_TABLE} (manifest TEXT NOT NULL)")
+            copy.execute(f"INSERT INTO {MANIFEST_TABLE} VALUES (?)", (_ENCODER.encode(manifest),))
+        temporary.replace(destination)
+    except sqlite3.Error as error:
+        raise SnapshotError(tr("L'instantané n'a pas pu être écrit ({reason}) : vérifiez la place disponible et "
+                               "que la base s'ouvre.", reason=str(error))) from None
+    finally:
+        temporary.unlink(missing_ok=True)
+    return manifest
+
+
+def _signed_bytes(manifest: dict[str, Any]) -> bytes:
+    return _ENCODER.encode({k: v for k, v in manifest.items() if k != "signature"}).encode()
+
+
+def _load_private_key(path: Path) -> Any:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except FileNotFoundError:
+        raise SnapshotError(tr("Aucune clé de signature dans « {file} » : créez-la avec « portfolio keys init ».",
+                               file=str(path))) from None
+    except ValueError:
+        raise SnapshotError(tr("« {file} » n'est pas une clé privée lisible.", file=str(path))) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SnapshotError(tr("« {file} » n'est pas une clé Ed25519.", file=str(path)))
+    return key
+
+
+def _author() -> str:
+    actor = os.environ.get("PORTFOLIO_ACTOR")
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name on some locked-down systems
+        return "inconnu"
+
+
+# --- verifying -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Verification:
+    """What verifying a snapshot found."""
+
+    path: Path
+    manifest: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    signed: bool = False
+    signer: str | None = None  # the public key that signed it (base64)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+    def as_json(self) -> dict[str, Any]:
+        return {"file": str(self.path), "intact": self.intact, "signed": self.signed, "signer": self.signer,
+                "problems": self.problems, "created_utc": self.manifest.get("created_utc"),
+                "author": self.manifest.get("author"), "digest": self.manifest.get("digest"),
+                "audit_head": self.manifest.get("audit_head")}
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """The snapshot, read-only at the SQLite level: no write possible, no -wal or -shm file, not a byte changed."""
+    if not path.is_file():
+        raise SnapshotError(tr("« {file} » n'existe pas.", file=str(path)))
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+
+
+def verify_snapshot(path: Path, public_key: str | None = None) -> Verification:
+    """Recomputes the snapshot's digests, counts and audit head and checks its signature (against
+    ``public_key`` when given: then it must be signed, by that key)."""
+    from .audit import chain_head_of
+
+    result = Verification(path)
+    try:
+        with contextlib.closing(open_read_only(path)) as connection:
+            try:
+                stored = connection.execute(f"SELECT manifest FROM {MANIFEST_TABLE}").fetchall()
+            except sqlite3.DatabaseError as error:
+                result.problems.append(tr("Le fichier n'est pas un instantané lisible ({reason}) : il a pu être "
+                                          "tronqué ou remplacé.", reason=str(error)))
+                return result
+            if len(stored) != 1:
+                result.problems.append(tr("Le manifeste de l'instantané manque ou a été dupliqué."))
+                return result
+            try:
+                manifest = json.loads(stored[0][0])
+                assert isinstance(manifest, dict) and manifest.get("format") == FORMAT
+            except (ValueError, AssertionError):
+                result.problems.append(tr("Le manifeste de l'instantané n'est pas lisible : il a été modifié."))
+                return result
+            result.manifest = manifest
+            tables = table_digests(connection)
+            seq, head = chain_head_of(connection)
+    except sqlite3.DatabaseError as error:
+        result.problems.append(tr("Le fichier est endommagé ({reason}) : il a pu être tronqué ou modifié.",
+                                  reason=str(error)))
+        return result
+    expected = manifest.get("tables") or {}
+    for name in sorted(set(expected) | set(tables)):
+        if expected.get(name) != tables.get(name):
+            result.problems.append(tr("Contenu modifié : « {table} » ne correspond plus au manifeste.", table=name)
+                                   if name in expected and name in tables else
+                                   tr("Table « {table} » ajoutée ou retirée depuis l'instantané.", table=name))
+    if _contents_digest(expected) != manifest.get("digest"):
+        result.problems.append(tr("L'empreinte du manifeste ne correspond pas à ses tables : le manifeste a été "
+                                  "modifié."))
+    if manifest.get("audit_head") != {"seq": seq, "hash": head}:
+        result.problems.append(tr("La tête du journal d'audit ne correspond plus au manifeste."))
+    _check_signature(result, manifest, public_key)
+    return result
+
+
+def _check_signature(result: Verification, manifest: dict[str, Any], public_key: str | None) -> None:
+    from cryptography.exceptions import InvalidSignature
+
+    signature = manifest.get("signature")
+    if not signature:
+        if public_key is not None:
+            result.problems.append(tr("L'instantané n'est pas signé."))
+        return
+    try:
+        key = load_public_key(str(signature.get("public_key", "")))
+        key.verify(base64.b64decode(str(signature.get("value", ""))), _signed_bytes(manifest))
+    except (InvalidSignature, SnapshotError, ValueError):
+        result.problems.append(tr("La signature ne correspond pas au manifeste : il a été modifié après sa "
+                                  "signature."))
+        return
+    result.signed = True
+    result.signer = str(signature["public_key"])
+    if public_key is not None and _public_text(load_public_key(public_key)) != result.signer:
+        result.problems.append(tr("L'instantané est signé par une autre clé ({signer}) que celle donnée.",
+                                  signer=result.signer))
