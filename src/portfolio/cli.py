@@ -114,6 +114,9 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
         _add_db(report, top=False)
         report.add_argument("output", metavar="RAPPORT.pdf", help="le fichier PDF à écrire")
         _add_kpi_filters(report, workbook=False)
+        opened = commands.add_parser("open", help="ouvrir un instantané en lecture seule, vérifié")
+        opened.add_argument("snapshot", metavar="INSTANTANE.sqlite", type=Path, help="l'instantané à ouvrir")
+        opened.add_argument("--screenshot", metavar="PNG", help="enregistrer une capture de la fenêtre puis quitter")
         gui = commands.add_parser("gui", help="ouvrir la fenêtre (commande par défaut)")
         _add_db(gui, top=False)
         gui.add_argument("--read-only", action="store_true", help="ouvrir en lecture seule : aucune modification")
@@ -407,14 +410,18 @@ def _one_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None, report: GuiRunner | None = None) -> int:
+def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None, report: GuiRunner | None = None,
+         snapshot: GuiRunner | None = None) -> int:
     """Runs one command; returns the exit code (0 success, 1 any error). ``gui`` and ``report`` run the commands
     that need Qt (the window, the PDF report): the launcher gives them, the core never imports Qt."""
     try:
-        args = build_parser(with_gui=gui is not None and report is not None).parse_args(argv)
+        args = build_parser(with_gui=None not in (gui, report, snapshot)).parse_args(argv)
         command = args.command or ("gui" if gui else None)
         if command is None:
             raise UsageError(tr("précisez une commande (voir « portfolio --help »)"))
+        if command == "open":
+            assert snapshot is not None
+            return snapshot(args)
         if command == "report":
             assert report is not None
             args.db_path = _db_path(args)

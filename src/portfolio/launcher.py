@@ -20,6 +20,19 @@ def run_gui(args: argparse.Namespace) -> int:
     return run(db=args.db, screenshot=args.screenshot, read_only=bool(args.read_only))
 
 
+def run_open(args: argparse.Namespace) -> int:
+    """`portfolio open SNAPSHOT`: the window on an auditor's snapshot, read-only, its banner saying what
+    verifying it found."""
+    from portfolio.services.snapshot import describe, verify_snapshot
+    from portfolio.ui.app import run
+
+    result = verify_snapshot(args.snapshot)
+    if not result.manifest:
+        print(f"portfolio : {result.problems[0] if result.problems else args.snapshot}", file=sys.stderr)
+        return 1
+    return run(db=str(args.snapshot), screenshot=args.screenshot, read_only=True, reason=describe(result))
+
+
 def run_report(args: argparse.Namespace) -> int:
     """Writes the steering committee's PDF report (drawn by Qt, off screen)."""
     from portfolio.ui.report import run_report as write
@@ -33,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         import multiprocessing
 
         multiprocessing.freeze_support()
-    return cli.main(argv, gui=run_gui, report=run_report)
+    return cli.main(argv, gui=run_gui, report=run_report, snapshot=run_open)
 
 
 if __name__ == "__main__":  # pragma: no cover

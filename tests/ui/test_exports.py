@@ -127,3 +127,44 @@ def test_the_report_says_the_filters_even_after_another_export(dashboard, tmp_pa
     written = dashboard.export_report(tmp_path / "rapport.pdf")
     assert written is not None and "Filtres : Bretagne" in pdf_text(written)
 
+
+
+def test_a_snapshot_opens_read_only_with_its_verification_and_stays_unchanged(qtbot, demo_path: Path,
+                                                                            tmp_path: Path) -> None:
+    import hashlib
+
+    from PySide6.QtCore import QSettings
+
+    from portfolio.services.snapshot import write_snapshot
+
+    snapshot = tmp_path / "instantane.sqlite"
+    write_snapshot(demo_path, snapshot, author="auditrice")
+    before = hashlib.sha256(snapshot.read_bytes()).hexdigest()
+    window = MainWindow(Workspace(open_portfolio(demo_path)))
+    qtbot.addWidget(window)
+    window.show()
+    window.open_snapshot(snapshot)
+    qtbot.waitUntil(lambda: window.workspace.db.path == snapshot.resolve(), timeout=30_000)
+    assert window.workspace.read_only and window.banner.isVisible()
+    text = window.banner.text()
+    assert "instantané du" in text and "auditrice" in text and "vérifié : intact, non signé" in text
+    assert not window.new_action.isEnabled() and not window.import_action.isEnabled()
+    window.show_page("project")
+    assert window.pages["project"].model.rowCount() == 350
+    window.close()
+    window.workspace.close()
+    assert hashlib.sha256(snapshot.read_bytes()).hexdigest() == before
+    assert not Path(f"{snapshot}-wal").exists() and not Path(f"{snapshot}-shm").exists()
+    assert QSettings().value("last_database") != str(snapshot.resolve())  # never reopened writable later
+    # an altered snapshot opens with its failure in the banner
+    import sqlite3
+
+    with sqlite3.connect(snapshot) as connection:
+        connection.execute("UPDATE organisation SET city = 'Brest' WHERE rowid = 1")
+    window = MainWindow(Workspace(open_portfolio(demo_path)))
+    qtbot.addWidget(window)
+    window.show()
+    window.open_snapshot(snapshot)
+    qtbot.waitUntil(lambda: window.workspace.db.path == snapshot.resolve(), timeout=30_000)
+    assert "VÉRIFICATION ÉCHOUÉE" in window.banner.text() and "organisation" in window.banner.text()
+    window.workspace.close()

@@ -289,3 +289,17 @@ def _check_signature(result: Verification, manifest: dict[str, Any], public_key:
     if public_key is not None and _public_text(load_public_key(public_key)) != result.signer:
         result.problems.append(tr("L'instantané est signé par une autre clé ({signer}) que celle donnée.",
                                   signer=result.signer))
+
+
+def describe(result: Verification) -> str:
+    """One line for the banner of a snapshot opened in the window: its date, author and what verifying it
+    found."""
+    created = str(result.manifest.get("created_utc") or "")
+    when = f"{created[8:10]}/{created[5:7]}/{created[:4]} {created[11:16]} UTC" if len(created) >= 16 else "?"
+    head = tr("instantané du {when} par {author}", when=when, author=result.manifest.get("author") or "?")
+    if not result.intact:
+        return tr("{head} — VÉRIFICATION ÉCHOUÉE : {problem}", head=head, problem=result.problems[0])
+    if result.signed:
+        return tr("{head} — vérifié : intact, signé (clé {key}…)", head=head, key=(result.signer or "")[:12])
+    return tr("{head} — vérifié : intact, non signé", head=head)
+

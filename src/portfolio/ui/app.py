@@ -79,7 +79,7 @@ def open_with_progress(path: Path) -> Database:
     return outcome["db"]
 
 
-def run(db: str | None, screenshot: str | None = None, read_only: bool = False) -> int:
+def run(db: str | None, screenshot: str | None = None, read_only: bool = False, reason: str | None = None) -> int:
     """Opens the main window on ``db`` (default: the user's database). With ``screenshot``, saves a PNG of the
     window once painted and quits (for checks without a person in front of the screen).
 
@@ -89,7 +89,8 @@ def run(db: str | None, screenshot: str | None = None, read_only: bool = False) 
     app = make_application()
     path = Path(db).expanduser() if db else last_database() or default_db_path()
     quick = QuickView.open(path) if str(QSettings().value("page", DEFAULT_PAGE)) in QUICK_PAGES else None
-    reason = i18n.tr("ouverte avec --read-only") if read_only else ""
+    if reason is None:
+        reason = i18n.tr("ouverte avec --read-only") if read_only else ""
     window = None
     if quick is not None:
         try:

@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = menu.addMenu(tr("Ouvrir une base récente"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(menu, tr("Ouvrir le portefeuille de démonstration"), self.open_demo)
+        self._action(menu, tr("Ouvrir un instantané…"), self.open_snapshot_dialog)
         menu.addSeparator()
         self.import_action = self._action(menu, tr("Importer un classeur…"), lambda: self.import_workbook(),
                                           QKeySequence("Ctrl+I"))
@@ -195,7 +196,8 @@ class MainWindow(QMainWindow):
 
     def _show_workspace(self) -> None:
         self._show_state()
-        remember_recent(self.workspace.db.path)
+        if not self.workspace.read_only:  # a snapshot (or a file opened read-only) is never reopened writable
+            remember_recent(self.workspace.db.path)
         with self.workspace.db.read() as session:
             empty = has_no_organisations(session)
         if empty and not self.workspace.read_only:
@@ -353,6 +355,27 @@ class MainWindow(QMainWindow):
         if path:
             self.switch_to(Path(path))
 
+    def open_snapshot_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("Ouvrir un instantané"), "",
+                                              tr("Instantanés du portefeuille (*.sqlite)"))
+        if path:
+            self.open_snapshot(Path(path))
+
+    def open_snapshot(self, path: Path) -> None:
+        """Opens an auditor's snapshot read-only, its banner saying its date and what verifying it found."""
+        from portfolio.services.snapshot import describe, verify_snapshot
+
+        try:
+            result = verify_snapshot(path)
+        except PortfolioError as error:
+            QMessageBox.warning(self, APP_NAME, str(error))
+            return
+        if not result.manifest:  # not a snapshot at all: nothing to open as one
+            QMessageBox.warning(self, APP_NAME, result.problems[0] if result.problems else "?")
+            return
+        self.read_only_reason = describe(result)
+        self.switch_to(path, read_only=True)
+
     def new_database(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, tr("Nouvelle base"), "portefeuille.sqlite",
                                               tr("Bases du portefeuille (*.sqlite)"))
@@ -386,6 +409,8 @@ class MainWindow(QMainWindow):
         self.pages.clear()
         old = self.workspace
         self.workspace = workspace
+        if not workspace.read_only:  # a snapshot's banner goes with the snapshot
+            self.read_only_reason = ""
         self.menuBar().clear()
         self._build_menus()
         self._connect(workspace)
@@ -471,7 +496,8 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue("geometry", self.saveGeometry())
         settings.setValue("state", self.saveState())
-        settings.setValue("last_database", str(self.workspace.db.path))
+        if not self.workspace.read_only:
+            settings.setValue("last_database", str(self.workspace.db.path))
         for editor in list(self.editors.values()):
             editor.close()
         self.workspace.close()
