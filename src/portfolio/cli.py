@@ -22,7 +22,7 @@ import platformdirs
 
 from portfolio import APP_NAME, __version__
 from portfolio.domain.errors import PortfolioError
-from portfolio.domain.i18n import tr
+from portfolio.domain.i18n import N_, tr
 from portfolio.domain.money import format_eur, format_int, format_percent
 from portfolio.services.portfolio import APP_DIR_NAME, default_db_path, open_portfolio
 
@@ -84,6 +84,11 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     verify.add_argument("--public-key", metavar="FICHIER.pub", type=Path,
                         help="la clé publique attendue (le fichier .pub, ou la clé elle-même)")
     verify.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+    compared = commands.add_parser("diff", help="ce qui a changé entre deux instantanés (fiches ajoutées, "
+                                                "modifiées, supprimées ; chiffres clés côte à côte)")
+    compared.add_argument("old", metavar="ANCIEN.sqlite", type=Path, help="l'instantané de référence")
+    compared.add_argument("new", metavar="NOUVEAU.sqlite", type=Path, help="l'instantané à comparer")
+    compared.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
     keys = commands.add_parser("keys", help="la paire de clés qui signe vos instantanés")
     keys.add_argument("action", choices=["init", "show"], help="init : la créer ; show : afficher la clé publique")
 
@@ -286,6 +291,57 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if result.intact else 1
 
 
+def _euros_text(value: Any) -> str:
+    from decimal import Decimal
+
+    return format_eur(int(Decimal(str(value)) * 100)) if value is not None else "—"
+
+
+_FIGURES: dict[str, tuple[str, Callable[[Any], str]]] = {  # a key figure's French label and format
+    "applicants": (N_("Porteurs (candidats)"), lambda v: format_int(v)),
+    "applications": (N_("Candidatures"), lambda v: format_int(v)),
+    "laureates": (N_("Lauréats"), lambda v: format_int(v)),
+    "committed": (N_("Aide engagée"), _euros_text), "committed_grant": (N_("  dont subventions"), _euros_text),
+    "committed_advance": (N_("  dont avances remboursables"), _euros_text),
+    "disbursed": (N_("Aide décaissée"), _euros_text),
+    "disbursed_share": (N_("Part décaissée"), lambda v: format_percent(float(v))),
+    "regions": (N_("Régions"), str), "axes": (N_("Axes"), str), "actions": (N_("Actions"), str),
+    "calls": (N_("Appels à projets"), str),
+}
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from portfolio.services.fields import field_spec
+    from portfolio.services.snapshot_diff import EXAMPLES, describe_change, diff_snapshots
+
+    def field_label(entity: str, name: str) -> str:
+        return field_spec(entity, name).label
+
+    result = diff_snapshots(args.old.expanduser(), args.new.expanduser())
+    if args.json:
+        _print_json(result.as_json())
+        return 0
+    print(tr("Chiffres clés : {old} → {new}", old=args.old.name, new=args.new.name))
+    for name, (old, new) in result.figures.items():
+        label, shown = _FIGURES.get(name, (name, str))
+        mark = "" if old == new else "  *"
+        print(f"  {tr(label).ljust(30)} {shown(old).rjust(20)}  {shown(new).rjust(20)}{mark}")
+    changed = [(entity, diff) for entity, diff in result.entities.items() if not diff.empty]
+    print()
+    if not changed:
+        print(tr("Aucune fiche ajoutée, modifiée ni supprimée."))
+    for entity, diff in changed:
+        print(describe_change(entity, diff))
+        for name in diff.added[:EXAMPLES]:
+            print(f"  + {name}")
+        for name in diff.removed[:EXAMPLES]:
+            print(f"  - {name}")
+        for name, changes in diff.changed[:EXAMPLES]:
+            details = "; ".join(f"{field_label(entity, f)} : {old!s} → {new!s}" for f, old, new in changes[:4])
+            print(f"  ~ {name} ({details})")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from portfolio.services.integrity import check_file
 
@@ -387,6 +443,7 @@ def _print_plan(plan: Any, batch: str | None, dry_run: bool) -> None:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "stats": cmd_stats, "kpi": cmd_kpi,
                                                           "snapshot": cmd_snapshot, "verify": cmd_verify,
+                                                          "diff": cmd_diff,
                                                           "keys": cmd_keys, "check": cmd_check,
                                                            "import": cmd_import}
 

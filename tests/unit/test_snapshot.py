@@ -189,3 +189,40 @@ def test_snapshot_and_verify_from_the_command_line(capsys: pytest.CaptureFixture
     assert "« organisation » ne correspond plus" in capsys.readouterr().err
     assert cli.main(["snapshot", str(tmp_path / "absent" / "s.sqlite"), "--db", str(small_portfolio)]) == 1
     assert "n'existe pas" in capsys.readouterr().err
+
+
+def test_the_diff_of_two_snapshots_names_what_was_added_changed_and_removed(
+        capsys: pytest.CaptureFixture[str], small_portfolio: Path, tmp_path: Path) -> None:
+    from portfolio.services.changes import Delete, FieldChange, current_values
+    from portfolio.services.snapshot_diff import diff_snapshots
+
+    work = tmp_path / "p.sqlite"
+    shutil.copyfile(small_portfolio, work)
+    before = write_snapshot(work, tmp_path / "avant.sqlite") and tmp_path / "avant.sqlite"
+    with sqlite3.connect(work) as connection:
+        (moved, city), (gone,) = (connection.execute("SELECT uuid, city FROM organisation WHERE name = 'Structure 3'"
+                                                     ).fetchone(),
+                                  connection.execute("SELECT uuid FROM organisation WHERE name = 'Structure 7'"
+                                                     ).fetchone())
+    with open_portfolio(work) as db:
+        with db.read() as session:
+            gone_values = current_values(session, "organisation", gone)
+        apply_changes(db, [FieldChange("organisation", moved, "city", city, "Quimper"),
+                           Delete("organisation", gone, gone_values),
+                           Create("organisation", new_uuid(), {"name": "Structure neuve", "city": "Vannes"})],
+                      source="test")
+    after = write_snapshot(work, tmp_path / "apres.sqlite") and tmp_path / "apres.sqlite"
+    result = diff_snapshots(before, after)
+    organisations = result.entities["organisation"]
+    assert organisations.added == ["Structure neuve"] and organisations.removed == ["Structure 7"]
+    assert organisations.changed == [("Structure 3", [("city", "Rennes", "Quimper")])]
+    assert all(d.empty for name, d in result.entities.items() if name != "organisation")
+    assert cli.main(["diff", str(before), str(after), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["records"]["organisation"]["added"] == 1 and list(printed["records"]) == ["organisation"]
+    assert cli.main(["diff", str(before), str(after)]) == 0
+    text = capsys.readouterr().out
+    assert "+ Structure neuve" in text and "- Structure 7" in text and "Ville : Rennes → Quimper" in text
+    hashes = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (before, after)]
+    diff_snapshots(before, after)
+    assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in (before, after)] == hashes  # both untouched
