@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import rows_demo, rows_import, rows_kpi, rows_listing, rows_startup  # noqa: F401 - register their rows
+from . import rows_demo, rows_import, rows_kpi, rows_listing, rows_snapshot, rows_startup  # noqa: F401 - rows
 from .runner import ROWS, Options, machine, print_table, save
 
 

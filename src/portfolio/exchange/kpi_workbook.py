@@ -7,8 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import N_, tr
+from portfolio.services.files import write_whole
 from portfolio.services.kpi import Filters, Group, Kpis
 
 EUROS = '#,##0.00\\ "€"'
@@ -87,17 +87,7 @@ def write_kpi_workbook(kpis: Kpis, destination: Path) -> Path:
         page.column_dimensions["B"].width = 48
         for letter in "CDEFGHIJKLM":
             page.column_dimensions[letter].width = 16
-    temporary = destination.with_name(destination.name + ".tmp")
-    try:
-        book.save(temporary)
-        temporary.replace(destination)
-    except OSError as error:
-        raise PortfolioError(tr("Le classeur n'a pas pu être écrit dans « {file} » ({reason}) : fermez-le s'il est "
-                                "ouvert ailleurs, ou choisissez un autre emplacement.", file=str(destination),
-                                reason=error.strerror or str(error))) from None
-    finally:
-        temporary.unlink(missing_ok=True)  # nothing half-written is left behind
-    return destination
+    return write_whole(destination, book.save, tr("Le classeur"))
 
 
 def _line(group: Group, kpis: Kpis) -> list[Any]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import getpass
 import hashlib
 import json
 import os
@@ -126,6 +125,7 @@ def write_snapshot(source: Path, destination: Path, *, author: str | None = None
     """Writes the snapshot of the portfolio file ``source`` to ``destination`` (replaced whole or not at all);
     signs its manifest when ``private_key`` (a PEM file) is given. Returns the manifest."""
     from .audit import chain_head_of
+    from .changes import current_actor
     from .stats import key_figures
 
     if not destination.parent.is_dir():
@@ -144,7 +144,7 @@ def write_snapshot(source: Path, destination: Path, *, author: str | None = None
             figures = key_figures(copy)
             manifest: dict[str, Any] = {
                 "format": FORMAT, "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-                "author": author or _author(), "application_version": __version__,
+                "author": author or current_actor(), "application_version": __version__,
                 "schema_version": copy.execute("PRAGMA user_version").fetchone()[0],
                 "counts": figures.counts, "key_figures": figures.as_json(),
                 "audit_head": {"seq": seq, "hash": head}, "tables": tables, "digest": _contents_digest(tables),
@@ -181,16 +181,6 @@ def _load_private_key(path: Path) -> Any:
     if not isinstance(key, Ed25519PrivateKey):
         raise SnapshotError(tr("« {file} » n'est pas une clé Ed25519.", file=str(path)))
     return key
-
-
-def _author() -> str:
-    actor = os.environ.get("PORTFOLIO_ACTOR")
-    if actor:
-        return actor
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name on some locked-down systems
-        return "inconnu"
 
 
 # --- verifying -------------------------------------------------------------------------------------------------

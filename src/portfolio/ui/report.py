@@ -50,20 +50,9 @@ def write_report(facts: Any, filters: Any, destination: Path, *, today: date | N
     for name, image in images.items():
         document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart://{name}"), image)
     document.setHtml(_html(kpis, today, scope, list(images)))
-    temporary = destination.with_name(destination.name + ".tmp")
-    try:
-        _print(document, temporary)
-        if not temporary.is_file():
-            raise PortfolioError(tr("Le rapport n'a pas pu être écrit dans « {file} » : vérifiez que le dossier "
-                                    "accepte l'écriture.", file=str(destination)))
-        temporary.replace(destination)
-    except OSError as error:
-        raise PortfolioError(tr("Le rapport n'a pas pu être écrit dans « {file} » ({reason}) : fermez-le s'il est "
-                                "ouvert ailleurs, ou choisissez un autre emplacement.", file=str(destination),
-                                reason=error.strerror or str(error))) from None
-    finally:
-        temporary.unlink(missing_ok=True)  # nothing half-written is left behind
-    return destination
+    from portfolio.services.files import write_whole
+
+    return write_whole(destination, lambda path: _print(document, path), tr("Le rapport"))
 
 
 def _print(document: QTextDocument, path: Path) -> None:
