@@ -168,3 +168,54 @@ def test_a_snapshot_opens_read_only_with_its_verification_and_stays_unchanged(qt
     qtbot.waitUntil(lambda: window.workspace.db.path == snapshot.resolve(), timeout=30_000)
     assert "VÉRIFICATION ÉCHOUÉE" in window.banner.text() and "organisation" in window.banner.text()
     window.workspace.close()
+
+
+def test_the_journal_exports_every_entry_its_filters_show(qtbot, workspace: Workspace, demo_path: Path,
+                                                         tmp_path: Path) -> None:
+    # the auditors' export: the journal filtered by author, every row (not only the page on screen), French
+    # headers, times as times
+    import sqlite3
+
+    from portfolio.ui.table_page import RecordTablePage
+
+    with sqlite3.connect(demo_path) as connection:
+        actor, count = connection.execute(
+            "SELECT actor, count(*) FROM audit_entry GROUP BY actor ORDER BY count(*) DESC LIMIT 1").fetchone()
+    page = RecordTablePage(workspace, "audit")
+    qtbot.addWidget(page)
+    page.set_filter("actor", (actor,))
+    out = tmp_path / "journal.xlsx"
+    page.export_list(out)
+    qtbot.waitUntil(lambda: page.exported == out, timeout=60_000)
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    assert "Auteur" in rows[0] and "Source" in rows[0]
+    assert len(rows) - 1 == count and count > 200  # more than a page
+    assert {row[rows[0].index("Auteur")] for row in rows[1:]} == {actor}
+    first_seq = page.model.id_at(0)  # the rows in the list's own order
+    with sqlite3.connect(demo_path) as connection:
+        first_at = connection.execute("SELECT at_utc FROM audit_entry WHERE seq = ?", (first_seq,)).fetchone()[0]
+    assert rows[1][0] == first_seq and rows[1][1] == first_at  # the trail's time, to the microsecond
+
+
+def test_a_list_exports_money_in_euros_and_dates_as_dates(qtbot, workspace: Workspace, tmp_path: Path) -> None:
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from portfolio.services import listing
+    from portfolio.ui.table_page import RecordTablePage
+
+    page = RecordTablePage(workspace, "disbursement")
+    qtbot.addWidget(page)
+    out = tmp_path / "versements.xlsx"
+    page.export_list(out)
+    qtbot.waitUntil(lambda: page.exported == out, timeout=60_000)
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    columns = listing.columns("disbursement")
+    assert rows[0] == [c.label for c in columns] and len(rows) - 1 == page.model.rowCount()
+    with workspace.db.read() as session:
+        first = listing.fetch_rows(session, "disbursement", [page.model.id_at(0)])[page.model.id_at(0)]
+    for column, stored, written in zip(columns, first, rows[1], strict=True):
+        if column.kind == "money" and stored is not None:
+            assert Decimal(str(written)) == Decimal(stored) / 100
+        if column.kind == "date" and stored is not None:
+            assert isinstance(written, date | datetime) and written.strftime("%Y-%m-%d") == stored.isoformat()

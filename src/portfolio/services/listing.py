@@ -527,6 +527,11 @@ def columns(entity: str) -> list[Column]:
                    c.column.width) for c in _entity(entity).columns]
 
 
+def list_title(entity: str) -> str:
+    """The French title of an entity's list ("Journal des modifications")."""
+    return tr(_entity(entity).label)
+
+
 def filter_keys(entity: str) -> list[tuple[str, str]]:
     """The filters of an entity's list: (key, French label)."""
     return [(key, tr(f.label)) for key, f in _entity(entity).filters.items()]

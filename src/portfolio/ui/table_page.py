@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, Signal
@@ -50,6 +51,7 @@ class RecordTablePage(QWidget):
         self.entity = entity
         self.model = RecordTableModel(workspace, entity)
         self.filters: dict[str, tuple] = {}
+        self.exported: Path | None = None  # the last workbook this list was exported to
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
@@ -98,6 +100,11 @@ class RecordTablePage(QWidget):
         for button in (self.new_button, self.bulk_button, self.delete_button):
             actions.addWidget(button)
             button.setVisible(entity in EDITABLE)
+        self.export_button = QPushButton(tr("Exporter (.xlsx)…"))
+        self.export_button.setToolTip(tr("Enregistrer toutes les lignes de cette liste, avec sa recherche, ses filtres "
+                                         "et son tri, dans un classeur"))
+        self.export_button.clicked.connect(lambda: self.export_list())
+        actions.addWidget(self.export_button)
         layout.addLayout(actions)
 
         self.view = QTableView()
@@ -218,6 +225,41 @@ class RecordTablePage(QWidget):
         total = self.model.rowCount()
         self.count.setText(tr("{n} enregistrements", n=format_int(total)) if total > 1
                            else tr("{n} enregistrement", n=format_int(total)))
+
+    # --- export ------------------------------------------------------------------------------------------
+
+    def export_list(self, destination: Path | None = None) -> None:
+        """Writes every row of the list as it stands (search, filters, sort) to a workbook, in the background."""
+        from datetime import date
+
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+        from portfolio.exchange.list_workbook import write_list_workbook
+
+        from .tasks import run_task
+
+        if destination is None:
+            suggested = str(Path.home() / f"{self.entity}-{date.today().isoformat()}.xlsx")
+            chosen, _ = QFileDialog.getSaveFileName(self, tr("Exporter la liste"), suggested,
+                                                    tr("Classeur Excel (*.xlsx)"))
+            if not chosen:
+                return
+            destination = Path(chosen) if chosen.lower().endswith(".xlsx") else Path(chosen + ".xlsx")
+        query = self.model.query
+        target = destination
+
+        def work(_progress: Any, _cancelled: Any) -> int:
+            with self.workspace.db.read() as session:
+                return write_list_workbook(session, query, target)
+
+        def done(count: int) -> None:
+            self.exported = target
+            self.count.setText(tr("{n} lignes enregistrées dans {file}", n=format_int(count), file=target.name))
+
+        def failed(error: BaseException) -> None:
+            QMessageBox.warning(self, tr("Export impossible"), str(error))
+
+        run_task(self, tr("Export de la liste…"), work, done, failed, cancellable=False)
 
     # --- actions -------------------------------------------------------------------------------------
 
