@@ -219,3 +219,20 @@ def test_a_list_exports_money_in_euros_and_dates_as_dates(qtbot, workspace: Work
             assert Decimal(str(written)) == Decimal(stored) / 100
         if column.kind == "date" and stored is not None:
             assert isinstance(written, date | datetime) and written.strftime("%Y-%m-%d") == stored.isoformat()
+
+
+def test_the_journal_filters_by_month(workspace: Workspace, demo_path: Path) -> None:
+    import sqlite3
+
+    from portfolio.services import listing
+
+    with sqlite3.connect(demo_path) as connection:
+        months = dict(connection.execute("SELECT substr(at_utc, 1, 7), count(*) FROM audit_entry GROUP BY 1"))
+    with workspace.db.read() as session:
+        options = listing.filter_options(session, "audit", "month")
+        assert [value for value, _ in options] == sorted(months, reverse=True)
+        assert all(label == f"{value[5:7]}/{value[:4]}" for value, label in options)
+        for month, count in months.items():
+            ids = listing.query_ids(session, listing.ListQuery("audit", filters={"month": (month,)}))
+            assert len(ids) == count
+        assert listing.query_ids(session, listing.ListQuery("audit", filters={"month": ("1999-01",)})) == []

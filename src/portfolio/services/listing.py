@@ -189,6 +189,13 @@ def _years(table: str, column: str) -> Callable[[Reader], list[tuple[Any, str]]]
     return options
 
 
+def _months(table: str, column: str) -> Callable[[Reader], list[tuple[Any, str]]]:
+    def options(session: Reader) -> list[tuple[Any, str]]:
+        months = _rows(session, f"SELECT DISTINCT substr({column}, 1, 7) FROM {table} WHERE {column} IS NOT NULL")
+        return [(month, f"{month[5:7]}/{month[:4]}") for (month,) in sorted(months, reverse=True)]  # latest first
+    return options
+
+
 def _constant(*options: tuple[Any, str]) -> Callable[[Reader], list[tuple[Any, str]]]:
     return lambda _session: [(value, tr(label)) for value, label in options]
 
@@ -483,6 +490,7 @@ _register(_Entity(
         "actor": _Filter(N_("Auteur"), "t.actor IN {values}", _audit_distinct("actor")),
         "entity": _Filter(N_("Type d'enregistrement"), "t.entity IN {values}", _audit_entities),
         "operation": _Filter(N_("Opération"), "t.operation IN {values}", _constant(*OPERATIONS.items())),
+        "month": _Filter(N_("Mois"), "substr(t.at_utc, 1, 7) IN {values}", _months("audit_entry", "at_utc")),
     },
     search=("(t.record_uuid LIKE {w} ESCAPE '\\' OR t.field LIKE {w} ESCAPE '\\')",),
     search_values={"t.source": _audit_distinct("source"), "t.actor": _audit_distinct("actor")},
