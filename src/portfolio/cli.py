@@ -257,8 +257,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     from portfolio.services.snapshot import key_paths, write_snapshot
 
     source = _db_path(args)
-    with open_portfolio(source, must_exist=True):
-        pass  # the file is checked (a portfolio, this version, not damaged) before it is copied
+    with open_portfolio(source, readonly=True, must_exist=True):
+        pass  # the file is checked (a portfolio, this version, not damaged) before it is copied, never written
     manifest = write_snapshot(source, args.output.expanduser(),
                               private_key=key_paths(keys_folder())[0] if args.sign else None)
     if args.json:
@@ -277,12 +277,22 @@ def cmd_verify(args: argparse.Namespace) -> int:
     expected = None
     if args.public_key is not None:
         key = args.public_key.expanduser()
-        expected = key.read_text(encoding="ascii").strip() if key.is_file() else str(args.public_key)
+        try:
+            expected = key.read_text(encoding="ascii").strip() if key.is_file() else str(args.public_key)
+        except UnicodeDecodeError:
+            raise UsageError(tr("« {file} » n'est pas une clé publique (le fichier .pub de « portfolio keys "
+                                "init »)", file=str(key))) from None
     result = verify_snapshot(args.snapshot.expanduser(), expected)
     if args.json:
         _print_json(result.as_json())
     elif result.intact:
-        who = tr("signé par {key}", key=result.signer) if result.signed else tr("non signé")
+        if result.signer_checked:
+            who = tr("signé par la clé attendue")
+        elif result.signed:
+            who = tr("signé par la clé {key} : comparez-la à la clé publique de son auteur, ou donnez celle-ci avec "
+                     "--public-key", key=result.signer)
+        else:
+            who = tr("non signé")
         print(tr("Instantané intact ({who}), écrit le {at} par {author}.", who=who,
                  at=str(result.manifest.get("created_utc", "?")), author=result.manifest.get("author", "?")))
     else:

@@ -23,9 +23,13 @@ def run_gui(args: argparse.Namespace) -> int:
 def run_open(args: argparse.Namespace) -> int:
     """`portfolio open SNAPSHOT`: the window on an auditor's snapshot, read-only, its banner saying what
     verifying it found."""
-    from portfolio.services.snapshot import describe, verify_snapshot
+    from portfolio.services.snapshot import describe, unsafe_to_open, verify_snapshot
     from portfolio.ui.app import run
 
+    refused = unsafe_to_open(args.snapshot)
+    if refused:
+        print(f"portfolio : {refused[0]}", file=sys.stderr)
+        return 1
     result = verify_snapshot(args.snapshot)
     if not result.manifest:
         print(f"portfolio : {result.problems[0] if result.problems else args.snapshot}", file=sys.stderr)

@@ -226,3 +226,43 @@ def test_the_diff_of_two_snapshots_names_what_was_added_changed_and_removed(
     hashes = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (before, after)]
     diff_snapshots(before, after)
     assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in (before, after)] == hashes  # both untouched
+
+
+def test_what_the_review_found_is_refused(small_portfolio: Path, signed: Path, keys: tuple[Path, str],
+                                          tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from portfolio.db.database import DatabaseError
+    from portfolio.services.snapshot import unsafe_to_open
+
+    # changes hidden in a -wal file beside the snapshot: SQLite would show them, verify ignores them
+    hidden = tmp_path / "cache.sqlite"
+    shutil.copyfile(signed, hidden)
+    connection = sqlite3.connect(hidden)
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA wal_autocheckpoint = 0")
+    connection.execute("UPDATE region SET name = 'FALSIFIÉ' WHERE rowid = 1")
+    connection.commit()
+    assert unsafe_to_open(hidden) and not verify_snapshot(hidden, keys[1]).intact
+    connection.close()
+    # a snapshot never opens writable, by any path (Fichier > Ouvrir, recent files, --db)
+    before = hashlib.sha256(signed.read_bytes()).hexdigest()
+    with pytest.raises(DatabaseError, match="instantané"):
+        open_portfolio(signed)
+    assert hashlib.sha256(signed.read_bytes()).hexdigest() == before
+    # the manifest's own fields (author, date, figures) of an unsigned snapshot, edited
+    unsigned = write_snapshot(small_portfolio, tmp_path / "u.sqlite") and tmp_path / "u.sqlite"
+    with sqlite3.connect(unsigned) as connection:
+        manifest = json.loads(connection.execute(f"SELECT manifest FROM {MANIFEST_TABLE}").fetchone()[0])
+        manifest["author"] = "quelqu'un d'autre"
+        connection.execute(f"UPDATE {MANIFEST_TABLE} SET manifest = ?", (json.dumps(manifest),))
+    assert not verify_snapshot(unsigned).intact
+    # a malformed manifest is a tampering reported, not a crash
+    with sqlite3.connect(unsigned) as connection:
+        manifest["tables"], manifest["signature"] = ["a"], "abc"
+        connection.execute(f"UPDATE {MANIFEST_TABLE} SET manifest = ?", (json.dumps(manifest),))
+    assert any("manifeste" in p for p in verify_snapshot(unsigned).problems)
+    # a snapshot written over its own source is refused
+    with pytest.raises(SnapshotError, match="remplacer la base"):
+        write_snapshot(small_portfolio, small_portfolio)
+    # signed by someone: without the expected key, the command says whose key to compare
+    assert cli.main(["verify", str(signed)]) == 0
+    assert "comparez-la" in capsys.readouterr().out

@@ -40,6 +40,10 @@ def open_portfolio(path: str | os.PathLike[str] | None = None, *, readonly: bool
     if must_exist and not target.exists():
         raise DatabaseError(tr("La base « {path} » n'existe pas. Vérifiez le chemin, ou créez-la avec "
                                "« portfolio demo --db {path} » pour un portefeuille de démonstration.", path=target))
+    if not readonly and is_snapshot(target):
+        raise DatabaseError(tr("« {path} » est un instantané d'auditeur : il ne s'ouvre qu'en lecture seule, pour "
+                               "rester tel qu'il a été signé (Fichier > Ouvrir un instantané…, ou « portfolio open »).",
+                               path=target))
     db = Database.open(target, readonly=readonly)
     if not readonly:
         try:
@@ -48,3 +52,18 @@ def open_portfolio(path: str | os.PathLike[str] | None = None, *, readonly: bool
             db.close()
             raise
     return db
+
+
+def is_snapshot(path: Path) -> bool:
+    """True for an auditor's snapshot (it holds a manifest): looked at without writing a byte."""
+    import contextlib
+    import sqlite3
+
+    if not path.is_file():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)) as c:
+            return c.execute("SELECT 1 FROM sqlite_master WHERE name = 'snapshot_manifest'").fetchone() is not None
+    except sqlite3.Error:  # not a database at all: the opening proper says so
+        return False
+

@@ -93,7 +93,7 @@ def load_public_key(text: str) -> Any:
 
 def _tables(connection: sqlite3.Connection) -> list[str]:
     return [name for (name,) in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != ? ORDER BY name",
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT GLOB 'sqlite_*' AND name != ? ORDER BY name",
         (MANIFEST_TABLE,))]
 
 
@@ -131,6 +131,8 @@ def write_snapshot(source: Path, destination: Path, *, author: str | None = None
     if not destination.parent.is_dir():
         raise SnapshotError(tr("Le dossier « {folder} » n'existe pas : choisissez un autre emplacement pour "
                                "l'instantané.", folder=str(destination.parent)))
+    if destination.resolve() == source.resolve():
+        raise SnapshotError(tr("L'instantané ne peut pas remplacer la base elle-même : choisissez un autre nom."))
     signer = _load_private_key(private_key) if private_key is not None else None
     temporary = destination.with_name(destination.name + ".tmp")
     temporary.unlink(missing_ok=True)
@@ -149,6 +151,7 @@ def write_snapshot(source: Path, destination: Path, *, author: str | None = None
                 "counts": figures.counts, "key_figures": figures.as_json(),
                 "audit_head": {"seq": seq, "hash": head}, "tables": tables, "digest": _contents_digest(tables),
             }
+            manifest["manifest_digest"] = _manifest_digest(manifest)
             if signer is not None:
                 manifest["signature"] = {"algorithm": "Ed25519", "public_key": _public_text(signer.public_key()),
                                          "value": base64.b64encode(signer.sign(_signed_bytes(manifest))).decode()}
@@ -161,6 +164,12 @@ def write_snapshot(source: Path, destination: Path, *, author: str | None = None
     finally:
         temporary.unlink(missing_ok=True)
     return manifest
+
+
+def _manifest_digest(manifest: dict[str, Any]) -> str:
+    """SHA-256 of the manifest itself (all but this digest and the signature): an edited author or date shows."""
+    rest = {k: v for k, v in manifest.items() if k not in ("signature", "manifest_digest")}
+    return hashlib.sha256(_ENCODER.encode(rest).encode()).hexdigest()
 
 
 def _signed_bytes(manifest: dict[str, Any]) -> bytes:
@@ -195,6 +204,7 @@ class Verification:
     problems: list[str] = field(default_factory=list)
     signed: bool = False
     signer: str | None = None  # the public key that signed it (base64)
+    signer_checked: bool = False  # signed by the public key the caller expected
 
     @property
     def intact(self) -> bool:
@@ -214,12 +224,33 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
 
 
+def unsafe_to_open(path: Path) -> list[str]:
+    """Why the window must not open this snapshot at all (empty: it may): files beside it that SQLite would
+    apply over its content (-wal, -journal), or a header switched to WAL after it was written (then opening it
+    would write a -shm file beside it)."""
+    problems = []
+    sidecars = [name for name in (f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal")
+                if (path.parent / name).exists()]
+    if sidecars:
+        problems.append(tr("Des fichiers accompagnent l'instantané ({files}) : ils peuvent en changer le contenu "
+                           "affiché ; un instantané est un fichier seul.", files=", ".join(sidecars)))
+    if path.is_file():
+        with open(path, "rb") as handle:
+            header = handle.read(20)
+        if len(header) == 20 and header[18:20] != b"\x01\x01":  # written in rollback-journal mode, never WAL
+            problems.append(tr("L'instantané a été remis en mode WAL après son écriture : il a été modifié."))
+    return problems
+
+
 def verify_snapshot(path: Path, public_key: str | None = None) -> Verification:
     """Recomputes the snapshot's digests, counts and audit head and checks its signature (against
-    ``public_key`` when given: then it must be signed, by that key)."""
+    ``public_key`` when given: then it must be signed, by that key). Without a key, a signature proves only
+    that the manifest was not changed since someone signed it: who signed is ``signer``, to compare."""
     from .audit import chain_head_of
+    from .stats import key_figures
 
     result = Verification(path)
+    result.problems.extend(unsafe_to_open(path))
     try:
         with contextlib.closing(open_read_only(path)) as connection:
             try:
@@ -234,12 +265,15 @@ def verify_snapshot(path: Path, public_key: str | None = None) -> Verification:
             try:
                 manifest = json.loads(stored[0][0])
                 assert isinstance(manifest, dict) and manifest.get("format") == FORMAT
-            except (ValueError, AssertionError):
+                assert isinstance(manifest.get("tables"), dict) and isinstance(manifest.get("counts"), dict)
+                assert isinstance(manifest.get("signature", {}), dict)
+            except (ValueError, TypeError, AssertionError):
                 result.problems.append(tr("Le manifeste de l'instantané n'est pas lisible : il a été modifié."))
                 return result
             result.manifest = manifest
             tables = table_digests(connection)
             seq, head = chain_head_of(connection)
+            counts = key_figures(connection).counts
     except sqlite3.DatabaseError as error:
         result.problems.append(tr("Le fichier est endommagé ({reason}) : il a pu être tronqué ou modifié.",
                                   reason=str(error)))
@@ -255,6 +289,11 @@ def verify_snapshot(path: Path, public_key: str | None = None) -> Verification:
                                   "modifié."))
     if manifest.get("audit_head") != {"seq": seq, "hash": head}:
         result.problems.append(tr("La tête du journal d'audit ne correspond plus au manifeste."))
+    if manifest.get("counts") != counts:
+        result.problems.append(tr("Les effectifs du manifeste ne correspondent plus aux fiches."))
+    if manifest.get("manifest_digest") != _manifest_digest(manifest):
+        result.problems.append(tr("Le manifeste a été modifié (auteur, date, chiffres…) après l'écriture de "
+                                  "l'instantané."))
     _check_signature(result, manifest, public_key)
     return result
 
@@ -270,15 +309,18 @@ def _check_signature(result: Verification, manifest: dict[str, Any], public_key:
     try:
         key = load_public_key(str(signature.get("public_key", "")))
         key.verify(base64.b64decode(str(signature.get("value", ""))), _signed_bytes(manifest))
-    except (InvalidSignature, SnapshotError, ValueError):
+    except (InvalidSignature, SnapshotError, ValueError, TypeError):
         result.problems.append(tr("La signature ne correspond pas au manifeste : il a été modifié après sa "
                                   "signature."))
         return
     result.signed = True
     result.signer = str(signature["public_key"])
-    if public_key is not None and _public_text(load_public_key(public_key)) != result.signer:
-        result.problems.append(tr("L'instantané est signé par une autre clé ({signer}) que celle donnée.",
-                                  signer=result.signer))
+    if public_key is not None:
+        if _public_text(load_public_key(public_key)) != result.signer:
+            result.problems.append(tr("L'instantané est signé par une autre clé ({signer}) que celle donnée.",
+                                      signer=result.signer))
+        else:
+            result.signer_checked = True
 
 
 def describe(result: Verification) -> str:
@@ -289,7 +331,10 @@ def describe(result: Verification) -> str:
     head = tr("instantané du {when} par {author}", when=when, author=result.manifest.get("author") or "?")
     if not result.intact:
         return tr("{head} — VÉRIFICATION ÉCHOUÉE : {problem}", head=head, problem=result.problems[0])
+    if result.signed and result.signer_checked:
+        return tr("{head} — vérifié : intact, signé par la clé attendue", head=head)
     if result.signed:
-        return tr("{head} — vérifié : intact, signé (clé {key}…)", head=head, key=(result.signer or "")[:12])
+        return tr("{head} — vérifié : intact, signé par la clé {key} (à comparer à la clé publique de son auteur)",
+                  head=head, key=result.signer or "")
     return tr("{head} — vérifié : intact, non signé", head=head)
 

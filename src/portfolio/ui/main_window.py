@@ -363,8 +363,12 @@ class MainWindow(QMainWindow):
 
     def open_snapshot(self, path: Path) -> None:
         """Opens an auditor's snapshot read-only, its banner saying its date and what verifying it found."""
-        from portfolio.services.snapshot import describe, verify_snapshot
+        from portfolio.services.snapshot import describe, unsafe_to_open, verify_snapshot
 
+        refused = unsafe_to_open(path)
+        if refused:  # SQLite would show (or write) something else than the file holds
+            QMessageBox.warning(self, APP_NAME, refused[0])
+            return
         try:
             result = verify_snapshot(path)
         except PortfolioError as error:
