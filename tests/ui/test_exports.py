@@ -236,3 +236,29 @@ def test_the_journal_filters_by_month(workspace: Workspace, demo_path: Path) -> 
             ids = listing.query_ids(session, listing.ListQuery("audit", filters={"month": (month,)}))
             assert len(ids) == count
         assert listing.query_ids(session, listing.ListQuery("audit", filters={"month": ("1999-01",)})) == []
+
+
+def test_a_text_starting_with_equals_is_exported_as_that_text(qtbot, workspace: Workspace, tmp_path: Path) -> None:
+    # a partner's value such as "=HYPERLINK(...)" reaches the journal: exported as the text it is, never a formula
+    from portfolio.services.changes import FieldChange
+    from portfolio.ui.table_page import RecordTablePage
+
+    with workspace.db.read() as session:
+        from portfolio.db.sqlite_file import raw_connection
+
+        uuid, city = raw_connection(session).execute("SELECT uuid, city FROM organisation LIMIT 1").fetchone()
+    workspace.apply([FieldChange("organisation", uuid, "city", city, "=1+1")], "essai")
+    page = RecordTablePage(workspace, "organisation")
+    qtbot.addWidget(page)
+    page.search.setText("1+1")
+    page.apply_search()
+    out = tmp_path / "structures.xlsx"
+    page.export_list(out)
+    qtbot.waitUntil(lambda: page.exported == out, timeout=60_000)
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    assert any("=1+1" in row for row in rows[1:])
+    import zipfile
+
+    with zipfile.ZipFile(out) as archive:
+        assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
+

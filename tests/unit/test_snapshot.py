@@ -266,3 +266,9 @@ def test_what_the_review_found_is_refused(small_portfolio: Path, signed: Path, k
     # signed by someone: without the expected key, the command says whose key to compare
     assert cli.main(["verify", str(signed)]) == 0
     assert "comparez-la" in capsys.readouterr().out
+    # two files that do not compare: one line, exit 1
+    junk = tmp_path / "pas-une-base.sqlite"
+    junk.write_bytes(b"ceci n'est pas une base")
+    assert cli.main(["diff", str(junk), str(signed)]) == 1
+    assert "ne se comparent pas" in capsys.readouterr().err
+

@@ -25,8 +25,6 @@ def _cell(kind: str, value: Any) -> Any:
         return Decimal(int(value)) / 100
     if kind == "bool":
         return tr("oui") if value else tr("non")
-    if isinstance(value, str) and value.startswith("="):
-        return "'" + value  # a text from a partner's file is never written as a formula
     return value
 
 
@@ -57,6 +55,8 @@ def write_list_workbook(session: Any, query: listing.ListQuery, destination: Pat
             cells = []
             for column, value in zip(columns, row, strict=True):
                 cell = WriteOnlyCell(sheet, value=_cell(column.kind, value))
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # a text (from a partner's file) stays that text, never a formula
                 if column.kind in FORMATS and cell.value is not None and not isinstance(cell.value, str):
                     cell.number_format = FORMATS[column.kind]
                 cells.append(cell)

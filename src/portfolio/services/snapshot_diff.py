@@ -5,6 +5,7 @@ committees". Both files are opened read-only (immutable): neither is touched."""
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from portfolio.domain.i18n import tr
 
 from . import fields
-from .snapshot import open_read_only
+from .snapshot import SnapshotError, open_read_only
 from .stats import key_figures
 
 EXAMPLES = 20  # records named per entity and kind of change (the counts are complete)
@@ -69,9 +70,19 @@ def _rows(connection: Any, entity: str, columns: list[str]) -> dict[str, dict[st
 
 def diff_snapshots(old: Path, new: Path) -> SnapshotDiff:
     """The changes from ``old`` to ``new``: for every record type, by uuid; fields compared as stored."""
+    result = SnapshotDiff(old, new)
+    try:
+        _compare(result, old, new)
+    except sqlite3.Error as error:  # not a portfolio, or another version of the schema: said in one line
+        raise SnapshotError(tr("« {old} » et « {new} » ne se comparent pas ({reason}) : deux instantanés (ou bases) "
+                               "du portefeuille, de la même version, sont attendus.", old=old.name, new=new.name,
+                               reason=str(error))) from None
+    return result
+
+
+def _compare(result: SnapshotDiff, old: Path, new: Path) -> None:
     from portfolio.db.models import ENTITIES
 
-    result = SnapshotDiff(old, new)
     with contextlib.closing(open_read_only(old)) as before, contextlib.closing(open_read_only(new)) as after:
         for entity in ENTITIES:
             columns = [spec.name for spec in fields.editable_fields(entity)]
@@ -91,7 +102,6 @@ def diff_snapshots(old: Path, new: Path) -> SnapshotDiff:
     for name in figures[0]:
         if name != "counts":
             result.figures[name] = (figures[0][name], figures[1].get(name))
-    return result
 
 
 def describe_change(entity: str, change: EntityDiff) -> str:
