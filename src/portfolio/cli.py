@@ -201,12 +201,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_kpi(args: argparse.Namespace) -> int:
-    from portfolio.domain.dates import parse_date
-    from portfolio.services.kpi import Filters, compute, key_figures
+    from portfolio.services.kpi import compute, filters_of, key_figures
 
-    filters = Filters(call=args.call, axis=args.axis, region=args.region, typology=args.typology,
-                      start=parse_date(args.start) if args.start else None,
-                      end=parse_date(args.end) if args.end else None)
+    filters = filters_of(args)
     with open_portfolio(_db_path(args), must_exist=True) as db, db.read() as session:
         kpis = compute(session, filters)
     if args.xlsx is not None:

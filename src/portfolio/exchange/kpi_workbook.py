@@ -9,27 +9,13 @@ from typing import Any
 
 from portfolio.domain.i18n import N_, tr
 from portfolio.services.files import write_whole
-from portfolio.services.kpi import Filters, Group, Kpis
+from portfolio.services.kpi import Group, Kpis, describe_filters
 
 EUROS = '#,##0.00\\ "€"'
 PERCENT = "0.0%"
 SHEETS = {"axis": N_("Par axe"), "action": N_("Par action"), "call": N_("Par appel"), "wave": N_("Par vague"),
           "operator": N_("Par opérateur"), "region": N_("Par région"), "department": N_("Par département"),
           "typology": N_("Par typologie"), "year": N_("Par année")}
-
-
-FILTER_NAMES = {"call": N_("appel"), "axis": N_("axe"), "region": N_("région"), "typology": N_("typologie"),
-                "start": N_("du"), "end": N_("au")}
-
-
-def describe_filters(filters: Filters) -> str:
-    """The filters in words: "région 53, du 01/01/2023" ("" without any)."""
-    parts = []
-    for key, value in filters.params().items():
-        if value:
-            shown = f"{value[8:10]}/{value[5:7]}/{value[:4]}" if key in ("start", "end") else value
-            parts.append(f"{tr(FILTER_NAMES[key])} {shown}")
-    return ", ".join(parts)
 
 
 def _euros(cents: int) -> Decimal:

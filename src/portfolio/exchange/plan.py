@@ -34,6 +34,7 @@ from portfolio.domain.identifiers import siren_of
 from portfolio.domain.money import format_eur
 from portfolio.domain.referential import fold
 from portfolio.services import fields
+from portfolio.services.audit import last_seq
 from portfolio.services.changes import ApplyResult, Change, Create, FieldChange, apply_in_session, new_uuid
 
 from . import values as parse
@@ -946,7 +947,7 @@ def make_plan(db: Database, table: Table, mapping: ColumnMapping, *, file_name: 
     plan = ImportPlan(file_name, sha256, table.sheet, mapping.profile, len(table.rows), list(table.headers))
     with db.read() as session, few_collections():
         connection = raw_connection(session)
-        plan.base_seq = _last_seq(connection)
+        plan.base_seq = last_seq(connection)
         _Planner(connection, table, mapping, plan, untrusted).run(progress, cancelled)
     plan.rejected.sort(key=lambda r: r.row)
     return plan
@@ -966,10 +967,6 @@ def few_collections() -> Iterator[None]:
 
 
 # --- applying ------------------------------------------------------------------------------------
-
-
-def _last_seq(connection: Any) -> int:
-    return int(connection.execute("SELECT coalesce(max(seq), 0) FROM audit_entry").fetchone()[0])
 
 
 def _next_ids(connection: Any, entities: Iterable[str]) -> dict[str, int]:
@@ -1043,7 +1040,7 @@ def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None, keep
         return None
     with db.write() as session, few_collections():
         connection = raw_connection(session)
-        if _last_seq(connection) != plan.base_seq:
+        if last_seq(connection) != plan.base_seq:
             # another edit or import since the preview: its matches may be wrong now (a record created twice)
             raise ImportRefused(tr("La base a été modifiée depuis le calcul de l'aperçu de « {file} » : rien n'a "
                                    "été écrit. Recalculez l'aperçu, puis importez.", file=plan.file_name))

@@ -63,6 +63,12 @@ def chain_head(session: Session) -> tuple[int, str]:
     return chain_head_of(raw_connection(session))
 
 
+def last_seq(connection: Any) -> int:
+    """The audit trail's last entry (0 for none), through a DB-API connection: every change to the data adds
+    one, so a plan or a cache compares it to know whether the data changed since."""
+    return int(connection.execute("SELECT coalesce(max(seq), 0) FROM audit_entry").fetchone()[0])
+
+
 def chain_head_of(connection: Any) -> tuple[int, str]:
     """``chain_head`` through a DB-API connection (a snapshot opened read-only)."""
     row = connection.execute("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1").fetchone()

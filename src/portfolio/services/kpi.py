@@ -29,9 +29,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from portfolio.db.sqlite_file import raw_connection
-from portfolio.domain.dates import format_date
+from portfolio.domain.dates import format_date, parse_date
 from portfolio.domain.errors import PortfolioError
-from portfolio.domain.i18n import tr
+from portfolio.domain.i18n import N_, tr
 from portfolio.domain.money import euros_str, format_eur, format_int, format_percent
 from portfolio.domain.referential import fold
 
@@ -54,6 +54,27 @@ class Filters:
         return {"call": self.call, "axis": self.axis, "region": self.region, "typology": self.typology,
                 "start": self.start.isoformat() if self.start else None,
                 "end": self.end.isoformat() if self.end else None}
+
+
+FILTER_NAMES = {"call": N_("appel"), "axis": N_("axe"), "region": N_("région"), "typology": N_("typologie"),
+                "start": N_("du"), "end": N_("au")}
+
+
+def filters_of(args: Any) -> Filters:
+    """The filters a command was given (``--call``, ``--axis``, ``--region``, ``--typology``, ``--from`` as
+    ``start``, ``--to`` as ``end``; dates in French or ISO format)."""
+    return Filters(call=args.call, axis=args.axis, region=args.region, typology=args.typology,
+                   start=parse_date(args.start) if args.start else None, end=parse_date(args.end) if args.end else None)
+
+
+def describe_filters(filters: Filters) -> str:
+    """The filters in words: "région 53, du 01/01/2023" ("" without any)."""
+    parts = []
+    for key, value in filters.params().items():
+        if value:
+            shown = f"{value[8:10]}/{value[5:7]}/{value[:4]}" if key in ("start", "end") else value
+            parts.append(f"{tr(FILTER_NAMES[key])} {shown}")
+    return ", ".join(parts)
 
 
 BREAKDOWNS = ("call", "wave", "axis", "action", "operator", "region", "department", "typology", "year")
@@ -416,9 +437,8 @@ class Facts:
     def check(self, filters: Filters) -> None:
         """Refuses filters that can only give zeros by mistake: a code this portfolio does not have, a period
         ending before it starts (the command line's; the window offers only what exists)."""
-        names = {"call": tr("appel"), "axis": tr("axe"), "region": tr("région"), "typology": tr("typologie")}
-        for key, name in names.items():
-            code = getattr(filters, key)
+        for key in ("call", "axis", "region", "typology"):
+            code, name = getattr(filters, key), tr(FILTER_NAMES[key])
             if code is not None and code not in self.ids[key]:
                 known = ", ".join(sorted(self.ids[key])[:40])
                 raise PortfolioError(tr("« {code} » n'est pas un code de {name} de ce portefeuille (codes : {known}).",
@@ -553,8 +573,3 @@ def compute(source: Session | Any, filters: Filters | None = None, *, today: dat
     if filters is not None:
         facts.check(filters)
     return facts.compute(filters, today=today, breakdowns=breakdowns)
-
-
-def timeline(source: Session | Any, filters: Filters | None = None) -> list[Month]:
-    """Money committed and disbursed month by month under ``filters`` (the facts read for this call)."""
-    return Facts(source).timeline(filters)

@@ -295,24 +295,30 @@ class RegionMap(QGraphicsView):
 
 
 def export_chart(widget: QWidget, destination: Path) -> Path:
-    """Saves a chart or the map as it is shown: .svg as vectors (QSvgGenerator), anything else as a PNG image."""
-    if destination.suffix.lower() == ".svg":
-        from PySide6.QtSvg import QSvgGenerator
+    """Saves a chart or the map as it is shown: .svg as vectors (QSvgGenerator), anything else as a PNG image;
+    written whole or not at all (services.files.write_whole)."""
+    from portfolio.services.files import write_whole
 
-        generator = QSvgGenerator()
-        generator.setFileName(str(destination))
-        generator.setSize(widget.size())
-        generator.setViewBox(widget.rect())
-        generator.setTitle(widget.accessibleName() or "portfolio")
-        painter = QPainter()
-        written = painter.begin(generator)
-        if written:
-            widget.render(painter)
-            written = painter.end()
-    else:
-        written = widget.grab().save(str(destination), "PNG")
-    if not written or not destination.is_file():  # Qt says so by a return value, never by an exception
-        raise PortfolioError(tr("Le graphique n'a pas pu être enregistré dans « {file} » : vérifiez que le dossier "
-                                "existe et accepte l'écriture.", file=str(destination)))
-    return destination
+    vector = destination.suffix.lower() == ".svg"
 
+    def write(path: Path) -> None:
+        if vector:
+            from PySide6.QtSvg import QSvgGenerator
+
+            generator = QSvgGenerator()
+            generator.setFileName(str(path))
+            generator.setSize(widget.size())
+            generator.setViewBox(widget.rect())
+            generator.setTitle(widget.accessibleName() or "portfolio")
+            painter = QPainter()
+            written = painter.begin(generator)
+            if written:
+                widget.render(painter)
+                written = painter.end()
+        else:
+            written = widget.grab().save(str(path), "PNG")
+        if not written:  # Qt says so by a return value, never by an exception
+            raise PortfolioError(tr("Le graphique n'a pas pu être enregistré dans « {file} » : vérifiez que le "
+                                    "dossier existe et accepte l'écriture.", file=str(destination)))
+
+    return write_whole(destination, write, tr("Le graphique"))

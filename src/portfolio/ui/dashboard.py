@@ -316,8 +316,9 @@ class DashboardPage(QWidget):
         """The audit trail's last entry: every change to the data adds one."""
         with self.workspace.db.read() as session:
             from portfolio.db.sqlite_file import raw_connection
+            from portfolio.services.audit import last_seq
 
-            return int(raw_connection(session).execute("SELECT coalesce(max(seq), 0) FROM audit_entry").fetchone()[0])
+            return last_seq(raw_connection(session))
 
     def _load_facts(self, seq: int) -> None:
         if self.loading:

@@ -155,17 +155,13 @@ def run_report(args: Any) -> int:
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from portfolio.domain.dates import parse_date
-    from portfolio.exchange.kpi_workbook import describe_filters
-    from portfolio.services.kpi import Facts, Filters
+    from portfolio.services.kpi import Facts, describe_filters, filters_of
     from portfolio.services.portfolio import open_portfolio
 
     from .app import make_application
 
     make_application()
-    filters = Filters(call=args.call, axis=args.axis, region=args.region, typology=args.typology,
-                      start=parse_date(args.start) if args.start else None,
-                      end=parse_date(args.end) if args.end else None)
+    filters = filters_of(args)
     with open_portfolio(args.db_path, must_exist=True) as db, db.read() as session:
         facts = Facts(session)
     facts.check(filters)
