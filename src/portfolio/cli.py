@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 import traceback
@@ -21,6 +20,7 @@ from typing import Any, NoReturn
 import platformdirs
 
 from portfolio import APP_NAME, __version__
+from portfolio.domain.dates import format_datetime
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import N_, tr
 from portfolio.domain.money import format_eur, format_int, format_percent
@@ -95,6 +95,33 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="intégrité du fichier et de la chaîne d'audit (code 1 si un problème)")
     _add_db(check, top=False)
     check.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+    check.add_argument("--accept", action="store_true", help="garder le fichier tel qu'il est quand il a changé "
+                       "hors de l'application mais que SQLite et la chaîne d'audit le trouvent sain")
+    backups = commands.add_parser("backups", help="les sauvegardes automatiques de la base, de la plus récente à la "
+                                                  "plus ancienne")
+    _add_db(backups, top=False)
+    backups.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+    backups.add_argument("--keep", type=int, metavar="N", help="en garder N désormais (réglage commun avec la "
+                         "fenêtre, 1 à 100 ; 10 par défaut)")
+    backup = commands.add_parser("backup", help="sauvegarder la base maintenant (dans le dossier des sauvegardes "
+                                                "automatiques)")
+    _add_db(backup, top=False)
+    restore = commands.add_parser("restore", help="remettre une sauvegarde à la place de la base (la base remplacée "
+                                                  "est mise de côté, intacte)")
+    _add_db(restore, top=False)
+    restore.add_argument("backup", nargs="?", type=Path, metavar="SAUVEGARDE.sqlite",
+                         help="la copie à remettre (par défaut la plus récente de « portfolio backups »)")
+
+    gdpr = commands.add_parser("gdpr", help="données personnelles (RGPD) : exporter dans un classeur, ou effacer, "
+                                            "tout ce que la base détient sur une personne")
+    gdpr.add_argument("action", choices=["export", "erase"], help="export : le classeur des fiches et de leur "
+                      "historique ; erase : effacer la personne des fiches et du journal d'audit")
+    _add_db(gdpr, top=False)
+    who = gdpr.add_mutually_exclusive_group(required=True)
+    who.add_argument("--email", help="le courriel de la personne (toutes ses fiches contact)")
+    who.add_argument("--contact", type=int, metavar="N", help="le numéro de sa fiche contact")
+    gdpr.add_argument("--output", "-o", type=Path, metavar="CLASSEUR.xlsx", help="export : le classeur à écrire")
+    gdpr.add_argument("--yes", action="store_true", help="erase : effacer sans autre confirmation")
 
     imported = commands.add_parser("import", help="importer un classeur (.xlsx, .xlsm, .xls, .ods, .csv) ou annuler "
                                                   "un import (--undo)")
@@ -227,14 +254,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     return 0
 
 
-def keys_folder() -> Path:
-    """Where the officer's signing keys live: PORTFOLIO_KEYS_DIR, else the user configuration directory."""
-    override = os.environ.get("PORTFOLIO_KEYS_DIR")
-    return Path(override) if override else Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False)) / "cles"
-
-
 def cmd_keys(args: argparse.Namespace) -> int:
-    from portfolio.services.snapshot import init_keys, key_paths
+    from portfolio.services.snapshot import init_keys, key_paths, keys_folder
 
     folder = keys_folder()
     if args.action == "init":
@@ -251,7 +272,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    from portfolio.services.snapshot import key_paths, write_snapshot
+    from portfolio.services.snapshot import key_paths, keys_folder, write_snapshot
 
     source = _db_path(args)
     with open_portfolio(source, readonly=True, must_exist=True):
@@ -350,9 +371,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from portfolio.db.seal import accept_as_is
     from portfolio.services.integrity import check_file
 
-    report = check_file(_db_path(args))
+    path = _db_path(args)
+    report = check_file(path)
+    if args.accept and report.sound:
+        accept_as_is(path)  # the file as it is becomes the one the application left
+        print(tr("Le fichier est accepté tel qu'il est : il s'ouvrira de nouveau normalement."))
+        return 0
     if args.json:
         _print_json(report.as_dict())
     elif report.ok:
@@ -362,6 +389,89 @@ def cmd_check(args: argparse.Namespace) -> int:
         for problem in report.problems():
             print(problem, file=sys.stderr)
     return 0 if report.ok else 1
+
+
+def cmd_backups(args: argparse.Namespace) -> int:
+    from portfolio.services.backups import backups_kept, list_backups, set_backups_kept
+
+    if args.keep is not None:
+        if not 1 <= args.keep <= 100:
+            raise UsageError(tr("--keep : un nombre de 1 à 100 est attendu"))
+        set_backups_kept(args.keep)
+    found = list_backups(_db_path(args))
+    if args.json:
+        _print_json({"kept": backups_kept(), "backups": [backup.as_json() for backup in found]})
+        return 0
+    for backup in found:
+        print(f"{format_datetime(backup.taken_at)}  {backup.reason_label():32}  {backup.path}")
+    if not found:
+        print(tr("Aucune sauvegarde automatique de « {file} ».", file=_db_path(args)))
+    print(tr("{n} sauvegarde(s) gardée(s) par base (réglage : portfolio backups --keep N).", n=backups_kept()))
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from portfolio.services.backups import take_backup
+
+    path = _db_path(args)
+    with open_portfolio(path, readonly=True, must_exist=True):
+        pass  # checked first: a damaged file is not copied over a sound backup's place in the rotation
+    print(tr("Sauvegarde écrite : {file}", file=take_backup(path, "manuelle").path))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from portfolio.services.backups import list_backups, restore_backup
+
+    path = _db_path(args)
+    chosen = args.backup.expanduser() if args.backup else None
+    if chosen is None:
+        found = list_backups(path)
+        if not found:
+            raise UsageError(tr("aucune sauvegarde de « {file} » : rien à restaurer", file=str(path)))
+        chosen = found[0].path
+    if not chosen.is_file():
+        raise UsageError(tr("« {file} » n'existe pas", file=str(chosen)))
+    with open_portfolio(chosen, readonly=True, must_exist=True):
+        pass  # the copy must be a sound portfolio before it replaces anything
+    aside = restore_backup(path, chosen, "remplacee")
+    print(tr("« {backup} » restaurée à la place de « {file} ».", backup=chosen.name, file=str(path)))
+    if aside:
+        print(tr("La base remplacée est gardée sous « {file} ».", file=str(aside)))
+    return 0
+
+
+def cmd_gdpr(args: argparse.Namespace) -> int:
+    from portfolio.services.backups import list_backups
+    from portfolio.services.gdpr import erase_person, find_person
+
+    path = _db_path(args)
+    if args.action == "export" and args.output is None:
+        raise UsageError(tr("export : précisez le classeur à écrire avec --output"))
+    with open_portfolio(path, must_exist=True) as db:  # (an older file is brought to this version first)
+        with db.read() as session:
+            person = find_person(session, email=args.email, contact_id=args.contact)
+        names = ", ".join(f"{c['first_name']} {c['last_name']} ({c['organisation'] or '?'})".strip()
+                          for c in person.contacts)
+        if args.action == "export":
+            from portfolio.exchange.gdpr_workbook import write_person_workbook
+
+            write_person_workbook(person, args.output.expanduser())
+            print(tr("{n} fiche(s) et {m} entrée(s) du journal écrites dans {file} : {names}.",
+                     n=len(person.contacts), m=len(person.entries), file=args.output, names=names))
+            return 0
+        if not args.yes:
+            print(tr("À effacer : {names} ({n} fiche(s), {m} entrée(s) du journal). Relancez avec --yes pour "
+                     "effacer ; c'est définitif.", names=names, n=len(person.contacts), m=len(person.entries)))
+            return 1
+        result = erase_person(db, person)
+    print(tr("Effacé : {n} fiche(s) et les valeurs de {m} entrée(s) du journal ; la chaîne d'audit reste "
+             "vérifiable.", n=result.contacts, m=result.entries))
+    if list_backups(path):
+        print(tr("Attention : {n} sauvegarde(s) automatique(s) antérieure(s) contiennent encore ces données ; elles "
+                 "disparaissent avec la rotation, ou supprimez-les du dossier « {folder} ».",
+                 n=len(list_backups(path)), folder=str(list_backups(path)[0].path.parent)))
+    return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -452,7 +562,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "s
                                                           "snapshot": cmd_snapshot, "verify": cmd_verify,
                                                           "diff": cmd_diff,
                                                           "keys": cmd_keys, "check": cmd_check,
-                                                           "import": cmd_import}
+                                                          "backups": cmd_backups, "backup": cmd_backup,
+                                                          "restore": cmd_restore, "gdpr": cmd_gdpr,
+                                                          "import": cmd_import}
 
 
 def _log_unexpected(exc: BaseException) -> Path | None:

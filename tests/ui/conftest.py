@@ -22,6 +22,8 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("PORTFOLIO_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("PORTFOLIO_KEYS_DIR", str(tmp_path / "keys"))
     yield
 
 

@@ -22,7 +22,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
+from .seal import backups_dir, remove_seal, seal_problem, stored_seal, write_seal
 from .sqlite_file import APPLICATION_ID, SCHEMA_VERSION, add_functions, read_header
+
+__all__ = ["backups_dir"]  # kept here too: callers and tests find the backups beside the database
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 64 * 1024  # SQLite page cache per connection
@@ -30,6 +33,15 @@ CACHE_KIB = 64 * 1024  # SQLite page cache per connection
 
 class DatabaseError(PortfolioError):
     """A database file that cannot be opened or written; the message says why and what to do."""
+
+
+class DamagedDatabaseError(DatabaseError):
+    """A file SQLite refuses, or that is no longer as the application left it (see db.seal); it was not
+    changed. The window offers to restore a backup, keeping this file aside."""
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class ForeignFileError(DatabaseError):
@@ -65,12 +77,25 @@ def foreign_file(path: Path) -> ForeignFileError:
         "ni modifiée. Choisissez un fichier créé par le portefeuille.", path=path))
 
 
-def damaged(path: Path, exc: BaseException) -> DatabaseError:
-    """The error for a file SQLite refuses to read (damaged, truncated, encrypted…), in one line."""
-    detail = str(getattr(exc, "orig", exc)).splitlines()[0]
-    return DatabaseError(tr(
-        "La base « {path} » est endommagée ou illisible ({detail}). Elle n'a pas été modifiée : restaurez "
-        "une sauvegarde, ou lancez « portfolio check » pour le détail.", path=path, detail=detail))
+def damaged(path: Path, exc: BaseException | str) -> DamagedDatabaseError:
+    """The error for a file SQLite refuses to read (damaged, truncated, encrypted…) or whose seal no longer
+    matches, in one line."""
+    detail = exc if isinstance(exc, str) else (str(getattr(exc, "orig", exc)) or "?").splitlines()[0]
+    return DamagedDatabaseError(tr(
+        "La base « {path} » est endommagée ou illisible : {detail}. Elle n'a pas été modifiée : restaurez "
+        "une sauvegarde (Fichier > Restaurer une sauvegarde…, ou « portfolio restore »), ou lancez « portfolio "
+        "check » pour le détail.", path=path, detail=detail), path)
+
+
+def is_full_error(exc: BaseException | None) -> bool:
+    """True when SQLite said "database or disk is full" here or in what led to this error (a rolled-back
+    transaction then fails again at its savepoint's release)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if "disk is full" in str(getattr(exc, "orig", exc)).lower():
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def busy_message(path: Path) -> str:
@@ -100,9 +125,11 @@ def backup_copy(source: Path, destination: Path) -> Path:
     return destination
 
 
-def backups_dir(path: Path) -> Path:
-    """Where the automatic copies of a database are kept: a folder beside it."""
-    return path.parent / f"{path.stem}.sauvegardes"
+def backup_path(path: Path, reason: str) -> Path:
+    """Where a copy of ``path`` taken now for ``reason`` goes: ``<name>.sauvegardes/<name>.<UTC time>.<reason>
+    .sqlite`` (the time first, so the names sort in the order the copies were taken)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return backups_dir(path) / f"{path.stem}.{stamp}.{reason}.sqlite"
 
 
 class Database:
@@ -112,6 +139,7 @@ class Database:
         self.path = path
         self.engine = engine
         self.readonly = readonly
+        self.sealable = False  # set once opened: a failed opening must not seal (and so bless) the file
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
         self._writer = sessionmaker(
             bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
@@ -121,10 +149,11 @@ class Database:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, readonly: bool = False, migrate: bool = True,
-             any_schema: bool = False) -> Database:
+             any_schema: bool = False, check_seal: bool = True) -> Database:
         """Opens (creating it when missing) and migrates a portfolio database.
 
         ``any_schema`` (read-only only): accept an older schema without migrating it (for `portfolio check`).
+        ``check_seal``: refuse (DamagedDatabaseError) a file that is not as the application left it (db.seal).
 
         Raises ForeignFileError for a file that is not ours, NewerVersionError for a file from a newer
         version (both leave the file untouched), DatabaseBusyError when another process keeps it locked.
@@ -134,7 +163,14 @@ class Database:
         if path.exists() and path.is_dir():
             raise DatabaseError(tr("« {path} » est un dossier, pas un fichier de base.", path=path))
         if exists:
+            if check_seal and stored_seal(path) is not None and (problem := seal_problem(path)):
+                raise damaged(path, problem)  # before the header: a flipped header byte is damage too
             cls._check_header(path)
+            problem = seal_problem(path) if check_seal else None
+            if problem:
+                raise damaged(path, problem)
+            if not readonly:
+                remove_seal(path)  # the file changes from now on
         elif readonly:
             raise DatabaseError(tr("La base « {path} » n'existe pas.", path=path))
         else:
@@ -157,6 +193,7 @@ class Database:
         except BaseException:
             database.close()
             raise
+        database.sealable = not readonly
         return database
 
     @classmethod
@@ -218,9 +255,7 @@ class Database:
                 if tables:
                     raise foreign_file(self.path)
             if existing and (version > 0 or not _has_no_tables(self.path)):
-                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-                name = f"{self.path.stem}.avant-migration-v{version}-{stamp}.sqlite"
-                backup_copy(self.path, backups_dir(self.path) / name)
+                backup_copy(self.path, backup_path(self.path, f"avant-migration-v{version}"))
             from . import migrate  # deferred: importing Alembic costs 0.2 s, needed only when a migration runs
 
             migrate.upgrade(self.engine)
@@ -230,8 +265,12 @@ class Database:
             raise damaged(self.path, exc) from exc
 
     def close(self) -> None:
-        """Releases every connection (and with the last one, SQLite checkpoints the WAL)."""
+        """Releases every connection (and with the last one, SQLite checkpoints the WAL), then seals the file
+        when this was the last connection to it (db.seal)."""
         self.engine.dispose()
+        if self.sealable:
+            self.sealable = False  # once: a second close must not seal a file someone else opened since
+            write_seal(self.path)
 
     def __enter__(self) -> Database:
         return self
@@ -259,9 +298,13 @@ class Database:
         try:
             with self._writer.begin() as session:
                 yield session
-        except OperationalError as exc:
+        except (OperationalError, sqlite3.OperationalError) as exc:
             if is_busy_error(exc):
                 raise DatabaseBusyError(busy_message(self.path)) from exc
+            if is_full_error(exc):  # SQLITE_FULL: SQLite rolled the transaction back whole
+                raise DatabaseError(tr(
+                    "Le disque de « {path} » est plein : la modification n'a pas été enregistrée, et la base est "
+                    "restée telle qu'avant. Libérez de la place, puis recommencez.", path=self.path)) from None
             raise
 
 
@@ -295,6 +338,9 @@ def make_engine(path: Path, *, readonly: bool = False) -> Engine:
             cursor.execute("PRAGMA journal_mode = WAL")
             # FULL: an acknowledged edit survives a crash or a power cut
             cursor.execute("PRAGMA synchronous = FULL")
+            # deleted or overwritten values are zeroed, not left in free space: an erased person (services.gdpr)
+            # leaves no byte behind
+            cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -411,6 +411,8 @@ class AuditEntry(Base):
     new_value: Mapped[str | None] = mapped_column(Text)  # JSON
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    salt: Mapped[str | None] = mapped_column(String(32))  # hashed with the values; dropped when they are erased
+    payload_hash: Mapped[str | None] = mapped_column(String(64))  # kept only for an erased entry (services.audit)
 
 
 ENTITIES: dict[str, type[Record]] = {

@@ -18,8 +18,10 @@ from typing import Any
 
 from portfolio.domain.referential import fold
 
+from .seal import seal_problem
+
 APPLICATION_ID = 0x5341534E  # "SASN" in the SQLite header's application_id field
-SCHEMA_VERSION = 4  # user_version written by the newest migration (see migrations/versions)
+SCHEMA_VERSION = 5  # user_version written by the newest migration (see migrations/versions)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -82,8 +84,8 @@ class QuickView:
         try:
             header = read_header(path)
             if not (header.is_sqlite and header.application_id == APPLICATION_ID
-                    and header.user_version == SCHEMA_VERSION):
-                return None
+                    and header.user_version == SCHEMA_VERSION) or seal_problem(path):
+                return None  # (a damaged file is never shown: the full opening offers to restore a backup)
             # resolved: a URI needs an absolute path (`make run` passes --db .demo/…)
             connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
         except (OSError, ValueError, sqlite3.Error):

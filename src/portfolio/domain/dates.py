@@ -17,6 +17,11 @@ def format_date(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
+def format_datetime(value: datetime) -> str:
+    """28/11/2026 20:31, in local time (a moment stored in UTC is shown as the officer's clock read it)."""
+    return (value.astimezone() if value.tzinfo else value).strftime("%d/%m/%Y %H:%M")
+
+
 def parse_date(text: str) -> date:
     """Reads 28/11/2026, 28.11.2026, 28-11-2026, 2026-11-28 (and a midnight time), or raises InvalidValue."""
     value = text.strip()

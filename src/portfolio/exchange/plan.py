@@ -35,6 +35,7 @@ from portfolio.domain.money import format_eur
 from portfolio.domain.referential import fold
 from portfolio.services import fields
 from portfolio.services.audit import last_seq
+from portfolio.services.backups import take_backup
 from portfolio.services.changes import ApplyResult, Change, Create, FieldChange, apply_in_session, new_uuid
 
 from . import values as parse
@@ -1034,10 +1035,13 @@ def plan_changes(plan: ImportPlan, next_ids: Mapping[str, int]) -> Iterator[Chan
 
 def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None, keep_inverse: bool = True
                ) -> ApplyResult | None:
-    """Writes the plan in one transaction through the door (None when there is nothing to write). Raises the
-    door's StaleChangeError when a planned update's old value no longer holds: nothing is written then."""
+    """Writes the plan in one transaction through the door (None when there is nothing to write), after an
+    automatic backup of the database (services.backups). Raises the door's StaleChangeError when a planned
+    update's old value no longer holds, and DatabaseError when the backup cannot be written (a full disk):
+    nothing is written then."""
     if plan.is_empty:
         return None
+    take_backup(db.path, "avant-import")
     with db.write() as session, few_collections():
         connection = raw_connection(session)
         if last_seq(connection) != plan.base_seq:

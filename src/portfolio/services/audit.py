@@ -4,12 +4,20 @@ Each entry's hash covers its sequence number, its content and the previous entry
 entry breaks its own hash, a deleted entry breaks the sequence and the next entry's link, and a
 truncated tail is seen in SQLite's AUTOINCREMENT counter (sqlite_sequence), which keeps the highest
 sequence number ever given.
+
+The old and new values (the payload, which may hold personal data) enter the hash through their own salted
+digest: SHA-256 of the entry's random salt and both values. Erasing a person (services.gdpr) replaces the
+values by a marker, keeps that digest in ``payload_hash`` and drops the salt: the chain still verifies, and
+the erased value cannot be guessed back by trying candidates against the digest. An erased entry must be
+listed by a later erasure entry (field ``ERASURE_FIELD``), so a value cannot be removed silently.
+Files written before this format (schema 4 and older: no ``salt`` column) hashed the values directly.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,10 +29,13 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.i18n import tr
 
 GENESIS_HASH = "0" * 64
-AUDIT_COLUMNS = (
+AUDIT_COLUMNS = (  # the columns the door writes, in this order, then ``hash``
     "seq", "at_utc", "actor", "source", "batch", "operation", "entity", "record_uuid", "field",
-    "old_value", "new_value", "prev_hash",
+    "old_value", "new_value", "prev_hash", "salt",
 )
+LEGACY_COLUMNS = AUDIT_COLUMNS[:-1]  # schema 4 and older: the values hashed as they are
+ERASED = '"[effacé]"'  # what an erased value becomes (JSON text, like every stored value)
+ERASURE_FIELD = "_effacement_rgpd"  # an erasure entry's field; its new value lists the entries it erased
 
 
 # built once: json.dumps() with options builds a new encoder at every call, and an import hashes and dumps
@@ -34,9 +45,27 @@ _SORTED = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", 
 _quote = json.encoder.encode_basestring  # how the encoders above write a string (ensure_ascii=False)
 
 
+def new_salt() -> str:
+    """A fresh random salt for one entry's payload (128 bits, hex)."""
+    return os.urandom(16).hex()
+
+
+def payload_hash(salt: str, old: str | None, new: str | None) -> str:
+    """SHA-256 of an entry's salt and values (``[salt, old, new]`` as canonical JSON)."""
+    text = "[" + _quote(salt) + "," + ("null" if old is None else _quote(old)) + "," + \
+        ("null" if new is None else _quote(new)) + "]"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def entry_hash(row: dict[str, Any] | Any) -> str:
-    """SHA-256 of an entry's canonical JSON (every column but ``hash``, in a fixed order)."""
-    values = [row[c] for c in AUDIT_COLUMNS] if isinstance(row, dict) else [getattr(row, c) for c in AUDIT_COLUMNS]
+    """SHA-256 of an entry's canonical JSON: every column but ``hash``, the values through their salted digest
+    (or as they are, for an entry of the legacy format: no ``salt`` key)."""
+    get = row.get if isinstance(row, dict) else (lambda name, default=None: getattr(row, name, default))
+    if isinstance(row, dict) and "salt" not in row:
+        return hashlib.sha256(_CANONICAL.encode([row[c] for c in LEGACY_COLUMNS]).encode("utf-8")).hexdigest()
+    salt = get("salt")
+    payload = get("payload_hash") if salt is None else payload_hash(salt, get("old_value"), get("new_value"))
+    values = [get(c) for c in AUDIT_COLUMNS[:9]] + [payload, get("prev_hash")]
     return hashlib.sha256(_CANONICAL.encode(values).encode("utf-8")).hexdigest()
 
 
@@ -45,7 +74,9 @@ def values_hash(values: Sequence[Any]) -> str:
     sequence number an int, every other value text or None). The canonical JSON is put together directly:
     the same text as the encoder's (a test holds them equal), in a third less time, for the door hashes one
     entry per record an import creates."""
-    text = "[" + str(values[0]) + "," + ",".join(["null" if v is None else _quote(v) for v in values[1:]]) + "]"
+    payload = payload_hash(values[12], values[9], values[10])
+    text = "[" + str(values[0]) + "," + ",".join(["null" if v is None else _quote(v)
+                                                  for v in (*values[1:9], payload, values[11])]) + "]"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -108,8 +139,12 @@ def verify_chain(session: Session, progress: Callable[[float, str], None] | None
         if len(report.problems) < MAX_PROBLEMS:
             report.problems.append(message)
 
-    columns = ", ".join((*AUDIT_COLUMNS, "hash"))
-    result = session.execute(text(f"SELECT {columns} FROM audit_entry ORDER BY seq"))
+    present = {row[1] for row in session.execute(text("PRAGMA table_info(audit_entry)"))}
+    salted = "salt" in present
+    names = (*AUDIT_COLUMNS, "payload_hash") if salted else LEGACY_COLUMNS
+    listed: set[int] = set()  # entries erasure entries say they erased
+    erased: list[int] = []
+    result = session.execute(text(f"SELECT {', '.join((*names, 'hash'))} FROM audit_entry ORDER BY seq"))
     for row in result.mappings():
         seq = row["seq"]
         if seq != expected_seq:
@@ -120,13 +155,33 @@ def verify_chain(session: Session, progress: Callable[[float, str], None] | None
             problem(tr("Journal d'audit : le chaînage est rompu à l'entrée n° {seq}.", seq=seq))
         if entry_hash(dict(row)) != row["hash"]:
             problem(tr("Journal d'audit : l'entrée n° {seq} a été modifiée après coup.", seq=seq))
+        if salted:
+            _check_erasure(row, listed, erased, problem)
         prev, expected_seq = row["hash"], seq + 1
         report.entries += 1
         if progress and report.entries % 10_000 == 0:
             progress(report.entries / max(total, 1), tr("Vérification du journal d'audit"))
+    for seq in erased:
+        if seq not in listed:
+            problem(tr("Journal d'audit : les valeurs de l'entrée n° {seq} ont été effacées sans entrée d'effacement "
+                       "qui le dise.", seq=seq))
     report.head_seq, report.head_hash = expected_seq - 1, prev
     highest = session.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_entry'")).scalar()
     if highest is not None and highest > report.head_seq:
         problem(tr("Journal d'audit : les dernières entrées (n° {first} à {last}) ont été supprimées.",
                    first=report.head_seq + 1, last=highest))
     return report
+
+
+def _check_erasure(row: Any, listed: set[int], erased: list[int], problem: Callable[[str], None]) -> None:
+    """An erased entry holds only the marker (its values are no longer covered by its hash) and must be listed
+    by a later erasure entry; an erasure entry lists what it erased."""
+    if row["salt"] is None:
+        erased.append(row["seq"])
+        if {row["old_value"], row["new_value"]} - {None, ERASED} or row["payload_hash"] is None:
+            problem(tr("Journal d'audit : l'entrée n° {seq} a été modifiée après coup.", seq=row["seq"]))
+    elif row["field"] == ERASURE_FIELD and row["new_value"]:
+        try:
+            listed.update(int(seq) for seq in json.loads(row["new_value"]).get("entrees", []))
+        except (ValueError, TypeError, AttributeError):
+            problem(tr("Journal d'audit : l'entrée d'effacement n° {seq} est illisible.", seq=row["seq"]))

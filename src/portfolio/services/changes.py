@@ -30,7 +30,7 @@ from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 
 from . import fields
-from .audit import AUDIT_COLUMNS, chain_head, dump_value, values_hash
+from .audit import AUDIT_COLUMNS, chain_head, dump_value, new_salt, values_hash
 from .keys import KeyMaker, is_key_source, referrers
 
 # --- the changes ------------------------------------------------------------------------------------
@@ -171,6 +171,17 @@ def apply_in_session(session: Session, changes: Iterable[Change], *, source: str
     return writer.result
 
 
+def append_audit_entry(session: Session, *, entity: str, record_uuid: str, field_name: str, new: Any, source: str,
+                       actor: str | None = None) -> int:
+    """One audit entry for an act on the trail itself rather than a change of a field (an erasure:
+    services.gdpr), written and chained by the door's own writer in the caller's transaction; its sequence
+    number."""
+    writer = _Writer(session, source=source, actor=actor or current_actor())
+    writer.audit("update", entity, record_uuid, field_name, None, new)
+    writer.flush_audit()
+    return writer.seq
+
+
 def _insert_values(session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Inserts rows given as values in ``columns`` order by the DB-API's executemany, inside the session's
     transaction (SQLAlchemy's insert() compiles parameters row by row: on an import of 100,000 rows that cost
@@ -251,7 +262,7 @@ class _Writer:
                   self.sources.get((entity, record_uuid), self.source) if self.sources else self.source,
                   self.batch, operation, entity, record_uuid, field_name,
                   None if operation == "create" else dump_value(old),
-                  None if operation == "delete" else dump_value(new), self.prev_hash)
+                  None if operation == "delete" else dump_value(new), self.prev_hash, new_salt())
         self.prev_hash = values_hash(values)
         self.pending.append((*values, self.prev_hash))
         self.result.audit_entries += 1

@@ -46,7 +46,9 @@ def _summary(session: Session, entity: str, raw: str | None) -> str:
     """A created or deleted record's values, as "Label : value" pairs."""
     if not raw:
         return ""
-    values: dict[str, Any] = json.loads(raw)
+    values = json.loads(raw)
+    if not isinstance(values, dict):  # an erased entry's marker (services.gdpr)
+        return str(values)
     order = [spec.name for spec in fields.editable_fields(entity) if spec.name in values]
     parts = []
     for name in order + sorted(set(values) - set(order)):

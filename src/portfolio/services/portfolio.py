@@ -64,6 +64,7 @@ def is_snapshot(path: Path) -> bool:
     try:
         with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)) as c:
             return c.execute("SELECT 1 FROM sqlite_master WHERE name = 'snapshot_manifest'").fetchone() is not None
-    except sqlite3.Error:  # not a database at all: the opening proper says so
+    except (sqlite3.Error, ValueError):  # not a database at all, or damaged (text that is not UTF-8): the opening
+        # proper says so
         return False
 

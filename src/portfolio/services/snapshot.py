@@ -41,6 +41,18 @@ class SnapshotError(PortfolioError):
 # --- keys ----------------------------------------------------------------------------------------------------
 
 
+def keys_folder() -> Path:
+    """Where the officer's signing keys live: PORTFOLIO_KEYS_DIR, else the user configuration directory."""
+    import os
+
+    import platformdirs
+
+    from .portfolio import APP_DIR_NAME
+
+    override = os.environ.get("PORTFOLIO_KEYS_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False)) / "cles"
+
+
 def key_paths(folder: Path) -> tuple[Path, Path]:
     """(private key, public key) files of the officer's key pair in ``folder``."""
     return folder / "signature-ed25519.pem", folder / "signature-ed25519.pub"

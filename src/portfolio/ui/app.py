@@ -150,6 +150,12 @@ def _open(path: Path, read_only: bool, screenshot: str | None) -> Database | Non
             return open_with_progress(path)
         return open_portfolio(path, readonly=read_only, must_exist=read_only)
     except PortfolioError as exc:
+        from portfolio.db.database import DamagedDatabaseError  # loaded by the opening already
+
+        if isinstance(exc, DamagedDatabaseError) and not (screenshot or read_only):
+            from .recovery import offer_recovery
+
+            return _open(path, read_only, screenshot) if offer_recovery(None, exc) else None
         if screenshot:
             print(f"portfolio : {exc}", file=sys.stderr)
         else:

@@ -93,6 +93,11 @@ class RecordEditor(QDialog):
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton(tr("Enregistrer"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.delete_button = buttons.addButton(tr("Supprimer…"), QDialogButtonBox.ButtonRole.DestructiveRole)
+        if entity == "contact":  # personal data: the person's export and erasure (GDPR)
+            from .gdpr_actions import gdpr_button
+
+            self.gdpr_button = gdpr_button(self)
+            buttons.addButton(self.gdpr_button, QDialogButtonBox.ButtonRole.ActionRole)
         close = buttons.addButton(tr("Fermer"), QDialogButtonBox.ButtonRole.RejectRole)
         self.save_button.clicked.connect(self.save)
         self.delete_button.clicked.connect(self.delete)
@@ -203,6 +208,9 @@ class RecordEditor(QDialog):
             widget.set_read_only(read_only)
         self.save_button.setEnabled(not read_only)
         self.delete_button.setEnabled(not read_only and self.record_id is not None)
+        if hasattr(self, "gdpr_button"):
+            self.gdpr_button.setEnabled(self.record_id is not None)
+            self.erase_action.setEnabled(not read_only)
 
     def _load_links(self, session: Any) -> None:
         self.links.clear()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -25,6 +27,7 @@ from portfolio import APP_NAME, __version__
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import N_, tr
+from portfolio.services.portfolio import is_snapshot as is_snapshot_path
 from portfolio.services.stats import has_no_organisations
 
 from .dashboard import DashboardPage
@@ -103,6 +106,7 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         self.editors: dict[tuple[str, int], RecordEditor] = {}
         self.dialogs: set[QWidget] = set()  # new-record editors and searches: closed when the database changes
+        self.backed_up: set[Path] = set()  # databases copied at open by this window
         self.resize(1366, 768)
 
         central = QWidget()
@@ -157,6 +161,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(menu, tr("Ouvrir le portefeuille de démonstration"), self.open_demo)
         self._action(menu, tr("Ouvrir un instantané…"), self.open_snapshot_dialog)
+        self.snapshot_action = self._action(menu, tr("Créer un instantané…"), self.create_snapshot)
+        self._action(menu, tr("Comparer deux instantanés…"), self.compare_snapshots)
+        self.restore_action = self._action(menu, tr("Restaurer une sauvegarde…"), self.restore_backup)
         menu.addSeparator()
         self.import_action = self._action(menu, tr("Importer un classeur…"), lambda: self.import_workbook(),
                                           QKeySequence("Ctrl+I"))
@@ -216,6 +223,13 @@ class MainWindow(QMainWindow):
         self.banner.setText(tr("<b>Lecture seule</b> : {reason}. Aucune modification n'est possible.", reason=reason))
         self.banner.setVisible(read_only)
         self.new_action.setEnabled(not read_only)
+        self.restore_action.setEnabled(not read_only and self.workspace.ready)
+        self.snapshot_action.setEnabled(self.workspace.ready and not is_snapshot_path(path))
+        if self.workspace.ready and not read_only and path not in self.backed_up:
+            self.backed_up.add(path)  # one copy per opening, in the background (services.backups)
+            from .recovery import backup_at_open
+
+            backup_at_open(path, lambda message: self.statusBar().showMessage(message))
         can_import = not read_only and self.workspace.ready  # the wizard reads the full database
         self.import_action.setEnabled(can_import)
         self.welcome.import_button.setEnabled(can_import)
@@ -379,6 +393,61 @@ class MainWindow(QMainWindow):
             return
         self.read_only_reason = describe(result)
         self.switch_to(path, read_only=True)
+
+    def create_snapshot(self) -> None:
+        """Fichier > Créer un instantané…: the whole portfolio in one file for the auditors, signed when the
+        officer has a key pair (portfolio keys init), written in the background."""
+        from portfolio.services.snapshot import key_paths, keys_folder, write_snapshot
+
+        source = self.workspace.db.path
+        suggested = f"instantane-{source.stem}-{datetime.now():%Y-%m-%d}.sqlite"
+        name, _ = QFileDialog.getSaveFileName(self, tr("Créer un instantané"), str(Path.home() / suggested),
+                                              tr("Instantanés du portefeuille (*.sqlite)"))
+        if not name:
+            return
+        target = Path(name)
+        private = key_paths(keys_folder())[0]
+
+        def work(_progress: Any, _cancelled: Any) -> dict[str, Any]:
+            return write_snapshot(source, target, private_key=private if private.is_file() else None)
+
+        def done(manifest: dict[str, Any]) -> None:
+            signed = tr("signé avec votre clé") if "signature" in manifest else tr(
+                "non signé : créez votre paire de clés avec « portfolio keys init » pour signer les suivants")
+            QMessageBox.information(self, APP_NAME, tr(
+                "Instantané écrit dans « {file} » ({signed}). Empreinte : {digest}…", file=str(target),
+                signed=signed, digest=manifest["digest"][:16]))
+
+        from .tasks import run_task
+
+        run_task(self, tr("Création de l'instantané"), work, done, lambda exc: report(self, exc), cancellable=False)
+
+    def compare_snapshots(self) -> QWidget | None:
+        """Fichier > Comparer deux instantanés…: what changed between two steering committees."""
+        from .snapshot_diff_view import compare_snapshots
+
+        dialog = compare_snapshots(self)
+        if dialog is not None:
+            self._track(dialog)
+        return dialog
+
+    def restore_backup(self) -> None:
+        """Fichier > Restaurer une sauvegarde…: the database is closed, the chosen copy put in its place (the
+        current file kept aside, untouched), and the window reopens it, with an empty undo history."""
+        from .recovery import BackupsDialog, restore_chosen
+
+        if self.workspace.read_only or not self.workspace.ready:
+            return
+        path = self.workspace.db.path
+        dialog = BackupsDialog(path, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen is None:
+            return
+        for window in [*self.editors.values(), *self.dialogs]:
+            window.close()
+        self.workspace.close()  # the file must be closed to be replaced
+        restore_chosen(self, path, dialog.chosen, "remplacee")
+        self.backed_up.add(path)  # the restored copy needs no copy of its own
+        self.switch_to(path)
 
     def new_database(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, tr("Nouvelle base"), "portefeuille.sqlite",

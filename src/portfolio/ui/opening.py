@@ -31,9 +31,19 @@ def open_in_background(window: MainWindow, path: Path, read_only: bool = False) 
     def work(_progress, _cancelled) -> Database:
         return open_portfolio(path, readonly=read_only)
 
+    def failed(exc: BaseException) -> None:
+        from portfolio.db.database import DamagedDatabaseError
+
+        from .recovery import offer_recovery
+
+        if isinstance(exc, DamagedDatabaseError) and not read_only:
+            if offer_recovery(window, exc):  # restored: the damaged file is aside, the copy in its place
+                open_in_background(window, path, read_only)
+        else:
+            report(window, exc)
+
     run_task(window, tr("Ouverture de {name}", name=path.name), work,
-             lambda db: window.replace_workspace(Workspace(db, read_only)), lambda exc: report(window, exc),
-             cancellable=False)
+             lambda db: window.replace_workspace(Workspace(db, read_only)), failed, cancellable=False)
 
 
 def open_demo_portfolio(window: MainWindow) -> None:

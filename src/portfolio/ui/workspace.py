@@ -136,6 +136,18 @@ class Workspace(QObject):
         self.notify(changes)
         return result
 
+    def erase_person(self, person: Any) -> Any:
+        """Erases a person (services.gdpr). The undo history is cleared: its steps may hold the person's values,
+        and an erasure is not undone."""
+        self._refuse_if_read_only()
+        from portfolio.services.gdpr import erase_person
+
+        result = erase_person(self.db, person)
+        self.undo_stack.clear()
+        self.import_steps.clear()
+        self.changed.emit({"contact"})
+        return result
+
     def _refuse_if_read_only(self) -> None:
         if not self.ready:  # no event reaches the window before ``attach``: a guard, never a message people see
             raise ReadOnlyError(tr("La base est encore en cours d'ouverture : réessayez dans un instant."))

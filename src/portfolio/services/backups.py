@@ -1,0 +1,195 @@
+"""Automatic backups: a consistent copy of the portfolio taken at open and before every import, sync and
+migration, rotated so that the newest N are kept (N is a setting), and restoring one.
+
+Copies go to the folder beside the database (``<name>.sauvegardes``) and are written whole (SQLite's
+online backup into a temporary file, then a rename): a copy taken while another window writes is a
+consistent state of the data, and a failed or interrupted copy leaves nothing. Restoring never deletes: the
+file it replaces is moved aside, untouched, under a name that says why.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import platformdirs
+
+from portfolio.db.database import DatabaseError, backup_copy, backup_path
+from portfolio.db.seal import backups_dir, forget, remove_seal, write_seal
+from portfolio.domain.i18n import N_, tr
+
+from .portfolio import APP_DIR_NAME
+
+DEFAULT_KEEP = 10
+KEEP_RANGE = (1, 100)
+REASONS = {
+    "ouverture": N_("à l'ouverture"),
+    "avant-import": N_("avant un import"),
+    "avant-synchronisation": N_("avant une synchronisation"),
+    "avant-restauration": N_("avant une restauration"),
+    "manuelle": N_("à la demande"),
+}
+_NAME = re.compile(r"^(?P<stem>.+)\.(?P<stamp>\d{8}T\d{12}Z)\.(?P<reason>[a-z0-9-]+)\.sqlite$")
+
+
+# --- the setting ---------------------------------------------------------------------------------------
+
+
+def settings_file() -> Path:
+    """The application's settings shared by the window and the command line (PORTFOLIO_CONFIG_DIR, else the
+    user configuration directory): JSON, for the command line does not read Qt's settings."""
+    override = os.environ.get("PORTFOLIO_CONFIG_DIR")
+    folder = Path(override) if override else Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False))
+    return folder / "reglages.json"
+
+
+def _settings() -> dict[str, object]:
+    try:
+        content = json.loads(settings_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return content if isinstance(content, dict) else {}
+
+
+def backups_kept() -> int:
+    """How many automatic backups of each database are kept (10 unless changed in the preferences)."""
+    value = _settings().get("sauvegardes_conservees", DEFAULT_KEEP)
+    if isinstance(value, int) and not isinstance(value, bool) and KEEP_RANGE[0] <= value <= KEEP_RANGE[1]:
+        return value
+    return DEFAULT_KEEP
+
+
+def set_backups_kept(count: int) -> None:
+    """Stores how many automatic backups are kept (written whole: a failed write keeps the old settings)."""
+    if not KEEP_RANGE[0] <= count <= KEEP_RANGE[1]:
+        raise ValueError(count)
+    settings = _settings() | {"sauvegardes_conservees": count}
+    target = settings_file()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(target.name + ".tmp")
+    temporary.write_text(json.dumps(settings, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(temporary, target)
+
+
+# --- the copies ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Backup:
+    """One automatic copy of a database."""
+
+    path: Path
+    taken_at: datetime  # UTC
+    reason: str  # a key of REASONS, or "avant-migration-v<n>"
+    size: int
+
+    def reason_label(self) -> str:
+        if self.reason.startswith("avant-migration"):
+            return tr("avant une mise à jour du schéma")
+        return tr(REASONS[self.reason]) if self.reason in REASONS else self.reason
+
+    def as_json(self) -> dict[str, object]:
+        return {"path": str(self.path), "taken_at": self.taken_at.isoformat(), "reason": self.reason,
+                "size": self.size}
+
+
+def list_backups(path: Path) -> list[Backup]:
+    """The automatic copies of the database at ``path``, newest first."""
+    folder = backups_dir(path)
+    found = []
+    for candidate in folder.glob(f"{glob_escape(path.stem)}.*.sqlite") if folder.is_dir() else ():
+        match = _NAME.match(candidate.name)
+        if match is None or match["stem"] != path.stem:
+            continue
+        taken = datetime.strptime(match["stamp"], "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
+        found.append(Backup(candidate, taken, match["reason"], candidate.stat().st_size))
+    return sorted(found, key=lambda backup: backup.taken_at, reverse=True)
+
+
+def glob_escape(text: str) -> str:
+    """``text`` with glob's special characters matched literally (a folder "Projets [2026]")."""
+    return re.sub(r"([\[\]*?])", r"[\1]", text)
+
+
+def take_backup(path: Path, reason: str, keep: int | None = None) -> Backup:
+    """Copies the database at ``path`` (consistently, even while it is being written) and keeps only the
+    newest ``keep`` copies (the setting by default). A full disk or a read-only folder gives a DatabaseError
+    naming the folder; nothing partial is left."""
+    target = backup_path(path, reason)
+    try:
+        backup_copy(path, target)
+    except Exception as error:  # OSError, or sqlite3.Error for a full disk seen by SQLite
+        raise DatabaseError(backup_failed(path, target, error)) from None
+    rotate(path, backups_kept() if keep is None else keep)
+    return Backup(target, datetime.now(UTC), reason, target.stat().st_size)
+
+
+def backup_failed(path: Path, target: Path, error: BaseException) -> str:
+    """The message for a copy that could not be written (full disk, folder not writable…)."""
+    full = (isinstance(error, OSError) and error.errno == errno.ENOSPC) or "full" in str(error).lower()
+    reason = tr("le disque est plein") if full else (getattr(error, "strerror", None) or str(error) or "?")
+    return tr("La sauvegarde de « {name} » n'a pas pu être écrite dans « {folder} » ({reason}). La base n'a pas "
+              "été modifiée : libérez de la place ou vérifiez les droits du dossier, puis recommencez.",
+              name=path.name, folder=str(target.parent), reason=reason)
+
+
+def rotate(path: Path, keep: int) -> list[Path]:
+    """Deletes all but the newest ``keep`` automatic copies of ``path``; returns the deleted ones."""
+    removed = []
+    for backup in list_backups(path)[max(keep, 1):]:
+        try:
+            backup.path.unlink()
+        except OSError:  # in use (an auditor has it open?): kept, tried again next time
+            continue
+        removed.append(backup.path)
+    return removed
+
+
+def changed_since_last_backup(path: Path) -> bool:
+    """False when the newest copy is newer than every change to the database (its file and its log)."""
+    backups = list_backups(path)
+    if not backups:
+        return True
+    newest = backups[0].path.stat().st_mtime_ns
+    changed = [p.stat().st_mtime_ns for p in (path, Path(f"{path}-wal")) if p.exists()]
+    return any(moment > newest for moment in changed)
+
+
+# --- restoring -----------------------------------------------------------------------------------------
+
+
+def set_aside(path: Path, why: str) -> Path:
+    """Moves the database at ``path`` (and its -wal and -shm files) aside, untouched, beside it:
+    ``<name>.<why>-<UTC time>.sqlite``. Returns where it went."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.stem}.{why}-{stamp}{path.suffix}")
+    os.replace(path, aside)
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = Path(f"{path}{suffix}")
+        if companion.exists():
+            os.replace(companion, Path(f"{aside}{suffix}"))
+    return aside
+
+
+def restore_backup(path: Path, backup: Path, why: str = "remplacee") -> Path | None:
+    """Puts the copy ``backup`` in place of the database at ``path`` (which must be closed). The file it
+    replaces is moved aside untouched (returned; None when there was none); the copy itself stays in the
+    backups folder. Written whole: a failure leaves the database as it was."""
+    temporary = path.with_name(path.name + ".restauration.tmp")
+    try:
+        shutil.copyfile(backup, temporary)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise DatabaseError(backup_failed(path, path, error)) from None
+    aside = set_aside(path, why) if path.exists() else None
+    os.replace(temporary, path)
+    forget(path)
+    remove_seal(path)
+    write_seal(path)  # the restored copy is the file as the application left it
+    return aside

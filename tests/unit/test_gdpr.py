@@ -1,0 +1,154 @@
+"""GDPR: a person's data exported, and erased from the records, the audit trail and the file's bytes (issue #7,
+item 7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from portfolio import cli
+from portfolio.db.database import Database
+from portfolio.services.audit import ERASED, verify_chain
+from portfolio.services.changes import Create, FieldChange, apply_changes, new_uuid
+from portfolio.services.gdpr import PersonNotFound, erase_person, find_person
+from portfolio.services.portfolio import open_portfolio
+
+EMAIL = "camille.verdier@clinique-exemple.fr"
+
+
+@pytest.fixture
+def person(portfolio_path: Path) -> tuple[Path, str, str]:
+    """An organisation with two contacts; the first one's email and phone changed once (so its old values are
+    in the audit trail too)."""
+    with open_portfolio(portfolio_path) as db:
+        org, first, other = new_uuid(), new_uuid(), new_uuid()
+        apply_changes(db, [Create("organisation", org, {"name": "Clinique du Parc"})], source="t")
+        with db.read() as session:
+            org_id = session.execute(text("SELECT id FROM organisation WHERE uuid = :u"), {"u": org}).scalar_one()
+        apply_changes(db, [
+            Create("contact", first, {"organisation_id": org_id, "first_name": "Camille", "last_name": "Verdier",
+                                      "email": "c.verdier@ancienne-adresse.fr", "phone": "06 12 34 56 78"}),
+            Create("contact", other, {"organisation_id": org_id, "first_name": "Jean", "last_name": "Autre",
+                                      "email": "jean.autre@clinique-exemple.fr"}),
+        ], source="t")
+        apply_changes(db, [FieldChange("contact", first, "email", "c.verdier@ancienne-adresse.fr", EMAIL),
+                           FieldChange("contact", first, "phone", "06 12 34 56 78", "07 98 76 54 32")], source="t")
+    return portfolio_path, first, other
+
+
+def test_export_holds_the_records_and_their_whole_history(person: tuple[Path, str, str], tmp_path: Path) -> None:
+    path, _first, _other = person
+    out = tmp_path / "camille.xlsx"
+    assert cli.main(["--db", str(path), "gdpr", "export", "--email", EMAIL.upper(), "-o", str(out)]) == 0
+    book = load_workbook(out)
+    records = list(book["Fiches"].iter_rows(values_only=True))
+    assert records[1][1:5] == ("Clinique du Parc", "Camille", "Verdier", EMAIL)
+    assert len(records) == 2, "only this person: the other contact of the organisation is not theirs"
+    journal = list(book["Journal"].iter_rows(values_only=True))
+    assert [row[4] for row in journal[1:]] == ["Création", "Modification", "Modification"]
+    assert "c.verdier@ancienne-adresse.fr" in journal[1][7]  # the creation's values, readable
+    assert journal[2][5:] == ("Courriel", "c.verdier@ancienne-adresse.fr", EMAIL)
+
+
+def test_erasure_leaves_no_byte_of_the_email_and_the_chain_verifies(person: tuple[Path, str, str]) -> None:
+    path, first, other = person
+    with open_portfolio(path) as db:
+        with db.read() as session:
+            found = find_person(session, email=EMAIL)
+        result = erase_person(db, found)
+        assert (result.contacts, result.entries) == (1, 4)  # created, 2 fields changed, deleted
+        with db.read() as session:
+            assert verify_chain(session).ok
+            rows = session.execute(text("SELECT old_value, new_value, salt FROM audit_entry WHERE record_uuid = :u "
+                                        "AND field IS NOT '_effacement_rgpd'"), {"u": first}).all()
+            assert rows and all(v in (None, ERASED) for row in rows for v in row[:2]) and {r[2] for r in rows} == {None}
+            kept = session.execute(text("SELECT email FROM contact WHERE uuid = :u"), {"u": other}).scalar_one()
+            assert kept == "jean.autre@clinique-exemple.fr", "the other contact is untouched"
+            with pytest.raises(PersonNotFound):
+                find_person(session, email=EMAIL)
+    data = path.read_bytes()
+    for gone in (EMAIL, "c.verdier@ancienne-adresse.fr", "06 12 34 56 78", "07 98 76 54 32", "Verdier"):
+        assert gone.encode() not in data, gone
+    assert b"jean.autre@clinique-exemple.fr" in data
+    assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
+
+
+def test_erasing_a_value_by_hand_is_detected(person: tuple[Path, str, str]) -> None:
+    """Without an erasure entry listing it, an erased entry is a tampering; and an erased entry's values can no
+    longer be changed to something else than the marker."""
+    import sqlite3
+
+    path, first, _other = person
+    with sqlite3.connect(path) as connection:
+        connection.execute("DROP TRIGGER audit_entry_no_update")
+        connection.execute("UPDATE audit_entry SET salt = NULL, payload_hash = 'x', new_value = ? "
+                           "WHERE record_uuid = ? AND operation = 'create'", (ERASED, first))
+    connection.close()
+    with Database.open(path, check_seal=False) as db, db.read() as session:
+        problems = verify_chain(session).problems
+    assert any("modifiée après coup" in p for p in problems)
+    assert any("sans entrée d'effacement" in p for p in problems)
+
+
+def test_erase_asks_for_confirmation_and_says_what_it_would_erase(person: tuple[Path, str, str],
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    path, _first, _other = person
+    assert cli.main(["--db", str(path), "gdpr", "erase", "--email", EMAIL]) == 1
+    assert "Camille Verdier (Clinique du Parc)" in capsys.readouterr().out
+    assert cli.main(["--db", str(path), "gdpr", "erase", "--email", "personne@nulle.part", "--yes"]) == 1
+    assert "Aucun contact" in capsys.readouterr().err
+    assert cli.main(["--db", str(path), "gdpr", "erase", "--email", EMAIL, "--yes"]) == 0
+    assert cli.main(["--db", str(path), "check"]) == 0
+
+
+def test_migration_0005_salts_a_schema_4_trail_and_keeps_the_old_one_in_its_backup(tmp_path: Path) -> None:
+    """A file as version 4 wrote it (its values hashed directly) is migrated: every entry gets a salt, the chain
+    is hashed again and verifies; the copy taken before holds the old chain, which still verifies as it was."""
+    import contextlib
+    import hashlib
+    import json
+    import sqlite3
+
+    from alembic import command
+
+    from portfolio.db import migrate
+    from portfolio.db.database import make_engine
+    from portfolio.db.sqlite_file import APPLICATION_ID
+    from portfolio.services.audit import GENESIS_HASH, LEGACY_COLUMNS
+    from portfolio.services.backups import list_backups
+    from portfolio.services.integrity import check_file
+
+    path = tmp_path / "v4.sqlite"
+    engine = make_engine(path)
+    with engine.begin() as connection:
+        config = migrate.alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+        connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        connection.exec_driver_sql("PRAGMA user_version = 4")
+    engine.dispose()
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    prev = GENESIS_HASH
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        for seq, (field_name, old, new) in enumerate([("email", None, '"a@b.fr"'), ("email", '"a@b.fr"', '"c@d.fr"')],
+                                                    start=1):
+            row = [seq, "2026-01-01T00:00:00.000000+00:00", "agent", "screen", "b1", "update", "contact", "u1",
+                   field_name, old, new, prev]
+            digest = hashlib.sha256(encoder.encode(row).encode()).hexdigest()
+            connection.execute(f"INSERT INTO audit_entry ({', '.join(LEGACY_COLUMNS)}, hash) VALUES "
+                               f"({', '.join('?' * 13)})", [*row, digest])
+            prev = digest
+        legacy_head = prev
+    assert check_file(path).chain.ok, "the old format verifies as it is (a file or snapshot of schema 4)"
+    with Database.open(path) as db, db.read() as session:
+        report = verify_chain(session)
+        assert report.ok and report.entries == 2 and report.head_hash != legacy_head
+        salts = session.execute(text("SELECT salt FROM audit_entry")).scalars().all()
+        assert all(salt and len(salt) == 32 for salt in salts) and len(set(salts)) == 2
+    copies = list_backups(path)
+    assert [c.reason for c in copies] == ["avant-migration-v4"]
+    old = check_file(copies[0].path)
+    assert old.chain.ok and old.chain.head_hash == legacy_head
