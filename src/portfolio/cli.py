@@ -371,13 +371,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from portfolio.db.seal import accept_as_is
+    from portfolio.db.seal import accept_as_is, backups_dir
     from portfolio.services.integrity import check_file
 
     path = _db_path(args)
     report = check_file(path)
     if args.accept and report.sound:
-        accept_as_is(path)  # the file as it is becomes the one the application left
+        if not accept_as_is(path):  # the file as it is becomes the one the application left
+            raise UsageError(tr("le sceau de « {file} » n'a pas pu être écrit : vérifiez que le dossier « {folder} » "
+                                "accepte l'écriture et que la base n'est ouverte nulle part ailleurs.",
+                                file=str(path), folder=str(backups_dir(path))))
         print(tr("Le fichier est accepté tel qu'il est : il s'ouvrira de nouveau normalement."))
         return 0
     if args.json:
@@ -432,8 +435,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
         chosen = found[0].path
     if not chosen.is_file():
         raise UsageError(tr("« {file} » n'existe pas", file=str(chosen)))
-    with open_portfolio(chosen, readonly=True, must_exist=True):
-        pass  # the copy must be a sound portfolio before it replaces anything
+    from portfolio.db.database import Database
+
+    Database.check_header(chosen)  # a portfolio (of any version up to this one); restore_backup checks the rest
     aside = restore_backup(path, chosen, "remplacee")
     print(tr("« {backup} » restaurée à la place de « {file} ».", backup=chosen.name, file=str(path)))
     if aside:
@@ -451,8 +455,7 @@ def cmd_gdpr(args: argparse.Namespace) -> int:
     with open_portfolio(path, must_exist=True) as db:  # (an older file is brought to this version first)
         with db.read() as session:
             person = find_person(session, email=args.email, contact_id=args.contact)
-        names = ", ".join(f"{c['first_name']} {c['last_name']} ({c['organisation'] or '?'})".strip()
-                          for c in person.contacts)
+        names = person.names()
         if args.action == "export":
             from portfolio.exchange.gdpr_workbook import write_person_workbook
 
@@ -467,6 +470,9 @@ def cmd_gdpr(args: argparse.Namespace) -> int:
         result = erase_person(db, person)
     print(tr("Effacé : {n} fiche(s) et les valeurs de {m} entrée(s) du journal ; la chaîne d'audit reste "
              "vérifiable.", n=result.contacts, m=result.entries))
+    if not result.folded:
+        print(tr("Attention : une autre fenêtre ou un autre programme lit la base ; les anciennes valeurs restent "
+                 "dans son journal d'écriture (« {file}-wal ») jusqu'à sa fermeture.", file=path.name))
     if list_backups(path):
         print(tr("Attention : {n} sauvegarde(s) automatique(s) antérieure(s) contiennent encore ces données ; elles "
                  "disparaissent avec la rotation, ou supprimez-les du dossier « {folder} ».",

@@ -161,3 +161,38 @@ def test_gdpr_erase_is_refused_read_only(qtbot, read_only_window: MainWindow, de
     editor = RecordEditor(read_only_window.workspace, "contact", contact_id)
     qtbot.addWidget(editor)
     assert editor.gdpr_button.isEnabled() and not editor.erase_action.isEnabled()
+
+
+def test_a_file_changed_by_another_program_can_be_kept_as_it_is(qtbot, window: MainWindow, tmp_path: Path,
+                                                                quiet: list[str],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another program's sound change (a table of its own) is refused at open, then kept when asked: checked,
+    sealed again, opened."""
+    other = tmp_path / "autre.sqlite"
+    open_portfolio(other).close()
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE notes_perso (texte TEXT)")
+    connection.commit()
+    connection.close()
+
+    def keep(dialog: QDialog) -> int:
+        dialog._keep()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(recovery.BackupsDialog, "exec", keep)
+    window.switch_to(other)
+    qtbot.waitUntil(lambda: window.workspace.db.path == other.resolve() and window.workspace.ready, timeout=10_000)
+    assert not list(tmp_path.glob("autre.endommagee-*"))
+    assert quiet == []
+
+
+def test_a_damaged_file_that_is_not_sound_cannot_be_kept(tmp_path: Path, quiet: list[str]) -> None:
+    make_application()
+    other = tmp_path / "autre.sqlite"
+    open_portfolio(other).close()
+    data = bytearray(other.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    data[page_size * 3 + 3:page_size * 3 + 5] = b"\xff\xff"  # a page's cell count: a broken structure
+    other.write_bytes(bytes(data))
+    assert not recovery.keep_as_is(None, other)
+    assert quiet and "ne peut pas être gardé" in quiet[0] and "--accept" not in quiet[0]

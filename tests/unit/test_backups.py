@@ -119,13 +119,108 @@ def test_backups_rotate_and_keep_the_setting(sealed: Path) -> None:
     assert backups_kept() == 10
     set_backups_kept(3)
     assert backups_kept() == 3
-    taken = [take_backup(sealed, "manuelle") for _ in range(5)]
+    asked = take_backup(sealed, "manuelle")
+    taken = [take_backup(sealed, "ouverture" if i % 2 else "avant-import") for i in range(5)]
     kept = list_backups(sealed)
-    assert [b.path for b in kept] == [b.path for b in reversed(taken[-3:])], "the newest three, newest first"
-    assert kept[0].reason_label() == "à la demande"
+    assert [b.path for b in kept] == [b.path for b in reversed(taken[-3:])] + [asked.path], \
+        "the newest three automatic copies, newest first; a copy asked for is never rotated away"
+    assert kept[-1].reason_label() == "à la demande"
     assert rotate(sealed, 1) == [taken[-2].path, taken[-3].path]
     with pytest.raises(ValueError):
         set_backups_kept(0)
+
+
+def test_two_databases_with_the_same_stem_keep_their_own_seal_and_backups(tmp_path: Path) -> None:
+    first, second = tmp_path / "p.sqlite", tmp_path / "p.db"
+    open_portfolio(first).close()
+    with open_portfolio(second) as db:
+        add_organisations(db, 2)
+    take_backup(second, "manuelle")
+    assert list_backups(first) == []
+    open_portfolio(first).close()  # not refused by the other file's seal
+    assert check_file(first).ok
+
+
+def test_a_new_portfolio_whose_log_a_reader_kept_is_not_called_foreign(tmp_path: Path) -> None:
+    """A reader (the copy taken at open, another window) keeps SQLite from folding the log at close: the file's
+    header is still blank, its first pages in the log; it is ours all the same."""
+    path = tmp_path / "neuf.sqlite"
+    db = open_portfolio(path)
+    reader = sqlite3.connect(path.as_uri() + "?mode=ro", uri=True)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    db.close()
+    reader.close()
+    open_portfolio(path).close()
+
+
+def test_restore_refuses_a_database_open_elsewhere_and_a_damaged_copy(sealed: Path) -> None:
+    from portfolio.services.backups import DatabaseInUse
+
+    backup = take_backup(sealed, "manuelle")
+    before = sha(sealed)
+    with open_portfolio(sealed) as db:
+        with pytest.raises(DatabaseInUse, match="ouverte dans une autre fenêtre"):
+            restore_backup(sealed, backup.path)
+        add_organisations(db, 1)
+    assert not [p for p in sealed.parent.iterdir() if "remplacee" in p.name]
+    data = bytearray(backup.path.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    data[page_size * 3 + 3:page_size * 3 + 5] = b"\xff\xff"
+    backup.path.write_bytes(bytes(data))
+    changed = sha(sealed)
+    with pytest.raises(DatabaseError, match="elle-même endommagée"):
+        restore_backup(sealed, backup.path)
+    assert sha(sealed) == changed != before
+
+
+def test_two_restores_in_the_same_second_keep_both_replaced_files(sealed: Path) -> None:
+    backup = take_backup(sealed, "manuelle")
+    first = restore_backup(sealed, backup.path)
+    with open_portfolio(sealed) as db:
+        add_organisations(db, 1, "Entre les deux")
+    second = restore_backup(sealed, backup.path)
+    assert first and second and first != second and first.exists() and second.exists()
+
+
+def test_a_relative_path_is_backed_up(sealed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(sealed.parent)
+    assert cli.main(["--db", sealed.name, "backup"]) == 0
+
+
+def test_an_unreadable_seal_is_a_problem_not_a_pass(sealed: Path) -> None:
+    seal_path(sealed).write_text("{tronqué", encoding="utf-8")
+    with pytest.raises(DamagedDatabaseError, match="sceau"):
+        open_portfolio(sealed)
+
+
+def test_a_backups_folder_that_cannot_be_written_refuses_the_writable_opening(sealed: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from portfolio.db import seal as seal_module
+
+    def refuse(_path: Path) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(database_module, "remove_seal", refuse)
+    with pytest.raises(DatabaseError, match="n'accepte pas l'écriture"):
+        open_portfolio(sealed)
+    assert seal_module.stored_seal(sealed) is not None
+    open_portfolio(sealed, readonly=True).close()
+
+
+def test_a_failed_copy_before_a_migration_is_said_in_words(portfolio_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from portfolio.db import migrate as migrate_module
+
+    def full(_source: Path, _destination: Path) -> Path:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    newer = database_module.SCHEMA_VERSION + 1
+    monkeypatch.setattr(database_module, "SCHEMA_VERSION", newer)
+    monkeypatch.setattr(migrate_module, "SCHEMA_VERSION", newer)
+    monkeypatch.setattr(database_module, "backup_copy", full)
+    with pytest.raises(DatabaseError, match="la copie à faire d'abord n'a pas pu être écrite"):
+        Database.open(portfolio_path)
 
 
 def test_a_broken_setting_file_falls_back_to_the_default(settings_dir: Path) -> None:

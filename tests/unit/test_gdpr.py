@@ -3,6 +3,8 @@ item 7)."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -109,7 +111,6 @@ def test_migration_0005_salts_a_schema_4_trail_and_keeps_the_old_one_in_its_back
     is hashed again and verifies; the copy taken before holds the old chain, which still verifies as it was."""
     import contextlib
     import hashlib
-    import json
     import sqlite3
 
     from alembic import command
@@ -145,10 +146,154 @@ def test_migration_0005_salts_a_schema_4_trail_and_keeps_the_old_one_in_its_back
     assert check_file(path).chain.ok, "the old format verifies as it is (a file or snapshot of schema 4)"
     with Database.open(path) as db, db.read() as session:
         report = verify_chain(session)
-        assert report.ok and report.entries == 2 and report.head_hash != legacy_head
+        assert report.ok and report.entries == 3 and report.head_hash != legacy_head
         salts = session.execute(text("SELECT salt FROM audit_entry")).scalars().all()
-        assert all(salt and len(salt) == 32 for salt in salts) and len(set(salts)) == 2
+        assert all(salt and len(salt) == 32 for salt in salts) and len(set(salts)) == 3
+        link = session.execute(text("SELECT new_value FROM audit_entry WHERE seq = 3")).scalar_one()
+        assert json.loads(link) == {"ancienne_tete": legacy_head, "problemes": []}, \
+            "one entry links the new chain to the old one's head"
     copies = list_backups(path)
     assert [c.reason for c in copies] == ["avant-migration-v4"]
     old = check_file(copies[0].path)
     assert old.chain.ok and old.chain.head_hash == legacy_head
+
+
+def test_tampering_before_the_migration_is_still_reported_after_it(tmp_path: Path) -> None:
+    """Migration 0005 hashes the chain again: what was wrong with the old one is carried into the new one."""
+    from portfolio.services.integrity import check_file
+
+    path = tmp_path / "v4.sqlite"
+    _schema_4_with_entries(path, 3)
+    with sqlite3.connect(path) as connection:
+        connection.execute("DROP TRIGGER audit_entry_no_update")
+        connection.execute("UPDATE audit_entry SET new_value = '\"x@y.fr\"' WHERE seq = 2")
+    connection.close()
+    Database.open(path).close()
+    problems = check_file(path).problems()
+    assert any("Avant la mise à jour du schéma 5 : entrée n° 2 modifiée" in p for p in problems), problems
+
+
+def _schema_4_with_entries(path: Path, count: int) -> None:
+    import hashlib
+
+    from alembic import command
+
+    from portfolio.db import migrate
+    from portfolio.db.database import make_engine
+    from portfolio.db.sqlite_file import APPLICATION_ID
+    from portfolio.services.audit import GENESIS_HASH, LEGACY_COLUMNS
+
+    engine = make_engine(path)
+    with engine.begin() as connection:
+        config = migrate.alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+        connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        connection.exec_driver_sql("PRAGMA user_version = 4")
+    engine.dispose()
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    prev = GENESIS_HASH
+    with sqlite3.connect(path) as connection:
+        for seq in range(1, count + 1):
+            row = [seq, "2026-01-01T00:00:00.000000+00:00", "agent", "screen", "b1", "update", "contact", "u1",
+                   "email", None, f'"a{seq}@b.fr"', prev]
+            prev = hashlib.sha256(encoder.encode(row).encode()).hexdigest()
+            connection.execute(f"INSERT INTO audit_entry ({', '.join(LEGACY_COLUMNS)}, hash) VALUES "
+                               f"({', '.join('?' * 13)})", [*row, prev])
+    connection.close()
+
+
+def test_a_deleted_contact_and_a_former_email_are_found_and_erased(person: tuple[Path, str, str]) -> None:
+    """The trail keeps a deleted record's values and an email changed since: both are the person's data."""
+    from portfolio.services.changes import Delete, current_values
+
+    path, first, _other = person
+    with open_portfolio(path) as db:
+        with db.read() as session:
+            values = current_values(session, "contact", first)
+        apply_changes(db, [Delete("contact", first, values)], source="t")
+        with db.read() as session:
+            by_old = find_person(session, email="C.Verdier@Ancienne-Adresse.fr")
+            by_id = find_person(session, contact_id=values.get("id") or _id_of(session, first))
+        assert by_old.uuids == [first] == by_id.uuids and by_old.contacts == []
+        assert "1 fiche(s) supprimée(s) depuis" in by_old.names()
+        result = erase_person(db, by_old)
+        assert result.contacts == 0 and result.entries == 4 and result.folded
+        with db.read() as session:
+            assert verify_chain(session).ok
+    data = path.read_bytes()
+    assert EMAIL.encode() not in data and b"c.verdier@ancienne-adresse.fr" not in data
+
+
+def _id_of(session: object, uuid: str) -> int:
+    rows = session.execute(text("SELECT new_value FROM audit_entry WHERE record_uuid = :u AND operation = 'create'"),
+                           {"u": uuid}).scalar_one()  # type: ignore[attr-defined]
+    return int(json.loads(rows)["id"])
+
+
+def test_an_accented_email_matches_whatever_its_letter_case(portfolio_path: Path) -> None:
+    with open_portfolio(portfolio_path) as db:
+        org = new_uuid()
+        apply_changes(db, [Create("organisation", org, {"name": "Maison de santé"})], source="t")
+        with db.read() as session:
+            org_id = session.execute(text("SELECT id FROM organisation WHERE uuid = :u"), {"u": org}).scalar_one()
+        apply_changes(db, [Create("contact", new_uuid(), {"organisation_id": org_id, "last_name": "Ébert",
+                                                         "email": "Élodie.Ébert@santé.fr"})], source="t")
+        with db.read() as session:
+            assert len(find_person(session, email="élodie.ébert@SANTÉ.fr").uuids) == 1
+
+
+def test_an_erasure_cannot_be_forged_to_hide_another_entry(person: tuple[Path, str, str]) -> None:
+    """A payment's entry turned into an "erased" one and listed by a forged erasure entry is still reported."""
+    from portfolio.services.audit import ERASURE_FIELD, payload_hash
+    from portfolio.services.changes import append_audit_entries
+
+    path, _first, _other = person
+    with open_portfolio(path) as db:
+        with db.write() as session:
+            connection = session.connection().connection.driver_connection
+            seq, uuid, salt, old, new = connection.execute(
+                "SELECT seq, record_uuid, salt, old_value, new_value FROM audit_entry WHERE entity = 'organisation' "
+                "ORDER BY seq DESC LIMIT 1").fetchone()
+            connection.execute("DROP TRIGGER audit_entry_no_update")
+            connection.execute("UPDATE audit_entry SET salt = NULL, payload_hash = ?, old_value = ?, new_value = ? "
+                               "WHERE seq = ?", (payload_hash(salt, old, new), old and ERASED, new and ERASED, seq))
+            append_audit_entries(session, [("contact", uuid, ERASURE_FIELD, {"entrees": [seq]})], source="rgpd")
+        with db.read() as session:
+            problems = verify_chain(session).problems
+    assert any("modifiée après coup" in p for p in problems)
+    assert any("cite l'entrée" in p for p in problems)
+
+
+def test_an_erased_person_is_found_no_more(person: tuple[Path, str, str]) -> None:
+    path, _first, _other = person
+    with open_portfolio(path) as db:
+        with db.read() as session:
+            found = find_person(session, email=EMAIL)
+        erase_person(db, found)
+        with db.read() as session:
+            for asked in ({"contact_id": found.contacts[0]["id"]}, {"email": EMAIL}):
+                with pytest.raises(PersonNotFound):  # nothing is left to find the person by
+                    find_person(session, **asked)  # type: ignore[arg-type]
+            assert verify_chain(session).ok
+
+
+def test_an_erasure_says_when_another_reader_keeps_the_log(person: tuple[Path, str, str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from portfolio.services import gdpr
+
+    path, _first, _other = person
+    monkeypatch.setattr(gdpr.time, "sleep", lambda _s: None)
+    with open_portfolio(path) as db:
+        with db.read() as session:
+            found = find_person(session, email=EMAIL)
+        reader = sqlite3.connect(path, timeout=0.1)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM contact").fetchone()
+        db.engine.dispose()
+        monkeypatch.setenv("PORTFOLIO_BUSY_TIMEOUT_MS", "50")
+        result = erase_person(db, found)
+        assert not result.folded
+        reader.close()
+        assert gdpr.fold_log(db)
+    assert EMAIL.encode() not in path.read_bytes()

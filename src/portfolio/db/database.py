@@ -110,6 +110,7 @@ def busy_message(path: Path) -> str:
 def backup_copy(source: Path, destination: Path) -> Path:
     """A consistent copy of a live database (SQLite's online backup), written to a temporary file
     beside the destination and renamed into place, so no partial copy is ever left."""
+    source = source.resolve()  # a URI needs an absolute path (`--db p.sqlite`)
     destination.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=destination.name + ".", suffix=".tmp", dir=destination.parent)
     os.close(handle)
@@ -170,7 +171,13 @@ class Database:
             if problem:
                 raise damaged(path, problem)
             if not readonly:
-                remove_seal(path)  # the file changes from now on
+                try:
+                    remove_seal(path)  # the file changes from now on
+                except OSError as exc:
+                    raise DatabaseError(tr(
+                        "La base « {path} » ne peut pas être ouverte en écriture : le dossier de ses sauvegardes "
+                        "« {folder} » n'accepte pas l'écriture ({error}). Rendez-le modifiable, ou ouvrez la base "
+                        "en lecture seule.", path=path, folder=backups_dir(path), error=exc.strerror or exc)) from None
         elif readonly:
             raise DatabaseError(tr("La base « {path} » n'existe pas.", path=path))
         else:
@@ -221,6 +228,8 @@ class Database:
             live_log = wal.exists() and wal.stat().st_size > 0  # tables may be in the log, not yet in the file
             if header.application_id == 0 and header.user_version == 0 and not live_log and _has_no_tables(path):
                 return  # an empty SQLite file: ours to initialise
+            if header.application_id == 0 and live_log and _stamped_in_log(path):
+                return  # a new portfolio whose first pages are still in its log (a reader kept it from folding in)
             raise foreign_file(path)
         if header.user_version > SCHEMA_VERSION:
             raise NewerVersionError(tr(
@@ -255,7 +264,15 @@ class Database:
                 if tables:
                     raise foreign_file(self.path)
             if existing and (version > 0 or not _has_no_tables(self.path)):
-                backup_copy(self.path, backup_path(self.path, f"avant-migration-v{version}"))
+                target = backup_path(self.path, f"avant-migration-v{version}")
+                try:
+                    backup_copy(self.path, target)
+                except (OSError, sqlite3.Error) as exc:  # a full disk, a folder that cannot be written
+                    raise DatabaseError(tr(
+                        "La base « {path} » doit être mise à jour, mais la copie à faire d'abord n'a pas pu être "
+                        "écrite dans « {folder} » ({error}). Elle n'a pas été modifiée : libérez de la place ou "
+                        "vérifiez les droits du dossier, puis rouvrez-la.", path=self.path, folder=target.parent,
+                        error=getattr(exc, "strerror", None) or exc)) from None
             from . import migrate  # deferred: importing Alembic costs 0.2 s, needed only when a migration runs
 
             migrate.upgrade(self.engine)
@@ -267,6 +284,9 @@ class Database:
     def close(self) -> None:
         """Releases every connection (and with the last one, SQLite checkpoints the WAL), then seals the file
         when this was the last connection to it (db.seal)."""
+        if self.sealable:  # the log folded into the file even if a reader elsewhere keeps it from being removed
+            with contextlib.suppress(DBAPIError, sqlite3.Error), self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")  # (waits for no one)
         self.engine.dispose()
         if self.sealable:
             self.sealable = False  # once: a second close must not seal a file someone else opened since
@@ -306,6 +326,17 @@ class Database:
                     "Le disque de « {path} » est plein : la modification n'a pas été enregistrée, et la base est "
                     "restée telle qu'avant. Libérez de la place, puis recommencez.", path=self.path)) from None
             raise
+
+
+def _stamped_in_log(path: Path) -> bool:
+    """True when SQLite, reading the write-ahead log too, sees our application_id and a known schema."""
+    try:
+        with contextlib.closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)) as connection:
+            application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error:
+        return False
+    return application_id == APPLICATION_ID and 0 < version <= SCHEMA_VERSION
 
 
 def _has_no_tables(path: Path) -> bool:

@@ -2,7 +2,8 @@
 
 SQLite's own checks see a damaged page structure but not a flipped byte inside a value, nor a page nobody
 reads: a file a failing disk (or another program) changed while the application was closed can look sound.
-The seal sees every byte. It is kept in the backups folder beside the database (``<name>.sauvegardes``),
+The seal sees every byte. It is kept in the backups folder beside the database (``<file name>.sauvegardes``:
+the whole name, so that ``p.sqlite`` and ``p.db`` in one folder never share a seal or backups),
 written only by the last connection to close (the write-ahead log is gone then: nothing else holds the file),
 and removed by every writable opening, since the file changes from then on. A file with no seal (never
 closed by this version, still open elsewhere, or left by a crash, which SQLite's journal recovers) is
@@ -22,15 +23,16 @@ from pathlib import Path
 from portfolio.domain.i18n import tr
 
 SEAL_NAME = "sceau.json"
-# (path, size, mtime) -> (when, problem): the window's quick first view and its full opening, a moment later,
-# hash the file once; a minute later the file is hashed again (a disk can flip a byte without a new mtime)
-_verified: dict[tuple[str, int, int], tuple[float, str | None]] = {}
+# (path, size, mtime, the seal's mtime) -> (when, problem): the window's quick first view and its full opening,
+# a moment later, hash the file once; a minute later it is hashed again (a disk can flip a byte, mtime unchanged)
+_verified: dict[tuple[str, int, int, int], tuple[float, str | None]] = {}
 _REMEMBERED_S = 60.0
 
 
 def backups_dir(path: Path) -> Path:
-    """Where the automatic copies of a database (and its seal) are kept: a folder beside it."""
-    return path.parent / f"{path.stem}.sauvegardes"
+    """Where the automatic copies of a database (and its seal) are kept: a folder beside it, named after the
+    whole file name."""
+    return path.parent / f"{path.name}.sauvegardes"
 
 
 def seal_path(path: Path) -> Path:
@@ -62,23 +64,31 @@ def write_seal(path: Path) -> bool:
         os.replace(temporary, target)
     except OSError:
         return False
-    _verified[(str(path.resolve()), stat.st_size, stat.st_mtime_ns)] = (time.monotonic(), None)
+    _verified[(str(path.resolve()), stat.st_size, stat.st_mtime_ns, _mtime(target))] = (time.monotonic(), None)
     return True
 
 
 def remove_seal(path: Path) -> None:
-    """Called before the file is written: from now on the seal would describe an older file."""
-    with contextlib.suppress(OSError):
-        seal_path(path).unlink(missing_ok=True)
+    """Called before the file is written: from now on the seal would describe an older file. Raises OSError
+    when it cannot be removed (a folder that cannot be written): the file must not be written then, or its
+    next opening would call it damaged."""
+    seal_path(path).unlink(missing_ok=True)
+
+
+UNREADABLE: dict[str, object] = {"sha256": "", "size": -1}  # a seal that exists but cannot be read
 
 
 def stored_seal(path: Path) -> dict[str, object] | None:
-    """The seal's content, or None when there is none (or it is unreadable: then it proves nothing)."""
-    try:
-        content = json.loads(seal_path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """The seal's content; None when there is none; ``UNREADABLE`` when it exists but cannot be read (the disk
+    that damaged it may have damaged the database too: it matches no file)."""
+    target = seal_path(path)
+    if not target.exists():
         return None
-    return content if isinstance(content, dict) and isinstance(content.get("sha256"), str) else None
+    try:
+        content = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return UNREADABLE
+    return content if isinstance(content, dict) and isinstance(content.get("sha256"), str) else UNREADABLE
 
 
 def seal_problem(path: Path) -> str | None:
@@ -89,7 +99,7 @@ def seal_problem(path: Path) -> str | None:
         stat = path.stat()
     except OSError:
         return None  # a missing file: the opening says so itself
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    key = (str(path), stat.st_size, stat.st_mtime_ns, _mtime(seal_path(path)))
     remembered = _verified.get(key)
     if remembered is None or time.monotonic() - remembered[0] > _REMEMBERED_S:
         remembered = _verified[key] = (time.monotonic(), _problem(path, stat.st_size))
@@ -100,6 +110,8 @@ def _problem(path: Path, size: int) -> str | None:
     seal = stored_seal(path)
     wal = Path(f"{path}-wal")
     if seal is not None and not (wal.exists() and wal.stat().st_size > 0):
+        if seal is UNREADABLE:
+            return tr("son sceau (l'empreinte écrite à la fermeture, dans le dossier des sauvegardes) est illisible")
         if seal.get("size") == size and file_digest(path) == seal["sha256"]:
             return None
         return tr("son contenu n'est plus celui que l'application a laissé en la fermant (disque défaillant, ou "
@@ -111,6 +123,13 @@ def _problem(path: Path, size: int) -> str | None:
         return tr("SQLite ne peut pas la lire ({detail})", detail=(str(error) or "?").splitlines()[0])
     lines = [row[0] for row in result]
     return None if lines == ["ok"] else tr("SQLite y trouve des erreurs ({detail})", detail="; ".join(lines))
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1
 
 
 def forget(path: Path) -> None:

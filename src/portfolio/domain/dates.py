@@ -17,9 +17,10 @@ def format_date(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-def format_datetime(value: datetime) -> str:
-    """28/11/2026 20:31, in local time (a moment stored in UTC is shown as the officer's clock read it)."""
-    return (value.astimezone() if value.tzinfo else value).strftime("%d/%m/%Y %H:%M")
+def format_datetime(value: datetime, seconds: bool = False) -> str:
+    """28/11/2026 20:31 (20:31:07 with ``seconds``), in local time (a moment stored in UTC is shown as the
+    officer's clock read it)."""
+    return (value.astimezone() if value.tzinfo else value).strftime("%d/%m/%Y %H:%M" + (":%S" if seconds else ""))
 
 
 def parse_date(text: str) -> date:

@@ -36,6 +36,8 @@ AUDIT_COLUMNS = (  # the columns the door writes, in this order, then ``hash``
 LEGACY_COLUMNS = AUDIT_COLUMNS[:-1]  # schema 4 and older: the values hashed as they are
 ERASED = '"[effacé]"'  # what an erased value becomes (JSON text, like every stored value)
 ERASURE_FIELD = "_effacement_rgpd"  # an erasure entry's field; its new value lists the entries it erased
+ERASURE_SOURCE = "rgpd"  # the source of an erasure's entries
+MIGRATION_FIELD = "_migration_v5"  # the entry migration 0005 adds: the old chain's head and what was wrong with it
 
 
 # built once: json.dumps() with options builds a new encoder at every call, and an import hashes and dumps
@@ -142,8 +144,7 @@ def verify_chain(session: Session, progress: Callable[[float, str], None] | None
     present = {row[1] for row in session.execute(text("PRAGMA table_info(audit_entry)"))}
     salted = "salt" in present
     names = (*AUDIT_COLUMNS, "payload_hash") if salted else LEGACY_COLUMNS
-    listed: set[int] = set()  # entries erasure entries say they erased
-    erased: list[int] = []
+    erasures = _Erasures(problem)
     result = session.execute(text(f"SELECT {', '.join((*names, 'hash'))} FROM audit_entry ORDER BY seq"))
     for row in result.mappings():
         seq = row["seq"]
@@ -156,15 +157,12 @@ def verify_chain(session: Session, progress: Callable[[float, str], None] | None
         if entry_hash(dict(row)) != row["hash"]:
             problem(tr("Journal d'audit : l'entrée n° {seq} a été modifiée après coup.", seq=seq))
         if salted:
-            _check_erasure(row, listed, erased, problem)
+            erasures.see(row)
         prev, expected_seq = row["hash"], seq + 1
         report.entries += 1
         if progress and report.entries % 10_000 == 0:
             progress(report.entries / max(total, 1), tr("Vérification du journal d'audit"))
-    for seq in erased:
-        if seq not in listed:
-            problem(tr("Journal d'audit : les valeurs de l'entrée n° {seq} ont été effacées sans entrée d'effacement "
-                       "qui le dise.", seq=seq))
+    erasures.finish()
     report.head_seq, report.head_hash = expected_seq - 1, prev
     highest = session.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_entry'")).scalar()
     if highest is not None and highest > report.head_seq:
@@ -173,15 +171,55 @@ def verify_chain(session: Session, progress: Callable[[float, str], None] | None
     return report
 
 
-def _check_erasure(row: Any, listed: set[int], erased: list[int], problem: Callable[[str], None]) -> None:
-    """An erased entry holds only the marker (its values are no longer covered by its hash) and must be listed
-    by a later erasure entry; an erasure entry lists what it erased."""
-    if row["salt"] is None:
-        erased.append(row["seq"])
-        if {row["old_value"], row["new_value"]} - {None, ERASED} or row["payload_hash"] is None:
-            problem(tr("Journal d'audit : l'entrée n° {seq} a été modifiée après coup.", seq=row["seq"]))
-    elif row["field"] == ERASURE_FIELD and row["new_value"]:
+class _Erasures:
+    """The rules that keep an erasure from hiding anything but a person: an erased entry is a contact's, holds
+    only the marker (its values are no longer covered by its hash), and is listed by exactly one later erasure
+    entry about the same record, written with the source ``ERASURE_SOURCE`` after that record's deletion."""
+
+    def __init__(self, problem: Callable[[str], None]) -> None:
+        self.problem = problem
+        self.erased: dict[int, str] = {}  # seq -> record uuid
+        self.listed: set[int] = set()
+        self.deleted: set[str] = set()  # contacts whose deletion was seen
+
+    def see(self, row: Any) -> None:
+        seq = row["seq"]
+        if row["operation"] == "delete" and row["entity"] == "contact":
+            self.deleted.add(row["record_uuid"])
+        if row["salt"] is None:
+            self.erased[seq] = row["record_uuid"]
+            if row["entity"] != "contact" or {row["old_value"], row["new_value"]} - {None, ERASED} \
+                    or row["payload_hash"] is None:
+                self.problem(tr("Journal d'audit : l'entrée n° {seq} a été modifiée après coup.", seq=seq))
+        elif row["field"] == ERASURE_FIELD and row["entity"] == "contact" and row["source"] == ERASURE_SOURCE:
+            self._erasure(row)
+        elif row["field"] == MIGRATION_FIELD:
+            for found in _loaded(row["new_value"]).get("problemes", []) if row["new_value"] else []:
+                self.problem(tr("Avant la mise à jour du schéma 5 : {problem}", problem=found))
+
+    def _erasure(self, row: Any) -> None:
+        seq, uuid = row["seq"], row["record_uuid"]
         try:
-            listed.update(int(seq) for seq in json.loads(row["new_value"]).get("entrees", []))
-        except (ValueError, TypeError, AttributeError):
-            problem(tr("Journal d'audit : l'entrée d'effacement n° {seq} est illisible.", seq=row["seq"]))
+            listed = [int(n) for n in _loaded(row["new_value"]).get("entrees", [])]
+        except (TypeError, ValueError, AttributeError):
+            self.problem(tr("Journal d'audit : l'entrée d'effacement n° {seq} est illisible.", seq=seq))
+            return
+        for number in listed:
+            if self.erased.get(number) != uuid or number in self.listed or uuid not in self.deleted:
+                self.problem(tr("Journal d'audit : l'entrée d'effacement n° {seq} cite l'entrée n° {number}, qui "
+                                "n'est pas une entrée effacée de la même fiche supprimée.", seq=seq, number=number))
+            self.listed.add(number)
+
+    def finish(self) -> None:
+        for seq in self.erased:
+            if seq not in self.listed:
+                self.problem(tr("Journal d'audit : les valeurs de l'entrée n° {seq} ont été effacées sans entrée "
+                                "d'effacement qui le dise.", seq=seq))
+
+
+def _loaded(value: str | None) -> Any:
+    try:
+        loaded = json.loads(value) if value else {}
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}

@@ -1,7 +1,7 @@
 """Automatic backups: a consistent copy of the portfolio taken at open and before every import, sync and
 migration, rotated so that the newest N are kept (N is a setting), and restoring one.
 
-Copies go to the folder beside the database (``<name>.sauvegardes``) and are written whole (SQLite's
+Copies go to the folder beside the database (``<file name>.sauvegardes``) and are written whole (SQLite's
 online backup into a temporary file, then a rename): a copy taken while another window writes is a
 consistent state of the data, and a failed or interrupted copy leaves nothing. Restoring never deletes: the
 file it replaces is moved aside, untouched, under a name that says why.
@@ -9,11 +9,14 @@ file it replaces is moved aside, untouched, under a name that says why.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import re
 import shutil
+import sqlite3
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +38,7 @@ REASONS = {
     "avant-restauration": N_("avant une restauration"),
     "manuelle": N_("à la demande"),
 }
+ROTATED = frozenset({"ouverture", "avant-import", "avant-synchronisation", "avant-restauration"})
 _NAME = re.compile(r"^(?P<stem>.+)\.(?P<stamp>\d{8}T\d{12}Z)\.(?P<reason>[a-z0-9-]+)\.sqlite$")
 
 
@@ -108,7 +112,11 @@ def list_backups(path: Path) -> list[Backup]:
         if match is None or match["stem"] != path.stem:
             continue
         taken = datetime.strptime(match["stamp"], "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
-        found.append(Backup(candidate, taken, match["reason"], candidate.stat().st_size))
+        try:
+            size = candidate.stat().st_size
+        except OSError:  # rotated away meanwhile by another window
+            continue
+        found.append(Backup(candidate, taken, match["reason"], size))
     return sorted(found, key=lambda backup: backup.taken_at, reverse=True)
 
 
@@ -140,9 +148,11 @@ def backup_failed(path: Path, target: Path, error: BaseException) -> str:
 
 
 def rotate(path: Path, keep: int) -> list[Path]:
-    """Deletes all but the newest ``keep`` automatic copies of ``path``; returns the deleted ones."""
+    """Deletes all but the newest ``keep`` automatic copies of ``path`` (those taken at open and before an
+    import, a sync or a restore; copies asked for and those taken before a migration stay); returns the
+    deleted ones."""
     removed = []
-    for backup in list_backups(path)[max(keep, 1):]:
+    for backup in [b for b in list_backups(path) if b.reason in ROTATED][max(keep, 1):]:
         try:
             backup.path.unlink()
         except OSError:  # in use (an auditor has it open?): kept, tried again next time
@@ -164,12 +174,59 @@ def changed_since_last_backup(path: Path) -> bool:
 # --- restoring -----------------------------------------------------------------------------------------
 
 
-def set_aside(path: Path, why: str) -> Path:
-    """Moves the database at ``path`` (and its -wal and -shm files) aside, untouched, beside it:
-    ``<name>.<why>-<UTC time>.sqlite``. Returns where it went."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    aside = path.with_name(f"{path.stem}.{why}-{stamp}{path.suffix}")
-    os.replace(path, aside)
+class DatabaseInUse(DatabaseError):
+    """Another window or program holds the database: it cannot be replaced now."""
+
+
+def _check_copy(backup: Path) -> None:
+    """Refuses a copy SQLite finds damaged (a backup on a failing disk) before it replaces anything."""
+    try:
+        with contextlib.closing(sqlite3.connect(backup.resolve().as_uri() + "?mode=ro&immutable=1",
+                                                uri=True)) as connection:
+            lines = [row[0] for row in connection.execute("PRAGMA integrity_check(5)")]
+    except sqlite3.Error as error:
+        lines = [str(error) or "?"]
+    if lines != ["ok"]:
+        raise DatabaseError(tr("La sauvegarde « {file} » est elle-même endommagée ({detail}) : elle n'a pas été "
+                               "restaurée. Choisissez-en une autre.", file=backup.name, detail="; ".join(lines)))
+
+
+def _take_for_replacing(path: Path) -> None:
+    """Makes sure nothing else holds the database (SQLite's exclusive lock, without waiting) and folds its log
+    into it, so that the file alone is the database. A file SQLite cannot read at all is left as it is."""
+    try:
+        connection = sqlite3.connect(path, timeout=0, isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        connection.execute("PRAGMA locking_mode = EXCLUSIVE")
+        connection.execute("BEGIN EXCLUSIVE")
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        connection.execute("COMMIT")
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            raise DatabaseInUse(tr("« {name} » est ouverte dans une autre fenêtre ou un autre programme : fermez-les, "
+                                   "puis recommencez la restauration.", name=path.name)) from None
+    except sqlite3.DatabaseError:
+        pass  # damaged beyond SQLite's reading: replaced as it is, its companions set aside with it
+    finally:
+        connection.close()
+
+
+def _aside_name(path: Path, why: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return path.with_name(f"{path.stem}.{why}-{stamp}{path.suffix}")
+
+
+def _keep_aside(path: Path, why: str) -> Path:
+    """A second name for the database's current bytes, beside it (a hard link, else a copy), never over an
+    existing file; its -wal, -shm and -journal files, if any are left, are moved along."""
+    aside = _aside_name(path, why)
+    try:
+        os.link(path, aside)  # fails if the name exists: nothing is ever overwritten
+    except OSError:
+        with path.open("rb") as source, aside.open("xb") as target:
+            shutil.copyfileobj(source, target)
     for suffix in ("-wal", "-shm", "-journal"):
         companion = Path(f"{path}{suffix}")
         if companion.exists():
@@ -177,19 +234,41 @@ def set_aside(path: Path, why: str) -> Path:
     return aside
 
 
-def restore_backup(path: Path, backup: Path, why: str = "remplacee") -> Path | None:
-    """Puts the copy ``backup`` in place of the database at ``path`` (which must be closed). The file it
-    replaces is moved aside untouched (returned; None when there was none); the copy itself stays in the
-    backups folder. Written whole: a failure leaves the database as it was."""
-    temporary = path.with_name(path.name + ".restauration.tmp")
+def _copy_synced(source: Path, folder: Path, name: str) -> Path:
+    """``source`` copied to a new temporary file in ``folder``, flushed to the disk."""
+    handle, temporary = tempfile.mkstemp(prefix=name + ".", suffix=".tmp", dir=folder)
     try:
-        shutil.copyfile(backup, temporary)
+        with os.fdopen(handle, "wb") as target, source.open("rb") as origin:
+            shutil.copyfileobj(origin, target, 1 << 20)
+            target.flush()
+            os.fsync(target.fileno())
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return Path(temporary)
+
+
+def restore_backup(path: Path, backup: Path, why: str = "remplacee") -> Path | None:
+    """Puts the copy ``backup`` in place of the database at ``path``, in one rename: the database is at every
+    moment either the old file or the copy. The copy is checked first (SQLite's integrity check), and the
+    database must be held by nobody (DatabaseInUse). The file it replaces keeps its bytes under another name
+    beside it (returned; None when there was none); the copy stays in the backups folder."""
+    _check_copy(backup)
+    path = path.resolve()
+    if path.exists():
+        _take_for_replacing(path)
+    try:
+        temporary = _copy_synced(backup, path.parent, path.name)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise DatabaseError(backup_failed(path, path, error)) from None
-    aside = set_aside(path, why) if path.exists() else None
-    os.replace(temporary, path)
+    try:
+        aside = _keep_aside(path, why) if path.exists() else None
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     forget(path)
-    remove_seal(path)
-    write_seal(path)  # the restored copy is the file as the application left it
+    with contextlib.suppress(OSError):  # (a folder that cannot be written: the next opening says so)
+        remove_seal(path)
+        write_seal(path)  # the restored copy is the file as the application left it
     return aside

@@ -171,15 +171,18 @@ def apply_in_session(session: Session, changes: Iterable[Change], *, source: str
     return writer.result
 
 
-def append_audit_entry(session: Session, *, entity: str, record_uuid: str, field_name: str, new: Any, source: str,
-                       actor: str | None = None) -> int:
-    """One audit entry for an act on the trail itself rather than a change of a field (an erasure:
-    services.gdpr), written and chained by the door's own writer in the caller's transaction; its sequence
-    number."""
+def append_audit_entries(session: Session, entries: Sequence[tuple[str, str, str, Any]], *, source: str,
+                         actor: str | None = None) -> list[int]:
+    """Audit entries for acts on the trail itself rather than changes of fields (an erasure: services.gdpr),
+    each ``(entity, record uuid, field, new value)``, written and chained by the door's own writer as one batch
+    in the caller's transaction; their sequence numbers."""
     writer = _Writer(session, source=source, actor=actor or current_actor())
-    writer.audit("update", entity, record_uuid, field_name, None, new)
+    seqs = []
+    for entity, record_uuid, field_name, new in entries:
+        writer.audit("update", entity, record_uuid, field_name, None, new)
+        seqs.append(writer.seq)
     writer.flush_audit()
-    return writer.seq
+    return seqs
 
 
 def _insert_values(session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -13,6 +13,7 @@ out or deleted: the result says how many backups there are.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,10 +26,10 @@ from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
 from . import fields
-from .audit import ERASED, ERASURE_FIELD, payload_hash
-from .changes import Delete, append_audit_entry, apply_in_session, current_values
+from .audit import ERASED, ERASURE_FIELD, ERASURE_SOURCE, payload_hash
+from .changes import Delete, append_audit_entries, apply_in_session, current_values
 
-SOURCE = "rgpd"
+SOURCE = ERASURE_SOURCE
 PERSONAL = ("first_name", "last_name", "email", "phone", "role")
 
 
@@ -40,12 +41,22 @@ class PersonNotFound(PortfolioError):
 class PersonData:
     """A person's contact records and every audit entry about them, as stored."""
 
-    contacts: list[dict[str, Any]] = field(default_factory=list)
+    contacts: list[dict[str, Any]] = field(default_factory=list)  # the live records
     entries: list[dict[str, Any]] = field(default_factory=list)
+    all_uuids: list[str] = field(default_factory=list)  # the live records and those deleted since
 
     @property
     def uuids(self) -> list[str]:
-        return [contact["uuid"] for contact in self.contacts]
+        return self.all_uuids or [contact["uuid"] for contact in self.contacts]
+
+    def names(self) -> str:
+        """"Camille Verdier (Clinique du Parc), …", and how many records were deleted since."""
+        names = [f"{c['first_name']} {c['last_name']}".strip() + f" ({c['organisation'] or '?'})"
+                 for c in self.contacts]
+        deleted = len(self.uuids) - len(self.contacts)
+        if deleted:
+            names.append(tr("{n} fiche(s) supprimée(s) depuis", n=deleted))
+        return ", ".join(names)
 
 
 @dataclass(frozen=True)
@@ -55,33 +66,85 @@ class Erasure:
     contacts: int
     entries: int  # audit entries whose values were erased
     erasure_seqs: tuple[int, ...]  # the entries that record the erasure
+    folded: bool = True  # False: the write-ahead log still holds the old values (another window reads the file)
 
 
 def find_person(session: Session | Any, *, email: str | None = None, contact_id: int | None = None) -> PersonData:
-    """The person's contact records: every contact with this email (letter case aside), or the contact with this
-    number; and the audit entries about them, oldest first. PersonNotFound when none matches."""
+    """Everything held about a person: every contact record that has or ever had this email (letter case aside,
+    accented letters too), or the contact with this number, including records deleted since (the audit trail
+    still holds their values); and every audit entry about them, oldest first. PersonNotFound when none."""
     connection = raw_connection(session)
-    columns = ["id", "uuid", "organisation_id", *PERSONAL]
-    select = (f"SELECT {', '.join('c.' + c for c in columns)}, o.name FROM contact c "
-              "LEFT JOIN organisation o ON o.id = c.organisation_id ")
     if contact_id is not None:
-        rows = connection.execute(select + "WHERE c.id = ?", (contact_id,)).fetchall()
+        uuids = _uuids_by_id(connection, contact_id)
+        asked = tr("contact n° {n}", n=contact_id)
     elif email and email.strip():
-        rows = connection.execute(select + "WHERE lower(trim(c.email)) = lower(trim(?)) ORDER BY c.id",
-                                  (email,)).fetchall()
+        uuids = _uuids_by_email(connection, email)
+        asked = email
     else:
         raise PersonNotFound(tr("Donnez le courriel de la personne ou le numéro de sa fiche contact."))
-    if not rows:
-        asked = email if contact_id is None else tr("contact n° {n}", n=contact_id)
+    if not uuids:
         raise PersonNotFound(tr("Aucun contact ne correspond à « {asked} ».", asked=asked))
+    columns = ["id", "uuid", "organisation_id", *PERSONAL]
+    marks = ", ".join("?" * len(uuids))
+    rows = connection.execute(f"SELECT {', '.join('c.' + c for c in columns)}, o.name FROM contact c LEFT JOIN "
+                              f"organisation o ON o.id = c.organisation_id WHERE c.uuid IN ({marks}) ORDER BY c.id",
+                              uuids).fetchall()
     person = PersonData([dict(zip([*columns, "organisation"], row, strict=True)) for row in rows])
-    marks = ", ".join("?" * len(person.uuids))
+    person.all_uuids = uuids
     cursor = connection.execute(
         "SELECT seq, at_utc, actor, source, operation, field, old_value, new_value FROM audit_entry "
-        f"WHERE entity = 'contact' AND record_uuid IN ({marks}) ORDER BY seq", person.uuids)
+        f"WHERE entity = 'contact' AND record_uuid IN ({marks}) ORDER BY seq", uuids)
     names = ["seq", "at_utc", "actor", "source", "operation", "field", "old_value", "new_value"]
     person.entries = [dict(zip(names, row, strict=True)) for row in cursor]
     return person
+
+
+def _same_email(stored: Any, wanted: str) -> bool:
+    return isinstance(stored, str) and stored.strip().casefold() == wanted
+
+
+def _uuids_by_email(connection: Any, email: str) -> list[str]:
+    """The contacts whose email is, or once was, ``email``: the live records, then the audit trail's values (a
+    creation, a deletion, an email changed since); compared in Python, casefolded (SQLite's lower() folds
+    ASCII only). The trail is first narrowed by SQL on the address's domain."""
+    wanted = email.strip().casefold()
+    found = [uuid for uuid, stored in connection.execute("SELECT uuid, email FROM contact WHERE email <> ''")
+             if _same_email(stored, wanted)]
+    domain = "%" + wanted.rsplit("@", 1)[-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    cursor = connection.execute(
+        "SELECT record_uuid, field, old_value, new_value FROM audit_entry WHERE entity = 'contact' AND "
+        "(old_value LIKE ? ESCAPE '\\' OR new_value LIKE ? ESCAPE '\\')", (domain, domain))
+    for uuid, field_name, *values in cursor:
+        if uuid in found:
+            continue
+        for stored in values:
+            value = _loaded(stored)
+            if _same_email(value.get("email") if isinstance(value, dict) else
+                           value if field_name == "email" else None, wanted):
+                found.append(uuid)
+                break
+    return found
+
+
+def _uuids_by_id(connection: Any, contact_id: int) -> list[str]:
+    """The contact with this number, live or deleted (its creation or deletion in the trail names its id)."""
+    row = connection.execute("SELECT uuid FROM contact WHERE id = ?", (contact_id,)).fetchone()
+    if row:
+        return [row[0]]
+    cursor = connection.execute(
+        "SELECT record_uuid, old_value, new_value FROM audit_entry WHERE entity = 'contact' AND "
+        "operation IN ('create', 'delete') AND field IS NULL")
+    for uuid, *values in cursor:
+        if any(isinstance(v := _loaded(stored), dict) and v.get("id") == contact_id for stored in values):
+            return [uuid]
+    return []
+
+
+def _loaded(stored: str | None) -> Any:
+    try:
+        return json.loads(stored) if stored else None
+    except ValueError:
+        return None
 
 
 def readable_value(entity: str, name: str | None, stored: str | None) -> str:
@@ -109,21 +172,32 @@ def _label(entity: str, name: str) -> str:
 
 
 def erase_person(db: Database, person: PersonData, *, actor: str | None = None) -> Erasure:
-    """Deletes the person's contact records (through the door) and erases the values of every audit entry about
-    them, in one transaction; then folds the write-ahead log into the file and empties it."""
+    """Deletes the person's live contact records (through the door) and erases the values of every audit entry
+    about any of their records, in one transaction; then folds the write-ahead log into the file and empties
+    it (``Erasure.folded`` is False when another window or program kept it from doing so)."""
     with db.write() as session:
         connection = raw_connection(session)
         deletions = [Delete("contact", contact["uuid"], current_values(session, "contact", contact["uuid"]),
-                            contact["id"])
-                     for contact in person.contacts]
-        apply_in_session(session, deletions, source=SOURCE, actor=actor)
+                            contact["id"]) for contact in person.contacts]
+        if deletions:
+            apply_in_session(session, deletions, source=SOURCE, actor=actor)
         erased = _erase_entries(connection, person.uuids)
-        seqs = tuple(append_audit_entry(session, entity="contact", record_uuid=uuid, field_name=ERASURE_FIELD,
-                                        new={"entrees": erased[uuid]}, source=SOURCE, actor=actor)
-                     for uuid in person.uuids)
-    with db.engine.connect() as connection:  # outside the transaction: the log's old pages hold the values
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    return Erasure(len(person.contacts), sum(len(s) for s in erased.values()), seqs)
+        seqs = append_audit_entries(session, [("contact", uuid, ERASURE_FIELD, {"entrees": erased[uuid]})
+                                              for uuid in person.uuids], source=SOURCE, actor=actor)
+    return Erasure(len(person.contacts), sum(len(s) for s in erased.values()), tuple(seqs), fold_log(db))
+
+
+def fold_log(db: Database, attempts: int = 10) -> bool:
+    """Copies the write-ahead log into the file and empties it (the log's old pages hold the erased values);
+    retried for two seconds while another connection reads. True once done."""
+    for attempt in range(attempts):
+        with db.engine.connect() as connection:
+            busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+        if not busy:  # TRUNCATE reports busy unless every frame was copied and the log emptied
+            return True
+        if attempt < attempts - 1:
+            time.sleep(0.2)
+    return False
 
 
 def _erase_entries(connection: Any, uuids: Sequence[str]) -> dict[str, list[int]]:
@@ -132,7 +206,8 @@ def _erase_entries(connection: Any, uuids: Sequence[str]) -> dict[str, list[int]
     marks = ", ".join("?" * len(uuids))
     rows = connection.execute(
         "SELECT seq, record_uuid, salt, old_value, new_value FROM audit_entry "
-        f"WHERE entity = 'contact' AND record_uuid IN ({marks}) AND salt IS NOT NULL ORDER BY seq", list(uuids)
+        f"WHERE entity = 'contact' AND record_uuid IN ({marks}) AND salt IS NOT NULL "
+        "AND field IS NOT ? ORDER BY seq", [*uuids, ERASURE_FIELD]  # (an earlier erasure's entry holds no value)
     ).fetchall()
     trigger = connection.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND "
                                  "name = 'audit_entry_no_update'").fetchone()

@@ -36,10 +36,11 @@ class CheckReport:
     def ok(self) -> bool:
         return self.sound and self.seal is None
 
-    def problems(self) -> list[str]:
+    def problems(self, seal: bool = True) -> list[str]:
+        """Each problem in one line; ``seal=False``: SQLite's and the audit chain's only."""
         found = [tr("Fichier : {detail}. Si ce changement vient de vous, « portfolio check --accept » le garde tel "
                     "quel ; sinon restaurez une sauvegarde (« portfolio restore »).", detail=self.seal)] \
-            if self.seal else []
+            if self.seal and seal else []
         found += [tr("Intégrité du fichier : {detail}", detail=line) for line in self.integrity if line != "ok"]
         if self.foreign_keys:
             found.append(tr("{n} référence(s) vers des enregistrements absents.", n=self.foreign_keys))

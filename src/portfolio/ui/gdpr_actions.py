@@ -39,10 +39,6 @@ def _person(editor: RecordEditor) -> Any:
         return find_person(session, contact_id=editor.record_id)
 
 
-def _names(person: Any) -> str:
-    return ", ".join(f"{c['first_name']} {c['last_name']}".strip() for c in person.contacts)
-
-
 def export_person(editor: RecordEditor) -> None:
     """Writes the person's records and history to a workbook chosen by the officer, in the background."""
     from portfolio.exchange.gdpr_workbook import write_person_workbook
@@ -65,7 +61,7 @@ def export_person(editor: RecordEditor) -> None:
     def done(_path: Any) -> None:
         QMessageBox.information(editor, APP_NAME, tr(
             "Les données de {names} ({n} fiche(s), {m} entrée(s) du journal) sont dans « {file} ».",
-            names=_names(person), n=len(person.contacts), m=len(person.entries), file=str(target)))
+            names=person.names(), n=len(person.contacts), m=len(person.entries), file=str(target)))
 
     run_task(editor, tr("Export RGPD"), lambda _p, _c: write_person_workbook(person, target), done,
              lambda error: QMessageBox.warning(editor, APP_NAME, str(error)), cancellable=False)
@@ -87,9 +83,12 @@ def erase_person(editor: RecordEditor) -> bool:
     except Exception as error:  # a full disk, a read-only file: said, nothing was written
         QMessageBox.critical(editor, APP_NAME, str(error))
         return False
-    QMessageBox.information(editor.parentWidget() or editor, APP_NAME, tr(
-        "{names} a été effacé(e) : {n} fiche(s), et les valeurs de {m} entrée(s) du journal.",
-        names=_names(person), n=result.contacts, m=result.entries))
+    message = tr("{names} a été effacé(e) : {n} fiche(s), et les valeurs de {m} entrée(s) du journal.",
+                 names=person.names(), n=result.contacts, m=result.entries)
+    if not result.folded:
+        message += "\n\n" + tr("Une autre fenêtre ou un autre programme lit la base : les anciennes valeurs restent "
+                                "dans son journal d'écriture jusqu'à sa fermeture.")
+    QMessageBox.information(editor.parentWidget() or editor, APP_NAME, message)
     editor.dirty = False
     editor.close()
     return True
@@ -101,7 +100,7 @@ def confirm_erasure(editor: RecordEditor, person: Any) -> bool:
         "Effacer définitivement {names} : {n} fiche(s) contact, et leurs valeurs dans {m} entrée(s) du journal "
         "d'audit (la chaîne reste vérifiable) ?\n\nCet effacement ne s'annule pas, et l'historique des annulations "
         "(Ctrl+Z) de cette fenêtre est vidé. Les sauvegardes automatiques déjà prises contiennent encore ces "
-        "données jusqu'à leur rotation.", names=_names(person), n=len(person.contacts), m=len(person.entries)),
+        "données jusqu'à leur rotation.", names=person.names(), n=len(person.contacts), m=len(person.entries)),
         parent=editor)
     erase = box.addButton(tr("Effacer définitivement"), QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(tr("Annuler"), QMessageBox.ButtonRole.RejectRole)

@@ -444,6 +444,9 @@ class MainWindow(QMainWindow):
             return
         for window in [*self.editors.values(), *self.dialogs]:
             window.close()
+        from .tasks import pool
+
+        pool().waitForDone(30_000)  # the copy taken at open (or any other background work) reads the file
         self.workspace.close()  # the file must be closed to be replaced
         restore_chosen(self, path, dialog.chosen, "remplacee")
         self.backed_up.add(path)  # the restored copy needs no copy of its own

@@ -9,8 +9,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from portfolio import APP_NAME
 from portfolio.db.database import DamagedDatabaseError
+from portfolio.db.seal import backups_dir
 from portfolio.domain.dates import format_datetime
 from portfolio.domain.i18n import tr
 from portfolio.services.backups import Backup, list_backups, restore_backup, take_backup
@@ -63,7 +66,7 @@ class BackupsDialog(QDialog):
                       "de côté, intact, dans le même dossier : rien n'est supprimé.", name=path.name)
         if not self.backups:
             text += "\n\n" + tr("Aucune sauvegarde automatique n'a été trouvée dans « {folder} ».",
-                                folder=str(path.parent / f"{path.stem}.sauvegardes"))
+                                folder=str(backups_dir(path)))
         intro.setText(text)
         layout.addWidget(intro)
         self.table = QTableWidget(len(self.backups), 3)
@@ -73,21 +76,27 @@ class BackupsDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         for row, backup in enumerate(self.backups):
-            cells = [format_datetime(backup.taken_at), backup.reason_label(), size_text(backup.size)]
+            cells = [format_datetime(backup.taken_at, seconds=True), backup.reason_label(), size_text(backup.size)]
             for column, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if column == 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
-        self.table.horizontalHeader().setStretchLastSection(False)
-        self.table.setColumnWidth(0, 200)
-        self.table.setColumnWidth(1, 320)
-        self.table.setColumnWidth(2, 120)
+        self.table.setColumnWidth(0, 190)
+        self.table.setColumnWidth(2, 110)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda _index: self.accept())
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox()
         self.restore_button = QPushButton(tr("Restaurer la sauvegarde choisie"))
         buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.keep = False  # the officer keeps the damaged file as it is (checked first: offer_recovery)
+        if damage:
+            keep = QPushButton(tr("Garder le fichier tel quel…"))
+            keep.setToolTip(tr("Si ce changement vient de vous (un autre programme) : le fichier est vérifié "
+                               "(SQLite et la chaîne d'audit), puis ouvert tel qu'il est."))
+            keep.clicked.connect(self._keep)
+            buttons.addButton(keep, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(QPushButton(tr("Annuler")), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -95,6 +104,10 @@ class BackupsDialog(QDialog):
         self.restore_button.setEnabled(bool(self.backups))
         if self.backups:
             self.table.selectRow(0)
+
+    def _keep(self) -> None:
+        self.keep = True
+        QDialog.accept(self)
 
     def accept(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -121,9 +134,33 @@ def offer_recovery(parent: QWidget | None, error: DamagedDatabaseError) -> bool:
     """For a file refused as damaged: offers to restore one of its backups (the damaged file is moved aside,
     untouched). True when a backup was restored, so the caller opens the file again."""
     dialog = BackupsDialog(error.path, parent, damage=str(error))
-    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen is None:
+    if dialog.exec() != QDialog.DialogCode.Accepted:
         return False
-    return restore_chosen(parent, error.path, dialog.chosen, "endommagee")
+    if dialog.keep:
+        return keep_as_is(parent, error.path)
+    return dialog.chosen is not None and restore_chosen(parent, error.path, dialog.chosen, "endommagee")
+
+
+def keep_as_is(parent: QWidget | None, path: Path) -> bool:
+    """Accepts a file changed outside the application when SQLite's checks and the audit chain find it sound
+    (the seal is written again); otherwise says what is wrong and keeps refusing it."""
+    from portfolio.db.seal import accept_as_is
+    from portfolio.services.integrity import check_file
+
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        report = check_file(path)
+        accepted = report.sound and accept_as_is(path)
+    except Exception as error:  # unreadable: said, the file stays refused
+        report, accepted = None, False
+        problems = [str(error)]
+    finally:
+        QApplication.restoreOverrideCursor()
+    if not accepted:
+        problems = report.problems(seal=False) if report is not None else problems
+        QMessageBox.warning(parent, APP_NAME, tr("Le fichier ne peut pas être gardé tel quel : {problems}",
+                                                 problems="\n".join(problems[:10]) or "?"))
+    return accepted
 
 
 def backup_at_open(path: Path, on_failed: Any) -> Task | None:
