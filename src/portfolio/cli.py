@@ -446,8 +446,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_gdpr(args: argparse.Namespace) -> int:
-    from portfolio.services.backups import list_backups
-    from portfolio.services.gdpr import erase_person, find_person
+    from portfolio.db.seal import backups_dir
+    from portfolio.services.gdpr import copies_holding, erase_person, find_person
 
     path = _db_path(args)
     if args.action == "export" and args.output is None:
@@ -473,10 +473,12 @@ def cmd_gdpr(args: argparse.Namespace) -> int:
     if not result.folded:
         print(tr("Attention : une autre fenêtre ou un autre programme lit la base ; les anciennes valeurs restent "
                  "dans son journal d'écriture (« {file}-wal ») jusqu'à sa fermeture.", file=path.name))
-    if list_backups(path):
-        print(tr("Attention : {n} sauvegarde(s) automatique(s) antérieure(s) contiennent encore ces données ; elles "
-                 "disparaissent avec la rotation, ou supprimez-les du dossier « {folder} ».",
-                 n=len(list_backups(path)), folder=str(list_backups(path)[0].path.parent)))
+    copies = copies_holding(path)
+    if copies:
+        print(tr("Attention : {n} copie(s) de la base prise(s) avant l'effacement contiennent encore ces données "
+                 "(sauvegardes dans « {folder} », fichiers mis de côté) : les sauvegardes automatiques disparaissent "
+                 "avec la rotation, supprimez les autres si elles ne servent plus. Une sauvegarde restaurée est "
+                 "effacée de nouveau.", n=len(copies), folder=str(backups_dir(path))))
     return 0
 
 

@@ -168,6 +168,7 @@ def test_restore_refuses_a_database_open_elsewhere_and_a_damaged_copy(sealed: Pa
     page_size = int.from_bytes(data[16:18], "big")
     data[page_size * 3 + 3:page_size * 3 + 5] = b"\xff\xff"
     backup.path.write_bytes(bytes(data))
+    backup.path.with_name(backup.path.name + ".sha256").unlink()  # (a copy without its digest: SQLite's check)
     changed = sha(sealed)
     with pytest.raises(DatabaseError, match="elle-même endommagée"):
         restore_backup(sealed, backup.path)
@@ -386,3 +387,47 @@ def test_the_migration_backup_is_named_for_the_rotation(portfolio_path: Path, mo
     Database.open(portfolio_path).close()
     found = list_backups(portfolio_path)
     assert len(found) == 1 and found[0].reason_label() == "avant une mise à jour du schéma"
+
+
+def test_restore_copies_first_and_locks_last(sealed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database is held for as short a time as possible: the copy is written before the lock is taken, so
+    that between the lock and the rename there is only a link."""
+    steps: list[str] = []
+    copy, lock = backups_module._copy_synced, backups_module._take_for_replacing
+    monkeypatch.setattr(backups_module, "_copy_synced", lambda *a: (steps.append("copie"), copy(*a))[1])
+    monkeypatch.setattr(backups_module, "_take_for_replacing", lambda *a: (steps.append("verrou"), lock(*a))[1])
+    restore_backup(sealed, take_backup(sealed, "manuelle").path)
+    assert steps == ["copie", "verrou"]
+
+
+def test_restore_keeps_the_database_permissions(sealed: Path) -> None:
+    import stat
+
+    sealed.chmod(0o664)
+    restore_backup(sealed, take_backup(sealed, "manuelle").path)
+    assert stat.S_IMODE(sealed.stat().st_mode) == 0o664
+
+
+def test_a_backup_whose_bytes_changed_is_not_restored(sealed: Path) -> None:
+    """A flipped byte inside a value passes SQLite's integrity check: the SHA-256 taken with the copy sees it."""
+    backup = take_backup(sealed, "manuelle")
+    data = bytearray(backup.path.read_bytes())
+    data[data.index(b"Org 1")] ^= 0x20
+    backup.path.write_bytes(bytes(data))
+    with pytest.raises(DatabaseError, match="a changé depuis qu'elle a été écrite"):
+        restore_backup(sealed, backup.path)
+
+
+def test_a_sealed_file_written_by_another_program_is_refused_even_with_its_log(sealed: Path) -> None:
+    """Another program writes in WAL mode and stops before folding its log in: the file alone still matches the
+    seal, the change is in the log; it is refused all the same."""
+    import subprocess
+    import sys
+
+    code = ("import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+            "c.execute(\"UPDATE organisation SET name = 'Changé ailleurs' WHERE id = (SELECT max(id) FROM "
+            "organisation)\"); c.commit(); os._exit(0)")
+    subprocess.run([sys.executable, "-c", code, str(sealed)], check=True)
+    assert Path(f"{sealed}-wal").stat().st_size > 0
+    with pytest.raises(DamagedDatabaseError, match="un autre programme y a écrit"):
+        open_portfolio(sealed)

@@ -23,9 +23,10 @@ from pathlib import Path
 from portfolio.domain.i18n import tr
 
 SEAL_NAME = "sceau.json"
-# (path, size, mtime, the seal's mtime) -> (when, problem): the window's quick first view and its full opening,
-# a moment later, hash the file once; a minute later it is hashed again (a disk can flip a byte, mtime unchanged)
-_verified: dict[tuple[str, int, int, int], tuple[float, str | None]] = {}
+# (path, size, mtime, the seal's and the log's mtimes) -> (when, problem): the window's quick first view and its
+# full opening, a moment later, hash the file once; a minute later it is hashed again (a disk can flip a byte
+# without changing the mtime)
+_verified: dict[tuple[str, int, int, int, int], tuple[float, str | None]] = {}
 _REMEMBERED_S = 60.0
 
 
@@ -64,7 +65,8 @@ def write_seal(path: Path) -> bool:
         os.replace(temporary, target)
     except OSError:
         return False
-    _verified[(str(path.resolve()), stat.st_size, stat.st_mtime_ns, _mtime(target))] = (time.monotonic(), None)
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, _mtime(target), -1)  # (no log: checked above)
+    _verified[key] = (time.monotonic(), None)
     return True
 
 
@@ -99,7 +101,7 @@ def seal_problem(path: Path) -> str | None:
         stat = path.stat()
     except OSError:
         return None  # a missing file: the opening says so itself
-    key = (str(path), stat.st_size, stat.st_mtime_ns, _mtime(seal_path(path)))
+    key = (str(path), stat.st_size, stat.st_mtime_ns, _mtime(seal_path(path)), _mtime(Path(f"{path}-wal")))
     remembered = _verified.get(key)
     if remembered is None or time.monotonic() - remembered[0] > _REMEMBERED_S:
         remembered = _verified[key] = (time.monotonic(), _problem(path, stat.st_size))
@@ -109,7 +111,12 @@ def seal_problem(path: Path) -> str | None:
 def _problem(path: Path, size: int) -> str | None:
     seal = stored_seal(path)
     wal = Path(f"{path}-wal")
-    if seal is not None and not (wal.exists() and wal.stat().st_size > 0):
+    if seal is not None:
+        # every writable opening removes the seal first: a sealed file with a log holding changes was written by
+        # something else than the application
+        if wal.exists() and wal.stat().st_size > 0:
+            return tr("un autre programme y a écrit depuis que l'application l'a fermée (son journal d'écriture "
+                      "n'est pas vide)")
         if seal is UNREADABLE:
             return tr("son sceau (l'empreinte écrite à la fermeture, dans le dossier des sauvegardes) est illisible")
         if seal.get("size") == size and file_digest(path) == seal["sha256"]:

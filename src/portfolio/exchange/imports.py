@@ -17,6 +17,7 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
+from portfolio.services.audit import ERASED
 from portfolio.services.changes import ApplyResult, Change, Create, Delete, FieldChange, apply_changes
 from portfolio.services.portfolio import APP_DIR_NAME
 
@@ -200,6 +201,9 @@ def undo_changes(db: Database, batch: str) -> list[Change]:
             "ORDER BY seq DESC", (batch,)).fetchall()
     if not entries:
         raise PortfolioError(tr("Aucun import ne porte le numéro « {batch} » dans cette base.", batch=batch))
+    if any(ERASED in (old, new) for *_rest, old, new in entries):
+        raise PortfolioError(tr("L'import « {batch} » ne peut plus être annulé : des valeurs qu'il a écrites ont "
+                                "été effacées depuis (RGPD).", batch=batch))
     changes: list[Change] = []
     for operation, entity, record_uuid, field_name, old, new in entries:
         if operation == "update":

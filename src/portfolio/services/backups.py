@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from pathlib import Path
 import platformdirs
 
 from portfolio.db.database import DatabaseError, backup_copy, backup_path
-from portfolio.db.seal import backups_dir, forget, remove_seal, write_seal
+from portfolio.db.seal import backups_dir, file_digest, forget, remove_seal, write_seal
 from portfolio.domain.i18n import N_, tr
 
 from .portfolio import APP_DIR_NAME
@@ -34,11 +35,10 @@ KEEP_RANGE = (1, 100)
 REASONS = {
     "ouverture": N_("à l'ouverture"),
     "avant-import": N_("avant un import"),
-    "avant-synchronisation": N_("avant une synchronisation"),
-    "avant-restauration": N_("avant une restauration"),
+    "avant-synchronisation": N_("avant une synchronisation"),  # (the sync with the agencies, issue #5)
     "manuelle": N_("à la demande"),
 }
-ROTATED = frozenset({"ouverture", "avant-import", "avant-synchronisation", "avant-restauration"})
+ROTATED = frozenset({"ouverture", "avant-import", "avant-synchronisation"})
 _NAME = re.compile(r"^(?P<stem>.+)\.(?P<stamp>\d{8}T\d{12}Z)\.(?P<reason>[a-z0-9-]+)\.sqlite$")
 
 
@@ -132,7 +132,9 @@ def take_backup(path: Path, reason: str, keep: int | None = None) -> Backup:
     target = backup_path(path, reason)
     try:
         backup_copy(path, target)
+        _digest_file(target).write_text(file_digest(target) + "\n", encoding="ascii")
     except Exception as error:  # OSError, or sqlite3.Error for a full disk seen by SQLite
+        target.unlink(missing_ok=True)
         raise DatabaseError(backup_failed(path, target, error)) from None
     rotate(path, backups_kept() if keep is None else keep)
     return Backup(target, datetime.now(UTC), reason, target.stat().st_size)
@@ -157,6 +159,7 @@ def rotate(path: Path, keep: int) -> list[Path]:
             backup.path.unlink()
         except OSError:  # in use (an auditor has it open?): kept, tried again next time
             continue
+        _digest_file(backup.path).unlink(missing_ok=True)
         removed.append(backup.path)
     return removed
 
@@ -178,8 +181,18 @@ class DatabaseInUse(DatabaseError):
     """Another window or program holds the database: it cannot be replaced now."""
 
 
+def _digest_file(backup: Path) -> Path:
+    """Where a backup's SHA-256, taken when it was written, is kept: beside it."""
+    return backup.with_name(backup.name + ".sha256")
+
+
 def _check_copy(backup: Path) -> None:
-    """Refuses a copy SQLite finds damaged (a backup on a failing disk) before it replaces anything."""
+    """Refuses a copy whose bytes changed since it was written (its SHA-256 beside it), or that SQLite finds
+    damaged, before it replaces anything."""
+    digest = _digest_file(backup)
+    if digest.is_file() and digest.read_text(encoding="ascii").strip() != file_digest(backup):
+        raise DatabaseError(tr("La sauvegarde « {file} » a changé depuis qu'elle a été écrite (disque défaillant ?) : "
+                               "elle n'a pas été restaurée. Choisissez-en une autre.", file=backup.name))
     try:
         with contextlib.closing(sqlite3.connect(backup.resolve().as_uri() + "?mode=ro&immutable=1",
                                                 uri=True)) as connection:
@@ -250,19 +263,25 @@ def _copy_synced(source: Path, folder: Path, name: str) -> Path:
 
 def restore_backup(path: Path, backup: Path, why: str = "remplacee") -> Path | None:
     """Puts the copy ``backup`` in place of the database at ``path``, in one rename: the database is at every
-    moment either the old file or the copy. The copy is checked first (SQLite's integrity check), and the
-    database must be held by nobody (DatabaseInUse). The file it replaces keeps its bytes under another name
-    beside it (returned; None when there was none); the copy stays in the backups folder."""
+    moment either the old file or the copy. The copy is checked first (its SHA-256, SQLite's integrity check)
+    and written beside the database (flushed, with the database's permissions); then the database must be
+    held by nobody (DatabaseInUse), and its bytes keep a second name beside it (returned; None when there was
+    none) before the rename. Erasures made since the copy was taken (services.gdpr) are made again in it. The
+    copy stays in the backups folder."""
     _check_copy(backup)
     path = path.resolve()
-    if path.exists():
-        _take_for_replacing(path)
     try:
         temporary = _copy_synced(backup, path.parent, path.name)
     except OSError as error:
         raise DatabaseError(backup_failed(path, path, error)) from None
     try:
-        aside = _keep_aside(path, why) if path.exists() else None
+        if path.exists():
+            os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
+            # the lock is taken as late as possible: what is left between it and the rename is a link and a rename
+            _take_for_replacing(path)
+            aside = _keep_aside(path, why)
+        else:
+            aside = None
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
@@ -271,4 +290,51 @@ def restore_backup(path: Path, backup: Path, why: str = "remplacee") -> Path | N
     with contextlib.suppress(OSError):  # (a folder that cannot be written: the next opening says so)
         remove_seal(path)
         write_seal(path)  # the restored copy is the file as the application left it
+    _erase_again(path)
     return aside
+
+
+# --- erasures made again after a restore -----------------------------------------------------------------
+
+
+def erasures_file(path: Path) -> Path:
+    """The register of the erasures made in a database (the records' uuids, no personal data), kept beside
+    its backups: restoring a copy taken before an erasure must not bring the person back."""
+    return backups_dir(path) / "effacements.json"
+
+
+def record_erasure(path: Path, uuids: list[str]) -> None:
+    """Adds an erasure to the register (written whole)."""
+    register = erasures_file(path)
+    entries = [*_erasures(path), {"at": datetime.now(UTC).isoformat(), "uuids": list(uuids)}]
+    register.parent.mkdir(parents=True, exist_ok=True)
+    temporary = register.with_name(register.name + ".tmp")
+    temporary.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(temporary, register)
+
+
+def _erasures(path: Path) -> list[dict[str, object]]:
+    try:
+        entries = json.loads(erasures_file(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("uuids"), list)] \
+        if isinstance(entries, list) else []
+
+
+def _erase_again(path: Path) -> int:
+    """Makes every registered erasure again in the database at ``path`` (a restored copy); how many records'
+    values were erased again."""
+    uuids = sorted({str(u) for entry in _erasures(path) for u in entry["uuids"]})  # type: ignore[attr-defined]
+    if not uuids:
+        return 0
+    from portfolio.db.database import Database
+
+    from .gdpr import erase_person, person_by_uuids
+
+    with Database.open(path) as db:
+        with db.read() as session:
+            person = person_by_uuids(session, uuids)
+        if not person.entries and not person.contacts:
+            return 0
+        return erase_person(db, person, register=False).entries

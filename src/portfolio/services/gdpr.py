@@ -16,11 +16,12 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from portfolio.db.database import Database
+from portfolio.db.database import Database, busy_timeout_ms
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
@@ -84,16 +85,22 @@ def find_person(session: Session | Any, *, email: str | None = None, contact_id:
         raise PersonNotFound(tr("Donnez le courriel de la personne ou le numéro de sa fiche contact."))
     if not uuids:
         raise PersonNotFound(tr("Aucun contact ne correspond à « {asked} ».", asked=asked))
+    return person_by_uuids(session, uuids)
+
+
+def person_by_uuids(session: Session | Any, uuids: Sequence[str]) -> PersonData:
+    """The records with these uuids (live or deleted) and every audit entry about them."""
+    connection = raw_connection(session)
     columns = ["id", "uuid", "organisation_id", *PERSONAL]
     marks = ", ".join("?" * len(uuids))
     rows = connection.execute(f"SELECT {', '.join('c.' + c for c in columns)}, o.name FROM contact c LEFT JOIN "
                               f"organisation o ON o.id = c.organisation_id WHERE c.uuid IN ({marks}) ORDER BY c.id",
-                              uuids).fetchall()
-    person = PersonData([dict(zip([*columns, "organisation"], row, strict=True)) for row in rows])
-    person.all_uuids = uuids
+                              list(uuids)).fetchall()
+    person = PersonData([dict(zip([*columns, "organisation"], row, strict=True)) for row in rows],
+                        all_uuids=list(uuids))
     cursor = connection.execute(
         "SELECT seq, at_utc, actor, source, operation, field, old_value, new_value FROM audit_entry "
-        f"WHERE entity = 'contact' AND record_uuid IN ({marks}) ORDER BY seq", uuids)
+        f"WHERE entity = 'contact' AND record_uuid IN ({marks}) ORDER BY seq", list(uuids))
     names = ["seq", "at_utc", "actor", "source", "operation", "field", "old_value", "new_value"]
     person.entries = [dict(zip(names, row, strict=True)) for row in cursor]
     return person
@@ -171,10 +178,11 @@ def _label(entity: str, name: str) -> str:
         return name
 
 
-def erase_person(db: Database, person: PersonData, *, actor: str | None = None) -> Erasure:
+def erase_person(db: Database, person: PersonData, *, actor: str | None = None, register: bool = True) -> Erasure:
     """Deletes the person's live contact records (through the door) and erases the values of every audit entry
     about any of their records, in one transaction; then folds the write-ahead log into the file and empties
-    it (``Erasure.folded`` is False when another window or program kept it from doing so)."""
+    it (``Erasure.folded`` is False when another window or program kept it from doing so). ``register``: note
+    the erasure beside the backups, so that restoring an older copy makes it again (services.backups)."""
     with db.write() as session:
         connection = raw_connection(session)
         deletions = [Delete("contact", contact["uuid"], current_values(session, "contact", contact["uuid"]),
@@ -183,8 +191,21 @@ def erase_person(db: Database, person: PersonData, *, actor: str | None = None) 
             apply_in_session(session, deletions, source=SOURCE, actor=actor)
         erased = _erase_entries(connection, person.uuids)
         seqs = append_audit_entries(session, [("contact", uuid, ERASURE_FIELD, {"entrees": erased[uuid]})
-                                              for uuid in person.uuids], source=SOURCE, actor=actor)
+                                              for uuid in person.uuids if erased[uuid]], source=SOURCE, actor=actor)
+    if register:
+        from .backups import record_erasure
+
+        record_erasure(db.path, person.uuids)
     return Erasure(len(person.contacts), sum(len(s) for s in erased.values()), tuple(seqs), fold_log(db))
+
+
+def copies_holding(path: Path) -> list[Path]:
+    """The copies of the database that an erasure does not reach: its backups, and the files a restore or a
+    damaged opening set aside beside it."""
+    from .backups import glob_escape, list_backups
+
+    aside = [p for p in path.parent.glob(f"{glob_escape(path.stem)}.*-*{path.suffix}") if p != path]
+    return [backup.path for backup in list_backups(path)] + sorted(aside)
 
 
 def fold_log(db: Database, attempts: int = 10) -> bool:
@@ -192,7 +213,11 @@ def fold_log(db: Database, attempts: int = 10) -> bool:
     retried for two seconds while another connection reads. True once done."""
     for attempt in range(attempts):
         with db.engine.connect() as connection:
-            busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+            connection.exec_driver_sql("PRAGMA busy_timeout = 0")  # tried again below, not waited on 5 s each
+            try:
+                busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         if not busy:  # TRUNCATE reports busy unless every frame was copied and the log emptied
             return True
         if attempt < attempts - 1:

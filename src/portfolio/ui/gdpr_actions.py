@@ -99,8 +99,9 @@ def confirm_erasure(editor: RecordEditor, person: Any) -> bool:
     box = QMessageBox(QMessageBox.Icon.Warning, tr("Effacer la personne"), tr(
         "Effacer définitivement {names} : {n} fiche(s) contact, et leurs valeurs dans {m} entrée(s) du journal "
         "d'audit (la chaîne reste vérifiable) ?\n\nCet effacement ne s'annule pas, et l'historique des annulations "
-        "(Ctrl+Z) de cette fenêtre est vidé. Les sauvegardes automatiques déjà prises contiennent encore ces "
-        "données jusqu'à leur rotation.", names=person.names(), n=len(person.contacts), m=len(person.entries)),
+        "(Ctrl+Z) de cette fenêtre est vidé. Les copies déjà prises (sauvegardes, fichiers mis de côté) "
+        "contiennent encore ces données ; une sauvegarde restaurée plus tard est effacée de nouveau.",
+        names=person.names(), n=len(person.contacts), m=len(person.entries)),
         parent=editor)
     erase = box.addButton(tr("Effacer définitivement"), QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(tr("Annuler"), QMessageBox.ButtonRole.RejectRole)

@@ -303,9 +303,11 @@ class MainWindow(QMainWindow):
                                          {"s": record_id}).fetchone()
                 if row is None:
                     return
-                from portfolio.services import fields
+                from portfolio.db.models import ENTITIES
 
-                table = fields.table(row[0]).name
+                if row[0] not in ENTITIES:  # an entry about the trail itself (its migration): no record to open
+                    return
+                table = ENTITIES[row[0]].__tablename__
                 hit = connection.execute(f"SELECT id FROM {table} WHERE uuid = :u", {"u": row[1]}).fetchone()
                 found = hit[0] if hit else None
             if found is None:
@@ -448,8 +450,8 @@ class MainWindow(QMainWindow):
 
         pool().waitForDone(30_000)  # the copy taken at open (or any other background work) reads the file
         self.workspace.close()  # the file must be closed to be replaced
-        restore_chosen(self, path, dialog.chosen, "remplacee")
-        self.backed_up.add(path)  # the restored copy needs no copy of its own
+        if restore_chosen(self, path, dialog.chosen, "remplacee"):
+            self.backed_up.add(path)  # the restored copy needs no copy of its own
         self.switch_to(path)
 
     def new_database(self) -> None:

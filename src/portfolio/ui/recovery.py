@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -29,7 +28,7 @@ from portfolio.domain.dates import format_datetime
 from portfolio.domain.i18n import tr
 from portfolio.services.backups import Backup, list_backups, restore_backup, take_backup
 
-from .tasks import Task, pool
+from .tasks import Task, pool, run_task
 
 _copying: set[Task] = set()  # kept alive until their signals are delivered (see ui.tasks.Task)
 
@@ -143,24 +142,34 @@ def offer_recovery(parent: QWidget | None, error: DamagedDatabaseError) -> bool:
 
 def keep_as_is(parent: QWidget | None, path: Path) -> bool:
     """Accepts a file changed outside the application when SQLite's checks and the audit chain find it sound
-    (the seal is written again); otherwise says what is wrong and keeps refusing it."""
+    (the seal is written again), checked in the background; otherwise says what is wrong and keeps refusing
+    it."""
     from portfolio.db.seal import accept_as_is
     from portfolio.services.integrity import check_file
 
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
+    def work(_progress: Any, _cancelled: Any) -> list[str]:
         report = check_file(path)
-        accepted = report.sound and accept_as_is(path)
-    except Exception as error:  # unreadable: said, the file stays refused
-        report, accepted = None, False
-        problems = [str(error)]
-    finally:
-        QApplication.restoreOverrideCursor()
-    if not accepted:
-        problems = report.problems(seal=False) if report is not None else problems
+        if not report.sound:
+            return report.problems(seal=False)[:10]
+        if not accept_as_is(path):
+            return [tr("son sceau n'a pas pu être écrit dans « {folder} » : vérifiez que ce dossier accepte "
+                       "l'écriture et que la base n'est ouverte nulle part ailleurs.", folder=str(backups_dir(path)))]
+        return []
+
+    outcome: dict[str, Any] = {}
+    loop = QEventLoop()
+
+    def finished(value: Any) -> None:
+        outcome["problems"] = value if isinstance(value, list) else [str(value)]
+        loop.quit()
+
+    run_task(parent, tr("Vérification de {name}", name=path.name), work, finished, finished, cancellable=False)
+    loop.exec()
+    problems = outcome["problems"]
+    if problems:
         QMessageBox.warning(parent, APP_NAME, tr("Le fichier ne peut pas être gardé tel quel : {problems}",
-                                                 problems="\n".join(problems[:10]) or "?"))
-    return accepted
+                                                 problems="\n".join(problems)))
+    return not problems
 
 
 def backup_at_open(path: Path, on_failed: Any) -> Task | None:
