@@ -112,6 +112,17 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     restore.add_argument("backup", nargs="?", type=Path, metavar="SAUVEGARDE.sqlite",
                          help="la copie à remettre (par défaut la plus récente de « portfolio backups »)")
 
+    exported = commands.add_parser("export", help="écrire le classeur de travail d'une agence régionale (une feuille "
+                                                  "par type de fiche), et l'enregistrer pour la synchronisation")
+    exported.add_argument("output", metavar="CLASSEUR.xlsx", type=Path, help="le classeur à écrire")
+    _add_db(exported, top=False)
+    exported.add_argument("--region", metavar="CODE", help="les fiches des structures d'une région (code INSEE, "
+                          "par exemple 53)")
+    exported.add_argument("--recipient", default="", metavar="NOM", help="le destinataire (enregistré avec l'export)")
+    exported.add_argument("--entities", metavar="TYPES", help="les types de fiches, séparés par des virgules "
+                          "(organisation,project,aid,disbursement,milestone,application,contact)")
+    exported.add_argument("--personal", action="store_true", help="inclure les données personnelles (contacts)")
+    exported.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
     gdpr = commands.add_parser("gdpr", help="données personnelles (RGPD) : exporter dans un classeur, ou effacer, "
                                             "tout ce que la base détient sur une personne")
     gdpr.add_argument("action", choices=["export", "erase"], help="export : le classeur des fiches et de leur "
@@ -445,6 +456,26 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from portfolio.exchange.working_workbook import DEFAULT_ENTITIES, Selection, export_working_workbook
+
+    entities = tuple(e.strip() for e in args.entities.split(",") if e.strip()) if args.entities else DEFAULT_ENTITIES
+    unknown = [e for e in entities if e not in DEFAULT_ENTITIES]
+    if unknown:
+        raise UsageError(tr("--entities : type(s) inconnu(s) {names} ; possibles : {known}", names=", ".join(unknown),
+                            known=",".join(DEFAULT_ENTITIES)))
+    selection = Selection(entities, args.region, args.personal, args.recipient)
+    with open_portfolio(_db_path(args), must_exist=True) as db:
+        result = export_working_workbook(db, selection, args.output.expanduser())
+    if args.json:
+        _print_json({"export_id": result.export_id, "file": str(result.path), "rows": result.rows})
+        return 0
+    counts = ", ".join(f"{n} {entity}" for entity, n in result.rows.items())
+    print(tr("Classeur écrit dans {file} ({counts}) ; export n° {id}.", file=result.path, counts=counts,
+             id=result.export_id))
+    return 0
+
+
 def cmd_gdpr(args: argparse.Namespace) -> int:
     from portfolio.db.seal import backups_dir
     from portfolio.services.gdpr import copies_holding, erase_person, find_person
@@ -572,6 +603,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "s
                                                           "keys": cmd_keys, "check": cmd_check,
                                                           "backups": cmd_backups, "backup": cmd_backup,
                                                           "restore": cmd_restore, "gdpr": cmd_gdpr,
+                                                          "export": cmd_export,
                                                           "import": cmd_import}
 
 

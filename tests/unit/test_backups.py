@@ -387,6 +387,8 @@ def test_the_migration_backup_is_named_for_the_rotation(portfolio_path: Path, mo
     Database.open(portfolio_path).close()
     found = list_backups(portfolio_path)
     assert len(found) == 1 and found[0].reason_label() == "avant une mise à jour du schéma"
+    digest = found[0].path.with_name(found[0].path.name + ".sha256").read_text(encoding="ascii").strip()
+    assert digest == sha(found[0].path), "checked before a restore, as every backup's"
 
 
 def test_restore_copies_first_and_locks_last(sealed: Path, monkeypatch: pytest.MonkeyPatch) -> None:

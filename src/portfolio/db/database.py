@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
-from .seal import backups_dir, remove_seal, seal_problem, stored_seal, write_seal
+from .seal import backups_dir, file_digest, remove_seal, seal_problem, stored_seal, write_seal
 from .sqlite_file import APPLICATION_ID, SCHEMA_VERSION, add_functions, read_header
 
 __all__ = ["backups_dir"]  # kept here too: callers and tests find the backups beside the database
@@ -267,6 +267,9 @@ class Database:
                 target = backup_path(self.path, f"avant-migration-v{version}")
                 try:
                     backup_copy(self.path, target)
+                    # its SHA-256 beside it, as for every backup: a restore checks the copy is as it was written
+                    target.with_name(target.name + ".sha256").write_text(file_digest(target) + "\n",
+                                                                         encoding="ascii")
                 except (OSError, sqlite3.Error) as exc:  # a full disk, a folder that cannot be written
                     raise DatabaseError(tr(
                         "La base « {path} » doit être mise à jour, mais la copie à faire d'abord n'a pas pu être "

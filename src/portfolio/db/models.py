@@ -382,6 +382,34 @@ class IdHighWater(Base):
     last_id: Mapped[int] = mapped_column(Integer)
 
 
+# --- exports sent to regional agencies --------------------------------------------------------------
+
+
+class ExportBatch(Base):
+    """A working workbook sent to someone (a regional agency): when, by whom, to whom, what was selected. Its
+    ``uuid`` is written in the workbook, so that the workbook sent back is merged against what was sent
+    (issue #5's sync). Not a record of the portfolio: written by exchange.working_workbook, not the door."""
+
+    __tablename__ = "export_batch"
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_utc: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(Text)
+    recipient: Mapped[str] = mapped_column(Text, default="")
+    selection: Mapped[str] = mapped_column(Text)  # JSON: record types, region, personal data or not
+    file_name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class ExportRow(Base):
+    """The exact values one record had in an export (JSON of the columns sent, as stored)."""
+
+    __tablename__ = "export_row"
+    export_uuid: Mapped[str] = mapped_column(ForeignKey("export_batch.uuid", ondelete="CASCADE"), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    record_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sent_values: Mapped[str] = mapped_column(Text)
+
+
 # --- the audit trail ------------------------------------------------------------------------------
 
 

@@ -12,6 +12,8 @@ from portfolio.services.files import write_whole
 from portfolio.services.gdpr import PERSONAL, PersonData, readable_value
 from portfolio.services.history import OPERATIONS
 
+from .cells import as_text
+
 
 def write_person_workbook(person: PersonData, destination: Path) -> Path:
     """Writes the person's records and history to ``destination`` (whole or not at all)."""
@@ -42,8 +44,7 @@ def write_person_workbook(person: PersonData, destination: Path) -> Path:
             sheet.column_dimensions[column].width = width
         for row in sheet.iter_rows(min_row=2):
             for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # a value someone typed stays text, never a formula
+                as_text(cell)  # a value someone typed stays text, never a formula
     return write_whole(destination, book.save, tr("Le classeur"))
 
 

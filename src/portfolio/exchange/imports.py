@@ -19,8 +19,10 @@ from portfolio.domain.i18n import tr
 from portfolio.services import fields
 from portfolio.services.audit import ERASED
 from portfolio.services.changes import ApplyResult, Change, Create, Delete, FieldChange, apply_changes
+from portfolio.services.files import write_whole
 from portfolio.services.portfolio import APP_DIR_NAME
 
+from .cells import as_text
 from .mapping import ColumnMapping, choose_mapping, known_headers, load_json, save_profile
 from .plan import ImportPlan, apply_plan, make_plan, rejected_rows
 from .reading import Limits, PendingRead, Workbook, check_xml_defences, read_untrusted, read_workbook
@@ -137,23 +139,14 @@ def write_rejected(plan: ImportPlan, destination: Path) -> Path:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_safe_cell(v) for v in row])
-    for row in sheet.iter_rows(min_row=2, min_col=3, max_col=3):
-        row[0].fill = PatternFill("solid", fgColor="FFF4CE")
+        sheet.append(row)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            as_text(cell)  # the sender's values come back as they were, a formula's text as text
+        row[2].fill = PatternFill("solid", fgColor="FFF4CE")
     sheet.freeze_panes = "D2"
     sheet.column_dimensions["C"].width = 60
-    temporary = destination.with_name(destination.name + ".tmp")
-    book.save(temporary)
-    temporary.replace(destination)
-    return destination
-
-
-def _safe_cell(value: Any) -> Any:
-    # openpyxl writes a text starting with "=" as a formula: such a text from an untrusted file is written as
-    # text instead (other leading signs are harmless in a workbook, and the sender gets their values back)
-    if isinstance(value, str) and value.startswith("="):
-        return "'" + value
-    return value
+    return write_whole(destination, book.save, tr("Le classeur des lignes rejetées"))
 
 
 # --- history and undo -------------------------------------------------------------------------------

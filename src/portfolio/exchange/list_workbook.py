@@ -12,6 +12,8 @@ from portfolio.domain.i18n import tr
 from portfolio.services import listing
 from portfolio.services.files import write_whole
 
+from .cells import as_text
+
 CHUNK = 5000  # rows fetched at a time: a 500,000-row list is never held twice
 # the audit trail's times stay the text they are stored as (to the microsecond, UTC: a spreadsheet's times stop
 # at the millisecond, and an auditor compares them with the trail)
@@ -55,8 +57,7 @@ def write_list_workbook(session: Any, query: listing.ListQuery, destination: Pat
             cells = []
             for column, value in zip(columns, row, strict=True):
                 cell = WriteOnlyCell(sheet, value=_cell(column.kind, value))
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # a text (from a partner's file) stays that text, never a formula
+                as_text(cell)  # a text (from a partner's file) stays that text, never a formula
                 if column.kind in FORMATS and cell.value is not None and not isinstance(cell.value, str):
                     cell.number_format = FORMATS[column.kind]
                 cells.append(cell)

@@ -1,0 +1,309 @@
+"""The working workbook sent to a regional agency: one sheet per record type, styled for people who live in
+spreadsheets, every value with its type, and the export recorded in the database with the exact values sent,
+so that the workbook sent back can be merged against them (issue #5).
+
+Each sheet has a hidden, locked first column holding each record's stable uuid, then the record's fields with
+French headers; references (region, typology, status…) are shown by name, with a drop-down list where the
+choices are few. The first sheet, "À lire", explains how to fill the workbook and carries the export's id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from portfolio.db.database import Database
+from portfolio.db.models import ENTITIES, new_uuid
+from portfolio.db.sqlite_file import raw_connection
+from portfolio.domain.errors import PortfolioError
+from portfolio.domain.i18n import tr
+from portfolio.services import fields
+from portfolio.services.changes import current_actor
+from portfolio.services.display import TITLE_SQL
+from portfolio.services.files import write_whole
+from portfolio.services.gdpr import PERSONAL
+
+from .cells import as_text
+
+# what an agency works on, in this order; contacts only when the officer ticks personal data
+DEFAULT_ENTITIES = ("organisation", "contact", "application", "project", "aid", "disbursement", "milestone")
+LISTED = ("region", "department", "typology", "status", "call", "operator")  # references offered as drop-downs
+ID_HEADER = "uuid"
+EXPORT_ID_CELL = "B3"  # on the "À lire" sheet: where the sync finds the export's id
+FORMATS = {"money": '#,##0.00\\ "€"', "date": "DD/MM/YYYY", "int": "0"}
+WIDTHS = {"money": 16, "date": 12, "bool": 8, "int": 10, "siren": 12, "siret": 17, "code": 14}
+MAX_ROWS = 1_048_575  # a sheet's rows, the header aside
+
+
+class ExportError(PortfolioError):
+    """An export that cannot be written; nothing was recorded."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What goes into a working workbook."""
+
+    entities: tuple[str, ...] = DEFAULT_ENTITIES
+    region: str | None = None  # a region's code: the records of the organisations of that region
+    personal: bool = False  # contacts' names, emails and phones (left out unless asked)
+    recipient: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"entities": list(self.entities), "region": self.region, "personal": self.personal}
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote."""
+
+    export_id: str
+    path: Path
+    rows: dict[str, int] = field(default_factory=dict)  # entity -> records written
+
+
+# the records of one region's organisations, per record type (a record follows its organisation or project)
+_IN_REGION = {
+    "organisation": "region_id = :region",
+    "contact": "organisation_id IN (SELECT id FROM organisation WHERE region_id = :region)",
+    "application": "lead_organisation_id IN (SELECT id FROM organisation WHERE region_id = :region)",
+    "application_partner": "organisation_id IN (SELECT id FROM organisation WHERE region_id = :region)",
+    "project": "application_id IN (SELECT a.id FROM application a JOIN organisation o ON o.id = "
+               "a.lead_organisation_id WHERE o.region_id = :region)",
+    "aid": "organisation_id IN (SELECT id FROM organisation WHERE region_id = :region)",
+    "disbursement": "organisation_id IN (SELECT id FROM organisation WHERE region_id = :region)",
+    "milestone": "project_id IN (SELECT p.id FROM project p JOIN application a ON a.id = p.application_id JOIN "
+                 "organisation o ON o.id = a.lead_organisation_id WHERE o.region_id = :region)",
+}
+
+
+def columns(entity: str, personal: bool) -> list[fields.FieldSpec]:
+    """The fields a sheet carries: every editable field, a contact's personal ones only when asked."""
+    specs = fields.editable_fields(entity)
+    if entity == "contact" and not personal:
+        return [spec for spec in specs if spec.name not in PERSONAL]
+    return specs
+
+
+def export_working_workbook(db: Database, selection: Selection, destination: Path) -> ExportResult:
+    """Writes the workbook (whole or not at all), then records the export and every record's values sent, in
+    one transaction: a workbook that could not be written is not recorded."""
+    entities = [e for e in selection.entities if e in ENTITIES and (e != "contact" or selection.personal)]
+    if not entities:
+        raise ExportError(tr("Rien à exporter : choisissez au moins un type de fiche (les contacts demandent "
+                             "d'inclure les données personnelles)."))
+    export_id = new_uuid()
+    sent: list[tuple[str, str, str]] = []
+    result = ExportResult(export_id, destination)
+    with db.read() as session:
+        connection = raw_connection(session)
+        region_id = _region_id(connection, selection.region)
+
+        def write(path: Path) -> None:
+            _write(connection, path, export_id, selection, entities, region_id, sent, result)
+
+        write_whole(destination, write, tr("Le classeur"))
+    digest = hashlib.sha256(destination.read_bytes()).hexdigest()
+    with db.write() as session:
+        connection = raw_connection(session)
+        connection.execute(
+            "INSERT INTO export_batch (uuid, created_utc, actor, recipient, selection, file_name, sha256) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (export_id, datetime.now(UTC).isoformat(timespec="microseconds"), current_actor(), selection.recipient,
+             json.dumps(selection.as_json(), ensure_ascii=False), destination.name, digest))
+        connection.executemany("INSERT INTO export_row (export_uuid, entity, record_uuid, sent_values) "
+                               "VALUES (?, ?, ?, ?)", [(export_id, *row) for row in sent])
+    return result
+
+
+def _region_id(connection: Any, code: str | None) -> int | None:
+    if code is None:
+        return None
+    row = connection.execute("SELECT id FROM region WHERE code = ? OR iso_code = ? OR name = ?",
+                             (code, code, code)).fetchone()
+    if row is None:
+        raise ExportError(tr("Région inconnue : « {code} » (donnez son code INSEE, par exemple 53 pour la "
+                             "Bretagne).", code=code))
+    return int(row[0])
+
+
+def _write(connection: Any, path: Path, export_id: str, selection: Selection, entities: Sequence[str],
+           region_id: int | None, sent: list[tuple[str, str, str]], result: ExportResult) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    try:
+        _sheets(book, connection, export_id, selection, entities, region_id, sent, result)
+        buffer = io.BytesIO()
+        book.save(buffer)  # in memory first: a file that cannot be written leaves no half-closed sheet behind
+    except BaseException:
+        with contextlib.suppress(Exception):
+            book.save(io.BytesIO())  # closes the sheets' streams: nothing is printed when they are collected
+        raise
+    path.write_bytes(buffer.getvalue())
+
+
+def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, entities: Sequence[str],
+            region_id: int | None, sent: list[tuple[str, str, str]], result: ExportResult) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    _readme(book, export_id, selection, entities)
+    lists = _lists(connection)
+    list_sheet = book.create_sheet(tr("Listes"))
+    list_sheet.sheet_state = "hidden"
+    list_ranges: dict[str, str] = {}
+    for index, (target, names) in enumerate(lists.items()):
+        letter = _letter(index + 1)
+        list_ranges[target] = f"'{tr('Listes')}'!${letter}$2:${letter}${max(len(names), 1) + 1}"
+    for row in _transpose([[t, *n] for t, n in lists.items()]):
+        list_sheet.append(row)
+    unlocked, bold = Protection(locked=False), Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DDE5F0")
+    for entity in entities:
+        specs = columns(entity, selection.personal)
+        sheet = book.create_sheet(fields.entity_label(entity)[:31])
+        sheet.freeze_panes = "B2"
+        sheet.column_dimensions["A"].hidden = True
+        for index, spec in enumerate(specs, start=2):
+            sheet.column_dimensions[_letter(index)].width = WIDTHS.get(spec.kind, 28)
+        header = []
+        for label in [ID_HEADER, *[spec.label for spec in specs]]:
+            cell = WriteOnlyCell(sheet, value=label)
+            cell.font, cell.fill = bold, header_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            header.append(cell)
+        sheet.append(header)
+        count = 0
+        for uuid, values in _records(connection, entity, specs, region_id):
+            count += 1
+            if count > MAX_ROWS:
+                raise ExportError(tr("« {label} » dépasse le million de lignes d'une feuille : filtrez l'export "
+                                     "(par région).", label=fields.entity_label(entity)))
+            row = [WriteOnlyCell(sheet, value=uuid)]
+            for spec, value in zip(specs, values, strict=True):
+                cell = WriteOnlyCell(sheet, value=_shown(spec, value))
+                cell.protection = unlocked
+                if spec.kind in FORMATS and not isinstance(cell.value, str):
+                    cell.number_format = FORMATS[spec.kind]
+                elif spec.kind in ("siren", "siret", "code", "phone"):
+                    cell.number_format = "@"  # text: leading zeros kept, never read as a number
+                row.append(as_text(cell))
+            sheet.append(row)
+            sent.append((entity, uuid, json.dumps(dict(zip([s.name for s in specs], values, strict=True)),
+                                                  ensure_ascii=False, default=str, sort_keys=True)))
+        result.rows[entity] = count
+        last = _letter(len(specs) + 1)
+        sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+        for index, spec in enumerate(specs, start=2):
+            target = spec.target if spec.target in LISTED else None
+            if target and target in list_ranges:
+                validation = DataValidation(type="list", formula1=f"={list_ranges[target]}", allow_blank=True,
+                                            showErrorMessage=True, errorTitle=tr("Valeur inconnue"),
+                                            error=tr("Choisissez une valeur dans la liste."))
+                validation.add(f"{_letter(index)}2:{_letter(index)}{max(count, 1) + 1000}")
+                sheet.data_validations.append(validation)
+        sheet.protection.sheet = True  # the uuid column is locked; every other cell is not
+        for option in ("autoFilter", "sort", "formatColumns", "formatRows", "insertRows"):
+            setattr(sheet.protection, option, False)
+
+
+def _readme(book: Any, export_id: str, selection: Selection, entities: Sequence[str]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    sheet = book.create_sheet(tr("À lire"))
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 100
+    title = WriteOnlyCell(sheet, value=tr("Classeur de travail du portefeuille SASN"))
+    title.font = Font(bold=True, size=14)
+    sheet.append([title])
+    sheet.append([])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    rows = [
+        (tr("Numéro de l'export"), export_id),  # EXPORT_ID_CELL: B3
+        (tr("Date"), datetime.now().strftime("%d/%m/%Y %H:%M")),
+        (tr("Destinataire"), selection.recipient or "—"),
+        (tr("Contenu"), ", ".join(fields.entity_label(e) for e in entities)
+         + (tr(" ; région {code}", code=selection.region) if selection.region else "")),
+        (tr("Données personnelles"), tr("incluses") if selection.personal else tr("non incluses")),
+        ("", ""),
+        (tr("Comment remplir"), tr(
+            "Modifiez les valeurs directement dans les feuilles ; ajoutez une fiche sur une nouvelle ligne en bas "
+            "de sa feuille. Les montants sont en euros, les dates au format JJ/MM/AAAA. Les colonnes avec une "
+            "liste (statut, région, typologie…) n'acceptent que les valeurs proposées.")),
+        (tr("À ne pas faire"), tr(
+            "Ne supprimez pas de ligne pour retirer une fiche : écrivez-le plutôt dans une colonne de commentaire. "
+            "Ne modifiez ni l'ordre ni le nom des feuilles et des colonnes, ni la colonne masquée « uuid » : elle "
+            "relie chaque ligne à sa fiche.")),
+        (tr("Retour"), tr(
+            "Renvoyez le classeur tel quel : à son retour, vos modifications sont comparées, champ par champ, "
+            "à ce qui vous a été envoyé et à ce qui a changé depuis dans le portefeuille ; rien n'est écrasé "
+            "sans que le chargé de mission ne le voie.")),
+    ]
+    for label, value in rows:
+        left, right = WriteOnlyCell(sheet, value=label), WriteOnlyCell(sheet, value=value)
+        left.font, right.alignment = Font(bold=True), wrap
+        sheet.append([left, as_text(right)])
+
+
+def _lists(connection: Any) -> dict[str, list[str]]:
+    """The names offered in drop-downs, per referenced entity."""
+    lists = {}
+    for target in LISTED:
+        table = fields.table(target).name
+        names = [str(row[0]) for row in connection.execute(
+            f"SELECT {TITLE_SQL[target]} FROM {table} ORDER BY {TITLE_SQL[target]}") if row[0] is not None]
+        lists[target] = list(dict.fromkeys(names))
+    return lists
+
+
+def _records(connection: Any, entity: str, specs: Sequence[fields.FieldSpec], region_id: int | None
+             ) -> Iterator[tuple[str, list[Any]]]:
+    """Each record's uuid and values as stored, references replaced by their titles (in one query)."""
+    table = fields.table(entity).name
+    selected = []
+    for spec in specs:
+        target = spec.target
+        if target is None:
+            selected.append(f"t.{spec.name}")
+        else:
+            target_table = fields.table(target).name
+            title = TITLE_SQL[target].replace(f"{target_table}.", "r.")
+            selected.append(f"(SELECT {title} FROM {target_table} r WHERE r.id = t.{spec.name})")
+    where = f"WHERE t.{_IN_REGION[entity]}" if region_id is not None and entity in _IN_REGION else ""
+    sql = f"SELECT t.uuid, {', '.join(selected)} FROM {table} t {where} ORDER BY t.id"
+    for row in connection.execute(sql, {"region": region_id} if region_id is not None else {}):
+        yield row[0], list(row[1:])
+
+
+def _shown(spec: fields.FieldSpec, value: Any) -> Any:
+    """A stored value as the cell holds it: euros for cents, a date for an ISO date, Oui/Non for a flag."""
+    if value is None:
+        return None
+    if spec.kind == "money":
+        return Decimal(int(value)) / 100
+    if spec.kind == "date":
+        return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    if spec.kind == "bool":
+        return tr("Oui") if value else tr("Non")
+    return value
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
+
+
+def _transpose(columns_: list[list[str]]) -> list[list[str | None]]:
+    height = max((len(c) for c in columns_), default=0)
+    return [[c[i] if i < len(c) else None for c in columns_] for i in range(height)]

@@ -1,0 +1,140 @@
+"""The working workbook sent to a regional agency (issue #5, items 1, 2 and 4): sheets, types, protection,
+drop-downs, no formula, the export recorded with the exact values sent."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from portfolio import cli
+from portfolio.db.database import Database
+from portfolio.domain.identifiers import parse_siren
+from portfolio.exchange.working_workbook import EXPORT_ID_CELL, ExportError, Selection, export_working_workbook
+from portfolio.services.changes import Create, apply_changes, new_uuid
+from portfolio.services.demo import write_demo
+from portfolio.services.portfolio import open_portfolio
+
+HOSTILE = ["=HYPERLINK(\"http://x\",\"clic\")", "+33 1 23", "-2+3", "@SUM(A1)", "=1+1\tTab"]  # (the door trims)
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("export") / "demo.sqlite"
+    with open_portfolio(path) as db:
+        write_demo(db)
+    return path
+
+
+@pytest.fixture
+def demo(demo_file: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "demo.sqlite"
+    copy.write_bytes(demo_file.read_bytes())
+    return copy
+
+
+def leading_zero_siren() -> str:
+    for n in range(12_345_600, 12_345_700):
+        candidate = f"{n:09d}"
+        try:
+            return str(parse_siren(candidate))
+        except Exception:
+            continue
+    raise AssertionError("no valid SIREN found")
+
+
+def test_sheets_types_protection_and_drop_downs(demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "agence.xlsx"
+    siren = leading_zero_siren()
+    with open_portfolio(demo) as db:
+        apply_changes(db, [Create("organisation", new_uuid(), {"name": name, "siren": siren if i == 0 else None})
+                           for i, name in enumerate(HOSTILE)], source="t")
+        result = export_working_workbook(db, Selection(recipient="ARS Bretagne"), out)
+    book = load_workbook(out)
+    assert book.sheetnames[0] == "À lire" and book["À lire"][EXPORT_ID_CELL].value == result.export_id
+    assert "contact" not in result.rows and "Contact" not in book.sheetnames, "no personal data unless asked"
+    sheet = book["Structure"]
+    assert sheet.column_dimensions["A"].hidden and sheet.protection.sheet and sheet.freeze_panes == "B2"
+    assert sheet.auto_filter.ref == f"A1:H{result.rows['organisation'] + 1}"
+    assert sheet["A2"].protection.locked and not sheet["B2"].protection.locked
+    headers = [c.value for c in sheet[1]]
+    assert headers[:3] == ["uuid", "Raison sociale", "SIREN"]
+    names = {row[1].value: row for row in sheet.iter_rows(min_row=2)}
+    for hostile in HOSTILE:
+        cell = names[hostile][1]
+        assert cell.data_type == "s" and cell.value == hostile, "a text that looks like a formula stays text"
+    assert names[HOSTILE[0]][2].value == siren and siren.startswith("0") and names[HOSTILE[0]][2].number_format == "@"
+    assert not any(c.data_type == "f" for ws in book.worksheets for row in ws.iter_rows() for c in row)
+    regions = [v for v in sheet.data_validations.dataValidation if v.formula1 and "Listes" in v.formula1]
+    assert regions, "region, typology… offer a drop-down list"
+    aid = book["Aide"]
+    grant = aid.cell(row=2, column=[c.value for c in aid[1]].index("Subvention") + 1)
+    assert isinstance(grant.value, (int, float, Decimal)) and "€" in grant.number_format
+    project = book["Projet lauréat"]
+    dates = [c for c in project[2] if c.number_format == "DD/MM/YYYY"]
+    assert dates and all(isinstance(c.value, (date,)) or c.value is None for c in dates)
+
+
+def test_the_export_is_recorded_with_the_exact_values_sent(demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bretagne.xlsx"
+    with open_portfolio(demo) as db:
+        result = export_working_workbook(db, Selection(("organisation", "aid"), region="53", recipient="ARS"), out)
+        with db.read() as session:
+            batch = session.execute(text("SELECT recipient, selection, file_name, sha256 FROM export_batch WHERE "
+                                         "uuid = :u"), {"u": result.export_id}).one()
+            rows = session.execute(text("SELECT entity, record_uuid, sent_values FROM export_row WHERE "
+                                        "export_uuid = :u"), {"u": result.export_id}).all()
+            in_region = session.execute(text("SELECT count(*) FROM organisation o JOIN region r ON r.id = "
+                                             "o.region_id WHERE r.code = '53'")).scalar_one()
+    assert batch[0] == "ARS" and json.loads(batch[1])["region"] == "53" and batch[2] == "bretagne.xlsx"
+    import hashlib
+
+    assert batch[3] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert result.rows["organisation"] == in_region and len(rows) == sum(result.rows.values())
+    sheet = load_workbook(out)["Structure"]
+    by_uuid = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    headers = [c.value for c in sheet[1]]
+    for entity, uuid, sent in rows:
+        if entity != "organisation":
+            continue
+        values = json.loads(sent)
+        assert values["name"] == by_uuid[uuid][headers.index("Raison sociale")].value
+        assert values["region_id"] == "Bretagne"  # a reference as it was sent: by its name
+
+
+def test_personal_data_only_when_asked(demo: Path, tmp_path: Path) -> None:
+    with open_portfolio(demo) as db:
+        result = export_working_workbook(db, Selection(("contact",), personal=True), tmp_path / "p.xlsx")
+        with pytest.raises(ExportError, match="données personnelles"):
+            export_working_workbook(db, Selection(("contact",)), tmp_path / "sans.xlsx")
+    assert result.rows["contact"] > 0
+    headers = [c.value for c in load_workbook(tmp_path / "p.xlsx")["Contact"][1]]
+    assert "Courriel" in headers
+    assert not (tmp_path / "sans.xlsx").exists()
+
+
+def test_an_unknown_region_and_an_unwritable_file_record_nothing(demo: Path, tmp_path: Path) -> None:
+    with open_portfolio(demo) as db:
+        with pytest.raises(ExportError, match="Région inconnue"):
+            export_working_workbook(db, Selection(region="99"), tmp_path / "x.xlsx")
+        with pytest.raises(Exception, match="n'a pas pu être écrit"):
+            export_working_workbook(db, Selection(), tmp_path / "absent" / "x.xlsx")
+        with db.read() as session:
+            assert session.execute(text("SELECT count(*) FROM export_batch")).scalar_one() == 0
+
+
+def test_the_command_line_export(demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "cli.xlsx"
+    assert cli.main(["--db", str(demo), "export", str(out), "--region", "53", "--entities", "organisation,project",
+                     "--recipient", "ARS Bretagne", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert set(printed["rows"]) == {"organisation", "project"} and printed["export_id"]
+    assert cli.main(["--db", str(demo), "export", str(out), "--entities", "budget"]) == 1
+    assert "type(s) inconnu(s)" in capsys.readouterr().err
+    with Database.open(demo, readonly=True) as db, db.read() as session:
+        assert session.execute(text("SELECT recipient FROM export_batch")).scalars().all() == ["ARS Bretagne"]
