@@ -8,7 +8,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import rows_demo, rows_import, rows_kpi, rows_listing, rows_snapshot, rows_startup  # noqa: F401 - rows
+from . import (  # noqa: F401 - each module registers its rows
+    rows_demo,
+    rows_exchange,
+    rows_import,
+    rows_kpi,
+    rows_listing,
+    rows_snapshot,
+    rows_startup,
+)
 from .runner import ROWS, Options, machine, print_table, save
 
 

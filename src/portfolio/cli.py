@@ -123,6 +123,14 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
                           "(organisation,project,aid,disbursement,milestone,application,contact)")
     exported.add_argument("--personal", action="store_true", help="inclure les données personnelles (contacts)")
     exported.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+    synced = commands.add_parser("sync", help="reprendre le classeur de travail renvoyé par une agence : fusion champ "
+                                             "par champ avec ce qui a été envoyé et ce qui a changé ici")
+    synced.add_argument("file", metavar="CLASSEUR.xlsx", type=Path, help="le classeur renvoyé")
+    _add_db(synced, top=False)
+    synced.add_argument("--dry-run", action="store_true", help="montrer la fusion sans rien écrire")
+    synced.add_argument("--take", choices=["theirs", "mine"], help="régler chaque conflit : la valeur de l'agence "
+                        "(theirs) ou celle de la base (mine) ; sans cette option, les conflits restent à régler")
+    synced.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
     gdpr = commands.add_parser("gdpr", help="données personnelles (RGPD) : exporter dans un classeur, ou effacer, "
                                             "tout ce que la base détient sur une personne")
     gdpr.add_argument("action", choices=["export", "erase"], help="export : le classeur des fiches et de leur "
@@ -476,6 +484,32 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    from portfolio.exchange.reading import check_xml_defences
+    from portfolio.exchange.sync import apply_sync, plan_sync, summary
+
+    check_xml_defences()
+    with open_portfolio(_db_path(args), must_exist=True) as db:
+        plan = plan_sync(db, args.file.expanduser(), take=args.take)
+        result = None if args.dry_run else apply_sync(db, plan)
+        report = summary(plan, result, db)
+    if args.json:
+        _print_json(report)
+        return 0
+    verb = tr("à prendre") if args.dry_run else tr("pris")
+    print(tr("Export {id} ({recipient}) : {taken} champ(s) {verb} de l'agence, {kept} gardé(s) d'ici, {same} "
+             "identique(s) des deux côtés, {conflicts} conflit(s) à régler, {new} ligne(s) nouvelle(s) non "
+             "créée(s), {missing} fiche(s) absente(s) du classeur (non supprimées).", id=plan.export_id,
+             recipient=plan.recipient or "?", taken=len(plan.taken), verb=verb, kept=plan.kept, same=plan.same,
+             conflicts=len(plan.conflicts), new=len(plan.new_rows), missing=len(plan.missing)))
+    for conflict in report["conflicts"][:50]:
+        print(tr("  conflit : {entity} n° {id}, {field} : envoyé « {base} », ici « {mine} », agence « {theirs} »",
+                 **{k: conflict[k] for k in ("entity", "id", "field", "base", "mine", "theirs")}))
+    for flag in plan.flags[:50]:
+        print("  " + flag)
+    return 0
+
+
 def cmd_gdpr(args: argparse.Namespace) -> int:
     from portfolio.db.seal import backups_dir
     from portfolio.services.gdpr import copies_holding, erase_person, find_person
@@ -603,7 +637,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "s
                                                           "keys": cmd_keys, "check": cmd_check,
                                                           "backups": cmd_backups, "backup": cmd_backup,
                                                           "restore": cmd_restore, "gdpr": cmd_gdpr,
-                                                          "export": cmd_export,
+                                                          "export": cmd_export, "sync": cmd_sync,
                                                           "import": cmd_import}
 
 

@@ -84,6 +84,17 @@ _IN_REGION = {
 }
 
 
+def sheet_name(entity: str) -> str:
+    """A record type's sheet: its French name whatever the application's language, so that a workbook sent
+    from one language is taken back in the other."""
+    return str(fields.model(entity).__label__)[:31]
+
+
+def header(spec: fields.FieldSpec) -> str:
+    """A field's column header: its French label, for the same reason."""
+    return str(fields.table(spec.entity).columns[spec.name].info["label"])
+
+
 def columns(entity: str, personal: bool) -> list[fields.FieldSpec]:
     """The fields a sheet carries: every editable field, a contact's personal ones only when asked."""
     specs = fields.editable_fields(entity)
@@ -158,30 +169,30 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
 
     _readme(book, export_id, selection, entities)
     lists = _lists(connection)
-    list_sheet = book.create_sheet(tr("Listes"))
+    list_sheet = book.create_sheet("Listes")
     list_sheet.sheet_state = "hidden"
     list_ranges: dict[str, str] = {}
     for index, (target, names) in enumerate(lists.items()):
         letter = _letter(index + 1)
-        list_ranges[target] = f"'{tr('Listes')}'!${letter}$2:${letter}${max(len(names), 1) + 1}"
+        list_ranges[target] = f"'Listes'!${letter}$2:${letter}${max(len(names), 1) + 1}"
     for row in _transpose([[t, *n] for t, n in lists.items()]):
         list_sheet.append(row)
     unlocked, bold = Protection(locked=False), Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDE5F0")
     for entity in entities:
         specs = columns(entity, selection.personal)
-        sheet = book.create_sheet(fields.entity_label(entity)[:31])
+        sheet = book.create_sheet(sheet_name(entity))
         sheet.freeze_panes = "B2"
         sheet.column_dimensions["A"].hidden = True
         for index, spec in enumerate(specs, start=2):
             sheet.column_dimensions[_letter(index)].width = WIDTHS.get(spec.kind, 28)
-        header = []
-        for label in [ID_HEADER, *[spec.label for spec in specs]]:
+        titles = []
+        for label in [ID_HEADER, *[header(spec) for spec in specs]]:
             cell = WriteOnlyCell(sheet, value=label)
             cell.font, cell.fill = bold, header_fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            header.append(cell)
-        sheet.append(header)
+            titles.append(cell)
+        sheet.append(titles)
         count = 0
         for uuid, values in _records(connection, entity, specs, region_id):
             count += 1
@@ -220,7 +231,7 @@ def _readme(book: Any, export_id: str, selection: Selection, entities: Sequence[
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
-    sheet = book.create_sheet(tr("À lire"))
+    sheet = book.create_sheet("À lire")  # (French in every language: the sync finds the export's id there)
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 100
     title = WriteOnlyCell(sheet, value=tr("Classeur de travail du portefeuille SASN"))
@@ -241,9 +252,9 @@ def _readme(book: Any, export_id: str, selection: Selection, entities: Sequence[
             "de sa feuille. Les montants sont en euros, les dates au format JJ/MM/AAAA. Les colonnes avec une "
             "liste (statut, région, typologie…) n'acceptent que les valeurs proposées.")),
         (tr("À ne pas faire"), tr(
-            "Ne supprimez pas de ligne pour retirer une fiche : écrivez-le plutôt dans une colonne de commentaire. "
-            "Ne modifiez ni l'ordre ni le nom des feuilles et des colonnes, ni la colonne masquée « uuid » : elle "
-            "relie chaque ligne à sa fiche.")),
+            "Ne supprimez pas de ligne : une ligne absente au retour est signalée au chargé de mission, la fiche "
+            "n'est pas supprimée. Ne modifiez ni le nom des feuilles et des colonnes, ni la colonne masquée "
+            "« uuid » : elle relie chaque ligne à sa fiche.")),
         (tr("Retour"), tr(
             "Renvoyez le classeur tel quel : à son retour, vos modifications sont comparées, champ par champ, "
             "à ce qui vous a été envoyé et à ce qui a changé depuis dans le portefeuille ; rien n'est écrasé "

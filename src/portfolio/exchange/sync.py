@@ -1,0 +1,281 @@
+"""Taking back a working workbook (exchange.working_workbook): a per-field three-way merge of what the agency
+sent back ("theirs") against what was sent to them ("base", recorded with the export) and what the portfolio
+holds now ("mine").
+
+- changed only by the agency: taken; changed only here: kept; changed the same way on both sides: fine;
+- changed differently on both sides: a conflict, never overwritten: left for the officer (keep mine, take
+  theirs) unless ``take`` says which side wins;
+- rows sent but missing from the workbook are listed, never deleted; rows the export did not send (a new line,
+  or a uuid cell edited) are listed and not created;
+- what is taken is applied in one transaction through the one door, with the audit source naming the agency,
+  the file and the export.
+
+Values are compared in one form on the three sides: the stored form (cents, ISO dates, 0/1), references by
+the name the workbook shows (a region, a typology, a status…).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from portfolio.db.database import Database
+from portfolio.db.sqlite_file import raw_connection
+from portfolio.domain.errors import InvalidValue, PortfolioError
+from portfolio.domain.i18n import tr
+from portfolio.services import fields
+from portfolio.services.changes import ApplyResult, FieldChange, apply_changes, current_values
+from portfolio.services.display import TITLE_SQL
+
+from . import values as parse
+from .reading import read_untrusted
+from .working_workbook import EXPORT_ID_CELL, ID_HEADER, columns, header, sheet_name
+
+SYNC_SOURCE_PREFIX = "sync "
+
+
+class SyncError(PortfolioError):
+    """A workbook that cannot be merged (not one of our exports, or an export this database never made)."""
+
+
+@dataclass(frozen=True)
+class FieldMerge:
+    """One field of one record on the three sides, in the compared form."""
+
+    entity: str
+    uuid: str
+    field: str
+    base: Any
+    mine: Any
+    theirs: Any
+
+    def as_json(self, record_id: int | None = None) -> dict[str, Any]:
+        """Money as a decimal string in euros, like every other JSON output of the command line."""
+        money = fields.field_spec(self.entity, self.field).kind == "money"
+        shown = [_euros(v) if money else v for v in (self.base, self.mine, self.theirs)]
+        return {"entity": self.entity, "id": record_id, "uuid": self.uuid, "field": self.field,
+                "base": shown[0], "mine": shown[1], "theirs": shown[2]}
+
+
+@dataclass
+class SyncPlan:
+    """What merging the workbook would do."""
+
+    export_id: str
+    recipient: str
+    file_name: str
+    taken: list[FieldMerge] = field(default_factory=list)  # changed only by the agency (or resolved theirs)
+    conflicts: list[FieldMerge] = field(default_factory=list)
+    kept: int = 0  # fields changed only here
+    same: int = 0  # fields changed the same way on both sides
+    new_rows: list[tuple[str, int]] = field(default_factory=list)  # (sheet, row number) not sent by the export
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (entity, uuid) sent, absent from the workbook
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        return f"{SYNC_SOURCE_PREFIX}{self.recipient or '?'} : {self.file_name} (export {self.export_id})"
+
+
+def plan_sync(db: Database, path: Path, take: str | None = None) -> SyncPlan:
+    """Reads the workbook (in a bounded child process, as any file from outside) and merges it on paper.
+    ``take``: "theirs" or "mine" resolves every conflict that way."""
+    workbook = read_untrusted(path, all_sheets=True)
+    sheets = {sheet.name: sheet.rows for sheet in workbook.sheets}
+    readme = sheets.get("À lire") or (workbook.sheets[0].rows if workbook.sheets else [])
+    export_id = _cell(readme, EXPORT_ID_CELL)
+    with db.read() as session:
+        connection = raw_connection(session)
+        batch = connection.execute("SELECT recipient, selection FROM export_batch WHERE uuid = ?",
+                                   (str(export_id or ""),)).fetchone()
+        if batch is None:
+            raise SyncError(tr("« {file} » ne porte pas le numéro d'un export de cette base (cellule {cell} de la "
+                               "feuille « À lire ») : importez-le comme un classeur ordinaire, ou vérifiez qu'il vient "
+                               "bien de cette base.", file=path.name, cell=EXPORT_ID_CELL))
+        selection = json.loads(batch[1])
+        plan = SyncPlan(str(export_id), batch[0], path.name)
+        sent = _sent(connection, plan.export_id)
+        for entity in [e for e in selection["entities"] if e != "contact" or selection.get("personal")]:
+            specs = columns(entity, bool(selection.get("personal")))
+            label = sheet_name(entity)
+            rows = sheets.get(label)
+            if rows is None:
+                plan.flags.append(tr("La feuille « {sheet} » manque : ses fiches n'ont pas été comparées.",
+                                     sheet=label))
+                continue
+            _merge_sheet(connection, plan, entity, label, specs, rows, sent.get(entity, {}))
+    if take in ("theirs", "mine"):
+        if take == "theirs":
+            plan.taken.extend(plan.conflicts)
+        plan.conflicts = []
+    return plan
+
+
+def apply_sync(db: Database, plan: SyncPlan, actor: str | None = None) -> ApplyResult | None:
+    """Writes what the plan takes, in one transaction through the door (None when nothing is taken). A field
+    whose value here changed since the plan was made is refused by the door (nothing is written)."""
+    if not plan.taken:
+        return None
+    with db.read() as session:
+        changes = [_change(session, merge) for merge in plan.taken]
+    return apply_changes(db, changes, source=plan.source, actor=actor)
+
+
+def summary(plan: SyncPlan, result: ApplyResult | None, db: Database) -> dict[str, Any]:
+    """The merge as `portfolio sync --json` prints it."""
+    with db.read() as session:
+        connection = raw_connection(session)
+        ids = {}
+        for merge in plan.conflicts:
+            row = connection.execute(f"SELECT id FROM {fields.table(merge.entity).name} WHERE uuid = ?",
+                                     (merge.uuid,)).fetchone()
+            ids[(merge.entity, merge.uuid)] = row[0] if row else None
+    return {"export_id": plan.export_id, "applied": len(plan.taken) if result is not None else 0,
+            "planned": len(plan.taken), "batch_id": result.batch if result else None,
+            "conflicts": [m.as_json(ids.get((m.entity, m.uuid))) for m in plan.conflicts],
+            "kept": plan.kept, "same": plan.same, "new": len(plan.new_rows), "missing": len(plan.missing),
+            "flags": plan.flags}
+
+
+# --- the merge ---------------------------------------------------------------------------------------
+
+
+def _merge_sheet(connection: Any, plan: SyncPlan, entity: str, label: str, specs: list[fields.FieldSpec],
+                 rows: list[list[Any]], sent: dict[str, dict[str, Any]]) -> None:
+    if not rows or not rows[0] or rows[0][0] != ID_HEADER:
+        plan.flags.append(tr("La feuille « {sheet} » n'a plus sa colonne « uuid » en A : elle n'a pas été "
+                             "comparée.", sheet=label))
+        return
+    headers = [str(h).strip() if h is not None else "" for h in rows[0]]
+    positions = {spec.name: headers.index(header(spec)) for spec in specs if header(spec) in headers}
+    for spec in specs:
+        if spec.name not in positions:
+            plan.flags.append(tr("La colonne « {column} » de la feuille « {sheet} » manque : ce champ n'a pas été "
+                                 "comparé.", column=header(spec), sheet=label))
+    seen = set()
+    mine_rows = _mine(connection, entity, specs, list(sent))
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(value is not None for value in row):
+            continue
+        uuid = str(row[0]).strip() if row and row[0] is not None else ""
+        if uuid not in sent:
+            plan.new_rows.append((label, number))
+            if uuid:
+                plan.flags.append(tr("Feuille « {sheet} », ligne {row} : l'identifiant (colonne A) n'est pas celui "
+                                     "d'une fiche envoyée ; la ligne n'a pas été prise.", sheet=label, row=number))
+            continue
+        seen.add(uuid)
+        base, mine = sent[uuid], mine_rows.get(uuid)
+        if mine is None:
+            plan.flags.append(tr("Feuille « {sheet} », ligne {row} : la fiche a été supprimée ici depuis l'export ; "
+                                 "la ligne n'a pas été prise.", sheet=label, row=number))
+            continue
+        for spec in specs:
+            if spec.name not in positions:
+                continue
+            cell = row[positions[spec.name]] if positions[spec.name] < len(row) else None
+            try:
+                theirs = _theirs(spec, cell)
+            except InvalidValue as error:
+                plan.flags.append(tr("Feuille « {sheet} », ligne {row}, colonne « {column} » : {reason} La valeur n'a "
+                                     "pas été prise.", sheet=label, row=number, column=header(spec),
+                                     reason=str(error)))
+                continue
+            _merge_field(plan, FieldMerge(entity, uuid, spec.name, _canon(spec, base.get(spec.name)),
+                                          _canon(spec, mine.get(spec.name)), theirs))
+    plan.missing.extend((entity, uuid) for uuid in sent if uuid not in seen)
+
+
+def _merge_field(plan: SyncPlan, merge: FieldMerge) -> None:
+    if merge.theirs == merge.base:
+        if merge.mine != merge.base:
+            plan.kept += 1
+    elif merge.theirs == merge.mine:
+        plan.same += 1
+    elif merge.mine == merge.base:
+        plan.taken.append(merge)
+    else:
+        plan.conflicts.append(merge)
+
+
+def _sent(connection: Any, export_id: str) -> dict[str, dict[str, dict[str, Any]]]:
+    sent: dict[str, dict[str, dict[str, Any]]] = {}
+    for entity, uuid, values in connection.execute(
+            "SELECT entity, record_uuid, sent_values FROM export_row WHERE export_uuid = ?", (export_id,)):
+        sent.setdefault(entity, {})[uuid] = json.loads(values)
+    return sent
+
+
+def _mine(connection: Any, entity: str, specs: list[fields.FieldSpec], uuids: list[str]) -> dict[str, dict[str, Any]]:
+    """The records' values now, in the form the export sent them (references by their titles)."""
+    from .working_workbook import _records  # one query builder for the export and its merge
+
+    wanted = set(uuids)
+    return {uuid: dict(zip([s.name for s in specs], values, strict=True))
+            for uuid, values in _records(connection, entity, specs, None) if uuid in wanted}
+
+
+def _canon(spec: fields.FieldSpec, value: Any) -> Any:
+    """A stored or sent value in the compared form."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if spec.kind == "bool":
+        return 1 if value in (1, True, "1") else 0
+    if spec.kind in ("money", "int"):
+        return int(value)
+    if spec.kind == "date":
+        return value.isoformat()[:10] if isinstance(value, date | datetime) else str(value)[:10]
+    return str(value).strip()
+
+
+def _theirs(spec: fields.FieldSpec, cell: Any) -> Any:
+    """A cell of the returned workbook in the compared form (InvalidValue for a value that cannot be one)."""
+    if spec.kind == "money":
+        return parse.parse_money(cell)
+    if spec.kind == "int":
+        return parse.parse_int(cell)
+    if spec.kind == "date":
+        day = parse.parse_day(cell)
+        return day.isoformat() if day else None
+    if spec.kind == "bool":
+        flag = parse.parse_bool(cell)
+        return None if flag is None else int(flag)
+    text = parse.parse_text(cell)
+    return text.strip() if text and text.strip() else None
+
+
+def _change(session: Any, merge: FieldMerge) -> FieldChange:
+    """The door's change that puts the agency's value in place (a reference found back by its title)."""
+    spec = fields.field_spec(merge.entity, merge.field)
+    now = current_values(session, merge.entity, merge.uuid)
+    new: Any = merge.theirs
+    target = spec.target
+    if target is not None and new is not None:
+        table = fields.table(target).name
+        title = TITLE_SQL[target].replace(f"{table}.", "r.")
+        found = raw_connection(session).execute(f"SELECT id FROM {table} r WHERE {title} = ?", (new,)).fetchall()
+        if len(found) != 1:
+            raise SyncError(tr("« {value} » ne désigne pas une seule fiche « {label} » : choisissez la valeur dans "
+                               "la liste du classeur.", value=new, label=fields.entity_label(target)))
+        new = found[0][0]
+    elif spec.kind == "bool" and new is not None:
+        new = bool(new)
+    elif spec.kind == "date" and new is not None:
+        new = date.fromisoformat(new)
+    return FieldChange(merge.entity, merge.uuid, merge.field, now[merge.field], fields.normalise(spec, new))
+
+
+def _cell(rows: list[list[Any]], reference: str) -> Any:
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    letter, number = coordinate_from_string(reference)
+    column = column_index_from_string(letter) - 1
+    return rows[number - 1][column] if number - 1 < len(rows) and column < len(rows[number - 1]) else None
+
+
+def _euros(cents: Any) -> Any:
+    return None if cents is None else str(Decimal(int(cents)) / 100)

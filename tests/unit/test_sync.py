@@ -1,0 +1,202 @@
+"""Taking back an agency's working workbook (issue #5, item 5): the three-way merge, field by field."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from portfolio import cli
+from portfolio.exchange.sync import SyncError, apply_sync, plan_sync
+from portfolio.exchange.working_workbook import Selection, export_working_workbook
+from portfolio.services.changes import Create, FieldChange, apply_changes, new_uuid
+from portfolio.services.portfolio import open_portfolio
+
+ORGS = 6
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A portfolio with six organisations in Bretagne (city "Rennes"), closed."""
+    path = tmp_path_factory.mktemp("sync") / "p.sqlite"
+    with open_portfolio(path) as db:
+        with db.read() as session:
+            region = session.execute(text("SELECT id FROM region WHERE code = '53'")).scalar_one()
+        apply_changes(db, [Create("organisation", new_uuid(), {"name": f"Structure {i}", "city": "Rennes",
+                                                               "region_id": region}) for i in range(ORGS)],
+                      source="t")
+    return path
+
+
+def fresh(template: Path, folder: Path) -> Path:
+    path = folder / "p.sqlite"
+    shutil.copyfile(template, path)
+    return path
+
+
+def edit_workbook(path: Path, sheet_name: str, edits: dict[str, dict[str, object]]) -> None:
+    """Sets cells by record uuid and column header, as an agency would in its spreadsheet program."""
+    book = load_workbook(path)
+    sheet = book[sheet_name]
+    headers = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        for label, value in edits.get(str(row[0].value), {}).items():
+            row[headers.index(label)].value = value
+    book.save(path)
+
+
+def uuids_and(db_path: Path, column: str) -> list[tuple[str, object]]:
+    import sqlite3
+
+    with sqlite3.connect(db_path) as connection:
+        return connection.execute(f"SELECT uuid, {column} FROM organisation ORDER BY id").fetchall()
+
+
+def test_export_then_sync_with_no_edits_changes_nothing(template: Path, tmp_path: Path) -> None:
+    path = fresh(template, tmp_path)
+    out = tmp_path / "agence.xlsx"
+    with open_portfolio(path) as db:
+        export_working_workbook(db, Selection(("organisation", "aid"), region="53", recipient="ARS"), out)
+        plan = plan_sync(db, out)
+        assert (plan.taken, plan.conflicts, plan.kept, plan.same, plan.new_rows, plan.missing, plan.flags) == (
+            [], [], 0, 0, [], [], [])
+        assert apply_sync(db, plan) is None
+
+
+def test_the_three_way_merge_field_by_field(template: Path, tmp_path: Path) -> None:
+    path = fresh(template, tmp_path)
+    out = tmp_path / "agence.xlsx"
+    orgs = uuids_and(path, "city")
+    with open_portfolio(path) as db:
+        export = export_working_workbook(db, Selection(("organisation",), region="53", recipient="ARS Bretagne"), out)
+        mine = {orgs[1][0]: "Vannes", orgs[2][0]: "Lorient", orgs[3][0]: "Brest"}
+        apply_changes(db, [FieldChange("organisation", u, "city", "Rennes", c) for u, c in mine.items()], source="t")
+    edit_workbook(out, "Structure", {orgs[0][0]: {"Ville": "Saint-Malo"},   # only theirs: taken
+                                     orgs[2][0]: {"Ville": "Lorient"},      # the same on both sides
+                                     orgs[3][0]: {"Ville": "Quimper"},      # both, differently: a conflict
+                                     orgs[4][0]: {"Région": "Normandie"}})  # a reference, by its name
+    with open_portfolio(path) as db:
+        plan = plan_sync(db, out)
+        assert sorted((m.uuid, m.field, m.theirs) for m in plan.taken) == sorted(
+            [(orgs[0][0], "city", "Saint-Malo"), (orgs[4][0], "region_id", "Normandie")])
+        assert [(c.uuid, c.base, c.mine, c.theirs) for c in plan.conflicts] == [
+            (orgs[3][0], "Rennes", "Brest", "Quimper")]
+        assert (plan.kept, plan.same) == (1, 1)
+        result = apply_sync(db, plan)
+        assert result is not None
+        with db.read() as session:
+            source = session.execute(text("SELECT DISTINCT source FROM audit_entry WHERE batch = :b"),
+                                     {"b": result.batch}).scalars().all()
+        assert source == [f"sync ARS Bretagne : agence.xlsx (export {export.export_id})"]
+        cities = dict(uuids_and(path, "city"))
+        assert cities[orgs[0][0]] == "Saint-Malo" and cities[orgs[3][0]] == "Brest", "a conflict never overwrites"
+        again = plan_sync(db, out)
+        assert again.taken == [] and len(again.conflicts) == 1, "a sync applied twice changes nothing the 2nd time"
+        resolved = plan_sync(db, out, take="theirs")
+        apply_sync(db, resolved)
+    assert dict(uuids_and(path, "city"))[orgs[3][0]] == "Quimper"
+
+
+def test_missing_rows_new_rows_edited_uuids_and_unknown_exports(template: Path, tmp_path: Path) -> None:
+    path = fresh(template, tmp_path)
+    out = tmp_path / "agence.xlsx"
+    orgs = uuids_and(path, "name")
+    with open_portfolio(path) as db:
+        export_working_workbook(db, Selection(("organisation",), region="53"), out)
+    book = load_workbook(out)
+    sheet = book["Structure"]
+    sheet.delete_rows(2)  # a row removed by the agency: listed, never deleted here
+    sheet.cell(row=2, column=1).value = "pas-un-uuid"  # an edited uuid cell
+    sheet.append([None, "Nouvelle structure", None, None, None, "Bretagne", None, "Dinan"])
+    book.save(out)
+    with open_portfolio(path) as db:
+        plan = plan_sync(db, out)
+        assert {u for _e, u in plan.missing} == {orgs[0][0], orgs[1][0]}
+        assert len(plan.new_rows) == 2 and any("identifiant" in f for f in plan.flags)
+        apply_sync(db, plan)
+        with db.read() as session:
+            assert session.execute(text("SELECT count(*) FROM organisation WHERE name = 'Nouvelle structure'"
+                                        )).scalar_one() == 0
+    assert len(uuids_and(path, "name")) == len(orgs)
+    other = tmp_path / "autre.xlsx"
+    shutil.copyfile(out, other)
+    book = load_workbook(other)
+    book["À lire"]["B3"].value = "00000000-0000-0000-0000-000000000000"
+    book.save(other)
+    with open_portfolio(path) as db, pytest.raises(SyncError, match="numéro d'un export"):
+        plan_sync(db, other)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["-", "agence", "ici", "pareil", "conflit"]), min_size=ORGS, max_size=ORGS))
+def test_random_edits_on_both_sides_merge_exactly(template: Path, sides: list[str]) -> None:
+    """Each record: untouched, edited by the agency only, here only, the same way on both sides, or
+    differently. The merge takes, keeps, agrees and queues exactly those; applied twice, nothing more."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = fresh(template, Path(folder))
+        out = Path(folder) / "agence.xlsx"
+        orgs = [u for u, _c in uuids_and(path, "city")][-ORGS:]
+        with open_portfolio(path) as db:
+            export_working_workbook(db, Selection(("organisation",), region="53"), out)
+            here = {u: ("Agence" if side == "pareil" else "Ici") for u, side in zip(orgs, sides, strict=True)
+                    if side in ("ici", "pareil", "conflit")}
+            if here:
+                apply_changes(db, [FieldChange("organisation", u, "city", "Rennes", c) for u, c in here.items()],
+                              source="t")
+        edit_workbook(out, "Structure", {u: {"Ville": "Agence"} for u, side in zip(orgs, sides, strict=True)
+                                         if side in ("agence", "pareil", "conflit")})
+        with open_portfolio(path) as db:
+            plan = plan_sync(db, out)
+            assert len(plan.taken) == sides.count("agence")
+            assert len(plan.conflicts) == sides.count("conflit")
+            assert (plan.kept, plan.same) == (sides.count("ici"), sides.count("pareil"))
+            apply_sync(db, plan)
+            assert plan_sync(db, out).taken == []
+        cities = dict(uuids_and(path, "city"))
+        expected = {"-": "Rennes", "agence": "Agence", "ici": "Ici", "pareil": "Agence", "conflit": "Ici"}
+        assert [cities[u] for u in orgs] == [expected[side] for side in sides]
+
+
+def test_the_command_line_sync(template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = fresh(template, tmp_path)
+    out = tmp_path / "agence.xlsx"
+    orgs = uuids_and(path, "city")
+    assert cli.main(["--db", str(path), "export", str(out), "--entities", "organisation", "--region", "53"]) == 0
+    with open_portfolio(path) as db:
+        apply_changes(db, [FieldChange("organisation", orgs[0][0], "city", "Rennes", "Vitré")], source="t")
+    edit_workbook(out, "Structure", {orgs[0][0]: {"Ville": "Fougères"}, orgs[1][0]: {"Ville": "Redon"}})
+    capsys.readouterr()
+    assert cli.main(["--db", str(path), "sync", str(out), "--json", "--dry-run"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["applied"] == 0 and report["planned"] == 1
+    assert [(c["field"], c["base"], c["mine"], c["theirs"]) for c in report["conflicts"]] == [
+        ("city", "Rennes", "Vitré", "Fougères")]
+    assert cli.main(["--db", str(path), "sync", str(out), "--take", "mine"]) == 0
+    assert "1 champ(s) pris" in capsys.readouterr().out
+    cities = dict(uuids_and(path, "city"))
+    assert (cities[orgs[0][0]], cities[orgs[1][0]]) == ("Vitré", "Redon")
+
+
+def test_a_workbook_exported_in_english_is_taken_back_in_french(template: Path, tmp_path: Path) -> None:
+    from portfolio.domain import i18n
+
+    path = fresh(template, tmp_path)
+    out = tmp_path / "agence.xlsx"
+    orgs = uuids_and(path, "city")
+    try:
+        i18n.set_language("en")
+        with open_portfolio(path) as db:
+            export_working_workbook(db, Selection(("organisation",), region="53"), out)
+    finally:
+        i18n.set_language("fr")
+    edit_workbook(out, "Structure", {orgs[0][0]: {"Ville": "Dol-de-Bretagne"}})
+    with open_portfolio(path) as db:
+        plan = plan_sync(db, out)
+    assert plan.flags == [] and [(m.uuid, m.theirs) for m in plan.taken] == [(orgs[0][0], "Dol-de-Bretagne")]
