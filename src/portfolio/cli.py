@@ -114,7 +114,9 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
 
     exported = commands.add_parser("export", help="écrire le classeur de travail d'une agence régionale (une feuille "
                                                   "par type de fiche), et l'enregistrer pour la synchronisation")
-    exported.add_argument("output", metavar="CLASSEUR.xlsx", type=Path, help="le classeur à écrire")
+    exported.add_argument("output", metavar="FICHIER", type=Path, help="le fichier à écrire")
+    exported.add_argument("--format", choices=["xlsx", "scdl"], default="xlsx", help="xlsx : le classeur de travail "
+                          "d'une agence (par défaut) ; scdl : le CSV SCDL subventions 2.1.1 de tout le portefeuille")
     _add_db(exported, top=False)
     exported.add_argument("--region", metavar="CODE", help="les fiches des structures d'une région (code INSEE, "
                           "par exemple 53)")
@@ -466,6 +468,20 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from portfolio.exchange.working_workbook import DEFAULT_ENTITIES, Selection, export_working_workbook
+
+    if args.format == "scdl":
+        from portfolio.exchange.scdl import write_scdl
+
+        if args.region or args.entities or args.personal:
+            raise UsageError(tr("--format scdl écrit tout le portefeuille, une ligne par bénéficiaire : --region, "
+                                "--entities et --personal ne s'y appliquent pas"))
+        with open_portfolio(_db_path(args), readonly=True, must_exist=True) as db:
+            rows = write_scdl(db, args.output.expanduser())
+        if args.json:
+            _print_json({"file": str(args.output), "rows": rows})
+        else:
+            print(tr("Fichier SCDL subventions 2.1.1 écrit dans {file} : {n} ligne(s).", file=args.output, n=rows))
+        return 0
 
     entities = tuple(e.strip() for e in args.entities.split(",") if e.strip()) if args.entities else DEFAULT_ENTITIES
     unknown = [e for e in entities if e not in DEFAULT_ENTITIES]

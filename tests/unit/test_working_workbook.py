@@ -138,3 +138,40 @@ def test_the_command_line_export(demo: Path, tmp_path: Path, capsys: pytest.Capt
     assert "type(s) inconnu(s)" in capsys.readouterr().err
     with Database.open(demo, readonly=True) as db, db.read() as session:
         assert session.execute(text("SELECT recipient FROM export_batch")).scalars().all() == ["ARS Bretagne"]
+
+
+def test_the_scdl_csv_one_row_per_beneficiary(demo: Path, tmp_path: Path) -> None:
+    """SCDL subventions 2.1.1: its 15 columns, one row per aid, the project's total and each share, the call as
+    dispositifAide, and a name that looks like a formula quoted."""
+    import csv
+    from collections import defaultdict
+
+    from portfolio.exchange.scdl import COLUMNS, write_scdl
+
+    with open_portfolio(demo) as db:
+        with db.write() as session:  # (a name as a partner's file could give it; the door would accept it too)
+            session.execute(text("UPDATE organisation SET name = '=cmd|calc' WHERE id = (SELECT organisation_id "
+                                 "FROM aid ORDER BY id LIMIT 1)"))
+        out = tmp_path / "scdl.csv"
+        count = write_scdl(db, out)
+        with db.read() as session:
+            aids = session.execute(text("SELECT count(*) FROM aid WHERE grant_cents + advance_cents > 0")).scalar_one()
+            calls = set(session.execute(text("SELECT label FROM call")).scalars())
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    assert tuple(rows[0]) == COLUMNS and len(rows) - 1 == count == aids
+    assert "'=cmd|calc" in {row[4] for row in rows[1:]}
+    shares: dict[tuple[str, str, str], float] = defaultdict(float)
+    for row in rows[1:]:
+        record = dict(zip(COLUMNS, row, strict=True))
+        assert record["dispositifAide"] in calls and record["nature"] == "aide en numéraire"
+        assert Decimal(record["montant"]) > 0 and 0 < float(record["pourcentageSubvention"]) <= 1
+        shares[(record["objet"], record["dateConvention"], record["montant"])] += float(record["pourcentageSubvention"])
+    assert all(abs(total - 1) < 0.001 for total in shares.values()), "a grant's shares add up to the whole"
+
+
+def test_the_command_line_scdl(demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "s.csv"
+    assert cli.main(["--db", str(demo), "export", str(out), "--format", "scdl", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"] > 0
+    assert cli.main(["--db", str(demo), "export", str(out), "--format", "scdl", "--region", "53"]) == 1

@@ -115,14 +115,18 @@ def plan_sync(db: Database, path: Path, take: str | None = None) -> SyncPlan:
     return plan
 
 
+def sync_changes(db: Database, merges: list[FieldMerge]) -> list[FieldChange]:
+    """The door's changes that put the agency's values in place (the window applies them as one undo step)."""
+    with db.read() as session:
+        return [_change(session, merge) for merge in merges]
+
+
 def apply_sync(db: Database, plan: SyncPlan, actor: str | None = None) -> ApplyResult | None:
     """Writes what the plan takes, in one transaction through the door (None when nothing is taken). A field
     whose value here changed since the plan was made is refused by the door (nothing is written)."""
     if not plan.taken:
         return None
-    with db.read() as session:
-        changes = [_change(session, merge) for merge in plan.taken]
-    return apply_changes(db, changes, source=plan.source, actor=actor)
+    return apply_changes(db, sync_changes(db, plan.taken), source=plan.source, actor=actor)
 
 
 def summary(plan: SyncPlan, result: ApplyResult | None, db: Database) -> dict[str, Any]:

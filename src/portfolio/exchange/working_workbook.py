@@ -33,6 +33,8 @@ from portfolio.services.gdpr import PERSONAL
 
 from .cells import as_text
 
+encode = json.JSONEncoder(ensure_ascii=False, default=str, sort_keys=True).encode  # built once: one per record
+
 # what an agency works on, in this order; contacts only when the officer ticks personal data
 DEFAULT_ENTITIES = ("organisation", "contact", "application", "project", "aid", "disbursement", "milestone")
 LISTED = ("region", "department", "typology", "status", "call", "operator")  # references offered as drop-downs
@@ -193,24 +195,23 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             titles.append(cell)
         sheet.append(titles)
+        styles = [_column_style(sheet, spec, unlocked) for spec in specs]
+        names = [spec.name for spec in specs]
         count = 0
         for uuid, values in _records(connection, entity, specs, region_id):
             count += 1
             if count > MAX_ROWS:
                 raise ExportError(tr("« {label} » dépasse le million de lignes d'une feuille : filtrez l'export "
                                      "(par région).", label=fields.entity_label(entity)))
-            row = [WriteOnlyCell(sheet, value=uuid)]
-            for spec, value in zip(specs, values, strict=True):
+            row = [uuid]
+            for style, spec, value in zip(styles, specs, values, strict=True):
                 cell = WriteOnlyCell(sheet, value=_shown(spec, value))
-                cell.protection = unlocked
-                if spec.kind in FORMATS and not isinstance(cell.value, str):
-                    cell.number_format = FORMATS[spec.kind]
-                elif spec.kind in ("siren", "siret", "code", "phone"):
-                    cell.number_format = "@"  # text: leading zeros kept, never read as a number
-                row.append(as_text(cell))
+                cell._style = style  # the column's style, built once (setting each attribute costs a lookup)
+                if cell.data_type == "f":
+                    cell.data_type = "s"  # a text typed by someone stays text, never a formula (cells.as_text)
+                row.append(cell)
             sheet.append(row)
-            sent.append((entity, uuid, json.dumps(dict(zip([s.name for s in specs], values, strict=True)),
-                                                  ensure_ascii=False, default=str, sort_keys=True)))
+            sent.append((entity, uuid, encode(dict(zip(names, values, strict=True)))))
         result.rows[entity] = count
         last = _letter(len(specs) + 1)
         sheet.auto_filter.ref = f"A1:{last}{count + 1}"
@@ -225,6 +226,20 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
         sheet.protection.sheet = True  # the uuid column is locked; every other cell is not
         for option in ("autoFilter", "sort", "formatColumns", "formatRows", "insertRows"):
             setattr(sheet.protection, option, False)
+
+
+def _column_style(sheet: Any, spec: fields.FieldSpec, unlocked: Any) -> Any:
+    """The style of a column's cells: unlocked (the sheet is protected for its uuid column only), with the
+    number format of its kind (a SIRET or a code as text: leading zeros kept, never read as a number)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    template = WriteOnlyCell(sheet)
+    template.protection = unlocked
+    if spec.kind in FORMATS:
+        template.number_format = FORMATS[spec.kind]
+    elif spec.kind in ("siren", "siret", "code", "phone"):
+        template.number_format = "@"
+    return template._style
 
 
 def _readme(book: Any, export_id: str, selection: Selection, entities: Sequence[str]) -> None:

@@ -168,6 +168,9 @@ class MainWindow(QMainWindow):
         self.import_action = self._action(menu, tr("Importer un classeur…"), lambda: self.import_workbook(),
                                           QKeySequence("Ctrl+I"))
         self.history_action = self._action(menu, tr("Historique des imports…"), self.import_history)
+        self.agency_export_action = self._action(menu, tr("Exporter pour une agence…"), self.export_for_agency)
+        self.agency_sync_action = self._action(menu, tr("Reprendre le classeur d'une agence…"),
+                                               lambda: self.take_back_from_agency())
         menu.addSeparator()
         self._action(menu, tr("Rapport PDF…"), self.report, QKeySequence("Ctrl+P"))
         self._action(menu, tr("Préférences…"), self.preferences)
@@ -224,6 +227,9 @@ class MainWindow(QMainWindow):
         self.banner.setVisible(read_only)
         self.new_action.setEnabled(not read_only)
         self.restore_action.setEnabled(not read_only and self.workspace.ready)
+        # an export is recorded in the database: both need it writable
+        self.agency_export_action.setEnabled(not read_only and self.workspace.ready)
+        self.agency_sync_action.setEnabled(not read_only and self.workspace.ready)
         self.snapshot_action.setEnabled(self.workspace.ready and not is_snapshot_path(path))
         if self.workspace.ready and not read_only and path not in self.backed_up:
             self.backed_up.add(path)  # one copy per opening, in the background (services.backups)
@@ -423,6 +429,21 @@ class MainWindow(QMainWindow):
         from .tasks import run_task
 
         run_task(self, tr("Création de l'instantané"), work, done, lambda exc: report(self, exc), cancellable=False)
+
+    def export_for_agency(self) -> None:
+        """Fichier > Exporter pour une agence…: the working workbook of a regional agency."""
+        from .agency_exchange import export_for_agency
+
+        export_for_agency(self)
+
+    def take_back_from_agency(self, path: Path | None = None) -> QWidget | None:
+        """Fichier > Reprendre le classeur d'une agence…: the merge reviewed, then applied as one undo step."""
+        from .agency_exchange import take_back_from_agency
+
+        dialog = take_back_from_agency(self, path)
+        if dialog is not None:
+            self._track(dialog)
+        return dialog
 
     def compare_snapshots(self) -> QWidget | None:
         """Fichier > Comparer deux instantanés…: what changed between two steering committees."""

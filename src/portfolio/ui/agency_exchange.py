@@ -1,0 +1,274 @@
+"""Regional agencies in the window: Fichier > Exporter pour une agence… (the working workbook) and Fichier >
+Reprendre le classeur d'une agence… (the merge reviewed field by field, conflicts settled, applied as one undo
+step)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from portfolio import APP_NAME
+from portfolio.domain.i18n import N_, tr
+from portfolio.services import fields
+from portfolio.services.display import display
+
+from .tasks import run_task
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+KEEP_MINE, TAKE_THEIRS, LATER = "mine", "theirs", "later"
+DECISIONS = [(LATER, N_("À régler plus tard")), (KEEP_MINE, N_("Garder la valeur d'ici")),
+             (TAKE_THEIRS, N_("Prendre celle de l'agence"))]
+
+
+class ExportDialog(QDialog):
+    """What goes into the working workbook: record types, region, recipient, personal data."""
+
+    def __init__(self, window: MainWindow) -> None:
+        from portfolio.exchange.working_workbook import DEFAULT_ENTITIES
+
+        super().__init__(window)
+        self.setWindowTitle(tr("Exporter pour une agence"))
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.recipient = QLineEdit()
+        self.recipient.setPlaceholderText(tr("par exemple : ARS Bretagne"))
+        form.addRow(tr("Destinataire"), self.recipient)
+        self.region = QComboBox()
+        self.region.addItem(tr("Toutes les régions"), None)
+        with window.workspace.db.read() as session:
+            for code, name in session.connection().exec_driver_sql("SELECT code, name FROM region ORDER BY name"):
+                self.region.addItem(name, code)
+        form.addRow(tr("Région"), self.region)
+        layout.addLayout(form)
+        layout.addWidget(QLabel(tr("Fiches à envoyer :")))
+        self.entities: dict[str, QCheckBox] = {}
+        for entity in DEFAULT_ENTITIES:
+            box = QCheckBox(tr(fields.model(entity).__label__))
+            box.setChecked(entity != "contact")
+            self.entities[entity] = box
+            layout.addWidget(box)
+        self.personal = QCheckBox(tr("Inclure les données personnelles (noms, courriels et téléphones des contacts)"))
+        self.personal.toggled.connect(self._personal)
+        layout.addWidget(self.personal)
+        self._personal(False)
+        buttons = QDialogButtonBox()
+        buttons.addButton(QPushButton(tr("Exporter…")), QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QPushButton(tr("Annuler")), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _personal(self, checked: bool) -> None:
+        self.entities["contact"].setEnabled(checked)
+        self.entities["contact"].setChecked(checked)
+
+    def selection(self) -> Any:
+        from portfolio.exchange.working_workbook import Selection
+
+        chosen = tuple(entity for entity, box in self.entities.items() if box.isChecked())
+        return Selection(chosen, self.region.currentData(), self.personal.isChecked(), self.recipient.text().strip())
+
+
+def export_for_agency(window: MainWindow) -> None:
+    """Asks what to send and where, then writes the workbook in the background."""
+    from portfolio.exchange.working_workbook import export_working_workbook
+
+    dialog = ExportDialog(window)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return
+    selection = dialog.selection()
+    suggested = f"portefeuille-{(selection.recipient or 'agence').replace(' ', '-')}.xlsx"
+    name, _ = QFileDialog.getSaveFileName(window, tr("Exporter pour une agence"), str(Path.home() / suggested),
+                                          tr("Classeurs Excel (*.xlsx)"))
+    if not name:
+        return
+    target = Path(name if name.lower().endswith(".xlsx") else name + ".xlsx")
+
+    def done(result: Any) -> None:
+        counts = ", ".join(f"{n} {tr(fields.model(e).__label__).lower()}" for e, n in result.rows.items())
+        QMessageBox.information(window, APP_NAME, tr(
+            "Classeur écrit dans « {file} » ({counts}). Quand l'agence le renverra, reprenez-le avec Fichier > "
+            "Reprendre le classeur d'une agence….", file=str(target), counts=counts))
+
+    run_task(window, tr("Export pour {recipient}", recipient=selection.recipient or tr("une agence")),
+             lambda _p, _c: export_working_workbook(window.workspace.db, selection, target), done,
+             lambda error: QMessageBox.warning(window, APP_NAME, str(error)), cancellable=False)
+
+
+class SyncDialog(QDialog):
+    """The merge, field by field: what the agency changed (taken unless unticked) and the conflicts (a decision
+    each), the rows missing or new, and what was flagged; "Appliquer" writes it as one undo step."""
+
+    def __init__(self, window: MainWindow, plan: Any) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.plan = plan
+        self.applied = 0
+        self.setWindowTitle(tr("Reprendre le classeur de {recipient}", recipient=plan.recipient or tr("l'agence")))
+        self.resize(1100, 640)
+        layout = QVBoxLayout(self)
+        summary = QLabel(tr(
+            "« {file} », export {id} : {taken} modification(s) de l'agence à prendre, {conflicts} conflit(s), "
+            "{kept} modification(s) d'ici gardée(s), {same} identique(s) des deux côtés ; {missing} fiche(s) "
+            "absente(s) du classeur (rien n'est supprimé), {new} ligne(s) nouvelle(s) (non créées).",
+            file=plan.file_name, id=plan.export_id[:8] + "…", taken=len(plan.taken), conflicts=len(plan.conflicts),
+            kept=plan.kept, same=plan.same, missing=len(plan.missing), new=len(plan.new_rows)))
+        summary.setWordWrap(True)
+        layout.addWidget(summary)
+        self.table = QTableWidget(0, 7)
+        self.table.setHorizontalHeaderLabels([tr("Fiche"), tr("Type"), tr("Champ"), tr("Envoyée"), tr("Ici"),
+                                              tr("Agence"), tr("Décision")])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.decisions: list[tuple[Any, QComboBox | QCheckBox]] = []
+        names = _names(window, [*plan.conflicts, *plan.taken])
+        for merge in plan.conflicts:
+            choice = QComboBox()
+            for key, label in DECISIONS:
+                choice.addItem(tr(label), key)
+            self._add_row(merge, names, choice, conflict=True)
+        for merge in plan.taken:
+            tick = QCheckBox(tr("Prendre"))
+            tick.setChecked(True)
+            self._add_row(merge, names, tick, conflict=False)
+        for column, width in ((1, 110), (2, 150), (3, 150), (4, 150), (5, 150), (6, 200)):
+            self.table.setColumnWidth(column, width)
+        layout.addWidget(self.table, 1)
+        if plan.flags:
+            layout.addWidget(QLabel(tr("À vérifier :")))
+            flags = QListWidget()
+            flags.addItems(plan.flags)
+            flags.setMaximumHeight(110)
+            layout.addWidget(flags)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.apply_button = QPushButton(tr("Appliquer"))
+        self.apply_button.clicked.connect(self.apply)
+        self.apply_button.setEnabled(bool(plan.taken or plan.conflicts))
+        close = QPushButton(tr("Fermer"))
+        close.clicked.connect(self.reject)
+        row.addWidget(self.apply_button)
+        row.addWidget(close)
+        layout.addLayout(row)
+
+    def _add_row(self, merge: Any, names: dict[tuple[str, str], str], decision: QWidget, conflict: bool) -> None:
+        spec = fields.field_spec(merge.entity, merge.field)
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        values = [names.get((merge.entity, merge.uuid), merge.uuid), tr(fields.model(merge.entity).__label__),
+                  spec.label, *[_shown(spec, v) for v in (merge.base, merge.mine, merge.theirs)]]
+        for column, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            item.setToolTip(value)
+            if conflict and column in (4, 5):
+                item.setBackground(Qt.GlobalColor.yellow)
+            self.table.setItem(row, column, item)
+        self.table.setCellWidget(row, 6, decision)
+        self.decisions.append((merge, decision))
+
+    def chosen(self) -> list[Any]:
+        """The fields to take from the agency, as decided in the table."""
+        def taken(decision: QComboBox | QCheckBox) -> bool:
+            if isinstance(decision, QCheckBox):
+                return decision.isChecked()
+            return bool(decision.currentData() == TAKE_THEIRS)
+
+        return [merge for merge, decision in self.decisions if taken(decision)]
+
+    def apply(self) -> None:
+        """Applies the chosen fields through the door as one undo step; conflicts left for later stay so."""
+        from portfolio.exchange.sync import sync_changes
+
+        chosen = self.chosen()
+        if not chosen:
+            self.accept()
+            return
+        try:
+            changes = sync_changes(self.window_.workspace.db, chosen)
+            self.window_.workspace.apply(changes, tr("Reprendre le classeur de {recipient}",
+                                                     recipient=self.plan.recipient or tr("l'agence")),
+                                         source=self.plan.source)
+        except Exception as error:  # a value changed here meanwhile, a name no longer found: said, nothing written
+            QMessageBox.warning(self, APP_NAME, str(error))
+            return
+        self.applied = len(chosen)
+        self.accept()
+
+
+def _names(window: MainWindow, merges: list[Any]) -> dict[tuple[str, str], str]:
+    from portfolio.services.display import TITLE_SQL
+
+    names = {}
+    with window.workspace.db.read() as session:
+        connection = session.connection()
+        for merge in merges:
+            table = fields.table(merge.entity).name
+            row = connection.exec_driver_sql(f"SELECT {TITLE_SQL[merge.entity]} FROM {table} WHERE uuid = ?",
+                                             (merge.uuid,)).fetchone()
+            names[(merge.entity, merge.uuid)] = str(row[0]) if row and row[0] is not None else merge.uuid
+    return names
+
+
+def _shown(spec: fields.FieldSpec, value: Any) -> str:
+    if value is None:
+        return ""
+    if spec.kind == "bool":
+        return tr("Oui") if value else tr("Non")
+    return display(spec.kind if spec.target is None else "text", value)
+
+
+def take_back_from_agency(window: MainWindow, path: Path | None = None) -> SyncDialog | None:
+    """Asks for the workbook sent back, merges it in the background, then shows the review."""
+    from portfolio.exchange.sync import plan_sync
+
+    if path is None:
+        name, _ = QFileDialog.getOpenFileName(window, tr("Reprendre le classeur d'une agence"), str(Path.home()),
+                                              tr("Classeurs Excel (*.xlsx)"))
+        if not name:
+            return None
+        path = Path(name)
+    outcome: dict[str, Any] = {}
+    from PySide6.QtCore import QEventLoop
+
+    loop = QEventLoop()
+
+    def finished(key: str, value: Any) -> None:
+        outcome[key] = value
+        loop.quit()
+
+    run_task(window, tr("Comparaison de « {file} »", file=path.name),
+             lambda _p, _c: plan_sync(window.workspace.db, path), lambda plan: finished("plan", plan),
+             lambda error: finished("error", error), cancellable=False)
+    loop.exec()
+    if "error" in outcome:
+        QMessageBox.warning(window, APP_NAME, str(outcome["error"]))
+        return None
+    dialog = SyncDialog(window, outcome["plan"])
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog

@@ -1,0 +1,116 @@
+"""Regional agencies in the window (issue #5, item 6): the export dialog and the sync review."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QFileDialog, QMessageBox
+
+from portfolio.exchange.working_workbook import Selection, export_working_workbook
+from portfolio.services.changes import FieldChange
+from portfolio.services.portfolio import open_portfolio
+from portfolio.ui import agency_exchange
+from portfolio.ui.app import make_application
+from portfolio.ui.main_window import MainWindow
+from portfolio.ui.workspace import Workspace
+
+
+def sql(path: Path, query: str, *params: object) -> list[tuple]:
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return connection.execute(query, params).fetchall()
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def window(qtbot, demo_path: Path):
+    make_application()
+    win = MainWindow(Workspace(open_portfolio(demo_path)))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.workspace.close()
+
+
+@pytest.fixture
+def said(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    messages: list[str] = []
+    for name in ("information", "warning", "critical"):
+        monkeypatch.setattr(QMessageBox, name, lambda _parent, _title, text, *a, **k: messages.append(text))
+    return messages
+
+
+def test_the_export_dialog_writes_the_chosen_region(qtbot, window: MainWindow, tmp_path: Path, said: list[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "ars.xlsx"
+
+    def choose(dialog: agency_exchange.ExportDialog) -> int:
+        dialog.recipient.setText("ARS Bretagne")
+        dialog.region.setCurrentIndex(dialog.region.findData("53"))
+        assert not dialog.entities["contact"].isEnabled(), "contacts only with personal data"
+        dialog.entities["milestone"].setChecked(False)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(agency_exchange.ExportDialog, "exec", choose)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.export_for_agency()
+    qtbot.waitUntil(lambda: bool(said), timeout=20_000)
+    assert "Reprendre le classeur d'une agence" in said[0]
+    book = load_workbook(target)
+    assert "Jalon" not in book.sheetnames and "Structure" in book.sheetnames
+    regions = {row[5] for row in book["Structure"].iter_rows(min_row=2, values_only=True)}
+    assert regions == {"Bretagne"}
+
+
+def test_the_sync_review_settles_conflicts_and_is_one_undo_step(qtbot, window: MainWindow, demo_path: Path,
+                                                                tmp_path: Path, said: list[str]) -> None:
+    out = tmp_path / "ars.xlsx"
+    export_working_workbook(window.workspace.db, Selection(("organisation",), region="53", recipient="ARS"), out)
+    (first, city1), (second, city2), (third, _city3) = sql(
+        demo_path, "SELECT o.uuid, o.city FROM organisation o JOIN region r ON r.id = o.region_id WHERE r.code = '53' "
+                   "ORDER BY o.id LIMIT 3")
+    window.workspace.apply([FieldChange("organisation", second, "city", city2, "Ici")], "ville")
+    book = load_workbook(out)
+    sheet = book["Structure"]
+    column = [c.value for c in sheet[1]].index("Ville")
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == first:
+            row[column].value = "Saint-Malo"
+        elif row[0].value == second:
+            row[column].value = "Agence"
+        elif row[0].value == third:
+            row[column].value = "Pas celle-ci"
+    book.save(out)
+    dialog = window.take_back_from_agency(out)
+    assert dialog is not None and dialog.table.rowCount() == 3
+    conflict = dialog.table.cellWidget(0, 6)
+    assert isinstance(conflict, QComboBox) and dialog.table.item(0, 4).text() == "Ici"
+    conflict.setCurrentIndex(conflict.findData(agency_exchange.TAKE_THEIRS))
+    ticks = [dialog.table.cellWidget(r, 6) for r in (1, 2)]
+    assert all(isinstance(t, QCheckBox) and t.isChecked() for t in ticks)
+    third_row = next(r for r in (1, 2) if dialog.table.item(r, 5).text() == "Pas celle-ci")
+    dialog.table.cellWidget(third_row, 6).setChecked(False)
+    steps = window.workspace.undo_stack.count()
+    dialog.apply()
+    cities = dict(sql(demo_path, "SELECT uuid, city FROM organisation WHERE uuid IN (?, ?, ?)", first, second, third))
+    assert (cities[first], cities[second]) == ("Saint-Malo", "Agence") and cities[third] != "Pas celle-ci"
+    assert window.workspace.undo_stack.count() == steps + 1
+    window.workspace.undo_stack.undo()
+    cities = dict(sql(demo_path, "SELECT uuid, city FROM organisation WHERE uuid IN (?, ?)", first, second))
+    assert (cities[first], cities[second]) == (city1, "Ici")
+
+
+def test_a_workbook_that_is_not_an_export_is_said_in_one_message(window: MainWindow, tmp_path: Path,
+                                                                 said: list[str]) -> None:
+    from openpyxl import Workbook
+
+    other = tmp_path / "autre.xlsx"
+    book = Workbook()
+    book.active.append(["Nom", "Ville"])
+    book.save(other)
+    assert window.take_back_from_agency(other) is None
+    assert said and "ne porte pas le numéro d'un export" in said[0]
