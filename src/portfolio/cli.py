@@ -514,10 +514,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return 0
     verb = tr("à prendre") if args.dry_run else tr("pris")
     print(tr("Export {id} ({recipient}) : {taken} champ(s) {verb} de l'agence, {kept} gardé(s) d'ici, {same} "
-             "identique(s) des deux côtés, {conflicts} conflit(s) à régler, {new} ligne(s) nouvelle(s) non "
-             "créée(s), {missing} fiche(s) absente(s) du classeur (non supprimées).", id=plan.export_id,
-             recipient=plan.recipient or "?", taken=len(plan.taken), verb=verb, kept=plan.kept, same=plan.same,
-             conflicts=len(plan.conflicts), new=len(plan.new_rows), missing=len(plan.missing)))
+             "identique(s) des deux côtés, {conflicts} conflit(s) à régler, {new} ligne(s) nouvelle(s) dont {created} "
+             "structure(s) {created_verb}, {missing} fiche(s) absente(s) du classeur (non supprimées).",
+             id=plan.export_id, recipient=plan.recipient or "?", taken=len(plan.taken), verb=verb, kept=plan.kept,
+             same=plan.same, conflicts=len(plan.conflicts), new=len(plan.new_rows), created=len(plan.created),
+             created_verb=tr("à créer") if args.dry_run else tr("créée(s)"), missing=len(plan.missing)))
     for conflict in report["conflicts"][:50]:
         print(tr("  conflit : {entity} n° {id}, {field} : envoyé « {base} », ici « {mine} », agence « {theirs} »",
                  **{k: conflict[k] for k in ("entity", "id", "field", "base", "mine", "theirs")}))

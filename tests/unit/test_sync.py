@@ -115,16 +115,22 @@ def test_missing_rows_new_rows_edited_uuids_and_unknown_exports(template: Path, 
     sheet.delete_rows(2)  # a row removed by the agency: listed, never deleted here
     sheet.cell(row=2, column=1).value = "pas-un-uuid"  # an edited uuid cell
     sheet.append([None, "Nouvelle structure", None, None, None, "Bretagne", None, "Dinan"])
+    sheet.append([None, "STRUCTURE  3", None, None, None, "Bretagne", None, "Rennes"])  # already here: not twice
     book.save(out)
     with open_portfolio(path) as db:
         plan = plan_sync(db, out)
         assert {u for _e, u in plan.missing} == {orgs[0][0], orgs[1][0]}
-        assert len(plan.new_rows) == 2 and any("identifiant" in f for f in plan.flags)
+        assert len(plan.new_rows) == 3 and any("identifiant" in f for f in plan.flags)
+        assert any("déjà dans le portefeuille (« Structure 3 »)" in f for f in plan.flags)
+        assert [(r.sheet, r.values["name"]) for r in plan.created] == [("Structure", "Nouvelle structure")]
         apply_sync(db, plan)
         with db.read() as session:
-            assert session.execute(text("SELECT count(*) FROM organisation WHERE name = 'Nouvelle structure'"
-                                        )).scalar_one() == 0
-    assert len(uuids_and(path, "name")) == len(orgs)
+            created = session.execute(text("SELECT o.city, r.name FROM organisation o JOIN region r ON r.id = "
+                                           "o.region_id WHERE o.name = 'Nouvelle structure'")).all()
+        assert created == [("Dinan", "Bretagne")], "created once, its region found back by name"
+        again = plan_sync(db, out)
+        assert again.created == [], "applied twice, the new line matches the structure created the first time"
+    assert len(uuids_and(path, "name")) == len(orgs) + 1
     other = tmp_path / "autre.xlsx"
     shutil.copyfile(out, other)
     book = load_workbook(other)

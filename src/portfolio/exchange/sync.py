@@ -28,7 +28,7 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
-from portfolio.services.changes import ApplyResult, FieldChange, apply_changes, current_values
+from portfolio.services.changes import ApplyResult, Create, FieldChange, apply_changes, current_values, new_uuid
 from portfolio.services.display import TITLE_SQL
 
 from . import values as parse
@@ -61,6 +61,16 @@ class FieldMerge:
                 "base": shown[0], "mine": shown[1], "theirs": shown[2]}
 
 
+@dataclass(frozen=True)
+class NewRecord:
+    """A line the agency added, matched to nothing here: created by the sync (values in the compared form)."""
+
+    entity: str
+    sheet: str
+    row: int
+    values: dict[str, Any]
+
+
 @dataclass
 class SyncPlan:
     """What merging the workbook would do."""
@@ -74,6 +84,7 @@ class SyncPlan:
     same: int = 0  # fields changed the same way on both sides
     new_rows: list[tuple[str, int]] = field(default_factory=list)  # (sheet, row number) not sent by the export
     missing: list[tuple[str, str]] = field(default_factory=list)  # (entity, uuid) sent, absent from the workbook
+    created: list[NewRecord] = field(default_factory=list)  # new lines matched to nothing: created
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -115,18 +126,26 @@ def plan_sync(db: Database, path: Path, take: str | None = None) -> SyncPlan:
     return plan
 
 
-def sync_changes(db: Database, merges: list[FieldMerge]) -> list[FieldChange]:
-    """The door's changes that put the agency's values in place (the window applies them as one undo step)."""
+def sync_changes(db: Database, merges: list[FieldMerge], created: list[NewRecord] | None = None
+                 ) -> list[FieldChange | Create]:
+    """The door's changes that put the agency's values in place and create its new lines (the window applies
+    them as one undo step)."""
     with db.read() as session:
-        return [_change(session, merge) for merge in merges]
+        changes: list[FieldChange | Create] = [_change(session, merge) for merge in merges]
+        for record in created or []:
+            values = {name: _stored(session, fields.field_spec(record.entity, name), value)
+                      for name, value in record.values.items() if value is not None}
+            changes.append(Create(record.entity, new_uuid(), values))
+    return changes
 
 
 def apply_sync(db: Database, plan: SyncPlan, actor: str | None = None) -> ApplyResult | None:
-    """Writes what the plan takes, in one transaction through the door (None when nothing is taken). A field
-    whose value here changed since the plan was made is refused by the door (nothing is written)."""
-    if not plan.taken:
+    """Writes what the plan takes and creates, in one transaction through the door (None when there is
+    nothing). A field whose value here changed since the plan was made is refused by the door (nothing is
+    written)."""
+    if not plan.taken and not plan.created:
         return None
-    return apply_changes(db, sync_changes(db, plan.taken), source=plan.source, actor=actor)
+    return apply_changes(db, sync_changes(db, plan.taken, plan.created), source=plan.source, actor=actor)
 
 
 def summary(plan: SyncPlan, result: ApplyResult | None, db: Database) -> dict[str, Any]:
@@ -141,7 +160,8 @@ def summary(plan: SyncPlan, result: ApplyResult | None, db: Database) -> dict[st
     return {"export_id": plan.export_id, "applied": len(plan.taken) if result is not None else 0,
             "planned": len(plan.taken), "batch_id": result.batch if result else None,
             "conflicts": [m.as_json(ids.get((m.entity, m.uuid))) for m in plan.conflicts],
-            "kept": plan.kept, "same": plan.same, "new": len(plan.new_rows), "missing": len(plan.missing),
+            "kept": plan.kept, "same": plan.same, "new": len(plan.new_rows),
+            "created": len(plan.created) if result is not None else 0, "missing": len(plan.missing),
             "flags": plan.flags}
 
 
@@ -171,6 +191,11 @@ def _merge_sheet(connection: Any, plan: SyncPlan, entity: str, label: str, specs
             if uuid:
                 plan.flags.append(tr("Feuille « {sheet} », ligne {row} : l'identifiant (colonne A) n'est pas celui "
                                      "d'une fiche envoyée ; la ligne n'a pas été prise.", sheet=label, row=number))
+            elif entity == "organisation":
+                _new_organisation(connection, plan, label, number, specs, positions, row)
+            else:
+                plan.flags.append(tr("Feuille « {sheet} », ligne {row} : une fiche nouvelle de ce type n'est pas créée "
+                                     "par la reprise ; saisissez-la dans la fenêtre.", sheet=label, row=number))
             continue
         seen.add(uuid)
         base, mine = sent[uuid], mine_rows.get(uuid)
@@ -192,6 +217,43 @@ def _merge_sheet(connection: Any, plan: SyncPlan, entity: str, label: str, specs
             _merge_field(plan, FieldMerge(entity, uuid, spec.name, _canon(spec, base.get(spec.name)),
                                           _canon(spec, mine.get(spec.name)), theirs))
     plan.missing.extend((entity, uuid) for uuid in sent if uuid not in seen)
+
+
+def _new_organisation(connection: Any, plan: SyncPlan, label: str, number: int, specs: list[fields.FieldSpec],
+                      positions: dict[str, int], row: list[Any]) -> None:
+    """A line the agency added to the organisations' sheet: matched against the portfolio's organisations first
+    (SIRET, then SIREN, then the name, accents and case aside), never created twice; created when nothing
+    matches and its values are valid."""
+    from portfolio.domain.referential import fold
+
+    values: dict[str, Any] = {}
+    for spec in specs:
+        if spec.name in positions and positions[spec.name] < len(row):
+            try:
+                values[spec.name] = _theirs(spec, row[positions[spec.name]])
+            except InvalidValue as error:
+                plan.flags.append(tr("Feuille « {sheet} », ligne {row}, colonne « {column} » : {reason} La ligne n'a "
+                                     "pas été créée.", sheet=label, row=number, column=header(spec), reason=str(error)))
+                return
+    name = values.get("name")
+    if not name:
+        plan.flags.append(tr("Feuille « {sheet} », ligne {row} : une structure nouvelle sans raison sociale n'est pas "
+                             "créée.", sheet=label, row=number))
+        return
+    found = None
+    for column in ("siret", "siren"):
+        if values.get(column) and found is None:
+            found = connection.execute(f"SELECT name FROM organisation WHERE {column} = ? LIMIT 1",
+                                       (str(values[column]).replace(" ", ""),)).fetchone()
+    if found is None:
+        folded = fold(str(name))
+        found = connection.execute("SELECT name FROM organisation WHERE name_key = ? LIMIT 1", (folded,)).fetchone()
+    if found is not None:
+        plan.flags.append(tr("Feuille « {sheet} », ligne {row} : « {name} » est déjà dans le portefeuille "
+                             "(« {found} ») ; la ligne n'a pas été créée une seconde fois.", sheet=label, row=number,
+                             name=name, found=found[0]))
+        return
+    plan.created.append(NewRecord("organisation", label, number, values))
 
 
 def _merge_field(plan: SyncPlan, merge: FieldMerge) -> None:
@@ -256,7 +318,12 @@ def _change(session: Any, merge: FieldMerge) -> FieldChange:
     """The door's change that puts the agency's value in place (a reference found back by its title)."""
     spec = fields.field_spec(merge.entity, merge.field)
     now = current_values(session, merge.entity, merge.uuid)
-    new: Any = merge.theirs
+    return FieldChange(merge.entity, merge.uuid, merge.field, now[merge.field], _stored(session, spec, merge.theirs))
+
+
+def _stored(session: Any, spec: fields.FieldSpec, value: Any) -> Any:
+    """A value in the compared form as the door stores it (a reference found back by its title)."""
+    new: Any = value
     target = spec.target
     if target is not None and new is not None:
         table = fields.table(target).name
@@ -270,7 +337,7 @@ def _change(session: Any, merge: FieldMerge) -> FieldChange:
         new = bool(new)
     elif spec.kind == "date" and new is not None:
         new = date.fromisoformat(new)
-    return FieldChange(merge.entity, merge.uuid, merge.field, now[merge.field], fields.normalise(spec, new))
+    return fields.normalise(spec, new)
 
 
 def _cell(rows: list[list[Any]], reference: str) -> Any:

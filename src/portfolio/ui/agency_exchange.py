@@ -134,9 +134,10 @@ class SyncDialog(QDialog):
         summary = QLabel(tr(
             "« {file} », export {id} : {taken} modification(s) de l'agence à prendre, {conflicts} conflit(s), "
             "{kept} modification(s) d'ici gardée(s), {same} identique(s) des deux côtés ; {missing} fiche(s) "
-            "absente(s) du classeur (rien n'est supprimé), {new} ligne(s) nouvelle(s) (non créées).",
+            "absente(s) du classeur (rien n'est supprimé), {new} ligne(s) nouvelle(s), dont {created} à créer.",
             file=plan.file_name, id=plan.export_id[:8] + "…", taken=len(plan.taken), conflicts=len(plan.conflicts),
-            kept=plan.kept, same=plan.same, missing=len(plan.missing), new=len(plan.new_rows)))
+            kept=plan.kept, same=plan.same, missing=len(plan.missing), new=len(plan.new_rows),
+            created=len(plan.created)))
         summary.setWordWrap(True)
         layout.addWidget(summary)
         self.table = QTableWidget(0, 7)
@@ -156,6 +157,20 @@ class SyncDialog(QDialog):
             tick = QCheckBox(tr("Prendre"))
             tick.setChecked(True)
             self._add_row(merge, names, tick, conflict=False)
+        self.creations: list[tuple[Any, QCheckBox]] = []
+        for record in plan.created:
+            tick = QCheckBox(tr("Créer"))
+            tick.setChecked(True)
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            shown = " ; ".join(str(v) for v in record.values.values() if v not in (None, ""))
+            for column, value in enumerate([str(record.values.get("name")), tr(fields.model(record.entity).__label__),
+                                            tr("Nouvelle fiche (ligne {row})", row=record.row), "", "", shown]):
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.table.setItem(row, column, item)
+            self.table.setCellWidget(row, 6, tick)
+            self.creations.append((record, tick))
         for column, width in ((1, 110), (2, 150), (3, 150), (4, 150), (5, 150), (6, 200)):
             self.table.setColumnWidth(column, width)
         layout.addWidget(self.table, 1)
@@ -169,7 +184,7 @@ class SyncDialog(QDialog):
         row.addStretch(1)
         self.apply_button = QPushButton(tr("Appliquer"))
         self.apply_button.clicked.connect(self.apply)
-        self.apply_button.setEnabled(bool(plan.taken or plan.conflicts))
+        self.apply_button.setEnabled(bool(plan.taken or plan.conflicts or plan.created))
         close = QPushButton(tr("Fermer"))
         close.clicked.connect(self.reject)
         row.addWidget(self.apply_button)
@@ -205,11 +220,12 @@ class SyncDialog(QDialog):
         from portfolio.exchange.sync import sync_changes
 
         chosen = self.chosen()
-        if not chosen:
+        created = [record for record, tick in self.creations if tick.isChecked()]
+        if not chosen and not created:
             self.accept()
             return
         try:
-            changes = sync_changes(self.window_.workspace.db, chosen)
+            changes = sync_changes(self.window_.workspace.db, chosen, created)
             self.window_.workspace.apply(changes, tr("Reprendre le classeur de {recipient}",
                                                      recipient=self.plan.recipient or tr("l'agence")),
                                          source=self.plan.source)

@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.workspace = workspace
         self.read_only_reason = read_only_reason
+        self.pending_reason = ""  # the banner of a snapshot being opened
         self.pages: dict[str, QWidget] = {}
         self.editors: dict[tuple[str, int], RecordEditor] = {}
         self.dialogs: set[QWidget] = set()  # new-record editors and searches: closed when the database changes
@@ -399,7 +400,7 @@ class MainWindow(QMainWindow):
         if not result.manifest:  # not a snapshot at all: nothing to open as one
             QMessageBox.warning(self, APP_NAME, result.problems[0] if result.problems else "?")
             return
-        self.read_only_reason = describe(result)
+        self.pending_reason = describe(result)  # shown once the snapshot is open (not if opening it fails)
         self.switch_to(path, read_only=True)
 
     def create_snapshot(self) -> None:
@@ -508,8 +509,9 @@ class MainWindow(QMainWindow):
         self.pages.clear()
         old = self.workspace
         self.workspace = workspace
-        if not workspace.read_only:  # a snapshot's banner goes with the snapshot
-            self.read_only_reason = ""
+        # a snapshot's banner goes with the snapshot: set when it opens, cleared by any other database
+        self.read_only_reason = self.pending_reason if workspace.read_only else ""
+        self.pending_reason = ""
         self.menuBar().clear()
         self._build_menus()
         self._connect(workspace)
