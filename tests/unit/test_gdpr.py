@@ -334,3 +334,17 @@ def test_an_import_whose_values_were_erased_is_not_undone(person: tuple[Path, st
             erase_person(db, find_person(session, email="importee@exemple.fr"))
         with pytest.raises(PortfolioError, match="effacées depuis"):
             undo_import(db, batch)
+
+
+def test_an_erasure_reaches_the_values_sent_to_agencies(person: tuple[Path, str, str], tmp_path: Path) -> None:
+    from portfolio.exchange.working_workbook import Selection, export_working_workbook
+
+    path, first, _other = person
+    with open_portfolio(path) as db:
+        export_working_workbook(db, Selection(("contact",), personal=True), tmp_path / "agence.xlsx")
+        with db.read() as session:
+            erase_person(db, find_person(session, email=EMAIL))
+        with db.read() as session:
+            left = session.execute(text("SELECT count(*) FROM export_row WHERE record_uuid = :u"), {"u": first})
+            assert left.scalar_one() == 0
+    assert EMAIL.encode() not in path.read_bytes()

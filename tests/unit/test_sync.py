@@ -206,3 +206,62 @@ def test_a_workbook_exported_in_english_is_taken_back_in_french(template: Path, 
     with open_portfolio(path) as db:
         plan = plan_sync(db, out)
     assert plan.flags == [] and [(m.uuid, m.theirs) for m in plan.taken] == [(orgs[0][0], "Dol-de-Bretagne")]
+
+
+def test_a_change_made_here_after_the_plan_is_never_overwritten(template: Path, tmp_path: Path) -> None:
+    from portfolio.services.changes import StaleChangeError
+
+    path = fresh(template, tmp_path)
+    out = tmp_path / "agence.xlsx"
+    orgs = uuids_and(path, "city")
+    with open_portfolio(path) as db:
+        export_working_workbook(db, Selection(("organisation",), region="53"), out)
+    edit_workbook(out, "Structure", {orgs[0][0]: {"Ville": "Saint-Malo"}})
+    with open_portfolio(path) as db:
+        plan = plan_sync(db, out)
+        apply_changes(db, [FieldChange("organisation", orgs[0][0], "city", "Rennes", "Vitré")], source="t")
+        with pytest.raises(StaleChangeError):
+            apply_sync(db, plan)
+    assert dict(uuids_and(path, "city"))[orgs[0][0]] == "Vitré"
+
+
+def test_bad_cells_are_flagged_where_they_are_and_the_rest_is_taken(template: Path, tmp_path: Path) -> None:
+    """A SIRET typed as a number (leading zero lost), a formula, a cleared required name, an unknown region:
+    each flagged with its sheet, row and column; the good values of the same workbook are taken."""
+    path = fresh(template, tmp_path)
+    out = tmp_path / "agence.xlsx"
+    orgs = uuids_and(path, "city")
+    with open_portfolio(path) as db:
+        export_working_workbook(db, Selection(("organisation",), region="53"), out)
+    edit_workbook(out, "Structure", {orgs[0][0]: {"Ville": "Saint-Malo", "Raison sociale": None},
+                                     orgs[1][0]: {"Ville": "=UPPER(\"x\")"},
+                                     orgs[2][0]: {"Région": "Atlantide"},
+                                     orgs[3][0]: {"SIRET": 1234567890003}})  # 01234567890003, as a number
+    with open_portfolio(path) as db:
+        plan = plan_sync(db, out)
+        flagged = " | ".join(plan.flags)
+        assert "ligne 2, colonne « Raison sociale »" in flagged and "obligatoire" in flagged
+        assert "ligne 3, colonne « Ville » : une formule" in flagged
+        assert "ligne 4, colonne « Région »" in flagged and "Atlantide" in flagged
+        taken = {(m.uuid, m.field): m.theirs for m in plan.taken}
+        assert taken[(orgs[0][0], "city")] == "Saint-Malo"
+        assert all(field not in ("name", "region_id") for _u, field in taken)
+        assert taken[(orgs[3][0], "siret")] == "01234567890003", "its leading zero put back"
+        assert apply_sync(db, plan) is not None  # the bad cells do not stop the good ones
+
+
+def test_a_settled_field_is_not_taken_again_from_the_same_file(template: Path, tmp_path: Path) -> None:
+    """Merged once, then corrected here: the same file merged again leaves the correction alone."""
+    path = fresh(template, tmp_path)
+    out = tmp_path / "agence.xlsx"
+    orgs = uuids_and(path, "city")
+    with open_portfolio(path) as db:
+        export_working_workbook(db, Selection(("organisation",), region="53"), out)
+    edit_workbook(out, "Structure", {orgs[0][0]: {"Ville": "Saint-Malo"}})
+    with open_portfolio(path) as db:
+        apply_sync(db, plan_sync(db, out))
+        apply_changes(db, [FieldChange("organisation", orgs[0][0], "city", "Saint-Malo", "Saint-Malo (corrigé)")],
+                      source="t")
+        again = plan_sync(db, out)
+        assert again.taken == [] and again.conflicts == [] and again.kept == 1
+    assert dict(uuids_and(path, "city"))[orgs[0][0]] == "Saint-Malo (corrigé)"

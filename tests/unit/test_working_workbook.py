@@ -175,3 +175,25 @@ def test_the_command_line_scdl(demo: Path, tmp_path: Path, capsys: pytest.Captur
     assert cli.main(["--db", str(demo), "export", str(out), "--format", "scdl", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["rows"] > 0
     assert cli.main(["--db", str(demo), "export", str(out), "--format", "scdl", "--region", "53"]) == 1
+
+
+def test_statuses_are_offered_per_record_type_and_list_labels_stay_text(demo: Path, tmp_path: Path) -> None:
+    with open_portfolio(demo) as db:
+        with db.write() as session:
+            session.execute(text("UPDATE typology SET label = '=HYPERLINK(\"x\")' WHERE id = (SELECT min(id) FROM "
+                                 "typology)"))
+        export_working_workbook(db, Selection(("organisation", "project")), tmp_path / "a.xlsx")
+        with db.read() as session:
+            project_statuses = set(session.execute(text("SELECT label FROM status WHERE entity = 'project'"
+                                                        )).scalars())
+    book = load_workbook(tmp_path / "a.xlsx")
+    lists = book["Listes"]
+    assert not any(c.data_type == "f" for row in lists.iter_rows() for c in row)
+    sheet = book["Projet lauréat"]
+    column = [c.value for c in sheet[1]].index("Statut") + 1
+    letter = sheet.cell(row=1, column=column).column_letter
+    validation = next(v for v in sheet.data_validations.dataValidation if str(v.sqref).startswith(f"{letter}2"))
+    referenced = validation.formula1.split("!")[1].replace("$", "")
+    offered = {c.value for row in lists[referenced] for c in row}
+    assert offered == project_statuses
+    assert not sheet.column_dimensions["B"].protection.locked, "lines can be added below the data"

@@ -1,10 +1,12 @@
 """The SCDL "subventions" 2.1.1 CSV: the French open-data layout for grants (the data every public funder
 publishes), one row per beneficiary of a grant, ``;``-separated, UTF-8, `dispositifAide` naming the call.
 
-A project's grant is the total of its aid; each beneficiary's row gives that total (`montant`) and the
-beneficiary's share of it (`pourcentageSubvention`), as the format asks for a grant shared between several
-beneficiaries. The funder (`nomAttribuant`) is the call's operator. Operators have no SIRET in the portfolio
-yet, so `idAttribuant`, which the format requires, is left empty.
+A project's grant is the total of its subventions (repayable advances are not grants); each beneficiary's row
+gives that total (`montant`) and the beneficiary's share of it (`pourcentageSubvention`), as the format asks for
+a grant shared between several beneficiaries; the payment period is the first and last payment to the
+beneficiary (the project's dates when there is none yet). The funder (`nomAttribuant`) is the call's operator.
+Operators have no SIRET in the portfolio yet, so `idAttribuant`, which the format requires, is left empty, as
+is `idBeneficiaire` for a beneficiary known by its SIREN only (the format asks for a SIRET).
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ COLUMNS = ("nomAttribuant", "idAttribuant", "dateConvention", "referenceDecision
            "notificationUE", "pourcentageSubvention", "dispositifAide")
 
 _ROWS = """
-SELECT op.label, p.agreement_on, p.decision_on, a.reference, o.name, o.siret, o.siren, a.title,
-       aid.grant_cents + aid.advance_cents,
-       (SELECT sum(x.grant_cents + x.advance_cents) FROM aid x WHERE x.project_id = p.id),
-       (SELECT count(*) FROM disbursement d WHERE d.project_id = p.id AND d.organisation_id = aid.organisation_id),
+SELECT op.label, p.agreement_on, p.decision_on, a.reference, o.name, o.siret, a.title, aid.grant_cents,
+       (SELECT sum(x.grant_cents) FROM aid x WHERE x.project_id = p.id),
+       (SELECT count(*) FROM disbursement d WHERE d.project_id = p.id AND d.organisation_id = o.id),
+       (SELECT min(d.paid_on) FROM disbursement d WHERE d.project_id = p.id AND d.organisation_id = o.id),
+       (SELECT max(d.paid_on) FROM disbursement d WHERE d.project_id = p.id AND d.organisation_id = o.id),
        p.start_on, p.end_on, c.label
 FROM aid
 JOIN project p ON p.id = aid.project_id
@@ -38,7 +41,7 @@ JOIN application a ON a.id = p.application_id
 JOIN call c ON c.id = a.call_id
 JOIN operator op ON op.id = c.operator_id
 JOIN organisation o ON o.id = aid.organisation_id
-WHERE aid.grant_cents + aid.advance_cents > 0
+WHERE aid.grant_cents > 0
 ORDER BY p.id, aid.id
 """
 
@@ -60,11 +63,14 @@ def write_scdl(db: Database, destination: Path) -> int:
 
 
 def _row(values: tuple[Any, ...]) -> list[Any]:
-    (operator, agreement_on, decision_on, reference, name, siret, siren, title, cents, project_cents, payments,
-     start_on, end_on, call) = values
+    (operator, agreement_on, decision_on, reference, name, siret, title, cents, project_cents, payments, first_paid,
+     last_paid, start_on, end_on, call) = values
     share = Decimal(cents) / Decimal(project_cents) if project_cents else Decimal(1)
-    period = f"{start_on}/{end_on}" if start_on and end_on else str(start_on or agreement_on or decision_on or "")
-    return [operator, "", str(agreement_on or decision_on or ""), reference or "", name, siret or siren or "",
+    if first_paid and last_paid:
+        period = str(first_paid) if first_paid == last_paid else f"{first_paid}/{last_paid}"
+    else:
+        period = f"{start_on}/{end_on}" if start_on and end_on else str(start_on or agreement_on or decision_on or "")
+    return [operator, "", str(agreement_on or decision_on or ""), reference or "", name, siret or "",
             (title or "")[:256], _euros(project_cents or cents), "aide en numéraire",
             "échelonné" if payments > 1 else "unique", period, "", "non", f"{share:.4f}".rstrip("0").rstrip("."),
             call]

@@ -28,7 +28,7 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
-from portfolio.services.changes import ApplyResult, Create, FieldChange, apply_changes, current_values, new_uuid
+from portfolio.services.changes import ApplyResult, Create, FieldChange, apply_changes, new_uuid
 from portfolio.services.display import TITLE_SQL
 
 from . import values as parse
@@ -85,6 +85,7 @@ class SyncPlan:
     new_rows: list[tuple[str, int]] = field(default_factory=list)  # (sheet, row number) not sent by the export
     missing: list[tuple[str, str]] = field(default_factory=list)  # (entity, uuid) sent, absent from the workbook
     created: list[NewRecord] = field(default_factory=list)  # new lines matched to nothing: created
+    settled_mine: list[FieldMerge] = field(default_factory=list)  # conflicts settled for the value here
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -97,6 +98,7 @@ def plan_sync(db: Database, path: Path, take: str | None = None) -> SyncPlan:
     ``take``: "theirs" or "mine" resolves every conflict that way."""
     workbook = read_untrusted(path, all_sheets=True)
     sheets = {sheet.name: sheet.rows for sheet in workbook.sheets}
+    formulas = {sheet.name: sheet.formula_cells for sheet in workbook.sheets}
     readme = sheets.get("À lire") or (workbook.sheets[0].rows if workbook.sheets else [])
     export_id = _cell(readme, EXPORT_ID_CELL)
     with db.read() as session:
@@ -118,10 +120,13 @@ def plan_sync(db: Database, path: Path, take: str | None = None) -> SyncPlan:
                 plan.flags.append(tr("La feuille « {sheet} » manque : ses fiches n'ont pas été comparées.",
                                      sheet=label))
                 continue
-            _merge_sheet(connection, plan, entity, label, specs, rows, sent.get(entity, {}))
+            _merge_sheet(connection, plan, entity, label, specs, rows, sent.get(entity, {}),
+                         formulas.get(label, set()))
     if take in ("theirs", "mine"):
         if take == "theirs":
             plan.taken.extend(plan.conflicts)
+        else:
+            plan.settled_mine.extend(plan.conflicts)
         plan.conflicts = []
     return plan
 
@@ -132,8 +137,9 @@ def sync_changes(db: Database, merges: list[FieldMerge], created: list[NewRecord
     them as one undo step)."""
     with db.read() as session:
         changes: list[FieldChange | Create] = [_change(session, merge) for merge in merges]
+        connection = raw_connection(session)
         for record in created or []:
-            values = {name: _stored(session, fields.field_spec(record.entity, name), value)
+            values = {name: _stored(connection, fields.field_spec(record.entity, name), value, record.entity)
                       for name, value in record.values.items() if value is not None}
             changes.append(Create(record.entity, new_uuid(), values))
     return changes
@@ -144,8 +150,30 @@ def apply_sync(db: Database, plan: SyncPlan, actor: str | None = None) -> ApplyR
     nothing). A field whose value here changed since the plan was made is refused by the door (nothing is
     written)."""
     if not plan.taken and not plan.created:
+        advance_base(db, plan.export_id, plan.settled_mine)
         return None
-    return apply_changes(db, sync_changes(db, plan.taken, plan.created), source=plan.source, actor=actor)
+    result = apply_changes(db, sync_changes(db, plan.taken, plan.created), source=plan.source, actor=actor)
+    advance_base(db, plan.export_id, [*plan.taken, *plan.settled_mine])
+    return result
+
+
+def advance_base(db: Database, export_id: str, merges: list[FieldMerge]) -> None:
+    """Records the agency's values as the new base of the fields settled (taken, or kept here on purpose): the
+    same file merged again changes nothing, and a correction made here later is not overwritten by it."""
+    if not merges:
+        return
+    with db.write() as session:
+        connection = raw_connection(session)
+        for merge in merges:
+            row = connection.execute("SELECT sent_values FROM export_row WHERE export_uuid = ? AND entity = ? AND "
+                                     "record_uuid = ?", (export_id, merge.entity, merge.uuid)).fetchone()
+            if row is None:
+                continue
+            values = json.loads(row[0])
+            values[merge.field] = merge.theirs
+            connection.execute("UPDATE export_row SET sent_values = ? WHERE export_uuid = ? AND entity = ? AND "
+                               "record_uuid = ?", (json.dumps(values, ensure_ascii=False, sort_keys=True, default=str),
+                                                   export_id, merge.entity, merge.uuid))
 
 
 def summary(plan: SyncPlan, result: ApplyResult | None, db: Database) -> dict[str, Any]:
@@ -160,8 +188,12 @@ def summary(plan: SyncPlan, result: ApplyResult | None, db: Database) -> dict[st
     return {"export_id": plan.export_id, "applied": len(plan.taken) if result is not None else 0,
             "planned": len(plan.taken), "batch_id": result.batch if result else None,
             "conflicts": [m.as_json(ids.get((m.entity, m.uuid))) for m in plan.conflicts],
+            "taken": [m.as_json() for m in plan.taken],
             "kept": plan.kept, "same": plan.same, "new": len(plan.new_rows),
+            "new_rows": [{"sheet": sheet, "row": row} for sheet, row in plan.new_rows],
+            "to_create": [{"sheet": r.sheet, "row": r.row, "name": r.values.get("name")} for r in plan.created],
             "created": len(plan.created) if result is not None else 0, "missing": len(plan.missing),
+            "missing_records": [{"entity": entity, "uuid": uuid} for entity, uuid in plan.missing],
             "flags": plan.flags}
 
 
@@ -169,7 +201,7 @@ def summary(plan: SyncPlan, result: ApplyResult | None, db: Database) -> dict[st
 
 
 def _merge_sheet(connection: Any, plan: SyncPlan, entity: str, label: str, specs: list[fields.FieldSpec],
-                 rows: list[list[Any]], sent: dict[str, dict[str, Any]]) -> None:
+                 rows: list[list[Any]], sent: dict[str, dict[str, Any]], formulas: set[tuple[int, int]]) -> None:
     if not rows or not rows[0] or rows[0][0] != ID_HEADER:
         plan.flags.append(tr("La feuille « {sheet} » n'a plus sa colonne « uuid » en A : elle n'a pas été "
                              "comparée.", sheet=label))
@@ -206,16 +238,27 @@ def _merge_sheet(connection: Any, plan: SyncPlan, entity: str, label: str, specs
         for spec in specs:
             if spec.name not in positions:
                 continue
+            where = (label, number, header(spec))
+            if (number - 1, positions[spec.name]) in formulas:
+                plan.flags.append(tr("Feuille « {sheet} », ligne {row}, colonne « {column} » : une formule n'est pas "
+                                     "une valeur ; elle n'a pas été prise (tapez la valeur elle-même).",
+                                     sheet=label, row=number, column=header(spec)))
+                continue
             cell = row[positions[spec.name]] if positions[spec.name] < len(row) else None
             try:
                 theirs = _theirs(spec, cell)
             except InvalidValue as error:
-                plan.flags.append(tr("Feuille « {sheet} », ligne {row}, colonne « {column} » : {reason} La valeur n'a "
-                                     "pas été prise.", sheet=label, row=number, column=header(spec),
-                                     reason=str(error)))
+                _refused(plan, where, str(error))
                 continue
-            _merge_field(plan, FieldMerge(entity, uuid, spec.name, _canon(spec, base.get(spec.name)),
-                                          _canon(spec, mine.get(spec.name)), theirs))
+            merge = FieldMerge(entity, uuid, spec.name, _canon(spec, base.get(spec.name)),
+                               _canon(spec, mine.get(spec.name)), theirs)
+            if merge.theirs not in (merge.base, merge.mine):  # to take, or a conflict: must be a valid value here
+                try:
+                    _stored(connection, spec, merge.theirs, entity)
+                except PortfolioError as error:
+                    _refused(plan, where, str(error))
+                    continue
+            _merge_field(plan, merge)
     plan.missing.extend((entity, uuid) for uuid in sent if uuid not in seen)
 
 
@@ -253,7 +296,19 @@ def _new_organisation(connection: Any, plan: SyncPlan, label: str, number: int, 
                              "(« {found} ») ; la ligne n'a pas été créée une seconde fois.", sheet=label, row=number,
                              name=name, found=found[0]))
         return
+    for spec in specs:  # every value valid here, every required one given: else not created, and said why
+        try:
+            fields.normalise(spec, _stored(connection, spec, values.get(spec.name), "organisation"))
+        except PortfolioError as error:
+            _refused(plan, (label, number, header(spec)), str(error))
+            return
     plan.created.append(NewRecord("organisation", label, number, values))
+
+
+def _refused(plan: SyncPlan, where: tuple[str, int, str], reason: str) -> None:
+    sheet, row, column = where
+    plan.flags.append(tr("Feuille « {sheet} », ligne {row}, colonne « {column} » : {reason} La valeur n'a pas été "
+                         "prise.", sheet=sheet, row=row, column=column, reason=reason.rstrip(".") + "."))
 
 
 def _merge_field(plan: SyncPlan, merge: FieldMerge) -> None:
@@ -310,25 +365,34 @@ def _theirs(spec: fields.FieldSpec, cell: Any) -> Any:
     if spec.kind == "bool":
         flag = parse.parse_bool(cell)
         return None if flag is None else int(flag)
+    if spec.kind in ("siren", "siret") and isinstance(cell, int | float) and not isinstance(cell, bool) \
+            and float(cell).is_integer():  # typed as a number: the spreadsheet dropped its leading zeros
+        return f"{int(cell):0{9 if spec.kind == 'siren' else 14}d}"
     text = parse.parse_text(cell)
     return text.strip() if text and text.strip() else None
 
 
 def _change(session: Any, merge: FieldMerge) -> FieldChange:
-    """The door's change that puts the agency's value in place (a reference found back by its title)."""
+    """The door's change that puts the agency's value in place. Its old value is the one the merge saw here
+    ("mine"), so that a change made here since is refused by the door rather than overwritten."""
     spec = fields.field_spec(merge.entity, merge.field)
-    now = current_values(session, merge.entity, merge.uuid)
-    return FieldChange(merge.entity, merge.uuid, merge.field, now[merge.field], _stored(session, spec, merge.theirs))
+    connection = raw_connection(session)
+    return FieldChange(merge.entity, merge.uuid, merge.field, _stored(connection, spec, merge.mine, merge.entity),
+                       _stored(connection, spec, merge.theirs, merge.entity))
 
 
-def _stored(session: Any, spec: fields.FieldSpec, value: Any) -> Any:
-    """A value in the compared form as the door stores it (a reference found back by its title)."""
+def _stored(connection: Any, spec: fields.FieldSpec, value: Any, entity: str) -> Any:
+    """A value in the compared form as the door stores it (a reference found back by its title; a status among
+    the statuses of ``entity``). SyncError or InvalidValue when it is not a valid value here."""
     new: Any = value
     target = spec.target
     if target is not None and new is not None:
         table = fields.table(target).name
         title = TITLE_SQL[target].replace(f"{table}.", "r.")
-        found = raw_connection(session).execute(f"SELECT id FROM {table} r WHERE {title} = ?", (new,)).fetchall()
+        scope, parameters = "", [new]
+        if spec.kind.startswith("status:"):
+            scope, parameters = " AND r.entity = ?", [new, spec.kind[7:]]
+        found = connection.execute(f"SELECT id FROM {table} r WHERE {title} = ?{scope}", parameters).fetchall()
         if len(found) != 1:
             raise SyncError(tr("« {value} » ne désigne pas une seule fiche « {label} » : choisissez la valeur dans "
                                "la liste du classeur.", value=new, label=fields.entity_label(target)))

@@ -178,7 +178,7 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
         letter = _letter(index + 1)
         list_ranges[target] = f"'Listes'!${letter}$2:${letter}${max(len(names), 1) + 1}"
     for row in _transpose([[t, *n] for t, n in lists.items()]):
-        list_sheet.append(row)
+        list_sheet.append([as_text(WriteOnlyCell(list_sheet, value=v)) for v in row])  # a label is never a formula
     unlocked, bold = Protection(locked=False), Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDE5F0")
     for entity in entities:
@@ -187,7 +187,9 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
         sheet.freeze_panes = "B2"
         sheet.column_dimensions["A"].hidden = True
         for index, spec in enumerate(specs, start=2):
-            sheet.column_dimensions[_letter(index)].width = WIDTHS.get(spec.kind, 28)
+            dimension = sheet.column_dimensions[_letter(index)]
+            dimension.width = WIDTHS.get(spec.kind, 28)
+            dimension.protection = unlocked  # the empty cells below too: the agency adds lines there
         titles = []
         for label in [ID_HEADER, *[header(spec) for spec in specs]]:
             cell = WriteOnlyCell(sheet, value=label)
@@ -216,7 +218,7 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
         last = _letter(len(specs) + 1)
         sheet.auto_filter.ref = f"A1:{last}{count + 1}"
         for index, spec in enumerate(specs, start=2):
-            target = spec.target if spec.target in LISTED else None
+            target = spec.kind if spec.kind.startswith("status:") else spec.target if spec.target in LISTED else None
             if target and target in list_ranges:
                 validation = DataValidation(type="list", formula1=f"={list_ranges[target]}", allow_blank=True,
                                             showErrorMessage=True, errorTitle=tr("Valeur inconnue"),
@@ -286,6 +288,11 @@ def _lists(connection: Any) -> dict[str, list[str]]:
     lists = {}
     for target in LISTED:
         table = fields.table(target).name
+        if target == "status":  # one list per record type: a project is offered only a project's statuses
+            for (entity,) in connection.execute("SELECT DISTINCT entity FROM status ORDER BY entity").fetchall():
+                lists[f"status:{entity}"] = [str(r[0]) for r in connection.execute(
+                    "SELECT label FROM status WHERE entity = ? ORDER BY sort_order, label", (entity,))]
+            continue
         names = [str(row[0]) for row in connection.execute(
             f"SELECT {TITLE_SQL[target]} FROM {table} ORDER BY {TITLE_SQL[target]}") if row[0] is not None]
         lists[target] = list(dict.fromkeys(names))

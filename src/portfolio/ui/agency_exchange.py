@@ -217,18 +217,19 @@ class SyncDialog(QDialog):
 
     def apply(self) -> None:
         """Applies the chosen fields through the door as one undo step; conflicts left for later stay so."""
-        from portfolio.exchange.sync import sync_changes
+        from portfolio.exchange.sync import advance_base, sync_changes
 
         chosen = self.chosen()
         created = [record for record, tick in self.creations if tick.isChecked()]
-        if not chosen and not created:
-            self.accept()
-            return
+        kept = [merge for merge, decision in self.decisions
+                if isinstance(decision, QComboBox) and decision.currentData() == KEEP_MINE]
         try:
             changes = sync_changes(self.window_.workspace.db, chosen, created)
-            self.window_.workspace.apply(changes, tr("Reprendre le classeur de {recipient}",
-                                                     recipient=self.plan.recipient or tr("l'agence")),
-                                         source=self.plan.source)
+            if changes:
+                self.window_.workspace.apply(changes, tr("Reprendre le classeur de {recipient}",
+                                                         recipient=self.plan.recipient or tr("l'agence")),
+                                             source=self.plan.source)
+            advance_base(self.window_.workspace.db, self.plan.export_id, [*chosen, *kept])
         except Exception as error:  # a value changed here meanwhile, a name no longer found: said, nothing written
             QMessageBox.warning(self, APP_NAME, str(error))
             return
