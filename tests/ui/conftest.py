@@ -60,3 +60,36 @@ def read_only_window(qtbot, demo_path: Path) -> Iterator[MainWindow]:
     window.show()
     yield window
     workspace.close()
+
+
+def sql(path: Path, query: str, *params: object) -> list[tuple]:
+    """A query on a database file through a read-only connection of its own (the window keeps its own)."""
+    import sqlite3
+
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return connection.execute(query, params).fetchall()
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def window(qtbot, demo_path: Path) -> Iterator[MainWindow]:
+    """The main window shown on a writable copy of the demo portfolio."""
+    make_application()
+    win = MainWindow(Workspace(open_portfolio(demo_path)))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.workspace.close()
+
+
+@pytest.fixture
+def said(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every message box's text, collected instead of shown."""
+    from PySide6.QtWidgets import QMessageBox
+
+    messages: list[str] = []
+    for name in ("information", "warning", "critical"):
+        monkeypatch.setattr(QMessageBox, name, lambda _parent, _title, text, *a, **k: messages.append(text))
+    return messages

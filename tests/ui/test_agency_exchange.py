@@ -2,46 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QFileDialog
 
 from portfolio.exchange.working_workbook import Selection, export_working_workbook
 from portfolio.services.changes import FieldChange
-from portfolio.services.portfolio import open_portfolio
 from portfolio.ui import agency_exchange
-from portfolio.ui.app import make_application
 from portfolio.ui.main_window import MainWindow
-from portfolio.ui.workspace import Workspace
 
-
-def sql(path: Path, query: str, *params: object) -> list[tuple]:
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        return connection.execute(query, params).fetchall()
-    finally:
-        connection.close()
-
-
-@pytest.fixture
-def window(qtbot, demo_path: Path):
-    make_application()
-    win = MainWindow(Workspace(open_portfolio(demo_path)))
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.workspace.close()
-
-
-@pytest.fixture
-def said(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    messages: list[str] = []
-    for name in ("information", "warning", "critical"):
-        monkeypatch.setattr(QMessageBox, name, lambda _parent, _title, text, *a, **k: messages.append(text))
-    return messages
+from .conftest import sql
 
 
 def test_the_export_dialog_writes_the_chosen_region(qtbot, window: MainWindow, tmp_path: Path, said: list[str],

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog
 
 from portfolio.services.backups import backups_kept, list_backups, take_backup
 from portfolio.services.changes import FieldChange
@@ -23,31 +23,7 @@ from portfolio.ui.main_window import MainWindow
 from portfolio.ui.preferences import PreferencesDialog
 from portfolio.ui.workspace import Workspace
 
-
-def sql(path: Path, query: str, *params: object) -> list[tuple]:
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        return connection.execute(query, params).fetchall()
-    finally:
-        connection.close()
-
-
-@pytest.fixture
-def window(qtbot, demo_path: Path):
-    make_application()
-    win = MainWindow(Workspace(open_portfolio(demo_path)))
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.workspace.close()
-
-
-@pytest.fixture
-def quiet(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    said: list[str] = []
-    for name in ("information", "warning", "critical"):
-        monkeypatch.setattr(QMessageBox, name, lambda _parent, _title, text, *a, **k: said.append(text))
-    return said
+from .conftest import sql
 
 
 def choose_newest(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,7 +41,7 @@ def test_a_copy_is_taken_when_the_window_opens_a_database(qtbot, window: MainWin
 
 
 def test_restore_puts_the_copy_back_and_keeps_the_replaced_file(qtbot, window: MainWindow, demo_path: Path,
-                                                                 quiet: list[str],
+                                                                 said: list[str],
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     qtbot.waitUntil(lambda: bool(list_backups(demo_path)), timeout=10_000)
     uuid, city = sql(demo_path, "SELECT uuid, city FROM organisation ORDER BY id LIMIT 1")[0]
@@ -79,11 +55,11 @@ def test_restore_puts_the_copy_back_and_keeps_the_replaced_file(qtbot, window: M
     aside = [p for p in demo_path.parent.glob("demo.remplacee-*.sqlite")]
     assert len(aside) == 1 and sql(aside[0], "SELECT city FROM organisation WHERE uuid = ?", uuid) == [
         ("Après la copie",)]
-    assert any("a été restaurée" in text and aside[0].name in text for text in quiet)
+    assert any("a été restaurée" in text and aside[0].name in text for text in said)
 
 
 def test_a_damaged_file_is_offered_a_restore_and_kept_aside(qtbot, window: MainWindow, demo_path: Path,
-                                                            tmp_path: Path, quiet: list[str],
+                                                            tmp_path: Path, said: list[str],
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     other = tmp_path / "autre.sqlite"
     open_portfolio(other).close()  # closed by the application: sealed
@@ -99,13 +75,13 @@ def test_a_damaged_file_is_offered_a_restore_and_kept_aside(qtbot, window: MainW
     assert len(aside) == 1 and hashlib.sha256(aside[0].read_bytes()).hexdigest() == damaged
 
 
-def test_create_snapshot_from_the_menu(qtbot, window: MainWindow, tmp_path: Path, quiet: list[str],
+def test_create_snapshot_from_the_menu(qtbot, window: MainWindow, tmp_path: Path, said: list[str],
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "comite.sqlite"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     window.create_snapshot()
-    qtbot.waitUntil(lambda: bool(quiet), timeout=20_000)
-    assert "non signé" in quiet[0]
+    qtbot.waitUntil(lambda: bool(said), timeout=20_000)
+    assert "non signé" in said[0]
     assert verify_snapshot(target).intact
 
 
@@ -124,7 +100,7 @@ def _contact_with_email(path: Path) -> tuple[int, str]:
 
 
 def test_gdpr_export_from_a_contact(qtbot, workspace: Workspace, demo_path: Path, tmp_path: Path,
-                                    quiet: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+                                    said: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     contact_id, email = _contact_with_email(demo_path)
     editor = RecordEditor(workspace, "contact", contact_id)
     qtbot.addWidget(editor)
@@ -132,12 +108,12 @@ def test_gdpr_export_from_a_contact(qtbot, workspace: Workspace, demo_path: Path
     target = tmp_path / "personne.xlsx"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     gdpr_actions.export_person(editor)
-    qtbot.waitUntil(lambda: bool(quiet), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(said), timeout=10_000)
     rows = list(load_workbook(target)["Fiches"].iter_rows(values_only=True))
     assert email in rows[1]
 
 
-def test_gdpr_erase_from_a_contact(qtbot, workspace: Workspace, demo_path: Path, quiet: list[str],
+def test_gdpr_erase_from_a_contact(qtbot, workspace: Workspace, demo_path: Path, said: list[str],
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     contact_id, email = _contact_with_email(demo_path)
     uuid, city = sql(demo_path, "SELECT uuid, city FROM organisation ORDER BY id LIMIT 1")[0]
@@ -153,7 +129,7 @@ def test_gdpr_erase_from_a_contact(qtbot, workspace: Workspace, demo_path: Path,
     assert sql(demo_path, "SELECT count(*) FROM contact WHERE id = ?", contact_id) == [(0,)]
     workspace.db.close()
     assert email.encode() not in demo_path.read_bytes()
-    assert any("effacé" in text for text in quiet)
+    assert any("effacé" in text for text in said)
 
 
 def test_gdpr_erase_is_refused_read_only(qtbot, read_only_window: MainWindow, demo_path: Path) -> None:
@@ -164,7 +140,7 @@ def test_gdpr_erase_is_refused_read_only(qtbot, read_only_window: MainWindow, de
 
 
 def test_a_file_changed_by_another_program_can_be_kept_as_it_is(qtbot, window: MainWindow, tmp_path: Path,
-                                                                quiet: list[str],
+                                                                said: list[str],
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """Another program's sound change (a table of its own) is refused at open, then kept when asked: checked,
     sealed again, opened."""
@@ -183,10 +159,10 @@ def test_a_file_changed_by_another_program_can_be_kept_as_it_is(qtbot, window: M
     window.switch_to(other)
     qtbot.waitUntil(lambda: window.workspace.db.path == other.resolve() and window.workspace.ready, timeout=10_000)
     assert not list(tmp_path.glob("autre.endommagee-*"))
-    assert quiet == []
+    assert said == []
 
 
-def test_a_damaged_file_that_is_not_sound_cannot_be_kept(tmp_path: Path, quiet: list[str]) -> None:
+def test_a_damaged_file_that_is_not_sound_cannot_be_kept(tmp_path: Path, said: list[str]) -> None:
     make_application()
     other = tmp_path / "autre.sqlite"
     open_portfolio(other).close()
@@ -195,4 +171,4 @@ def test_a_damaged_file_that_is_not_sound_cannot_be_kept(tmp_path: Path, quiet: 
     data[page_size * 3 + 3:page_size * 3 + 5] = b"\xff\xff"  # a page's cell count: a broken structure
     other.write_bytes(bytes(data))
     assert not recovery.keep_as_is(None, other)
-    assert quiet and "ne peut pas être gardé" in quiet[0] and "--accept" not in quiet[0]
+    assert said and "ne peut pas être gardé" in said[0] and "--accept" not in said[0]

@@ -109,40 +109,14 @@ def test_erase_asks_for_confirmation_and_says_what_it_would_erase(person: tuple[
 def test_migration_0005_salts_a_schema_4_trail_and_keeps_the_old_one_in_its_backup(tmp_path: Path) -> None:
     """A file as version 4 wrote it (its values hashed directly) is migrated: every entry gets a salt, the chain
     is hashed again and verifies; the copy taken before holds the old chain, which still verifies as it was."""
-    import contextlib
-    import hashlib
-    import sqlite3
-
-    from alembic import command
-
-    from portfolio.db import migrate
-    from portfolio.db.database import make_engine
-    from portfolio.db.sqlite_file import APPLICATION_ID
-    from portfolio.services.audit import GENESIS_HASH, LEGACY_COLUMNS
     from portfolio.services.backups import list_backups
     from portfolio.services.integrity import check_file
 
     path = tmp_path / "v4.sqlite"
-    engine = make_engine(path)
-    with engine.begin() as connection:
-        config = migrate.alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0004")
-        connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
-        connection.exec_driver_sql("PRAGMA user_version = 4")
-    engine.dispose()
-    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-    prev = GENESIS_HASH
-    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
-        for seq, (field_name, old, new) in enumerate([("email", None, '"a@b.fr"'), ("email", '"a@b.fr"', '"c@d.fr"')],
-                                                    start=1):
-            row = [seq, "2026-01-01T00:00:00.000000+00:00", "agent", "screen", "b1", "update", "contact", "u1",
-                   field_name, old, new, prev]
-            digest = hashlib.sha256(encoder.encode(row).encode()).hexdigest()
-            connection.execute(f"INSERT INTO audit_entry ({', '.join(LEGACY_COLUMNS)}, hash) VALUES "
-                               f"({', '.join('?' * 13)})", [*row, digest])
-            prev = digest
-        legacy_head = prev
+    _schema_4_with_entries(path, 2)
+    with sqlite3.connect(path) as connection:
+        legacy_head = connection.execute("SELECT hash FROM audit_entry ORDER BY seq DESC LIMIT 1").fetchone()[0]
+    connection.close()
     assert check_file(path).chain.ok, "the old format verifies as it is (a file or snapshot of schema 4)"
     with Database.open(path) as db, db.read() as session:
         report = verify_chain(session)
