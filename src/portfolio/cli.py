@@ -115,8 +115,10 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     exported = commands.add_parser("export", help="écrire le classeur de travail d'une agence régionale (une feuille "
                                                   "par type de fiche), et l'enregistrer pour la synchronisation")
     exported.add_argument("output", metavar="FICHIER", type=Path, help="le fichier à écrire")
-    exported.add_argument("--format", choices=["xlsx", "scdl"], default="xlsx", help="xlsx : le classeur de travail "
-                          "d'une agence (par défaut) ; scdl : le CSV SCDL subventions 2.1.1 de tout le portefeuille")
+    exported.add_argument("--format", choices=["xlsx", "scdl", "france2030", "360giving"], default="xlsx",
+                          help="xlsx : le classeur de travail d'une agence (par défaut) ; scdl : le CSV SCDL "
+                               "subventions 2.1.1 ; france2030 : la liste des bénéficiaires au format France 2030 ; "
+                               "360giving : le classeur 360Giving (ces trois derniers : tout le portefeuille)")
     _add_db(exported, top=False)
     exported.add_argument("--region", metavar="CODE", help="les fiches des structures d'une région (code INSEE, "
                           "par exemple 53)")
@@ -469,18 +471,23 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from portfolio.exchange.working_workbook import DEFAULT_ENTITIES, Selection, export_working_workbook
 
-    if args.format == "scdl":
+    if args.format in ("scdl", "france2030", "360giving"):
+        from portfolio.exchange.france2030 import write_france2030
+        from portfolio.exchange.giving360 import write_360giving
         from portfolio.exchange.scdl import write_scdl
 
         if args.region or args.entities or args.personal:
-            raise UsageError(tr("--format scdl écrit tout le portefeuille, une ligne par bénéficiaire : --region, "
-                                "--entities et --personal ne s'y appliquent pas"))
+            raise UsageError(tr("--format {format} écrit tout le portefeuille, une ligne par bénéficiaire : --region, "
+                                "--entities et --personal ne s'y appliquent pas", format=args.format))
+        writer = {"scdl": write_scdl, "france2030": write_france2030, "360giving": write_360giving}[args.format]
         with open_portfolio(_db_path(args), readonly=True, must_exist=True) as db:
-            rows = write_scdl(db, args.output.expanduser())
+            rows = writer(db, args.output.expanduser())
         if args.json:
             _print_json({"file": str(args.output), "rows": rows})
         else:
-            print(tr("Fichier SCDL subventions 2.1.1 écrit dans {file} : {n} ligne(s).", file=args.output, n=rows))
+            print(tr("{layout} écrit dans {file} : {n} ligne(s).", file=args.output, n=rows,
+                     layout={"scdl": tr("Fichier SCDL subventions 2.1.1"), "360giving": tr("Classeur 360Giving"),
+                             "france2030": tr("Liste des bénéficiaires France 2030")}[args.format]))
         return 0
 
     entities = tuple(e.strip() for e in args.entities.split(",") if e.strip()) if args.entities else DEFAULT_ENTITIES

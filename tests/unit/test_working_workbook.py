@@ -197,3 +197,59 @@ def test_statuses_are_offered_per_record_type_and_list_labels_stay_text(demo: Pa
     offered = {c.value for row in lists[referenced] for c in row}
     assert offered == project_statuses
     assert not sheet.column_dimensions["B"].protection.locked, "lines can be added below the data"
+
+
+def test_the_france_2030_list_imports_back_into_an_empty_portfolio(demo: Path, tmp_path: Path) -> None:
+    """The official list's layout, written from the demo and read back by the import (profile france2030) into
+    an empty portfolio: the same projects, aid and amounts, the same funded organisations."""
+    from portfolio.exchange.france2030 import write_france2030
+    from portfolio.exchange.imports import run_import
+
+    out = tmp_path / "liste.xlsx"
+    with open_portfolio(demo) as db:
+        rows = write_france2030(db, out)
+    sheet = load_workbook(out).active
+    assert sheet["B3"].value == "Date de la DPM" and sheet.max_row == rows + 3
+    assert all(isinstance(c.value, str) and c.number_format == "@" for c in sheet["G"][3:] if c.value)
+    empty = tmp_path / "vide.sqlite"
+    with open_portfolio(empty) as db:
+        plan, result = run_import(db, out)
+        assert plan.profile == "france2030" and plan.rejected == [] and result is not None
+
+    def figures(path: Path) -> tuple[object, ...]:
+        import sqlite3
+
+        with sqlite3.connect(path) as connection:
+            return (connection.execute("SELECT count(*), sum(grant_cents), sum(advance_cents) FROM aid").fetchone(),
+                    connection.execute("SELECT count(*) FROM project").fetchone(),
+                    connection.execute("SELECT group_concat(name, '|') FROM (SELECT DISTINCT o.name FROM aid JOIN "
+                                       "organisation o ON o.id = aid.organisation_id ORDER BY o.name)").fetchone())
+
+    assert figures(empty) == figures(demo)
+
+
+def test_the_360giving_workbook(demo: Path, tmp_path: Path) -> None:
+    """The standard's column titles, a grant per aid with the amounts awarded and disbursed, FR-RCS-<SIREN>
+    recipients; the import recognises the layout."""
+    from portfolio.exchange.giving360 import COLUMNS, write_360giving
+    from portfolio.exchange.mapping import detect_profile
+
+    out = tmp_path / "360.xlsx"
+    with open_portfolio(demo) as db:
+        count = write_360giving(db, out)
+        with db.read() as session:
+            awarded, grants = session.execute(text("SELECT sum(grant_cents + advance_cents), count(*) FROM aid WHERE "
+                                                   "grant_cents + advance_cents > 0")).one()
+            disbursed = session.execute(text(
+                "SELECT sum(d.amount_cents) FROM disbursement d WHERE EXISTS (SELECT 1 FROM aid WHERE aid.project_id "
+                "= d.project_id AND aid.organisation_id = d.organisation_id AND aid.grant_cents + aid.advance_cents "
+                "> 0)")).scalar_one()
+    rows = list(load_workbook(out)["grants"].iter_rows(values_only=True))
+    assert rows[0] == COLUMNS and len(rows) - 1 == count == grants
+    by = {name: index for index, name in enumerate(COLUMNS)}
+    assert round(sum(Decimal(str(r[by["Amount Awarded"]])) for r in rows[1:]) * 100) == awarded
+    assert round(sum(Decimal(str(r[by["Amount Disbursed"]])) for r in rows[1:]) * 100) == disbursed
+    assert all(str(r[by["Recipient Org:Identifier"]]).startswith(("FR-RCS-", "360G-SASN-")) for r in rows[1:])
+    assert len({r[by["Identifier"]] for r in rows[1:]}) == count, "each grant its own identifier"
+    profile = detect_profile([str(h) for h in rows[0]])
+    assert profile is not None and profile.name == "360giving"

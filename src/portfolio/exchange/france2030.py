@@ -1,0 +1,98 @@
+"""The France 2030 beneficiaries list layout: one row per (project, beneficiary), as the programme's official
+list publishes it: a title row, a subtotals row, the header on row 3 from column B, the data from row 4.
+Consortium partners without aid are listed without amounts ("les bénéficiaires sans montants sont des
+partenaires non financés"). The application's import reads this layout back (profile "france2030")."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from portfolio.db.database import Database
+from portfolio.db.sqlite_file import raw_connection
+from portfolio.domain.i18n import tr
+from portfolio.services.files import write_whole
+
+from .cells import as_text
+
+HEADERS = ("Date de la DPM", "Opérateur", "Procédure ", "Nom du projet", "Bénéficiaire", "SIREN/SIRET",
+           "Typologie normée", "Régions", "Localisation géographique du siège social", "Acteur émergent",
+           "Nom Stratégie ou Action", "Numéro objectif/levier", "Nomenclature France 2030",
+           "Montant de subvention (en€)", "Montant d'avance remboursable\n(en €)", "Montant de l'aide\n(en €)")
+
+# a project's beneficiaries (their aid) and its partners without aid, lead organisation first
+_ROWS = """
+SELECT p.decision_on, op.code, c.label, CASE WHEN a.acronym <> '' THEN a.acronym ELSE a.title END, o.name,
+       coalesce(nullif(o.siret, ''), o.siren), t.label, r.name, d.code, ac.label, aid.grant_cents, aid.advance_cents
+FROM project p
+JOIN application a ON a.id = p.application_id
+JOIN call c ON c.id = a.call_id
+JOIN operator op ON op.id = c.operator_id
+JOIN action ac ON ac.id = c.action_id
+JOIN (SELECT application_id, organisation_id, 0 AS rank FROM application_partner
+      UNION SELECT id, lead_organisation_id, -1 FROM application) m ON m.application_id = a.id
+JOIN organisation o ON o.id = m.organisation_id
+LEFT JOIN typology t ON t.id = o.typology_id
+LEFT JOIN region r ON r.id = o.region_id
+LEFT JOIN department d ON d.id = o.department_id
+LEFT JOIN aid ON aid.project_id = p.id AND aid.organisation_id = o.id
+GROUP BY p.id, o.id
+ORDER BY p.decision_on, p.id, min(m.rank), o.name
+"""
+
+
+def write_france2030(db: Database, destination: Path) -> int:
+    """Writes the list (whole or not at all); returns how many rows."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    with db.read() as session:
+        rows = raw_connection(session).execute(_ROWS).fetchall()
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Liste des projets et bénef"
+    today = date.today().strftime("%d/%m/%Y")
+    sheet["F1"] = tr("Liste des bénéficiaires France 2030 - Stratégie d'accélération Santé numérique - au {day}",
+                     day=today)
+    sheet["F1"].font = Font(bold=True)
+    sheet["Q1"] = "les bénéficiaires sans montants sont des partenaires non financés"
+    for column, header in enumerate(HEADERS, start=2):
+        cell = sheet.cell(row=3, column=column, value=header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for number, values in enumerate(rows, start=4):
+        decided, operator, call, project, name, company, typology, region, department, action, grant, advance = values
+        funded = grant is not None or advance is not None
+        cells = [date.fromisoformat(str(decided)) if decided else None, operator, call, project, name, company,
+                 typology, region, f"{department:0>3}" if department and department.isdigit() else department,
+                 None, action, "Objectif 7", None,
+                 _euros(grant) if funded else None, _euros(advance) if funded and advance else None,
+                 _euros((grant or 0) + (advance or 0)) if funded else None]
+        for column, value in enumerate(cells, start=2):
+            cell = as_text(sheet.cell(row=number, column=column, value=value))
+            if column == 2 and value is not None:
+                cell.number_format = "DD/MM/YYYY"
+            elif column >= 15 and value is not None:
+                cell.number_format = '#,##0.00'
+            elif column in (7, 10):
+                cell.number_format = "@"  # SIREN/SIRET and department codes: text, leading zeros kept
+    for column, width in zip("BCDEFGHIJKLMNOPQ", (12, 10, 36, 18, 36, 16, 22, 20, 12, 10, 28, 12, 20, 16, 16, 16),
+                             strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "B4"
+    sheet.auto_filter.ref = f"B3:Q{max(len(rows), 1) + 3}"
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    def write(path: Path) -> None:
+        path.write_bytes(buffer.getvalue())
+
+    write_whole(destination, write, tr("La liste France 2030"))
+    return len(rows)
+
+
+def _euros(cents: Any) -> Decimal:
+    return Decimal(int(cents or 0)) / 100
