@@ -265,3 +265,15 @@ def test_a_settled_field_is_not_taken_again_from_the_same_file(template: Path, t
         again = plan_sync(db, out)
         assert again.taken == [] and again.conflicts == [] and again.kept == 1
     assert dict(uuids_and(path, "city"))[orgs[0][0]] == "Saint-Malo (corrigé)"
+
+
+def test_the_export_is_found_when_the_readme_sheet_was_renamed(template: Path, tmp_path: Path) -> None:
+    path = fresh(template, tmp_path)
+    out = tmp_path / "agence.xlsx"
+    with open_portfolio(path) as db:
+        export = export_working_workbook(db, Selection(("organisation",), region="53"), out)
+    book = load_workbook(out)
+    book["À lire"].title = "Notice"
+    book.save(out)
+    with open_portfolio(path) as db:
+        assert plan_sync(db, out).export_id == export.export_id

@@ -36,6 +36,7 @@ from .reading import read_untrusted
 from .working_workbook import EXPORT_ID_CELL, ID_HEADER, columns, header, sheet_name
 
 SYNC_SOURCE_PREFIX = "sync "
+EXPORT_ID_LABELS = ("Numéro de l'export", "Export number")  # the label beside the id, in either language
 
 
 class SyncError(PortfolioError):
@@ -99,8 +100,7 @@ def plan_sync(db: Database, path: Path, take: str | None = None) -> SyncPlan:
     workbook = read_untrusted(path, all_sheets=True)
     sheets = {sheet.name: sheet.rows for sheet in workbook.sheets}
     formulas = {sheet.name: sheet.formula_cells for sheet in workbook.sheets}
-    readme = sheets.get("À lire") or (workbook.sheets[0].rows if workbook.sheets else [])
-    export_id = _cell(readme, EXPORT_ID_CELL)
+    export_id = _export_id(sheets)
     with db.read() as session:
         connection = raw_connection(session)
         batch = connection.execute("SELECT recipient, selection FROM export_batch WHERE uuid = ?",
@@ -402,6 +402,19 @@ def _stored(connection: Any, spec: fields.FieldSpec, value: Any, entity: str) ->
     elif spec.kind == "date" and new is not None:
         new = date.fromisoformat(new)
     return fields.normalise(spec, new)
+
+
+def _export_id(sheets: dict[str, list[list[Any]]]) -> Any:
+    """The export's number: at À lire!B3, else beside its label on any sheet's first lines (a renamed or moved
+    "À lire" sheet)."""
+    found = _cell(sheets.get("À lire", []), EXPORT_ID_CELL)
+    if found:
+        return found
+    for rows in sheets.values():
+        for row in rows[:20]:
+            if len(row) > 1 and isinstance(row[0], str) and row[0].strip() in EXPORT_ID_LABELS:
+                return row[1]
+    return None
 
 
 def _cell(rows: list[list[Any]], reference: str) -> Any:
