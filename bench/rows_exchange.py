@@ -36,7 +36,7 @@ def _raw_write(path: Path, destination: Path) -> float:
 
     from openpyxl import Workbook
 
-    from portfolio.exchange.working_workbook import _records, columns
+    from portfolio.exchange.working_workbook import columns, record_values
 
     start = time.perf_counter()
     connection = sqlite3.connect(path)
@@ -44,7 +44,7 @@ def _raw_write(path: Path, destination: Path) -> float:
     sheet = book.create_sheet("Structure")
     specs = columns("organisation", False)
     sheet.append(["uuid", *[spec.label for spec in specs]])
-    for uuid, values in _records(connection, "organisation", specs, None):
+    for uuid, values in record_values(connection, "organisation", specs, None):
         sheet.append([uuid, *values])
     book.save(destination)
     connection.close()

@@ -22,7 +22,7 @@ import platformdirs
 from portfolio import APP_NAME, __version__
 from portfolio.domain.dates import format_datetime
 from portfolio.domain.errors import PortfolioError
-from portfolio.domain.i18n import N_, tr
+from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int, format_percent
 from portfolio.services.portfolio import APP_DIR_NAME, default_db_path, open_portfolio
 
@@ -348,22 +348,14 @@ def _euros_text(value: Any) -> str:
     return format_eur(int(Decimal(str(value)) * 100)) if value is not None else "—"
 
 
-_FIGURES: dict[str, tuple[str, Callable[[Any], str]]] = {  # a key figure's French label and format
-    "applicants": (N_("Porteurs (candidats)"), lambda v: format_int(v)),
-    "applications": (N_("Candidatures"), lambda v: format_int(v)),
-    "laureates": (N_("Lauréats"), lambda v: format_int(v)),
-    "committed": (N_("Aide engagée"), _euros_text), "committed_grant": (N_("  dont subventions"), _euros_text),
-    "committed_advance": (N_("  dont avances remboursables"), _euros_text),
-    "disbursed": (N_("Aide décaissée"), _euros_text),
-    "disbursed_share": (N_("Part décaissée"), lambda v: format_percent(float(v))),
-    "regions": (N_("Régions"), str), "axes": (N_("Axes"), str), "actions": (N_("Actions"), str),
-    "calls": (N_("Appels à projets"), str),
+_SHOW_FIGURE: dict[str, Callable[[Any], str]] = {  # a key figure's format, by its kind (services.snapshot_diff)
+    "int": lambda v: format_int(v), "money": _euros_text, "share": lambda v: format_percent(float(v)),
 }
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from portfolio.services.fields import field_spec
-    from portfolio.services.snapshot_diff import EXAMPLES, describe_change, diff_snapshots
+    from portfolio.services.snapshot_diff import EXAMPLES, FIGURES, describe_change, diff_snapshots
 
     def field_label(entity: str, name: str) -> str:
         return field_spec(entity, name).label
@@ -374,7 +366,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         return 0
     print(tr("Chiffres clés : {old} → {new}", old=args.old.name, new=args.new.name))
     for name, (old, new) in result.figures.items():
-        label, shown = _FIGURES.get(name, (name, str))
+        label, kind = FIGURES.get(name, (name, ""))
+        shown = _SHOW_FIGURE.get(kind, str)
         mark = "" if old == new else "  *"
         print(f"  {tr(label).ljust(30)} {shown(old).rjust(20)}  {shown(new).rjust(20)}{mark}")
     changed = [(entity, diff) for entity, diff in result.entities.items() if not diff.empty]
@@ -424,14 +417,15 @@ def cmd_backups(args: argparse.Namespace) -> int:
         if not 1 <= args.keep <= 100:
             raise UsageError(tr("--keep : un nombre de 1 à 100 est attendu"))
         set_backups_kept(args.keep)
-    found = list_backups(_db_path(args))
+    path = _db_path(args)
+    found = list_backups(path)
     if args.json:
         _print_json({"kept": backups_kept(), "backups": [backup.as_json() for backup in found]})
         return 0
     for backup in found:
         print(f"{format_datetime(backup.taken_at)}  {backup.reason_label():32}  {backup.path}")
     if not found:
-        print(tr("Aucune sauvegarde automatique de « {file} ».", file=_db_path(args)))
+        print(tr("Aucune sauvegarde automatique de « {file} ».", file=path))
     print(tr("{n} sauvegarde(s) gardée(s) par base (réglage : portfolio backups --keep N).", n=backups_kept()))
     return 0
 

@@ -52,6 +52,17 @@ def edit_workbook(path: Path, sheet_name: str, edits: dict[str, dict[str, object
     book.save(path)
 
 
+def exported(template: Path, folder: Path, column: str = "city") -> tuple[Path, Path, list[tuple[str, object]]]:
+    """A fresh portfolio, its organisations' uuids and ``column`` (before the export), and the working workbook
+    of Bretagne's organisations sent from it."""
+    path = fresh(template, folder)
+    out = folder / "agence.xlsx"
+    orgs = uuids_and(path, column)
+    with open_portfolio(path) as db:
+        export_working_workbook(db, Selection(("organisation",), region="53"), out)
+    return path, out, orgs
+
+
 def uuids_and(db_path: Path, column: str) -> list[tuple[str, object]]:
     import sqlite3
 
@@ -105,11 +116,7 @@ def test_the_three_way_merge_field_by_field(template: Path, tmp_path: Path) -> N
 
 
 def test_missing_rows_new_rows_edited_uuids_and_unknown_exports(template: Path, tmp_path: Path) -> None:
-    path = fresh(template, tmp_path)
-    out = tmp_path / "agence.xlsx"
-    orgs = uuids_and(path, "name")
-    with open_portfolio(path) as db:
-        export_working_workbook(db, Selection(("organisation",), region="53"), out)
+    path, out, orgs = exported(template, tmp_path, "name")
     book = load_workbook(out)
     sheet = book["Structure"]
     sheet.delete_rows(2)  # a row removed by the agency: listed, never deleted here
@@ -211,11 +218,7 @@ def test_a_workbook_exported_in_english_is_taken_back_in_french(template: Path, 
 def test_a_change_made_here_after_the_plan_is_never_overwritten(template: Path, tmp_path: Path) -> None:
     from portfolio.services.changes import StaleChangeError
 
-    path = fresh(template, tmp_path)
-    out = tmp_path / "agence.xlsx"
-    orgs = uuids_and(path, "city")
-    with open_portfolio(path) as db:
-        export_working_workbook(db, Selection(("organisation",), region="53"), out)
+    path, out, orgs = exported(template, tmp_path, "city")
     edit_workbook(out, "Structure", {orgs[0][0]: {"Ville": "Saint-Malo"}})
     with open_portfolio(path) as db:
         plan = plan_sync(db, out)
@@ -228,11 +231,7 @@ def test_a_change_made_here_after_the_plan_is_never_overwritten(template: Path, 
 def test_bad_cells_are_flagged_where_they_are_and_the_rest_is_taken(template: Path, tmp_path: Path) -> None:
     """A SIRET typed as a number (leading zero lost), a formula, a cleared required name, an unknown region:
     each flagged with its sheet, row and column; the good values of the same workbook are taken."""
-    path = fresh(template, tmp_path)
-    out = tmp_path / "agence.xlsx"
-    orgs = uuids_and(path, "city")
-    with open_portfolio(path) as db:
-        export_working_workbook(db, Selection(("organisation",), region="53"), out)
+    path, out, orgs = exported(template, tmp_path, "city")
     edit_workbook(out, "Structure", {orgs[0][0]: {"Ville": "Saint-Malo", "Raison sociale": None},
                                      orgs[1][0]: {"Ville": "=UPPER(\"x\")"},
                                      orgs[2][0]: {"Région": "Atlantide"},
@@ -252,11 +251,7 @@ def test_bad_cells_are_flagged_where_they_are_and_the_rest_is_taken(template: Pa
 
 def test_a_settled_field_is_not_taken_again_from_the_same_file(template: Path, tmp_path: Path) -> None:
     """Merged once, then corrected here: the same file merged again leaves the correction alone."""
-    path = fresh(template, tmp_path)
-    out = tmp_path / "agence.xlsx"
-    orgs = uuids_and(path, "city")
-    with open_portfolio(path) as db:
-        export_working_workbook(db, Selection(("organisation",), region="53"), out)
+    path, out, orgs = exported(template, tmp_path, "city")
     edit_workbook(out, "Structure", {orgs[0][0]: {"Ville": "Saint-Malo"}})
     with open_portfolio(path) as db:
         apply_sync(db, plan_sync(db, out))

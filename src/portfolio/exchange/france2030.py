@@ -5,7 +5,6 @@ partenaires non financés"). The application's import reads this layout back (pr
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -84,13 +83,7 @@ def write_france2030(db: Database, destination: Path) -> int:
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "B4"
     sheet.auto_filter.ref = f"B3:Q{max(len(rows), 1) + 3}"
-    buffer = io.BytesIO()
-    book.save(buffer)
-
-    def write(path: Path) -> None:
-        path.write_bytes(buffer.getvalue())
-
-    write_whole(destination, write, tr("La liste France 2030"))
+    write_whole(destination, book.save, tr("La liste France 2030"))
     return len(rows)
 
 

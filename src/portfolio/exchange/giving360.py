@@ -5,7 +5,6 @@ funding organisation. Column titles are the standard's spreadsheet titles."""
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +16,7 @@ from portfolio.domain.i18n import tr
 from portfolio.services.files import write_whole
 
 from .cells import as_text
+from .scdl import AIDS
 
 PREFIX = "360G-SASN-"  # the publisher's own prefix for the identifiers it makes up
 COLUMNS = ("Identifier", "Title", "Description", "Currency", "Amount Awarded", "Amount Disbursed", "Award Date",
@@ -30,12 +30,7 @@ SELECT aid.uuid, CASE WHEN a.acronym <> '' THEN a.acronym || ' — ' || a.title 
        (SELECT coalesce(sum(d.amount_cents), 0) FROM disbursement d WHERE d.project_id = p.id
         AND d.organisation_id = o.id),
        p.decision_on, p.start_on, p.end_on, o.uuid, o.siren, o.name, o.city, op.code, op.label, c.label
-FROM aid
-JOIN project p ON p.id = aid.project_id
-JOIN application a ON a.id = p.application_id
-JOIN call c ON c.id = a.call_id
-JOIN operator op ON op.id = c.operator_id
-JOIN organisation o ON o.id = aid.organisation_id
+""" + AIDS + """
 WHERE aid.grant_cents + aid.advance_cents > 0
 ORDER BY p.id, aid.id
 """
@@ -65,13 +60,7 @@ def write_360giving(db: Database, destination: Path) -> int:
             elif isinstance(cell.value, date):
                 cell.number_format = "YYYY-MM-DD"
     sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-
-    def write(path: Path) -> None:
-        path.write_bytes(buffer.getvalue())
-
-    write_whole(destination, write, tr("Le classeur 360Giving"))
+    write_whole(destination, book.save, tr("Le classeur 360Giving"))
     return len(rows)
 
 

@@ -28,6 +28,16 @@ COLUMNS = ("nomAttribuant", "idAttribuant", "dateConvention", "referenceDecision
            "idBeneficiaire", "objet", "montant", "nature", "conditionsVersement", "datesPeriodeVersement", "idRAE",
            "notificationUE", "pourcentageSubvention", "dispositifAide")
 
+# each aid with its project, application, call, the call's operator and the beneficiary (also the 360Giving's)
+AIDS = """
+FROM aid
+JOIN project p ON p.id = aid.project_id
+JOIN application a ON a.id = p.application_id
+JOIN call c ON c.id = a.call_id
+JOIN operator op ON op.id = c.operator_id
+JOIN organisation o ON o.id = aid.organisation_id
+"""
+
 _ROWS = """
 SELECT op.label, p.agreement_on, p.decision_on, a.reference, o.name, o.siret, a.title, aid.grant_cents,
        (SELECT sum(x.grant_cents) FROM aid x WHERE x.project_id = p.id),
@@ -35,12 +45,7 @@ SELECT op.label, p.agreement_on, p.decision_on, a.reference, o.name, o.siret, a.
        (SELECT min(d.paid_on) FROM disbursement d WHERE d.project_id = p.id AND d.organisation_id = o.id),
        (SELECT max(d.paid_on) FROM disbursement d WHERE d.project_id = p.id AND d.organisation_id = o.id),
        p.start_on, p.end_on, c.label
-FROM aid
-JOIN project p ON p.id = aid.project_id
-JOIN application a ON a.id = p.application_id
-JOIN call c ON c.id = a.call_id
-JOIN operator op ON op.id = c.operator_id
-JOIN organisation o ON o.id = aid.organisation_id
+""" + AIDS + """
 WHERE aid.grant_cents > 0
 ORDER BY p.id, aid.id
 """

@@ -33,7 +33,7 @@ from portfolio.services.display import TITLE_SQL
 
 from . import values as parse
 from .reading import read_untrusted
-from .working_workbook import EXPORT_ID_CELL, ID_HEADER, columns, header, sheet_name
+from .working_workbook import EXPORT_ID_CELL, ID_HEADER, columns, encode, header, record_values, sheet_name
 
 SYNC_SOURCE_PREFIX = "sync "
 EXPORT_ID_LABELS = ("Numéro de l'export", "Export number")  # the label beside the id, in either language
@@ -172,8 +172,7 @@ def advance_base(db: Database, export_id: str, merges: list[FieldMerge]) -> None
             values = json.loads(row[0])
             values[merge.field] = merge.theirs
             connection.execute("UPDATE export_row SET sent_values = ? WHERE export_uuid = ? AND entity = ? AND "
-                               "record_uuid = ?", (json.dumps(values, ensure_ascii=False, sort_keys=True, default=str),
-                                                   export_id, merge.entity, merge.uuid))
+                               "record_uuid = ?", (encode(values), export_id, merge.entity, merge.uuid))
 
 
 def summary(plan: SyncPlan, result: ApplyResult | None, db: Database) -> dict[str, Any]:
@@ -333,11 +332,9 @@ def _sent(connection: Any, export_id: str) -> dict[str, dict[str, dict[str, Any]
 
 def _mine(connection: Any, entity: str, specs: list[fields.FieldSpec], uuids: list[str]) -> dict[str, dict[str, Any]]:
     """The records' values now, in the form the export sent them (references by their titles)."""
-    from .working_workbook import _records  # one query builder for the export and its merge
-
     wanted = set(uuids)
     return {uuid: dict(zip([s.name for s in specs], values, strict=True))
-            for uuid, values in _records(connection, entity, specs, None) if uuid in wanted}
+            for uuid, values in record_values(connection, entity, specs, None) if uuid in wanted}
 
 
 def _canon(spec: fields.FieldSpec, value: Any) -> Any:

@@ -69,6 +69,7 @@ class ExportResult:
     export_id: str
     path: Path
     rows: dict[str, int] = field(default_factory=dict)  # entity -> records written
+    sha256: str = ""  # of the workbook's bytes
 
 
 # the records of one region's organisations, per record type (a record follows its organisation or project)
@@ -123,14 +124,13 @@ def export_working_workbook(db: Database, selection: Selection, destination: Pat
             _write(connection, path, export_id, selection, entities, region_id, sent, result)
 
         write_whole(destination, write, tr("Le classeur"))
-    digest = hashlib.sha256(destination.read_bytes()).hexdigest()
     with db.write() as session:
         connection = raw_connection(session)
         connection.execute(
             "INSERT INTO export_batch (uuid, created_utc, actor, recipient, selection, file_name, sha256) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (export_id, datetime.now(UTC).isoformat(timespec="microseconds"), current_actor(), selection.recipient,
-             json.dumps(selection.as_json(), ensure_ascii=False), destination.name, digest))
+             json.dumps(selection.as_json(), ensure_ascii=False), destination.name, result.sha256))
         connection.executemany("INSERT INTO export_row (export_uuid, entity, record_uuid, sent_values) "
                                "VALUES (?, ?, ?, ?)", [(export_id, *row) for row in sent])
     return result
@@ -160,7 +160,9 @@ def _write(connection: Any, path: Path, export_id: str, selection: Selection, en
         with contextlib.suppress(Exception):
             book.save(io.BytesIO())  # closes the sheets' streams: nothing is printed when they are collected
         raise
-    path.write_bytes(buffer.getvalue())
+    data = buffer.getvalue()
+    result.sha256 = hashlib.sha256(data).hexdigest()  # of the bytes written: the file is not read back
+    path.write_bytes(data)
 
 
 def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, entities: Sequence[str],
@@ -200,7 +202,7 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
         styles = [_column_style(sheet, spec, unlocked) for spec in specs]
         names = [spec.name for spec in specs]
         count = 0
-        for uuid, values in _records(connection, entity, specs, region_id):
+        for uuid, values in record_values(connection, entity, specs, region_id):
             count += 1
             if count > MAX_ROWS:
                 raise ExportError(tr("« {label} » dépasse le million de lignes d'une feuille : filtrez l'export "
@@ -299,7 +301,7 @@ def _lists(connection: Any) -> dict[str, list[str]]:
     return lists
 
 
-def _records(connection: Any, entity: str, specs: Sequence[fields.FieldSpec], region_id: int | None
+def record_values(connection: Any, entity: str, specs: Sequence[fields.FieldSpec], region_id: int | None
              ) -> Iterator[tuple[str, list[Any]]]:
     """Each record's uuid and values as stored, references replaced by their titles (in one query)."""
     table = fields.table(entity).name

@@ -10,13 +10,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from portfolio.domain.i18n import tr
+from portfolio.domain.i18n import N_, tr
 
 from . import fields
 from .snapshot import SnapshotError, open_read_only
 from .stats import key_figures
 
 EXAMPLES = 20  # records named per entity and kind of change (the counts are complete)
+# the key figures compared, in this order: French label and kind (int, money in euros, share of 1), for the
+# command line and the window
+FIGURES: dict[str, tuple[str, str]] = {
+    "applicants": (N_("Porteurs (candidats)"), "int"),
+    "applications": (N_("Candidatures"), "int"),
+    "laureates": (N_("Lauréats"), "int"),
+    "committed": (N_("Aide engagée"), "money"),
+    "committed_grant": (N_("  dont subventions"), "money"),
+    "committed_advance": (N_("  dont avances remboursables"), "money"),
+    "disbursed": (N_("Aide décaissée"), "money"),
+    "disbursed_share": (N_("Part décaissée"), "share"),
+    "regions": (N_("Régions"), "int"),
+    "axes": (N_("Axes"), "int"),
+    "actions": (N_("Actions"), "int"),
+    "calls": (N_("Appels à projets"), "int"),
+}
+# the columns a record is named by; a record of an entity with none of them is named "<label> <id>"
+NAME_COLUMNS = ("name", "acronym", "title", "label", "last_name", "code")
 
 
 @dataclass
@@ -56,7 +74,7 @@ class SnapshotDiff:
 
 
 def _name(entity: str, row: dict[str, Any]) -> str:
-    for column in ("name", "acronym", "title", "label", "last_name", "code"):
+    for column in NAME_COLUMNS:
         if row.get(column):
             return str(row[column])
     return f"{fields.entity_label(entity)} {row.get('id')}"

@@ -34,6 +34,7 @@ from portfolio.domain.i18n import N_, tr
 from portfolio.services import fields
 from portfolio.services.display import display
 
+from .file_dialogs import ask_workbook_path
 from .tasks import run_task
 
 if TYPE_CHECKING:
@@ -102,11 +103,9 @@ def export_for_agency(window: MainWindow) -> None:
         return
     selection = dialog.selection()
     suggested = f"portefeuille-{(selection.recipient or 'agence').replace(' ', '-')}.xlsx"
-    name, _ = QFileDialog.getSaveFileName(window, tr("Exporter pour une agence"), str(Path.home() / suggested),
-                                          tr("Classeurs Excel (*.xlsx)"))
-    if not name:
+    target = ask_workbook_path(window, tr("Exporter pour une agence"), suggested)
+    if target is None:
         return
-    target = Path(name if name.lower().endswith(".xlsx") else name + ".xlsx")
 
     def done(result: Any) -> None:
         counts = ", ".join(f"{n} {tr(fields.model(e).__label__).lower()}" for e, n in result.rows.items())

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QPushButton
+from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton
 
 from portfolio import APP_NAME
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
+from .file_dialogs import ask_workbook_path
 from .tasks import run_task
 
 if TYPE_CHECKING:
@@ -52,11 +52,9 @@ def export_person(editor: RecordEditor) -> None:
         return
     first = person.contacts[0]
     suggested = f"rgpd-{first['last_name']}-{first['first_name']}.xlsx".replace(" ", "-").replace("/", "-")
-    name, _ = QFileDialog.getSaveFileName(editor, tr("Exporter les données de la personne"),
-                                          str(Path.home() / suggested), tr("Classeurs Excel (*.xlsx)"))
-    if not name:
+    target = ask_workbook_path(editor, tr("Exporter les données de la personne"), suggested)
+    if target is None:
         return
-    target = Path(name if name.lower().endswith(".xlsx") else name + ".xlsx")
 
     def done(_path: Any) -> None:
         QMessageBox.information(editor, APP_NAME, tr(

@@ -56,24 +56,6 @@ _BREAKS = re.compile(r"[ \t]*[\r\n]+[ \t]*|\t")
 LONG_VALUE = 80  # characters of a field's value shown in the tree (all of it in the tooltip)
 ADDED, CHANGED, REMOVED = "#1e6b34", "#8a5300", "#a4262c"  # dark enough to read on white (WCAG AA)
 
-# A key figure's label and kind, in the order of the table (the labels are the command line's, already translated)
-FIGURES: dict[str, tuple[str, str]] = {
-    "applicants": (N_("Porteurs (candidats)"), "int"),
-    "applications": (N_("Candidatures"), "int"),
-    "laureates": (N_("Lauréats"), "int"),
-    "committed": (N_("Aide engagée"), "money"),
-    "committed_grant": (N_("  dont subventions"), "money"),
-    "committed_advance": (N_("  dont avances remboursables"), "money"),
-    "disbursed": (N_("Aide décaissée"), "money"),
-    "disbursed_share": (N_("Part décaissée"), "share"),
-    "regions": (N_("Régions"), "int"),
-    "axes": (N_("Axes"), "int"),
-    "actions": (N_("Actions"), "int"),
-    "calls": (N_("Appels à projets"), "int"),
-}
-# The columns services.snapshot_diff names a record by; an entity with none of them is named "<label> <id>"
-_NAME_COLUMNS = ("name", "acronym", "title", "label", "last_name", "code")
-
 
 # --- what the background work reads besides the diff -----------------------------------------------------------
 
@@ -116,8 +98,9 @@ def _manifest(connection: sqlite3.Connection, path: Path) -> SnapshotInfo:
 def _fallback_id(entity: str, name: str) -> int | None:
     """The id in "<label> <id>", the name services.snapshot_diff gives a record of an entity without a name."""
     from portfolio.services import fields
+    from portfolio.services.snapshot_diff import NAME_COLUMNS
 
-    if any(column in fields.table(entity).columns for column in _NAME_COLUMNS):
+    if any(column in fields.table(entity).columns for column in NAME_COLUMNS):
         return None
     label, _, number = name.rpartition(" ")
     return int(number) if label == fields.entity_label(entity) and number.isdigit() else None
@@ -366,6 +349,8 @@ class SnapshotDiffDialog(QDialog):
     # key figures
 
     def _figures_table(self, old_name: str, new_name: str) -> QTableWidget:
+        from portfolio.services.snapshot_diff import FIGURES
+
         names = [name for name in FIGURES if name in self.diff.figures]
         names += [name for name in self.diff.figures if name not in FIGURES]  # a figure added later
         table = QTableWidget(len(names), 4)

@@ -232,19 +232,18 @@ class RecordTablePage(QWidget):
         """Writes every row of the list as it stands (search, filters, sort) to a workbook, in the background."""
         from datetime import date
 
-        from PySide6.QtWidgets import QFileDialog, QMessageBox
+        from PySide6.QtWidgets import QMessageBox
 
         from portfolio.exchange.list_workbook import write_list_workbook
 
+        from .file_dialogs import ask_workbook_path
         from .tasks import run_task
 
         if destination is None:
-            suggested = str(Path.home() / f"{self.entity}-{date.today().isoformat()}.xlsx")
-            chosen, _ = QFileDialog.getSaveFileName(self, tr("Exporter la liste"), suggested,
-                                                    tr("Classeur Excel (*.xlsx)"))
-            if not chosen:
+            destination = ask_workbook_path(self, tr("Exporter la liste"),
+                                            f"{self.entity}-{date.today().isoformat()}.xlsx")
+            if destination is None:
                 return
-            destination = Path(chosen) if chosen.lower().endswith(".xlsx") else Path(chosen + ".xlsx")
         query = self.model.query
         target = destination
 

@@ -1,0 +1,19 @@
+"""Asking where to write a file the officer exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from portfolio.domain.i18n import tr
+
+
+def ask_workbook_path(parent: QWidget | None, title: str, suggested_name: str) -> Path | None:
+    """The workbook to write, chosen in the save dialog (in the home folder, under ``suggested_name`` at first);
+    ".xlsx" added when the name lacks it; None when the officer cancels."""
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, str(Path.home() / suggested_name),
+                                            tr("Classeur Excel (*.xlsx)"))
+    if not chosen:
+        return None
+    return Path(chosen) if chosen.lower().endswith(".xlsx") else Path(chosen + ".xlsx")
