@@ -32,6 +32,7 @@ from portfolio.services.files import write_whole
 from portfolio.services.gdpr import PERSONAL
 
 from .cells import as_text
+from .sheet_rows import SheetRows, column_letter, splice
 
 encode = json.JSONEncoder(ensure_ascii=False, default=str, sort_keys=True).encode  # built once: one per record
 
@@ -152,21 +153,28 @@ def _write(connection: Any, path: Path, export_id: str, selection: Selection, en
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
+    rows: dict[Any, SheetRows] = {}  # each record type's sheet -> its data rows, spliced in after the save
     try:
-        _sheets(book, connection, export_id, selection, entities, region_id, sent, result)
+        _sheets(book, connection, export_id, selection, entities, region_id, sent, result, rows)
+        skeleton = io.BytesIO()
+        book.save(skeleton)  # in memory first: a file that cannot be written leaves no half-closed sheet behind
         buffer = io.BytesIO()
-        book.save(buffer)  # in memory first: a file that cannot be written leaves no half-closed sheet behind
+        splice(skeleton.getvalue(), {sheet.path.lstrip("/"): part for sheet, part in rows.items()}, buffer)
     except BaseException:
         with contextlib.suppress(Exception):
             book.save(io.BytesIO())  # closes the sheets' streams: nothing is printed when they are collected
         raise
+    finally:
+        for part in rows.values():
+            part.close()
     data = buffer.getvalue()
     result.sha256 = hashlib.sha256(data).hexdigest()  # of the bytes written: the file is not read back
     path.write_bytes(data)
 
 
 def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, entities: Sequence[str],
-            region_id: int | None, sent: list[tuple[str, str, str]], result: ExportResult) -> None:
+            region_id: int | None, sent: list[tuple[str, str, str]], result: ExportResult,
+            rows: dict[Any, SheetRows]) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -177,7 +185,7 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
     list_sheet.sheet_state = "hidden"
     list_ranges: dict[str, str] = {}
     for index, (target, names) in enumerate(lists.items()):
-        letter = _letter(index + 1)
+        letter = column_letter(index + 1)
         list_ranges[target] = f"'Listes'!${letter}$2:${letter}${max(len(names), 1) + 1}"
     for row in _transpose([[t, *n] for t, n in lists.items()]):
         list_sheet.append([as_text(WriteOnlyCell(list_sheet, value=v)) for v in row])  # a label is never a formula
@@ -189,7 +197,7 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
         sheet.freeze_panes = "B2"
         sheet.column_dimensions["A"].hidden = True
         for index, spec in enumerate(specs, start=2):
-            dimension = sheet.column_dimensions[_letter(index)]
+            dimension = sheet.column_dimensions[column_letter(index)]
             dimension.width = WIDTHS.get(spec.kind, 28)
             dimension.protection = unlocked  # the empty cells below too: the agency adds lines there
         titles = []
@@ -199,7 +207,7 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             titles.append(cell)
         sheet.append(titles)
-        styles = [_column_style(sheet, spec, unlocked) for spec in specs]
+        part = rows[sheet] = SheetRows([None, *[_column_style(sheet, spec, unlocked) for spec in specs]])
         names = [spec.name for spec in specs]
         count = 0
         for uuid, values in record_values(connection, entity, specs, region_id):
@@ -207,17 +215,10 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
             if count > MAX_ROWS:
                 raise ExportError(tr("« {label} » dépasse le million de lignes d'une feuille : filtrez l'export "
                                      "(par région).", label=fields.entity_label(entity)))
-            row = [uuid]
-            for style, spec, value in zip(styles, specs, values, strict=True):
-                cell = WriteOnlyCell(sheet, value=_shown(spec, value))
-                cell._style = style  # the column's style, built once (setting each attribute costs a lookup)
-                if cell.data_type == "f":
-                    cell.data_type = "s"  # a text typed by someone stays text, never a formula (cells.as_text)
-                row.append(cell)
-            sheet.append(row)
+            part.append([uuid, *[_shown(spec, value) for spec, value in zip(specs, values, strict=True)]])
             sent.append((entity, uuid, encode(dict(zip(names, values, strict=True)))))
         result.rows[entity] = count
-        last = _letter(len(specs) + 1)
+        last = column_letter(len(specs) + 1)
         sheet.auto_filter.ref = f"A1:{last}{count + 1}"
         for index, spec in enumerate(specs, start=2):
             target = spec.kind if spec.kind.startswith("status:") else spec.target if spec.target in LISTED else None
@@ -225,15 +226,15 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
                 validation = DataValidation(type="list", formula1=f"={list_ranges[target]}", allow_blank=True,
                                             showErrorMessage=True, errorTitle=tr("Valeur inconnue"),
                                             error=tr("Choisissez une valeur dans la liste."))
-                validation.add(f"{_letter(index)}2:{_letter(index)}{max(count, 1) + 1000}")
+                validation.add(f"{column_letter(index)}2:{column_letter(index)}{max(count, 1) + 1000}")
                 sheet.data_validations.append(validation)
         sheet.protection.sheet = True  # the uuid column is locked; every other cell is not
         for option in ("autoFilter", "sort", "formatColumns", "formatRows", "insertRows"):
             setattr(sheet.protection, option, False)
 
 
-def _column_style(sheet: Any, spec: fields.FieldSpec, unlocked: Any) -> Any:
-    """The style of a column's cells: unlocked (the sheet is protected for its uuid column only), with the
+def _column_style(sheet: Any, spec: fields.FieldSpec, unlocked: Any) -> int:
+    """The style index of a column's cells: unlocked (the sheet is protected for its uuid column only), with the
     number format of its kind (a SIRET or a code as text: leading zeros kept, never read as a number)."""
     from openpyxl.cell import WriteOnlyCell
 
@@ -243,7 +244,7 @@ def _column_style(sheet: Any, spec: fields.FieldSpec, unlocked: Any) -> Any:
         template.number_format = FORMATS[spec.kind]
     elif spec.kind in ("siren", "siret", "code", "phone"):
         template.number_format = "@"
-    return template._style
+    return int(template.style_id)  # looked up (and added to the workbook's styles) once per column
 
 
 def _readme(book: Any, export_id: str, selection: Selection, entities: Sequence[str]) -> None:
@@ -331,12 +332,6 @@ def _shown(spec: fields.FieldSpec, value: Any) -> Any:
     if spec.kind == "bool":
         return tr("Oui") if value else tr("Non")
     return value
-
-
-def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index)
 
 
 def _transpose(columns_: list[list[str]]) -> list[list[str | None]]:
