@@ -464,3 +464,52 @@ def test_read_only_disables_importing(read_only_window: MainWindow, demo_path: P
     assert isinstance(history, ImportHistoryDialog) and not history.undo_button.isEnabled()
     history.close()
     assert audit_count(demo_path) == before
+
+
+def test_a_working_workbook_is_imported_whole_without_a_mapping_step(qtbot, workspace: Workspace, demo_path: Path,
+                                                                    tmp_path: Path, messages: list) -> None:
+    """A working workbook from another portfolio: every sheet read, no mapping to choose, the preview straight
+    after the file, one undo step. The demo's own export is refused: that is the sync's work."""
+    from portfolio.exchange.working_workbook import Selection, export_working_workbook
+    from portfolio.services.changes import Create, apply_changes, new_uuid
+
+    other, workbook = tmp_path / "autre.sqlite", tmp_path / "classeur-agence.xlsx"
+    organisation = new_uuid()
+    with open_portfolio(other) as db:
+        apply_changes(db, [Create("organisation", organisation, {"name": "Structure venue d'ailleurs"})], source="t")
+        with db.read() as session:
+            [(org_id,)] = session.connection().exec_driver_sql("SELECT id FROM organisation").fetchall()
+        apply_changes(db, [Create("contact", new_uuid(), {"organisation_id": org_id, "last_name": "Kerjean"})],
+                      source="t")
+        export_working_workbook(db, Selection(("organisation", "contact"), personal=True), workbook)
+    wizard = ImportWizard(workspace, workbook)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.waitUntil(lambda: wizard.whole is not None or bool(wizard.last_error), timeout=WAIT)
+    assert wizard.whole is not None, wizard.last_error
+    assert "Structure, Contact" in wizard.file_page.header_row.text()
+    assert "Classeur de travail" in wizard.file_page.profile.text()
+    wizard.next_button.click()
+    assert wizard.page() == 2 and "classeur de travail" in wizard.preview_page.summary.text()
+    assert wizard.preview.plan.created_counts() == {"organisation": 1, "contact": 1}
+    wizard.back_button.click()
+    assert wizard.page() == 0
+    wizard.next_button.click()
+    wizard.next_button.click()
+    assert wizard.page() == 3
+    wizard.import_button.click()
+    qtbot.waitUntil(lambda: wizard.result is not None or bool(wizard.last_error), timeout=WAIT)
+    assert wizard.result, wizard.last_error
+    assert sql(demo_path, "SELECT c.last_name FROM contact c JOIN organisation o ON o.id = c.organisation_id "
+                          "WHERE o.uuid = ?", organisation) == [("Kerjean",)]
+    assert workspace.undo_stack.count() == 1
+    assert not [m for m in messages if m[0] == "critical"]
+
+    own = tmp_path / "propre-export.xlsx"
+    export_working_workbook(workspace.db, Selection(("organisation",)), own)
+    refused = ImportWizard(workspace, own)
+    qtbot.addWidget(refused)
+    refused.show()
+    qtbot.waitUntil(lambda: bool(refused.last_error), timeout=WAIT)
+    assert "Reprendre le classeur d'une agence" in refused.last_error and refused.whole is None
+    assert not refused.next_button.isEnabled()

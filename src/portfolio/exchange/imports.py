@@ -27,6 +27,7 @@ from .mapping import ColumnMapping, choose_mapping, known_headers, load_json, sa
 from .plan import ImportPlan, apply_plan, make_plan, rejected_rows
 from .reading import Limits, PendingRead, Workbook, check_xml_defences, read_untrusted, read_workbook
 from .table import Table, find_table
+from .working_import import looks_like_working_workbook, plan_working_import
 
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]
@@ -58,13 +59,14 @@ class Prepared:
 
 
 def read_file(path: Path, *, sheet: str | None = None, untrusted: bool = True, limits: Limits | None = None,
-              progress: Progress | None = None, cancelled: Cancelled | None = None) -> Workbook:
+              progress: Progress | None = None, cancelled: Cancelled | None = None,
+              all_sheets: bool = False) -> Workbook:
     """The file's values (in a separate process when ``untrusted``), XML defences checked first."""
     check_xml_defences()
     limits = limits or Limits()
     if untrusted:
-        return read_untrusted(path, sheet, limits, progress=progress, cancelled=cancelled)
-    return read_workbook(path, sheet, limits)
+        return read_untrusted(path, sheet, limits, progress=progress, cancelled=cancelled, all_sheets=all_sheets)
+    return read_workbook(path, sheet, limits, all_sheets=all_sheets)
 
 
 def prepare(path: Path, *, sheet: str | None = None, profile: str | None = None,
@@ -103,6 +105,17 @@ def run_import(db: Database, path: Path, *, sheet: str | None = None, profile: s
                ) -> tuple[ImportPlan, ApplyResult | None]:
     """Reads, plans and (unless ``dry_run``) applies an import in one transaction. ``reading``: the read of
     ``path`` already started (a ``PendingRead`` with the same sheet and limits, XML defences checked)."""
+    if sheet is None and profile is None and map_file is None and looks_like_working_workbook(path):
+        if reading is not None:
+            reading.close()  # it reads one sheet: a working workbook is read whole
+        workbook = read_file(path, untrusted=untrusted, limits=limits, progress=stage(progress, 0.0, 0.4),
+                             cancelled=cancelled, all_sheets=True)
+        plan = plan_working_import(db, workbook)
+        if dry_run:
+            return plan, None
+        if progress:
+            progress(0.95, tr("Écriture dans la base…"))
+        return plan, apply_plan(db, plan)
     map_data = load_json(map_file) if map_file is not None else None
     if reading is not None:
         workbook = reading.result(progress=stage(progress, 0.0, 0.4), cancelled=cancelled)

@@ -45,7 +45,8 @@ from .table import Table, is_blank
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]
 
-ORDER = ("organisation", "application", "application_partner", "project", "aid", "disbursement")
+ORDER = ("organisation", "contact", "application", "application_partner", "project", "aid", "disbursement",
+         "milestone")  # the order records refer to each other (a working workbook has every type)
 MONEY_FIELDS = ("aid.grant", "aid.advance", "aid.total", "payment.amount")
 MAX_CENTS = 10**15  # ten thousand billion euros: beyond any aid, and well within SQLite's 64-bit integers
 
@@ -118,6 +119,7 @@ class ImportPlan:
     flagged: list[Rejection] = field(default_factory=list)  # rows imported with a remark (a recomputed total)
     update_rows: dict[tuple[str, str], int] = field(default_factory=dict)  # (entity, uuid) -> first source row
     base_seq: int = 0  # the audit trail's last entry when the plan was made: applying needs the data unchanged
+    entity_sheets: dict[str, str] = field(default_factory=dict)  # a working workbook's: record type -> its sheet
 
     def created_counts(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -135,9 +137,10 @@ class ImportPlan:
     def is_empty(self) -> bool:
         return not self.creates and not self.updates
 
-    def source(self) -> str:
-        """The audit source of the import as a whole."""
-        return f"import {self.file_name} (sha256 {self.sha256}), feuille {self.sheet}"
+    def source(self, entity: str | None = None) -> str:
+        """The audit source of the import as a whole (of a record type's sheet, for a working workbook)."""
+        sheet = self.entity_sheets.get(entity or "", self.sheet)
+        return f"import {self.file_name} (sha256 {self.sha256}), feuille {sheet}"
 
 
 # --- what is already there ------------------------------------------------------------------------
@@ -992,6 +995,8 @@ class RowSources(Mapping[tuple[str, str], str]):
             self.rows.setdefault(uuid, row)
 
     def __getitem__(self, key: tuple[str, str]) -> str:
+        if self.plan.entity_sheets:  # a working workbook: each record type has its sheet
+            return self.plan.source(key[0]) + ", ligne " + str(self.rows[key[1]])
         return self.prefix + str(self.rows[key[1]])
 
     def __contains__(self, key: object) -> bool:
@@ -1029,8 +1034,9 @@ def plan_changes(plan: ImportPlan, next_ids: Mapping[str, int]) -> Iterator[Chan
                 for name in record.refs:
                     values[name] = ids[values[name].uuid]
             yield Create(entity, record.uuid, values, ids[record.uuid], checked=True)
-    for update in plan.updates:
-        yield FieldChange(update.entity, update.uuid, update.field, update.old, update.new)
+    for update in plan.updates:  # (a working workbook may point a record to one it creates)
+        new = ids[update.new.uuid] if type(update.new) is Ref else update.new
+        yield FieldChange(update.entity, update.uuid, update.field, update.old, new)
 
 
 def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None, keep_inverse: bool = True
@@ -1054,6 +1060,9 @@ def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None, keep
 
 def rejected_rows(plan: ImportPlan) -> tuple[list[str], list[list[Any]]]:
     """The rejected rows as a sheet: the file's headers plus the row number, the column and the reason."""
+    if plan.entity_sheets:  # a working workbook: several sheets, each line to find in its own
+        return [tr("Feuille"), tr("Ligne"), tr("Colonne"), tr("Motif du rejet")], [
+            [r.sheet, r.row, r.column or "", r.reason] for r in plan.rejected]
     headers = [tr("Ligne"), tr("Colonne"), tr("Motif du rejet"), *plan.headers]
     return headers, [[r.row, r.column or "", r.reason, *[_cell(v) for v in r.values]] for r in plan.rejected]
 

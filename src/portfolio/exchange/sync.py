@@ -100,7 +100,7 @@ def plan_sync(db: Database, path: Path, take: str | None = None) -> SyncPlan:
     workbook = read_untrusted(path, all_sheets=True)
     sheets = {sheet.name: sheet.rows for sheet in workbook.sheets}
     formulas = {sheet.name: sheet.formula_cells for sheet in workbook.sheets}
-    export_id = _export_id(sheets)
+    export_id = export_id_of(sheets)
     with db.read() as session:
         connection = raw_connection(session)
         batch = connection.execute("SELECT recipient, selection FROM export_batch WHERE uuid = ?",
@@ -139,7 +139,7 @@ def sync_changes(db: Database, merges: list[FieldMerge], created: list[NewRecord
         changes: list[FieldChange | Create] = [_change(session, merge) for merge in merges]
         connection = raw_connection(session)
         for record in created or []:
-            values = {name: _stored(connection, fields.field_spec(record.entity, name), value, record.entity)
+            values = {name: stored_value(connection, fields.field_spec(record.entity, name), value, record.entity)
                       for name, value in record.values.items() if value is not None}
             changes.append(Create(record.entity, new_uuid(), values))
     return changes
@@ -245,7 +245,7 @@ def _merge_sheet(connection: Any, plan: SyncPlan, entity: str, label: str, specs
                 continue
             cell = row[positions[spec.name]] if positions[spec.name] < len(row) else None
             try:
-                theirs = _theirs(spec, cell)
+                theirs = cell_value(spec, cell)
             except InvalidValue as error:
                 _refused(plan, where, str(error))
                 continue
@@ -253,7 +253,7 @@ def _merge_sheet(connection: Any, plan: SyncPlan, entity: str, label: str, specs
                                _canon(spec, mine.get(spec.name)), theirs)
             if merge.theirs not in (merge.base, merge.mine):  # to take, or a conflict: must be a valid value here
                 try:
-                    _stored(connection, spec, merge.theirs, entity)
+                    stored_value(connection, spec, merge.theirs, entity)
                 except PortfolioError as error:
                     _refused(plan, where, str(error))
                     continue
@@ -272,7 +272,7 @@ def _new_organisation(connection: Any, plan: SyncPlan, label: str, number: int, 
     for spec in specs:
         if spec.name in positions and positions[spec.name] < len(row):
             try:
-                values[spec.name] = _theirs(spec, row[positions[spec.name]])
+                values[spec.name] = cell_value(spec, row[positions[spec.name]])
             except InvalidValue as error:
                 plan.flags.append(tr("Feuille « {sheet} », ligne {row}, colonne « {column} » : {reason} La ligne n'a "
                                      "pas été créée.", sheet=label, row=number, column=header(spec), reason=str(error)))
@@ -297,7 +297,7 @@ def _new_organisation(connection: Any, plan: SyncPlan, label: str, number: int, 
         return
     for spec in specs:  # every value valid here, every required one given: else not created, and said why
         try:
-            fields.normalise(spec, _stored(connection, spec, values.get(spec.name), "organisation"))
+            fields.normalise(spec, stored_value(connection, spec, values.get(spec.name), "organisation"))
         except PortfolioError as error:
             _refused(plan, (label, number, header(spec)), str(error))
             return
@@ -350,7 +350,7 @@ def _canon(spec: fields.FieldSpec, value: Any) -> Any:
     return str(value).strip()
 
 
-def _theirs(spec: fields.FieldSpec, cell: Any) -> Any:
+def cell_value(spec: fields.FieldSpec, cell: Any) -> Any:
     """A cell of the returned workbook in the compared form (InvalidValue for a value that cannot be one)."""
     if spec.kind == "money":
         return parse.parse_money(cell)
@@ -374,11 +374,11 @@ def _change(session: Any, merge: FieldMerge) -> FieldChange:
     ("mine"), so that a change made here since is refused by the door rather than overwritten."""
     spec = fields.field_spec(merge.entity, merge.field)
     connection = raw_connection(session)
-    return FieldChange(merge.entity, merge.uuid, merge.field, _stored(connection, spec, merge.mine, merge.entity),
-                       _stored(connection, spec, merge.theirs, merge.entity))
+    return FieldChange(merge.entity, merge.uuid, merge.field, stored_value(connection, spec, merge.mine, merge.entity),
+                       stored_value(connection, spec, merge.theirs, merge.entity))
 
 
-def _stored(connection: Any, spec: fields.FieldSpec, value: Any, entity: str) -> Any:
+def stored_value(connection: Any, spec: fields.FieldSpec, value: Any, entity: str) -> Any:
     """A value in the compared form as the door stores it (a reference found back by its title; a status among
     the statuses of ``entity``). SyncError or InvalidValue when it is not a valid value here."""
     new: Any = value
@@ -401,7 +401,7 @@ def _stored(connection: Any, spec: fields.FieldSpec, value: Any, entity: str) ->
     return fields.normalise(spec, new)
 
 
-def _export_id(sheets: dict[str, list[list[Any]]]) -> Any:
+def export_id_of(sheets: dict[str, list[list[Any]]]) -> Any:
     """The export's number: at À lire!B3, else beside its label on any sheet's first lines (a renamed or moved
     "À lire" sheet)."""
     found = _cell(sheets.get("À lire", []), EXPORT_ID_CELL)

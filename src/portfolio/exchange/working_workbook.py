@@ -37,7 +37,9 @@ from .sheet_rows import SheetRows, column_letter, splice
 encode = json.JSONEncoder(ensure_ascii=False, default=str, sort_keys=True).encode  # built once: one per record
 
 # what an agency works on, in this order; contacts only when the officer ticks personal data
-DEFAULT_ENTITIES = ("organisation", "contact", "application", "project", "aid", "disbursement", "milestone")
+DEFAULT_ENTITIES = ("organisation", "contact", "application", "application_partner", "project", "aid", "disbursement",
+                    "milestone")
+RECORD_TARGETS = ("organisation", "application", "project")  # records referred to by name, and by a hidden uuid
 LISTED = ("region", "department", "typology", "status", "call", "operator")  # references offered as drop-downs
 ID_HEADER = "uuid"
 EXPORT_ID_CELL = "B3"  # on the "À lire" sheet: where the sync finds the export's id
@@ -97,6 +99,17 @@ def sheet_name(entity: str) -> str:
 def header(spec: fields.FieldSpec) -> str:
     """A field's column header: its French label, for the same reason."""
     return str(fields.table(spec.entity).columns[spec.name].info["label"])
+
+
+def reference_header(spec: fields.FieldSpec) -> str:
+    """The header of the hidden column holding the uuid of the record a field refers to ("uuid Structure"):
+    a name can be shared by two records, the uuid cannot, so the workbook imports back exactly."""
+    return f"{ID_HEADER} {header(spec)}"
+
+
+def references(specs: Sequence[fields.FieldSpec]) -> list[fields.FieldSpec]:
+    """The fields among ``specs`` that refer to another record of the workbook (not to a list's value)."""
+    return [spec for spec in specs if spec.target in RECORD_TARGETS]
 
 
 def columns(entity: str, personal: bool) -> list[fields.FieldSpec]:
@@ -200,23 +213,29 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
             dimension = sheet.column_dimensions[column_letter(index)]
             dimension.width = WIDTHS.get(spec.kind, 28)
             dimension.protection = unlocked  # the empty cells below too: the agency adds lines there
+        linked = references(specs)
+        for index in range(len(specs) + 2, len(specs) + len(linked) + 2):
+            sheet.column_dimensions[column_letter(index)].hidden = True  # locked, like the uuid column
         titles = []
-        for label in [ID_HEADER, *[header(spec) for spec in specs]]:
+        for label in [ID_HEADER, *[header(spec) for spec in specs], *[reference_header(spec) for spec in linked]]:
             cell = WriteOnlyCell(sheet, value=label)
             cell.font, cell.fill = bold, header_fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             titles.append(cell)
         sheet.append(titles)
-        part = rows[sheet] = SheetRows([None, *[_column_style(sheet, spec, unlocked) for spec in specs]])
+        part = rows[sheet] = SheetRows([None, *[_column_style(sheet, spec, unlocked) for spec in specs],
+                                        *[None] * len(linked)])
         names = [spec.name for spec in specs]
         count = 0
-        for uuid, values in record_values(connection, entity, specs, region_id):
+        for uuid, values in record_values(connection, entity, specs, region_id, with_references=True):
             count += 1
             if count > MAX_ROWS:
                 raise ExportError(tr("« {label} » dépasse le million de lignes d'une feuille : filtrez l'export "
                                      "(par région).", label=fields.entity_label(entity)))
-            part.append([uuid, *[_shown(spec, value) for spec, value in zip(specs, values, strict=True)]])
-            sent.append((entity, uuid, encode(dict(zip(names, values, strict=True)))))
+            shown, linked_uuids = values[:len(specs)], values[len(specs):]
+            part.append([uuid, *[_shown(spec, value) for spec, value in zip(specs, shown, strict=True)],
+                         *linked_uuids])
+            sent.append((entity, uuid, encode(dict(zip(names, shown, strict=True)))))
         result.rows[entity] = count
         last = column_letter(len(specs) + 1)
         sheet.auto_filter.ref = f"A1:{last}{count + 1}"
@@ -302,9 +321,10 @@ def _lists(connection: Any) -> dict[str, list[str]]:
     return lists
 
 
-def record_values(connection: Any, entity: str, specs: Sequence[fields.FieldSpec], region_id: int | None
-             ) -> Iterator[tuple[str, list[Any]]]:
-    """Each record's uuid and values as stored, references replaced by their titles (in one query)."""
+def record_values(connection: Any, entity: str, specs: Sequence[fields.FieldSpec], region_id: int | None, *,
+                  with_references: bool = False) -> Iterator[tuple[str, list[Any]]]:
+    """Each record's uuid and values as stored, references replaced by their titles (in one query);
+    ``with_references``: followed by the uuids of the records its ``references`` refer to."""
     table = fields.table(entity).name
     selected = []
     for spec in specs:
@@ -315,6 +335,8 @@ def record_values(connection: Any, entity: str, specs: Sequence[fields.FieldSpec
             target_table = fields.table(target).name
             title = TITLE_SQL[target].replace(f"{target_table}.", "r.")
             selected.append(f"(SELECT {title} FROM {target_table} r WHERE r.id = t.{spec.name})")
+    for spec in references(specs) if with_references else []:
+        selected.append(f"(SELECT uuid FROM {fields.table(str(spec.target)).name} r WHERE r.id = t.{spec.name})")
     where = f"WHERE t.{_IN_REGION[entity]}" if region_id is not None and entity in _IN_REGION else ""
     sql = f"SELECT t.uuid, {', '.join(selected)} FROM {table} t {where} ORDER BY t.id"
     for row in connection.execute(sql, {"region": region_id} if region_id is not None else {}):

@@ -49,6 +49,7 @@ from portfolio.exchange.mapping import BUILT_IN, FIELDS
 from portfolio.exchange.plan import ORDER, ImportCancelled, ImportPlan
 from portfolio.exchange.table import column_name, is_blank
 from portfolio.exchange.values import parse_text
+from portfolio.exchange.working_import import looks_like_working_workbook, plan_working_import
 from portfolio.services import fields
 from portfolio.services.display import display, record_title
 
@@ -196,6 +197,21 @@ class NoTable:
     error: PortfolioError
 
 
+@dataclass
+class WholeWorkbook:
+    """A working workbook of the portfolio, read whole and planned: no mapping to choose, every record type's
+    sheet imported with its uuids (exchange.working_import)."""
+
+    workbook: Any
+    preview: Preview
+
+
+def read_whole_workbook(db: Any, path: Path, progress: Any = None, cancelled: Any = None) -> WholeWorkbook:
+    """Reads every sheet of a working workbook and plans its import (off the UI thread)."""
+    workbook = imports.read_file(path, untrusted=True, progress=progress, cancelled=cancelled, all_sheets=True)
+    return WholeWorkbook(workbook, make_preview(db, plan_working_import(db, workbook)))
+
+
 def prepare_file(path: Path, sheet: str | None, progress: Any = None, cancelled: Any = None
                  ) -> imports.Prepared | NoTable:
     """``imports.prepare`` in two steps, so that a sheet without a table keeps the workbook's list of sheets."""
@@ -337,6 +353,17 @@ class FilePage(QWidget):
     def show_nothing(self) -> None:
         self.header_row.setText("—")
         self.profile.setText("—")
+        self.preview_title.setVisible(False)
+        self.preview.setVisible(False)
+        self.body.setStretch(self.body.count() - 1, 1)
+
+    def show_whole(self, whole: WholeWorkbook) -> None:
+        """Shows a working workbook read whole: its record sheets and lines."""
+        plan = whole.preview.plan
+        self.header_row.setText(tr("Feuilles de fiches : {sheets} — lignes : {rows}.", sheets=plan.sheet,
+                                   rows=format_int(plan.rows_read)))
+        self.profile.setText(tr("Classeur de travail du portefeuille : toutes ses feuilles sont importées, chaque "
+                                "fiche garde son identifiant (colonne « uuid »)."))
         self.preview_title.setVisible(False)
         self.preview.setVisible(False)
         self.body.setStretch(self.body.count() - 1, 1)
@@ -720,7 +747,10 @@ class PreviewPage(QWidget):
         created, updated = sum(plan.created_counts().values()), sum(plan.updated_counts().values())
         self.summary.setText(tr("<b>{file}</b>, feuille « {sheet} » — fiches à créer : {created} ; fiches à "
                                 "modifier : {updated}.", file=plan.file_name, sheet=plan.sheet,
-                                created=format_int(created), updated=format_int(updated)))
+                                created=format_int(created), updated=format_int(updated)) if not plan.entity_sheets
+                             else tr("<b>{file}</b>, classeur de travail — fiches à créer : {created} ; fiches à "
+                                     "modifier : {updated}.", file=plan.file_name, created=format_int(created),
+                                     updated=format_int(updated)))
         if self.counts is not None:
             self.counts.setParent(None)
             self.counts.deleteLater()
@@ -736,7 +766,7 @@ class PreviewPage(QWidget):
         fill_table(self.updated, [tr("Fiche"), tr("Champ"), tr("Valeur actuelle"), tr("Nouvelle valeur")],
                    preview.updates, stretch=3)
         fill_table(self.rejected, [tr("Ligne"), tr("Colonne"), tr("Motif du rejet")],
-                   [(format_int(r.row), r.column or "", r.reason) for r in plan.rejected[:MAX_SHOWN]], stretch=2)
+                   [(format_int(r.row), _where(plan, r), r.reason) for r in plan.rejected[:MAX_SHOWN]], stretch=2)
         fill_table(self.flagged, [tr("Ligne"), tr("Colonne"), tr("Remarque")],
                    [(format_int(r.row), r.column or "", r.reason) for r in plan.flagged[:MAX_SHOWN]], stretch=2)
         for index, (title, total) in enumerate(((N_("Créations ({n})"), len(plan.creates)),
@@ -749,6 +779,13 @@ class PreviewPage(QWidget):
                                 total=format_int(total)) if total > MAX_SHOWN else "")
         first = next((i for i, n in enumerate((plan.rejected, plan.updates, plan.creates)) if n), 0)
         self.tabs.setCurrentIndex((2, 1, 0)[first])
+
+
+def _where(plan: ImportPlan, rejection: Any) -> str:
+    """The column at fault; with its sheet, for a working workbook's several sheets."""
+    if plan.entity_sheets:
+        return f"{rejection.sheet} : {rejection.column}" if rejection.column else rejection.sheet
+    return rejection.column or ""
 
 
 class ApplyPage(QWidget):
@@ -818,6 +855,7 @@ class ImportWizard(BusyDialog):
         self.workspace = workspace
         self.path: Path | None = None
         self.prepared: imports.Prepared | None = None
+        self.whole: WholeWorkbook | None = None  # a working workbook: no mapping step
         self.preview: Preview | None = None
         self.result: Any = None  # the door's ApplyResult once imported
         self.last_error = ""
@@ -899,7 +937,8 @@ class ImportWizard(BusyDialog):
         self.steps.setText("<span style='font-size:12pt'>" + "&nbsp;&nbsp;›&nbsp;&nbsp;".join(marks) + "</span>")
         done = self.result is not None
         self.back_button.setEnabled(index > 0 and not self.busy and not done)
-        can_next = {0: self.prepared is not None, 1: self.prepared is not None, 2: self.preview is not None}
+        ready = self.prepared is not None or self.whole is not None
+        can_next = {0: ready, 1: self.prepared is not None, 2: self.preview is not None}
         self.next_button.setVisible(index < 3)
         self.next_button.setEnabled(can_next.get(index, False) and not self.busy)
         self.import_button.setVisible(index == 3)
@@ -992,7 +1031,11 @@ class ImportWizard(BusyDialog):
         self.last_error = ""
         self._status(tr("Lecture de « {file} »…", file=path.name), error=False)
 
-        def work(progress: Any, cancelled: Any) -> imports.Prepared | NoTable:
+        db = self.workspace.db
+
+        def work(progress: Any, cancelled: Any) -> imports.Prepared | NoTable | WholeWorkbook:
+            if sheet is None and looks_like_working_workbook(path):
+                return read_whole_workbook(db, path, progress, cancelled)
             return prepare_file(path, sheet, progress, cancelled)
 
         self._reset()
@@ -1001,17 +1044,30 @@ class ImportWizard(BusyDialog):
 
     def _reset(self) -> None:
         self.prepared = None
+        self.whole = None
         self.preview = None
         self.file_page.show_nothing()
         self._update_buttons()
 
-    def _prepared(self, prepared: imports.Prepared | NoTable) -> None:
+    def _prepared(self, prepared: imports.Prepared | NoTable | WholeWorkbook) -> None:
         workbook = prepared.workbook
         sheet = self.file_page.sheet
         sheet.blockSignals(True)
         sheet.clear()
         for name in workbook.sheet_names:
             sheet.addItem(name, name)
+        if isinstance(prepared, WholeWorkbook):
+            sheet.clear()
+            sheet.addItem(tr("Toutes les feuilles de fiches"), None)
+            sheet.blockSignals(False)
+            sheet.setEnabled(False)
+            self.whole, self.preview = prepared, prepared.preview
+            self.file_page.show_whole(prepared)
+            self.preview_page.show_preview(prepared.preview)
+            self._status(tr("« {file} » est un classeur de travail du portefeuille : « Suivant » montre ce que "
+                            "l'import créera et modifiera.", file=workbook.path.name), error=False)
+            self._update_buttons()
+            return
         read = prepared.sheet if isinstance(prepared, NoTable) else prepared.table.sheet
         sheet.setCurrentIndex(max(sheet.findData(read), 0))
         sheet.blockSignals(False)
@@ -1032,7 +1088,8 @@ class ImportWizard(BusyDialog):
 
     def _sheet_changed(self) -> None:
         name = self.file_page.sheet.currentData()
-        if self.path is not None and name and (self.prepared is None or name != self.prepared.table.sheet):
+        if self.path is not None and name and self.whole is None and (
+                self.prepared is None or name != self.prepared.table.sheet):
             self.open_sheet(name)
 
     def open_sheet(self, name: str) -> None:
@@ -1049,10 +1106,13 @@ class ImportWizard(BusyDialog):
     def next(self) -> None:
         """The next step (the preview is computed first)."""
         index = self.page()
-        if index == 1 and self.preview is None:
+        if index == 0 and self.whole is not None:
+            self._go(2)  # nothing to map: the working workbook's columns are the portfolio's fields
+        elif index == 1 and self.preview is None:
             self.compute_preview()
         elif index == 2 and self.preview is not None:
-            self.apply_page.show_plan(self.preview.plan, self.mapping_page.profile_name.text().strip())
+            profile = self.mapping_page.profile_name.text().strip() if self.whole is None else ""
+            self.apply_page.show_plan(self.preview.plan, profile)
             self._go(3)
         elif index < 3:
             self._go(index + 1)
@@ -1060,7 +1120,7 @@ class ImportWizard(BusyDialog):
     def back(self) -> None:
         """The previous step."""
         if self.page() > 0:
-            self._go(self.page() - 1)
+            self._go(0 if self.page() == 2 and self.whole is not None else self.page() - 1)
 
     def compute_preview(self) -> None:
         """Plans the import in the background, then shows the preview."""
@@ -1119,15 +1179,15 @@ class ImportWizard(BusyDialog):
 
     def _applied(self, result: Any) -> None:
         self.busy = False
-        assert self.preview is not None and self.prepared is not None
+        assert self.preview is not None
         plan = self.preview.plan
         self.result = result if result is not None else False
         created, updated = sum(plan.created_counts().values()), sum(plan.updated_counts().values())
         message = tr("<b>Import terminé</b> — fiches créées : {created} ; fiches modifiées : {updated} ; lignes "
                      "rejetées, non importées : {rejected}. Les listes sont à jour.", created=format_int(created),
                      updated=format_int(updated), rejected=format_int(len(plan.rejected)))
-        name = self.mapping_page.profile_name.text().strip()
-        if name:
+        name = self.mapping_page.profile_name.text().strip() if self.prepared is not None else ""
+        if name and self.prepared is not None:
             try:
                 imports.save_mapping(name, self.prepared)
                 message += "<br>" + tr("Correspondance enregistrée pour « {name} ».", name=name)
@@ -1143,6 +1203,11 @@ class ImportWizard(BusyDialog):
         self._update_buttons()
         self.last_error = str(exc)
         report(self, exc)
+        if self.whole is not None:  # read again: the plan is computed anew against the data as it is now
+            self._go(0)
+            if self.path is not None:
+                self.open_file(self.path)
+            return
         self._go(1)
         self.mapping_page.notice.setText(tr("Rien n'a été écrit. Cliquez sur « Suivant » pour recalculer l'aperçu."))
 
