@@ -272,3 +272,43 @@ def test_the_export_is_found_when_the_readme_sheet_was_renamed(template: Path, t
     book.save(out)
     with open_portfolio(path) as db:
         assert plan_sync(db, out).export_id == export.export_id
+
+
+def test_new_lines_of_other_sheets_are_created_once_with_their_references(template: Path, tmp_path: Path) -> None:
+    """New contacts typed by the agency: one for a structure here, one for a structure added on the structures'
+    sheet of the same workbook (created in the same step), one for a name nobody knows (flagged), one that
+    repeats a contact already here (not created twice)."""
+    path = fresh(template, tmp_path)
+    with open_portfolio(path) as db:
+        with db.read() as session:
+            first = session.execute(text("SELECT id FROM organisation WHERE name = 'Structure 1'")).scalar_one()
+        apply_changes(db, [Create("contact", new_uuid(), {"organisation_id": first, "last_name": "Le Goff",
+                                                          "first_name": "Anne"})], source="t")
+        out = tmp_path / "agence.xlsx"
+        export_working_workbook(db, Selection(("organisation", "contact"), personal=True), out)
+    book = load_workbook(out)
+    book["Structure"].append([None, "Nouvelle structure", None, None, None, "Bretagne", None, "Dinan"])
+    contacts = book["Contact"]
+    headers = [c.value for c in contacts[1]]
+
+    def line(**cells: object) -> list[object]:
+        return [cells.get(h) for h in headers]
+
+    contacts.append(line(Structure="Structure 2", Nom="Morvan", Prénom="Yann", Courriel="yann@example.fr"))
+    contacts.append(line(Structure="Nouvelle structure", Nom="Kerjean"))
+    contacts.append(line(Structure="Structure inconnue", Nom="Personne"))
+    contacts.append(line(Structure="Structure 1", Nom="Le Goff", Prénom="Anne"))
+    book.save(out)
+    with open_portfolio(path) as db:
+        plan = plan_sync(db, out)
+        assert [(r.entity, r.title) for r in plan.created] == [
+            ("organisation", "Nouvelle structure"), ("contact", "Yann Morvan"), ("contact", "Kerjean")]
+        assert any("ligne 5" in f and "Structure inconnue" in f for f in plan.flags)
+        assert any("ligne 6" in f and "mêmes valeurs" in f for f in plan.flags)
+        apply_sync(db, plan)
+        with db.read() as session:
+            made = session.execute(text("SELECT c.last_name, o.name FROM contact c JOIN organisation o ON o.id = "
+                                        "c.organisation_id ORDER BY c.id")).all()
+        assert made == [("Le Goff", "Structure 1"), ("Morvan", "Structure 2"), ("Kerjean", "Nouvelle structure")]
+        again = plan_sync(db, out)
+        assert again.created == [], "merged twice: every new line is found already here"

@@ -973,7 +973,8 @@ def few_collections() -> Iterator[None]:
 # --- applying ------------------------------------------------------------------------------------
 
 
-def _next_ids(connection: Any, entities: Iterable[str]) -> dict[str, int]:
+def next_ids(connection: Any, entities: Iterable[str]) -> dict[str, int]:
+    """The next free id of each entity (past any id ever given: ids are never reused)."""
     ids = {}
     for entity in entities:
         stored = connection.execute(f"SELECT coalesce(max(id), 0) FROM {entity}").fetchone()[0]
@@ -1054,7 +1055,7 @@ def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None, keep
             # another edit or import since the preview: its matches may be wrong now (a record created twice)
             raise ImportRefused(tr("La base a été modifiée depuis le calcul de l'aperçu de « {file} » : rien n'a "
                                    "été écrit. Recalculez l'aperçu, puis importez.", file=plan.file_name))
-        return apply_in_session(session, plan_changes(plan, _next_ids(connection, ORDER)), source=plan.source(),
+        return apply_in_session(session, plan_changes(plan, next_ids(connection, ORDER)), source=plan.source(),
                                 actor=actor, sources=RowSources(plan), keep_inverse=keep_inverse)
 
 

@@ -71,6 +71,17 @@ class NewRecord:
     row: int
     values: dict[str, Any]
 
+    @property
+    def title(self) -> str:
+        """How the line is named to people: its name, title or label, else its first value."""
+        values = self.values
+        if values.get("last_name"):
+            return " ".join(str(v) for v in (values.get("first_name"), values["last_name"]) if v)
+        for name in ("name", "title", "label", "role"):
+            if values.get(name):
+                return str(values[name])
+        return next((str(v) for v in values.values() if v not in (None, "")), "")
+
 
 @dataclass
 class SyncPlan:
@@ -135,13 +146,26 @@ def sync_changes(db: Database, merges: list[FieldMerge], created: list[NewRecord
                  ) -> list[FieldChange | Create]:
     """The door's changes that put the agency's values in place and create its new lines (the window applies
     them as one undo step)."""
+    from .plan import ORDER, next_ids
+
     with db.read() as session:
         changes: list[FieldChange | Create] = [_change(session, merge) for merge in merges]
         connection = raw_connection(session)
+        ids = next_ids(connection, ORDER)  # given here: a new contact may name a structure created by this sync
+        made: dict[tuple[str, str], int] = {}  # (entity, name as a sheet shows it) -> id, of the lines created
         for record in created or []:
-            values = {name: stored_value(connection, fields.field_spec(record.entity, name), value, record.entity)
-                      for name, value in record.values.items() if value is not None}
-            changes.append(Create(record.entity, new_uuid(), values))
+            values = {}
+            for name, value in record.values.items():
+                if value is None:
+                    continue
+                spec = fields.field_spec(record.entity, name)
+                new = made.get((str(spec.target), str(value))) if spec.target else None
+                values[name] = new if new is not None else stored_value(connection, spec, value, record.entity)
+            record_id = ids[record.entity]
+            ids[record.entity] += 1
+            if record.entity == "organisation":
+                made[("organisation", str(record.values.get("name")))] = record_id
+            changes.append(Create(record.entity, new_uuid(), values, record_id))
     return changes
 
 
@@ -190,7 +214,8 @@ def summary(plan: SyncPlan, result: ApplyResult | None, db: Database) -> dict[st
             "taken": [m.as_json() for m in plan.taken],
             "kept": plan.kept, "same": plan.same, "new": len(plan.new_rows),
             "new_rows": [{"sheet": sheet, "row": row} for sheet, row in plan.new_rows],
-            "to_create": [{"sheet": r.sheet, "row": r.row, "name": r.values.get("name")} for r in plan.created],
+            "to_create": [{"entity": r.entity, "sheet": r.sheet, "row": r.row, "name": r.title}
+                          for r in plan.created],
             "created": len(plan.created) if result is not None else 0, "missing": len(plan.missing),
             "missing_records": [{"entity": entity, "uuid": uuid} for entity, uuid in plan.missing],
             "flags": plan.flags}
@@ -225,8 +250,7 @@ def _merge_sheet(connection: Any, plan: SyncPlan, entity: str, label: str, specs
             elif entity == "organisation":
                 _new_organisation(connection, plan, label, number, specs, positions, row)
             else:
-                plan.flags.append(tr("Feuille « {sheet} », ligne {row} : une fiche nouvelle de ce type n'est pas créée "
-                                     "par la reprise ; saisissez-la dans la fenêtre.", sheet=label, row=number))
+                _new_record(connection, plan, entity, label, number, specs, positions, row)
             continue
         seen.add(uuid)
         base, mine = sent[uuid], mine_rows.get(uuid)
@@ -302,6 +326,41 @@ def _new_organisation(connection: Any, plan: SyncPlan, label: str, number: int, 
             _refused(plan, (label, number, header(spec)), str(error))
             return
     plan.created.append(NewRecord("organisation", label, number, values))
+
+
+def _new_record(connection: Any, plan: SyncPlan, entity: str, label: str, number: int,
+                specs: list[fields.FieldSpec], positions: dict[str, int], row: list[Any]) -> None:
+    """A line the agency added to another sheet (a contact, a milestone, a payment…): created when every value
+    is valid here, its references naming one record of the portfolio (or a structure this sync creates), and
+    no record of its type already holds the same values."""
+    values: dict[str, Any] = {}
+    stored: dict[str, Any] = {}
+    new_organisations = {str(r.values.get("name")) for r in plan.created if r.entity == "organisation"}
+    for spec in specs:
+        cell = row[positions[spec.name]] if spec.name in positions and positions[spec.name] < len(row) else None
+        try:
+            value = cell_value(spec, cell)
+            if spec.target == "organisation" and value is not None and str(value) in new_organisations:
+                values[spec.name] = value  # created by this sync, before this line
+                continue
+            stored[spec.name] = fields.normalise(spec, stored_value(connection, spec, value, entity))
+            values[spec.name] = value
+        except PortfolioError as error:
+            plan.flags.append(tr("Feuille « {sheet} », ligne {row}, colonne « {column} » : {reason} La ligne n'a "
+                                 "pas été créée.", sheet=label, row=number, column=header(spec),
+                                 reason=str(error).rstrip(".") + "."))
+            return
+    given = {name: value for name, value in stored.items() if value not in (None, "")}
+    if given and len(given) == len([v for v in values.values() if v not in (None, "")]):
+        table = fields.table(entity).name
+        where = " AND ".join(f"{name} = ?" for name in given)
+        if connection.execute(f"SELECT 1 FROM {table} WHERE {where} LIMIT 1",
+                              [fields.to_json(v) for v in given.values()]).fetchone():
+            plan.flags.append(tr("Feuille « {sheet} », ligne {row} : une fiche « {label} » avec les mêmes valeurs est "
+                                 "déjà dans le portefeuille ; la ligne n'a pas été créée une seconde fois.",
+                                 sheet=label, row=number, label=fields.entity_label(entity)))
+            return
+    plan.created.append(NewRecord(entity, label, number, values))
 
 
 def _refused(plan: SyncPlan, where: tuple[str, int, str], reason: str) -> None:

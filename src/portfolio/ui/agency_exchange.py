@@ -163,7 +163,7 @@ class SyncDialog(QDialog):
             row = self.table.rowCount()
             self.table.insertRow(row)
             shown = " ; ".join(str(v) for v in record.values.values() if v not in (None, ""))
-            for column, value in enumerate([str(record.values.get("name")), tr(fields.model(record.entity).__label__),
+            for column, value in enumerate([record.title, tr(fields.model(record.entity).__label__),
                                             tr("Nouvelle fiche (ligne {row})", row=record.row), "", "", shown]):
                 item = QTableWidgetItem(value)
                 item.setToolTip(value)
