@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DB := .demo/demo-portfolio.sqlite
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system-offscreen system-window lint bench demo clean
+.PHONY: run test setup system-offscreen system-tests system-window lint bench demo clean
 
 # A local virtual environment with the application and its test tools, reinstalled when pyproject changes.
 $(STAMP): pyproject.toml
@@ -18,6 +18,9 @@ setup: $(STAMP)
 
 system-offscreen:
 	@bash scripts/setup-system.sh offscreen
+
+system-tests:
+	@bash scripts/setup-system.sh tests
 
 system-window:
 	@bash scripts/setup-system.sh window
@@ -42,11 +45,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
 
-# Every test: lint, the layer contracts, then pytest (unit and UI, offscreen).
-test: system-offscreen $(STAMP)
+# Every test: lint, the layer contracts, then pytest (unit and UI, offscreen; the workbooks opened in LibreOffice,
+# which must be there: PORTFOLIO_REQUIRE_LIBREOFFICE turns its absence into a failure, not a skip).
+test: system-tests $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen PORTFOLIO_REQUIRE_LIBREOFFICE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -122,6 +122,8 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     _add_db(exported, top=False)
     exported.add_argument("--region", metavar="CODE", help="les fiches des structures d'une région (code INSEE, "
                           "par exemple 53)")
+    exported.add_argument("--view", metavar="NOM", help="les fiches d'une vue enregistrée des structures, des "
+                          "candidatures ou des projets (« type:nom » si deux types en ont une de ce nom)")
     exported.add_argument("--recipient", default="", metavar="NOM", help="le destinataire (enregistré avec l'export)")
     exported.add_argument("--entities", metavar="TYPES", help="les types de fiches, séparés par des virgules "
                           "(organisation,project,aid,disbursement,milestone,application,contact)")
@@ -470,9 +472,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         from portfolio.exchange.giving360 import write_360giving
         from portfolio.exchange.scdl import write_scdl
 
-        if args.region or args.entities or args.personal:
+        if args.region or args.entities or args.personal or args.view:
             raise UsageError(tr("--format {format} écrit tout le portefeuille, une ligne par bénéficiaire : --region, "
-                                "--entities et --personal ne s'y appliquent pas", format=args.format))
+                                "--view, --entities et --personal ne s'y appliquent pas", format=args.format))
         writer = {"scdl": write_scdl, "france2030": write_france2030, "360giving": write_360giving}[args.format]
         with open_portfolio(_db_path(args), readonly=True, must_exist=True) as db:
             rows = writer(db, args.output.expanduser())
@@ -489,7 +491,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(tr("--entities : type(s) inconnu(s) {names} ; possibles : {known}", names=", ".join(unknown),
                             known=",".join(DEFAULT_ENTITIES)))
-    selection = Selection(entities, args.region, args.personal, args.recipient)
+    selection = Selection(entities, args.region, args.personal, args.recipient, args.view)
     with open_portfolio(_db_path(args), must_exist=True) as db:
         result = export_working_workbook(db, selection, args.output.expanduser())
     if args.json:

@@ -86,3 +86,38 @@ def test_a_workbook_that_is_not_an_export_is_said_in_one_message(window: MainWin
     book.save(other)
     assert window.take_back_from_agency(other) is None
     assert said and "ne porte pas le numéro d'un export" in said[0]
+
+
+def test_a_view_saved_in_a_list_chooses_the_package(qtbot, window: MainWindow, tmp_path: Path, said: list[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A view saved from the organisations' list (kept where the command line finds it too, and views saved
+    by earlier versions in Qt's settings adopted) is offered by the export dialog and chooses what is sent."""
+    import json
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QInputDialog
+
+    from portfolio.services.views import saved_views
+
+    QSettings().setValue("views/organisation", json.dumps({"Ancienne": {"search": "SAS", "filters": {}}}))
+    window.show_page("organisation")
+    page = window.pages["organisation"]
+    page.search.setText("EHPAD")
+    qtbot.waitUntil(lambda: page.model.query.search == "EHPAD", timeout=5_000)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Les EHPAD", True))
+    page.save_view()
+    assert set(saved_views()["organisation"]) == {"Les EHPAD", "Ancienne"} and not QSettings().value(
+        "views/organisation")
+    target = tmp_path / "ehpad.xlsx"
+
+    def choose(dialog: agency_exchange.ExportDialog) -> int:
+        assert dialog.view.findData("organisation:Ancienne") > 0
+        dialog.view.setCurrentIndex(dialog.view.findData("organisation:Les EHPAD"))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(agency_exchange.ExportDialog, "exec", choose)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.export_for_agency()
+    qtbot.waitUntil(lambda: bool(said), timeout=20_000)
+    names = [row[1] for row in load_workbook(target)["Structure"].iter_rows(min_row=2, values_only=True)]
+    assert names and all("EHPAD" in name for name in names)

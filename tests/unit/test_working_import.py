@@ -91,7 +91,7 @@ def _two_of_the_same_name(path: Path) -> tuple[str, str]:
 
 def test_a_name_shared_by_two_records_is_settled_by_the_hidden_uuid(tmp_path: Path) -> None:
     source, workbook = tmp_path / "source.sqlite", tmp_path / "classeur.xlsx"
-    first, second = _two_of_the_same_name(source)
+    _two_of_the_same_name(source)
     with open_portfolio(source) as db:
         export_working_workbook(db, Selection(("organisation", "contact"), personal=True), workbook)
     with open_portfolio(tmp_path / "a.sqlite") as db:

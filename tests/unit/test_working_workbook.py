@@ -253,3 +253,81 @@ def test_the_360giving_workbook(demo: Path, tmp_path: Path) -> None:
     assert len({r[by["Identifier"]] for r in rows[1:]}) == count, "each grant its own identifier"
     profile = detect_profile([str(h) for h in rows[0]])
     assert profile is not None and profile.name == "360giving"
+
+
+def sheet_uuids(path: Path) -> dict[str, dict[str, list[tuple[str, ...]]]]:
+    """Per sheet: its records' uuids, and the uuids each hidden reference column names."""
+    book = load_workbook(path, read_only=True)
+    out: dict[str, dict[str, list[tuple[str, ...]]]] = {}
+    for sheet in book.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        if not rows or rows[0][0] != "uuid":
+            continue
+        headers = list(rows[0])
+        out[sheet.title] = {str(h): [(r[i],) for r in rows[1:]] for i, h in enumerate(headers)
+                            if isinstance(h, str) and h.startswith("uuid")}
+    return out
+
+
+def assert_complete(path: Path, organisations: bool) -> None:
+    """Every application and project a line names is a line of its own sheet; every organisation too when
+    ``organisations`` (a package of projects; a region's names partners from elsewhere without sending them)."""
+    sheets = sheet_uuids(path)
+    own = {name: {u for (u,) in columns["uuid"]} for name, columns in sheets.items()}
+    target = {"uuid Structure": "Structure", "uuid Porteur (chef de file)": "Structure",
+              "uuid Bénéficiaire": "Structure", "uuid Candidature": "Candidature", "uuid Projet": "Projet lauréat"}
+    checked = 0
+    for name, columns in sheets.items():
+        for header_, values in columns.items():
+            if header_ == "uuid" or (target[header_] == "Structure" and not organisations):
+                continue
+            named = {u for (u,) in values if u}
+            assert named <= own[target[header_]], f"{name}: {header_} names records outside the package"
+            checked += len(named)
+    assert checked > 0
+
+
+def test_a_package_by_region_or_saved_view_holds_everything_its_lines_name(
+        demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """--region and --view: the records chosen, and every project, application and organisation their lines
+    name; a view of organisations within a region; an unknown view named with the views there are."""
+    from portfolio.services.listing import ListQuery, filter_options, query_ids
+    from portfolio.services.views import save_view
+
+    monkeypatch.setenv("PORTFOLIO_CONFIG_DIR", str(tmp_path / "config"))
+    with open_portfolio(demo) as db, db.read() as session:
+        [bretagne] = [key for key, label in filter_options(session, "project", "region") if label == "Bretagne"]
+    save_view("organisation", "EHPAD", ListQuery("organisation", search="EHPAD"))
+    save_view("project", "Bretagne", ListQuery("project", filters={"region": (bretagne,)}))
+    everything = Selection(("organisation", "application", "application_partner", "project", "aid", "disbursement",
+                            "milestone"))
+    with open_portfolio(demo) as db:
+        with db.read() as session:
+            ehpad = set(query_ids(session, ListQuery("organisation", search="EHPAD")))
+            breton_projects = set(query_ids(session, ListQuery("project", filters={"region": (bretagne,)})))
+            ehpad_uuids = {u for (u,) in session.execute(text("SELECT uuid FROM organisation WHERE id IN "
+                                                              f"({','.join(map(str, ehpad))})"))}
+        assert ehpad and breton_projects
+        for name, selection in (("region", Selection(everything.entities, region="53")),
+                                ("vue-structures", Selection(everything.entities, view="EHPAD")),
+                                ("vue-projets", Selection(everything.entities, personal=True, view="Bretagne")),
+                                ("vue-dans-region", Selection(everything.entities, region="53", view="EHPAD"))):
+            result = export_working_workbook(db, selection, tmp_path / f"{name}.xlsx")
+            assert_complete(result.path, organisations=name == "vue-projets")
+            if name == "vue-projets":
+                assert result.rows["project"] == len(breton_projects)
+        structures = {u for (u,) in sheet_uuids(tmp_path / "vue-structures.xlsx")["Structure"]["uuid"]}
+        assert ehpad_uuids == structures
+        with db.read() as session:
+            [(anchored,)] = session.execute(text(
+                "SELECT count(*) FROM aid WHERE organisation_id IN (SELECT id FROM organisation WHERE name LIKE "
+                "'%EHPAD%')")).all()
+        assert export_working_workbook(db, Selection(("aid",), view="EHPAD"), tmp_path / "a.xlsx").rows["aid"] == \
+            anchored, "the aid of the EHPAD only, not of their partners"
+        with pytest.raises(ExportError, match="vues : organisation:EHPAD, project:Bretagne"):
+            export_working_workbook(db, Selection(view="Absente"), tmp_path / "x.xlsx")
+        with pytest.raises(ExportError, match="ne se combinent pas"):
+            export_working_workbook(db, Selection(region="53", view="Bretagne"), tmp_path / "x.xlsx")
+    assert cli.main(["--db", str(demo), "export", str(tmp_path / "cli.xlsx"), "--view", "project:Bretagne",
+                     "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"]["project"] == len(breton_projects)

@@ -32,6 +32,7 @@ from portfolio.services.files import write_whole
 from portfolio.services.gdpr import PERSONAL
 
 from .cells import as_text
+from .export_scope import ANCHORS, Scope, from_organisations, from_projects, region_organisations
 from .sheet_rows import SheetRows, column_letter, splice
 
 encode = json.JSONEncoder(ensure_ascii=False, default=str, sort_keys=True).encode  # built once: one per record
@@ -60,9 +61,11 @@ class Selection:
     region: str | None = None  # a region's code: the records of the organisations of that region
     personal: bool = False  # contacts' names, emails and phones (left out unless asked)
     recipient: str = ""
+    view: str | None = None  # a saved view of organisations, applications or projects (services.views)
 
     def as_json(self) -> dict[str, Any]:
-        return {"entities": list(self.entities), "region": self.region, "personal": self.personal}
+        return {"entities": list(self.entities), "region": self.region, "personal": self.personal,
+                "view": self.view}
 
 
 @dataclass
@@ -73,21 +76,6 @@ class ExportResult:
     path: Path
     rows: dict[str, int] = field(default_factory=dict)  # entity -> records written
     sha256: str = ""  # of the workbook's bytes
-
-
-# the records of one region's organisations, per record type (a record follows its organisation or project)
-_IN_REGION = {
-    "organisation": "region_id = :region",
-    "contact": "organisation_id IN (SELECT id FROM organisation WHERE region_id = :region)",
-    "application": "lead_organisation_id IN (SELECT id FROM organisation WHERE region_id = :region)",
-    "application_partner": "organisation_id IN (SELECT id FROM organisation WHERE region_id = :region)",
-    "project": "application_id IN (SELECT a.id FROM application a JOIN organisation o ON o.id = "
-               "a.lead_organisation_id WHERE o.region_id = :region)",
-    "aid": "organisation_id IN (SELECT id FROM organisation WHERE region_id = :region)",
-    "disbursement": "organisation_id IN (SELECT id FROM organisation WHERE region_id = :region)",
-    "milestone": "project_id IN (SELECT p.id FROM project p JOIN application a ON a.id = p.application_id JOIN "
-                 "organisation o ON o.id = a.lead_organisation_id WHERE o.region_id = :region)",
-}
 
 
 def sheet_name(entity: str) -> str:
@@ -132,10 +120,10 @@ def export_working_workbook(db: Database, selection: Selection, destination: Pat
     result = ExportResult(export_id, destination)
     with db.read() as session:
         connection = raw_connection(session)
-        region_id = _region_id(connection, selection.region)
+        scope = _scope(session, connection, selection)
 
         def write(path: Path) -> None:
-            _write(connection, path, export_id, selection, entities, region_id, sent, result)
+            _write(connection, path, export_id, selection, entities, scope, sent, result)
 
         write_whole(destination, write, tr("Le classeur"))
     with db.write() as session:
@@ -150,25 +138,40 @@ def export_working_workbook(db: Database, selection: Selection, destination: Pat
     return result
 
 
-def _region_id(connection: Any, code: str | None) -> int | None:
-    if code is None:
+def _scope(session: Any, connection: Any, selection: Selection) -> Scope | None:
+    """The package's records: a region's, a saved view's, or both (a view of organisations within a region)."""
+    from portfolio.services.listing import query_ids
+    from portfolio.services.views import find_view
+
+    if selection.region is None and selection.view is None:
         return None
-    row = connection.execute("SELECT id FROM region WHERE code = ? OR iso_code = ? OR name = ?",
-                             (code, code, code)).fetchone()
-    if row is None:
-        raise ExportError(tr("Région inconnue : « {code} » (donnez son code INSEE, par exemple 53 pour la "
-                             "Bretagne).", code=code))
-    return int(row[0])
+    try:
+        organisations = region_organisations(connection, selection.region) if selection.region else None
+        if selection.view is None:
+            return from_organisations(connection, organisations or [])
+        query = find_view(selection.view, ANCHORS)
+    except PortfolioError as error:
+        raise ExportError(str(error)) from None
+    ids = query_ids(session, query)
+    if query.entity == "organisation":
+        chosen = ids if organisations is None else sorted(set(ids) & set(organisations))
+        return from_organisations(connection, chosen)
+    if organisations is not None:
+        raise ExportError(tr("Une région et une vue de {label} ne se combinent pas : choisissez l'une ou l'autre "
+                             "(une vue des structures, elle, se restreint à la région).",
+                             label=fields.entity_label(query.entity)))
+    return from_projects(connection, ids if query.entity == "application" else [],
+                         ids if query.entity == "project" else [])
 
 
 def _write(connection: Any, path: Path, export_id: str, selection: Selection, entities: Sequence[str],
-           region_id: int | None, sent: list[tuple[str, str, str]], result: ExportResult) -> None:
+           scope: Scope | None, sent: list[tuple[str, str, str]], result: ExportResult) -> None:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     rows: dict[Any, SheetRows] = {}  # each record type's sheet -> its data rows, spliced in after the save
     try:
-        _sheets(book, connection, export_id, selection, entities, region_id, sent, result, rows)
+        _sheets(book, connection, export_id, selection, entities, scope, sent, result, rows)
         skeleton = io.BytesIO()
         book.save(skeleton)  # in memory first: a file that cannot be written leaves no half-closed sheet behind
         buffer = io.BytesIO()
@@ -186,7 +189,7 @@ def _write(connection: Any, path: Path, export_id: str, selection: Selection, en
 
 
 def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, entities: Sequence[str],
-            region_id: int | None, sent: list[tuple[str, str, str]], result: ExportResult,
+            scope: Scope | None, sent: list[tuple[str, str, str]], result: ExportResult,
             rows: dict[Any, SheetRows]) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -227,7 +230,7 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
                                         *[None] * len(linked)])
         names = [spec.name for spec in specs]
         count = 0
-        for uuid, values in record_values(connection, entity, specs, region_id, with_references=True):
+        for uuid, values in record_values(connection, entity, specs, scope, with_references=True):
             count += 1
             if count > MAX_ROWS:
                 raise ExportError(tr("« {label} » dépasse le million de lignes d'une feuille : filtrez l'export "
@@ -321,7 +324,7 @@ def _lists(connection: Any) -> dict[str, list[str]]:
     return lists
 
 
-def record_values(connection: Any, entity: str, specs: Sequence[fields.FieldSpec], region_id: int | None, *,
+def record_values(connection: Any, entity: str, specs: Sequence[fields.FieldSpec], scope: Scope | None, *,
                   with_references: bool = False) -> Iterator[tuple[str, list[Any]]]:
     """Each record's uuid and values as stored, references replaced by their titles (in one query);
     ``with_references``: followed by the uuids of the records its ``references`` refer to."""
@@ -337,9 +340,9 @@ def record_values(connection: Any, entity: str, specs: Sequence[fields.FieldSpec
             selected.append(f"(SELECT {title} FROM {target_table} r WHERE r.id = t.{spec.name})")
     for spec in references(specs) if with_references else []:
         selected.append(f"(SELECT uuid FROM {fields.table(str(spec.target)).name} r WHERE r.id = t.{spec.name})")
-    where = f"WHERE t.{_IN_REGION[entity]}" if region_id is not None and entity in _IN_REGION else ""
-    sql = f"SELECT t.uuid, {', '.join(selected)} FROM {table} t {where} ORDER BY t.id"
-    for row in connection.execute(sql, {"region": region_id} if region_id is not None else {}):
+    where, parameters = scope.where(entity) if scope is not None else ("1", {})
+    sql = f"SELECT t.uuid, {', '.join(selected)} FROM {table} t WHERE {where} ORDER BY t.id"
+    for row in connection.execute(sql, parameters):
         yield row[0], list(row[1:])
 
 

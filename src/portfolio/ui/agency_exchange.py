@@ -64,6 +64,18 @@ class ExportDialog(QDialog):
             for code, name in session.connection().exec_driver_sql("SELECT code, name FROM region ORDER BY name"):
                 self.region.addItem(name, code)
         form.addRow(tr("Région"), self.region)
+        self.view = QComboBox()
+        self.view.setObjectName("export_view")
+        self.view.addItem(tr("Aucune : toutes les fiches (de la région)"), None)
+        from portfolio.exchange.export_scope import ANCHORS
+        from portfolio.services.views import saved_views
+
+        for entity, views in sorted(saved_views().items()):
+            for name in sorted(views) if entity in ANCHORS else ():
+                self.view.addItem(f"{tr(fields.model(entity).__label__)} : {name}", f"{entity}:{name}")
+        self.view.setToolTip(tr("Une vue enregistrée des structures, des candidatures ou des projets : leurs fiches et "
+                                "tout ce qui s'y rattache."))
+        form.addRow(tr("Vue"), self.view)
         layout.addLayout(form)
         layout.addWidget(QLabel(tr("Fiches à envoyer :")))
         self.entities: dict[str, QCheckBox] = {}
@@ -91,7 +103,8 @@ class ExportDialog(QDialog):
         from portfolio.exchange.working_workbook import Selection
 
         chosen = tuple(entity for entity, box in self.entities.items() if box.isChecked())
-        return Selection(chosen, self.region.currentData(), self.personal.isChecked(), self.recipient.text().strip())
+        return Selection(chosen, self.region.currentData(), self.personal.isChecked(), self.recipient.text().strip(),
+                         self.view.currentData())
 
 
 def export_for_agency(window: MainWindow) -> None:

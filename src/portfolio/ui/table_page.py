@@ -185,26 +185,50 @@ class RecordTablePage(QWidget):
         for key in list(self.filter_buttons):
             self.set_filter(key, tuple(filters.get(key, ())))
 
-    def _settings_key(self) -> str:
-        return f"views/{self.entity}"
-
     def _load_views(self) -> None:
+        from portfolio.services.views import saved_views
+
+        self._adopt_old_views()
         self.views.clear()
         self.views.addItem(tr("Vues…"), None)
-        stored = QSettings().value(self._settings_key(), "{}")
-        for name, query in sorted(json.loads(str(stored)).items()):
+        for name, query in sorted(saved_views().get(self.entity, {}).items()):
             self.views.addItem(name, query)
+
+    def _adopt_old_views(self) -> None:
+        """Views saved by earlier versions in Qt's settings move to the views file (the command line's too)."""
+        from portfolio.services.views import as_query, save_view, saved_views
+
+        settings = QSettings()
+        key = f"views/{self.entity}"
+        stored = settings.value(key)
+        if not stored:
+            return
+        try:
+            old = json.loads(str(stored))
+            mine = saved_views().get(self.entity, {})
+            for name, view in old.items() if isinstance(old, dict) else ():
+                if name not in mine and isinstance(view, dict):
+                    save_view(self.entity, name, as_query(self.entity, view))
+        except (ValueError, PortfolioError):
+            return  # kept where it is: tried again next time
+        settings.remove(key)
 
     def save_view(self) -> None:
         """Saves the current search, filters and sort under a name."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from portfolio.services.views import save_view
+
         name, ok = QInputDialog.getText(self, tr("Enregistrer la vue"), tr("Nom de la vue :"))
         if not ok or not name.strip():
             return
-        settings = QSettings()
-        views = json.loads(str(settings.value(self._settings_key(), "{}")))
-        views[name.strip()] = {"search": self.search.text(), "filters": {k: list(v) for k, v in self.filters.items()},
-                               "sort": self.model.query.sort, "descending": self.model.query.descending}
-        settings.setValue(self._settings_key(), json.dumps(views, ensure_ascii=False))
+        query = self.model.query
+        try:
+            save_view(self.entity, name.strip(), listing.ListQuery(
+                self.entity, self.search.text(), dict(self.filters), query.sort, query.descending))
+        except PortfolioError as error:
+            QMessageBox.warning(self, tr("Enregistrer la vue"), str(error))
+            return
         self._load_views()
 
     def _view_chosen(self, index: int) -> None:
