@@ -137,6 +137,17 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     synced.add_argument("--take", choices=["theirs", "mine"], help="régler chaque conflit : la valeur de l'agence "
                         "(theirs) ou celle de la base (mine) ; sans cette option, les conflits restent à régler")
     synced.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+    queued = commands.add_parser("conflicts", help="les conflits des classeurs d'agences en attente, et leur "
+                                                   "règlement (garder la valeur d'ici, prendre celle de l'agence, "
+                                                   "ou en saisir une autre)")
+    _add_db(queued, top=False)
+    queued.add_argument("--settle", metavar="ID", type=int, nargs="+", help="les conflits à régler (leur numéro)")
+    settled = queued.add_mutually_exclusive_group()
+    settled.add_argument("--take", choices=["theirs", "mine"], help="avec --settle : la valeur de l'agence (theirs) "
+                         "ou celle de la base (mine)")
+    settled.add_argument("--value", metavar="VALEUR", help="avec --settle : une autre valeur, tapée comme dans une "
+                         "cellule (1 234,50 ; 28/11/2026 ; un nom des listes)")
+    queued.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
     gdpr = commands.add_parser("gdpr", help="données personnelles (RGPD) : exporter dans un classeur, ou effacer, "
                                             "tout ce que la base détient sur une personne")
     gdpr.add_argument("action", choices=["export", "erase"], help="export : le classeur des fiches et de leur "
@@ -530,6 +541,37 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    from portfolio.exchange.conflicts import KEEP_MINE, TAKE_THEIRS, TYPED, Decision, pending, settle
+
+    if bool(args.settle) != bool(args.take or args.value is not None):
+        raise UsageError(tr("--settle ID… va avec --take theirs|mine ou --value VALEUR"))
+    with open_portfolio(_db_path(args), must_exist=True) as db:
+        waiting = pending(db)
+        batch = None
+        if args.settle:
+            by_id = {c.id: c for c in waiting}
+            unknown = [str(i) for i in args.settle if i not in by_id]
+            if unknown:
+                raise UsageError(tr("conflit(s) inconnu(s) ou déjà réglé(s) : {ids}", ids=", ".join(unknown)))
+            choice = TYPED if args.value is not None else {"theirs": TAKE_THEIRS, "mine": KEEP_MINE}[args.take]
+            result = settle(db, [Decision(by_id[i], choice, args.value) for i in args.settle])
+            batch = result.batch if result is not None else None
+            waiting = pending(db)
+    if args.json:
+        _print_json({"conflicts": [c.as_json() for c in waiting], "batch_id": batch})
+        return 0
+    if args.settle:
+        print(tr("{n} conflit(s) réglé(s).", n=len(args.settle)))
+    print(tr("{n} conflit(s) en attente.", n=len(waiting)))
+    for conflict in waiting[:200]:
+        shown = conflict.as_json()
+        print(tr("  n° {id} — {file} ({recipient}) : {entity} {uuid}, {field} : envoyé « {base} », ici « {mine} », "
+                 "agence « {theirs} »", **{k: shown[k] for k in ("id", "file", "recipient", "entity", "uuid", "field",
+                                                                 "base", "mine", "theirs")}))
+    return 0
+
+
 def cmd_gdpr(args: argparse.Namespace) -> int:
     from portfolio.db.seal import backups_dir
     from portfolio.services.gdpr import copies_holding, erase_person, find_person
@@ -658,6 +700,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "s
                                                           "backups": cmd_backups, "backup": cmd_backup,
                                                           "restore": cmd_restore, "gdpr": cmd_gdpr,
                                                           "export": cmd_export, "sync": cmd_sync,
+                                                          "conflicts": cmd_conflicts,
                                                           "import": cmd_import}
 
 

@@ -121,3 +121,47 @@ def test_a_view_saved_in_a_list_chooses_the_package(qtbot, window: MainWindow, t
     qtbot.waitUntil(lambda: bool(said), timeout=20_000)
     names = [row[1] for row in load_workbook(target)["Structure"].iter_rows(min_row=2, values_only=True)]
     assert names and all("EHPAD" in name for name in names)
+
+
+def test_a_conflict_left_for_later_waits_and_is_settled_with_a_typed_value(
+        qtbot, window: MainWindow, demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two conflicts: one settled in the review with a value typed, one left for later; the later one waits in
+    Fichier > Conflits d'agences en attente…, settled there with a value typed, as one undo step."""
+    from PySide6.QtWidgets import QInputDialog
+
+    out = tmp_path / "ars.xlsx"
+    export_working_workbook(window.workspace.db, Selection(("organisation",), region="53", recipient="ARS"), out)
+    rows = sql(demo_path, "SELECT o.uuid, o.city FROM organisation o JOIN region r ON r.id = o.region_id "
+                          "WHERE r.code = '53' ORDER BY o.id LIMIT 2")
+    window.workspace.apply([FieldChange("organisation", u, "city", c, f"Ici {i}") for i, (u, c) in enumerate(rows)],
+                           "villes")
+    book = load_workbook(out)
+    sheet = book["Structure"]
+    column = [c.value for c in sheet[1]].index("Ville")
+    for row in sheet.iter_rows(min_row=2):
+        for i, (u, _c) in enumerate(rows):
+            if row[0].value == u:
+                row[column].value = f"Agence {i}"
+    book.save(out)
+    typed = iter(["Dinan", "Concarneau"])
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (next(typed), True))
+    dialog = window.take_back_from_agency(out)
+    assert dialog is not None and dialog.table.rowCount() == 2
+    combo = dialog.table.cellWidget(0, 6)
+    combo.setCurrentIndex(combo.findData(agency_exchange.TYPED))
+    combo.activated.emit(combo.currentIndex())  # as a click does: the value is asked
+    dialog.apply()
+    assert sql(demo_path, "SELECT city FROM organisation WHERE uuid = ?", rows[0][0]) == [("Dinan",)]
+    queue = window.show_conflict_queue()
+    assert queue.table.rowCount() == 1 and queue.table.item(0, 4).text() == "Ici 1"
+    assert queue.table.item(0, 5).text() == "Agence 1"
+    combo = queue.table.cellWidget(0, 6)
+    combo.setCurrentIndex(combo.findData(agency_exchange.TYPED))
+    combo.activated.emit(combo.currentIndex())
+    steps = window.workspace.undo_stack.count()
+    queue.apply()
+    assert queue.settled == 1 and window.workspace.undo_stack.count() == steps + 1
+    assert sql(demo_path, "SELECT city FROM organisation WHERE uuid = ?", rows[1][0]) == [("Concarneau",)]
+    assert window.show_conflict_queue().table.rowCount() == 0
+    window.workspace.undo_stack.undo()
+    assert sql(demo_path, "SELECT city FROM organisation WHERE uuid = ?", rows[1][0]) == [("Ici 1",)]

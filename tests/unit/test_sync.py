@@ -312,3 +312,53 @@ def test_new_lines_of_other_sheets_are_created_once_with_their_references(templa
         assert made == [("Le Goff", "Structure 1"), ("Morvan", "Structure 2"), ("Kerjean", "Nouvelle structure")]
         again = plan_sync(db, out)
         assert again.created == [], "merged twice: every new line is found already here"
+
+
+def test_conflicts_wait_in_the_queue_until_settled(template: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A conflict left unsettled by `sync` waits in the database (once, however often the file is merged), is
+    listed by `conflicts`, and settled there: a value typed (checked like any value), the agency's, or the
+    value here kept; the agency's value becomes the base, so merging the file again raises nothing."""
+    from portfolio.exchange.conflicts import pending
+
+    path = fresh(template, tmp_path)
+    out = tmp_path / "agence.xlsx"
+    orgs = uuids_and(path, "city")
+    assert cli.main(["--db", str(path), "export", str(out), "--entities", "organisation", "--recipient", "ARS"]) == 0
+    with open_portfolio(path) as db:
+        apply_changes(db, [FieldChange("organisation", u, "city", "Rennes", f"Ici {i}")
+                           for i, (u, _c) in enumerate(orgs[:3])], source="t")
+    edit_workbook(out, "Structure", {u: {"Ville": f"Agence {i}"} for i, (u, _c) in enumerate(orgs[:3])})
+    for _twice in range(2):
+        assert cli.main(["--db", str(path), "sync", str(out)]) == 0
+    with open_portfolio(path) as db:
+        waiting = pending(db)
+    assert [(c.uuid, c.base, c.mine, c.theirs, c.now) for c in waiting] == [
+        (u, "Rennes", f"Ici {i}", f"Agence {i}", f"Ici {i}") for i, (u, _c) in enumerate(orgs[:3])]
+    capsys.readouterr()
+    assert cli.main(["--db", str(path), "conflicts", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["conflicts"]
+    assert [c["id"] for c in listed] == [c.id for c in waiting] and listed[0]["recipient"] == "ARS"
+    first, second, third = (c.id for c in waiting)
+    assert cli.main(["--db", str(path), "conflicts", "--settle", str(first)]) != 0  # a decision is needed
+    assert cli.main(["--db", str(path), "conflicts", "--settle", str(first), "--value", "Atlantide",
+                     "--take", "mine"]) != 0
+    assert cli.main(["--db", str(path), "conflicts", "--settle", str(first), "--value", "x" * 10_001]) == 1
+    assert "Ville" in capsys.readouterr().err  # refused like any value, the field named: still waiting
+    with open_portfolio(path) as db:
+        assert len(pending(db)) == 3
+    assert cli.main(["--db", str(path), "conflicts", "--settle", str(first), "--value", "  Lorient "]) == 0
+    assert cli.main(["--db", str(path), "conflicts", "--settle", str(second), "--take", "theirs"]) == 0
+    capsys.readouterr()
+    assert cli.main(["--db", str(path), "conflicts", "--settle", str(third), "--take", "mine", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"conflicts": [], "batch_id": None}  # kept: nothing written
+    cities = dict(uuids_and(path, "city"))
+    assert [cities[u] for u, _c in orgs[:3]] == ["Lorient", "Agence 1", "Ici 2"]
+    with open_portfolio(path) as db:
+        assert pending(db) == []
+        with db.read() as session:
+            sources = session.execute(text("SELECT DISTINCT source FROM audit_entry WHERE source LIKE "
+                                           "'conflits d''agence %'")).scalars().all()
+        assert sources == [f"conflits d'agence agence.xlsx (export {listed[0]['export_id']})"]
+        again = plan_sync(db, out)
+        assert again.conflicts == [] and again.taken == [], "settled: the same file merged again raises nothing"

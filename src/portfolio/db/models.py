@@ -410,6 +410,28 @@ class ExportRow(Base):
     sent_values: Mapped[str] = mapped_column(Text)
 
 
+class SyncConflict(Base):
+    """A field an agency and the officer changed differently, queued until the officer settles it (keep the
+    value here, take the agency's, or type another). Values are JSON in the merge's compared form (references by
+    name, money in cents, dates ISO). Written by exchange.conflicts; the settling goes through the door."""
+
+    __tablename__ = "sync_conflict"
+    __table_args__ = (Index("ix_sync_conflict_field", "export_uuid", "entity", "record_uuid", "field"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    export_uuid: Mapped[str] = mapped_column(ForeignKey("export_batch.uuid", ondelete="CASCADE"))
+    file_name: Mapped[str] = mapped_column(Text)  # the workbook the conflict was found in
+    entity: Mapped[str] = mapped_column(String(32))
+    record_uuid: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(64))
+    base: Mapped[str] = mapped_column(Text)  # JSON: the value sent
+    mine: Mapped[str] = mapped_column(Text)  # JSON: the value here when the conflict was found
+    theirs: Mapped[str] = mapped_column(Text)  # JSON: the agency's value
+    found_utc: Mapped[str] = mapped_column(String(32))
+    settled_utc: Mapped[str | None] = mapped_column(String(32), nullable=True)  # None: still to settle
+    decision: Mapped[str | None] = mapped_column(String(16), nullable=True)  # mine | theirs | value
+    settled_by: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 # --- the audit trail ------------------------------------------------------------------------------
 
 

@@ -149,7 +149,7 @@ def sync_changes(db: Database, merges: list[FieldMerge], created: list[NewRecord
     from .plan import ORDER, next_ids
 
     with db.read() as session:
-        changes: list[FieldChange | Create] = [_change(session, merge) for merge in merges]
+        changes: list[FieldChange | Create] = [field_change(session, merge) for merge in merges]
         connection = raw_connection(session)
         ids = next_ids(connection, ORDER)  # given here: a new contact may name a structure created by this sync
         made: dict[tuple[str, str], int] = {}  # (entity, name as a sheet shows it) -> id, of the lines created
@@ -171,13 +171,17 @@ def sync_changes(db: Database, merges: list[FieldMerge], created: list[NewRecord
 
 def apply_sync(db: Database, plan: SyncPlan, actor: str | None = None) -> ApplyResult | None:
     """Writes what the plan takes and creates, in one transaction through the door (None when there is
-    nothing). A field whose value here changed since the plan was made is refused by the door (nothing is
-    written)."""
-    if not plan.taken and not plan.created:
-        advance_base(db, plan.export_id, plan.settled_mine)
-        return None
-    result = apply_changes(db, sync_changes(db, plan.taken, plan.created), source=plan.source, actor=actor)
+    nothing), and queues its conflicts for the officer. A field whose value here changed since the plan was made
+    is refused by the door (nothing is written)."""
+    from .conflicts import KEEP_MINE, TAKE_THEIRS, queue
+
+    result = None
+    if plan.taken or plan.created:
+        result = apply_changes(db, sync_changes(db, plan.taken, plan.created), source=plan.source, actor=actor)
     advance_base(db, plan.export_id, [*plan.taken, *plan.settled_mine])
+    # the conflicts left wait for the officer (exchange.conflicts); those settled by --take leave the queue
+    queue(db, plan.export_id, plan.file_name, plan.conflicts,
+          [*((m, TAKE_THEIRS) for m in plan.taken), *((m, KEEP_MINE) for m in plan.settled_mine)])
     return result
 
 
@@ -237,7 +241,7 @@ def _merge_sheet(connection: Any, plan: SyncPlan, entity: str, label: str, specs
             plan.flags.append(tr("La colonne « {column} » de la feuille « {sheet} » manque : ce champ n'a pas été "
                                  "comparé.", column=header(spec), sheet=label))
     seen = set()
-    mine_rows = _mine(connection, entity, specs, list(sent))
+    mine_rows = mine_values(connection, entity, specs, list(sent))
     for number, row in enumerate(rows[1:], start=2):
         if not any(value is not None for value in row):
             continue
@@ -273,8 +277,8 @@ def _merge_sheet(connection: Any, plan: SyncPlan, entity: str, label: str, specs
             except InvalidValue as error:
                 _refused(plan, where, str(error))
                 continue
-            merge = FieldMerge(entity, uuid, spec.name, _canon(spec, base.get(spec.name)),
-                               _canon(spec, mine.get(spec.name)), theirs)
+            merge = FieldMerge(entity, uuid, spec.name, canonical(spec, base.get(spec.name)),
+                               canonical(spec, mine.get(spec.name)), theirs)
             if merge.theirs not in (merge.base, merge.mine):  # to take, or a conflict: must be a valid value here
                 try:
                     stored_value(connection, spec, merge.theirs, entity)
@@ -389,14 +393,15 @@ def _sent(connection: Any, export_id: str) -> dict[str, dict[str, dict[str, Any]
     return sent
 
 
-def _mine(connection: Any, entity: str, specs: list[fields.FieldSpec], uuids: list[str]) -> dict[str, dict[str, Any]]:
+def mine_values(connection: Any, entity: str, specs: list[fields.FieldSpec], uuids: list[str]
+                ) -> dict[str, dict[str, Any]]:
     """The records' values now, in the form the export sent them (references by their titles)."""
     wanted = set(uuids)
     return {uuid: dict(zip([s.name for s in specs], values, strict=True))
             for uuid, values in record_values(connection, entity, specs, None) if uuid in wanted}
 
 
-def _canon(spec: fields.FieldSpec, value: Any) -> Any:
+def canonical(spec: fields.FieldSpec, value: Any) -> Any:
     """A stored or sent value in the compared form."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -428,7 +433,7 @@ def cell_value(spec: fields.FieldSpec, cell: Any) -> Any:
     return text.strip() if text and text.strip() else None
 
 
-def _change(session: Any, merge: FieldMerge) -> FieldChange:
+def field_change(session: Any, merge: FieldMerge) -> FieldChange:
     """The door's change that puts the agency's value in place. Its old value is the one the merge saw here
     ("mine"), so that a change made here since is refused by the door rather than overwritten."""
     spec = fields.field_spec(merge.entity, merge.field)

@@ -191,8 +191,9 @@ def erase_person(db: Database, person: PersonData, *, actor: str | None = None, 
             apply_in_session(session, deletions, source=SOURCE, actor=actor)
         erased = _erase_entries(connection, person.uuids)
         marks = ", ".join("?" * len(person.uuids))  # the values sent to agencies in their workbooks, too
-        connection.execute(f"DELETE FROM export_row WHERE entity = 'contact' AND record_uuid IN ({marks})",
-                           person.uuids)
+        for table in ("export_row", "sync_conflict"):  # and in the conflicts of their workbooks waiting
+            connection.execute(f"DELETE FROM {table} WHERE entity = 'contact' AND record_uuid IN ({marks})",
+                               person.uuids)
         seqs = append_audit_entries(session, [("contact", uuid, ERASURE_FIELD, {"entrees": erased[uuid]})
                                               for uuid in person.uuids if erased[uuid]], source=SOURCE, actor=actor)
     if register:

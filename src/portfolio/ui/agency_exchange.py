@@ -40,9 +40,83 @@ from .tasks import run_task
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-KEEP_MINE, TAKE_THEIRS, LATER = "mine", "theirs", "later"
+KEEP_MINE, TAKE_THEIRS, TYPED, LATER = "mine", "theirs", "value", "later"  # (exchange.conflicts' decisions)
 DECISIONS = [(LATER, N_("À régler plus tard")), (KEEP_MINE, N_("Garder la valeur d'ici")),
-             (TAKE_THEIRS, N_("Prendre celle de l'agence"))]
+             (TAKE_THEIRS, N_("Prendre celle de l'agence")), (TYPED, N_("Saisir une autre valeur…"))]
+
+
+class MergeTable(QTableWidget):
+    """Fields on three sides (sent, here, agency) with a decision each: a tick for what the agency changed
+    alone, a choice for a conflict (later, keep, take, or a value typed, asked when chosen)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(0, 7, parent)
+        self.setHorizontalHeaderLabels([tr("Fiche"), tr("Type"), tr("Champ"), tr("Envoyée"), tr("Ici"), tr("Agence"),
+                                        tr("Décision")])
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.decisions: list[tuple[Any, QComboBox | QCheckBox]] = []
+        self.typed: dict[int, str] = {}  # row -> the value typed for that conflict
+
+    def add_merge(self, merge: Any, name: str, conflict: bool) -> None:
+        """One field: a conflict gets the choice of decisions, a change of the agency's alone a tick."""
+        spec = fields.field_spec(merge.entity, merge.field)
+        row = self.rowCount()
+        self.insertRow(row)
+        values = [name, tr(fields.model(merge.entity).__label__), spec.label,
+                  *[_shown(spec, v) for v in (merge.base, merge.mine, merge.theirs)]]
+        for column, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            item.setToolTip(value)
+            if conflict and column in (4, 5):
+                item.setBackground(Qt.GlobalColor.yellow)
+            self.setItem(row, column, item)
+        decision: QComboBox | QCheckBox
+        if conflict:
+            decision = QComboBox()
+            for key, label in DECISIONS:
+                decision.addItem(tr(label), key)
+            decision.activated.connect(lambda _index, row=row: self._decided(row))
+        else:
+            decision = QCheckBox(tr("Prendre"))
+            decision.setChecked(True)
+        self.setCellWidget(row, 6, decision)
+        self.decisions.append((merge, decision))
+
+    def _decided(self, row: int) -> None:
+        merge, combo = self.decisions[row]
+        if combo.currentData() != TYPED:
+            self.typed.pop(row, None)
+            combo.setToolTip("")
+            return
+        from PySide6.QtWidgets import QInputDialog
+
+        spec = fields.field_spec(merge.entity, merge.field)
+        text, ok = QInputDialog.getText(self, tr("Saisir une autre valeur"), tr(
+            "{field} — envoyé : {sent} ; ici : {mine} ; agence : {theirs}.\nValeur à enregistrer :", field=spec.label,
+            sent=_shown(spec, merge.base) or "—", mine=_shown(spec, merge.mine) or "—",
+            theirs=_shown(spec, merge.theirs) or "—"), text=self.typed.get(row, _shown(spec, merge.theirs)))
+        if not ok:
+            combo.setCurrentIndex(combo.findData(LATER))
+            self.typed.pop(row, None)
+            return
+        self.typed[row] = text
+        combo.setToolTip(tr("Valeur saisie : « {value} »", value=text))
+
+    def finish(self) -> None:
+        for column, width in ((1, 110), (2, 150), (3, 150), (4, 150), (5, 150), (6, 210)):
+            self.setColumnWidth(column, width)
+
+    def decided(self) -> list[tuple[Any, str, str | None]]:
+        """(merge, decision, typed value) of every field: a tick is TAKE_THEIRS or LATER."""
+        out = []
+        for row, (merge, decision) in enumerate(self.decisions):
+            if isinstance(decision, QCheckBox):
+                out.append((merge, TAKE_THEIRS if decision.isChecked() else LATER, None))
+            else:
+                out.append((merge, str(decision.currentData()), self.typed.get(row)))
+        return out
 
 
 class ExportDialog(QDialog):
@@ -152,23 +226,12 @@ class SyncDialog(QDialog):
             created=len(plan.created)))
         summary.setWordWrap(True)
         layout.addWidget(summary)
-        self.table = QTableWidget(0, 7)
-        self.table.setHorizontalHeaderLabels([tr("Fiche"), tr("Type"), tr("Champ"), tr("Envoyée"), tr("Ici"),
-                                              tr("Agence"), tr("Décision")])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.decisions: list[tuple[Any, QComboBox | QCheckBox]] = []
+        self.table = MergeTable(self)
         names = _names(window, [*plan.conflicts, *plan.taken])
         for merge in plan.conflicts:
-            choice = QComboBox()
-            for key, label in DECISIONS:
-                choice.addItem(tr(label), key)
-            self._add_row(merge, names, choice, conflict=True)
+            self.table.add_merge(merge, names[(merge.entity, merge.uuid)], conflict=True)
         for merge in plan.taken:
-            tick = QCheckBox(tr("Prendre"))
-            tick.setChecked(True)
-            self._add_row(merge, names, tick, conflict=False)
+            self.table.add_merge(merge, names[(merge.entity, merge.uuid)], conflict=False)
         self.creations: list[tuple[Any, QCheckBox]] = []
         for record in plan.created:
             tick = QCheckBox(tr("Créer"))
@@ -183,8 +246,7 @@ class SyncDialog(QDialog):
                 self.table.setItem(row, column, item)
             self.table.setCellWidget(row, 6, tick)
             self.creations.append((record, tick))
-        for column, width in ((1, 110), (2, 150), (3, 150), (4, 150), (5, 150), (6, 200)):
-            self.table.setColumnWidth(column, width)
+        self.table.finish()
         layout.addWidget(self.table, 1)
         if plan.flags:
             layout.addWidget(QLabel(tr("À vérifier :")))
@@ -203,50 +265,111 @@ class SyncDialog(QDialog):
         row.addWidget(close)
         layout.addLayout(row)
 
-    def _add_row(self, merge: Any, names: dict[tuple[str, str], str], decision: QWidget, conflict: bool) -> None:
-        spec = fields.field_spec(merge.entity, merge.field)
-        row = self.table.rowCount()
-        self.table.insertRow(row)
-        values = [names.get((merge.entity, merge.uuid), merge.uuid), tr(fields.model(merge.entity).__label__),
-                  spec.label, *[_shown(spec, v) for v in (merge.base, merge.mine, merge.theirs)]]
-        for column, value in enumerate(values):
-            item = QTableWidgetItem(value)
-            item.setToolTip(value)
-            if conflict and column in (4, 5):
-                item.setBackground(Qt.GlobalColor.yellow)
-            self.table.setItem(row, column, item)
-        self.table.setCellWidget(row, 6, decision)
-        self.decisions.append((merge, decision))
+    @property
+    def decisions(self) -> list[tuple[Any, QComboBox | QCheckBox]]:
+        return self.table.decisions
 
     def chosen(self) -> list[Any]:
         """The fields to take from the agency, as decided in the table."""
-        def taken(decision: QComboBox | QCheckBox) -> bool:
-            if isinstance(decision, QCheckBox):
-                return decision.isChecked()
-            return bool(decision.currentData() == TAKE_THEIRS)
-
-        return [merge for merge, decision in self.decisions if taken(decision)]
+        return [merge for merge, choice, _value in self.table.decided() if choice == TAKE_THEIRS]
 
     def apply(self) -> None:
-        """Applies the chosen fields through the door as one undo step; conflicts left for later stay so."""
+        """Applies the decisions through the door as one undo step; the conflicts left for later wait in the
+        queue (Fichier > Conflits d'agences en attente…)."""
+        from portfolio.exchange.conflicts import decided_change, queue
         from portfolio.exchange.sync import advance_base, sync_changes
 
-        chosen = self.chosen()
+        db = self.window_.workspace.db
+        decided = self.table.decided()
+        chosen = [merge for merge, choice, _value in decided if choice == TAKE_THEIRS]
+        typed = [(merge, value) for merge, choice, value in decided if choice == TYPED]
+        kept = [merge for merge, choice, _value in decided if choice == KEEP_MINE]
+        later = [merge for merge, choice, _value in decided if choice == LATER and merge in self.plan.conflicts]
         created = [record for record, tick in self.creations if tick.isChecked()]
-        kept = [merge for merge, decision in self.decisions
-                if isinstance(decision, QComboBox) and decision.currentData() == KEEP_MINE]
         try:
-            changes = sync_changes(self.window_.workspace.db, chosen, created)
+            changes: list[Any] = sync_changes(db, chosen, created)
+            with db.read() as session:
+                changes += [c for c in (decided_change(session, m, TYPED, v) for m, v in typed) if c is not None]
             if changes:
                 self.window_.workspace.apply(changes, tr("Reprendre le classeur de {recipient}",
                                                          recipient=self.plan.recipient or tr("l'agence")),
                                              source=self.plan.source)
-            advance_base(self.window_.workspace.db, self.plan.export_id, [*chosen, *kept])
+            advance_base(db, self.plan.export_id, [*chosen, *kept, *(m for m, _v in typed)])
+            queue(db, self.plan.export_id, self.plan.file_name, later,
+                  [*((m, TAKE_THEIRS) for m in chosen), *((m, KEEP_MINE) for m in kept),
+                   *((m, TYPED) for m, _v in typed)])
         except Exception as error:  # a value changed here meanwhile, a name no longer found: said, nothing written
             QMessageBox.warning(self, APP_NAME, str(error))
             return
-        self.applied = len(chosen)
+        self.applied = len(chosen) + len(typed)
         self.accept()
+
+
+class ConflictQueueDialog(QDialog):
+    """Fichier > Conflits d'agences en attente…: the conflicts left for later, the value here as it is now, a
+    decision each; "Appliquer" settles those decided as one undo step."""
+
+    def __init__(self, window: MainWindow, conflicts: list[Any]) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.conflicts = conflicts
+        self.setWindowTitle(tr("Conflits d'agences en attente"))
+        self.resize(1100, 520)
+        layout = QVBoxLayout(self)
+        summary = QLabel(tr("{n} conflit(s) en attente : l'agence et vous avez changé le même champ différemment. "
+                            "Rien n'a été écrasé ; choisissez pour chacun.", n=len(conflicts)) if conflicts else
+                         tr("Aucun conflit en attente."))
+        summary.setWordWrap(True)
+        layout.addWidget(summary)
+        self.table = MergeTable(self)
+        names = _names(window, [c.merge for c in conflicts])
+        for conflict in conflicts:
+            label = f"{names[(conflict.entity, conflict.uuid)]} ({conflict.recipient or conflict.file_name})"
+            self.table.add_merge(conflict.merge, label, conflict=True)
+        self.table.finish()
+        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.apply_button = QPushButton(tr("Appliquer"))
+        self.apply_button.clicked.connect(self.apply)
+        self.apply_button.setEnabled(bool(conflicts))
+        close = QPushButton(tr("Fermer"))
+        close.clicked.connect(self.reject)
+        row.addWidget(self.apply_button)
+        row.addWidget(close)
+        layout.addLayout(row)
+        self.settled = 0
+
+    def apply(self) -> None:
+        from portfolio.exchange.conflicts import Decision, mark_settled, settle_source, settlement
+
+        decisions = [Decision(conflict, choice, value) for conflict, (_merge, choice, value)
+                     in zip(self.conflicts, self.table.decided(), strict=True) if choice != LATER]
+        if not decisions:
+            self.reject()
+            return
+        db = self.window_.workspace.db
+        try:
+            changes = settlement(db, decisions)
+            if changes:
+                self.window_.workspace.apply(changes, tr("Régler {n} conflit(s) d'agence", n=len(decisions)),
+                                             source=settle_source(decisions))
+            mark_settled(db, decisions)
+        except Exception as error:  # a value changed here meanwhile, a value the field refuses: said, nothing written
+            QMessageBox.warning(self, APP_NAME, str(error))
+            return
+        self.settled = len(decisions)
+        self.accept()
+
+
+def show_conflict_queue(window: MainWindow) -> ConflictQueueDialog:
+    """Opens the queue of conflicts waiting."""
+    from portfolio.exchange.conflicts import pending
+
+    dialog = ConflictQueueDialog(window, pending(window.workspace.db))
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
 
 
 def _names(window: MainWindow, merges: list[Any]) -> dict[tuple[str, str], str]:

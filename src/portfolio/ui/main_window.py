@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         self.agency_export_action = self._action(menu, tr("Exporter pour une agence…"), self.export_for_agency)
         self.agency_sync_action = self._action(menu, tr("Reprendre le classeur d'une agence…"),
                                                lambda: self.take_back_from_agency())
+        self.conflicts_action = self._action(menu, tr("Conflits d'agences en attente…"), self.show_conflict_queue)
         menu.addSeparator()
         self._action(menu, tr("Rapport PDF…"), self.report, QKeySequence("Ctrl+P"))
         self._action(menu, tr("Préférences…"), self.preferences)
@@ -231,6 +232,7 @@ class MainWindow(QMainWindow):
         # an export is recorded in the database: both need it writable
         self.agency_export_action.setEnabled(not read_only and self.workspace.ready)
         self.agency_sync_action.setEnabled(not read_only and self.workspace.ready)
+        self.conflicts_action.setEnabled(not read_only and self.workspace.ready)
         self.snapshot_action.setEnabled(self.workspace.ready and not is_snapshot_path(path))
         if self.workspace.ready and not read_only and path not in self.backed_up:
             self.backed_up.add(path)  # one copy per opening, in the background (services.backups)
@@ -444,6 +446,14 @@ class MainWindow(QMainWindow):
         dialog = take_back_from_agency(self, path)
         if dialog is not None:
             self._track(dialog)
+        return dialog
+
+    def show_conflict_queue(self) -> QWidget:
+        """Fichier > Conflits d'agences en attente…: the conflicts left for later, settled as one undo step."""
+        from .agency_exchange import show_conflict_queue
+
+        dialog = show_conflict_queue(self)
+        self._track(dialog)
         return dialog
 
     def compare_snapshots(self) -> QWidget | None:
