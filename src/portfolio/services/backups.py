@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import platformdirs
-
 from portfolio.db.database import DatabaseError, backup_copy, backup_path
 from portfolio.db.seal import backups_dir, file_digest, forget, remove_seal, write_seal
 from portfolio.domain.i18n import N_, tr
 
-from .portfolio import APP_DIR_NAME
+from .portfolio import settings_file
 
 DEFAULT_KEEP = 10
 KEEP_RANGE = (1, 100)
@@ -43,14 +41,6 @@ _NAME = re.compile(r"^(?P<stem>.+)\.(?P<stamp>\d{8}T\d{12}Z)\.(?P<reason>[a-z0-9
 
 
 # --- the setting ---------------------------------------------------------------------------------------
-
-
-def settings_file() -> Path:
-    """The application's settings shared by the window and the command line (PORTFOLIO_CONFIG_DIR, else the
-    user configuration directory): JSON, for the command line does not read Qt's settings."""
-    override = os.environ.get("PORTFOLIO_CONFIG_DIR")
-    folder = Path(override) if override else Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False))
-    return folder / "reglages.json"
 
 
 def _settings() -> dict[str, object]:

@@ -14,6 +14,14 @@ if TYPE_CHECKING:
     from portfolio.db.database import Database
 
 APP_DIR_NAME = "portefeuille-sasn"
+
+
+def settings_file() -> Path:
+    """The application's settings shared by the window and the command line (PORTFOLIO_CONFIG_DIR, else the
+    user configuration directory): JSON, for the command line does not read Qt's settings."""
+    override = os.environ.get("PORTFOLIO_CONFIG_DIR")
+    folder = Path(override) if override else Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False))
+    return folder / "reglages.json"
 DB_ENV = "PORTFOLIO_DB"
 
 

@@ -1,5 +1,5 @@
 """Saved views: a list's search, filters and sort kept under a name, per record type. Kept in a JSON file beside
-the settings (services.backups.settings_file) rather than in Qt's settings, so that the command line finds them
+the settings (services.portfolio.settings_file) rather than in Qt's settings, so that the command line finds them
 too (``portfolio export --view NAME``)."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
-from .backups import settings_file
 from .files import write_whole
 from .listing import ListQuery
+from .portfolio import settings_file
 
 
 def views_file() -> Path:
