@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DB := .demo/demo-portfolio.sqlite
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system-offscreen system-tests system-window lint bench demo clean
+.PHONY: run test setup system-offscreen system-tests system-window lint bench bundle demo clean
 
 # A local virtual environment with the application and its test tools, reinstalled when pyproject changes.
 $(STAMP): pyproject.toml
@@ -51,6 +51,12 @@ test: system-tests $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen PORTFOLIO_REQUIRE_LIBREOFFICE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The installable application for this platform (installer/build.py): on Linux, build/dist/portefeuille-sasn/
+# and its .tar.gz with a menu entry and an installer script. Then: build/dist/portefeuille-sasn/portfolio --self-test
+bundle: system-offscreen $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[bundle]'
+	QT_QPA_PLATFORM=offscreen $(BIN)/python installer/build.py $(BUNDLE_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -52,6 +52,10 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     """The command line's grammar."""
     parser = _Parser(prog="portfolio", description=f"{APP_NAME} : le portefeuille d'innovation en santé numérique.")
     parser.add_argument("--version", action="version", version=f"portfolio {__version__}")
+    if with_gui:
+        parser.add_argument("--self-test", action="store_true", help="vérifier l'application installée, hors ligne, "
+                            "dans un dossier temporaire (démonstration, écrans, import, export, rapport, instantané) ; "
+                            "code de sortie 0 si tout passe")
     _add_db(parser, top=True)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
@@ -724,11 +728,14 @@ def _one_line(exc: BaseException) -> str:
 
 
 def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None, report: GuiRunner | None = None,
-         snapshot: GuiRunner | None = None) -> int:
+         snapshot: GuiRunner | None = None, self_test: GuiRunner | None = None) -> int:
     """Runs one command; returns the exit code (0 success, 1 any error). ``gui`` and ``report`` run the commands
     that need Qt (the window, the PDF report): the launcher gives them, the core never imports Qt."""
     try:
-        args = build_parser(with_gui=None not in (gui, report, snapshot)).parse_args(argv)
+        args = build_parser(with_gui=None not in (gui, report, snapshot, self_test)).parse_args(argv)
+        if getattr(args, "self_test", False):
+            assert self_test is not None
+            return self_test(args)
         command = args.command or ("gui" if gui else None)
         if command is None:
             raise UsageError(tr("précisez une commande (voir « portfolio --help »)"))

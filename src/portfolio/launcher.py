@@ -44,13 +44,20 @@ def run_report(args: argparse.Namespace) -> int:
     return write(args)
 
 
+def run_self_test(_args: argparse.Namespace) -> int:
+    """`portfolio --self-test`: the installed application checked end to end, off screen, in a temporary folder."""
+    from portfolio.ui.self_test import run_self_test as run
+
+    return run()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `portfolio` console script."""
     if getattr(sys, "frozen", False):  # an installed, frozen build: the reading child process starts here
         import multiprocessing
 
         multiprocessing.freeze_support()
-    return cli.main(argv, gui=run_gui, report=run_report, snapshot=run_open)
+    return cli.main(argv, gui=run_gui, report=run_report, snapshot=run_open, self_test=run_self_test)
 
 
 if __name__ == "__main__":  # pragma: no cover

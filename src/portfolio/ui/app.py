@@ -38,6 +38,9 @@ def make_application() -> QApplication:
     app.setOrganizationName("DNS")
     app.setOrganizationDomain("esante.gouv.fr")
     QGuiApplication.setDesktopFileName("portefeuille-sasn")
+    from .help import icon
+
+    app.setWindowIcon(icon())
     i18n.set_language(stored_language())
     return app  # type: ignore[return-value]
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from portfolio import APP_NAME, __version__
+from portfolio import APP_NAME
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import N_, tr
@@ -194,6 +194,7 @@ class MainWindow(QMainWindow):
         self._action(edit, tr("Filtrer cette liste"), self.focus_filter, QKeySequence.StandardKey.Find)
 
         help_menu = self.menuBar().addMenu(tr("&Aide"))
+        self._action(help_menu, tr("Guide d'utilisation"), self.show_guide, QKeySequence.StandardKey.HelpContents)
         self._action(help_menu, tr("À propos…"), self.about)
 
     def _action(self, menu: Any, label: str, slot: Any, shortcut: Any = None) -> QAction:
@@ -592,14 +593,23 @@ class MainWindow(QMainWindow):
         if not self.recent_menu.actions():
             self.recent_menu.addAction(tr("(aucune)")).setEnabled(False)
 
-    def about(self) -> None:
-        QMessageBox.about(self, tr("À propos"), tr(
-            "<h3>{app} {version}</h3><p>Le portefeuille d'innovation de la Stratégie d'accélération Santé "
-            "numérique (France 2030), hors ligne.</p><p>Bibliothèques : Qt 6 et PySide6 (LGPL v3), SQLAlchemy et "
-            "Alembic (MIT), platformdirs (MIT), python-calamine (MIT), openpyxl (MIT), defusedxml (PSF), "
-            "pyqtgraph (MIT), numpy (BSD).</p><p>Carte des régions : contours IGN (GEOFLA) et codes INSEE "
-            "publiés par gregoiredavid/france-geojson, sous Licence Ouverte (Etalab), simplifiés.</p>",
-            app=APP_NAME, version=__version__))
+    def show_guide(self) -> QWidget:
+        """Aide > Guide d'utilisation (F1): the user guide shipped with the application, in the window."""
+        from .help import GuideDialog
+
+        dialog = GuideDialog(self)
+        self._track(dialog)
+        dialog.show()
+        return dialog
+
+    def about(self) -> QWidget:
+        """Aide > À propos: the version, the libraries and data shipped, and their licences."""
+        from .help import AboutDialog
+
+        dialog = AboutDialog(self)
+        self._track(dialog)
+        dialog.show()
+        return dialog
 
     # --- closing -------------------------------------------------------------------------------------
 
