@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from . import (  # noqa: F401 - each module registers its rows
+    rows_bundle,
     rows_demo,
     rows_exchange,
     rows_import,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_bench_runs_and_prints_its_table(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
+    env = {**os.environ, "PORTFOLIO_BENCH_REUSE_BUNDLE": "1"}  # the installer test built it (else built here)
     result = subprocess.run([sys.executable, "-m", "bench", "--big-scale", "2", "--out", str(out)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Machine: ")
     assert "| portfolio demo, 1× — time" in result.stdout and "| portfolio demo, 2× — file size" in result.stdout
@@ -25,3 +27,5 @@ def test_bench_runs_and_prints_its_table(tmp_path: Path) -> None:
     imported = by_name["import of a 2,000-row beneficiaries workbook (end to end, whole process)"]
     alone = by_name["SQLite alone: what the 2,000-row import wrote, inserted again"]
     assert imported["value"] > alone["value"] > 0 and imported["baseline"] == alone["baseline"] > 0
+    bundle = by_name.get("installed application (one folder, Linux): size on disk")
+    assert (bundle is None and not sys.platform.startswith("linux")) or bundle["value"] > 50  # MB
