@@ -554,6 +554,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
         waiting = pending(db)
         batch = None
         if args.settle:
+            args.settle = list(dict.fromkeys(args.settle))  # a number given twice is one conflict
             by_id = {c.id: c for c in waiting}
             unknown = [str(i) for i in args.settle if i not in by_id]
             if unknown:

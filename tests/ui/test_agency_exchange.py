@@ -165,3 +165,31 @@ def test_a_conflict_left_for_later_waits_and_is_settled_with_a_typed_value(
     assert window.show_conflict_queue().table.rowCount() == 0
     window.workspace.undo_stack.undo()
     assert sql(demo_path, "SELECT city FROM organisation WHERE uuid = ?", rows[1][0]) == [("Ici 1",)]
+
+
+def test_undoing_a_merge_proposes_the_agencys_values_again(qtbot, window: MainWindow, demo_path: Path,
+                                                            tmp_path: Path) -> None:
+    """Ctrl+Z on a merge puts the records back and the merge's state too: merged again, the agency's value is
+    proposed again (not taken for settled); Ctrl+Y takes it again."""
+    from portfolio.exchange.sync import plan_sync
+
+    out = tmp_path / "ars.xlsx"
+    export_working_workbook(window.workspace.db, Selection(("organisation",), region="53", recipient="ARS"), out)
+    [(first, city)] = sql(demo_path, "SELECT o.uuid, o.city FROM organisation o JOIN region r ON r.id = o.region_id "
+                                     "WHERE r.code = '53' ORDER BY o.id LIMIT 1")
+    book = load_workbook(out)
+    sheet = book["Structure"]
+    column = [c.value for c in sheet[1]].index("Ville")
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == first:
+            row[column].value = "Morlaix"
+    book.save(out)
+    dialog = window.take_back_from_agency(out)
+    dialog.apply()
+    assert sql(demo_path, "SELECT city FROM organisation WHERE uuid = ?", first) == [("Morlaix",)]
+    assert plan_sync(window.workspace.db, out).taken == []
+    window.workspace.undo_stack.undo()
+    assert sql(demo_path, "SELECT city FROM organisation WHERE uuid = ?", first) == [(city,)]
+    assert [m.theirs for m in plan_sync(window.workspace.db, out).taken] == ["Morlaix"]
+    window.workspace.undo_stack.redo()
+    assert plan_sync(window.workspace.db, out).taken == []

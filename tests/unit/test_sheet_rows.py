@@ -79,3 +79,29 @@ def test_styles_dimension_and_many_rows(tmp_path: Path) -> None:
 
 def test_column_letters() -> None:
     assert [column_letter(i) for i in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
+
+
+def test_dates_of_excels_first_months_and_before_come_back_as_written(tmp_path: Path) -> None:
+    """Excel's 1900 leap-year bug (serial 60 is a 29 February that never was) and days before its day 1 (as
+    ISO text), in a column formatted as dates as the working workbook's are."""
+    from openpyxl.cell import WriteOnlyCell
+
+    days = [date(1900, 1, 15), date(1900, 2, 28), date(1900, 3, 1), date(1899, 12, 1), date(1800, 6, 1)]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Feuille")
+    sheet.append(["jour"])
+    template = WriteOnlyCell(sheet)
+    template.number_format = "DD/MM/YYYY"
+    part = SheetRows([int(template.style_id)])
+    for day in days:
+        part.append([day])
+    skeleton, out = io.BytesIO(), io.BytesIO()
+    book.save(skeleton)
+    splice(skeleton.getvalue(), {sheet.path.lstrip("/"): part}, out)
+    part.close()
+    path = tmp_path / "jours.xlsx"
+    path.write_bytes(out.getvalue())
+    read = [r[0] for r in read_untrusted(path, all_sheets=True).sheets[0].rows[1:]]
+    as_days = [x.date() if isinstance(x, datetime) else x if isinstance(x, date) else date.fromisoformat(x)
+               for x in read]
+    assert as_days == days

@@ -362,3 +362,55 @@ def test_conflicts_wait_in_the_queue_until_settled(template: Path, tmp_path: Pat
         assert sources == [f"conflits d'agence agence.xlsx (export {listed[0]['export_id']})"]
         again = plan_sync(db, out)
         assert again.conflicts == [] and again.taken == [], "settled: the same file merged again raises nothing"
+
+
+def test_a_new_line_given_twice_is_created_once_and_a_unique_key_is_checked_per_line(template: Path,
+                                                                                      tmp_path: Path) -> None:
+    """The same new structure and the same new contact twice in the workbook: created once each; a new
+    consortium line repeating an existing member of an application is flagged, and the rest still taken."""
+    path = fresh(template, tmp_path)
+    out = tmp_path / "agence.xlsx"
+    orgs = uuids_and(path, "city")
+    with open_portfolio(path) as db:
+        export_working_workbook(db, Selection(("organisation", "contact"), personal=True), out)
+    book = load_workbook(out)
+    for _twice in range(2):
+        book["Structure"].append([None, "Maison de santé de Dinan", None, None, None, "Bretagne", None, "Dinan"])
+        headers = [c.value for c in book["Contact"][1]]
+        book["Contact"].append([{"Structure": "Maison de santé de Dinan", "Nom": "Le Bihan"}.get(h) for h in headers])
+    book.save(out)
+    edit_workbook(out, "Structure", {orgs[0][0]: {"Ville": "Vannes"}})
+    with open_portfolio(path) as db:
+        plan = plan_sync(db, out)
+        assert [(r.entity, r.title) for r in plan.created] == [("organisation", "Maison de santé de Dinan"),
+                                                               ("contact", "Le Bihan")]
+        assert any("déjà dans le portefeuille" in f for f in plan.flags)
+        assert any("la même ligne est plus haut" in f for f in plan.flags)
+        apply_sync(db, plan)
+    assert dict(uuids_and(path, "city"))[orgs[0][0]] == "Vannes"
+    assert [name for _u, name in uuids_and(path, "name")].count("Maison de santé de Dinan") == 1
+
+
+def test_a_new_aid_line_repeating_a_project_and_organisation_is_flagged_not_fatal(tmp_path: Path) -> None:
+    from portfolio.services.demo import write_demo
+
+    path = tmp_path / "demo.sqlite"
+    out = tmp_path / "agence.xlsx"
+    with open_portfolio(path) as db:
+        write_demo(db)
+        export_working_workbook(db, Selection(("organisation", "aid"), region="53"), out)
+    book = load_workbook(out)
+    aid = book["Aide"]
+    copied = [c.value for c in aid[2]]
+    aid.append([None, *copied[1:]])  # the same project and beneficiary again
+    structures = book["Structure"]
+    uuid, city = structures["A2"].value, structures["H2"].value
+    structures["H2"] = f"{city} (nouvelle adresse)"
+    book.save(out)
+    with open_portfolio(path) as db:
+        plan = plan_sync(db, out)
+        assert plan.created == [] and any("une seule est permise" in f for f in plan.flags)
+        assert apply_sync(db, plan) is not None
+        with db.read() as session:
+            assert session.execute(text("SELECT city FROM organisation WHERE uuid = :u"), {"u": uuid}).scalar_one() \
+                == f"{city} (nouvelle adresse)"

@@ -156,3 +156,45 @@ def test_the_command_line_imports_a_working_workbook(exported: tuple[Path, Path]
     result = json.loads(capsys.readouterr().out)
     assert result["created"]["milestone"] > 0 and result["rejected"] == [] and result["batch_id"]
     assert result["sheet"].startswith("Structure, Contact, Candidature")
+
+
+def test_lines_that_would_break_a_unique_key_or_reuse_a_uuid_are_rejected_alone(exported: tuple[Path, Path],
+                                                                                 tmp_path: Path) -> None:
+    """A consortium line copied with its column A emptied (as "À lire" says for new lines) names the same
+    application and organisation twice; a contact given its organisation's uuid: each line is rejected with its
+    reason, the rest imported (not the whole import refused by the database at the end)."""
+    _demo, workbook = exported
+    edited = tmp_path / "copie.xlsx"
+    book = load_workbook(workbook)
+    members = book["Membre du consortium"]
+    copied = [c.value for c in members[2]]
+    members.append([None, *copied[1:]])
+    book["Contact"]["A2"] = book["Structure"]["A2"].value
+    book.save(edited)
+    with open_portfolio(tmp_path / "vide.sqlite") as db:
+        plan, result = run_import(db, edited)
+    assert result is not None
+    rejected = {(r.sheet, r.row): r.reason for r in plan.rejected}
+    assert set(rejected) == {("Membre du consortium", members.max_row), ("Contact", 2)}
+    assert "une seule est permise" in rejected[("Membre du consortium", members.max_row)]
+    assert "feuille « Structure »" in rejected[("Contact", 2)]
+
+
+def test_a_person_erased_here_is_not_brought_back_by_a_workbook(exported: tuple[Path, Path], tmp_path: Path) -> None:
+    from portfolio.services.gdpr import erase_person, find_person
+
+    _demo, workbook = exported
+    path = tmp_path / "p.sqlite"
+    with open_portfolio(path) as db:
+        run_import(db, workbook)
+        with db.read() as session:
+            email, uuid = session.connection().exec_driver_sql(
+                "SELECT email, uuid FROM contact WHERE email <> '' ORDER BY id LIMIT 1").one()
+            person = find_person(session, email=email)
+        erase_person(db, person, register=False)
+        plan, _result = run_import(db, workbook)
+        assert [r.reason for r in plan.rejected if r.sheet == "Contact"] == [
+            "cette fiche a été effacée de la base (RGPD) : elle n'est pas importée à nouveau."]
+        with db.read() as session:
+            assert session.connection().exec_driver_sql("SELECT count(*) FROM contact WHERE uuid = ?",
+                                                        (uuid,)).scalar_one() == 0

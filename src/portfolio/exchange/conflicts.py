@@ -154,6 +154,44 @@ def settle(db: Database, decisions: list[Decision], actor: str | None = None) ->
     return result
 
 
+@dataclass(frozen=True)
+class ExportState:
+    """What an export's merge keeps beside the records (the base of every field sent, the conflicts queued),
+    as it was at one moment: the window's undo of a sync or of a settling puts it back with the records, so
+    that the agency's values are proposed again rather than taken for settled."""
+
+    export_id: str
+    rows: list[tuple[Any, ...]]
+    conflicts: list[tuple[Any, ...]]
+
+
+_CONFLICT_COLUMNS = ("id", "export_uuid", "file_name", "entity", "record_uuid", "field", "base", "mine", "theirs",
+                     "found_utc", "settled_utc", "decision", "settled_by")
+
+
+def export_states(db: Database, export_ids: list[str]) -> list[ExportState]:
+    """The merge state of these exports now."""
+    with db.read() as session:
+        connection = raw_connection(session)
+        return [ExportState(export_id, connection.execute(
+            "SELECT entity, record_uuid, sent_values FROM export_row WHERE export_uuid = ?", (export_id,)).fetchall(),
+            connection.execute(f"SELECT {', '.join(_CONFLICT_COLUMNS)} FROM sync_conflict WHERE export_uuid = ?",
+                               (export_id,)).fetchall()) for export_id in dict.fromkeys(export_ids)]
+
+
+def restore_export_states(db: Database, states: list[ExportState]) -> None:
+    """Puts the merge state of exports back as it was (in one transaction)."""
+    with db.write() as session:
+        connection = raw_connection(session)
+        for state in states:
+            connection.execute("DELETE FROM export_row WHERE export_uuid = ?", (state.export_id,))
+            connection.executemany("INSERT INTO export_row (export_uuid, entity, record_uuid, sent_values) VALUES "
+                                   "(?, ?, ?, ?)", [(state.export_id, *row) for row in state.rows])
+            connection.execute("DELETE FROM sync_conflict WHERE export_uuid = ?", (state.export_id,))
+            connection.executemany(f"INSERT INTO sync_conflict ({', '.join(_CONFLICT_COLUMNS)}) VALUES "
+                                   f"({', '.join('?' * len(_CONFLICT_COLUMNS))})", state.conflicts)
+
+
 def settle_source(decisions: list[Decision]) -> str:
     """The audit source of a settling: the workbooks the conflicts came from, and their exports."""
     return SETTLE_SOURCE_PREFIX + ", ".join(sorted({f"{d.conflict.file_name} (export {d.conflict.export_id})"

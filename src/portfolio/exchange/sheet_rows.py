@@ -19,7 +19,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
-_EPOCH = date(1899, 12, 30)  # Excel's day 0 (the 1900 system, past its leap-year bug)
+from openpyxl.utils.datetime import to_excel  # Excel's serials, its 1900 leap-year bug included
+
+_FIRST_DAY = date(1900, 1, 1)  # Excel's day 1: an earlier date has no serial (written as ISO text)
 # characters XML 1.0 cannot carry: written as the _xHHHH_ escape Excel and LibreOffice read back
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x(?=[0-9A-Fa-f]{4}_)")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
@@ -69,11 +71,13 @@ class SheetRows:
                 parts.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
             elif isinstance(value, Decimal):
                 parts.append(f'<c r="{ref}"{style}><v>{value:f}</v></c>')
-            elif isinstance(value, datetime):
-                serial = (value - datetime(1899, 12, 30)).total_seconds() / 86400
-                parts.append(f'<c r="{ref}"{style}><v>{serial!r}</v></c>')
-            elif isinstance(value, date):
-                parts.append(f'<c r="{ref}"{style}><v>{(value - _EPOCH).days}</v></c>')
+            elif isinstance(value, date):  # (a datetime too) Excel's serial, or ISO text before Excel's day 1
+                if (value.date() if isinstance(value, datetime) else value) < _FIRST_DAY:
+                    text = value.isoformat()
+                    parts.append(f'<c r="{ref}"{style} t="inlineStr"><is><t>{text}</t></is></c>')
+                else:
+                    serial = to_excel(value)
+                    parts.append(f'<c r="{ref}"{style}><v>{int(serial) if serial.is_integer() else serial!r}</v></c>')
             else:
                 raise TypeError(f"cannot write a {type(value).__name__} in a cell")
         parts.append("</row>")

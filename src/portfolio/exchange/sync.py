@@ -33,6 +33,7 @@ from portfolio.services.display import TITLE_SQL
 
 from . import values as parse
 from .reading import read_untrusted
+from .record_keys import KeyGuard
 from .working_workbook import EXPORT_ID_CELL, ID_HEADER, columns, encode, header, record_values, sheet_name
 
 SYNC_SOURCE_PREFIX = "sync "
@@ -241,6 +242,7 @@ def _merge_sheet(connection: Any, plan: SyncPlan, entity: str, label: str, specs
             plan.flags.append(tr("La colonne « {column} » de la feuille « {sheet} » manque : ce champ n'a pas été "
                                  "comparé.", column=header(spec), sheet=label))
     seen = set()
+    keys = KeyGuard(connection, entity)  # a new line must not repeat another record's unique key
     mine_rows = mine_values(connection, entity, specs, list(sent))
     for number, row in enumerate(rows[1:], start=2):
         if not any(value is not None for value in row):
@@ -254,7 +256,7 @@ def _merge_sheet(connection: Any, plan: SyncPlan, entity: str, label: str, specs
             elif entity == "organisation":
                 _new_organisation(connection, plan, label, number, specs, positions, row)
             else:
-                _new_record(connection, plan, entity, label, number, specs, positions, row)
+                _new_record(connection, plan, entity, label, number, specs, positions, row, keys)
             continue
         seen.add(uuid)
         base, mine = sent[uuid], mine_rows.get(uuid)
@@ -318,6 +320,10 @@ def _new_organisation(connection: Any, plan: SyncPlan, label: str, number: int, 
     if found is None:
         folded = fold(str(name))
         found = connection.execute("SELECT name FROM organisation WHERE name_key = ? LIMIT 1", (folded,)).fetchone()
+    if found is None:  # nor twice from the same workbook
+        found = next(((str(r.values["name"]),) for r in plan.created if r.entity == "organisation" and (
+            fold(str(r.values["name"])) == fold(str(name)) or any(
+                values.get(c) and r.values.get(c) == values.get(c) for c in ("siret", "siren")))), None)
     if found is not None:
         plan.flags.append(tr("Feuille « {sheet} », ligne {row} : « {name} » est déjà dans le portefeuille "
                              "(« {found} ») ; la ligne n'a pas été créée une seconde fois.", sheet=label, row=number,
@@ -333,7 +339,7 @@ def _new_organisation(connection: Any, plan: SyncPlan, label: str, number: int, 
 
 
 def _new_record(connection: Any, plan: SyncPlan, entity: str, label: str, number: int,
-                specs: list[fields.FieldSpec], positions: dict[str, int], row: list[Any]) -> None:
+                specs: list[fields.FieldSpec], positions: dict[str, int], row: list[Any], keys: KeyGuard) -> None:
     """A line the agency added to another sheet (a contact, a milestone, a payment…): created when every value
     is valid here, its references naming one record of the portfolio (or a structure this sync creates), and
     no record of its type already holds the same values."""
@@ -354,6 +360,13 @@ def _new_record(connection: Any, plan: SyncPlan, entity: str, label: str, number
                                  "pas été créée.", sheet=label, row=number, column=header(spec),
                                  reason=str(error).rstrip(".") + "."))
             return
+    same = [r for r in plan.created if r.entity == entity and r.values == values]
+    clash = keys.clash(stored)
+    if same or clash:
+        plan.flags.append(tr("Feuille « {sheet} », ligne {row} : {reason} La ligne n'a pas été créée.", sheet=label,
+                             row=number, reason=tr("la même ligne est plus haut dans le classeur.") if same else
+                             clash))
+        return
     given = {name: value for name, value in stored.items() if value not in (None, "")}
     if given and len(given) == len([v for v in values.values() if v not in (None, "")]):
         table = fields.table(entity).name
@@ -364,6 +377,7 @@ def _new_record(connection: Any, plan: SyncPlan, entity: str, label: str, number
                                  "déjà dans le portefeuille ; la ligne n'a pas été créée une seconde fois.",
                                  sheet=label, row=number, label=fields.entity_label(entity)))
             return
+    keys.add(stored)
     plan.created.append(NewRecord(entity, label, number, values))
 
 

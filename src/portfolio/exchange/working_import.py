@@ -26,12 +26,13 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
-from portfolio.services.audit import last_seq
+from portfolio.services.audit import ERASURE_FIELD, last_seq
 from portfolio.services.display import TITLE_SQL
 
 from .plan import ImportPlan, NewRecord, Ref, Rejection, Update
 from .reading_base import Workbook
 from .reading_ooxml import sheet_parts
+from .record_keys import KeyGuard
 from .sync import cell_value, export_id_of, stored_value
 from .working_workbook import (
     DEFAULT_ENTITIES,
@@ -59,7 +60,8 @@ def looks_like_working_workbook(path: Path) -> bool:
             names = set(sheet_parts(archive, path.name))
     except Exception:
         return False
-    return README_SHEET in names and any(sheet_name(entity) in names for entity in DEFAULT_ENTITIES)
+    ours = sum(sheet_name(entity) in names for entity in DEFAULT_ENTITIES)
+    return (README_SHEET in names and ours >= 1) or ours >= 2  # ("À lire" may have been deleted)
 
 
 def plan_working_import(db: Database, workbook: Workbook) -> ImportPlan:
@@ -78,10 +80,15 @@ def plan_working_import(db: Database, workbook: Workbook) -> ImportPlan:
                 id=export_id))
         plan.base_seq = last_seq(connection)
         names = _Names(connection)
+        # the people erased here (GDPR) stay erased, whatever an older workbook holds
+        erased = {u for (u,) in connection.execute("SELECT DISTINCT record_uuid FROM audit_entry WHERE field = ?",
+                                                   (ERASURE_FIELD,))}
+        seen: dict[str, str] = {}  # uuid -> the sheet of the line that has it: one record per uuid, all sheets
         for entity in DEFAULT_ENTITIES:
             sheet = sheets.get(sheet_name(entity))
             if sheet is not None and sheet.rows:
-                _plan_sheet(connection, plan, names, entity, sheet.name, sheet.rows, sheet.formula_cells)
+                _plan_sheet(connection, plan, names, entity, sheet.name, sheet.rows, sheet.formula_cells, seen,
+                            erased)
     if not plan.entity_sheets:
         raise WorkingImportRefused(tr("« {file} » n'a aucune feuille de fiches avec sa colonne « uuid » en A : "
                                       "importez-en une feuille comme un classeur ordinaire.", file=workbook.path.name))
@@ -90,7 +97,7 @@ def plan_working_import(db: Database, workbook: Workbook) -> ImportPlan:
 
 
 def _plan_sheet(connection: Any, plan: ImportPlan, names: _Names, entity: str, label: str, rows: list[list[Any]],
-                formulas: set[tuple[int, int]]) -> None:
+                formulas: set[tuple[int, int]], seen: dict[str, str], erased: set[str]) -> None:
     headers = [str(h).strip() if h is not None else "" for h in rows[0]]
     if not headers or headers[0] != ID_HEADER:
         plan.rejected.append(Rejection(label, 1, "A", tr("la colonne A n'est plus « uuid » : la feuille n'a pas été "
@@ -102,18 +109,23 @@ def _plan_sheet(connection: Any, plan: ImportPlan, names: _Names, entity: str, l
     hints = {spec.name: headers.index(reference_header(spec)) for spec in references(specs)
              if reference_header(spec) in headers}
     stored = _stored_records(connection, entity, [spec for spec in specs if spec.name in positions])
-    seen: set[str] = set()
+    keys = KeyGuard(connection, entity)
     for number, row in enumerate(rows[1:], start=2):
         if not any(value is not None for value in row):
             continue
         plan.rows_read += 1
         try:
-            record_uuid = _uuid(row[0] if row else None, seen)
+            record_uuid = _uuid(row[0] if row else None, seen, erased)
             values = _values(connection, names, entity, specs, positions, hints, row, number, formulas)
+            clash = keys.clash(values if record_uuid not in stored else {**stored[record_uuid], **values},
+                               record_uuid)
+            if clash:
+                raise _RowRejected(None, clash)
         except _RowRejected as rejected:
             plan.rejected.append(Rejection(label, number, rejected.column, rejected.reason))
             continue
-        seen.add(record_uuid)
+        seen[record_uuid] = label
+        keys.add(values if record_uuid not in stored else {**stored[record_uuid], **values})
         current = stored.get(record_uuid)
         if current is None:
             refs = tuple(name for name, value in values.items() if type(value) is Ref)
@@ -137,9 +149,9 @@ class _RowRejected(Exception):
         self.column, self.reason = column, reason
 
 
-def _uuid(cell: Any, seen: set[str]) -> str:
-    """The line's uuid: kept as written (a new one for a line added without one); refused when malformed or
-    already given to an earlier line of the sheet."""
+def _uuid(cell: Any, seen: dict[str, str], erased: set[str]) -> str:
+    """The line's uuid: kept as written (a new one for a line added without one); refused when malformed,
+    already given to an earlier line (of any sheet), or a person's the portfolio erased (GDPR)."""
     text = str(cell).strip() if cell is not None else ""
     if not text:
         from portfolio.db.models import new_uuid
@@ -151,8 +163,12 @@ def _uuid(cell: Any, seen: set[str]) -> str:
         raise _RowRejected("uuid", tr("« {value} » n'est pas un identifiant (uuid) : laissez la colonne A telle "
                                       "qu'exportée, ou vide pour une fiche nouvelle.", value=text)) from None
     if canonical in seen:
-        raise _RowRejected("uuid", tr("l'identifiant {uuid} est déjà celui d'une ligne plus haut : une ligne copiée "
-                                      "doit avoir sa colonne A vide.", uuid=canonical))
+        raise _RowRejected("uuid", tr("l'identifiant {uuid} est déjà celui d'une ligne plus haut (feuille « {sheet} ») "
+                                      ": une ligne copiée doit avoir sa colonne A vide.", uuid=canonical,
+                                      sheet=seen[canonical]))
+    if canonical in erased:
+        raise _RowRejected("uuid", tr("cette fiche a été effacée de la base (RGPD) : elle n'est pas importée à "
+                                      "nouveau."))
     return canonical
 
 
@@ -207,6 +223,7 @@ class _Names:
         self.in_file: dict[str, dict[str, list[tuple[str, Any]]]] = defaultdict(lambda: defaultdict(list))
         self.file_uuids: dict[str, set[str]] = defaultdict(set)
         self.short: dict[Any, str] = {}  # an application (id or Ref) -> its acronym, or its title: a project's name
+        self.stored: dict[str, dict[str, list[tuple[str, int]]]] = {}  # entity -> title -> (uuid, id), read once
 
     def title(self, entity: str, values: dict[str, Any]) -> str | None:
         """The name the export shows for a record of ``entity`` with these values (services.display.TITLE_SQL)."""
@@ -233,10 +250,7 @@ class _Names:
         """The id (or Ref) of the one record of ``entity`` named ``title``; ``hinted``: the uuid the hidden
         column gives, which settles two records of the same name."""
         title = str(title)
-        table = fields.table(entity).name
-        sql_title = TITLE_SQL[entity].replace(f"{table}.", "r.")
-        stored = [(u, i) for i, u in self.connection.execute(f"SELECT id, uuid FROM {table} r WHERE {sql_title} = ?",
-                                                               (title,))]
+        stored = self._titles(entity).get(title, [])
         candidates = list(self.in_file[entity].get(title, []))
         # the hinted record under its name here too: a line still showing a name the workbook changed elsewhere
         chosen = [key for record_uuid, key in candidates + stored if record_uuid == hinted][:1]
@@ -251,6 +265,18 @@ class _Names:
         raise PortfolioError(tr("{n} fiches « {label} » s'appellent « {title} » : gardez l'identifiant de la colonne "
                                 "masquée « uuid » voisine pour dire laquelle.", n=len(chosen), label=label,
                                 title=title))
+
+    def _titles(self, entity: str) -> dict[str, list[tuple[str, int]]]:
+        """Every record of ``entity`` in the portfolio by the name the export shows (one query, not one per
+        reference: a workbook names the same organisations thousands of times)."""
+        if entity not in self.stored:
+            table = fields.table(entity).name
+            titles: dict[str, list[tuple[str, int]]] = defaultdict(list)
+            for title, record_uuid, record_id in self.connection.execute(
+                    f"SELECT {TITLE_SQL[entity]}, uuid, id FROM {table}"):
+                titles[str(title)].append((record_uuid, record_id))
+            self.stored[entity] = dict(titles)
+        return self.stored[entity]
 
     def _db_short(self, application: Any) -> str | None:
         if not isinstance(application, int):

@@ -152,7 +152,11 @@ def _scope(session: Any, connection: Any, selection: Selection) -> Scope | None:
         query = find_view(selection.view, ANCHORS)
     except PortfolioError as error:
         raise ExportError(str(error)) from None
-    ids = query_ids(session, query)
+    try:
+        ids = query_ids(session, query)
+    except Exception as error:  # a view's values the list no longer takes (a file edited by hand)
+        raise ExportError(tr("La vue « {name} » ne s'applique plus ({reason}) : appliquez à nouveau vos filtres et "
+                             "enregistrez-la.", name=selection.view, reason=error)) from None
     if query.entity == "organisation":
         chosen = ids if organisations is None else sorted(set(ids) & set(organisations))
         return from_organisations(connection, chosen)
@@ -302,8 +306,11 @@ def _readme(book: Any, export_id: str, selection: Selection, entities: Sequence[
             "à ce qui vous a été envoyé et à ce qui a changé depuis dans le portefeuille ; rien n'est écrasé "
             "sans que le chargé de mission ne le voie.")),
     ]
-    for label, value in rows:
-        left, right = WriteOnlyCell(sheet, value=label), WriteOnlyCell(sheet, value=value)
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    for label, value in rows:  # (a recipient typed with a control character: the character is left out)
+        left = WriteOnlyCell(sheet, value=label)
+        right = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
         left.font, right.alignment = Font(bold=True), wrap
         sheet.append([left, as_text(right)])
 

@@ -47,26 +47,40 @@ def save_view(entity: str, name: str, query: ListQuery) -> None:
 
 
 def as_query(entity: str, view: dict[str, Any]) -> ListQuery:
-    """A saved view as the list's query."""
-    filters = {str(key): tuple(values) for key, values in (view.get("filters") or {}).items()
-               if isinstance(values, list)}
-    return ListQuery(entity, str(view.get("search") or ""), filters, view.get("sort") or None,
+    """A saved view as the list's query; PortfolioError for a view the list no longer understands (a filter or
+    a column that is gone, a file edited by hand)."""
+    from .listing import columns, filter_keys
+
+    filters = view.get("filters") or {}
+    sort = view.get("sort") or None
+    known = {key for key, _label in filter_keys(entity)}
+    if not isinstance(filters, dict) or not all(key in known and isinstance(values, list)
+                                                for key, values in filters.items()) \
+            or (sort is not None and sort not in {c.key for c in columns(entity)}):
+        raise PortfolioError(tr("La vue ne s'applique plus à la liste « {entity} » (un filtre ou une colonne a "
+                                "changé) : appliquez à nouveau vos filtres et enregistrez-la.", entity=entity))
+    return ListQuery(entity, str(view.get("search") or ""), {str(k): tuple(v) for k, v in filters.items()}, sort,
                      bool(view.get("descending")))
 
 
 def find_view(name: str, entities: tuple[str, ...] | None = None) -> ListQuery:
-    """The view called ``name`` ("type:name" when two record types have one of that name), among the views of
-    ``entities`` when given. PortfolioError naming the views there are when none (or several) match."""
-    wanted_entity, _sep, wanted_name = name.rpartition(":") if ":" in name else ("", "", name)
-    found = [(entity, view) for entity, views in saved_views().items() for view_name, view in views.items()
-             if view_name == wanted_name and (not wanted_entity or entity == wanted_entity)
-             and (entities is None or entity in entities)]
+    """The view called ``name`` ("type:name" when two record types have one of that name; a name may hold ":"
+    itself), among the views of ``entities`` when given. PortfolioError naming the views there are when none
+    (or several) match."""
+    views = {entity: named for entity, named in saved_views().items() if entities is None or entity in entities}
+    found = [(entity, named[name]) for entity, named in views.items() if name in named]
+    prefix, _sep, rest = name.partition(":")
+    if not found and rest and rest in views.get(prefix, {}):
+        found = [(prefix, views[prefix][rest])]
     if len(found) == 1:
-        return as_query(*found[0])
-    known = sorted(f"{entity}:{view_name}" for entity, views in saved_views().items() for view_name in views
-                   if entities is None or entity in entities)
+        entity, view = found[0]
+        try:
+            return as_query(entity, view)
+        except PortfolioError as error:
+            raise PortfolioError(tr("« {name} » : {reason}", name=name, reason=error)) from None
+    known = sorted(f"{entity}:{view_name}" for entity, named in views.items() for view_name in named)
     if not found:
         raise PortfolioError(tr("Aucune vue enregistrée ne s'appelle « {name} » ; vues : {known}.", name=name,
                                 known=", ".join(known) or tr("aucune (enregistrez-en une depuis une liste)")))
     raise PortfolioError(tr("Plusieurs vues s'appellent « {name} » : précisez le type, par exemple {example}.",
-                            name=name, example=f"{found[0][0]}:{wanted_name}"))
+                            name=name, example=f"{found[0][0]}:{name}"))

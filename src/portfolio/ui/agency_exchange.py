@@ -276,7 +276,7 @@ class SyncDialog(QDialog):
     def apply(self) -> None:
         """Applies the decisions through the door as one undo step; the conflicts left for later wait in the
         queue (Fichier > Conflits d'agences en attente…)."""
-        from portfolio.exchange.conflicts import decided_change, queue
+        from portfolio.exchange.conflicts import decided_change, export_states, queue, restore_export_states
         from portfolio.exchange.sync import advance_base, sync_changes
 
         db = self.window_.workspace.db
@@ -290,14 +290,18 @@ class SyncDialog(QDialog):
             changes: list[Any] = sync_changes(db, chosen, created)
             with db.read() as session:
                 changes += [c for c in (decided_change(session, m, TYPED, v) for m, v in typed) if c is not None]
-            if changes:
+            before, after = export_states(db, [self.plan.export_id]), []
+            if changes:  # undone, the merge state goes back too: the agency's values are proposed again
                 self.window_.workspace.apply(changes, tr("Reprendre le classeur de {recipient}",
                                                          recipient=self.plan.recipient or tr("l'agence")),
-                                             source=self.plan.source)
+                                             source=self.plan.source,
+                                             on_undo=lambda: restore_export_states(db, before),
+                                             on_redo=lambda: restore_export_states(db, after))
             advance_base(db, self.plan.export_id, [*chosen, *kept, *(m for m, _v in typed)])
             queue(db, self.plan.export_id, self.plan.file_name, later,
                   [*((m, TAKE_THEIRS) for m in chosen), *((m, KEEP_MINE) for m in kept),
                    *((m, TYPED) for m, _v in typed)])
+            after.extend(export_states(db, [self.plan.export_id]))
         except Exception as error:  # a value changed here meanwhile, a name no longer found: said, nothing written
             QMessageBox.warning(self, APP_NAME, str(error))
             return
@@ -341,7 +345,14 @@ class ConflictQueueDialog(QDialog):
         self.settled = 0
 
     def apply(self) -> None:
-        from portfolio.exchange.conflicts import Decision, mark_settled, settle_source, settlement
+        from portfolio.exchange.conflicts import (
+            Decision,
+            export_states,
+            mark_settled,
+            restore_export_states,
+            settle_source,
+            settlement,
+        )
 
         decisions = [Decision(conflict, choice, value) for conflict, (_merge, choice, value)
                      in zip(self.conflicts, self.table.decided(), strict=True) if choice != LATER]
@@ -349,12 +360,17 @@ class ConflictQueueDialog(QDialog):
             self.reject()
             return
         db = self.window_.workspace.db
+        exports = [d.conflict.export_id for d in decisions]
         try:
             changes = settlement(db, decisions)
-            if changes:
+            before, after = export_states(db, exports), []
+            if changes:  # undone, the conflicts wait again
                 self.window_.workspace.apply(changes, tr("Régler {n} conflit(s) d'agence", n=len(decisions)),
-                                             source=settle_source(decisions))
+                                             source=settle_source(decisions),
+                                             on_undo=lambda: restore_export_states(db, before),
+                                             on_redo=lambda: restore_export_states(db, after))
             mark_settled(db, decisions)
+            after.extend(export_states(db, exports))
         except Exception as error:  # a value changed here meanwhile, a value the field refuses: said, nothing written
             QMessageBox.warning(self, APP_NAME, str(error))
             return

@@ -186,13 +186,17 @@ class RecordTablePage(QWidget):
             self.set_filter(key, tuple(filters.get(key, ())))
 
     def _load_views(self) -> None:
-        from portfolio.services.views import saved_views
+        from portfolio.services.views import as_query, saved_views
 
         self._adopt_old_views()
         self.views.clear()
         self.views.addItem(tr("Vues…"), None)
-        for name, query in sorted(saved_views().get(self.entity, {}).items()):
-            self.views.addItem(name, query)
+        for name, view in sorted(saved_views().get(self.entity, {}).items()):
+            try:
+                as_query(self.entity, view)
+            except PortfolioError:  # a view the list no longer understands (a filter gone): not offered
+                continue
+            self.views.addItem(name, view)
 
     def _adopt_old_views(self) -> None:
         """Views saved by earlier versions in Qt's settings move to the views file (the command line's too)."""

@@ -62,13 +62,18 @@ class Workspace(QObject):
             quick.close()
         self.attached.emit()
 
-    def apply(self, changes: Sequence[Change], label: str, source: str = SCREEN_SOURCE) -> ApplyResult:
-        """Applies changes through the door as one undo step named ``label``; raises the door's errors."""
+    def apply(self, changes: Sequence[Change], label: str, source: str = SCREEN_SOURCE,
+              on_undo: Callable[[], None] | None = None, on_redo: Callable[[], None] | None = None) -> ApplyResult:
+        """Applies changes through the door as one undo step named ``label``; raises the door's errors.
+        ``on_undo`` / ``on_redo``: what else the step puts back or again once its changes are (an agency's merge
+        state beside the records)."""
         self._refuse_if_read_only()
         from portfolio.services.changes import apply_changes
 
         result = apply_changes(self.db, list(changes), source=source)
-        self.undo_stack.push(ChangeCommand(self, list(changes), result, label))
+        command = ChangeCommand(self, list(changes), result, label)
+        command.on_undo, command.on_redo = on_undo, on_redo
+        self.undo_stack.push(command)
         self.notify(changes)
         return result
 
@@ -175,6 +180,8 @@ class ChangeCommand(QUndoCommand):
         self.first = True
         self.undo_source, self.redo_source = UNDO_SOURCE, REDO_SOURCE
         self.realign = False  # set when a busy database left the stack one step off: the next move only realigns
+        self.on_undo: Callable[[], None] | None = None
+        self.on_redo: Callable[[], None] | None = None
 
     def redo(self) -> None:
         if self.isObsolete():  # undone elsewhere (the import history): QUndoStack drops it after this call
@@ -185,7 +192,7 @@ class ChangeCommand(QUndoCommand):
         if self.realign:  # the stack moving back after a busy database: nothing to apply
             self.realign = False
             return
-        self._run(self.forward, self.redo_source, back=-1)
+        self._run(self.forward, self.redo_source, back=-1, then=self.on_redo)
 
     def undo(self) -> None:
         if self.isObsolete():
@@ -193,13 +200,15 @@ class ChangeCommand(QUndoCommand):
         if self.realign:
             self.realign = False
             return
-        self._run(self.inverse, self.undo_source, back=+1)
+        self._run(self.inverse, self.undo_source, back=+1, then=self.on_undo)
 
-    def _run(self, changes: list[Change], source: str, back: int) -> None:
+    def _run(self, changes: list[Change], source: str, back: int, then: Callable[[], None] | None = None) -> None:
         from portfolio.db.database import DatabaseBusyError
 
         try:
             self.workspace.apply_without_undo(changes, source)
+            if then is not None:
+                then()
         except DatabaseBusyError as exc:
             # another program holds the lock for now: keep the step and put the stack back where it was,
             # so that the user can simply try again
