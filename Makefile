@@ -46,11 +46,12 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # Every test: lint, the layer contracts, then pytest (unit and UI, offscreen; the workbooks opened in LibreOffice,
-# which must be there: PORTFOLIO_REQUIRE_LIBREOFFICE turns its absence into a failure, not a skip).
+# team mode on a throw-away PostgreSQL server: both must be there, the REQUIRE variables turn their absence into a
+# failure, not a skip).
 test: system-tests $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
-	QT_QPA_PLATFORM=offscreen PORTFOLIO_REQUIRE_LIBREOFFICE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen PORTFOLIO_REQUIRE_LIBREOFFICE=1 PORTFOLIO_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The installable application for this platform (installer/build.py): on Linux, build/dist/portefeuille-sasn/
 # and its .tar.gz with a menu entry and an installer script. Then: build/dist/portefeuille-sasn/portfolio --self-test

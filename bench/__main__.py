@@ -15,6 +15,7 @@ from . import (  # noqa: F401 - each module registers its rows
     rows_import,
     rows_kpi,
     rows_listing,
+    rows_postgres,
     rows_snapshot,
     rows_startup,
 )

@@ -2,15 +2,16 @@
 # Installs the system libraries Qt needs, with apt-get, only when they are missing.
 #   scripts/setup-system.sh offscreen   # tests: Qt's offscreen platform
 #   scripts/setup-system.sh window      # a real window (xcb), plus Xvfb for machines without a screen
-#   scripts/setup-system.sh tests       # offscreen, plus LibreOffice Calc without its interface: the tests
-#                                       # open every workbook the application writes in it (issue #5)
+#   scripts/setup-system.sh tests       # offscreen, plus LibreOffice Calc without its interface (the tests open
+#                                       # every workbook the application writes in it) and PostgreSQL (team
+#                                       # mode's tests start a throw-away server on loopback)
 # On a machine without dpkg/apt-get (macOS, Windows, other Linux) it says what it skipped and goes on:
 # the PySide6 wheels bring Qt itself, only the platform's own libraries are needed.
 set -euo pipefail
 mode=${1:-offscreen}
 pkgs=(libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 fonts-dejavu-core)
 if [ "$mode" = tests ]; then
-  pkgs+=(libreoffice-calc-nogui)
+  pkgs+=(libreoffice-calc-nogui postgresql)
 fi
 if [ "$mode" = window ]; then
   pkgs+=(xvfb xauth x11-utils imagemagick libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1

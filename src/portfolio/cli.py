@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -20,11 +22,12 @@ from typing import Any, NoReturn
 import platformdirs
 
 from portfolio import APP_NAME, __version__
+from portfolio.db.locations import is_url
 from portfolio.domain.dates import format_datetime
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int, format_percent
-from portfolio.services.portfolio import APP_DIR_NAME, default_db_path, open_portfolio
+from portfolio.services.portfolio import APP_DIR_NAME, DB_ENV, default_db_path, open_portfolio, shared_database
 
 # The services below import SQLAlchemy: each command imports what it uses, so that `portfolio` (the window)
 # paints its first page before SQLAlchemy is loaded.
@@ -46,6 +49,9 @@ class _Parser(argparse.ArgumentParser):
 def _add_db(parser: argparse.ArgumentParser, top: bool) -> None:
     parser.add_argument("--db", metavar="PATH", default=None if top else argparse.SUPPRESS,
                         help="fichier de la base (défaut : PORTFOLIO_DB, sinon le dossier de données de l'utilisateur)")
+    parser.add_argument("--db-url", dest="db", metavar="URL", default=None if top else argparse.SUPPRESS,
+                        help="mode équipe : la base sur un serveur PostgreSQL partagé "
+                             "(postgresql://utilisateur@serveur/base ; le mot de passe dans ~/.pgpass)")
 
 
 def build_parser(with_gui: bool) -> argparse.ArgumentParser:
@@ -208,7 +214,12 @@ def _add_kpi_filters(command: argparse.ArgumentParser, workbook: bool = True) ->
                                                                                "classeur")
 
 
-def _db_path(args: argparse.Namespace) -> Path:
+def _db_path(args: argparse.Namespace) -> Any:
+    """The database the command works on: a file's path, or a PostgreSQL URL (team mode)."""
+    if is_url(args.db):
+        return args.db
+    if not args.db and not os.environ.get(DB_ENV) and shared_database():  # team mode chosen in the preferences
+        return shared_database()
     return Path(args.db).expanduser() if args.db else default_db_path()
 
 
@@ -226,10 +237,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with open_portfolio(args.db) as db:
         written = write_demo(db, seed=args.seed, scale=args.scale)
     seconds = time.perf_counter() - started
-    size = Path(args.db).stat().st_size
+    shared = is_url(args.db)  # team mode: a server's database has no file size to tell
+    size = 0 if shared else Path(args.db).stat().st_size
     if args.json:
-        _print_json({"db": str(Path(args.db).resolve()), "records": written, "seconds": round(seconds, 3),
-                     "bytes": size, "seed": args.seed, "scale": args.scale})
+        _print_json({"db": args.db if shared else str(Path(args.db).resolve()), "records": written,
+                     "seconds": round(seconds, 3), "bytes": size, "seed": args.seed, "scale": args.scale})
     else:
         print(tr("Portefeuille de démonstration écrit dans {path} : {n} enregistrements en {s} s ({mb} Mo).",
                  path=args.db, n=format_int(written), s=f"{seconds:.1f}".replace(".", ","),
@@ -317,8 +329,13 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     source = _db_path(args)
     with open_portfolio(source, readonly=True, must_exist=True):
         pass  # the file is checked (a portfolio, this version, not damaged) before it is copied, never written
-    manifest = write_snapshot(source, args.output.expanduser(),
-                              private_key=key_paths(keys_folder())[0] if args.sign else None)
+    with tempfile.TemporaryDirectory(prefix="portfolio-instantane-") as folder:
+        if is_url(source):  # team mode: the server's rows in a portfolio file first, then its snapshot as usual
+            from portfolio.services.snapshot import copy_from_server
+
+            source = copy_from_server(source, Path(folder) / "serveur.sqlite")
+        manifest = write_snapshot(source, args.output.expanduser(),
+                                  private_key=key_paths(keys_folder())[0] if args.sign else None)
     if args.json:
         _print_json(manifest)
         return 0
@@ -405,10 +422,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from portfolio.db.seal import accept_as_is, backups_dir
-    from portfolio.services.integrity import check_file
+    from portfolio.services.integrity import check_file, check_server
 
     path = _db_path(args)
-    report = check_file(path)
+    if is_url(path) and args.accept:
+        raise UsageError(tr("--accept concerne un fichier : une base sur un serveur n'a pas de sceau"))
+    report = check_server(path) if is_url(path) else check_file(path)
     if args.accept and report.sound:
         if not accept_as_is(path):  # the file as it is becomes the one the application left
             raise UsageError(tr("le sceau de « {file} » n'a pas pu être écrit : vérifiez que le dossier « {folder} » "
@@ -419,7 +438,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.as_dict())
     elif report.ok:
-        print(tr("Base saine : intégrité SQLite correcte, chaîne d'audit vérifiée ({n} entrées).",
+        print(tr("Base saine : chaîne d'audit vérifiée ({n} entrées) ; le serveur garde la structure et les "
+                 "références.", n=report.chain.entries) if is_url(path) else
+              tr("Base saine : intégrité SQLite correcte, chaîne d'audit vérifiée ({n} entrées).",
                  n=report.chain.entries))
     else:
         for problem in report.problems():

@@ -136,6 +136,8 @@ def backup_path(path: Path, reason: str) -> Path:
 class Database:
     """One portfolio database file and its engine. Sessions are short: one per user action."""
 
+    is_file = True  # (a shared PostgreSQL database, db.postgres, is not)
+
     def __init__(self, path: Path, engine: Engine, readonly: bool) -> None:
         self.path = path
         self.engine = engine

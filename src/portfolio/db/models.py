@@ -19,6 +19,7 @@ import time
 from datetime import date
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -68,6 +69,11 @@ def folded_column(source: str) -> Mapped[str]:
     return mapped_column(Text, default="", server_default="", info={"folds": source})
 
 
+# money in cents: SQLite's INTEGER is 64-bit already (and the migrations made these columns INTEGER); a
+# PostgreSQL server (team mode) needs bigint for a programme's budget in cents (above 2^31)
+CENTS = BigInteger().with_variant(Integer(), "sqlite")
+
+
 class Base(DeclarativeBase):
     """Base of every table."""
 
@@ -94,7 +100,7 @@ class Programme(Record):
     __label__ = "Programme"
     code: Mapped[str] = mapped_column(String(32), unique=True, info=field("Code", "code"))
     label: Mapped[str] = mapped_column(Text, info=field("Libellé", "text"))
-    budget_cents: Mapped[int | None] = mapped_column(Integer, info=field("Budget", "money"))
+    budget_cents: Mapped[int | None] = mapped_column(CENTS, info=field("Budget", "money"))
 
 
 class Axis(Record):
@@ -145,7 +151,7 @@ class Call(Record):
     stage: Mapped[str] = mapped_column(String(32), default="", info=field("Étape", "text"))
     opens_on: Mapped[date | None] = mapped_column(Date, info=field("Ouverture", "date"))
     closes_on: Mapped[date | None] = mapped_column(Date, info=field("Clôture", "date"))
-    budget_cents: Mapped[int | None] = mapped_column(Integer, info=field("Budget", "money"))
+    budget_cents: Mapped[int | None] = mapped_column(CENTS, info=field("Budget", "money"))
     search_key: Mapped[str] = search_key_column()
 
 
@@ -277,7 +283,7 @@ class Application(Record):
     reference: Mapped[str] = mapped_column(Text, default="", server_default="",
                                            info=field("Référence du dossier ou de la décision", "text"))
     submitted_on: Mapped[date | None] = mapped_column(Date, info=field("Date de dépôt", "date"))
-    requested_cents: Mapped[int | None] = mapped_column(Integer, info=field("Montant demandé", "money"))
+    requested_cents: Mapped[int | None] = mapped_column(CENTS, info=field("Montant demandé", "money"))
     status_id: Mapped[int] = mapped_column(
         ForeignKey("status.id"), index=True, info=field("Statut", "status:application")
     )
@@ -337,8 +343,8 @@ class Aid(Record):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisation.id"), index=True, info=field("Bénéficiaire", "ref:organisation")
     )
-    grant_cents: Mapped[int] = mapped_column(Integer, default=0, info=field("Subvention", "money"))
-    advance_cents: Mapped[int] = mapped_column(Integer, default=0, info=field("Avance remboursable", "money"))
+    grant_cents: Mapped[int] = mapped_column(CENTS, default=0, info=field("Subvention", "money"))
+    advance_cents: Mapped[int] = mapped_column(CENTS, default=0, info=field("Avance remboursable", "money"))
 
 
 class Disbursement(Record):
@@ -355,7 +361,7 @@ class Disbursement(Record):
     label: Mapped[str] = mapped_column(Text, default="", info=field("Tranche", "text"))
     planned_on: Mapped[date | None] = mapped_column(Date, info=field("Date prévue", "date"))
     paid_on: Mapped[date | None] = mapped_column(Date, index=True, info=field("Date de paiement", "date"))
-    amount_cents: Mapped[int] = mapped_column(Integer, info=field("Montant", "money"))
+    amount_cents: Mapped[int] = mapped_column(CENTS, info=field("Montant", "money"))
 
 
 class Milestone(Record):

@@ -64,7 +64,12 @@ def raw_connection(source: Any) -> sqlite3.Connection:
     result rows would cost as much as the queries."""
     if isinstance(source, sqlite3.Connection):
         return source
-    return source.connection().connection.driver_connection  # type: ignore[no-any-return]
+    driver = source.connection().connection.driver_connection
+    if not isinstance(driver, sqlite3.Connection):  # team mode: the same SQL, rewritten for PostgreSQL
+        from .postgres import PgConnection
+
+        return PgConnection(driver)  # type: ignore[return-value]
+    return driver  # type: ignore[no-any-return]
 
 
 class QuickView:

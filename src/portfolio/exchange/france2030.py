@@ -24,8 +24,9 @@ HEADERS = ("Date de la DPM", "Opérateur", "Procédure ", "Nom du projet", "Bén
 
 # a project's beneficiaries (their aid) and its partners without aid, lead organisation first
 _ROWS = """
-SELECT p.decision_on, op.code, c.label, CASE WHEN a.acronym <> '' THEN a.acronym ELSE a.title END, o.name,
-       coalesce(nullif(o.siret, ''), o.siren), t.label, r.name, d.code, ac.label, aid.grant_cents, aid.advance_cents
+SELECT p.decision_on, min(op.code), min(c.label), min(CASE WHEN a.acronym <> '' THEN a.acronym ELSE a.title END),
+       o.name, coalesce(nullif(o.siret, ''), o.siren), min(t.label), min(r.name), min(d.code), min(ac.label),
+       min(aid.grant_cents), min(aid.advance_cents)
 FROM project p
 JOIN application a ON a.id = p.application_id
 JOIN call c ON c.id = a.call_id

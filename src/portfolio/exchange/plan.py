@@ -1048,7 +1048,8 @@ def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None, keep
     nothing is written then."""
     if plan.is_empty:
         return None
-    take_backup(db.path, "avant-import")
+    if getattr(db, "is_file", True):  # (a shared server is backed up by the server: team mode)
+        take_backup(db.path, "avant-import")
     with db.write() as session, few_collections():
         connection = raw_connection(session)
         if last_seq(connection) != plan.base_seq:

@@ -26,7 +26,7 @@ from portfolio.db.database import DatabaseError, backup_copy, backup_path
 from portfolio.db.seal import backups_dir, file_digest, forget, remove_seal, write_seal
 from portfolio.domain.i18n import N_, tr
 
-from .portfolio import settings_file
+from .portfolio import read_settings, write_setting
 
 DEFAULT_KEEP = 10
 KEEP_RANGE = (1, 100)
@@ -43,17 +43,9 @@ _NAME = re.compile(r"^(?P<stem>.+)\.(?P<stamp>\d{8}T\d{12}Z)\.(?P<reason>[a-z0-9
 # --- the setting ---------------------------------------------------------------------------------------
 
 
-def _settings() -> dict[str, object]:
-    try:
-        content = json.loads(settings_file().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return content if isinstance(content, dict) else {}
-
-
 def backups_kept() -> int:
     """How many automatic backups of each database are kept (10 unless changed in the preferences)."""
-    value = _settings().get("sauvegardes_conservees", DEFAULT_KEEP)
+    value = read_settings().get("sauvegardes_conservees", DEFAULT_KEEP)
     if isinstance(value, int) and not isinstance(value, bool) and KEEP_RANGE[0] <= value <= KEEP_RANGE[1]:
         return value
     return DEFAULT_KEEP
@@ -63,12 +55,7 @@ def set_backups_kept(count: int) -> None:
     """Stores how many automatic backups are kept (written whole: a failed write keeps the old settings)."""
     if not KEEP_RANGE[0] <= count <= KEEP_RANGE[1]:
         raise ValueError(count)
-    settings = _settings() | {"sauvegardes_conservees": count}
-    target = settings_file()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(target.name + ".tmp")
-    temporary.write_text(json.dumps(settings, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(temporary, target)
+    write_setting("sauvegardes_conservees", count)
 
 
 # --- the copies ----------------------------------------------------------------------------------------

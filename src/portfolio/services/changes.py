@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Date, DateTime, func, select, update
 from sqlalchemy import delete as sql_delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -372,6 +373,11 @@ class _Writer:
         return max(stored, mark)
 
     def _raise_high_water(self, entity: str, record_id: int) -> None:
+        if self.session.get_bind().dialect.name == "postgresql":  # team mode: the same upsert in its SQL
+            self.session.execute(postgresql_insert(IdHighWater).values(entity=entity, last_id=record_id)
+                                 .on_conflict_do_update(index_elements=["entity"], set_={
+                                     "last_id": func.greatest(IdHighWater.last_id, record_id)}))
+            return
         self.session.execute(sqlite_insert(IdHighWater).values(entity=entity, last_id=record_id).on_conflict_do_update(
             index_elements=["entity"], set_={"last_id": func.max(IdHighWater.last_id, record_id)}))
 

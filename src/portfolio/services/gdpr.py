@@ -196,11 +196,13 @@ def erase_person(db: Database, person: PersonData, *, actor: str | None = None, 
                                person.uuids)
         seqs = append_audit_entries(session, [("contact", uuid, ERASURE_FIELD, {"entrees": erased[uuid]})
                                               for uuid in person.uuids if erased[uuid]], source=SOURCE, actor=actor)
-    if register:
+    shared = not getattr(db, "is_file", True)  # team mode: no file, no backups beside it, no log to fold
+    if register and not shared:
         from .backups import record_erasure
 
         record_erasure(db.path, person.uuids)
-    return Erasure(len(person.contacts), sum(len(s) for s in erased.values()), tuple(seqs), fold_log(db))
+    return Erasure(len(person.contacts), sum(len(s) for s in erased.values()), tuple(seqs),
+                   True if shared else fold_log(db))
 
 
 def copies_holding(path: Path) -> list[Path]:

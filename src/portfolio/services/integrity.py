@@ -74,3 +74,14 @@ def check_file(path: Path) -> CheckReport:
         report.chain.problems.append(tr("Journal d'audit illisible : {detail}",
                                         detail=str(getattr(exc, "orig", exc)).splitlines()[0]))
     return report
+
+
+def check_server(url: str) -> CheckReport:
+    """`portfolio check` in team mode: the server keeps the structure and the references whole (no file to
+    check), so the audit chain is walked, read-only, in one consistent view."""
+    from portfolio.db.postgres import PostgresDatabase
+
+    report = CheckReport(integrity=["ok"])
+    with PostgresDatabase.open(url, readonly=True) as db, db.read() as session:
+        report.chain = verify_chain(session)
+    return report

@@ -210,7 +210,7 @@ _EXACT_FLOAT_SUM = 2**53  # below it, summing whole numbers in float64 (numpy's 
 
 def _day(column: str) -> str:
     """A date column as an integer YYYYMMDD (0 when empty), computed by SQLite."""
-    return f"coalesce(CAST(replace({column}, '-', '') AS INTEGER), 0)"
+    return f"coalesce(CAST(replace(CAST({column} AS TEXT), '-', '') AS INTEGER), 0)"
 
 
 @dataclass

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import platformdirs
 
+from portfolio.db.locations import is_url
 from portfolio.domain.i18n import tr
 
 if TYPE_CHECKING:
@@ -22,6 +24,40 @@ def settings_file() -> Path:
     override = os.environ.get("PORTFOLIO_CONFIG_DIR")
     folder = Path(override) if override else Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False))
     return folder / "reglages.json"
+
+
+def read_settings() -> dict[str, object]:
+    """The settings (an empty dict for a missing or damaged file: they are conveniences, never data)."""
+    try:
+        content = json.loads(settings_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return content if isinstance(content, dict) else {}
+
+
+def write_setting(key: str, value: object) -> None:
+    """Stores one setting (None removes it); the file is written whole: a failed write keeps the old one."""
+    settings = read_settings()
+    if value is None:
+        settings.pop(key, None)
+    else:
+        settings[key] = value
+    target = settings_file()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(target.name + ".tmp")
+    temporary.write_text(json.dumps(settings, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(temporary, target)
+
+
+SHARED_SETTING = "base_partagee"
+
+
+def shared_database() -> str | None:
+    """Team mode chosen in the preferences: the shared server's URL (its password stays in ~/.pgpass)."""
+    value = read_settings().get(SHARED_SETTING)
+    return value if is_url(value) else None
+
+
 DB_ENV = "PORTFOLIO_DB"
 
 
@@ -44,6 +80,17 @@ def open_portfolio(path: str | os.PathLike[str] | None = None, *, readonly: bool
 
     from .reference import seed_if_empty
 
+    if is_url(path if path is not None else os.environ.get(DB_ENV)):  # team mode: a shared PostgreSQL server
+        from portfolio.db.postgres import PostgresDatabase
+
+        shared = PostgresDatabase.open(str(path or os.environ[DB_ENV]), readonly=readonly)
+        if not readonly:
+            try:
+                seed_if_empty(shared)  # type: ignore[arg-type]
+            except BaseException:
+                shared.close()
+                raise
+        return shared  # type: ignore[return-value]
     target = Path(path) if path is not None else default_db_path()
     if must_exist and not target.exists():
         raise DatabaseError(tr("La base « {path} » n'existe pas. Vérifiez le chemin, ou créez-la avec "

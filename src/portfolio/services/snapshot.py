@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -176,6 +177,61 @@ def write_snapshot(source: Path, destination: Path, *, author: str | None = None
     finally:
         temporary.unlink(missing_ok=True)
     return manifest
+
+
+def copy_from_server(url: str, destination: Path) -> Path:
+    """Team mode: a portfolio file (this version's schema, built by the migrations) holding every row of the
+    server's database read in one consistent view, so that its snapshot is the same single SQLite file as a
+    laptop's, verified by the same means. The audit trail is copied as it is: its chain verifies in the file."""
+    from portfolio.db.database import Database
+    from portfolio.db.models import Base
+    from portfolio.db.postgres import PostgresDatabase
+
+    Database.open(destination).close()  # the schema, by the same migrations as any portfolio file
+    server = PostgresDatabase.open(url, readonly=True)
+    try:
+        with server.read() as session, contextlib.closing(sqlite3.connect(destination, isolation_level=None)) as copy:
+            copy.execute("PRAGMA foreign_keys = OFF")
+            copy.execute("BEGIN")
+            if copy.execute("SELECT count(*) FROM audit_entry").fetchone()[0]:
+                raise SnapshotError(tr("La copie de la base du serveur n'a pas commencé vide."))
+            for table in reversed(Base.metadata.sorted_tables):  # what the migrations wrote (the ids' marks)
+                if table.name != "audit_entry":
+                    copy.execute(f"DELETE FROM {table.name}")
+            for table in Base.metadata.sorted_tables:
+                names = [column.name for column in table.columns]
+                rows = session.connection().exec_driver_sql(
+                    f"SELECT {', '.join(names)} FROM {table.name} ORDER BY 1").yield_per(5000)
+                statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+                for chunk in rows.partitions():
+                    copy.executemany(statement, [[_sqlite_value(v) for v in row] for row in chunk])
+            copy.execute("COMMIT")
+    finally:
+        server.close()
+    from portfolio.db.seal import write_seal
+
+    write_seal(destination)  # written by us, as the application leaves a file
+    return destination
+
+
+def snapshot_of(db: Any, destination: Path, *, private_key: Path | None = None) -> dict[str, Any]:
+    """The snapshot of an open portfolio: its file's, or (team mode) the server database's through a copy."""
+    if getattr(db, "is_file", True):
+        return write_snapshot(db.path, destination, private_key=private_key)
+    with tempfile.TemporaryDirectory(prefix="portfolio-instantane-") as folder:
+        copy = copy_from_server(db.url, Path(folder) / "serveur.sqlite")
+        return write_snapshot(copy, destination, private_key=private_key)
+
+
+def _sqlite_value(value: Any) -> Any:
+    """A PostgreSQL value as SQLAlchemy stores it in SQLite: dates and times as text, flags as 0/1."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
 
 
 def _manifest_digest(manifest: dict[str, Any]) -> str:

@@ -13,10 +13,11 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from portfolio import APP_NAME, __version__
+from portfolio.db.locations import is_url
 from portfolio.db.sqlite_file import APPLICATION_ID, SCHEMA_VERSION, QuickView, read_header
 from portfolio.domain import i18n
 from portfolio.domain.errors import PortfolioError
-from portfolio.services.portfolio import DB_ENV, default_db_path, open_portfolio
+from portfolio.services.portfolio import DB_ENV, default_db_path, open_portfolio, shared_database
 
 from .main_window import DEFAULT_PAGE, MainWindow
 from .preferences import stored_language
@@ -90,8 +91,13 @@ def run(db: str | None, screenshot: str | None = None, read_only: bool = False, 
     the window is painted with its records, then the database is opened in full and the window attached to
     it before any input is handled. Any other file (new, older, foreign, damaged) is opened in full first."""
     app = make_application()
-    path = Path(db).expanduser() if db else last_database() or default_db_path()
-    quick = QuickView.open(path) if str(QSettings().value("page", DEFAULT_PAGE)) in QUICK_PAGES else None
+    shared = db if is_url(db) else os.environ.get(DB_ENV) if not db and is_url(os.environ.get(DB_ENV)) else None
+    if not db and not os.environ.get(DB_ENV):
+        shared = shared_database()  # team mode chosen in the preferences
+    path: Any = shared or (Path(db).expanduser() if db else last_database() or default_db_path())
+    # a file's records are painted first through a quick read-only view; a server's database is opened in full
+    quick = QuickView.open(path) if not shared and str(QSettings().value("page", DEFAULT_PAGE)) in QUICK_PAGES \
+        else None
     if reason is None:
         reason = i18n.tr("ouverte avec --read-only") if read_only else ""
     window = None
@@ -149,7 +155,7 @@ def _open(path: Path, read_only: bool, screenshot: str | None) -> Database | Non
     """The database opened in full (migrated behind a progress dialog when needed), or None once the reason
     it could not be opened has been shown."""
     try:
-        if needs_migration(path) and not read_only:
+        if not is_url(path) and needs_migration(path) and not read_only:
             return open_with_progress(path)
         return open_portfolio(path, readonly=read_only, must_exist=read_only)
     except PortfolioError as exc:

@@ -207,10 +207,16 @@ class MainWindow(QMainWindow):
 
     # --- the database --------------------------------------------------------------------------------
 
+    @property
+    def on_file(self) -> bool:
+        """True for a portfolio file, False for a shared server's database (team mode: no file, no backups
+        beside it; the server's own backups do that job)."""
+        return bool(getattr(self.workspace.db, "is_file", True))
+
     def _show_workspace(self) -> None:
         self._show_state()
-        if not self.workspace.read_only:  # a snapshot (or a file opened read-only) is never reopened writable
-            remember_recent(self.workspace.db.path)
+        if not self.workspace.read_only and self.on_file:  # a snapshot is never reopened writable; a server's
+            remember_recent(self.workspace.db.path)  # database is reopened with --db-url (its password stays out)
         with self.workspace.db.read() as session:
             empty = has_no_organisations(session)
         if empty and not self.workspace.read_only:
@@ -222,20 +228,21 @@ class MainWindow(QMainWindow):
     def _show_state(self) -> None:
         """Title, status bar, read-only banner and actions, as the workspace stands."""
         path = self.workspace.db.path
-        self.setWindowTitle(f"{APP_NAME} — {path.name}" + (tr(" (lecture seule)") if self.workspace.read_only else ""))
+        name = path.name if self.on_file else str(path)
+        self.setWindowTitle(f"{APP_NAME} — {name}" + (tr(" (lecture seule)") if self.workspace.read_only else ""))
         self.statusBar().showMessage(tr("Base : {path}", path=path))
         read_only = self.workspace.read_only
         reason = self.read_only_reason or tr("la base est ouverte en lecture seule")
         self.banner.setText(tr("<b>Lecture seule</b> : {reason}. Aucune modification n'est possible.", reason=reason))
         self.banner.setVisible(read_only)
         self.new_action.setEnabled(not read_only)
-        self.restore_action.setEnabled(not read_only and self.workspace.ready)
+        self.restore_action.setEnabled(not read_only and self.workspace.ready and self.on_file)
         # an export is recorded in the database: both need it writable
         self.agency_export_action.setEnabled(not read_only and self.workspace.ready)
         self.agency_sync_action.setEnabled(not read_only and self.workspace.ready)
         self.conflicts_action.setEnabled(not read_only and self.workspace.ready)
-        self.snapshot_action.setEnabled(self.workspace.ready and not is_snapshot_path(path))
-        if self.workspace.ready and not read_only and path not in self.backed_up:
+        self.snapshot_action.setEnabled(self.workspace.ready and not (self.on_file and is_snapshot_path(path)))
+        if self.workspace.ready and not read_only and self.on_file and path not in self.backed_up:
             self.backed_up.add(path)  # one copy per opening, in the background (services.backups)
             from .recovery import backup_at_open
 
@@ -409,10 +416,11 @@ class MainWindow(QMainWindow):
     def create_snapshot(self) -> None:
         """Fichier > Créer un instantané…: the whole portfolio in one file for the auditors, signed when the
         officer has a key pair (portfolio keys init), written in the background."""
-        from portfolio.services.snapshot import key_paths, keys_folder, write_snapshot
+        from portfolio.services.snapshot import key_paths, keys_folder, snapshot_of
 
-        source = self.workspace.db.path
-        suggested = f"instantane-{source.stem}-{datetime.now():%Y-%m-%d}.sqlite"
+        database = self.workspace.db
+        stem = database.path.stem if self.on_file else str(database.path).rsplit("/", 1)[-1]
+        suggested = f"instantane-{stem}-{datetime.now():%Y-%m-%d}.sqlite"
         name, _ = QFileDialog.getSaveFileName(self, tr("Créer un instantané"), str(Path.home() / suggested),
                                               tr("Instantanés du portefeuille (*.sqlite)"))
         if not name:
@@ -421,7 +429,7 @@ class MainWindow(QMainWindow):
         private = key_paths(keys_folder())[0]
 
         def work(_progress: Any, _cancelled: Any) -> dict[str, Any]:
-            return write_snapshot(source, target, private_key=private if private.is_file() else None)
+            return snapshot_of(database, target, private_key=private if private.is_file() else None)
 
         def done(manifest: dict[str, Any]) -> None:
             signed = tr("signé avec votre clé") if "signature" in manifest else tr(
@@ -617,7 +625,7 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue("geometry", self.saveGeometry())
         settings.setValue("state", self.saveState())
-        if not self.workspace.read_only:
+        if not self.workspace.read_only and self.on_file:
             settings.setValue("last_database", str(self.workspace.db.path))
         for editor in list(self.editors.values()):
             editor.close()

@@ -9,13 +9,17 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
 LANGUAGES = [("fr", "Français"), ("en", "English")]
@@ -46,8 +50,23 @@ class PreferencesDialog(QDialog):
         self.backups.setToolTip(tr("Une copie de la base est prise à l'ouverture et avant chaque import ; les plus "
                                    "anciennes au-delà de ce nombre sont supprimées."))
         form.addRow(tr("Sauvegardes automatiques gardées"), self.backups)
+        from portfolio.services.portfolio import shared_database
+
+        self.shared = QLineEdit(shared_database() or "")
+        self.shared.setObjectName("shared_database")
+        self.shared.setPlaceholderText("postgresql://utilisateur@serveur/portefeuille_sasn")
+        self.shared.setToolTip(tr("Mode équipe : le portefeuille sur un serveur PostgreSQL partagé, à la place du "
+                                  "fichier. Le mot de passe reste dans ~/.pgpass. Vide : le fichier de ce poste."))
+        self.shared.setMinimumWidth(380)
+        test = QPushButton(tr("Tester"))
+        test.clicked.connect(self.test_shared)
+        row = QHBoxLayout()
+        row.addWidget(self.shared, 1)
+        row.addWidget(test)
+        form.addRow(tr("Base partagée (mode équipe)"), row)
         layout.addLayout(form)
-        note = QLabel(tr("La langue choisie s'applique au prochain démarrage de l'application."))
+        note = QLabel(tr("La langue choisie et la base partagée s'appliquent au prochain démarrage de "
+                         "l'application."))
         note.setWordWrap(True)
         layout.addWidget(note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -56,11 +75,45 @@ class PreferencesDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+    def _url(self) -> str | None:
+        """The URL typed, None for none; PortfolioError for text that is not a PostgreSQL URL."""
+        from portfolio.db.locations import is_url
+
+        text = self.shared.text().strip()
+        if text and not is_url(text):
+            raise PortfolioError(tr("« {text} » n'est pas l'adresse d'une base PostgreSQL : elle commence par "
+                                    "postgresql://", text=text))
+        return text or None
+
+    def test_shared(self) -> bool:
+        """Connects to the shared database typed (creating its schema if it has none) and says how it went."""
+        from portfolio.services.portfolio import open_portfolio
+
+        try:
+            url = self._url()
+            if url is None:
+                return False
+            with open_portfolio(url, readonly=False):
+                pass
+        except PortfolioError as error:
+            QMessageBox.warning(self, tr("Base partagée"), str(error))
+            return False
+        QMessageBox.information(self, tr("Base partagée"), tr("Connexion réussie : le portefeuille de ce serveur "
+                                                              "s'ouvrira au prochain démarrage."))
+        return True
+
     def accept(self) -> None:
         from portfolio.services.backups import set_backups_kept
+        from portfolio.services.portfolio import SHARED_SETTING, write_setting
 
+        try:
+            url = self._url()
+        except PortfolioError as error:
+            QMessageBox.warning(self, tr("Préférences"), str(error))
+            return
         QSettings().setValue("language", self.language.currentData())
         try:
+            write_setting(SHARED_SETTING, url)
             set_backups_kept(self.backups.value())
         except OSError as error:
             QMessageBox.warning(self, tr("Préférences"), tr("Le réglage des sauvegardes n'a pas pu être enregistré "

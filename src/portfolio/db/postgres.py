@@ -1,0 +1,275 @@
+"""Team mode (issue #9): the same portfolio on a shared PostgreSQL server, SQLite staying the default.
+
+A ``PostgresDatabase`` offers what ``Database`` offers the services (``read()``, ``write()``, ``close()``,
+``readonly``, ``path``), so the one door, its audit chain and the services run unchanged. What differs:
+
+- The schema is created from the models at the first opening (then stamped with Alembic's head revision), with
+  the audit table's append-only triggers and ``portfolio_fold`` in PL/pgSQL; a database of a newer schema is
+  refused untouched.
+- Every write transaction first takes one transaction-level advisory lock: writers queue one behind the other,
+  so the audit chain stays one verifiable chain and the door's check of old values (the row version check)
+  sees every committed change; a writer that waits too long gets ``DatabaseBusyError``.
+- The code's SQL is SQLite's (``?`` and ``:name`` parameters, ``instr``, ``json_each`` lists, ``julianday``):
+  ``PgConnection`` rewrites it for PostgreSQL on the way, so ``raw_connection(session)`` callers stay as they are.
+- No file, so no seal, no backup copies beside it: the server's own backups (pg_dump, base backups) do that job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from portfolio.domain.i18n import tr
+
+from .locations import is_url
+
+__all__ = ["is_url"]
+
+WRITE_LOCK = 0x50_4F_52_54  # pg_advisory_xact_lock's key: one writer at a time ("PORT")
+LOCK_TIMEOUT_MS = 15_000
+
+_FOLD = """
+CREATE OR REPLACE FUNCTION portfolio_fold(value text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT btrim(regexp_replace(translate(lower(replace(replace(value, 'œ', 'oe'), 'Œ', 'oe')),
+    'àâäáãåçéèêëíìîïñóòôöõúùûüýÿæ', 'aaaaaaceeeeiiiinooooouuuuyya'), '[^a-z0-9]+', ' ', 'g'))
+$$"""
+_APPEND_ONLY = """
+CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'audit_entry is append-only'; END $$;
+CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry
+  FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only();
+CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry
+  FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only()"""
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password, for messages and the window's title."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class PostgresDatabase:
+    """One portfolio on a PostgreSQL server and its engine. Sessions are short: one per user action."""
+
+    is_file = False
+    sealable = False
+
+    def __init__(self, url: str, engine: Engine, readonly: bool) -> None:
+        self.url = url
+        self.path = shown_url(url)  # what messages and the window show where a file's path would be
+        self.engine = engine
+        self.readonly = readonly
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str, *, readonly: bool = False, migrate: bool = True) -> PostgresDatabase:
+        """Connects, and creates the schema on an empty database (unless ``readonly``). DatabaseError with the
+        server's reason when it cannot be reached or refuses the connection."""
+        from .database import DatabaseError
+
+        address = make_url(url).set(drivername="postgresql+psycopg")
+        engine = create_engine(address, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+        event.listen(engine, "connect", _on_connect)
+        database = cls(url, engine, readonly)
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            database._ensure_schema(create=migrate and not readonly)
+        except DBAPIError as exc:
+            engine.dispose()
+            raise DatabaseError(tr("Le serveur PostgreSQL « {url} » ne répond pas ou refuse la connexion : {reason}",
+                                   url=database.path, reason=_reason(exc))) from None
+        except BaseException:
+            engine.dispose()
+            raise
+        return database
+
+    def _ensure_schema(self, create: bool) -> None:
+        from .database import DatabaseError, NewerVersionError
+        from .migrate import head_revision
+        from .models import Base
+        from .sqlite_file import SCHEMA_VERSION
+
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")  # two first openings
+            version = connection.execute(text("SELECT to_regclass('portfolio_schema')")).scalar()
+            if version is not None:
+                found = connection.execute(text("SELECT version FROM portfolio_schema")).scalar()
+                if found is not None and found > SCHEMA_VERSION:
+                    raise NewerVersionError(tr(
+                        "La base « {url} » a été écrite par une version plus récente de l'application (schéma "
+                        "{found}, celle-ci connaît le {known}) : mettez l'application à jour.", url=self.path,
+                        found=found, known=SCHEMA_VERSION))
+                if found != SCHEMA_VERSION:
+                    raise DatabaseError(tr("La base « {url} » est au schéma {found} : sa migration vers le schéma "
+                                           "{known} n'est pas encore écrite pour PostgreSQL.", url=self.path,
+                                           found=found, known=SCHEMA_VERSION))
+                return
+            if not create:
+                raise DatabaseError(tr("La base « {url} » ne contient pas de portefeuille.", url=self.path))
+            Base.metadata.create_all(connection)
+            connection.exec_driver_sql(_FOLD)
+            connection.exec_driver_sql(_APPEND_ONLY)
+            connection.exec_driver_sql("CREATE TABLE portfolio_schema (version integer NOT NULL)")
+            connection.execute(text("INSERT INTO portfolio_schema VALUES (:v)"), {"v": SCHEMA_VERSION})
+            connection.exec_driver_sql("CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)")
+            connection.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": head_revision()})
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> PostgresDatabase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session over one consistent view of the data (REPEATABLE READ, READ ONLY)."""
+        with self._sessions() as session:
+            session.connection().exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write session behind the writers' lock (one writer at a time: one audit chain, no lost update),
+        committed at the end, rolled back on any error. A lock held too long elsewhere -> DatabaseBusyError."""
+        from .database import DatabaseBusyError, DatabaseError
+
+        if self.readonly:
+            raise DatabaseError(tr("La base « {path} » est ouverte en lecture seule.", path=self.path))
+        try:
+            with self._sessions.begin() as session:
+                connection = session.connection()
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+                yield session
+        except OperationalError as exc:
+            if "lock timeout" in str(exc).lower() or "canceling statement due to lock" in str(exc).lower():
+                raise DatabaseBusyError(tr("Un autre chargé de mission écrit dans « {url} » depuis plus de {n} s : "
+                                           "réessayez dans un instant.", url=self.path,
+                                           n=LOCK_TIMEOUT_MS // 1000)) from exc
+            raise
+
+
+def _on_connect(dbapi_connection: Any, _record: object) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.commit()
+
+
+def _reason(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+
+
+# --- the SQL the code writes, for PostgreSQL -----------------------------------------------------------
+
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|::|:[A-Za-z_]\w*|\?|%|[^'\"?:%]+|.", re.S)
+_JSON_LIST = re.compile(r"IN \(SELECT value FROM json_each\(:(\w+)\)\)")
+_DAYS = re.compile(r"CAST\(julianday\(([\w.]+)\) - julianday\(([\w.]+)\) AS INTEGER\)")
+_INSTR = re.compile(r"\binstr\(")
+_CHAR = re.compile(r"\bchar\((\d+)\)")
+_UNARY_PLUS = re.compile(r"(ORDER BY |, )\+\(")  # SQLite's "do not walk this index" mark, in a sort
+_SUBSTR = re.compile(r"\bsubstr\(([\w.]+),")  # SQLite's dates are text; the server's are dates
+
+
+def translate(sql: str) -> tuple[str, set[str]]:
+    """SQLite's SQL as written in the code -> PostgreSQL's with psycopg's placeholders; also the names of the
+    parameters that hold a JSON list (``IN (SELECT value FROM json_each(:x))`` becomes ``= ANY(%(x)s)``)."""
+    lists = set(_JSON_LIST.findall(sql))
+    sql = _JSON_LIST.sub(r"= ANY(:\1)", sql)
+    sql = _DAYS.sub(r"(\1 - \2)", sql)
+    sql = _INSTR.sub("strpos(", sql)
+    sql = _CHAR.sub(r"chr(\1)", sql)
+    sql = _UNARY_PLUS.sub(r"\1(", sql)
+    sql = _SUBSTR.sub(r"substr(CAST(\1 AS TEXT),", sql)
+    out = []
+    for token in _TOKENS.findall(sql):
+        if token == "?":
+            out.append("%s")
+        elif token.startswith(":") and token != "::":
+            out.append(f"%({token[1:]})s")
+        elif token.startswith("'"):
+            out.append(token.replace("%", "%%"))
+        elif token == "%":
+            out.append("%%")
+        else:
+            out.append(token)
+    return "".join(out), lists
+
+
+def _parameters(parameters: Any, lists: set[str]) -> Any:
+    if isinstance(parameters, Mapping):
+        return {k: json.loads(v) if k in lists and isinstance(v, str) else v for k, v in parameters.items()}
+    return tuple(parameters) if parameters is not None else ()
+
+
+class PgCursor:
+    """A psycopg cursor speaking the code's SQLite SQL (see ``translate``)."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, parameters: Any = ()) -> PgCursor:
+        query, lists = translate(sql)
+        self._cursor.execute(query, _parameters(parameters, lists) or None)
+        return self
+
+    def executemany(self, sql: str, rows: Iterable[Any]) -> PgCursor:
+        query, lists = translate(sql)
+        self._cursor.executemany(query, [_parameters(r, lists) for r in rows])
+        return self
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        return self._cursor.fetchmany(size)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._cursor)
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
+
+    @property
+    def lastrowid(self) -> Any:
+        return None
+
+    @property
+    def description(self) -> Sequence[Any] | None:
+        return self._cursor.description
+
+    def close(self) -> None:
+        self._cursor.close()
+
+
+class PgConnection:
+    """The psycopg connection of a session, with ``execute`` as sqlite3's connection has it."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    def cursor(self) -> PgCursor:
+        return PgCursor(self._connection.cursor())
+
+    def execute(self, sql: str, parameters: Any = ()) -> PgCursor:
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, rows: Iterable[Any]) -> PgCursor:
+        return self.cursor().executemany(sql, rows)
