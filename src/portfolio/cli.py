@@ -223,6 +223,16 @@ def _db_path(args: argparse.Namespace) -> Any:
     return Path(args.db).expanduser() if args.db else default_db_path()
 
 
+def _file_only(args: argparse.Namespace, command: str) -> Path:
+    """The database file of a command about files (backups, restore); refused for a shared server."""
+    path = _db_path(args)
+    if is_url(path):
+        raise UsageError(tr("« portfolio {command} » concerne le fichier d'une base : une base sur un serveur "
+                            "PostgreSQL est sauvegardée et restaurée par le serveur (pg_dump, sauvegardes de "
+                            "l'équipe qui le gère).", command=command))
+    return Path(path)
+
+
 def _print_json(data: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
@@ -455,7 +465,7 @@ def cmd_backups(args: argparse.Namespace) -> int:
         if not 1 <= args.keep <= 100:
             raise UsageError(tr("--keep : un nombre de 1 à 100 est attendu"))
         set_backups_kept(args.keep)
-    path = _db_path(args)
+    path = _file_only(args, "backups")
     found = list_backups(path)
     if args.json:
         _print_json({"kept": backups_kept(), "backups": [backup.as_json() for backup in found]})
@@ -471,7 +481,7 @@ def cmd_backups(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from portfolio.services.backups import take_backup
 
-    path = _db_path(args)
+    path = _file_only(args, "backup")
     with open_portfolio(path, readonly=True, must_exist=True):
         pass  # checked first: a damaged file is not copied over a sound backup's place in the rotation
     print(tr("Sauvegarde écrite : {file}", file=take_backup(path, "manuelle").path))
@@ -481,7 +491,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from portfolio.services.backups import list_backups, restore_backup
 
-    path = _db_path(args)
+    path = _file_only(args, "restore")
     chosen = args.backup.expanduser() if args.backup else None
     if chosen is None:
         found = list_backups(path)
@@ -623,6 +633,10 @@ def cmd_gdpr(args: argparse.Namespace) -> int:
         result = erase_person(db, person)
     print(tr("Effacé : {n} fiche(s) et les valeurs de {m} entrée(s) du journal ; la chaîne d'audit reste "
              "vérifiable.", n=result.contacts, m=result.entries))
+    if is_url(path):  # team mode: the server's own backups hold the erased values until they expire
+        print(tr("Les sauvegardes du serveur prises avant l'effacement contiennent encore ces données : signalez "
+                 "l'effacement à l'équipe qui les garde."))
+        return 0
     if not result.folded:
         print(tr("Attention : une autre fenêtre ou un autre programme lit la base ; les anciennes valeurs restent "
                  "dans son journal d'écriture (« {file}-wal ») jusqu'à sa fermeture.", file=path.name))

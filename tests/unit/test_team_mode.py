@@ -237,3 +237,13 @@ def test_the_snapshot_of_a_server_database_is_one_sqlite_file(pg_url: str, tmp_p
         assert figures(copy) == demo_figures
         with copy.read() as session:
             assert verify_chain(session).ok
+
+
+def test_file_commands_say_the_server_keeps_its_own_backups(pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    open_portfolio(pg_url).close()
+    for command in ("backups", "backup", "restore"):
+        assert cli.main(["--db-url", pg_url, command]) == 1
+        assert "sauvegardée et restaurée par le serveur" in capsys.readouterr().err
+    assert cli.main(["--db-url", pg_url, "check", "--accept"]) == 1
+    assert cli.main(["--db-url", "postgresql://personne@127.0.0.1:1/rien", "stats"]) == 1
+    assert "ne répond pas ou refuse la connexion" in capsys.readouterr().err
