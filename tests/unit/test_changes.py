@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from portfolio.services.changes import (
     new_uuid,
 )
 from portfolio.services.fields import UnknownField
+from portfolio.services.portfolio import open_portfolio
 from portfolio.services.reference import reference_changes, reference_uuid
 
 SIREN = with_luhn_digit("55210055")
@@ -123,7 +125,17 @@ def create_application(db: Database, org_uuid: str, **overrides: Any) -> str:
     return uuid
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, portfolio_path: Path) -> Iterator[Database]:
+    """The door's tests on both engines: a seeded file, and a seeded database on the test server (team mode)."""
+    database = open_portfolio(portfolio_path if request.param == "sqlite" else request.getfixturevalue("pg_url"))
+    yield database
+    database.close()
+
+
 def raw(path: Path) -> contextlib.closing[sqlite3.Connection]:
+    if not isinstance(path, Path):  # a server's database: its file cannot be tampered with from outside
+        pytest.skip("tampering with the file itself: SQLite only (the server's triggers are tested apart)")
     return contextlib.closing(sqlite3.connect(path, isolation_level=None))
 
 

@@ -247,3 +247,13 @@ def test_file_commands_say_the_server_keeps_its_own_backups(pg_url: str, capsys:
     assert cli.main(["--db-url", pg_url, "check", "--accept"]) == 1
     assert cli.main(["--db-url", "postgresql://personne@127.0.0.1:1/rien", "stats"]) == 1
     assert "ne répond pas ou refuse la connexion" in capsys.readouterr().err
+
+
+def test_the_servers_audit_trail_is_append_only(pg_url: str) -> None:
+    import psycopg
+
+    open_portfolio(pg_url).close()
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        for statement in ("UPDATE audit_entry SET actor = 'x' WHERE seq = 1", "DELETE FROM audit_entry WHERE seq = 1"):
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                connection.execute(statement)

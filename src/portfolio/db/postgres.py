@@ -193,6 +193,7 @@ def translate(sql: str) -> tuple[str, set[str]]:
     sql = _INSTR.sub("strpos(", sql)
     sql = _CHAR.sub(r"chr(\1)", sql)
     sql = _UNARY_PLUS.sub(r"\1(", sql)
+    sql = _nulls_as_sqlite(sql)
     sql = _SUBSTR.sub(r"substr(CAST(\1 AS TEXT),", sql)
     out = []
     for token in _TOKENS.findall(sql):
@@ -207,6 +208,53 @@ def translate(sql: str) -> tuple[str, set[str]]:
         else:
             out.append(token)
     return "".join(out), lists
+
+
+_ORDER_BY = re.compile(r"\bORDER BY\b", re.I)
+_CLAUSE_END = re.compile(r"\s(LIMIT|OFFSET)\b", re.I)
+
+
+def _nulls_as_sqlite(sql: str) -> str:
+    """SQLite sorts empty values first going up and last going down; PostgreSQL the other way: each ORDER BY
+    term gets the NULLS clause that makes the server sort as SQLite (the lists' empty values first)."""
+    out, position = [], 0
+    for match in _ORDER_BY.finditer(sql):
+        if match.start() < position:
+            continue
+        start = match.end()
+        depth, end = 0, len(sql)
+        index = start
+        while index < len(sql):
+            char = sql[index]
+            if char == "'":
+                index = sql.index("'", index + 1) if "'" in sql[index + 1:] else len(sql)
+            elif char == "(":
+                depth += 1
+            elif char == ")":
+                if depth == 0:
+                    end = index
+                    break
+                depth -= 1
+            elif depth == 0 and _CLAUSE_END.match(sql, index):
+                end = index
+                break
+            index += 1
+        terms, depth, begun = [], 0, start
+        for index in range(start, end):
+            if sql[index] == "(":
+                depth += 1
+            elif sql[index] == ")":
+                depth -= 1
+            elif sql[index] == "," and depth == 0:
+                terms.append(sql[begun:index])
+                begun = index + 1
+        terms.append(sql[begun:end])
+        ordered = [t.rstrip() + (" NULLS LAST" if t.rstrip().upper().endswith(" DESC") else " NULLS FIRST")
+                   if "NULLS" not in t.upper() else t.rstrip() for t in terms]
+        out.append(sql[position:start] + ",".join(ordered) + (" " if end < len(sql) else ""))
+        position = end
+    out.append(sql[position:])
+    return "".join(out)
 
 
 def _parameters(parameters: Any, lists: set[str]) -> Any:
