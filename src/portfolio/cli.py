@@ -247,14 +247,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with open_portfolio(args.db) as db:
         written = write_demo(db, seed=args.seed, scale=args.scale)
     seconds = time.perf_counter() - started
-    shared = is_url(args.db)  # team mode: a server's database has no file size to tell
+    shared = is_url(args.db)  # team mode: a server's database has no file size to tell, nor a password to show
     size = 0 if shared else Path(args.db).stat().st_size
+    where = db.path if shared else args.db
     if args.json:
-        _print_json({"db": args.db if shared else str(Path(args.db).resolve()), "records": written,
+        _print_json({"db": where if shared else str(Path(args.db).resolve()), "records": written,
                      "seconds": round(seconds, 3), "bytes": size, "seed": args.seed, "scale": args.scale})
     else:
         print(tr("Portefeuille de démonstration écrit dans {path} : {n} enregistrements en {s} s ({mb} Mo).",
-                 path=args.db, n=format_int(written), s=f"{seconds:.1f}".replace(".", ","),
+                 path=where, n=format_int(written), s=f"{seconds:.1f}".replace(".", ","),
                  mb=f"{size / 1e6:.1f}".replace(".", ",")))
     return 0
 
@@ -461,11 +462,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_backups(args: argparse.Namespace) -> int:
     from portfolio.services.backups import backups_kept, list_backups, set_backups_kept
 
+    path = _file_only(args, "backups")  # (refused for a server before any setting changes)
     if args.keep is not None:
         if not 1 <= args.keep <= 100:
             raise UsageError(tr("--keep : un nombre de 1 à 100 est attendu"))
         set_backups_kept(args.keep)
-    path = _file_only(args, "backups")
     found = list_backups(path)
     if args.json:
         _print_json({"kept": backups_kept(), "backups": [backup.as_json() for backup in found]})

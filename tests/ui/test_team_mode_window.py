@@ -87,3 +87,36 @@ def test_the_shared_database_is_chosen_in_the_preferences(qtbot, pg_url: str, mo
     dialog.shared.setText("")
     dialog.accept()
     assert shared_database() is None
+
+
+def test_taking_back_an_agencys_workbook_on_a_shared_database(qtbot, shared_window: MainWindow,
+                                                               tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from openpyxl import load_workbook
+    from PySide6.QtWidgets import QMessageBox
+
+    from portfolio.exchange.working_workbook import Selection, export_working_workbook
+
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: pytest.fail(str(a[2])))
+    window = shared_window
+    out = tmp_path / "ars.xlsx"
+    export_working_workbook(window.workspace.db, Selection(("organisation",), region="53", recipient="ARS"), out)
+    with window.workspace.db.read() as session:
+        (first, city1), (second, city2) = session.execute(text(
+            "SELECT o.uuid, o.city FROM organisation o JOIN region r ON r.id = o.region_id WHERE r.code = '53' "
+            "ORDER BY o.id LIMIT 2")).all()
+    window.workspace.apply([FieldChange("organisation", second, "city", city2, "Ici")], "ville")
+    book = load_workbook(out)
+    sheet = book["Structure"]
+    column = [c.value for c in sheet[1]].index("Ville")
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value in (first, second):
+            row[column].value = "Agence"
+    book.save(out)
+    dialog = window.take_back_from_agency(out)
+    assert dialog is not None and dialog.table.rowCount() == 2
+    dialog.apply()  # the conflict left for later
+    queue = window.show_conflict_queue()
+    assert queue.table.rowCount() == 1 and queue.table.item(0, 4).text() == "Ici"
+    with window.workspace.db.read() as session:
+        assert session.execute(text("SELECT city FROM organisation WHERE uuid = :u"),
+                               {"u": first}).scalar_one() == "Agence"

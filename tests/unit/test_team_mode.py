@@ -257,3 +257,63 @@ def test_the_servers_audit_trail_is_append_only(pg_url: str) -> None:
         for statement in ("UPDATE audit_entry SET actor = 'x' WHERE seq = 1", "DELETE FROM audit_entry WHERE seq = 1"):
             with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                 connection.execute(statement)
+
+
+def test_import_history_undo_and_gdpr_on_the_server(pg_url: str, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from portfolio.exchange.imports import import_history, undo_import
+    from portfolio.services.changes import Delete, current_values
+    from portfolio.services.gdpr import PersonNotFound, erase_person, find_person
+
+    workbook = tmp_path / "partenaire.xlsx"
+    book = Workbook()
+    book.active.append(["Raison sociale", "Ville"])
+    book.active.append(["Clinique du Littoral", "Vannes"])
+    book.save(workbook)
+    with open_portfolio(pg_url) as db:
+        run_import(db, workbook)
+        [past] = import_history(db)
+        undo_import(db, past.batch)
+        assert import_history(db)[0].undone
+        organisation = new_uuid()
+        apply_changes(db, [Create("organisation", organisation, {"name": "CHU"})], source="t")
+        with db.read() as session:
+            org_id = session.execute(text("SELECT id FROM organisation WHERE uuid = :u"),
+                                     {"u": organisation}).scalar_one()
+        contact = new_uuid()
+        apply_changes(db, [Create("contact", contact, {"organisation_id": org_id, "last_name": "Dupont",
+                                                       "email": "Jean.Dupont@CHU-Rennes.FR"})], source="t")
+        with db.read() as session:
+            stored = current_values(session, "contact", contact)
+        apply_changes(db, [Delete("contact", contact, stored)], source="t")  # deleted: found through the trail
+        with db.read() as session:
+            person = find_person(session, email="jean.dupont@chu-rennes.fr")
+        assert contact in person.uuids
+        erase_person(db, person)
+        with db.read() as session:
+            with pytest.raises(PersonNotFound):  # erased: nothing left to find the address by
+                find_person(session, email="JEAN.DUPONT@chu-rennes.fr")
+            values = session.execute(text("SELECT coalesce(old_value, '') || coalesce(new_value, '') FROM "
+                                          "audit_entry WHERE record_uuid = :u"), {"u": contact}).scalars().all()
+            assert len(values) >= 2 and all("Dupont@" not in v for v in values)
+            assert verify_chain(session).ok
+
+
+def test_a_cut_tail_of_the_servers_trail_is_seen_and_reading_creates_nothing(
+        pg_url: str, postgres: object, capsys: pytest.CaptureFixture[str]) -> None:
+    import psycopg
+
+    empty = postgres.database()  # type: ignore[attr-defined]
+    assert cli.main(["--db-url", empty, "stats"]) == 1  # a command that reads creates no portfolio
+    assert "ne contient pas de portefeuille" in capsys.readouterr().err
+    with psycopg.connect(empty) as connection:
+        assert connection.execute("SELECT to_regclass('organisation')").fetchone() == (None,)
+    assert cli.main(["--db-url", "postgresql://u@127.0.0.1:pas-un-port/x", "stats"]) == 1
+    assert "n'est pas une adresse de base PostgreSQL valable" in capsys.readouterr().err
+    open_portfolio(pg_url).close()
+    with psycopg.connect(pg_url, autocommit=True) as connection:  # the schema's owner, triggers lifted
+        connection.execute("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_no_delete")
+        connection.execute("DELETE FROM audit_entry WHERE seq = (SELECT max(seq) FROM audit_entry)")
+    assert cli.main(["--db-url", pg_url, "check"]) == 1
+    assert "les dernières entrées" in capsys.readouterr().err

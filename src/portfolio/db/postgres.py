@@ -74,7 +74,12 @@ class PostgresDatabase:
         server's reason when it cannot be reached or refuses the connection."""
         from .database import DatabaseError
 
-        address = make_url(url).set(drivername="postgresql+psycopg")
+        try:
+            address = make_url(url).set(drivername="postgresql+psycopg")
+        except (ValueError, TypeError) as exc:  # a port that is not a number, a URL cut short
+            raise DatabaseError(tr("« {url} » n'est pas une adresse de base PostgreSQL valable ({reason}) : "
+                                   "postgresql://utilisateur@serveur:5432/base", url=url.split("@")[-1],
+                                   reason=exc)) from None
         engine = create_engine(address, pool_pre_ping=True, connect_args={"connect_timeout": 10})
         event.listen(engine, "connect", _on_connect)
         database = cls(url, engine, readonly)
@@ -212,6 +217,7 @@ def translate(sql: str) -> tuple[str, set[str]]:
 
 _ORDER_BY = re.compile(r"\bORDER BY\b", re.I)
 _CLAUSE_END = re.compile(r"\s(LIMIT|OFFSET)\b", re.I)
+_DESCENDING = re.compile(r"\sDESC\s*$", re.I)
 
 
 def _nulls_as_sqlite(sql: str) -> str:
@@ -239,17 +245,22 @@ def _nulls_as_sqlite(sql: str) -> str:
                 end = index
                 break
             index += 1
-        terms, depth, begun = [], 0, start
+        terms, depth, begun, quoted = [], 0, start, False
         for index in range(start, end):
-            if sql[index] == "(":
+            char = sql[index]
+            if char == "'":
+                quoted = not quoted  # ('' inside a literal flips twice)
+            elif quoted:
+                continue
+            elif char == "(":
                 depth += 1
-            elif sql[index] == ")":
+            elif char == ")":
                 depth -= 1
-            elif sql[index] == "," and depth == 0:
+            elif char == "," and depth == 0:
                 terms.append(sql[begun:index])
                 begun = index + 1
         terms.append(sql[begun:end])
-        ordered = [t.rstrip() + (" NULLS LAST" if t.rstrip().upper().endswith(" DESC") else " NULLS FIRST")
+        ordered = [t.rstrip() + (" NULLS LAST" if _DESCENDING.search(t) else " NULLS FIRST")
                    if "NULLS" not in t.upper() else t.rstrip() for t in terms]
         out.append(sql[position:start] + ",".join(ordered) + (" " if end < len(sql) else ""))
         position = end
@@ -271,7 +282,7 @@ class PgCursor:
 
     def execute(self, sql: str, parameters: Any = ()) -> PgCursor:
         query, lists = translate(sql)
-        self._cursor.execute(query, _parameters(parameters, lists) or None)
+        self._cursor.execute(query, _parameters(parameters, lists))  # (never None: '%%' must become '%')
         return self
 
     def executemany(self, sql: str, rows: Iterable[Any]) -> PgCursor:

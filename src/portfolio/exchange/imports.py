@@ -192,7 +192,7 @@ def import_history(db: Database, limit: int = 200) -> list[PastImport]:
                 last[batch] = (seq, is_undo)
         undone = {batch for batch, (_seq, is_undo) in last.items() if is_undo}
         rows = connection.execute(
-            "SELECT batch, min(at_utc), actor, min(source), count(*) FROM audit_entry WHERE source LIKE ? "
+            "SELECT batch, min(at_utc), min(actor), min(source), count(*) FROM audit_entry WHERE source LIKE ? "
             "GROUP BY batch ORDER BY min(seq) DESC LIMIT ?", (IMPORT_SOURCE_PREFIX + "%", limit)).fetchall()
     return [PastImport(batch, at, actor, source.split(", ligne ")[0], count, batch in undone)
             for batch, at, actor, source, count in rows]

@@ -28,7 +28,7 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
-from portfolio.services.changes import ApplyResult, Create, FieldChange, apply_changes, new_uuid
+from portfolio.services.changes import ApplyResult, Create, FieldChange, apply_in_session, new_uuid
 from portfolio.services.display import TITLE_SQL
 
 from . import values as parse
@@ -147,26 +147,33 @@ def sync_changes(db: Database, merges: list[FieldMerge], created: list[NewRecord
                  ) -> list[FieldChange | Create]:
     """The door's changes that put the agency's values in place and create its new lines (the window applies
     them as one undo step)."""
+    with db.read() as session:
+        return changes_in(session, merges, created)
+
+
+def changes_in(session: Any, merges: list[FieldMerge], created: list[NewRecord] | None = None
+               ) -> list[FieldChange | Create]:
+    """``sync_changes`` in a session the caller holds: in the write session that applies them, the new lines'
+    ids cannot be taken by another officer meanwhile (team mode)."""
     from .plan import ORDER, next_ids
 
-    with db.read() as session:
-        changes: list[FieldChange | Create] = [field_change(session, merge) for merge in merges]
-        connection = raw_connection(session)
-        ids = next_ids(connection, ORDER)  # given here: a new contact may name a structure created by this sync
-        made: dict[tuple[str, str], int] = {}  # (entity, name as a sheet shows it) -> id, of the lines created
-        for record in created or []:
-            values = {}
-            for name, value in record.values.items():
-                if value is None:
-                    continue
-                spec = fields.field_spec(record.entity, name)
-                new = made.get((str(spec.target), str(value))) if spec.target else None
-                values[name] = new if new is not None else stored_value(connection, spec, value, record.entity)
-            record_id = ids[record.entity]
-            ids[record.entity] += 1
-            if record.entity == "organisation":
-                made[("organisation", str(record.values.get("name")))] = record_id
-            changes.append(Create(record.entity, new_uuid(), values, record_id))
+    changes: list[FieldChange | Create] = [field_change(session, merge) for merge in merges]
+    connection = raw_connection(session)
+    ids = next_ids(connection, ORDER)  # given here: a new contact may name a structure created by this sync
+    made: dict[tuple[str, str], int] = {}  # (entity, name as a sheet shows it) -> id, of the lines created
+    for record in created or []:
+        values = {}
+        for name, value in record.values.items():
+            if value is None:
+                continue
+            spec = fields.field_spec(record.entity, name)
+            new = made.get((str(spec.target), str(value))) if spec.target else None
+            values[name] = new if new is not None else stored_value(connection, spec, value, record.entity)
+        record_id = ids[record.entity]
+        ids[record.entity] += 1
+        if record.entity == "organisation":
+            made[("organisation", str(record.values.get("name")))] = record_id
+        changes.append(Create(record.entity, new_uuid(), values, record_id))
     return changes
 
 
@@ -178,7 +185,9 @@ def apply_sync(db: Database, plan: SyncPlan, actor: str | None = None) -> ApplyR
 
     result = None
     if plan.taken or plan.created:
-        result = apply_changes(db, sync_changes(db, plan.taken, plan.created), source=plan.source, actor=actor)
+        with db.write() as session:  # read, given ids and written behind one lock
+            result = apply_in_session(session, changes_in(session, plan.taken, plan.created), source=plan.source,
+                                      actor=actor)
     advance_base(db, plan.export_id, [*plan.taken, *plan.settled_mine])
     # the conflicts left wait for the officer (exchange.conflicts); those settled by --take leave the queue
     queue(db, plan.export_id, plan.file_name, plan.conflicts,

@@ -107,8 +107,9 @@ def chain_head_of(connection: Any) -> tuple[int, str]:
     """``chain_head`` through a DB-API connection (a snapshot opened read-only)."""
     row = connection.execute("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1").fetchone()
     seq, last_hash = (row[0], row[1]) if row else (0, GENESIS_HASH)
-    if not isinstance(connection, sqlite3.Connection):  # team mode: the server's triggers forbid deleting entries
-        return seq, last_hash
+    if not isinstance(connection, sqlite3.Connection):  # team mode: the door's mark of the highest entry written
+        mark = connection.execute("SELECT last_id FROM id_high_water WHERE entity = 'audit_entry'").fetchone()
+        return max(seq, mark[0] if mark else 0), last_hash
     highest = connection.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit_entry'").fetchone()
     return max(seq, highest[0] if highest else 0), last_hash
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import getpass
 import os
-import sqlite3
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -194,8 +194,10 @@ def _insert_values(session: Session, table: str, columns: Sequence[str], rows: S
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     try:
         raw_connection(session).executemany(sql, rows)
-    except sqlite3.IntegrityError as exc:
-        raise IntegrityError(sql, None, exc) from exc
+    except Exception as exc:  # the driver's IntegrityError: sqlite3's, or psycopg's on a server (team mode)
+        if any(kind.__name__ == "IntegrityError" for kind in type(exc).__mro__):
+            raise IntegrityError(sql, None, exc) from exc
+        raise
 
 
 def _date_columns(table: Any) -> frozenset[str]:
@@ -212,11 +214,12 @@ def _sql_value(value: Any) -> Any:
 
 def _integrity_message(exc: IntegrityError) -> str:
     detail = str(exc.orig)
-    if "FOREIGN KEY" in detail:
+    unique = re.search(r"Key \((\w+)\)=\(", detail)  # a server's words (team mode)
+    if "FOREIGN KEY" in detail or "foreign key constraint" in detail:
         return tr("Modification refusée : un enregistrement ferait référence à un enregistrement qui n'existe "
                   "pas, ou un enregistrement encore utilisé ailleurs serait supprimé. Rien n'a été modifié.")
-    if "UNIQUE" in detail:
-        column = detail.rsplit(".", 1)[-1]
+    if "UNIQUE" in detail or "unique constraint" in detail:
+        column = unique.group(1) if unique else detail.rsplit(".", 1)[-1]
         return tr("Modification refusée : la valeur de « {column} » existe déjà. Rien n'a été modifié.",
                   column=column)
     return tr("Modification refusée par la base ({detail}). Rien n'a été modifié.", detail=detail)
@@ -276,6 +279,8 @@ class _Writer:
     def flush_audit(self) -> None:
         if self.pending:
             _insert_values(self.session, AuditEntry.__tablename__, (*AUDIT_COLUMNS, "hash"), self.pending)
+            if self.session.get_bind().dialect.name == "postgresql":  # the trail's high-water mark, as SQLite's
+                self._raise_high_water("audit_entry", self.pending[-1][0])  # AUTOINCREMENT counter keeps it
             self.pending = []
 
     # --- changes ---------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def search_titles(session: Session, entity: str, query: str, limit: int = 50) ->
     table = fields.table(entity).name
     title = TITLE_SQL[entity]
     words = [w for w in fold(query).split() if w]  # accent- and case-insensitive, like every search
-    where = " AND ".join(f"portfolio_fold({title}) LIKE :w{i} ESCAPE '\\'" for i in range(len(words))) or "1"
+    where = " AND ".join(f"portfolio_fold({title}) LIKE :w{i} ESCAPE '\\'" for i in range(len(words))) or "1 = 1"
     params: dict[str, Any] = {f"w{i}": "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
                               for i, w in enumerate(words)}
     rows = raw_connection(session).execute(

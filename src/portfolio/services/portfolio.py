@@ -83,7 +83,8 @@ def open_portfolio(path: str | os.PathLike[str] | None = None, *, readonly: bool
     if is_url(path if path is not None else os.environ.get(DB_ENV)):  # team mode: a shared PostgreSQL server
         from portfolio.db.postgres import PostgresDatabase
 
-        shared = PostgresDatabase.open(str(path or os.environ[DB_ENV]), readonly=readonly)
+        # a command that only reads (must_exist) never creates a portfolio in an empty database
+        shared = PostgresDatabase.open(str(path or os.environ[DB_ENV]), readonly=readonly, migrate=not must_exist)
         if not readonly:
             try:
                 seed_if_empty(shared)  # type: ignore[arg-type]

@@ -392,12 +392,14 @@ def _names(window: MainWindow, merges: list[Any]) -> dict[tuple[str, str], str]:
     from portfolio.services.display import TITLE_SQL
 
     names = {}
+    from portfolio.db.sqlite_file import raw_connection
+
     with window.workspace.db.read() as session:
-        connection = session.connection()
+        connection = raw_connection(session)  # (the server's SQL too: team mode)
         for merge in merges:
             table = fields.table(merge.entity).name
-            row = connection.exec_driver_sql(f"SELECT {TITLE_SQL[merge.entity]} FROM {table} WHERE uuid = ?",
-                                             (merge.uuid,)).fetchone()
+            row = connection.execute(f"SELECT {TITLE_SQL[merge.entity]} FROM {table} WHERE uuid = ?",
+                                     (merge.uuid,)).fetchone()
             names[(merge.entity, merge.uuid)] = str(row[0]) if row and row[0] is not None else merge.uuid
     return names
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton
 
 from portfolio import APP_NAME
+from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
@@ -32,8 +33,8 @@ def _person(editor: RecordEditor) -> Any:
     from portfolio.services.gdpr import find_person
 
     with editor.workspace.db.read() as session:
-        email = session.connection().exec_driver_sql("SELECT email FROM contact WHERE id = ?",
-                                                     (editor.record_id,)).scalar()
+        email = raw_connection(session).execute("SELECT email FROM contact WHERE id = ?",
+                                                (editor.record_id,)).fetchone()[0]
         if email:
             return find_person(session, email=email)
         return find_person(session, contact_id=editor.record_id)
