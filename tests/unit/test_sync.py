@@ -6,6 +6,7 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,20 +23,32 @@ from portfolio.services.portfolio import open_portfolio
 ORGS = 6
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A portfolio with six organisations in Bretagne (city "Rennes"), closed."""
-    path = tmp_path_factory.mktemp("sync") / "p.sqlite"
-    with open_portfolio(path) as db:
+def _six_organisations(target: str | Path) -> None:
+    with open_portfolio(target) as db:
         with db.read() as session:
             region = session.execute(text("SELECT id FROM region WHERE code = '53'")).scalar_one()
         apply_changes(db, [Create("organisation", new_uuid(), {"name": f"Structure {i}", "city": "Rennes",
                                                                "region_id": region}) for i in range(ORGS)],
                       source="t")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A portfolio with six organisations in Bretagne (city "Rennes"), closed: a file copied per test, or (team
+    mode) the test server, on which each test gets a new database with the same six organisations."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres")
+    path = tmp_path_factory.mktemp("sync") / "p.sqlite"
+    _six_organisations(path)
     return path
 
 
-def fresh(template: Path, folder: Path) -> Path:
+def fresh(template: Any, folder: Path) -> Any:
+    """A new portfolio like the template's: a copy of the file, or a new database on the server."""
+    if not isinstance(template, Path):
+        url = template.database()
+        _six_organisations(url)
+        return url
     path = folder / "p.sqlite"
     shutil.copyfile(template, path)
     return path
@@ -63,11 +76,9 @@ def exported(template: Path, folder: Path, column: str = "city") -> tuple[Path, 
     return path, out, orgs
 
 
-def uuids_and(db_path: Path, column: str) -> list[tuple[str, object]]:
-    import sqlite3
-
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(f"SELECT uuid, {column} FROM organisation ORDER BY id").fetchall()
+def uuids_and(target: Any, column: str) -> list[tuple[str, object]]:
+    with open_portfolio(target, readonly=True) as db, db.read() as session:
+        return [tuple(row) for row in session.execute(text(f"SELECT uuid, {column} FROM organisation ORDER BY id"))]
 
 
 def test_export_then_sync_with_no_edits_changes_nothing(template: Path, tmp_path: Path) -> None:
