@@ -101,7 +101,7 @@ def test_taking_back_an_agencys_workbook_on_a_shared_database(qtbot, shared_wind
     out = tmp_path / "ars.xlsx"
     export_working_workbook(window.workspace.db, Selection(("organisation",), region="53", recipient="ARS"), out)
     with window.workspace.db.read() as session:
-        (first, city1), (second, city2) = session.execute(text(
+        (first, _city1), (second, city2) = session.execute(text(
             "SELECT o.uuid, o.city FROM organisation o JOIN region r ON r.id = o.region_id WHERE r.code = '53' "
             "ORDER BY o.id LIMIT 2")).all()
     window.workspace.apply([FieldChange("organisation", second, "city", city2, "Ici")], "ville")
