@@ -193,3 +193,34 @@ def test_undoing_a_merge_proposes_the_agencys_values_again(qtbot, window: MainWi
     assert [m.theirs for m in plan_sync(window.workspace.db, out).taken] == ["Morlaix"]
     window.workspace.undo_stack.redo()
     assert plan_sync(window.workspace.db, out).taken == []
+
+
+def test_a_new_lines_id_taken_meanwhile_by_another_officer_is_given_again(
+        qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Team mode's race: between giving the new lines their ids and writing them, another officer creates a
+    record and takes the id; the review gives the ids again and writes once, nothing lost."""
+    from portfolio.exchange import sync
+    from portfolio.services.changes import Create, apply_changes, new_uuid
+
+    out = tmp_path / "ars.xlsx"
+    export_working_workbook(window.workspace.db, Selection(("organisation",), region="53", recipient="ARS"), out)
+    book = load_workbook(out)
+    book["Structure"].append([None, "Centre de santé de Paimpol", None, None, None, "Bretagne", None, "Paimpol"])
+    book.save(out)
+    dialog = window.take_back_from_agency(out)
+    original, calls = sync.sync_changes, []
+
+    def racing(*args: object, **kwargs: object) -> object:
+        changes = original(*args, **kwargs)  # type: ignore[arg-type]
+        calls.append(1)
+        if len(calls) == 1:  # the other officer, just now
+            apply_changes(window.workspace.db, [Create("organisation", new_uuid(), {"name": "Autre officier"})],
+                          source="B")
+        return changes
+
+    monkeypatch.setattr(sync, "sync_changes", racing)
+    dialog.apply()
+    assert len(calls) == 2 and dialog.result() == 1
+    names = {n for (n,) in sql(window.workspace.db.path, "SELECT name FROM organisation WHERE name IN (?, ?)",
+                                "Centre de santé de Paimpol", "Autre officier")}
+    assert names == {"Centre de santé de Paimpol", "Autre officier"}

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -133,7 +134,20 @@ def backup_path(path: Path, reason: str) -> Path:
     return backups_dir(path) / f"{path.stem}.{stamp}.{reason}.sqlite"
 
 
-class Database:
+class ClosedOnExit:
+    """``with`` closes it: a portfolio's database, on a file (``Database``) or on a server (db.postgres)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Database(ClosedOnExit):
     """One portfolio database file and its engine. Sessions are short: one per user action."""
 
     is_file = True  # (a shared PostgreSQL database, db.postgres, is not)
@@ -296,12 +310,6 @@ class Database:
         if self.sealable:
             self.sealable = False  # once: a second close must not seal a file someone else opened since
             write_seal(self.path)
-
-    def __enter__(self) -> Database:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- sessions --------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from portfolio.domain.i18n import tr
 
+from .database import ClosedOnExit
 from .locations import is_url
 
 __all__ = ["is_url"]
@@ -55,7 +56,7 @@ def shown_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-class PostgresDatabase:
+class PostgresDatabase(ClosedOnExit):
     """One portfolio on a PostgreSQL server and its engine. Sessions are short: one per user action."""
 
     is_file = False
@@ -129,12 +130,6 @@ class PostgresDatabase:
 
     def close(self) -> None:
         self.engine.dispose()
-
-    def __enter__(self) -> PostgresDatabase:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:

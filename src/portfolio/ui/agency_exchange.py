@@ -278,6 +278,7 @@ class SyncDialog(QDialog):
         queue (Fichier > Conflits d'agences en attente…)."""
         from portfolio.exchange.conflicts import decided_change, export_states, queue, restore_export_states
         from portfolio.exchange.sync import advance_base, sync_changes
+        from portfolio.services.changes import ChangeRefused
 
         db = self.window_.workspace.db
         decided = self.table.decided()
@@ -286,17 +287,30 @@ class SyncDialog(QDialog):
         kept = [merge for merge, choice, _value in decided if choice == KEEP_MINE]
         later = [merge for merge, choice, _value in decided if choice == LATER and merge in self.plan.conflicts]
         created = [record for record, tick in self.creations if tick.isChecked()]
-        try:
+        def changes_now() -> list[Any]:
             changes: list[Any] = sync_changes(db, chosen, created)
             with db.read() as session:
                 changes += [c for c in (decided_change(session, m, TYPED, v) for m, v in typed) if c is not None]
+            return changes
+
+        try:
+            changes = changes_now()
             before, after = export_states(db, [self.plan.export_id]), []
-            if changes:  # undone, the merge state goes back too: the agency's values are proposed again
-                self.window_.workspace.apply(changes, tr("Reprendre le classeur de {recipient}",
-                                                         recipient=self.plan.recipient or tr("l'agence")),
-                                             source=self.plan.source,
-                                             on_undo=lambda: restore_export_states(db, before),
-                                             on_redo=lambda: restore_export_states(db, after))
+            for attempt in (1, 2):
+                if not changes:
+                    break
+                try:  # undone, the merge state goes back too: the agency's values are proposed again
+                    self.window_.workspace.apply(changes, tr("Reprendre le classeur de {recipient}",
+                                                             recipient=self.plan.recipient or tr("l'agence")),
+                                                 source=self.plan.source,
+                                                 on_undo=lambda: restore_export_states(db, before),
+                                                 on_redo=lambda: restore_export_states(db, after))
+                    break
+                except ChangeRefused:
+                    if attempt == 2 or not created:
+                        raise
+                    # another officer created records since the new lines' ids were given (team mode): once more
+                    changes = changes_now()
             advance_base(db, self.plan.export_id, [*chosen, *kept, *(m for m, _v in typed)])
             queue(db, self.plan.export_id, self.plan.file_name, later,
                   [*((m, TAKE_THEIRS) for m in chosen), *((m, KEEP_MINE) for m in kept),
