@@ -485,7 +485,7 @@ def _child_died(process: Any, file: str, limits: Limits, stderr_path: str) -> Re
     # a native crash under the memory limit often comes as SIGSEGV rather than a clean allocation failure
     # (seen on a fresh Debian): the two causes cannot be told apart, so the message names both
     return ReadError(tr("La lecture de « {file} » s'est arrêtée brutalement (code {code}) : le fichier est sans doute "
-                        "endommagé, ou sa lecture demande plus de mémoire que permis (limite {limit}) ; ouvrez-le "
+                        "endommagé, ou sa lecture demande plus de mémoire que permis (limite {limit} Mo) ; ouvrez-le "
                         "dans votre tableur et enregistrez-le à nouveau.", file=file,
                         code=code if code is not None else "?", limit=megabytes(limits.max_memory_bytes)))
 
