@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ from portfolio.domain.dates import format_datetime
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int, format_percent
-from portfolio.services.portfolio import APP_DIR_NAME, DB_ENV, default_db_path, open_portfolio, shared_database
+from portfolio.services.portfolio import APP_DIR_NAME, default_db_path, open_portfolio, shared_location
 
 # The services below import SQLAlchemy: each command imports what it uses, so that `portfolio` (the window)
 # paints its first page before SQLAlchemy is loaded.
@@ -216,10 +215,9 @@ def _add_kpi_filters(command: argparse.ArgumentParser, workbook: bool = True) ->
 
 def _db_path(args: argparse.Namespace) -> Any:
     """The database the command works on: a file's path, or a PostgreSQL URL (team mode)."""
-    if is_url(args.db):
-        return args.db
-    if not args.db and not os.environ.get(DB_ENV) and shared_database():  # team mode chosen in the preferences
-        return shared_database()
+    shared = shared_location(args.db)  # team mode: --db-url, PORTFOLIO_DB or the preferences
+    if shared:
+        return shared
     return Path(args.db).expanduser() if args.db else default_db_path()
 
 

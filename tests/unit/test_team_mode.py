@@ -317,3 +317,10 @@ def test_a_cut_tail_of_the_servers_trail_is_seen_and_reading_creates_nothing(
         connection.execute("DELETE FROM audit_entry WHERE seq = (SELECT max(seq) FROM audit_entry)")
     assert cli.main(["--db-url", pg_url, "check"]) == 1
     assert "les dernières entrées" in capsys.readouterr().err
+
+
+def test_portfolio_db_may_name_the_server(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PORTFOLIO_DB=postgresql://… serves every command without --db, as the preferences' server does."""
+    open_portfolio(pg_url).close()
+    monkeypatch.setenv("PORTFOLIO_DB", pg_url)
+    assert cli.main(["check"]) == 0

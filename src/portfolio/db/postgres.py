@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -29,8 +29,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from portfolio.domain.i18n import tr
 
-from .database import ClosedOnExit
+from .database import ClosedOnExit, DatabaseBusyError, DatabaseError, NewerVersionError
 from .locations import is_url
+from .migrate import head_revision
+from .models import Base
+from .sqlite_file import SCHEMA_VERSION
 
 __all__ = ["is_url"]
 
@@ -73,8 +76,6 @@ class PostgresDatabase(ClosedOnExit):
     def open(cls, url: str, *, readonly: bool = False, migrate: bool = True) -> PostgresDatabase:
         """Connects, and creates the schema on an empty database (unless ``readonly``). DatabaseError with the
         server's reason when it cannot be reached or refuses the connection."""
-        from .database import DatabaseError
-
         try:
             address = make_url(url).set(drivername="postgresql+psycopg")
         except (ValueError, TypeError) as exc:  # a port that is not a number, a URL cut short
@@ -98,11 +99,6 @@ class PostgresDatabase(ClosedOnExit):
         return database
 
     def _ensure_schema(self, create: bool) -> None:
-        from .database import DatabaseError, NewerVersionError
-        from .migrate import head_revision
-        from .models import Base
-        from .sqlite_file import SCHEMA_VERSION
-
         with self.engine.begin() as connection:
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")  # two first openings
             version = connection.execute(text("SELECT to_regclass('portfolio_schema')")).scalar()
@@ -145,8 +141,6 @@ class PostgresDatabase(ClosedOnExit):
     def write(self) -> Iterator[Session]:
         """A write session behind the writers' lock (one writer at a time: one audit chain, no lost update),
         committed at the end, rolled back on any error. A lock held too long elsewhere -> DatabaseBusyError."""
-        from .database import DatabaseBusyError, DatabaseError
-
         if self.readonly:
             raise DatabaseError(tr("La base « {path} » est ouverte en lecture seule.", path=self.path))
         try:
@@ -291,23 +285,8 @@ class PgCursor:
     def fetchall(self) -> list[Any]:
         return self._cursor.fetchall()
 
-    def fetchmany(self, size: int = 1) -> list[Any]:
-        return self._cursor.fetchmany(size)
-
     def __iter__(self) -> Iterator[Any]:
         return iter(self._cursor)
-
-    @property
-    def rowcount(self) -> int:
-        return int(self._cursor.rowcount)
-
-    @property
-    def lastrowid(self) -> Any:
-        return None
-
-    @property
-    def description(self) -> Sequence[Any] | None:
-        return self._cursor.description
 
     def close(self) -> None:
         self._cursor.close()

@@ -7,6 +7,7 @@ window) and makes the agency's value the new base, so the same workbook merged a
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -63,7 +64,7 @@ class Decision:
 
 
 def queue(db: Database, export_id: str, file_name: str, pending: list[FieldMerge],
-          settled: list[tuple[FieldMerge, str]] = ()) -> None:  # type: ignore[assignment]
+          settled: Sequence[tuple[FieldMerge, str]] = ()) -> None:
     """Puts a merge's conflicts left to settle in the queue, in place of those the same export had waiting
     (recomputed from the workbook: one that is no longer a conflict leaves the queue), and records those
     settled at the merge (taken or kept) as settled."""

@@ -117,15 +117,15 @@ def _plan_sheet(connection: Any, plan: ImportPlan, names: _Names, entity: str, l
         try:
             record_uuid = _uuid(row[0] if row else None, seen, erased)
             values = _values(connection, names, entity, specs, positions, hints, row, number, formulas)
-            clash = keys.clash(values if record_uuid not in stored else {**stored[record_uuid], **values},
-                               record_uuid)
+            whole = {**stored.get(record_uuid, {}), **values}  # the record as it would be (an update keeps the rest)
+            clash = keys.clash(whole, record_uuid)
             if clash:
                 raise _RowRejected(None, clash)
         except _RowRejected as rejected:
             plan.rejected.append(Rejection(label, number, rejected.column, rejected.reason))
             continue
         seen[record_uuid] = label
-        keys.add(values if record_uuid not in stored else {**stored[record_uuid], **values})
+        keys.add(whole)
         current = stored.get(record_uuid)
         if current is None:
             refs = tuple(name for name, value in values.items() if type(value) is Ref)

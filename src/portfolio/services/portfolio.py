@@ -61,6 +61,17 @@ def shared_database() -> str | None:
 DB_ENV = "PORTFOLIO_DB"
 
 
+def shared_location(given: object = None) -> str | None:
+    """The shared server to open (team mode), or None for a file: ``given`` (``--db``/``--db-url``) when it is an
+    URL; without one, PORTFOLIO_DB when it is an URL, else, without PORTFOLIO_DB, the preferences' server."""
+    if given:
+        return given if is_url(given) else None  # type: ignore[return-value]
+    configured = os.environ.get(DB_ENV)
+    if configured:
+        return configured if is_url(configured) else None
+    return shared_database()
+
+
 def default_db_path() -> Path:
     """PORTFOLIO_DB, else portfolio.sqlite in the platform's user data directory."""
     configured = os.environ.get(DB_ENV)

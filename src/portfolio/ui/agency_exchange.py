@@ -295,7 +295,8 @@ class SyncDialog(QDialog):
 
         try:
             changes = changes_now()
-            before, after = export_states(db, [self.plan.export_id]), []
+            # the merge state to put back with an undo step (read only when there is a step to undo)
+            before, after = (export_states(db, [self.plan.export_id]) if changes else []), []
             for attempt in (1, 2):
                 if not changes:
                     break
@@ -315,7 +316,8 @@ class SyncDialog(QDialog):
             queue(db, self.plan.export_id, self.plan.file_name, later,
                   [*((m, TAKE_THEIRS) for m in chosen), *((m, KEEP_MINE) for m in kept),
                    *((m, TYPED) for m, _v in typed)])
-            after.extend(export_states(db, [self.plan.export_id]))
+            if changes:
+                after.extend(export_states(db, [self.plan.export_id]))
         except Exception as error:  # a value changed here meanwhile, a name no longer found: said, nothing written
             QMessageBox.warning(self, APP_NAME, str(error))
             return
@@ -377,14 +379,15 @@ class ConflictQueueDialog(QDialog):
         exports = [d.conflict.export_id for d in decisions]
         try:
             changes = settlement(db, decisions)
-            before, after = export_states(db, exports), []
+            before, after = (export_states(db, exports) if changes else []), []
             if changes:  # undone, the conflicts wait again
                 self.window_.workspace.apply(changes, tr("Régler {n} conflit(s) d'agence", n=len(decisions)),
                                              source=settle_source(decisions),
                                              on_undo=lambda: restore_export_states(db, before),
                                              on_redo=lambda: restore_export_states(db, after))
             mark_settled(db, decisions)
-            after.extend(export_states(db, exports))
+            if changes:
+                after.extend(export_states(db, exports))
         except Exception as error:  # a value changed here meanwhile, a value the field refuses: said, nothing written
             QMessageBox.warning(self, APP_NAME, str(error))
             return

@@ -17,7 +17,7 @@ from portfolio.db.locations import is_url
 from portfolio.db.sqlite_file import APPLICATION_ID, SCHEMA_VERSION, QuickView, read_header
 from portfolio.domain import i18n
 from portfolio.domain.errors import PortfolioError
-from portfolio.services.portfolio import DB_ENV, default_db_path, open_portfolio, shared_database
+from portfolio.services.portfolio import DB_ENV, default_db_path, open_portfolio, shared_location
 
 from .main_window import DEFAULT_PAGE, MainWindow
 from .preferences import stored_language
@@ -91,9 +91,7 @@ def run(db: str | None, screenshot: str | None = None, read_only: bool = False, 
     the window is painted with its records, then the database is opened in full and the window attached to
     it before any input is handled. Any other file (new, older, foreign, damaged) is opened in full first."""
     app = make_application()
-    shared = db if is_url(db) else os.environ.get(DB_ENV) if not db and is_url(os.environ.get(DB_ENV)) else None
-    if not db and not os.environ.get(DB_ENV):
-        shared = shared_database()  # team mode chosen in the preferences
+    shared = shared_location(db)  # team mode: --db-url, PORTFOLIO_DB or the preferences
     path: Any = shared or (Path(db).expanduser() if db else last_database() or default_db_path())
     # a file's records are painted first through a quick read-only view; a server's database is opened in full
     quick = QuickView.open(path) if not shared and str(QSettings().value("page", DEFAULT_PAGE)) in QUICK_PAGES \
