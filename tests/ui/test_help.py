@@ -46,3 +46,24 @@ def test_the_self_test_passes_from_the_source_tree(tmp_path: Path) -> None:
                          timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.count("✓") == 7 and "✗" not in run.stdout and "propagateSizeHints" not in run.stderr
+
+
+def test_qts_own_buttons_speak_the_chosen_language(qapp) -> None:
+    """The standard dialogs' buttons (an input dialog's Cancel…) follow the preferences' language."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from portfolio.ui.app import make_application
+
+    def cancel() -> str:
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        return box.button(QDialogButtonBox.StandardButton.Cancel).text()
+
+    try:
+        QSettings().setValue("language", "en")
+        make_application()
+        assert cancel() == "Cancel"
+    finally:
+        QSettings().setValue("language", "fr")
+        make_application()
+    assert cancel() == "Annuler"

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, QLibraryInfo, QSettings, QTimer, QTranslator
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -42,8 +42,25 @@ def make_application() -> QApplication:
     from .help import icon
 
     app.setWindowIcon(icon())
-    i18n.set_language(stored_language())
+    language = stored_language()
+    i18n.set_language(language)
+    _qt_translations(app, language)
     return app  # type: ignore[return-value]
+
+
+def _qt_translations(app: QCoreApplication, language: str) -> None:
+    """Qt's own words in the chosen language (the standard dialogs' Cancel, Yes, No…), from the translations
+    PySide6 ships: the source tree and the installed application find them in the same place."""
+    previous = getattr(app, "_portfolio_translator", None)
+    if previous is not None:
+        app.removeTranslator(previous)
+        app._portfolio_translator = None  # type: ignore[attr-defined]
+    if language == "en":
+        return
+    translator = QTranslator(app)
+    if translator.load(f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(translator)
+        app._portfolio_translator = translator  # type: ignore[attr-defined]
 
 
 def last_database() -> Path | None:
