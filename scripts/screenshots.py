@@ -30,9 +30,9 @@ def settle() -> None:
         QApplication.processEvents()
 
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "realworld"
-FRANCE2030 = SHARED_DATA / "france2030_liste_beneficiaires_extrait_2023-02.xlsx"
-SCDL = SHARED_DATA / "scdl_subventions_exemple_officiel_etalab.csv"
+REALWORLD = Path(__file__).resolve().parents[1] / "tests" / "data" / "realworld"
+FRANCE2030 = REALWORLD / "france2030_liste_beneficiaires_extrait_2023-02.xlsx"
+SCDL = REALWORLD / "scdl_subventions_exemple_officiel_etalab.csv"
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 60) -> None:

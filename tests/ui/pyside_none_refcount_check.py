@@ -1,4 +1,4 @@
-# Copied from ../shared/tools/pyside-none-refcount-check.py (the project's known-ground note).
+# Copied from the project's known-ground tool pyside-none-refcount-check.py (the shared tools, outside the repository).
 """PySide6 6.12.0 on CPython 3.11: each Python override returning None that C++ calls drops a
 reference to None -> 'Fatal Python error: none_dealloc' after a few thousand calls.
 Run: QT_QPA_PLATFORM=offscreen python repro_pyside612_none.py

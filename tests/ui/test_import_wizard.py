@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QPushButton
+from tests.data_files import DATA, data_file
 
 from portfolio.exchange import imports
 from portfolio.services.portfolio import open_portfolio
@@ -18,7 +19,6 @@ from portfolio.ui.import_wizard import CallsDialog, ImportWizard, confidence_mar
 from portfolio.ui.main_window import MainWindow
 from portfolio.ui.workspace import Workspace
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 SCDL = DATA / "realworld" / "scdl_subventions_exemple_officiel_etalab.csv"
 HOSTILE = DATA / "hostile" / "calamine_too_small.xls"
 FRANCE2030 = DATA / "realworld" / "france2030_liste_beneficiaires_extrait_2023-02.xlsx"
@@ -26,7 +26,12 @@ SCDL_NAMES = ("Rodriguez SA", "Bellandier SAS")
 IMPORTED = ["Rodriguez SA"]  # the official example's second SIRET has a wrong check digit: that row is rejected
 WAIT = 30_000  # ms: reading runs in a child process, on a busy machine
 
-needs_data = pytest.mark.skipif(not SCDL.exists(), reason="the shared real-world files are not here")
+
+@pytest.fixture
+def needs_data() -> None:
+    """The test data this module reads is there; else the test fails naming the missing file (never skips)."""
+    for path in (SCDL, HOSTILE, FRANCE2030):
+        data_file(str(path.relative_to(DATA)))
 
 
 def sql(path: Path, query: str, *params: object) -> list[tuple]:
@@ -107,7 +112,7 @@ def test_describe_source_reads_the_audit_source() -> None:
     assert describe_source("autre chose") == ("autre chose", "", "")
 
 
-@needs_data
+@pytest.mark.usefixtures("needs_data")
 def test_the_wizard_imports_a_scdl_file_as_one_undo_step(qtbot, workspace: Workspace, demo_path: Path,
                                                          messages: list) -> None:
     assert organisations_named(demo_path, SCDL_NAMES) == []
@@ -161,7 +166,7 @@ def test_the_wizard_imports_a_scdl_file_as_one_undo_step(qtbot, workspace: Works
     assert not [m for m in messages if m[0] == "critical"]
 
 
-@needs_data
+@pytest.mark.usefixtures("needs_data")
 def test_without_a_call_rows_are_rejected_and_saved_with_their_reason(qtbot, workspace: Workspace,
                                                                        demo_path: Path, tmp_path: Path) -> None:
     from openpyxl import load_workbook
@@ -182,7 +187,7 @@ def test_without_a_call_rows_are_rejected_and_saved_with_their_reason(qtbot, wor
     assert "Rien à importer" in wizard.apply_page.summary.text() and not wizard.import_button.isEnabled()
 
 
-@needs_data
+@pytest.mark.usefixtures("needs_data")
 def test_mapping_corrections_update_the_mapping_and_are_saved_for_a_counterpart(
         qtbot, workspace: Workspace, tmp_path: Path) -> None:
     wizard = open_wizard(qtbot, workspace, SCDL)
@@ -216,7 +221,7 @@ def test_mapping_corrections_update_the_mapping_and_are_saved_for_a_counterpart(
     assert again.mapping.profile == "Région Bretagne" and again.mapping.columns.get(nature) == "project.title"
 
 
-@needs_data
+@pytest.mark.usefixtures("needs_data")
 def test_a_changed_amount_is_previewed_as_an_update_in_french(qtbot, workspace: Workspace, tmp_path: Path) -> None:
     from portfolio.domain.money import format_eur
     from portfolio.services import fields
@@ -234,7 +239,7 @@ def test_a_changed_amount_is_previewed_as_an_update_in_french(qtbot, workspace: 
     assert ("Aide — Rodriguez SA", grant, format_eur(2200080), format_eur(2300000)) in rows
 
 
-@pytest.mark.skipif(not FRANCE2030.exists(), reason="the shared real-world files are not here")
+@pytest.mark.usefixtures("needs_data")
 def test_calls_named_in_the_file_can_be_associated_with_the_portfolio_calls(qtbot, workspace: Workspace) -> None:
     wizard = open_wizard(qtbot, workspace, FRANCE2030)
     assert wizard.prepared is not None, wizard.last_error
@@ -295,7 +300,7 @@ def test_changing_the_sheet_reads_it(qtbot, workspace: Workspace, tmp_path: Path
     assert wizard.prepared.mapping.column_of("org.name") == 0
 
 
-@needs_data
+@pytest.mark.usefixtures("needs_data")
 def test_the_history_lists_the_import_and_undoes_it(qtbot, workspace: Workspace, demo_path: Path) -> None:
     import_scdl(qtbot, workspace)
     changed: list[set] = []
@@ -319,7 +324,7 @@ def test_the_history_lists_the_import_and_undoes_it(qtbot, workspace: Workspace,
     assert workspace.undo_stack.count() == 0 and audit_count(demo_path) == before
 
 
-@needs_data
+@pytest.mark.usefixtures("needs_data")
 def test_reading_can_be_cancelled_without_a_message(qtbot, workspace: Workspace, messages: list,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     import time
@@ -346,7 +351,7 @@ def test_reading_can_be_cancelled_without_a_message(qtbot, workspace: Workspace,
     assert not messages  # cancelling is not an error
 
 
-@needs_data
+@pytest.mark.usefixtures("needs_data")
 def test_the_history_knows_an_import_undone_and_redone_with_ctrl_z(qtbot, workspace: Workspace, demo_path: Path,
                                                                    messages: list) -> None:
     from portfolio.exchange.imports import import_history
@@ -373,9 +378,7 @@ def test_a_broken_file_shows_one_message_and_writes_nothing(qtbot, workspace: Wo
         path = tmp_path / "liste.xlsx"
         path.write_text("ceci n'est pas un classeur\n", encoding="utf-8")
     else:
-        if not HOSTILE.exists():
-            pytest.skip("the shared hostile files are not here")
-        path = HOSTILE
+        path = data_file("hostile/calamine_too_small.xls")
     before = audit_count(demo_path)
     wizard = open_wizard(qtbot, workspace, path)
     assert wizard.prepared is None and wizard.last_error
@@ -404,7 +407,7 @@ def _drop_event(path: Path, kind: type = QDropEvent) -> QDropEvent:
     return event
 
 
-@needs_data
+@pytest.mark.usefixtures("needs_data")
 def test_the_menu_and_a_dropped_file_open_the_wizard(qtbot, workspace: Workspace, tmp_path: Path) -> None:
     window = MainWindow(workspace)
     qtbot.addWidget(window)

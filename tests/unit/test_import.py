@@ -1,7 +1,7 @@
 """Importing workbooks: the table found, the mapping chosen, the plan exact, applied once, undone.
 
-The acceptance files are the real third-party spreadsheets of ../shared/data/realworld: each data row is
-either imported exactly or rejected with a stated reason.
+The acceptance files are the third-party spreadsheets of tests/data/realworld (provenance in its README): each
+data row is either imported exactly or rejected with a stated reason.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.data_files import data_file
 
 from portfolio import cli
 from portfolio.exchange import mapping as mapping_module
@@ -20,15 +21,20 @@ from portfolio.exchange.mapping import choose_mapping, detect_profile, from_json
 from portfolio.exchange.reading import Sheet
 from portfolio.exchange.table import find_table, normalise_header
 
-REALWORLD = Path(__file__).resolve().parents[3] / "shared" / "data" / "realworld"
-FRANCE_2030 = REALWORLD / "france2030_liste_beneficiaires_extrait_2023-02.xlsx"
-TOULOUSE = REALWORLD / "scdl_subventions_toulouse_metropole_2022.csv"
-CHORUS = REALWORLD / "chorus_INF-BUD-53_paiements_extrait.csv"
-MONTPELLIER = REALWORLD / "montpellier_subventions_associations_2018-2019.csv"
-ADEME = REALWORLD / "scdl_subventions_ademe_extrait.csv"
-ETALAB = REALWORLD / "scdl_subventions_exemple_officiel_etalab.csv"
+# names under tests/data: data_file() fails the test naming the file when it is missing
+FRANCE_2030 = "realworld/france2030_liste_beneficiaires_extrait_2023-02.xlsx"
+TOULOUSE = "realworld/scdl_subventions_toulouse_metropole_2022.csv"
+CHORUS = "realworld/chorus_INF-BUD-53_paiements_extrait.csv"
+CITY = "realworld/subventions_associations_ville_generees.csv"  # generated, with a real city's traits
+ADEME = "realworld/scdl_subventions_ademe_extrait.csv"
+ETALAB = "realworld/scdl_subventions_exemple_officiel_etalab.csv"
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+def arg(name: str) -> str:
+    """The command-line argument naming a test data file (the test fails, naming it, when it is missing)."""
+    return str(data_file(name))
 
 
 def sql(path: Path, query: str, *params: object) -> list[tuple]:
@@ -136,7 +142,7 @@ def test_a_corrected_mapping_is_saved_per_counterpart_and_offered_next_time(tmp_
 
 def test_france_2030_extract(capsys: pytest.CaptureFixture[str], portfolio_path: Path, tmp_path: Path) -> None:
     mapped = map_file(tmp_path, {"defaults": {"call": "PEPR-SN"}})
-    code, result = cli_json(capsys, "import", str(FRANCE_2030), "--db", str(portfolio_path), "--map", str(mapped),
+    code, result = cli_json(capsys, "import", arg(FRANCE_2030), "--db", str(portfolio_path), "--map", str(mapped),
                             "--json")
     assert code == 0
     assert result["profile"] == "france2030" and result["rows_read"] == 7
@@ -158,10 +164,10 @@ def test_france_2030_extract(capsys: pytest.CaptureFixture[str], portfolio_path:
     assert {f["column"] for f in result["flagged"]} >= {"Montant de l'aide (en €)"}
     sources = {s for (s,) in sql(portfolio_path, "SELECT DISTINCT source FROM audit_entry WHERE batch = ?",
                                  result["batch_id"])}
-    assert any(s.startswith(f"import {FRANCE_2030.name} (sha256 {result['sha256']}), feuille "
+    assert any(s.startswith(f"import {data_file(FRANCE_2030).name} (sha256 {result['sha256']}), feuille "
                             "Liste des projets et bénef, ligne ") for s in sources)
 
-    code, again = cli_json(capsys, "import", str(FRANCE_2030), "--db", str(portfolio_path), "--map", str(mapped),
+    code, again = cli_json(capsys, "import", arg(FRANCE_2030), "--db", str(portfolio_path), "--map", str(mapped),
                            "--json")
     assert code == 0 and again["created"] == {} and again["updated"] == {} and again["unchanged"] == 7
     assert again["batch_id"] is None
@@ -169,7 +175,7 @@ def test_france_2030_extract(capsys: pytest.CaptureFixture[str], portfolio_path:
 
 def test_france_2030_without_a_call_rejects_each_row_with_the_reason(capsys: pytest.CaptureFixture[str],
                                                                       portfolio_path: Path) -> None:
-    code, result = cli_json(capsys, "import", str(FRANCE_2030), "--db", str(portfolio_path), "--json", "--dry-run")
+    code, result = cli_json(capsys, "import", arg(FRANCE_2030), "--db", str(portfolio_path), "--json", "--dry-run")
     assert code == 0 and result["batch_id"] is None and len(result["rejected"]) == 7
     first = result["rejected"][0]
     assert first["row"] == 4 and first["column"] == "Procédure" and "appel à projets inconnu" in first["reason"]
@@ -179,10 +185,10 @@ def test_france_2030_without_a_call_rejects_each_row_with_the_reason(capsys: pyt
 def test_toulouse_mangled_sirets_are_rejected_never_stored_as_numbers(capsys: pytest.CaptureFixture[str],
                                                                        portfolio_path: Path, tmp_path: Path) -> None:
     mapped = map_file(tmp_path, {"defaults": {"call": "PEPR-SN"}})
-    code, result = cli_json(capsys, "import", str(TOULOUSE), "--db", str(portfolio_path), "--map", str(mapped),
+    code, result = cli_json(capsys, "import", arg(TOULOUSE), "--db", str(portfolio_path), "--map", str(mapped),
                             "--json")
     assert code == 0
-    assert result["rows_read"] == data_rows(TOULOUSE, 1)
+    assert result["rows_read"] == data_rows(data_file(TOULOUSE), 1)
     mangled = [r for r in result["rejected"] if r["column"] == "idBeneficiaire"]
     assert mangled and all("scientifique" in r["reason"] for r in mangled)
     created = result["created"].get("organisation", 0)
@@ -199,7 +205,7 @@ def test_toulouse_mangled_sirets_are_rejected_never_stored_as_numbers(capsys: py
 def test_chorus_preamble_skipped_and_duplicated_headers_told_apart(capsys: pytest.CaptureFixture[str],
                                                                     portfolio_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "rejets.xlsx"
-    code, result = cli_json(capsys, "import", str(CHORUS), "--db", str(portfolio_path), "--json", "--rejected",
+    code, result = cli_json(capsys, "import", arg(CHORUS), "--db", str(portfolio_path), "--json", "--rejected",
                             str(out))
     assert code == 0 and result["profile"] == "chorus-paiements"
     assert result["rows_read"] > 0
@@ -213,21 +219,29 @@ def test_chorus_preamble_skipped_and_duplicated_headers_told_apart(capsys: pytes
     assert len(rows) == len(result["rejected"]) + 1
 
 
-def test_montpellier_amounts_and_line_breaks_in_headers(capsys: pytest.CaptureFixture[str], portfolio_path: Path,
-                                                         tmp_path: Path) -> None:
+def test_city_grants_amounts_line_breaks_in_headers_and_siren_errors(capsys: pytest.CaptureFixture[str],
+                                                                      portfolio_path: Path, tmp_path: Path) -> None:
+    """A city's grants to associations (generated with a real city's traits, tests/data/realworld/README.md)."""
     mapped = map_file(tmp_path, {"defaults": {"call": "PEPR-SN"}})
-    code, result = cli_json(capsys, "import", str(MONTPELLIER), "--db", str(portfolio_path), "--map", str(mapped),
-                            "--json")
+    path = data_file(CITY)
+    code, result = cli_json(capsys, "import", str(path), "--db", str(portfolio_path), "--map", str(mapped), "--json")
     assert code == 0
-    assert result["rows_read"] == data_rows(MONTPELLIER, 1)
+    assert result["rows_read"] == data_rows(path, 1) == 190
     grant = sql(portfolio_path, "SELECT a.grant_cents FROM aid a JOIN organisation o ON o.id = a.organisation_id "
-                                "WHERE o.siret = '52901845900014'")
-    assert grant and {g for (g,) in grant} == {150000}  # " 1,500 € ", in 2018 and again in 2019
-    # the same association twice in the file: one organisation
-    assert sql(portfolio_path, "SELECT count(*) FROM organisation WHERE siret = '41177507500046'") == [(1,)]
+                                "WHERE o.siret = '42514914309620'")
+    assert sorted(g for (g,) in grant) == [150000, 150000]  # " 1,500 € ", in 2018 and again in 2019
+    # the same association twice in a year (two projects): one organisation
+    assert sql(portfolio_path, "SELECT count(*) FROM organisation WHERE siret = '42900096106654'") == [(1,)]
+    # the city's SIREN errors (a SIRET whose own key is right, its SIREN's wrong) are refused, each with its reason
+    siren_errors = [r for r in result["rejected"] if r["column"] == "SIRET"]
+    assert len(siren_errors) == 6 and all("SIREN" in r["reason"] and "clé de contrôle" in r["reason"]
+                                          for r in siren_errors)
+    twice = [r for r in result["rejected"] if "deux fois dans le même projet" in r["reason"]]
+    assert [r["row"] for r in twice] == [95, 185]
+    # a second establishment of a known association: imported, flagged
+    assert any("un autre établissement" in f["reason"] for f in result["flagged"])
     # imported or rejected, each row once; and the same file again changes nothing
-    code, again = cli_json(capsys, "import", str(MONTPELLIER), "--db", str(portfolio_path), "--map", str(mapped),
-                           "--json")
+    code, again = cli_json(capsys, "import", str(path), "--db", str(portfolio_path), "--map", str(mapped), "--json")
     assert again["created"] == {} and again["updated"] == {}
     assert again["unchanged"] + len({r["row"] for r in again["rejected"]}) == result["rows_read"]
 
@@ -235,7 +249,7 @@ def test_montpellier_amounts_and_line_breaks_in_headers(capsys: pytest.CaptureFi
 def test_etalab_example_its_fictional_siret_is_rejected_with_the_reason(capsys: pytest.CaptureFixture[str],
                                                                        portfolio_path: Path, tmp_path: Path) -> None:
     mapped = map_file(tmp_path, {"defaults": {"call": "IA-SANTE"}})
-    code, result = cli_json(capsys, "import", str(ETALAB), "--db", str(portfolio_path), "--map", str(mapped),
+    code, result = cli_json(capsys, "import", arg(ETALAB), "--db", str(portfolio_path), "--map", str(mapped),
                             "--json")
     assert code == 0 and result["profile"] == "scdl-1"
     assert [(r["row"], r["column"]) for r in result["rejected"]] == [(3, "idBeneficiaire")]
@@ -272,10 +286,10 @@ def test_rows_of_one_grant_are_one_project_with_its_consortium(capsys: pytest.Ca
 
 def test_ademe_renamed_headers(capsys: pytest.CaptureFixture[str], portfolio_path: Path, tmp_path: Path) -> None:
     mapped = map_file(tmp_path, {"defaults": {"call": "IA-SANTE"}})
-    code, result = cli_json(capsys, "import", str(ADEME), "--db", str(portfolio_path), "--map", str(mapped),
+    code, result = cli_json(capsys, "import", arg(ADEME), "--db", str(portfolio_path), "--map", str(mapped),
                             "--json")
     assert code == 0 and result["profile"] == "scdl-1"
-    assert result["rows_read"] == data_rows(ADEME, 1)
+    assert result["rows_read"] == data_rows(data_file(ADEME), 1)
     assert sum(result["created"].values()) > 0
     assert all(r["reason"] for r in result["rejected"])
 
@@ -287,7 +301,7 @@ def test_an_import_is_undone_from_the_history(capsys: pytest.CaptureFixture[str]
                                               tmp_path: Path) -> None:
     mapped = map_file(tmp_path, {"defaults": {"call": "IA-SANTE"}})
     before = sql(portfolio_path, "SELECT count(*) FROM organisation")
-    _, result = cli_json(capsys, "import", str(ETALAB), "--db", str(portfolio_path), "--map", str(mapped), "--json")
+    _, result = cli_json(capsys, "import", arg(ETALAB), "--db", str(portfolio_path), "--map", str(mapped), "--json")
     _, history = cli_json(capsys, "import", "--history", "--db", str(portfolio_path), "--json")
     assert [p["batch"] for p in history["imports"]] == [result["batch_id"]]
     code, undone = cli_json(capsys, "import", "--undo", result["batch_id"], "--db", str(portfolio_path), "--json")
@@ -320,12 +334,12 @@ def test_undo_is_refused_when_an_imported_record_changed_since(portfolio_path: P
     from portfolio.services.portfolio import open_portfolio
 
     with open_portfolio(portfolio_path) as db:
-        plan, result = run_import(db, ETALAB, map_file=None, untrusted=False,
+        plan, result = run_import(db, data_file(ETALAB), map_file=None, untrusted=False,
                                   profile=None, dry_run=True)
         assert result is None and plan.rejected  # no call: every row rejected, nothing written
         from portfolio.exchange.mapping import ColumnMapping  # noqa: F401 - the API used by the wizard
 
-        plan, result = _import_with_call(db, ETALAB)
+        plan, result = _import_with_call(db, data_file(ETALAB))
         assert result is not None
         uuid, city = sql(portfolio_path, "SELECT uuid, city FROM organisation WHERE name = 'Rodriguez SA'")[0]
         apply_changes(db, [FieldChange("organisation", uuid, "city", city, "Rennes")], source="écran")
@@ -403,9 +417,11 @@ def test_a_10000_row_workbook_imports_with_progress_and_bounded_memory(tmp_path:
     assert 50 < done.peak_kib / 1024 < 250, f"peak memory {done.peak_kib / 1024:.0f} MiB"
 
 
-@pytest.mark.parametrize("path", [FRANCE_2030, TOULOUSE, CHORUS, MONTPELLIER, ADEME, ETALAB], ids=lambda p: p.stem)
+@pytest.mark.parametrize("name", [FRANCE_2030, TOULOUSE, CHORUS, CITY, ADEME, ETALAB],
+                         ids=lambda name: Path(name).stem)
 def test_every_real_file_row_is_imported_or_rejected_and_a_second_import_changes_nothing(
-        capsys: pytest.CaptureFixture[str], portfolio_path: Path, tmp_path: Path, path: Path) -> None:
+        capsys: pytest.CaptureFixture[str], portfolio_path: Path, tmp_path: Path, name: str) -> None:
+    path = data_file(name)
     mapped = map_file(tmp_path, {"defaults": {"call": "IA-SANTE"}})
     args = ["import", str(path), "--db", str(portfolio_path), "--map", str(mapped), "--json"]
     code, first = cli_json(capsys, *args)

@@ -1,8 +1,9 @@
 """Reading spreadsheets that users import: formats told by their bytes, CSV encodings and delimiters, zip bombs,
 entity bombs, lying dimensions, limits, and the child process that survives hangs, crashes and memory blow-ups.
 
-Every file of ../shared/data/hostile must give correct values or a ReadError, within 30 s (the child runs
-under a 500 MB address-space limit). Big inputs are generated small where a small Limits object proves the same.
+Every file of tests/data/hostile (copied from the calamine and excelize test suites) must give correct values or a
+ReadError, within 30 s (the child runs under a 500 MB address-space limit). Big inputs are generated small where
+a small Limits object proves the same.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from tests.data_files import data_file, data_files
 
 from portfolio.domain.errors import PortfolioError
 from portfolio.exchange import reading
@@ -41,19 +43,12 @@ from portfolio.exchange.reading import (
 from portfolio.exchange.reading_ooxml import UnsafeXml, cell_position, quick_check, scan_sheet_bytes
 from portfolio.exchange.table import column_name
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "data"
-HOSTILE = SHARED / "hostile"
-REALWORLD = SHARED / "realworld"
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 BILLION_LAUGHS = (b'<!DOCTYPE lolz [<!ENTITY lol "lol">'
                   + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%s;" % (str(i - 1).encode() if i > 1 else b"")) * 10)
                              for i in range(1, 10))
                   + b"]>")
-
-needs_shared = pytest.mark.skipif(not HOSTILE.is_dir(), reason="../shared/data is not available")
-
 
 # ---------------------------------------------------------------------------------------------------------
 # Helpers
@@ -213,9 +208,9 @@ EXPECTED: dict[str, Any] = {
 }
 
 
-@needs_shared
-@pytest.mark.parametrize("path", sorted(HOSTILE.iterdir()) if HOSTILE.is_dir() else [], ids=lambda p: p.name)
-def test_every_hostile_file_gives_values_or_a_read_error_in_time(path: Path) -> None:
+@pytest.mark.parametrize("name", data_files("hostile"), ids=lambda name: name.split("/")[-1])
+def test_every_hostile_file_gives_values_or_a_read_error_in_time(name: str) -> None:
+    path = data_file(name)
     started = time.monotonic()
     try:
         outcome: Workbook | ReadError = read_untrusted(path)
@@ -241,9 +236,8 @@ def test_every_hostile_file_gives_values_or_a_read_error_in_time(path: Path) -> 
 # Real files
 
 
-@needs_shared
 def test_france2030_list_reads_its_values_dates_formulas_and_siret_as_float() -> None:
-    path = REALWORLD / "france2030_liste_beneficiaires_extrait_2023-02.xlsx"
+    path = data_file("realworld/france2030_liste_beneficiaires_extrait_2023-02.xlsx")
     workbook = read_untrusted(path)
     assert workbook.kind == "xlsx" and workbook.sheet_names == ["Liste des projets et bénef"]
     sheet = workbook.sheets[0]
@@ -258,9 +252,8 @@ def test_france2030_list_reads_its_values_dates_formulas_and_siret_as_float() ->
     assert all(r in (1,) or c == 16 for r, c in sheet.formula_cells)
 
 
-@needs_shared
 def test_toulouse_csv_utf8_bom_semicolons_crlf_values_stay_text() -> None:
-    workbook = read_workbook(REALWORLD / "scdl_subventions_toulouse_metropole_2022.csv")
+    workbook = read_workbook(data_file("realworld/scdl_subventions_toulouse_metropole_2022.csv"))
     assert (workbook.kind, workbook.encoding, workbook.delimiter) == ("csv", "utf-8-sig", ";")
     rows = _rows(workbook)
     assert rows[0][0] == "nomAttribuant" and rows[0][15] == "catégorie" and len(rows[0]) == 17
@@ -269,9 +262,8 @@ def test_toulouse_csv_utf8_bom_semicolons_crlf_values_stay_text() -> None:
     assert len({len(row) for row in rows}) == 1
 
 
-@needs_shared
 def test_chorus_csv_commas_after_a_preamble() -> None:
-    workbook = read_workbook(REALWORLD / "chorus_INF-BUD-53_paiements_extrait.csv")
+    workbook = read_workbook(data_file("realworld/chorus_INF-BUD-53_paiements_extrait.csv"))
     assert (workbook.encoding, workbook.delimiter) == ("utf-8", ",")
     rows = _rows(workbook)
     assert rows[0][0] == "INF-BUD-53 : Pilotage de la gestion - Vue détaillée"
@@ -279,19 +271,19 @@ def test_chorus_csv_commas_after_a_preamble() -> None:
     assert rows[7][:2] == ["Programme", "Domaine fonctionnel"] and len(rows[7]) == 21
 
 
-@needs_shared
-def test_montpellier_csv_quoted_line_breaks_in_headers() -> None:
-    workbook = read_untrusted(REALWORLD / "montpellier_subventions_associations_2018-2019.csv")
+def test_city_csv_quoted_line_breaks_in_headers() -> None:
+    """A city's grants to associations, generated with a real city's traits (tests/data/realworld/README.md)."""
+    workbook = read_untrusted(data_file("realworld/subventions_associations_ville_generees.csv"))
     rows = _rows(workbook)
     assert workbook.delimiter == ","
     assert rows[0][5:9] == ["N°\nDCM", "DCM\nDate", " Accordé ", "Conv°\nLettre engagement"]
-    assert rows[1][7] == " 1,500 € " and rows[1][9] == "52901845900014"
-    assert sum(1 for row in rows if len(row) == 12) > 0.95 * len(rows)
+    assert rows[1][7] == " 1,500 € " and rows[1][9] == "42514914309620"  # as written, spaces and all
+    assert any("70% à réception de la convention, 30%" in (row[10] or "") for row in rows)  # commas in quotes
+    assert len(rows) == 191 and all(len(row) == 12 for row in rows)
 
 
-@needs_shared
 def test_etalab_csv_semicolons_inside_values_do_not_make_the_delimiter() -> None:
-    rows = _rows(read_workbook(REALWORLD / "scdl_subventions_exemple_officiel_etalab.csv"))
+    rows = _rows(read_workbook(data_file("realworld/scdl_subventions_exemple_officiel_etalab.csv")))
     assert rows[1][8] == "aide en numéraire;aide en nature" and len(rows[0]) == 14
 
 
