@@ -93,6 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-archive", action="store_true", help="the folder only (no .tar.gz on Linux)")
     args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "installer"))
+    import build_tools
+
+    lacking = build_tools.missing()
+    if lacking:  # PyInstaller would fail half-way without saying why
+        print(build_tools.explain(lacking), file=sys.stderr)
+        return 1
     render_icons()
     folder = freeze()
     print(f"build: {folder} ({size_of(folder) / 1e6:.0f} MB)")
