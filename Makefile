@@ -7,14 +7,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test setup system-offscreen system-tests system-window system-bundle lint bench bundle demo clean
 
-PIP := $(BIN)/python -m pip install -q --progress-bar off --disable-pip-version-check
+PIP := $(BIN)/python -m pip install -qq --progress-bar off --disable-pip-version-check
 
 # A local virtual environment with the application and its test tools, reinstalled when pyproject changes.
 # One line a step: pip's own output only when something goes wrong.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "make: creating the virtual environment .venv ($(PYTHON))…" >&2; \
 		$(PYTHON) -m venv $(VENV); }
-	@echo "make: installing the application and its tools into .venv (about 450 MB, a few minutes the first time)…" >&2
+	@echo "make: installing the application and its tools into .venv (about 490 MB on disk, a minute or more the first time)…" >&2
 	@$(PIP) --upgrade pip
 	@$(PIP) -e '.[dev]'
 	@touch $(STAMP)
