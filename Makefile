@@ -14,7 +14,7 @@ PIP := $(BIN)/python -m pip install -qq --progress-bar off --disable-pip-version
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "make: creating the virtual environment .venv ($(PYTHON))…" >&2; \
 		$(PYTHON) -m venv $(VENV); }
-	@echo "make: installing the application and its tools into .venv (about 490 MB on disk, a minute or more the first time)…" >&2
+	@echo "make: installing the application and its tools into .venv (about 730 MB on disk, a few minutes the first time)…" >&2
 	@$(PIP) --upgrade pip
 	@$(PIP) -e '.[dev]'
 	@touch $(STAMP)

@@ -17,6 +17,7 @@ from . import (  # noqa: F401 - each module registers its rows
     rows_listing,
     rows_postgres,
     rows_snapshot,
+    rows_standards,
     rows_startup,
 )
 from .runner import ROWS, Options, machine, print_table, save

@@ -30,7 +30,8 @@ def _raw_insert(options: Options, scale: int) -> float:
                 for chunk in generator.generate():
                     rows = [{"id": c.id, "uuid": c.uuid, "synthetic": True, **c.values}
                             for c in chunk if isinstance(c, Create)]
-                    session.execute(insert(fields.table(chunk[0].entity)), rows)
+                    if rows:  # a chunk of field changes (the calls' notificationUE) has no record to insert
+                        session.execute(insert(fields.table(chunk[0].entity)), rows)
 
         seconds, _ = timed(insert_all)
     return seconds

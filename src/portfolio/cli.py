@@ -137,6 +137,12 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     exported.add_argument("--entities", metavar="TYPES", help="les types de fiches, séparés par des virgules "
                           "(organisation,project,aid,disbursement,milestone,application,contact)")
     exported.add_argument("--personal", action="store_true", help="inclure les données personnelles (contacts)")
+    exported.add_argument("--incomplete", action="store_true", help="scdl, 360giving : écrire aussi les lignes "
+                          "auxquelles manque une valeur obligatoire du format (cellules vides), au lieu de les lister")
+    exported.add_argument("--prefix", metavar="360G-…", help="360giving : le préfixe d'éditeur donné par 360Giving "
+                          "(par défaut 360G-SASN)")
+    exported.add_argument("--operator", metavar="CODE", help="360giving : les aides d'un seul opérateur (BPI, ANR…), "
+                          "un financeur par fichier comme 360Giving l'attend")
     exported.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
     synced = commands.add_parser("sync", help="reprendre le classeur de travail renvoyé par une agence : fusion champ "
                                              "par champ avec ce qui a été envoyé et ce qui a changé ici")
@@ -520,15 +526,25 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.region or args.entities or args.personal or args.view:
             raise UsageError(tr("--format {format} écrit tout le portefeuille, une ligne par bénéficiaire : --region, "
                                 "--view, --entities et --personal ne s'y appliquent pas", format=args.format))
+        if (args.incomplete and args.format == "france2030") or (
+                (args.prefix or args.operator) and args.format != "360giving"):
+            raise UsageError(tr("--incomplete vaut pour scdl et 360giving, --prefix et --operator pour 360giving"))
+        options: dict[str, Any] = {"incomplete": args.incomplete} if args.format != "france2030" else {}
+        if args.prefix:
+            options["prefix"] = args.prefix.rstrip("-")
+        if args.operator:
+            options["operator"] = args.operator
         writer = {"scdl": write_scdl, "france2030": write_france2030, "360giving": write_360giving}[args.format]
         with open_portfolio(_db_path(args), readonly=True, must_exist=True) as db:
-            rows = writer(db, args.output.expanduser())
+            result = writer(db, args.output.expanduser(), **options)
         if args.json:
-            _print_json({"file": str(args.output), "rows": rows})
+            _print_json(result.as_json(str(args.output)))
         else:
-            print(tr("{layout} écrit dans {file} : {n} ligne(s).", file=args.output, n=rows,
+            print(tr("{layout} écrit dans {file} : {n} ligne(s).", file=args.output, n=result.rows,
                      layout={"scdl": tr("Fichier SCDL subventions 2.1.1"), "360giving": tr("Classeur 360Giving"),
                              "france2030": tr("Liste des bénéficiaires France 2030")}[args.format]))
+            for line in result.summary():
+                print(line)
         return 0
 
     entities = tuple(e.strip() for e in args.entities.split(",") if e.strip()) if args.entities else DEFAULT_ENTITIES

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -14,6 +15,11 @@ from portfolio.ui import agency_exchange
 from portfolio.ui.main_window import MainWindow
 
 from .conftest import sql
+
+
+def by_header(sheet: Any, values: dict[str, Any]) -> list[Any]:
+    """A new line for a workbook's sheet, its values given by column header (columns move as fields are added)."""
+    return [values.get(cell.value) for cell in sheet[1]]
 
 
 def test_the_export_dialog_writes_the_chosen_region(qtbot, window: MainWindow, tmp_path: Path, said: list[str],
@@ -34,7 +40,8 @@ def test_the_export_dialog_writes_the_chosen_region(qtbot, window: MainWindow, t
     assert "Reprendre le classeur d'une agence" in said[0]
     book = load_workbook(target)
     assert "Jalon" not in book.sheetnames and "Structure" in book.sheetnames
-    regions = {row[5] for row in book["Structure"].iter_rows(min_row=2, values_only=True)}
+    region = [cell.value for cell in book["Structure"][1]].index("Région")
+    regions = {row[region] for row in book["Structure"].iter_rows(min_row=2, values_only=True)}
     assert regions == {"Bretagne"}
 
 
@@ -205,7 +212,8 @@ def test_a_new_lines_id_taken_meanwhile_by_another_officer_is_given_again(
     out = tmp_path / "ars.xlsx"
     export_working_workbook(window.workspace.db, Selection(("organisation",), region="53", recipient="ARS"), out)
     book = load_workbook(out)
-    book["Structure"].append([None, "Centre de santé de Paimpol", None, None, None, "Bretagne", None, "Paimpol"])
+    book["Structure"].append(by_header(book["Structure"], {"Raison sociale": "Centre de santé de Paimpol",
+                                                          "Région": "Bretagne", "Ville": "Paimpol"}))
     book.save(out)
     dialog = window.take_back_from_agency(out)
     original, calls = sync.sync_changes, []

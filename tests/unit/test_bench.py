@@ -29,3 +29,14 @@ def test_bench_runs_and_prints_its_table(tmp_path: Path) -> None:
     assert imported["value"] > alone["value"] > 0 and imported["baseline"] == alone["baseline"] > 0
     bundle = by_name.get("installed application (one folder, Linux): size on disk")
     assert (bundle is None and not sys.platform.startswith("linux")) or bundle["value"] > 50  # MB
+
+
+def test_the_standards_rows_validate_what_they_export(tmp_path: Path) -> None:
+    """Issue #17's rows: each export of the standards beside its validator's time, which finds nothing wrong."""
+    out = tmp_path / "results.json"
+    result = subprocess.run([sys.executable, "-m", "bench", "--big-scale", "2", "--only", "standards", "--out",
+                             str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(out.read_text())["results"]
+    assert [r["name"].split(" export")[0] for r in rows] == ["SCDL subventions 2.1.1", "360Giving", "France 2030 list"]
+    assert all(r["value"] > 0 and r["baseline"] > 0 and r["note"].startswith("0 error") for r in rows)

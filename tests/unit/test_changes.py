@@ -183,9 +183,11 @@ def test_create_writes_the_record_and_one_audit_entry(db: Database, monkeypatch:
     assert entry["operation"] == "create"
     assert (entry["entity"], entry["record_uuid"], entry["field"]) == ("organisation", uuid, None)
     assert entry["old_value"] is None
-    assert json.loads(entry["new_value"]) == {"id": stored["id"], **values}
+    # the creation's entry holds every field of the record, those left empty too
+    every = {"rna": None, "foreign_id": None, **values}
+    assert json.loads(entry["new_value"]) == {"id": stored["id"], **every}
     assert (entry["actor"], entry["source"], entry["batch"]) == ("claire.martin", "screen", result.batch)
-    assert result.inverse == [Delete("organisation", uuid, values, stored["id"], False)]
+    assert result.inverse == [Delete("organisation", uuid, every, stored["id"], False)]
 
 
 def test_create_fills_defaults_and_cleans_values(db: Database) -> None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from portfolio.db.database import Database
-from portfolio.domain.identifiers import is_valid_siren, is_valid_siret
+from portfolio.domain.identifiers import is_valid_siren, is_valid_siret, parse_org_id, parse_rna
 from portfolio.services.audit import verify_chain
 from portfolio.services.demo import AS_OF, DemoError, write_demo
 from portfolio.services.portfolio import open_portfolio
@@ -82,15 +82,23 @@ def test_every_demo_record_is_synthetic(demo: Database) -> None:
 
 def test_organisations_are_realistic(demo: Database) -> None:
     with demo.read() as session:
-        rows = session.execute(text("SELECT name, siren, siret FROM organisation")).all()
+        rows = session.execute(text("SELECT name, siren, siret, rna, foreign_id, t.code FROM organisation o "
+                                    "JOIN typology t ON t.id = o.typology_id")).all()
         typologies = session.execute(text("SELECT count(DISTINCT typology_id) FROM organisation")).scalar_one()
         all_typologies = session.execute(text("SELECT count(*) FROM typology")).scalar_one()
-    assert all(is_valid_siren(siren) and is_valid_siret(siret) and siret.startswith(siren)
-               for _, siren, siret in rows)
-    assert len({siren for _, siren, _ in rows}) == len(rows)
-    assert len({name for name, _, _ in rows}) == len(rows)  # no two organisations share a name
+    french = [(siren, siret) for _, siren, siret, _, _, _ in rows if siret]
+    assert all(is_valid_siren(siren) and is_valid_siret(siret) and siret.startswith(siren) for siren, siret in french)
+    assert len({siren for siren, _ in french}) == len(french)
+    # an association has its RNA number, some are known by it alone; a few partners are outside France
+    assert all(parse_rna(rna) == rna for *_, rna, _, _ in rows if rna)
+    assert all(code == "ASSO" for _, _, siret, rna, _, code in rows if rna and not siret)
+    assert any(rna and not siret for _, _, siret, rna, _, _ in rows)
+    foreign = [foreign_id for *_, foreign_id, _ in rows if foreign_id]
+    assert len(foreign) == 5 and all(parse_org_id(f) == f for f in foreign)
+    assert all(siret or rna or foreign_id for _, _, siret, rna, foreign_id, _ in rows)  # each has an identifier
+    assert len({name for name, *_ in rows}) == len(rows)  # no two organisations share a name
     assert typologies == all_typologies
-    assert any(name.startswith("CHU de ") or name.startswith("Centre hospitalier") for name, _, _ in rows)
+    assert any(name.startswith("CHU de ") or name.startswith("Centre hospitalier") for name, *_ in rows)
 
 
 def test_consortia_contacts_money_and_milestones(demo: Database) -> None:
@@ -102,7 +110,7 @@ def test_consortia_contacts_money_and_milestones(demo: Database) -> None:
     assert scalar(demo, "SELECT count(*) FROM contact") >= scalar(demo, "SELECT count(*) FROM organisation")
     years = {y for y in range(2021, 2027)
              if scalar(demo, f"SELECT count(*) FROM disbursement WHERE paid_on LIKE '{y}-%'")}
-    assert years == set(range(2021, 2027)), years
+    assert years >= set(range(2022, 2027)), years  # from the first agreements (December 2021) on, every year
     committed = scalar(demo, "SELECT sum(grant_cents + advance_cents) FROM aid")
     disbursed = scalar(demo, "SELECT sum(amount_cents) FROM disbursement WHERE paid_on IS NOT NULL")
     assert 0.3 * committed < disbursed < 0.8 * committed  # a realistic gap
@@ -113,7 +121,10 @@ def test_consortia_contacts_money_and_milestones(demo: Database) -> None:
 
 def test_demo_goes_through_the_door(demo: Database) -> None:
     records = sum(scalar(demo, f"SELECT count(*) FROM {t}") for t in PORTFOLIO_TABLES)
-    assert scalar(demo, "SELECT count(*) FROM audit_entry WHERE source = 'démo'") == records
+    # one entry per record created, and one per call it says is not notified to the Commission (SCDL)
+    calls = scalar(demo, "SELECT count(*) FROM call")
+    assert scalar(demo, "SELECT count(*) FROM audit_entry WHERE source = 'démo'") == records + calls
+    assert scalar(demo, "SELECT count(*) FROM audit_entry WHERE source = 'démo' AND field = 'eu_notified'") == calls
     with demo.read() as session:
         assert verify_chain(session).ok
 

@@ -255,9 +255,10 @@ def test_etalab_example_its_fictional_siret_is_rejected_with_the_reason(capsys: 
     assert [(r["row"], r["column"]) for r in result["rejected"]] == [(3, "idBeneficiaire")]
     assert "clé de contrôle" in result["rejected"][0]["reason"]
     assert result["created"]["project"] == 1 and result["created"]["organisation"] == 1
-    assert sql(portfolio_path, "SELECT start_on, end_on, agreement_on FROM project") == \
-        [("2017-12-14", "2018-12-14", "2017-06-27")]
-    assert sql(portfolio_path, "SELECT grant_cents FROM aid") == [(2200080,)]  # 22000.80
+    # datesPeriodeVersement is when the grant is paid, never the project's dates
+    assert sql(portfolio_path, "SELECT start_on, end_on, agreement_on FROM project") == [(None, None, "2017-06-27")]
+    # the format's "montant" is the grant's total, "pourcentageSubvention" the beneficiary's share: 22000.80 × 0.8
+    assert sql(portfolio_path, "SELECT grant_cents FROM aid") == [(1760064,)]
 
 
 def test_rows_of_one_grant_are_one_project_with_its_consortium(capsys: pytest.CaptureFixture[str],
@@ -266,13 +267,24 @@ def test_rows_of_one_grant_are_one_project_with_its_consortium(capsys: pytest.Ca
 
     lead, partner, unfunded = (with_luhn_digit(with_luhn_digit(p) + "0001") for p in ("12345678", "23456789",
                                                                                       "34567890"))
+    header = ("nomAttribuant;idAttribuant;dateConvention;referenceDecision;nomBeneficiaire;idBeneficiaire;objet;"
+              "montant;pourcentageSubvention\r\n")
+    # one grant of 27 501,00 € shared 80/20, a partner without aid; then the same beneficiaries with each one's
+    # amount in "montant" (what the format calls the total): which to read is not guessed
     scdl = tmp_path / "consortium.csv"
-    scdl.write_text(
-        "nomAttribuant;idAttribuant;dateConvention;referenceDecision;nomBeneficiaire;idBeneficiaire;objet;montant\r\n"
-        f"ARS Bretagne;;27/06/2017;Z1;Alpha SAS;{lead};Télésuivi;22 000,80\r\n"
-        f"ARS Bretagne;;27/06/2017;Z1;Beta SA;{partner};Télésuivi;5 500,20\r\n"
-        f"ARS Bretagne;;27/06/2017;Z1;Gamma;{unfunded};Télésuivi;\r\n", encoding="utf-8")
+    scdl.write_text(header +
+                    f"ARS Bretagne;;27/06/2017;Z1;Alpha SAS;{lead};Télésuivi;27 501,00;0.8\r\n"
+                    f"ARS Bretagne;;27/06/2017;Z1;Beta SA;{partner};Télésuivi;27 501,00;0.2\r\n"
+                    f"ARS Bretagne;;27/06/2017;Z1;Gamma;{unfunded};Télésuivi;;\r\n", encoding="utf-8")
+    contradicting = tmp_path / "contradictoire.csv"
+    contradicting.write_text(header +
+                             f"ARS Bretagne;;27/06/2017;Z2;Alpha SAS;{lead};Suivi;22 000,80;\r\n"
+                             f"ARS Bretagne;;27/06/2017;Z2;Beta SA;{partner};Suivi;5 500,20;\r\n", encoding="utf-8")
     mapped = map_file(tmp_path, {"defaults": {"call": "IA-SANTE"}})
+    code, result = cli_json(capsys, "import", str(contradicting), "--db", str(portfolio_path), "--map", str(mapped),
+                            "--json")
+    assert code == 0 and [r["row"] for r in result["rejected"]] == [2, 3] and result["created"] == {}
+    assert all("« montant » est le total de la subvention" in r["reason"] for r in result["rejected"])
     code, result = cli_json(capsys, "import", str(scdl), "--db", str(portfolio_path), "--map", str(mapped), "--json")
     assert code == 0 and result["rejected"] == []
     assert result["created"] == {"organisation": 3, "application": 1, "application_partner": 3, "project": 1,
@@ -462,7 +474,7 @@ def test_nothing_of_a_rejected_row_is_written(capsys: pytest.CaptureFixture[str]
                                               tmp_path: Path) -> None:
     acme = siret_of("12345678")
     path = scdl(tmp_path, "doublon.csv", [f"ACME;{acme};Projet P;100;R1;2024-01-10;",
-                                           f"ACME;{acme};Projet P;200;R1;2024-01-10;Paris"],
+                                           f"ACME;{acme};Projet P;100;R1;2024-01-10;Paris"],
                 header=SCDL_HEADER + ";ville")
     code, result = run_cli(capsys, tmp_path, portfolio_path, path,
                            {"columns": {"ville": "org.city"}, "defaults": {"call": "IA-SANTE"}})
@@ -528,8 +540,10 @@ def test_a_plan_made_before_another_change_is_refused(portfolio_path: Path, tmp_
 def test_an_existing_consortium_keeps_its_lead_and_a_total_alone_never_resplits_an_aid(
         capsys: pytest.CaptureFixture[str], portfolio_path: Path, tmp_path: Path) -> None:
     a, b = siret_of("56789012"), siret_of("67890123")
-    run_cli(capsys, tmp_path, portfolio_path, scdl(tmp_path, "1.csv", [f"A;{a};P;100;R1;2024-01-10"]))
-    run_cli(capsys, tmp_path, portfolio_path, scdl(tmp_path, "2.csv", [f"B;{b};P;50;R1;2024-01-10"]))
+    # "montant" read as an aid's total (grant and advance together), not SCDL's grant total
+    total = {"columns": {"montant": "aid.total"}, "defaults": {"call": "IA-SANTE"}}
+    run_cli(capsys, tmp_path, portfolio_path, scdl(tmp_path, "1.csv", [f"A;{a};P;100;R1;2024-01-10"]), total)
+    run_cli(capsys, tmp_path, portfolio_path, scdl(tmp_path, "2.csv", [f"B;{b};P;50;R1;2024-01-10"]), total)
     roles = sql(portfolio_path, "SELECT o.name, p.role FROM application_partner p JOIN organisation o "
                                 "ON o.id = p.organisation_id ORDER BY o.name")
     assert roles == [("A", "chef_de_file"), ("B", "partenaire")]
@@ -540,7 +554,8 @@ def test_an_existing_consortium_keeps_its_lead_and_a_total_alone_never_resplits_
 
     with open_portfolio(portfolio_path) as db:
         apply_changes(db, [FieldChange("aid", uuid, "advance_cents", 0, 5000)], source="écran")
-    _, result = run_cli(capsys, tmp_path, portfolio_path, scdl(tmp_path, "3.csv", [f"A;{a};P;200;R1;2024-01-10"]))
+    _, result = run_cli(capsys, tmp_path, portfolio_path, scdl(tmp_path, "3.csv", [f"A;{a};P;200;R1;2024-01-10"]),
+                        total)
     assert [r["column"] for r in result["rejected"]] == ["montant"] and "subvention ou d'avance" in \
         result["rejected"][0]["reason"]
     assert sql(portfolio_path, "SELECT grant_cents, advance_cents FROM aid WHERE uuid = ?", uuid) == [(10000, 5000)]

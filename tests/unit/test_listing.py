@@ -278,7 +278,9 @@ def test_audit_filters(demo: Database) -> None:
     assert actors
     assert set(ids(demo, "audit", filters={"source": ("démo",), "entity": ("milestone",)})) == sql_ids(
         demo, "SELECT seq FROM audit_entry WHERE source = 'démo' AND entity = 'milestone'")
-    assert set(ids(demo, "audit", filters={"operation": ("update", "delete")})) == set()
+    # the demo's only updates: its calls said not notified to the European Commission; it deletes nothing
+    assert set(ids(demo, "audit", filters={"operation": ("update", "delete")})) == sql_ids(
+        demo, "SELECT seq FROM audit_entry WHERE operation = 'update' AND entity = 'call' AND field = 'eu_notified'")
     assert set(ids(demo, "audit", filters={"actor": (actors[0][0],)})) == sql_ids(
         demo, "SELECT seq FROM audit_entry WHERE actor = :a", a=actors[0][0])
 
@@ -295,8 +297,9 @@ def test_unknown_filters_are_refused(demo: Database) -> None:
 
 def org_texts(db: Database) -> dict[int, str]:
     """Every organisation's searchable text, folded, computed independently of the search key."""
-    sql = ("SELECT o.id, o.name, coalesce(o.siren, ''), coalesce(o.siret, ''), coalesce(r.name, ''), "
-           "coalesce(d.name, ''), o.city FROM organisation o LEFT JOIN region r ON r.id = o.region_id "
+    sql = ("SELECT o.id, o.name, coalesce(o.siren, ''), coalesce(o.siret, ''), coalesce(o.rna, ''), "
+           "coalesce(o.foreign_id, ''), coalesce(r.name, ''), coalesce(d.name, ''), o.city FROM organisation o "
+           "LEFT JOIN region r ON r.id = o.region_id "
            "LEFT JOIN department d ON d.id = o.department_id")
     with db.read() as session:
         return {int(r[0]): " ".join(fold(str(v)) for v in r[1:]) for r in session.execute(text(sql))}

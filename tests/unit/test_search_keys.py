@@ -251,17 +251,28 @@ def test_migration_computes_what_the_door_wrote(tmp_path: Path) -> None:
     path = tmp_path / "demo.sqlite"
     with open_portfolio(path) as db:
         write_demo(db)
+    from portfolio.db.models import ENTITIES
+
     tables = ("organisation", "contact", "application", "milestone", "call")
+    # the keys (search keys, folded columns): columns a later migration adds go with a downgrade, their values too
+    keys = {t: [c.name for c in ENTITIES[t].__table__.columns if "search_key" in c.info or "folds" in c.info]
+            for t in tables}
     engine = make_engine(path)
     try:
         config = migrate.alembic_config()
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            before = {t: connection.exec_driver_sql(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in tables}
+            # (an organisation's RNA number or foreign identifier, from schema 8, is in its search key)
+            kept = {t: set(r[0] for r in connection.exec_driver_sql(
+                f"SELECT id FROM {t}" + (" WHERE rna IS NULL AND foreign_id IS NULL" if t == "organisation" else "")))
+                for t in tables}
+            before = {t: [r for r in connection.exec_driver_sql(
+                f"SELECT id, {', '.join(keys[t])} FROM {t} ORDER BY id") if r[0] in kept[t]] for t in tables}
             command.downgrade(config, "0001")
             assert "search_key" not in {r[1] for r in connection.exec_driver_sql("PRAGMA table_info(organisation)")}
             command.upgrade(config, "head")
-            after = {t: connection.exec_driver_sql(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in tables}
+            after = {t: [r for r in connection.exec_driver_sql(
+                f"SELECT id, {', '.join(keys[t])} FROM {t} ORDER BY id") if r[0] in kept[t]] for t in tables}
     finally:
         engine.dispose()
     assert after == before

@@ -23,6 +23,12 @@ from portfolio.services.portfolio import open_portfolio
 ORGS = 6
 
 
+
+def by_header(sheet: Any, values: dict[str, Any]) -> list[Any]:
+    """A new line for a workbook's sheet, its values given by column header (columns move as fields are added)."""
+    return [values.get(cell.value) for cell in sheet[1]]
+
+
 def _six_organisations(target: str | Path) -> None:
     with open_portfolio(target) as db:
         with db.read() as session:
@@ -132,8 +138,9 @@ def test_missing_rows_new_rows_edited_uuids_and_unknown_exports(template: Path, 
     sheet = book["Structure"]
     sheet.delete_rows(2)  # a row removed by the agency: listed, never deleted here
     sheet.cell(row=2, column=1).value = "pas-un-uuid"  # an edited uuid cell
-    sheet.append([None, "Nouvelle structure", None, None, None, "Bretagne", None, "Dinan"])
-    sheet.append([None, "STRUCTURE  3", None, None, None, "Bretagne", None, "Rennes"])  # already here: not twice
+    sheet.append(by_header(sheet, {"Raison sociale": "Nouvelle structure", "Région": "Bretagne", "Ville": "Dinan"}))
+    sheet.append(by_header(sheet, {"Raison sociale": "STRUCTURE  3", "Région": "Bretagne",  # already here
+                                   "Ville": "Rennes"}))
     book.save(out)
     with open_portfolio(path) as db:
         plan = plan_sync(db, out)
@@ -298,7 +305,8 @@ def test_new_lines_of_other_sheets_are_created_once_with_their_references(templa
         out = tmp_path / "agence.xlsx"
         export_working_workbook(db, Selection(("organisation", "contact"), personal=True), out)
     book = load_workbook(out)
-    book["Structure"].append([None, "Nouvelle structure", None, None, None, "Bretagne", None, "Dinan"])
+    book["Structure"].append(by_header(book["Structure"], {"Raison sociale": "Nouvelle structure", "Région": "Bretagne",
+                                                          "Ville": "Dinan"}))
     contacts = book["Contact"]
     headers = [c.value for c in contacts[1]]
 
@@ -386,7 +394,8 @@ def test_a_new_line_given_twice_is_created_once_and_a_unique_key_is_checked_per_
         export_working_workbook(db, Selection(("organisation", "contact"), personal=True), out)
     book = load_workbook(out)
     for _twice in range(2):
-        book["Structure"].append([None, "Maison de santé de Dinan", None, None, None, "Bretagne", None, "Dinan"])
+        book["Structure"].append(by_header(book["Structure"], {"Raison sociale": "Maison de santé de Dinan",
+                                                              "Région": "Bretagne", "Ville": "Dinan"}))
         headers = [c.value for c in book["Contact"][1]]
         book["Contact"].append([{"Structure": "Maison de santé de Dinan", "Nom": "Le Bihan"}.get(h) for h in headers])
     book.save(out)
@@ -415,8 +424,9 @@ def test_a_new_aid_line_repeating_a_project_and_organisation_is_flagged_not_fata
     copied = [c.value for c in aid[2]]
     aid.append([None, *copied[1:]])  # the same project and beneficiary again
     structures = book["Structure"]
-    uuid, city = structures["A2"].value, structures["H2"].value
-    structures["H2"] = f"{city} (nouvelle adresse)"
+    city_column = next(cell.column_letter for cell in structures[1] if cell.value == "Ville")
+    uuid, city = structures["A2"].value, structures[f"{city_column}2"].value
+    structures[f"{city_column}2"] = f"{city} (nouvelle adresse)"
     book.save(out)
     with open_portfolio(path) as db:
         plan = plan_sync(db, out)

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -99,7 +100,8 @@ def test_the_demo_import_sync_and_kpis_give_the_same_figures_on_both(target: str
     from openpyxl import load_workbook
 
     book = load_workbook(workbook)
-    book["Structure"]["H2"] = "Saint-Brieuc (agence)"
+    city = next(cell.column_letter for cell in book["Structure"][1] if cell.value == "Ville")
+    book["Structure"][f"{city}2"] = "Saint-Brieuc (agence)"
     book.save(workbook)
     with open_portfolio(target) as db:
         plan = plan_sync(db, workbook)
@@ -324,3 +326,40 @@ def test_portfolio_db_may_name_the_server(pg_url: str, monkeypatch: pytest.Monke
     open_portfolio(pg_url).close()
     monkeypatch.setenv("PORTFOLIO_DB", pg_url)
     assert cli.main(["check"]) == 0
+
+
+@pytest.fixture(scope="module")
+def demos(postgres: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """The demo portfolio written on the server and in a file (the same records, the same uuids)."""
+    url, file = postgres.database(), tmp_path_factory.mktemp("demos") / "demo.sqlite"
+    for location in (url, str(file)):
+        with open_portfolio(location) as db:
+            write_demo(db)
+    return url, file
+
+
+@pytest.mark.parametrize("kind", ["scdl", "360giving", "france2030"])
+def test_the_standard_exports_and_their_round_trip_on_the_server(kind: str, demos: tuple[str, Path],
+                                                                  tmp_path: Path) -> None:
+    """Issue #17 on a team database: each standard export holds what the file's holds, and taken back into the
+    server's portfolio it changes nothing."""
+    from tests.unit.test_standards import export, import_file
+
+    url, file = demos
+    suffix = ".csv" if kind == "scdl" else ".xlsx"
+    served, local = tmp_path / f"serveur{suffix}", tmp_path / f"fichier{suffix}"
+    from_server, from_file = export(kind, url, served), export(kind, file, local)  # type: ignore[arg-type]
+    assert (from_server.rows, from_server.withheld) == (from_file.rows, from_file.withheld)
+    if kind == "scdl":
+        assert served.read_bytes() == local.read_bytes()
+    else:
+        def cells(path: Path) -> list[list[object]]:
+            from openpyxl import load_workbook
+
+            book = load_workbook(path)
+            return [[c for c in row if not (isinstance(c, str) and c.startswith(("2026-12", "Liste des")))]
+                    for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)]
+        assert cells(served) == cells(local)
+    taken = import_file(url, kind, served, tmp_path, dry_run=True)  # type: ignore[arg-type]
+    assert (taken["created"], taken["updated"], taken["rejected"]) == ({}, {}, [])
+    assert taken["unchanged"] == taken["rows"] > 0

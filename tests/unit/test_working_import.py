@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -19,6 +20,11 @@ from portfolio.services import fields
 from portfolio.services.changes import Create, apply_changes, new_uuid
 from portfolio.services.demo import write_demo
 from portfolio.services.portfolio import open_portfolio
+
+
+def by_header(sheet: Any, values: dict[str, Any]) -> list[Any]:
+    """A new line for a workbook's sheet, its values given by column header (columns move as fields are added)."""
+    return [values.get(cell.value) for cell in sheet[1]]
 
 
 @pytest.fixture(scope="module")
@@ -130,9 +136,10 @@ def test_edited_lines_update_and_bad_lines_are_rejected_where_they_are(exported:
     for row in contacts.iter_rows(min_row=2):  # uuid says which record it is; the contacts show the new one
         if row[1].value == old_name:
             row[1].value = old_name + " (renommée)"
-    organisations.append([None, "Nouvelle structure", None, None, None, None, None, "Quimper"])
+    organisations.append(by_header(organisations, {"Raison sociale": "Nouvelle structure", "Ville": "Quimper"}))
     organisations["A3"] = "pas-un-uuid"
-    organisations["H4"] = "=1+1"
+    city = next(cell.column_letter for cell in organisations[1] if cell.value == "Ville")
+    organisations[f"{city}4"] = "=1+1"
     contacts["D2"] = None  # Nom: required
     book.save(edited)
     with open_portfolio(other) as db:

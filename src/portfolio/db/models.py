@@ -125,6 +125,11 @@ class Action(Record):
     sort_order: Mapped[int] = mapped_column(Integer, default=0, info=field("Ordre", "int"))
     valid_from: Mapped[date | None] = mapped_column(Date, info=field("Valide du", "date"))
     valid_to: Mapped[date | None] = mapped_column(Date, info=field("Valide jusqu'au", "date"))
+    # the France 2030 list's "Numéro objectif/levier" and "Nomenclature France 2030" (the objective's wording)
+    f2030_objective: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                                 info=field("Objectif ou levier France 2030", "text"))
+    f2030_nomenclature: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                                    info=field("Nomenclature France 2030", "text"))
 
 
 class Operator(Record):
@@ -134,6 +139,8 @@ class Operator(Record):
     code: Mapped[str] = mapped_column(String(32), unique=True, info=field("Code", "code"))
     label: Mapped[str] = mapped_column(Text, info=field("Libellé", "text"))
     sort_order: Mapped[int] = mapped_column(Integer, default=0, info=field("Ordre", "int"))
+    # the attributing body's SIRET: SCDL's idAttribuant, 360Giving's funder (FR-RCS-<SIREN>)
+    siret: Mapped[str | None] = mapped_column(String(14), info=field("SIRET (attribuant)", "siret"))
 
 
 class Call(Record):
@@ -152,6 +159,13 @@ class Call(Record):
     opens_on: Mapped[date | None] = mapped_column(Date, info=field("Ouverture", "date"))
     closes_on: Mapped[date | None] = mapped_column(Date, info=field("Clôture", "date"))
     budget_cents: Mapped[int | None] = mapped_column(CENTS, info=field("Budget", "money"))
+    # SCDL's dispositifAide: the call's identifier in data.gouv.fr's schema of aid schemes, when it has one
+    aid_scheme_id: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                               info=field("Identifiant du dispositif d'aide (data.gouv.fr)", "text"))
+    # SCDL's notificationUE: the call's aid is a de minimis aid notified to the European Commission (yes, no, or
+    # not known: empty)
+    eu_notified: Mapped[bool | None] = mapped_column(Boolean, info=field(
+        "Aide notifiée à la Commission européenne", "bool"))
     search_key: Mapped[str] = search_key_column()
 
 
@@ -208,6 +222,9 @@ class Typology(Record):
     label: Mapped[str] = mapped_column(Text, info=field("Libellé", "text"))
     is_company: Mapped[bool] = mapped_column(Boolean, default=False, info=field("Entreprise", "bool"))
     sort_order: Mapped[int] = mapped_column(Integer, default=0, info=field("Ordre", "int"))
+    # the France 2030 list's "Typologie normée" wording ("Petites et moyennes entreprises"), beside ours
+    list_label: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                            info=field("Libellé de la liste France 2030", "text"))
 
 
 # --- the portfolio ------------------------------------------------------------------------------
@@ -230,6 +247,13 @@ class Organisation(Record):
     name: Mapped[str] = mapped_column(Text, info=field("Raison sociale", "text", required=True, searchable=True))
     siren: Mapped[str | None] = mapped_column(String(9), index=True, info=field("SIREN", "siren", searchable=True))
     siret: Mapped[str | None] = mapped_column(String(14), index=True, info=field("SIRET", "siret", searchable=True))
+    # an association's number in the Répertoire national des associations: W and 9 digits (SCDL's rnaBeneficiaire)
+    rna: Mapped[str | None] = mapped_column(String(10), index=True, info=field("RNA (association)", "rna",
+                                                                                searchable=True))
+    # an organisation outside France: its org-id.guide identifier, scheme and number ("GB-CHC-1054154"), in place
+    # of a SIRET
+    foreign_id: Mapped[str | None] = mapped_column(Text, index=True, info=field(
+        "Identifiant hors de France (org-id.guide)", "org_id", searchable=True))
     typology_id: Mapped[int | None] = mapped_column(
         ForeignKey("typology.id"), index=True, info=field("Typologie", "ref:typology")
     )
@@ -345,6 +369,8 @@ class Aid(Record):
     )
     grant_cents: Mapped[int] = mapped_column(CENTS, default=0, info=field("Subvention", "money"))
     advance_cents: Mapped[int] = mapped_column(CENTS, default=0, info=field("Avance remboursable", "money"))
+    # the France 2030 list's "Acteur émergent": yes, no, or not known (empty)
+    emerging_actor: Mapped[bool | None] = mapped_column(Boolean, info=field("Acteur émergent", "bool"))
 
 
 class Disbursement(Record):
@@ -362,6 +388,9 @@ class Disbursement(Record):
     planned_on: Mapped[date | None] = mapped_column(Date, info=field("Date prévue", "date"))
     paid_on: Mapped[date | None] = mapped_column(Date, index=True, info=field("Date de paiement", "date"))
     amount_cents: Mapped[int] = mapped_column(CENTS, info=field("Montant", "money"))
+    # what the tranche pays: the grant ("subvention") or the repayable advance ("avance"); empty when not known
+    # (an aid of one kind only needs none: its tranches can only pay that kind)
+    aid_part: Mapped[str | None] = mapped_column(String(16), info=field("Part de l'aide versée", "aid_part"))
 
 
 class Milestone(Record):

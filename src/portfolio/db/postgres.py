@@ -4,8 +4,9 @@ A ``PostgresDatabase`` offers what ``Database`` offers the services (``read()``,
 ``readonly``, ``path``), so the one door, its audit chain and the services run unchanged. What differs:
 
 - The schema is created from the models at the first opening (then stamped with Alembic's head revision), with
-  the audit table's append-only triggers and ``portfolio_fold`` in PL/pgSQL; a database of a newer schema is
-  refused untouched.
+  the audit table's append-only triggers and ``portfolio_fold`` in PL/pgSQL; a database of an older schema is
+  upgraded in place by the same Alembic migrations as a file, in one transaction behind the writers' lock; a
+  database of a newer schema is refused untouched.
 - Every write transaction first takes one transaction-level advisory lock: writers queue one behind the other,
   so the audit chain stays one verifiable chain and the door's check of old values (the row version check)
   sees every committed change; a writer that waits too long gets ``DatabaseBusyError``.
@@ -31,7 +32,7 @@ from portfolio.domain.i18n import tr
 
 from .database import ClosedOnExit, DatabaseBusyError, DatabaseError, NewerVersionError
 from .locations import is_url
-from .migrate import head_revision
+from .migrate import FIRST_SERVER_SCHEMA, head_revision, run_migrations
 from .models import Base
 from .sqlite_file import SCHEMA_VERSION
 
@@ -109,10 +110,18 @@ class PostgresDatabase(ClosedOnExit):
                         "La base « {url} » a été écrite par une version plus récente de l'application (schéma "
                         "{found}, celle-ci connaît le {known}) : mettez l'application à jour.", url=self.path,
                         found=found, known=SCHEMA_VERSION))
-                if found != SCHEMA_VERSION:
-                    raise DatabaseError(tr("La base « {url} » est au schéma {found} : sa migration vers le schéma "
-                                           "{known} n'est pas encore écrite pour PostgreSQL.", url=self.path,
-                                           found=found, known=SCHEMA_VERSION))
+                if found is None or found < FIRST_SERVER_SCHEMA:
+                    raise DatabaseError(tr("La base « {url} » n'est pas un portefeuille que cette application sait "
+                                           "mettre à jour (schéma {found}).", url=self.path, found=found))
+                if found < SCHEMA_VERSION:
+                    if not create:
+                        raise DatabaseError(tr(
+                            "La base « {url} » est au schéma {found} : ouvrez-la une fois en écriture (par son "
+                            "propriétaire) pour la mettre à jour vers le schéma {known}.", url=self.path, found=found,
+                            known=SCHEMA_VERSION))
+                    # the same migrations as a file's, in this transaction: all of them or none
+                    run_migrations(connection)
+                    connection.execute(text("UPDATE portfolio_schema SET version = :v"), {"v": SCHEMA_VERSION})
                 return
             if not create:
                 raise DatabaseError(tr("La base « {url} » ne contient pas de portefeuille.", url=self.path))

@@ -1,4 +1,5 @@
-"""SIREN and SIRET: French company identifiers, kept as text, checked with Luhn.
+"""Organisations' identifiers, kept as text and checked: SIREN and SIRET (French companies and public bodies,
+Luhn), RNA (French associations) and org-id.guide identifiers (organisations outside France).
 
 La Poste is the known exception: its SIREN is 356 000 000 and its establishments' SIRETs do not pass
 Luhn; INSEE validates them instead by the sum of their digits being a multiple of 5.
@@ -81,3 +82,34 @@ def with_luhn_digit(prefix: str) -> str:
         if luhn_ok(prefix + digit):
             return prefix + digit
     raise AssertionError("unreachable: one digit always completes a Luhn number")
+
+
+_RNA = re.compile(r"^W(?:\d{2}|2A|2B)\d{7}$")
+_ORG_ID = re.compile(r"^[A-Z]{2}-[A-Z0-9_]{2,16}-\S+$")
+FRENCH_SCHEMES = ("FR-RCS", "FR-INSEE", "FR-SIREN", "FR-SIRET")  # a French company: its SIREN or SIRET instead
+
+
+def parse_rna(text: str) -> str:
+    """An association's number in the Répertoire national des associations: W, the department (2 digits, 2A or
+    2B) and 7 digits ("W751234567"), or InvalidValue. The RNA has no check digit: its shape is what is checked."""
+    value = clean_identifier(text).upper()
+    if not _RNA.match(value):
+        raise InvalidValue(tr("Le numéro RNA « {value} » doit être un W suivi de 9 chiffres (W751234567).",
+                              value=text))
+    return value
+
+
+def parse_org_id(text: str) -> str:
+    """An organisation identifier of org-id.guide: the scheme (a country or XI/XM, then the register) and the number
+    in that register, joined by dashes ("GB-CHC-1054154", "DE-HRB-123456"), or InvalidValue. The scheme is written in
+    capitals, the number as given. A French company's scheme is refused: it is identified by its SIREN or SIRET."""
+    parts = text.strip().split("-", 2)
+    if len(parts) == 3:
+        country, register, number = parts[0].upper(), parts[1].upper(), parts[2]
+        if _ORG_ID.match(f"{country}-{register}-{number}"):
+            if f"{country}-{register}" in FRENCH_SCHEMES:
+                raise InvalidValue(tr("« {value} » désigne une structure française : renseignez son SIREN ou son "
+                                      "SIRET.", value=text))
+            return f"{country}-{register}-{number}"
+    raise InvalidValue(tr("« {value} » n'est pas un identifiant org-id.guide : le registre puis le numéro, séparés "
+                          "par des tirets (GB-CHC-1054154).", value=text))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import InvalidValue
 from .i18n import tr
@@ -150,3 +150,26 @@ def parse_decimal(text: str) -> Decimal:
     except InvalidOperation as exc:  # pragma: no cover - the pattern above already filters
         raise _not_a_number(raw) from exc
     return -amount if negative else amount
+
+
+# --- a beneficiary's share of a shared grant (SCDL's pourcentageSubvention) ----------------------------------
+
+
+def share_of(total_cents: int, share: Decimal) -> int:
+    """A beneficiary's part of a grant from the grant's total and its share, in cents: total × share rounded to the
+    cent, a half cent up (the rounding the SCDL export's shares are written for: they make it exact anyway)."""
+    return int((Decimal(total_cents) * share).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def exact_share(part_cents: int, total_cents: int) -> Decimal:
+    """The shortest share (two decimals at least) that gives ``part_cents`` back from ``total_cents``: total × share
+    is within less than half a cent of the part, so that any rounding to the cent (half up, half even) finds the
+    part exactly. 1/3 of 100,00 € is 0.3333 (33,33 €), not 0.33 (33,00 €)."""
+    if total_cents <= 0 or not 0 <= part_cents <= total_cents:
+        raise ValueError("a share is of a positive total, between nothing and all of it")
+    exact = Decimal(part_cents) / Decimal(total_cents)
+    for places in range(2, 30):
+        share = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+        if abs(Decimal(total_cents) * share - part_cents) < Decimal("0.5"):
+            return share
+    raise AssertionError("unreachable: 29 places give any cent of a 64-bit total")

@@ -31,6 +31,7 @@ class Action:
 class Operator:
     code: str
     label: str
+    siret: str | None = None  # the attributing body's SIRET, where a public source gives it (never made up)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Typology:
     code: str
     label: str
     is_company: bool
+    list_label: str = ""  # the France 2030 list's "Typologie normée" wording, where the list shows it
 
 
 @dataclass(frozen=True)
@@ -126,13 +128,23 @@ ACTIONS: tuple[Action, ...] = tuple(
     for index, label in enumerate(labels, start=1)
 )
 
+# The operators' SIRETs come from public sources: ANR's legal notice (iris.anr.fr/en/mentions-legales: "SIRET
+# No. 130 002 504 000 38"), ADEME's own SCDL publication (idAttribuant 38529030900454, tests/data/realworld), the
+# Caisse des Dépôts' 18002002600019 and Bpifrance SA's 32025248901075 as public-administration code lists record
+# them. The SGPI's is not known here: it stays empty, and the SCDL export says so rather than making one up.
 OPERATORS: tuple[Operator, ...] = (
-    Operator("BPI", "Bpifrance"),
-    Operator("ANR", "Agence nationale de la recherche"),
-    Operator("CDC", "Caisse des Dépôts – Banque des Territoires"),
-    Operator("ADEME", "ADEME"),
+    Operator("BPI", "Bpifrance", "32025248901075"),
+    Operator("ANR", "Agence nationale de la recherche", "13000250400038"),
+    Operator("CDC", "Caisse des Dépôts – Banque des Territoires", "18002002600019"),
+    Operator("ADEME", "ADEME", "38529030900454"),
     Operator("SGPI", "France 2030 (SGPI)"),
 )
+
+# France 2030's objective 7, to which the health strategy's actions belong, worded as the official beneficiaries
+# list words it (tests/data/realworld/france2030_liste_beneficiaires_extrait_2023-02.xlsx)
+F2030_OBJECTIVE = "Objectif 7"
+F2030_NOMENCLATURE = ("Produire en France au moins 20 bio-médicaments, notamment contre les cancers, les maladies "
+                      "chroniques et développer et produire des dispositifs médicaux innovants")
 
 _M = 100_000_000  # one million euros in cents
 _K = 100_000  # one thousand euros in cents
@@ -182,11 +194,12 @@ CALLS: tuple[Call, ...] = (
          "1", "", date(2022, 11, 2), date(2023, 3, 31), 15 * _M, 200 * _K, 2 * _M, 100),
 )
 
+# The list's wording is given where the official list shows it (the same extract); officers complete the others.
 TYPOLOGIES: tuple[Typology, ...] = (
-    Typology("PME", "PME", True),
+    Typology("PME", "PME", True, "Petites et moyennes entreprises"),
     Typology("ETI", "ETI", True),
-    Typology("GE", "Grande entreprise", True),
-    Typology("EPUB", "Établissement public", False),
+    Typology("GE", "Grande entreprise", True, "Grandes entreprises"),
+    Typology("EPUB", "Établissement public", False, "Établissements publics"),
     Typology("ESR", "Université ou organisme de recherche", False),
     Typology("ES", "Établissement de santé", False),
     Typology("ASSO", "Association", False),
@@ -237,6 +250,12 @@ TRANSITIONS: tuple[tuple[str, str, str], ...] = (
     ("milestone", "en_retard", "atteint"),
     ("milestone", "en_retard", "annule"),
 )
+
+# what a tranche pays (disbursement.aid_part): the grant or the repayable advance
+AID_PARTS: dict[str, str] = {
+    "subvention": "Subvention",
+    "avance": "Avance remboursable",
+}
 
 PARTNER_ROLES: dict[str, str] = {
     "chef_de_file": "Chef de file",

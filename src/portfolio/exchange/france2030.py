@@ -1,7 +1,12 @@
 """The France 2030 beneficiaries list layout: one row per (project, beneficiary), as the programme's official
 list publishes it: a title row, a subtotals row, the header on row 3 from column B, the data from row 4.
 Consortium partners without aid are listed without amounts ("les bénéficiaires sans montants sont des
-partenaires non financés"). The application's import reads this layout back (profile "france2030")."""
+partenaires non financés"). The application's import reads this layout back (profile "france2030").
+
+Each column holds what the portfolio holds, in the list's own words: the typology's wording in the list
+("Petites et moyennes entreprises", typology field "Libellé de la liste France 2030"), the action's France 2030
+objective and nomenclature, the aid's "acteur émergent" (OUI / NON); a value the portfolio does not hold is left
+empty and the export says so, never made up."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from portfolio.domain.i18n import tr
 from portfolio.services.files import write_whole
 
 from .cells import as_text
+from .standard_export import StandardExport
 
 HEADERS = ("Date de la DPM", "Opérateur", "Procédure ", "Nom du projet", "Bénéficiaire", "SIREN/SIRET",
            "Typologie normée", "Régions", "Localisation géographique du siège social", "Acteur émergent",
@@ -25,8 +31,9 @@ HEADERS = ("Date de la DPM", "Opérateur", "Procédure ", "Nom du projet", "Bén
 # a project's beneficiaries (their aid) and its partners without aid, lead organisation first
 _ROWS = """
 SELECT p.decision_on, min(op.code), min(c.label), min(CASE WHEN a.acronym <> '' THEN a.acronym ELSE a.title END),
-       o.name, coalesce(nullif(o.siret, ''), o.siren), min(t.label), min(r.name), min(d.code), min(ac.label),
-       min(aid.grant_cents), min(aid.advance_cents)
+       o.name, coalesce(nullif(o.siret, ''), o.siren), min(t.list_label), min(r.name), min(d.code), min(ac.label),
+       min(aid.grant_cents), min(aid.advance_cents), min(CAST(aid.emerging_actor AS INTEGER)), min(ac.f2030_objective),
+       min(ac.f2030_nomenclature), min(t.label)
 FROM project p
 JOIN application a ON a.id = p.application_id
 JOIN call c ON c.id = a.call_id
@@ -43,14 +50,22 @@ GROUP BY p.id, o.id
 ORDER BY p.decision_on, p.id, min(m.rank), o.name
 """
 
+# the list tells projects apart by call and name only: two projects of one call under one name cannot be read back
+_SHARED_NAMES = """
+SELECT c.label, CASE WHEN a.acronym <> '' THEN a.acronym ELSE a.title END AS name
+FROM project p JOIN application a ON a.id = p.application_id JOIN call c ON c.id = a.call_id
+GROUP BY c.id, name HAVING count(*) > 1 ORDER BY c.label, name
+"""
 
-def write_france2030(db: Database, destination: Path) -> int:
-    """Writes the list (whole or not at all); returns how many rows."""
+
+def write_france2030(db: Database, destination: Path) -> StandardExport:
+    """Writes the list (whole or not at all); returns how many rows, and what the list lacks (said, not filled)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     with db.read() as session:
         rows = raw_connection(session).execute(_ROWS).fetchall()
+        shared = raw_connection(session).execute(_SHARED_NAMES).fetchall()
     book = Workbook()
     sheet = book.active
     sheet.title = "Liste des projets et bénef"
@@ -63,13 +78,19 @@ def write_france2030(db: Database, destination: Path) -> int:
         cell = sheet.cell(row=3, column=column, value=header)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+    result = StandardExport(rows=len(rows))
+    unworded: set[str] = set()
     for number, values in enumerate(rows, start=4):
-        decided, operator, call, project, name, company, typology, region, department, action, grant, advance = values
+        (decided, operator, call, project, name, company, typology, region, department, action, grant, advance,
+         emerging, objective, nomenclature, ours) = values
         funded = grant is not None or advance is not None
+        if ours and not typology:
+            unworded.add(ours)
         cells = [date.fromisoformat(str(decided)) if decided else None, operator, call, project, name, company,
-                 typology, region, f"{department:0>3}" if department and department.isdigit() else department,
-                 None, action, "Objectif 7", None,
-                 _euros(grant) if funded else None, _euros(advance) if funded and advance else None,
+                 typology or None, region, f"{department:0>3}" if department and department.isdigit() else department,
+                 None if emerging is None else ("OUI" if emerging else "NON"), action, objective or None,
+                 nomenclature or None, _euros(grant) if funded else None,
+                 _euros(advance) if funded and advance else None,
                  _euros((grant or 0) + (advance or 0)) if funded else None]
         for column, value in enumerate(cells, start=2):
             cell = as_text(sheet.cell(row=number, column=column, value=value))
@@ -85,7 +106,15 @@ def write_france2030(db: Database, destination: Path) -> int:
     sheet.freeze_panes = "B4"
     sheet.auto_filter.ref = f"B3:Q{max(len(rows), 1) + 3}"
     write_whole(destination, book.save, tr("La liste France 2030"))
-    return len(rows)
+    if unworded:
+        result.notes.append(tr("Typologie normée laissée vide pour {names} : leur libellé dans la liste France 2030 "
+                               "n'est pas renseigné (fiche de la typologie).", names=", ".join(sorted(unworded))))
+    if shared:
+        result.notes.append(tr("Projets d'un même appel sous un même nom ({pairs}) : la liste ne les distingue pas, "
+                               "sa reprise refusera leurs lignes ; donnez-leur des acronymes distincts.",
+                               pairs="; ".join(f"{call} : {name}" for call, name in shared[:5])
+                               + (tr(" et {count} autres", count=len(shared) - 5) if len(shared) > 5 else "")))
+    return result
 
 
 def _euros(cents: Any) -> Decimal:

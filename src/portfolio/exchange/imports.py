@@ -91,11 +91,26 @@ def with_table(workbook: Workbook, *, profile: str | None = None, map_data: Mapp
     return Prepared(workbook, table, mapping)
 
 
+TRANSACTIONS_SHEET = "transactions"  # a 360Giving workbook's payments, each under the grant it pays
+
+
 def plan_import(db: Database, prepared: Prepared, *, untrusted: bool = True, progress: Progress | None = None,
-                cancelled: Cancelled | None = None) -> ImportPlan:
-    """The plan of a prepared import (nothing written)."""
-    return make_plan(db, prepared.table, prepared.mapping, file_name=prepared.workbook.path.name,
-                     sha256=prepared.workbook.sha256, untrusted=untrusted, progress=progress, cancelled=cancelled)
+                cancelled: Cancelled | None = None, limits: Limits | None = None) -> ImportPlan:
+    """The plan of a prepared import (nothing written). A 360Giving workbook's "transactions" sheet is read too:
+    its payments are planned after the grants they pay."""
+    transactions = None
+    workbook = prepared.workbook
+    if prepared.mapping.profile == "360giving" and TRANSACTIONS_SHEET in workbook.sheet_names \
+            and prepared.table.sheet != TRANSACTIONS_SHEET:
+        read = read_file(workbook.path, sheet=TRANSACTIONS_SHEET, untrusted=untrusted, limits=limits,
+                         cancelled=cancelled)
+        if read.sha256 != workbook.sha256:
+            raise PortfolioError(tr("« {file} » a changé pendant sa lecture : relancez l'import.",
+                                    file=workbook.path.name))
+        table = find_table(read.sheets[0], known_headers(), file_name=workbook.path.name)
+        transactions = (table, choose_mapping(table.headers, profile="360giving-transactions"))
+    return make_plan(db, prepared.table, prepared.mapping, file_name=workbook.path.name, sha256=workbook.sha256,
+                     untrusted=untrusted, progress=progress, cancelled=cancelled, transactions=transactions)
 
 
 def run_import(db: Database, path: Path, *, sheet: str | None = None, profile: str | None = None,
@@ -125,7 +140,8 @@ def run_import(db: Database, path: Path, *, sheet: str | None = None, profile: s
         prepared = prepare(path, sheet=sheet, profile=profile, map_data=map_data, map_source=str(map_file or ""),
                            untrusted=untrusted, limits=limits, profiles=profiles,
                            progress=stage(progress, 0.0, 0.4), cancelled=cancelled)
-    plan = plan_import(db, prepared, untrusted=untrusted, progress=stage(progress, 0.4, 0.95), cancelled=cancelled)
+    plan = plan_import(db, prepared, untrusted=untrusted, progress=stage(progress, 0.4, 0.95), cancelled=cancelled,
+                       limits=limits)
     del prepared  # the file's rows are not needed to write the plan: memory for the writing
     if dry_run:
         return plan, None

@@ -28,6 +28,8 @@ FIELDS: dict[str, str] = {
     "org.company_id": N_("Bénéficiaire : SIREN ou SIRET"),
     "org.siret": N_("Bénéficiaire : SIRET"),
     "org.siren": N_("Bénéficiaire : SIREN"),
+    "org.rna": N_("Bénéficiaire : numéro RNA (association)"),
+    "org.identifier": N_("Bénéficiaire : identifiant org-id.guide (FR-RCS-…, GB-CHC-…)"),
     "org.typology": N_("Bénéficiaire : typologie"),
     "org.region": N_("Bénéficiaire : région"),
     "org.department": N_("Bénéficiaire : département"),
@@ -43,12 +45,24 @@ FIELDS: dict[str, str] = {
     "project.period": N_("Projet : période (début et fin)"),
     "project.start_on": N_("Projet : date de début"),
     "project.end_on": N_("Projet : date de fin"),
+    "project.identifier": N_("Projet : identifiant commun à ses aides (activité liée)"),
+    "project.label": N_("Projet : acronyme et titre (« ACRONYME — Titre »)"),
     "aid.grant": N_("Aide : subvention"),
     "aid.advance": N_("Aide : avance remboursable"),
     "aid.total": N_("Aide : montant total"),
+    "aid.grant_total": N_("Aide : montant total de la subvention, avant répartition entre bénéficiaires"),
+    "aid.share": N_("Aide : part du bénéficiaire (0 à 1)"),
+    "aid.part": N_("Aide : nature (subvention ou avance remboursable)"),
+    "aid.identifier": N_("Aide : identifiant de la subvention (360Giving)"),
+    "aid.currency": N_("Aide : devise des montants"),
+    "aid.disbursed": N_("Aide : montant versé"),
+    "aid.emerging": N_("Aide : acteur émergent (oui ou non)"),
     "payment.amount": N_("Versement : montant payé"),
     "payment.paid_on": N_("Versement : date de paiement"),
     "payment.reference": N_("Versement : référence (n° de demande de paiement)"),
+    "payment.grant": N_("Versement : identifiant de la subvention qu'il paie (360Giving)"),
+    "payment.identifier": N_("Versement : identifiant (360Giving)"),
+    "payment.currency": N_("Versement : devise"),
 }
 
 # folded synonyms of each field, French and English (the header itself, folded, is compared with these)
@@ -60,6 +74,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                        "recipient org identifier", "recipient org company number", "company number"),
     "org.siret": ("siret", "n siret", "numero siret", "siret beneficiaire", "code taxe 1"),
     "org.siren": ("siren", "n siren", "numero siren"),
+    "org.rna": ("rna", "numero rna", "n rna", "rnabeneficiaire", "rna beneficiaire"),
     "org.typology": ("typologie", "typologie normee", "type de structure", "categorie juridique", "type beneficiaire",
                      "recipient org type", "organisation type"),
     "org.region": ("region", "regions", "region du siege", "recipient org region", "region name"),
@@ -88,6 +103,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                     "avance", "repayable advance"),
     "aid.total": ("montant de l aide en", "montant de l aide", "montant", "montant total", "amount awarded",
                   "amount", "total"),
+    "aid.share": ("pourcentagesubvention", "pourcentage subvention", "part du beneficiaire"),
+    "aid.currency": ("devise", "currency", "monnaie"),
+    "aid.emerging": ("acteur emergent",),
     "payment.amount": ("montant paye", "eur", "montant du paiement", "amount paid"),
     "payment.paid_on": ("date de derniere operation sur la dp", "date de paiement", "date paiement",
                         "transaction date"),
@@ -132,11 +150,14 @@ class Profile:
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
+# SCDL: "montant" is the grant's total before it is split between its beneficiaries, "pourcentageSubvention" each
+# one's share; "datesPeriodeVersement" is a payment period (never the project's dates: not read)
 _SCDL_1 = {"nomattribuant": "project.operator", "idattribuant": "", "dateconvention": "project.agreement_on",
            "referencedecision": "project.reference", "nombeneficiaire": "org.name",
-           "idbeneficiaire": "org.company_id", "objet": "project.title", "montant": "aid.total",
-           "nature": "", "conditionsversement": "", "datesperiodeversement": "project.period", "idrae": "",
-           "notificationue": "", "pourcentagesubvention": "", "nom de l attribuant": "project.operator"}
+           "idbeneficiaire": "org.company_id", "rnabeneficiaire": "org.rna", "objet": "project.title",
+           "montant": "aid.grant_total", "nature": "", "conditionsversement": "", "datesperiodeversement": "",
+           "idrae": "", "notificationue": "", "pourcentagesubvention": "aid.share",
+           "nom de l attribuant": "project.operator"}
 
 BUILT_IN: dict[str, Profile] = {p.name: p for p in (
     Profile("france2030", N_("Liste des bénéficiaires France 2030"), {
@@ -146,19 +167,30 @@ BUILT_IN: dict[str, Profile] = {p.name: p for p in (
         "siren siret": "org.company_id", "typologie normee": "org.typology", "regions": "project.region",
         "localisation geographique du siege social": "org.department",
         "montant de subvention en": "aid.grant", "montant d avance remboursable en": "aid.advance",
-        "montant de l aide en": "aid.total"},
+        "montant de l aide en": "aid.total", "acteur emergent": "aid.emerging",
+        "acteur emergent a partir de 2023 historique en cours de traitement": "aid.emerging"},
         ("date de la dpm", "procedure", "nom du projet", "beneficiaire")),
     Profile("scdl-2", N_("SCDL subventions 2.x"), {**_SCDL_1, "dispositifaide": "project.call"},
             ("nombeneficiaire", "idbeneficiaire", "montant", "dispositifaide")),
     Profile("scdl-1", N_("SCDL subventions 1.x"), _SCDL_1, ("nombeneficiaire", "idbeneficiaire", "montant")),
+    # 360Giving: a grant's "Identifier" finds the portfolio's aid it was written from; "Amount Disbursed" is what was
+    # paid; "Company Number" is the UK register's (not read); any currency but the euro needs a rate
     Profile("360giving", N_("360Giving (subventions)"), {
-        "identifier": "project.reference", "title": "project.title", "amount awarded": "aid.total",
-        "award date": "project.decision_on", "recipient org identifier": "org.company_id",
-        "recipient org company number": "org.company_id", "recipient org name": "org.name",
-        "recipient org city": "org.city", "funding org name": "project.operator",
+        "identifier": "aid.identifier", "title": "project.label", "description": "project.title",
+        "currency": "aid.currency", "amount awarded": "aid.total", "amount disbursed": "aid.disbursed",
+        "award date": "project.decision_on", "recipient org identifier": "org.identifier",
+        "recipient org company number": "", "recipient org name": "org.name", "recipient org city": "org.city",
+        "funding org name": "project.operator", "grant programme code": "project.call",
         "grant programme title": "project.call", "planned dates start date": "project.start_on",
-        "planned dates end date": "project.end_on"},
+        "planned dates end date": "project.end_on", "funding type code": "aid.part",
+        "related activity": "project.identifier"},
         ("identifier", "amount awarded", "recipient org name")),
+    # 360Giving's transactions: each paid tranche, under the identifier of the grant it pays
+    Profile("360giving-transactions", N_("360Giving (versements)"), {
+        "identifier": "payment.grant", "disbursementtransaction 0 id": "payment.identifier",
+        "disbursementtransaction 0 transactiondate": "payment.paid_on",
+        "disbursementtransaction 0 value": "payment.amount", "disbursementtransaction 0 currency": "payment.currency"},
+        ("identifier", "disbursementtransaction 0 value")),
     Profile("chorus-paiements", N_("Chorus : paiements (INF-BUD-53)"), {
         "n dp": "payment.reference", "date de derniere operation sur la dp": "payment.paid_on",
         "code taxe 1": "org.siret", "eur": "payment.amount"},

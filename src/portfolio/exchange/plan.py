@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from portfolio.db.database import Database
@@ -31,7 +32,7 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.domain.identifiers import siren_of
-from portfolio.domain.money import format_eur
+from portfolio.domain.money import format_eur, share_of
 from portfolio.domain.referential import fold
 from portfolio.services import fields
 from portfolio.services.audit import last_seq
@@ -47,7 +48,7 @@ Cancelled = Callable[[], bool]
 
 ORDER = ("organisation", "contact", "application", "application_partner", "project", "aid", "disbursement",
          "milestone")  # the order records refer to each other (a working workbook has every type)
-MONEY_FIELDS = ("aid.grant", "aid.advance", "aid.total", "payment.amount")
+MONEY_FIELDS = ("aid.grant", "aid.advance", "aid.total", "aid.grant_total", "aid.disbursed", "payment.amount")
 MAX_CENTS = 10**15  # ten thousand billion euros: beyond any aid, and well within SQLite's 64-bit integers
 
 
@@ -120,6 +121,7 @@ class ImportPlan:
     update_rows: dict[tuple[str, str], int] = field(default_factory=dict)  # (entity, uuid) -> first source row
     base_seq: int = 0  # the audit trail's last entry when the plan was made: applying needs the data unchanged
     entity_sheets: dict[str, str] = field(default_factory=dict)  # a working workbook's: record type -> its sheet
+    row_notes: dict[tuple[str, int], str] = field(default_factory=dict)  # (sheet, row): what the trail says of it
 
     def created_counts(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -161,53 +163,79 @@ class _Known:
         for i, code, region in q("SELECT id, code, region_id FROM department"):
             self.departments[str(code).lstrip("0")] = (i, region)  # '035', '35' and '01', '1' alike
         self.typologies: dict[str, int] = {}
-        for i, code, label in q("SELECT id, code, label FROM typology"):
-            for name in (code, label):
-                self.typologies[_typology_key(name)] = i
+        for i, code, label, list_label in q("SELECT id, code, label, list_label FROM typology"):
+            for name in (code, label, list_label):  # the list's wording ("Établissements publics") too
+                if name:
+                    self.typologies[_typology_key(name)] = i
         self.calls: dict[str, int] = {}
         self.call_rows = q("SELECT id, code, label FROM call").fetchall()
         for i, code, label in self.call_rows:
             self.calls[fold(code)] = i
             self.calls[fold(label)] = i
+        for i, scheme in q("SELECT id, aid_scheme_id FROM call WHERE aid_scheme_id <> ''"):
+            self.calls.setdefault(fold(scheme), i)  # SCDL's dispositifAide
         self.status = {(e, c): i for i, e, c in q("SELECT id, entity, code FROM status")}
         self.orgs: dict[Any, dict[str, Any]] = {}  # key -> org values with "id"/"uuid"
         self.by_siret: dict[str, list[Any]] = defaultdict(list)
         self.by_siren: dict[str, list[Any]] = defaultdict(list)
+        self.by_rna: dict[str, list[Any]] = defaultdict(list)
+        self.by_foreign: dict[str, list[Any]] = defaultdict(list)
+        self.by_uuid: dict[str, Any] = {}
         self.by_name: dict[tuple[str, Any], list[Any]] = defaultdict(list)
         self.by_name_only: dict[str, list[Any]] = defaultdict(list)
-        for row in q("SELECT id, uuid, name, siren, siret, typology_id, region_id, department_id, city, name_key "
-                     "FROM organisation"):
-            org = dict(zip(("id", "uuid", "name", "siren", "siret", "typology_id", "region_id", "department_id",
-                            "city", "name_key"), row, strict=True))
+        for row in q("SELECT id, uuid, name, siren, siret, rna, foreign_id, typology_id, region_id, department_id, "
+                     "city, name_key FROM organisation"):
+            org = dict(zip(("id", "uuid", "name", "siren", "siret", "rna", "foreign_id", "typology_id", "region_id",
+                            "department_id", "city", "name_key"), row, strict=True))
             self.add_org(org["id"], org)
         # (call, folded name) and (call, folded reference, folded name) -> application keys
         self.apps: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
         self.app_by_key: dict[Any, dict[str, Any]] = {}
+        self.app_of_project: dict[str, Any] = {}  # a project's uuid -> its application's key
         for row in q("SELECT a.id, a.uuid, a.call_id, a.acronym, a.title, a.reference, a.lead_organisation_id, "
                      "p.id, p.uuid, p.decision_on, p.agreement_on, p.start_on, p.end_on FROM application a "
                      "LEFT JOIN project p ON p.application_id = a.id"):
             app = dict(zip(("id", "uuid", "call_id", "acronym", "title", "reference", "lead", "project_id",
                             "project_uuid", "decision_on", "agreement_on", "start_on", "end_on"), row, strict=True))
             for name in ("decision_on", "agreement_on", "start_on", "end_on"):  # SQLite keeps ISO text
-                app[name] = date.fromisoformat(app[name]) if app[name] else None
+                app[name] = _day(app[name])
             self.add_app(app["id"], app)
+            if app["project_uuid"]:
+                self.app_of_project[app["project_uuid"]] = app["id"]
+                self.app_of_project[app["project_id"]] = app["id"]  # (by the project's id too)
         self.partners = {(a, o): (i, u, role) for i, u, a, o, role in q(
             "SELECT id, uuid, application_id, organisation_id, role FROM application_partner")}
-        self.aids = {(p, o): {"id": i, "uuid": u, "grant_cents": g, "advance_cents": a} for i, u, p, o, g, a in q(
-            "SELECT id, uuid, project_id, organisation_id, grant_cents, advance_cents FROM aid")}
+        self.aids = {(p, o): {"id": i, "uuid": u, "grant_cents": g, "advance_cents": a, "emerging_actor": e}
+                     for i, u, p, o, g, a, e in q("SELECT id, uuid, project_id, organisation_id, grant_cents, "
+                                                  "advance_cents, emerging_actor FROM aid")}
+        for aid in self.aids.values():  # (a boolean column reads back as 0/1 from SQLite)
+            if aid["emerging_actor"] is not None:
+                aid["emerging_actor"] = bool(aid["emerging_actor"])
+        self.aid_by_uuid: dict[str, tuple[Any, Any]] = {a["uuid"]: key for key, a in self.aids.items()}
         self.projects_of_org: dict[Any, set[Any]] = defaultdict(set)
         for p, o in q("SELECT project_id, organisation_id FROM aid"):
             self.projects_of_org[o].add(p)
         self.payments = {(p, o, label, amount, str(paid)) for p, o, label, amount, paid in q(
             "SELECT project_id, organisation_id, label, amount_cents, paid_on FROM disbursement")}
+        # paid tranches: by uuid (a 360Giving transaction we wrote) and by (project, organisation) with their part
+        self.paid: dict[str, dict[str, Any]] = {}
+        self.paid_of: dict[tuple[Any, Any], list[dict[str, Any]]] = defaultdict(list)
+        for uuid, p, o, paid, amount, part in q("SELECT uuid, project_id, organisation_id, paid_on, amount_cents, "
+                                                "aid_part FROM disbursement WHERE paid_on IS NOT NULL"):
+            tranche = {"uuid": uuid, "paid_on": _day(paid), "amount_cents": amount, "aid_part": part}
+            self.paid[uuid] = tranche
+            self.paid_of[(p, o)].append(tranche)
 
     def add_org(self, key: Any, org: dict[str, Any], append: Append = list.append, put: Put = dict.__setitem__
                 ) -> None:
         """Indexes an organisation (``append``/``put``: the planner's journaled operations, for records it plans)."""
         put(self.orgs, key, org)
-        for index, value in ((self.by_siret, org.get("siret")), (self.by_siren, org.get("siren"))):
+        for index, value in ((self.by_siret, org.get("siret")), (self.by_siren, org.get("siren")),
+                             (self.by_rna, org.get("rna")), (self.by_foreign, org.get("foreign_id"))):
             if value and key not in index[value]:
                 append(index[value], key)
+        if org.get("uuid"):
+            put(self.by_uuid, org["uuid"], key)
         append(self.by_name[(fold(org["name"] or ""), org.get("department_id"))], key)
         append(self.by_name_only[fold(org["name"] or "")], key)
 
@@ -218,7 +246,16 @@ class _Known:
             if text:
                 append(self.apps[(app["call_id"], fold(text))], key)
                 append(self.apps[(app["call_id"], fold(app.get("reference") or ""), fold(text))], key)
+                if app.get("reference"):  # found by its reference and name in any call (a file that names none)
+                    append(self.apps[(None, fold(app["reference"]), fold(text))], key)
         put(self.app_by_key, key, app)
+
+
+def _day(value: Any) -> date | None:
+    """A stored date as a date (SQLite keeps ISO text, a server gives dates)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 @functools.lru_cache(maxsize=1024)  # a few typologies, named on every row
@@ -263,6 +300,7 @@ class _Row:
     raw: list[Any]
     values: dict[str, Any]
     remarks: list[tuple[int | None, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what its records' audit source says beyond its number
 
 
 _PARSERS: dict[str, Callable[[Any], Any]] = {
@@ -275,6 +313,13 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "project.start_on": parse.parse_day, "project.end_on": parse.parse_day, "project.period": parse.parse_period,
     "aid.grant": parse.parse_money, "aid.advance": parse.parse_money, "aid.total": parse.parse_money,
     "payment.amount": parse.parse_money, "payment.paid_on": parse.parse_day, "payment.reference": parse.parse_text,
+    "org.rna": parse.parse_rna, "org.identifier": parse.parse_org_identifier,
+    "project.identifier": parse.parse_project_identifier, "project.label": parse.parse_text,
+    "aid.grant_total": parse.parse_money, "aid.share": parse.parse_share, "aid.part": parse.parse_aid_part,
+    "aid.identifier": parse.parse_aid_identifier, "aid.currency": parse.parse_currency,
+    "aid.disbursed": parse.parse_money, "aid.emerging": parse.parse_bool,
+    "payment.grant": parse.parse_aid_identifier, "payment.identifier": parse.parse_aid_identifier,
+    "payment.currency": parse.parse_currency,
 }
 _IDENTIFIER_PREFIX = re.compile(r"^\s*FR-(?:RCS|SIREN|SIRET)-", re.IGNORECASE)
 
@@ -285,7 +330,7 @@ def _columns(mapping: ColumnMapping) -> list[tuple[int, str, Callable[[Any], Any
 
 
 def _read_row(table: Table, columns: list[tuple[int, str, Callable[[Any], Any], bool]], number: int,
-              raw: list[Any], untrusted: bool) -> _Row:
+              raw: list[Any], untrusted: bool, rates: Mapping[str, Decimal] | None = None) -> _Row:
     row = _Row(number, raw, {})
     values = row.values
     formulas = untrusted and bool(table.formula_cells)
@@ -305,6 +350,10 @@ def _read_row(table: Table, columns: list[tuple[int, str, Callable[[Any], Any], 
             value = _IDENTIFIER_PREFIX.sub("", value)
         try:
             parsed = parser(value)
+        except parse.ForeignCurrency as exc:  # "£1,000": converted when the mapping gives the rate, else refused
+            if not rates or exc.currency not in rates:
+                raise _RowError(column, str(exc)) from None
+            parsed = _converted(row, exc.cents, exc.currency, rates[exc.currency], column)
         except InvalidValue as exc:
             raise _RowError(column, str(exc)) from None
         except (ArithmeticError, ValueError, OverflowError):  # a number no parser can hold (a 30-digit amount)
@@ -313,7 +362,28 @@ def _read_row(table: Table, columns: list[tuple[int, str, Callable[[Any], Any], 
             if money and abs(parsed) >= MAX_CENTS:
                 raise _RowError(column, tr("montant hors limites : {value}", value=str(value)[:60]))
             values[key] = parsed
+    currency = values.get("aid.currency") or values.get("payment.currency")
+    if currency and currency != "EUR":  # the row's amounts are in that currency: at the mapping's rate, or refused
+        column = next((c for c, k, *_ in columns if k in ("aid.currency", "payment.currency")), None)
+        if not rates or currency not in rates:
+            raise _RowError(column, tr("montants en {currency} : seuls les euros sont importés tels quels ; donnez le "
+                                       "taux de change de cette devise dans la correspondance (« rates »)",
+                                       currency=currency))
+        for column_, key, _parser, money in columns:
+            if money and key in values:
+                values[key] = _converted(row, values[key], currency, rates[currency], column_)
     return row
+
+
+def _converted(row: _Row, cents: int, currency: str, rate: Decimal, column: int | None) -> int:
+    """An amount in another currency converted to euro cents at the mapping's rate (a half cent up); the original
+    amount, its currency and the rate go into the row's audit source."""
+    euros = share_of(cents, rate)
+    note = tr("{amount} {currency} au taux de {rate}", amount=format_eur(cents, decimals=True, symbol=False),
+              currency=currency, rate=str(rate))
+    row.remarks.append((column, tr("montant converti en euros : {note}", note=note)))
+    row.notes.append(note)
+    return euros
 
 
 def _untitled(values: Mapping[str, Any]) -> str:
@@ -344,9 +414,19 @@ def _money(row: _Row, column_of: Callable[[str], int | None]) -> _Money:
     grant = row.values.get("aid.grant")
     advance = row.values.get("aid.advance")
     total = row.values.get("aid.total")
-    for key, amount in (("aid.grant", grant), ("aid.advance", advance), ("aid.total", total)):
+    for key, amount in (("aid.grant", grant), ("aid.advance", advance), ("aid.total", total),
+                        ("aid.grant_total", row.values.get("aid.grant_total"))):
         if amount is not None and amount < 0:
             raise _RowError(column_of(key), tr("montant négatif : une aide engagée est positive"))
+    if "aid.grant_total" in row.values:  # SCDL: the grant's total and the beneficiary's share of it
+        shared = share_of(row.values["aid.grant_total"], row.values.get("aid.share", Decimal(1)))
+        return _Money(shared, None, shared)
+    if "aid.share" in row.values:
+        raise _RowError(column_of("aid.share"), tr("une part sans le montant total de la subvention qu'elle partage"))
+    part = row.values.get("aid.part")
+    if part is not None and grant is None and advance is None:  # 360Giving: a grant is one part of an aid
+        amount = total or 0
+        return _Money(amount, None, amount) if part == "subvention" else _Money(None, amount, amount)
     split = column_of("aid.grant") is not None or column_of("aid.advance") is not None
     if grant is None and advance is None:
         if "aid.total_formula" in row.values:
@@ -393,11 +473,18 @@ class _Planner:
         self.mapping = mapping
         self.plan = plan
         self.untrusted = untrusted
+        self.rates = _rates_of(mapping.defaults)
+        self.aid_parts: dict[tuple[Any, Any], dict[str, int]] = {}  # (project, organisation) -> part -> its row
+        self.planned_aids: dict[tuple[Any, Any], NewRecord] = {}  # the aids the plan creates
+        self.identified: dict[str, tuple[Any, Any]] = {}  # an aid's uuid in the file -> (project, organisation)
+        self.disbursed: list[tuple[_Row, Any, Any, str | None, int]] = []  # rows stating an amount paid
+        self.paid_planned: dict[tuple[Any, Any, str | None], int] = {}  # payments the file gives, per aid and part
+        self.matched_tranches: dict[str, int] = {}  # recorded tranches a transaction of the file found again
+        self.grants_table, self.grants_mapping = table, mapping
         self.pending: dict[tuple[str, str], dict[str, Any]] = {}  # updates planned, per record
         self.stated: dict[tuple[str, str, str], tuple[Any, int]] = {}  # what the file says of a field, and where
         self.new: dict[str, NewRecord] = {}
         self.specs: dict[str, dict[str, fields.FieldSpec]] = {}  # entity -> its fields by name
-        self.seen_aids: dict[tuple[Any, Any], int] = {}  # (project, organisation) -> the row that gave its aid
         self.seen_payments: dict[tuple[Any, ...], int] = {}
         self.journal: list[Callable[[], None]] = []
         self.column = {key: column for column, key in reversed(mapping.columns.items())}.get  # the first one
@@ -437,9 +524,11 @@ class _Planner:
         items.append(item)
         self.journal.append(items.pop)  # taken back in reverse order: the last one appended is popped
 
-    def _index_org(self, key: Any, siren: str | None, siret: str | None) -> None:
+    def _index_org(self, key: Any, values: Mapping[str, Any]) -> None:
         """Finds an organisation by identifiers the plan gives it, from the next row on."""
-        for index, value in ((self.known.by_siret, siret), (self.known.by_siren, siren)):
+        known = self.known
+        for index, value in ((known.by_siret, values.get("siret")), (known.by_siren, values.get("siren")),
+                             (known.by_rna, values.get("rna")), (known.by_foreign, values.get("foreign_id"))):
             if value and key not in index[value]:
                 self._append(index[value], key)
 
@@ -450,10 +539,13 @@ class _Planner:
         self.plan.rejected.append(Rejection(self.table.sheet, number, header, reason, list(raw)))
 
     def remark(self, row: _Row) -> None:
-        """Keeps the row's remarks (it is imported, with something the user should know)."""
+        """Keeps the row's remarks (it is imported, with something the user should know), and what its records'
+        audit source says of it beyond its number (an amount converted)."""
         for column, remark in row.remarks:
             header = self.table.headers[column] if column is not None else None
             self.plan.flagged.append(Rejection(self.table.sheet, row.number, header, remark))
+        if row.notes:
+            self._set(self.plan.row_notes, (self.table.sheet, row.number), "; ".join(row.notes))
 
     def column_of(self, entity: str, name: str) -> int | None:
         for key in _FIELD_COLUMNS.get((entity, name), ()):
@@ -480,9 +572,11 @@ class _Planner:
             checked[name] = value
         return checked
 
-    def create(self, entity: str, values: dict[str, Any], row: int) -> Ref:
+    def create(self, entity: str, values: dict[str, Any], row: int, uuid: str | None = None) -> Ref:
+        """Plans a new record (with ``uuid`` when the file gives the record's own: a file this portfolio wrote)."""
         values = self._checked(entity, values)
-        record = NewRecord(entity, new_uuid(), values, row, tuple(k for k, v in values.items() if type(v) is Ref))
+        record = NewRecord(entity, uuid or new_uuid(), values, row,
+                           tuple(k for k, v in values.items() if type(v) is Ref))
         self.plan.creates.append(record)
         self._set(self.new, record.uuid, record)
         return Ref(entity, record.uuid)
@@ -524,8 +618,11 @@ class _Planner:
     def organisation(self, row: _Row) -> tuple[Any, bool]:
         """The row's organisation: (key, changed). Key: an existing id, or the Ref of a record the plan creates."""
         v = row.values
-        siren, siret = v.get("org.company_id", (None, None))
+        identifier: parse.OrgIdentifier = v.get("org.identifier") or parse.OrgIdentifier()
+        siren, siret = v.get("org.company_id", (identifier.siren, identifier.siret))
         siret = v.get("org.siret", siret)
+        rna = v.get("org.rna", identifier.rna)
+        foreign = identifier.foreign_id
         if v.get("org.siren") and siren and v["org.siren"] != siren:
             raise _RowError(self.mapping.column_of("org.siren"), tr(
                 "le SIREN {siren} n'est pas celui du SIRET {siret}", siren=v["org.siren"], siret=siret))
@@ -570,13 +667,16 @@ class _Planner:
                     "typologie inconnue « {value} » : corrigez-la ou retirez la colonne de la correspondance",
                     value=v["org.typology"]))
         name = v.get("org.name")
-        candidates = self._match_org(siret, siren, name, department)
+        if identifier.uuid is not None and identifier.uuid in self.known.by_uuid:  # a record this portfolio wrote
+            candidates = [self.known.by_uuid[identifier.uuid]]
+        else:
+            candidates = self._match_org(siret, siren, name, department, rna, foreign)
         if len(candidates) > 1:
             names = "; ".join(self._org_label(c) for c in candidates[:5])
             raise _RowError(None, tr("plusieurs structures correspondent ({names}) : rien n'est deviné, "
                                      "complétez le SIRET dans le fichier ou fusionnez les structures", names=names))
-        values = {"siren": siren, "siret": siret, "typology_id": typology, "region_id": region,
-                  "department_id": department, "city": v.get("org.city")}
+        values = {"siren": siren, "siret": siret, "rna": rna, "foreign_id": foreign, "typology_id": typology,
+                  "region_id": region, "department_id": department, "city": v.get("org.city")}
         if candidates:
             key = candidates[0]
             org = self.known.orgs[key]
@@ -598,10 +698,10 @@ class _Planner:
                     if value is not None and org.get(name_) in (None, ""):
                         self._set(org, name_, value)
                         self._set(self.new[key.uuid].values, name_, value)
-                self._index_org(key, values["siren"], values["siret"])
+                self._index_org(key, values)
                 return key, False
             changed = self.update("organisation", org["uuid"], org["name"], org, values, row.number)
-            self._index_org(key, values["siren"], values["siret"])
+            self._index_org(key, values)
             return key, changed
         if not name:
             raise _RowError(self.mapping.column_of("org.name"), tr(
@@ -610,16 +710,20 @@ class _Planner:
         created = {k: val for k, val in values.items() if val is not None}
         created["name"] = name
         created.setdefault("city", "")
-        ref = self.create("organisation", created, row.number)
+        ref = self.create("organisation", created, row.number, identifier.uuid)
         self.known.add_org(ref, {**created, "uuid": ref.uuid}, self._append, self._set)
         return ref, True
 
-    def _match_org(self, siret: str | None, siren: str | None, name: str | None, department: Any) -> list[Any]:
+    def _match_org(self, siret: str | None, siren: str | None, name: str | None, department: Any,
+                   rna: str | None = None, foreign: str | None = None) -> list[Any]:
         known = self.known
         if siret and known.by_siret.get(siret):
             return list(dict.fromkeys(known.by_siret[siret]))
         if siren and known.by_siren.get(siren):
             return list(dict.fromkeys(known.by_siren[siren]))
+        for index, value in ((known.by_rna, rna), (known.by_foreign, foreign)):
+            if value and index.get(value):
+                return list(dict.fromkeys(index[value]))
         if name:
             # the same name in the same department, or in an organisation whose department is not known yet
             folded = fold(name)
@@ -629,7 +733,8 @@ class _Planner:
             # a name matching an organisation with another SIREN is another organisation (their SIREN or SIRET
             # was checked above: a candidate with one of its own is another company)
             return [k for k in dict.fromkeys(found)
-                    if not ((siren and known.orgs[k].get("siren")) or (siret and known.orgs[k].get("siret")))]
+                    if not ((siren and known.orgs[k].get("siren")) or (siret and known.orgs[k].get("siret"))
+                            or (rna and known.orgs[k].get("rna")) or (foreign and known.orgs[k].get("foreign_id")))]
         return []
 
     def _org_label(self, key: Any) -> str:
@@ -667,19 +772,45 @@ class _Planner:
         raise _RowError(None, tr("aucun appel à projets : la correspondance doit indiquer la colonne de l'appel ou "
                                  "un appel par défaut"))
 
+    def _known_app(self, row: _Row) -> Any | None:
+        """The application of the project a row's identifiers name (a file this portfolio wrote), if known here."""
+        v = row.values
+        project = v.get("project.identifier")
+        if project and project.startswith("uuid:") and project[5:] in self.known.app_of_project:
+            return self.known.app_of_project[project[5:]]
+        aid: parse.AidIdentifier | None = v.get("aid.identifier")
+        if aid is not None and aid.uuid in self.known.aid_by_uuid:
+            return self.known.app_of_project.get(self.known.aid_by_uuid[aid.uuid][0])
+        reference = v.get("project.reference")
+        if reference and not v.get("project.call"):  # a file that does not name the call (SCDL): its reference
+            for text in (v.get("project.acronym"), v.get("project.title")):
+                found = set(self.known.apps.get((None, fold(reference), fold(text)), [])) if text else set()
+                if len(found) == 1:
+                    return found.pop()
+        return None
+
     def project_rows(self, rows: list[_Row], progress: Progress | None, cancelled: Cancelled | None) -> None:
         groups: dict[tuple[Any, ...], list[tuple[_Row, int]]] = {}
         for row in rows:
+            _names(row.values)
+            app = self._known_app(row)
             try:
-                call = self.call(row)
+                call = self.known.app_by_key[app]["call_id"] if app is not None else self.call(row)
             except _RowError as exc:
                 self.reject(row.number, row.raw, exc.column, exc.reason)
                 continue
             named = row.values.get("project.acronym") or row.values.get("project.title")
             reference = row.values.get("project.reference")
-            # rows of one project share its name (and its decision's reference when there is one); a row without
-            # a project name is a grant of its own, named after its reference and its beneficiary
-            key = (call, fold(reference or ""), fold(named or _untitled(row.values)))
+            project = row.values.get("project.identifier")
+            # rows of one project: those its identifiers name (a file this portfolio wrote), or that share the
+            # project's identifier, or its name (and its decision's reference when there is one); a row without a
+            # project name is a grant of its own, named after its reference and its beneficiary
+            if app is not None:
+                key: tuple[Any, ...] = ("application", app)
+            elif project:
+                key = ("project", call, project)
+            else:
+                key = (call, fold(reference or ""), fold(named or _untitled(row.values)))
             groups.setdefault(key, []).append((row, call))
         total = len(rows)
         rows.clear()  # the groups hold the rows now, and each group's are dropped once planned
@@ -724,6 +855,7 @@ class _Planner:
             except _RowError as exc:
                 raise _GroupRowError(row, exc) from None
             accepted.append((row, key, money, changed))
+        self._check_shares(accepted)
         first = accepted[0][0]
         acronym = first.values.get("project.acronym") or ""
         title = first.values.get("project.title") or acronym or _untitled(first.values)
@@ -735,7 +867,10 @@ class _Planner:
                           "start_on": first.values.get("project.start_on", start),
                           "end_on": first.values.get("project.end_on", end)}
         reference = first.values.get("project.reference") or ""
-        existing = self._match_app(call, reference, acronym, title)
+        app = self._known_app(first)
+        project_uuid = first.values.get("project.identifier") or ""
+        existing = [app] if app is not None else (
+            None if project_uuid.startswith("uuid:") else self._match_app(call, reference, acronym, title))
         if existing is not None and len(existing) > 1:
             raise _RowError(None, tr("plusieurs candidatures de cet appel portent ce nom : rien n'est deviné, "
                                      "précisez l'acronyme"))
@@ -745,15 +880,16 @@ class _Planner:
             lead_key = app.get("lead")  # an existing consortium keeps its lead
         else:
             lead_key = (funded or accepted)[0][1]
-        app_id, project_key, changed_rows = self._application(accepted, call, lead_key, acronym, title,
-                                                              project_values, existing)
+        app_id, project_key, changed_rows = self._application(
+            accepted, call, lead_key, acronym, title, project_values, existing,
+            project_uuid[5:] if project_uuid.startswith("uuid:") else None)
         for row, key, money, _changed in accepted:
             if money.funded or key == lead_key:
                 role = "chef_de_file" if key == lead_key else "partenaire"
             else:
                 role = "partenaire_non_finance"
             try:
-                if money.funded and self._aid(project_key, key, money, row.number):
+                if money.funded and self._aid(project_key, key, money, row):
                     changed_rows.add(row.number)
             except _RowError as exc:
                 raise _GroupRowError(row, exc) from None
@@ -764,8 +900,8 @@ class _Planner:
         return sum(1 for row, *_ in accepted if row.number not in changed_rows)
 
     def _application(self, accepted: list[tuple[_Row, Any, _Money, bool]], call: int, lead_key: Any, acronym: str,
-                     title: str | None, project_values: dict[str, Any], existing: list[Any] | None
-                     ) -> tuple[Any, Any, set[int]]:
+                     title: str | None, project_values: dict[str, Any], existing: list[Any] | None,
+                     project_uuid: str | None = None) -> tuple[Any, Any, set[int]]:
         """The group's application and project, found or planned: (application key, project key, changed rows)."""
         first = accepted[0][0]
         changed_rows: set[int] = {row.number for row, _, _, changed in accepted if changed}
@@ -795,7 +931,8 @@ class _Planner:
             "requested_cents": sum(money.total for _, _, money, _ in accepted) or None,
             "status_id": self._status("application", "laureate")}, first.number)
         project_key = self.create("project", {"application_id": app_ref, "status_id": self._status(
-            "project", "laureat"), **{k: v for k, v in project_values.items() if v is not None}}, first.number)
+            "project", "laureat"), **{k: v for k, v in project_values.items() if v is not None}}, first.number,
+            project_uuid)
         self.known.add_app(app_ref, {"id": app_ref, "call_id": call, "acronym": acronym, "title": title,
                                      "reference": first.values.get("project.reference") or "",
                                      "lead": lead_key, "project_id": project_key}, self._append, self._set)
@@ -828,31 +965,80 @@ class _Planner:
         self.create("application_partner", {"application_id": app, "organisation_id": org, "role": role}, row)
         return True
 
-    def _aid(self, project: Any, org: Any, money: _Money, row: int) -> bool:
-        first = self.seen_aids.get((project, org))
-        if first is not None and first != row:  # one aid per beneficiary and project: a second one cannot be
-            raise _RowError(None, tr(             # told apart on a re-import
-                "ce bénéficiaire figure deux fois dans le même projet (ligne {row})", row=first))
-        self._set(self.seen_aids, (project, org), row)
+    def _aid(self, project: Any, org: Any, money: _Money, row: _Row) -> bool:
+        """Plans the aid a row gives a beneficiary of a project (the parts it states: a grant, an advance, or a total
+        that does not say which); True when it creates or changes one. A 360Giving grant is one part of an aid: the
+        other part comes on another row, under the same aid."""
+        v = row.values
+        parts = (("grant",) if money.grant is not None else ()) + (("advance",) if money.advance is not None else ())
+        parts = parts or ("total",)
+        seen = self.aid_parts.get((project, org), {})
+        repeated = next((seen[part] for part in parts if part in seen and seen[part] != row.number), None)
+        if repeated is None and "total" in seen and seen["total"] != row.number:
+            repeated = seen["total"]
+        if repeated is not None:  # one aid per beneficiary and project: a second one cannot be told apart
+            raise _RowError(None, tr("ce bénéficiaire figure deux fois dans le même projet (ligne {row})",
+                                     row=repeated))
+        self._set(self.aid_parts, (project, org), {**seen, **dict.fromkeys(parts, row.number)})
+        identifier: parse.AidIdentifier | None = v.get("aid.identifier")
+        own = identifier.uuid if identifier is not None else None
+        if own is not None:
+            found_at = self.known.aid_by_uuid.get(own) or self.identified.get(own)
+            if found_at is not None and found_at != (project, org):
+                raise _RowError(self.mapping.column_of("aid.identifier"), tr(
+                    "l'identifiant {uuid} désigne l'aide d'un autre projet ou d'un autre bénéficiaire", uuid=own))
+            self._set(self.identified, own, (project, org))
+        if "aid.disbursed" in v:
+            self._append(self.disbursed, (row, project, org, identifier.part if identifier else None,
+                                          v["aid.disbursed"]))
+        stated = {"emerging_actor": v["aid.emerging"]} if "aid.emerging" in v else {}
         found = self.known.aids.get((project, org)) if isinstance(project, int) and isinstance(org, int) else None
         if found is not None:
             label = self.known.orgs[org]["name"]
             if money.grant is None and money.advance is None:  # a total alone
                 stored = found["grant_cents"] + found["advance_cents"]
                 if stored != money.total and not found["advance_cents"]:  # all grant: the total is the grant
-                    return self.update("aid", found["uuid"], label, found, {"grant_cents": money.total}, row)
+                    return self.update("aid", found["uuid"], label, found, {"grant_cents": money.total, **stated},
+                                       row.number)
                 if stored != money.total:  # how would it split between grant and advance?
                     raise _RowError(self.mapping.column_of("aid.total"), tr(
                         "le montant ({total}) diffère de l'aide enregistrée ({stored}) et le fichier ne dit pas "
                         "s'il s'agit de subvention ou d'avance", total=format_eur(money.total),
                         stored=format_eur(stored)))
-                return False
+                return self.update("aid", found["uuid"], label, found, stated, row.number) if stated else False
             return self.update("aid", found["uuid"], label, found,
-                               {"grant_cents": money.grant, "advance_cents": money.advance}, row)
-        self.create("aid", {"project_id": project, "organisation_id": org,
-                            "grant_cents": money.grant if money.grant is not None else money.total,
-                            "advance_cents": money.advance or 0}, row)
+                               {"grant_cents": money.grant, "advance_cents": money.advance, **stated}, row.number)
+        planned = self.planned_aids.get((project, org))
+        if planned is not None:  # the aid's other part, planned by an earlier row of this file
+            for name, amount in (("grant_cents", money.grant), ("advance_cents", money.advance)):
+                if amount is not None:
+                    self._set(planned.values, name, amount)
+            for name, value in stated.items():
+                self._set(planned.values, name, value)
+            return True
+        ref = self.create("aid", {"project_id": project, "organisation_id": org,
+                                  "grant_cents": money.grant if money.grant is not None else (
+                                      money.total if money.advance is None else 0),
+                                  "advance_cents": money.advance or 0, **stated}, row.number, own)
+        self._set(self.planned_aids, (project, org), self.new[ref.uuid])
         return True
+
+    def _check_shares(self, accepted: list[tuple[_Row, Any, _Money, bool]]) -> None:
+        """SCDL: the rows of one grant give the same total, and their shares do not exceed it (a file whose
+        "montant" differs from one beneficiary to the next says the beneficiary's amount where the format says
+        the grant's total: which to read is not guessed)."""
+        totals = {row.values["aid.grant_total"] for row, *_ in accepted if "aid.grant_total" in row.values}
+        if len(totals) > 1:
+            raise _RowError(self.mapping.column_of("aid.grant_total"), tr(
+                "le montant total de la subvention diffère d'une ligne à l'autre ({amounts}) : au format SCDL, "
+                "« montant » est le total de la subvention, le même sur la ligne de chaque bénéficiaire",
+                amounts=", ".join(format_eur(t) for t in sorted(totals))))
+        # each beneficiary once (a row repeating one is refused on its own, below)
+        shares = {key: money.grant or 0 for _, key, money, _ in reversed(accepted)}
+        if totals and sum(shares.values()) > max(totals):
+            raise _RowError(self.mapping.column_of("aid.share"), tr(
+                "les parts des bénéficiaires dépassent le montant total de la subvention ({total})",
+                total=format_eur(max(totals))))
 
     # --- payments ---
 
@@ -904,7 +1090,7 @@ class _Planner:
                 if progress:
                     progress(0.5 * index / max(total, 1), tr("Lecture des valeurs…"))
             try:
-                row = _read_row(self.table, columns, number, raw, self.untrusted)
+                row = _read_row(self.table, columns, number, raw, self.untrusted, self.rates)
             except _RowError as exc:
                 self.reject(number, raw, exc.column, exc.reason)
                 continue
@@ -913,22 +1099,145 @@ class _Planner:
             if self.kind == "project":
                 rows.append(row)
                 continue
-            mark = self.mark()
-            try:
-                if self.kind == "payment":
-                    changed = self.payment_row(row)
-                else:
-                    _key, changed = self.organisation(row)
-            except _RowError as exc:
-                self.rollback(mark)
-                self.reject(number, raw, exc.column, exc.reason)
-                continue
-            self.commit(mark)
-            self.remark(row)
-            if not changed:
-                self.plan.unchanged += 1
+            self.plan_row(row, self.payment_row if self.kind == "payment"
+                          else lambda row: self.organisation(row)[1])
         if self.kind == "project":
             self.project_rows(rows, progress, cancelled)
+
+    def plan_row(self, row: _Row, step: Callable[[_Row], bool]) -> None:
+        """Plans one row with ``step`` (which says whether it changed anything): a row that fails is rejected and
+        nothing of it stays in the plan."""
+        mark = self.mark()
+        try:
+            changed = step(row)
+        except _RowError as exc:
+            self.rollback(mark)
+            self.reject(row.number, row.raw, exc.column, exc.reason)
+            return
+        self.commit(mark)
+        self.remark(row)
+        if not changed:
+            self.plan.unchanged += 1
+
+    # --- 360Giving's transactions: the tranches paid, each under the grant it pays ---
+
+    def transactions(self, table: Table, mapping: ColumnMapping) -> None:
+        """Plans the payments of a 360Giving file's transactions sheet, after its grants: each under the grant it
+        pays (this file's, or one of the portfolio's aids), found again by its own identifier when this portfolio
+        wrote it, else by its day, amount and part; then checks each grant's "Amount Disbursed" against them."""
+        self.table, self.mapping = table, mapping
+        self.column = {key: column for column, key in reversed(mapping.columns.items())}.get
+        columns = _columns(mapping)
+        self.plan.rows_read += len(table.rows)
+        self.plan.entity_sheets.setdefault("disbursement", table.sheet)
+        for number, raw in table.rows:
+            try:
+                row = _read_row(table, columns, number, raw, self.untrusted, self.rates)
+            except _RowError as exc:
+                self.reject(number, raw, exc.column, exc.reason)
+                continue
+            if not row.values:
+                continue
+            self.plan_row(row, self._transaction)
+
+    def _transaction(self, row: _Row) -> bool:
+        v = row.values
+        grant: parse.AidIdentifier | None = v.get("payment.grant")
+        target = None
+        if grant is not None and grant.uuid is not None:
+            target = self.identified.get(grant.uuid) or self.known.aid_by_uuid.get(grant.uuid)
+        if target is None:
+            raise _RowError(self.mapping.column_of("payment.grant"), tr(
+                "ce versement ne désigne aucune subvention du fichier ni du portefeuille ({value})",
+                value=(grant.reference or grant.uuid) if grant else "—"))
+        day, amount = v.get("payment.paid_on"), v.get("payment.amount")
+        if day is None or amount is None:
+            raise _RowError(self.mapping.column_of("payment.paid_on" if day is None else "payment.amount"),
+                            tr("un versement payé a une date et un montant"))
+        if amount <= 0:
+            raise _RowError(self.mapping.column_of("payment.amount"), tr("montant de versement nul ou négatif"))
+        project, org = target
+        part = grant.part if grant is not None else None
+        identifier: parse.AidIdentifier | None = v.get("payment.identifier")
+        own = identifier.uuid if identifier is not None else None
+        self._set(self.paid_planned, (project, org, part), self.paid_planned.get((project, org, part), 0) + amount)
+        tranche = self.known.paid.get(own) if own else None
+        if tranche is None and isinstance(project, int) and isinstance(org, int):  # the same day, amount and part
+            tranche = next((t for t in self.known.paid_of.get((project, org), [])
+                            if t["paid_on"] == day and t["amount_cents"] == amount and t["aid_part"] in (part, None)
+                            and t["uuid"] not in self.matched_tranches), None)
+        # a tranche of an aid of one part only says nothing of its part (it can pay nothing else): left so
+        stated_part = part if self._only_part(project, org) is None else None
+        if tranche is not None:
+            self._set(self.matched_tranches, tranche["uuid"], row.number)
+            return self.update("disbursement", tranche["uuid"], tr("Versement du {day}", day=day.isoformat()),
+                               tranche, {"paid_on": day, "amount_cents": amount, "aid_part": stated_part},
+                               row.number)
+        self.create("disbursement", {"project_id": project, "organisation_id": org, "label": tr("Versement"),
+                                     "planned_on": day, "paid_on": day, "amount_cents": amount,
+                                     "aid_part": stated_part}, row.number,
+                    own if own and own not in self.known.paid else None)
+        return True
+
+    def _only_part(self, project: Any, org: Any) -> str | None:
+        """The part an aid has alone ("subvention" for an aid without advance…), None for an aid of both parts."""
+        planned = self.planned_aids.get((project, org))
+        aid = planned.values if planned is not None else self.known.aids.get((project, org), {})
+        grant, advance = aid.get("grant_cents") or 0, aid.get("advance_cents") or 0
+        return "subvention" if not advance else "avance" if not grant else None
+
+    def check_disbursed(self) -> None:
+        """Each grant's "Amount Disbursed" against its tranches paid (recorded, and planned from the file): a
+        difference is said on the grant's row, never made up as a payment (the amount alone has no date)."""
+        for row, project, org, part, stated in self.disbursed:
+            recorded = 0
+            if isinstance(project, int) and isinstance(org, int):
+                aid = self.known.aids.get((project, org), {})
+                only = ("subvention" if not aid.get("advance_cents") else "avance" if not aid.get("grant_cents")
+                        else None)
+                recorded = sum(t["amount_cents"] for t in self.known.paid_of.get((project, org), [])
+                               if t["uuid"] not in self.matched_tranches and (part is None or (t["aid_part"] or only)
+                                                                               == part))
+            paid = recorded + self.paid_planned.get((project, org, part), 0)
+            if paid != stated:
+                header = self._header("aid.disbursed")
+                self.plan.flagged.append(Rejection(self.plan.sheet, row.number, header, tr(
+                    "montant versé du fichier ({stated}) différent des versements connus ({paid}) : non repris, le "
+                    "fichier ne donne pas la date des versements manquants", stated=format_eur(stated),
+                    paid=format_eur(paid))))
+
+    def _header(self, key: str) -> str | None:
+        column = self.grants_mapping.column_of(key)
+        return self.grants_table.headers[column] if column is not None else None
+
+
+def _names(values: dict[str, Any]) -> None:
+    """A grant's acronym and title from "ACRONYME — Titre" and the title (the 360Giving export writes its title
+    that way, the title alone as description); another publisher's title is the title."""
+    label = values.get("project.label")
+    if not label:
+        return
+    title = values.get("project.title")
+    if title and label.endswith(" — " + title) and len(label) > len(title) + 3:
+        values.setdefault("project.acronym", label[:-len(" — " + title)])
+    else:
+        values["project.title"] = label
+
+
+def _rates_of(defaults: Mapping[str, Any]) -> dict[str, Decimal]:
+    """The mapping's exchange rates ("rates": {"GBP": "1.1650"}: euros for one unit of that currency), checked."""
+    rates = defaults.get("rates") or {}
+    checked = {}
+    for code, rate in rates.items() if isinstance(rates, dict) else [("", "")]:
+        try:
+            value = Decimal(str(rate))
+        except ArithmeticError:
+            value = Decimal(0)
+        if not (isinstance(code, str) and re.fullmatch(r"[A-Z]{3}", code)) or not value.is_finite() or value <= 0:
+            raise PortfolioError(tr("La correspondance est invalide : « rates » associe des codes de devise (GBP) "
+                                    "à leur taux en euros (\"1.1650\")."))
+        checked[code] = value
+    return checked
 
 
 def _calls_of(defaults: Mapping[str, Any]) -> dict[str, str]:
@@ -941,9 +1250,10 @@ def _calls_of(defaults: Mapping[str, Any]) -> dict[str, str]:
 
 
 def make_plan(db: Database, table: Table, mapping: ColumnMapping, *, file_name: str, sha256: str,
-              untrusted: bool = True, progress: Progress | None = None, cancelled: Cancelled | None = None
-              ) -> ImportPlan:
-    """The plan of importing ``table`` with ``mapping``: nothing is written."""
+              untrusted: bool = True, progress: Progress | None = None, cancelled: Cancelled | None = None,
+              transactions: tuple[Table, ColumnMapping] | None = None) -> ImportPlan:
+    """The plan of importing ``table`` with ``mapping`` (and a 360Giving file's ``transactions``, after its
+    grants): nothing is written."""
     if not any(key.startswith("org.") for key in mapping.columns.values()):
         raise PortfolioError(tr("« {file} » : aucune colonne n'est associée à la structure bénéficiaire (raison "
                                 "sociale, SIRET ou SIREN) ; revoyez la correspondance des colonnes.",
@@ -952,8 +1262,12 @@ def make_plan(db: Database, table: Table, mapping: ColumnMapping, *, file_name: 
     with db.read() as session, few_collections():
         connection = raw_connection(session)
         plan.base_seq = last_seq(connection)
-        _Planner(connection, table, mapping, plan, untrusted).run(progress, cancelled)
-    plan.rejected.sort(key=lambda r: r.row)
+        planner = _Planner(connection, table, mapping, plan, untrusted)
+        planner.run(progress, cancelled)
+        if transactions is not None:
+            planner.transactions(*transactions)
+        planner.check_disbursed()
+    plan.rejected.sort(key=lambda r: (r.sheet != plan.sheet, r.row))
     return plan
 
 
@@ -996,9 +1310,12 @@ class RowSources(Mapping[tuple[str, str], str]):
             self.rows.setdefault(uuid, row)
 
     def __getitem__(self, key: tuple[str, str]) -> str:
-        if self.plan.entity_sheets:  # a working workbook: each record type has its sheet
-            return self.plan.source(key[0]) + ", ligne " + str(self.rows[key[1]])
-        return self.prefix + str(self.rows[key[1]])
+        row = self.rows[key[1]]
+        # a working workbook (or a 360Giving file's transactions): each record type has its sheet
+        source = (self.plan.source(key[0]) if self.plan.entity_sheets else self.prefix.removesuffix(", ligne ")) \
+            + ", ligne " + str(row)
+        note = self.plan.row_notes.get((self.plan.entity_sheets.get(key[0], self.plan.sheet), row))
+        return f"{source} ({note})" if note else source
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, tuple) and len(key) == 2 and key[1] in self.rows

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
@@ -37,22 +38,39 @@ from typing import TypeAlias
 from portfolio.domain.dates import format_date, parse_date
 from portfolio.domain.errors import InvalidValue
 from portfolio.domain.i18n import tr
-from portfolio.domain.identifiers import is_valid_siren, is_valid_siret, siren_of
+from portfolio.domain.identifiers import (
+    FRENCH_SCHEMES,
+    is_valid_siren,
+    is_valid_siret,
+    parse_org_id,
+    parse_rna,
+    siren_of,
+)
 from portfolio.domain.money import parse_decimal
 from portfolio.domain.referential import find_department, find_region, fold
 
 __all__ = [
+    "AidIdentifier",
     "Cell",
+    "ForeignCurrency",
+    "OrgIdentifier",
     "date_to_excel_serial",
     "excel_serial_to_date",
+    "parse_aid_identifier",
+    "parse_aid_part",
     "parse_bool",
     "parse_company_id",
+    "parse_currency",
     "parse_day",
     "parse_department",
     "parse_int",
     "parse_money",
+    "parse_org_identifier",
     "parse_period",
+    "parse_project_identifier",
     "parse_region",
+    "parse_rna",
+    "parse_share",
     "parse_siren",
     "parse_siret",
     "parse_text",
@@ -216,10 +234,187 @@ def parse_money(value: Cell) -> int | None:
     text = _text_or_none(value)
     if text is None:
         return None
+    currency, number = _currency_in(text)
     try:
-        return _to_cents(parse_decimal(text))
+        cents = _to_cents(parse_decimal(number))
     except InvalidValue:
         raise _not_an_amount(text) from None
+    if currency is not None:
+        raise ForeignCurrency(currency, cents, text)
+    return cents
+
+
+class ForeignCurrency(InvalidValue):
+    """An amount written in another currency than the euro ("£1,000", "1 000 USD"): its currency and its amount in
+    that currency's hundredths, so that a mapping's rate can convert it (never converted without one)."""
+
+    def __init__(self, currency: str, cents: int, shown: str) -> None:
+        super().__init__(tr("« {value} » est en {currency} : seuls les euros sont importés tels quels ; donnez le "
+                            "taux de change de cette devise dans la correspondance (« rates »).", value=shown,
+                            currency=currency))
+        self.currency = currency
+        self.cents = cents
+
+
+# currency signs people type beside an amount, and the ISO 4217 codes of the currencies files come in (three
+# capitals that are not one, "TTC", "HT", are no currency: such a text is not an amount)
+_CURRENCY_SIGNS = {"£": "GBP", "US$": "USD", "$": "USD", "¥": "JPY", "₹": "INR", "₣": "CHF", "€": "EUR"}
+_CURRENCY_CODES = frozenset({
+    "EUR", "USD", "GBP", "CHF", "JPY", "CAD", "AUD", "NZD", "CNY", "HKD", "SGD", "KRW", "INR", "SEK", "NOK", "DKK",
+    "ISK", "PLN", "CZK", "HUF", "RON", "BGN", "TRY", "RUB", "UAH", "ILS", "BRL", "MXN", "ARS", "CLP", "COP", "ZAR",
+    "MAD", "TND", "DZD", "EGP", "XOF", "XAF", "XPF", "AED", "SAR", "QAR"})
+_CURRENCY_CODE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
+
+
+def _currency_in(text: str) -> tuple[str | None, str]:
+    """(the currency written in an amount's text other than the euro, or None; the text without it)."""
+    for sign, code in _CURRENCY_SIGNS.items():
+        if sign in text:
+            return (None if code == "EUR" else code), text.replace(sign, "")
+    match = _CURRENCY_CODE.search(text)
+    if match and match.group(1) in _CURRENCY_CODES:
+        code = match.group(1)
+        return (None if code == "EUR" else code), text[:match.start()] + text[match.end():]
+    return None, text
+
+
+def parse_currency(value: Cell) -> str | None:
+    """A currency's ISO 4217 code ("EUR", "GBP") from its code or sign ("€", "£"), or None for an empty cell."""
+    text = parse_text(value)
+    if text is None:
+        return None
+    text = text.strip()
+    code = _CURRENCY_SIGNS.get(text, text.upper())
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise InvalidValue(tr("« {value} » n'est pas une devise : un code ISO 4217 est attendu (EUR, GBP…).",
+                              value=text))
+    return code
+
+
+def parse_share(value: Cell) -> Decimal | None:
+    """A beneficiary's share of a grant, exactly: a fraction between 0 and 1 ("0.45", "0,45", 0.45) or a percentage
+    with its sign ("45 %"); SCDL's pourcentageSubvention. None for an empty cell."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise InvalidValue(tr("« {value} » n'est pas une part : un nombre entre 0 et 1 est attendu (0,45 pour "
+                              "45 %).", value=_shown(value)))
+    if isinstance(value, str):
+        text = _text_or_none(value)
+        if text is None:
+            return None
+        percent = text.rstrip().endswith("%")
+        try:
+            share = parse_decimal(text.replace("%", "")) / (100 if percent else 1)
+        except InvalidValue:
+            raise InvalidValue(tr("« {value} » n'est pas une part : un nombre entre 0 et 1 est attendu (0,45 pour "
+                                  "45 %).", value=text)) from None
+    else:
+        _finite(float(value), value)
+        share = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not 0 < share <= 1:
+        raise InvalidValue(tr("« {value} » n'est pas une part entre 0 et 1 (0,45 pour 45 % ; 1 pour un bénéficiaire "
+                              "seul).", value=_shown(value)))
+    return share
+
+
+# --- identifiers of organisations, grants and projects in open-data files ----------------------------------
+
+
+@dataclass(frozen=True)
+class OrgIdentifier:
+    """What an organisation identifier of a 360Giving file (org-id.guide) says: a French company's SIREN or SIRET,
+    an association's RNA number, a register's identifier outside France, or a record of the portfolio that wrote
+    the file (its uuid, under the publisher's prefix)."""
+
+    siren: str | None = None
+    siret: str | None = None
+    rna: str | None = None
+    foreign_id: str | None = None
+    uuid: str | None = None
+
+
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_OWN_ORG = re.compile(rf"^360G-.+-ORG-({_UUID})$", re.IGNORECASE)
+_OWN_RNA = re.compile(r"^360G-.+-RNA-(W\w{9})$", re.IGNORECASE)
+_OWN_AID = re.compile(rf"^360G-.+?-({_UUID})(-AR)?$", re.IGNORECASE)
+_OWN_PROJECT = re.compile(rf"^360G-.+-PROJET-({_UUID})$", re.IGNORECASE)
+
+
+def parse_org_identifier(value: Cell) -> OrgIdentifier | None:
+    """An organisation's identifier: ``FR-RCS-<SIREN or SIRET>``, another register's (``GB-CHC-1054154``), the
+    publisher's own (``360G-…-ORG-<uuid>``, ``360G-…-RNA-<number>``), or bare SIREN/SIRET digits. Another
+    publisher's own identifier (``360G-…``) names nothing here: None, the organisation is found by its name."""
+    text = parse_text(value)
+    if text is None:
+        return None
+    text = text.strip()
+    if match := _OWN_ORG.match(text):
+        return OrgIdentifier(uuid=match.group(1).lower())
+    if match := _OWN_RNA.match(text):
+        return OrgIdentifier(rna=parse_rna(match.group(1)))
+    if text.upper().startswith("360G-"):
+        return None
+    scheme = "-".join(text.split("-", 2)[:2]).upper()
+    if scheme in FRENCH_SCHEMES:
+        siren, siret = parse_company_id(text.split("-", 2)[2] if text.count("-") >= 2 else "")
+        return OrgIdentifier(siren=siren, siret=siret)
+    if text.count("-") >= 2:
+        return OrgIdentifier(foreign_id=parse_org_id(text))
+    siren, siret = parse_company_id(text)
+    return OrgIdentifier(siren=siren, siret=siret)
+
+
+@dataclass(frozen=True)
+class AidIdentifier:
+    """A grant's identifier in a 360Giving file: an aid of the portfolio that wrote it (its uuid and the part the
+    grant is, subvention or advance), or another publisher's identifier (``reference``)."""
+
+    uuid: str | None = None
+    part: str | None = None
+    reference: str | None = None
+
+
+def parse_aid_identifier(value: Cell) -> AidIdentifier | None:
+    """``360G-…-<aid uuid>`` (its subvention) or ``360G-…-<aid uuid>-AR`` (its advance); anything else is another
+    publisher's grant identifier, kept as the grant's reference."""
+    text = parse_text(value)
+    if text is None:
+        return None
+    text = text.strip()
+    if (match := _OWN_AID.match(text)) and not _OWN_PROJECT.match(text) and not _OWN_ORG.match(text):
+        return AidIdentifier(uuid=match.group(1).lower(), part="avance" if match.group(2) else "subvention")
+    return AidIdentifier(reference=text)
+
+
+def parse_project_identifier(value: Cell) -> str | None:
+    """A project's identifier ("Related Activity"): the uuid of one of the portfolio's projects under the
+    publisher's prefix (``360G-…-PROJET-<uuid>``) as ``uuid:<uuid>``, or the text as the file gives it (grants
+    sharing it are one project)."""
+    text = parse_text(value)
+    if text is None:
+        return None
+    text = text.split(";")[0].strip()  # an activity's first related identifier
+    if match := _OWN_PROJECT.match(text):
+        return "uuid:" + match.group(1).lower()
+    return text
+
+
+_AID_PARTS = {"subvention": "subvention", "grant": "subvention", "grants": "subvention",
+              "avance remboursable": "avance", "avance": "avance", "repayable advance": "avance",
+              "avance-remboursable": "avance"}
+
+
+def parse_aid_part(value: Cell) -> str | None:
+    """Which part of an aid a grant is (360Giving's Funding Type): "subvention" or "avance"."""
+    text = parse_text(value)
+    if text is None:
+        return None
+    part = _AID_PARTS.get(text.strip().lower()) or _AID_PARTS.get(fold(text))
+    if part is None:
+        raise InvalidValue(tr("« {value} » n'est pas une nature d'aide connue : subvention ou avance remboursable.",
+                              value=text))
+    return part
 
 
 # --- whole numbers and yes/no ------------------------------------------------------------------------

@@ -27,7 +27,8 @@ from portfolio.domain.money import format_int
 from portfolio.domain.referential import DEPARTMENTS, REGIONS
 
 from . import demo_data as words
-from .changes import Change, Create, apply_in_session
+from .changes import Change, Create, FieldChange, apply_in_session
+from .reference import reference_uuid
 
 DEMO_SOURCE = "démo"
 AS_OF = date(2026, 10, 31)  # the demo's "today": fixed, so the same seed always gives the same file
@@ -55,12 +56,14 @@ class _Org:
     id: int
     uuid: str
     typology: str
-    region_code: str
-    department_code: str
+    region_code: str | None
+    department_code: str | None
     city: str
     name: str
-    siren: str
-    siret: str
+    siren: str | None
+    siret: str | None
+    rna: str | None = None  # an association's number (some associations are known by it alone)
+    foreign_id: str | None = None  # a partner outside France: its register's identifier instead of a SIRET
 
     @property
     def is_company(self) -> bool:
@@ -163,11 +166,27 @@ class DemoGenerator:
                         else self.rng.choices(typologies, typology_weights)[0])
             department = self.rng.choice(departments_by_region[region])
             city = words.CITIES[department]
-            siren = self.siren(public=typology in ("ES", "ESR", "EPUB", "COLL", "GIP"))
-            siret = with_luhn_digit(siren + f"{self.rng.randint(1, 9999):04d}")
+            siren: str | None = self.siren(public=typology in ("ES", "ESR", "EPUB", "COLL", "GIP"))
+            siret = with_luhn_digit(f"{siren}{self.rng.randint(1, 9999):04d}")
+            rna = None
+            if typology == "ASSO":  # an association has its RNA number; some are known by it alone
+                rna = f"W{department[:2] if department[:2].isdigit() else '75'}{self.rng.randrange(10**7):07d}"
+                if self.rng.random() < 0.3:
+                    siren = siret = None
             orgs.append(_Org(self.new_id("organisation"), self.uuid(), typology, region, department, city,
-                             self.org_name(typology, city, names[department], region_names[region]), siren, siret))
+                             self.org_name(typology, city, names[department], region_names[region]), siren, siret,
+                             rna))
         return orgs
+
+    def foreign_partners(self) -> list[_Org]:
+        """A few partners outside France, with their register's identifier (org-id.guide) and no French one (the
+        same few at every scale: their names are those of real-looking foreign bodies, not generated)."""
+        partners = []
+        for scheme, number, name, city in words.FOREIGN_PARTNERS:
+            identifier = f"{scheme}-{number.format(self.rng.randrange(10**6, 10**7))}"
+            partners.append(_Org(self.new_id("organisation"), self.uuid(), "AUTRE", None, None, city, name, None,
+                                 None, foreign_id=identifier))
+        return partners
 
     # --- the portfolio -------------------------------------------------------------------------
 
@@ -175,14 +194,21 @@ class DemoGenerator:
         """Yields the demo's changes in chunks, parents before children."""
         scale, rng, ids = self.scale, self.rng, self.ids
         leads = self.organisations(LEADS_PER_SCALE * scale)
-        partners_only = self.organisations(PARTNER_ONLY_PER_SCALE * scale)
+        foreign = self.foreign_partners()  # among the partners: the organisations' count stays the published one
+        partners_only = self.organisations(PARTNER_ONLY_PER_SCALE * scale - len(foreign)) + foreign
         everyone = leads + partners_only
         yield from _chunks([
             Create("organisation", o.uuid, {
-                "name": o.name, "siren": o.siren, "siret": o.siret, "typology_id": ids["typology"][o.typology],
-                "region_id": ids["region"][o.region_code], "department_id": ids["department"][o.department_code],
+                "name": o.name, "siren": o.siren, "siret": o.siret, "rna": o.rna, "foreign_id": o.foreign_id,
+                "typology_id": ids["typology"][o.typology],
+                "region_id": ids["region"][o.region_code] if o.region_code else None,
+                "department_id": ids["department"][o.department_code] if o.department_code else None,
                 "city": o.city}, o.id, synthetic=True)
             for o in everyone])
+        # the demo's calls say whether their aid is notified to the European Commission (SCDL's notificationUE):
+        # France 2030's calls run under exempted aid schemes, not notified ones (a synthetic portfolio's value)
+        yield [FieldChange("call", reference_uuid("call", call.code), "eu_notified", None, False)
+               for call in prog.CALLS]
         yield from _chunks(list(self.contacts(everyone)))
 
         calls = list(prog.CALLS)
@@ -208,6 +234,7 @@ class DemoGenerator:
         for call, n_laureates, n_applications, amounts in zip(
                 calls, laureates_per_call, applications_per_call, aid_plan, strict=True):
             winners = set(rng.sample(range(n_applications), n_laureates))
+            taken: set[str] = set()  # a call's projects have distinct acronyms: the France 2030 list tells them so
             for index in range(n_applications):
                 lead = lead_queue[position]
                 position += 1
@@ -215,12 +242,15 @@ class DemoGenerator:
                                        if o.id != lead.id]
                 submitted = call.closes_on - self.days(0, 40)
                 acronym = self.acronym()
+                while acronym in taken:
+                    acronym = self.acronym()
+                taken.add(acronym)
                 laureate = index in winners
                 requested = amounts.pop() if laureate else rng.randint(call.min_aid_cents, call.max_aid_cents)
                 app_status = "laureate" if laureate else self.losing_status(call)
                 app = self.create("application", {
                     "call_id": ids["call"][call.code], "lead_organisation_id": lead.id, "title": self.title(),
-                    "acronym": acronym, "submitted_on": submitted,
+                    "acronym": acronym, "reference": f"{call.code}-{index + 1:04d}", "submitted_on": submitted,
                     "requested_cents": requested + rng.randint(0, requested // 5) // 100 * 100,
                     "status_id": status[("application", app_status)]})
                 applications.append(app)
@@ -311,18 +341,27 @@ class DemoGenerator:
             amount = remaining if position == len(funded) - 1 else int(aid_total * share / sum(shares)) // 100 * 100
             remaining -= amount
             grant = amount if not org.is_company else amount * call.grant_share // 100 // 100 * 100
+            # "acteur émergent" is recorded from 2023 on (the official list's rule); earlier lists leave it empty
+            emerging = (org.typology == "PME" and rng.random() < 0.35) if decision.year >= 2023 else None
             aids.append(self.create("aid", {"project_id": project.id, "organisation_id": org.id,
-                                            "grant_cents": grant, "advance_cents": amount - grant}))
-            self.tranches(project.id, org.id, amount, agreement, end, project_status, disbursements)
+                                            "grant_cents": grant, "advance_cents": amount - grant,
+                                            "emerging_actor": emerging}))
+            for part, part_amount in (("subvention", grant), ("avance", amount - grant)):
+                if part_amount:  # each part of an aid is paid in its own tranches
+                    self.tranches(project.id, org.id, part_amount, part, agreement, end, project_status,
+                                  disbursements)
         self.milestones(project.id, start, end, project_status, milestones)
 
-    def tranches(self, project_id: int, org_id: int, amount: int, agreement: date | None, end: date | None,
-                 project_status: str, out: list[Change]) -> None:
+    def tranches(self, project_id: int, org_id: int, amount: int, part: str, agreement: date | None,
+                 end: date | None, project_status: str, out: list[Change]) -> None:
         if agreement is None or end is None:
             return
-        parts = [("Avance à la signature", 30, agreement + self.days(5, 45)),
-                 ("Versement intermédiaire", 40, agreement + (end - agreement) / 2 + self.days(0, 120)),
-                 ("Solde", 30, end + self.days(60, 240))]
+        labels = (("Avance à la signature", "Versement intermédiaire", "Solde") if part == "subvention" else
+                  ("Avance remboursable – signature", "Avance remboursable – intermédiaire",
+                   "Avance remboursable – solde"))
+        parts = [(labels[0], 30, agreement + self.days(5, 45)),
+                 (labels[1], 40, agreement + (end - agreement) / 2 + self.days(0, 120)),
+                 (labels[2], 30, end + self.days(60, 240))]
         paid_so_far = 0
         for index, (label, percent, planned) in enumerate(parts):
             tranche = amount - paid_so_far if index == len(parts) - 1 else amount * percent // 100
@@ -330,13 +369,15 @@ class DemoGenerator:
             # the advance is paid at signature; later tranches lag behind their plan, some are not paid yet
             delay = self.days(0, 30) if index == 0 else self.days(30, 300)
             paid = planned + delay if index == 0 or self.rng.random() < 0.7 else None
-            if paid and paid > AS_OF:
+            if project_status == "solde":  # a project is closed once every tranche is paid
+                paid = min(planned + delay, AS_OF)
+            elif paid and paid > AS_OF:
                 paid = None
             if project_status == "abandonne" and index > 0:
                 paid = None
             out.append(self.create("disbursement", {
                 "project_id": project_id, "organisation_id": org_id, "label": label, "planned_on": planned,
-                "paid_on": paid, "amount_cents": tranche}))
+                "paid_on": paid, "amount_cents": tranche, "aid_part": part}))
 
     def milestones(self, project_id: int, start: date | None, end: date | None, project_status: str,
                    out: list[Change]) -> None:

@@ -9,6 +9,7 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.dates import format_date
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int
+from portfolio.domain.programme import AID_PARTS, PARTNER_ROLES
 from portfolio.domain.referential import fold
 
 if TYPE_CHECKING:
@@ -41,6 +42,10 @@ TITLE_SQL = {
 }
 
 
+# the kinds of field whose value is a code among a few, and their labels
+CHOICES: dict[str, dict[str, str]] = {"role": PARTNER_ROLES, "aid_part": AID_PARTS}
+
+
 def display(kind: str, value: Any) -> str:
     """A stored value in French: 1 234 567,89 €, 28/11/2026, Oui/Non; empty text for no value."""
     if value is None or value == "":
@@ -51,6 +56,9 @@ def display(kind: str, value: Any) -> str:
         return format_date(value if isinstance(value, date) else date.fromisoformat(str(value)))
     if kind == "bool":
         return tr("Oui") if value else tr("Non")
+    if kind in CHOICES:  # a code among a few: its label
+        labels = CHOICES[kind]
+        return tr(labels[value]) if value in labels else str(value)
     if kind == "int" and isinstance(value, int):
         return format_int(value)
     if kind == "datetime":  # stored as ISO 8601 in UTC, shown in local time

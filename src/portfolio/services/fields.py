@@ -17,9 +17,9 @@ from portfolio.db.models import ENTITIES, Record
 from portfolio.domain.dates import as_date
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import language, tr
-from portfolio.domain.identifiers import parse_siren, parse_siret
+from portfolio.domain.identifiers import parse_org_id, parse_rna, parse_siren, parse_siret
 from portfolio.domain.money import to_cents
-from portfolio.domain.programme import PARTNER_ROLES
+from portfolio.domain.programme import AID_PARTS, PARTNER_ROLES
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[+0-9 ().\-\u00a0]{6,25}$")
@@ -37,7 +37,8 @@ class FieldSpec:
     entity: str
     name: str
     label: str
-    kind: str  # text, code, int, bool, money, date, siren, siret, email, phone, role, ref:<entity>, status:<entity>
+    kind: str  # text, code, int, bool, money, date, siren, siret, rna, org_id, email, phone, role, aid_part,
+    #            ref:<entity>, status:<entity>
     required: bool
     nullable: bool
     whole: bool = False  # the value is a whole number as it is (int, ref: and status: kinds)
@@ -143,6 +144,8 @@ def _as_text(spec: FieldSpec, value: Any) -> str:
         raise InvalidValue(tr("« {value} » n'est pas un numéro de téléphone.", value=text))
     if kind == "role" and text not in PARTNER_ROLES:
         raise InvalidValue(tr("le rôle doit être l'un de : {roles}.", roles=", ".join(PARTNER_ROLES)))
+    if kind == "aid_part" and text not in AID_PARTS:
+        raise InvalidValue(tr("la part versée doit être l'une de : {parts}.", parts=", ".join(AID_PARTS)))
     if kind == "code" and not text:
         raise InvalidValue(tr("un code est obligatoire."))
     return text
@@ -164,6 +167,8 @@ def _as_date(_spec: FieldSpec, value: Any) -> date:
 
 
 def _as_bool(_spec: FieldSpec, value: Any) -> bool:
+    if type(value) is int and value in (0, 1):  # as SQLite stores it
+        return bool(value)
     if not isinstance(value, bool):
         raise InvalidValue(tr("oui ou non est attendu."))
     return value
@@ -187,8 +192,9 @@ class _Normalisers(dict[str, Any]):
 
 
 _NORMALISERS = _Normalisers({
-    "text": _as_text, "code": _as_text, "email": _as_text, "phone": _as_text, "role": _as_text,
+    "text": _as_text, "code": _as_text, "email": _as_text, "phone": _as_text, "role": _as_text, "aid_part": _as_text,
     "siren": lambda _spec, value: parse_siren(str(value)), "siret": lambda _spec, value: parse_siret(str(value)),
+    "rna": lambda _spec, value: parse_rna(str(value)), "org_id": lambda _spec, value: parse_org_id(str(value)),
     "money": _as_money, "date": _as_date, "bool": _as_bool, "int": _as_int,
 })
 

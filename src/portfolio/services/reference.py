@@ -41,11 +41,12 @@ def reference_changes() -> list[Change]:
     action_ids = {a.code: i for i, a in enumerate(prog.ACTIONS, start=1)}
     for action in prog.ACTIONS:
         add("action", action.code, action_ids[action.code], axis_id=axis_ids[action.axis_code], code=action.code,
-            label=action.label, sort_order=action_ids[action.code])
+            label=action.label, sort_order=action_ids[action.code], f2030_objective=prog.F2030_OBJECTIVE,
+            f2030_nomenclature=prog.F2030_NOMENCLATURE)
     operator_ids = {o.code: i for i, o in enumerate(prog.OPERATORS, start=1)}
     for operator in prog.OPERATORS:
         add("operator", operator.code, operator_ids[operator.code], code=operator.code, label=operator.label,
-            sort_order=operator_ids[operator.code])
+            sort_order=operator_ids[operator.code], siret=operator.siret)
     for index, call in enumerate(prog.CALLS, start=1):
         add("call", call.code, index, code=call.code, label=call.label, kind=call.kind,
             action_id=action_ids[call.action_code], operator_id=operator_ids[call.operator_code], wave=call.wave,
@@ -67,7 +68,7 @@ def reference_changes() -> list[Change]:
             region_id=region_ids[department.region_code])
     for index, typology in enumerate(prog.TYPOLOGIES, start=1):
         add("typology", typology.code, index, code=typology.code, label=typology.label,
-            is_company=typology.is_company, sort_order=index)
+            is_company=typology.is_company, sort_order=index, list_label=typology.list_label)
     return changes
 
 

@@ -22,7 +22,7 @@ from portfolio.services import fields
 from portfolio.services.changes import FieldChange
 from portfolio.services.display import reference_choices
 
-from .field_widgets import BoolInput, ChoiceInput, FieldInput, TextInput, role_choices
+from .field_widgets import BoolInput, ChoiceInput, FieldInput, TextInput, fixed_choices
 from .workspace import Workspace
 
 LARGE_REFERENCE = 500
@@ -66,7 +66,7 @@ class BulkEditDialog(QDialog):
     def _offered(self, spec: fields.FieldSpec) -> bool:
         target = spec.target
         if not target or spec.kind.startswith("status:"):
-            return spec.kind not in ("siren", "siret")  # identifiers are never shared by several records
+            return spec.kind not in ("siren", "siret", "rna", "org_id")  # identifiers are never shared by records
         with self.workspace.db.read() as session:
             count = session.execute(select(func.count()).select_from(fields.table(target))).scalar_one()
         return count <= LARGE_REFERENCE
@@ -78,10 +78,11 @@ class BulkEditDialog(QDialog):
         if spec is None:
             return
         with self.workspace.db.read() as session:
-            if spec.kind == "bool":
-                widget: FieldInput = BoolInput(spec)
-            elif spec.kind == "role":
-                widget = ChoiceInput(spec, role_choices())
+            choices = fixed_choices(spec)
+            if choices is not None:
+                widget: FieldInput = ChoiceInput(spec, choices)
+            elif spec.kind == "bool":
+                widget = BoolInput(spec)
             elif spec.kind.startswith("status:"):
                 widget = ChoiceInput(spec, reference_choices(session, "status", status_of=spec.kind[7:]))
             elif spec.target:

@@ -37,7 +37,7 @@ from portfolio.services.display import display, record_title, reference_choices,
 from portfolio.services.history import record_history
 from portfolio.services.links import linked_records
 
-from .field_widgets import BoolInput, ChoiceInput, FieldInput, ReferencePicker, TextInput, role_choices
+from .field_widgets import BoolInput, ChoiceInput, FieldInput, ReferencePicker, TextInput, fixed_choices
 from .workspace import ReadOnlyError, Workspace
 
 SMALL_REFERENCE = 500  # up to this many records, a reference is a drop-down list
@@ -137,10 +137,11 @@ class RecordEditor(QDialog):
         return area
 
     def _input_for(self, session: Any, spec: fields.FieldSpec) -> FieldInput:
+        choices = fixed_choices(spec)
+        if choices is not None:
+            return ChoiceInput(spec, choices)
         if spec.kind == "bool":
             return BoolInput(spec)
-        if spec.kind == "role":
-            return ChoiceInput(spec, role_choices())
         if spec.kind.startswith("status:"):
             return ChoiceInput(spec, [])  # filled at load, from the lifecycle
         target = spec.target

@@ -20,7 +20,7 @@ from portfolio.domain.dates import format_date, parse_date
 from portfolio.domain.errors import InvalidValue
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int, parse_amount
-from portfolio.domain.programme import PARTNER_ROLES
+from portfolio.services.display import CHOICES
 from portfolio.services.fields import FieldSpec
 
 Choices = list[tuple[Any, str]]
@@ -66,7 +66,7 @@ class TextInput(FieldInput):
         elif spec.kind == "money":
             self.edit.setPlaceholderText(tr("0,00 €"))
             self.edit.setMaximumWidth(200)
-        elif spec.kind in ("siren", "siret", "int"):
+        elif spec.kind in ("siren", "siret", "rna", "int"):
             self.edit.setMaximumWidth(200)
         self.edit.textEdited.connect(lambda _text: self.edited.emit())
         self.layout_.addWidget(self.edit)
@@ -203,5 +203,11 @@ class ReferencePicker(FieldInput):
         self.pick.setEnabled(not read_only)
 
 
-def role_choices() -> Choices:
-    return [(code, tr(label)) for code, label in PARTNER_ROLES.items()]
+def fixed_choices(spec: FieldSpec) -> Choices | None:
+    """The choices of a field whose values are a few fixed ones (a partner's role, the part of an aid a tranche
+    pays, a yes/no that may be unknown), or None for a field of another kind."""
+    if spec.kind in CHOICES:
+        return [(code, tr(label)) for code, label in CHOICES[spec.kind].items()]
+    if spec.kind == "bool" and spec.nullable:  # yes, no, or not known (the list's first, empty line)
+        return [(True, tr("Oui")), (False, tr("Non"))]
+    return None

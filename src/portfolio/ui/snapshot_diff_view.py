@@ -42,7 +42,6 @@ from portfolio import APP_NAME
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import N_, tr
 from portfolio.domain.money import format_eur, format_int, format_percent, to_cents
-from portfolio.domain.programme import PARTNER_ROLES
 from portfolio.services.display import TITLE_SQL, display
 
 from .tasks import run_task
@@ -488,8 +487,6 @@ class SnapshotDiffDialog(QDialog):
         if target is not None:
             title = self.details.titles.get((side, target, value)) if isinstance(value, int) else None
             return title or tr("n° {id}", id=value)
-        if kind == "role":
-            return tr(PARTNER_ROLES[value]) if value in PARTNER_ROLES else str(value)
         try:
             return display(kind, bool(value) if kind == "bool" else value)
         except (TypeError, ValueError, ArithmeticError):

@@ -82,3 +82,13 @@ ROLES = ["Directeur général", "Directrice générale", "Chef de projet", "Resp
 MILESTONES = ["Lancement du projet", "Livrable 1 : cahier des charges", "Prototype", "Inclusion des premiers patients",
               "Rapport intermédiaire", "Marquage CE", "Évaluation clinique", "Déploiement pilote",
               "Rapport final", "Comité de suivi"]
+
+# partners outside France (a few consortia have one), with an identifier of their country's register as
+# org-id.guide names it; the numbers are invented, in each register's shape
+FOREIGN_PARTNERS = [
+    ("GB-COH", "{:08d}", "Northbridge Digital Health Ltd", "London"),
+    ("GB-CHC", "{:07d}", "Wellcome Patient Voices Trust", "Manchester"),
+    ("BE-BCE_KBO", "0{:09d}", "MedConnect Belgium", "Bruxelles"),
+    ("NL-KVK", "{:08d}", "Zorgdata Amsterdam BV", "Amsterdam"),
+    ("CH-FDJP", "CHE{:09d}", "Helvetic eHealth SA", "Genève"),
+]

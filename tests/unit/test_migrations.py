@@ -1,0 +1,114 @@
+"""Every schema change migrates both engines (issue #17, item 6): a portfolio file and a team database on
+PostgreSQL, both made by the application at the previous schema (tests/data/schema7), are upgraded in place to
+today's schema by the same Alembic migrations; their records, values and audit chain come through whole."""
+
+from __future__ import annotations
+
+import gzip
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+from tests.data_files import data_file
+
+from portfolio.db.database import Database
+from portfolio.db.models import Base
+from portfolio.db.sqlite_file import SCHEMA_VERSION
+from portfolio.services.audit import verify_chain
+from portfolio.services.changes import FieldChange, apply_changes
+from portfolio.services.portfolio import open_portfolio
+
+LEAD = "0191e0a0-0000-7000-8000-000000000001"
+# what the schema-7 databases hold (tests/data/schema7/make_schema7_dump.py): the values to find again
+EXPECTED = {
+    ("organisation", "name"): ["CHU de Rennes", "Cardiologic SAS"],
+    ("aid", "grant_cents"): [25_000_050, 70_000_000],
+    ("disbursement", "amount_cents"): [30_000_000],
+}
+NEW_COLUMNS = {"action": {"f2030_objective", "f2030_nomenclature"}, "operator": {"siret"},
+               "call": {"aid_scheme_id", "eu_notified"}, "typology": {"list_label"},
+               "organisation": {"rna", "foreign_id"}, "aid": {"emerging_actor"}, "disbursement": {"aid_part"}}
+
+
+def _values(db: Database) -> dict[tuple[str, str], list[object]]:
+    with db.read() as session:
+        connection = session.connection()
+        return {(table, column): sorted(row[0] for row in connection.exec_driver_sql(
+            f"SELECT {column} FROM {table} WHERE id > 900")) for table, column in EXPECTED}
+
+
+def _schema_matches_the_models(db: Database) -> None:
+    """Every table and column of the models is in the upgraded database (with the new ones)."""
+    with db.read() as session:
+        inspector = inspect(session.connection())
+        for table in Base.metadata.sorted_tables:
+            found = {column["name"] for column in inspector.get_columns(table.name)}
+            assert {column.name for column in table.columns} <= found, table.name
+        indexes = {index["name"] for index in inspector.get_indexes("organisation")}
+        assert {"ix_organisation_rna", "ix_organisation_foreign_id"} <= indexes
+
+
+def _upgraded_database_is_whole(db: Database) -> None:
+    _schema_matches_the_models(db)
+    assert _values(db) == EXPECTED
+    with db.read() as session:
+        report = verify_chain(session)
+        assert report.ok, report.problems
+        before = report.entries
+        new = {table: session.connection().exec_driver_sql(
+            f"SELECT {', '.join(sorted(columns))} FROM {table} LIMIT 1").fetchone()
+            for table, columns in NEW_COLUMNS.items()}
+    # a migration writes no value: the new columns are empty, and the trail still explains every stored value
+    assert all(value in (None, "") for row in new.values() if row for value in row)
+    # the upgraded database takes the new fields through the door, and its chain goes on
+    apply_changes(db, [FieldChange("organisation", LEAD, "rna", None, "W751234567")], source="test")
+    with db.read() as session:
+        report = verify_chain(session)
+        assert report.ok and report.entries == before + 1
+
+
+def test_a_schema_7_file_is_migrated_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "portefeuille.sqlite"
+    path.write_bytes(gzip.decompress(data_file("schema7/portefeuille-schema-7.sqlite.gz").read_bytes()))
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 7
+    with open_portfolio(path) as db:
+        _upgraded_database_is_whole(db)
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone()[0] == f"{SCHEMA_VERSION:04d}"
+    copies = list((tmp_path / "portefeuille.sqlite.sauvegardes").glob("*avant-migration-v7*.sqlite"))
+    assert len(copies) == 1  # the file as it was, kept before the migration
+
+
+@pytest.fixture
+def schema_7_server(postgres, pg_url: str) -> str:  # type: ignore[no-untyped-def]
+    """A team database restored from the dump of a schema-7 server (psql, as its administrator would)."""
+    sql = gzip.decompress(data_file("schema7/portefeuille-schema-7.sql.gz").read_bytes())
+    subprocess.run([str(postgres.binaries / "psql"), "-v", "ON_ERROR_STOP=1", "-q", pg_url], input=sql, check=True,
+                   capture_output=True, timeout=120)
+    return pg_url
+
+
+def test_a_schema_7_team_database_is_migrated_in_place(schema_7_server: str) -> None:
+    import psycopg
+
+    with psycopg.connect(schema_7_server) as connection:
+        assert connection.execute("SELECT version FROM portfolio_schema").fetchone()[0] == 7
+    with open_portfolio(schema_7_server) as db:
+        _upgraded_database_is_whole(db)
+    with psycopg.connect(schema_7_server) as connection:
+        assert connection.execute("SELECT version FROM portfolio_schema").fetchone()[0] == SCHEMA_VERSION
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone()[0] == f"{SCHEMA_VERSION:04d}"
+        # the trail's append-only triggers are still there after the migration
+        with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+            connection.execute("UPDATE audit_entry SET actor = 'x' WHERE seq = 1")
+
+
+def test_a_reader_of_an_older_team_database_is_told_to_upgrade_it(schema_7_server: str) -> None:
+    from portfolio.db.database import DatabaseError
+
+    with pytest.raises(DatabaseError, match="schéma 7 : ouvrez-la une fois en écriture"):
+        open_portfolio(schema_7_server, readonly=True).close()
