@@ -58,3 +58,13 @@ def test_emerging_actor_is_yes_no_or_not_known_and_a_tranche_says_its_part(qtbot
     changed = sql(demo_path, "SELECT old_value, new_value FROM audit_entry WHERE entity = 'disbursement' "
                              "AND field = 'aid_part' ORDER BY seq DESC LIMIT 1")
     assert changed == [('"subvention"', '"avance"')]
+
+
+def test_a_long_value_shows_its_beginning_and_the_whole_on_hover(qtbot, workspace: Workspace,
+                                                                  demo_path: Path) -> None:
+    (action, nomenclature) = sql(demo_path, "SELECT id, f2030_nomenclature FROM action LIMIT 1")[0]
+    editor = RecordEditor(workspace, "action", action, None)
+    qtbot.addWidget(editor)
+    field = editor.inputs["f2030_nomenclature"]
+    assert isinstance(field, TextInput) and len(nomenclature) > 100
+    assert field.edit.cursorPosition() == 0 and field.edit.toolTip() == nomenclature

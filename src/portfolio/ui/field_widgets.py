@@ -102,6 +102,8 @@ class TextInput(FieldInput):
         else:
             text = str(value)
         self.edit.setText(text)
+        self.edit.setCursorPosition(0)  # a value longer than the field shows its beginning, not its end
+        self.edit.setToolTip(text if len(text) > 40 else "")  # and the whole of it on hover
 
 
 class BoolInput(FieldInput):
