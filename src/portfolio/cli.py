@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -22,6 +23,7 @@ import platformdirs
 
 from portfolio import APP_NAME, __version__
 from portfolio.db.locations import is_url
+from portfolio.db.protected import owner_only_by_default
 from portfolio.domain.dates import format_datetime
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
@@ -764,7 +766,7 @@ def _log_unexpected(exc: BaseException) -> Path | None:
         folder = Path(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False))
         folder.mkdir(parents=True, exist_ok=True)
         log = folder / "erreurs.log"
-        with log.open("a", encoding="utf-8") as handle:
+        with open(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "a", encoding="utf-8") as handle:
             handle.write(f"--- {datetime.now(UTC).isoformat()} portfolio {__version__}\n")
             handle.write("".join(traceback.format_exception(exc)))
         return log
@@ -782,6 +784,7 @@ def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None, report
          snapshot: GuiRunner | None = None, self_test: GuiRunner | None = None) -> int:
     """Runs one command; returns the exit code (0 success, 1 any error). ``gui`` and ``report`` run the commands
     that need Qt (the window, the PDF report): the launcher gives them, the core never imports Qt."""
+    owner_only_by_default()  # contacts' names and e-mails: no file this process creates is readable by others
     try:
         args = build_parser(with_gui=None not in (gui, report, snapshot, self_test)).parse_args(argv)
         if getattr(args, "self_test", False):

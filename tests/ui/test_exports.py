@@ -107,7 +107,7 @@ def test_an_export_that_cannot_be_written_says_so_and_leaves_nothing(dashboard, 
 
     missing = tmp_path / "absent"
     for name in ("carte.svg", "carte.png"):
-        with pytest.raises(PortfolioError, match="n'a pas pu être enregistré"):
+        with pytest.raises(PortfolioError, match=r"n'a pas pu être écrit .* vérifiez que le dossier existe"):
             export_chart(dashboard.map, missing / name)
     taken = tmp_path / "dossier.xlsx"
     taken.mkdir()  # a folder where the workbook should go: replacing it fails
@@ -262,3 +262,22 @@ def test_a_text_starting_with_equals_is_exported_as_that_text(qtbot, workspace: 
     with zipfile.ZipFile(out) as archive:
         assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
 
+
+
+def test_the_window_never_writes_over_the_database_or_its_backups(dashboard, demo_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue #18: every file the window writes goes through the same guard as the command line
+    from PySide6.QtWidgets import QMessageBox
+
+    from portfolio.db.seal import backups_dir
+
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text, *a: said.append(text))
+    folder = backups_dir(demo_path)
+    folder.mkdir(exist_ok=True)
+    before = sorted(folder.iterdir())
+    assert dashboard.export_report(folder / "rapport.pdf") is None
+    assert dashboard.export_tables(folder / "indicateurs.xlsx") is None
+    assert dashboard.export_chart(dashboard.map, "carte", folder / "carte.png") is None
+    assert len(said) == 3 and all("dossier des sauvegardes" in text for text in said)
+    assert sorted(folder.iterdir()) == before

@@ -202,7 +202,7 @@ def test_a_backups_folder_that_cannot_be_written_refuses_the_writable_opening(se
     def refuse(_path: Path) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(database_module, "remove_seal", refuse)
+    monkeypatch.setattr(database_module, "set_aside_seal", refuse)
     with pytest.raises(DatabaseError, match="n'accepte pas l'écriture"):
         open_portfolio(sealed)
     assert seal_module.stored_seal(sealed) is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -23,7 +24,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
-from .seal import backups_dir, file_digest, remove_seal, seal_problem, stored_seal, write_seal
+from .protected import create_owner_only, remember, restrict_to_owner
+from .seal import (
+    backups_dir,
+    drop_seal,
+    file_digest,
+    put_back_seal,
+    seal_problem,
+    set_aside_seal,
+    stored_seal,
+    write_seal,
+)
 from .sqlite_file import APPLICATION_ID, SCHEMA_VERSION, add_functions, read_header
 
 __all__ = ["backups_dir"]  # kept here too: callers and tests find the backups beside the database
@@ -86,6 +97,32 @@ def damaged(path: Path, exc: BaseException | str) -> DamagedDatabaseError:
         "La base « {path} » est endommagée ou illisible : {detail}. Elle n'a pas été modifiée : restaurez "
         "une sauvegarde (Fichier > Restaurer une sauvegarde…, ou « portfolio restore »), ou lancez « portfolio "
         "check » pour le détail.", path=path, detail=detail), path)
+
+
+class DiskFullError(DatabaseError):
+    """The disk under the database has no room left: the file was neither opened nor changed, its seal kept."""
+
+
+FULL_BELOW = 4 << 20  # bytes free under which a failure of SQLite's is the disk's, not the file's
+
+
+def disk_nearly_full(path: Path) -> bool:
+    """True when the disk holding ``path`` has (almost) no room left: SQLite reports a full disk under its log
+    or shared memory as a mere "disk I/O error", which must not be taken for a damaged file."""
+    try:
+        return shutil.disk_usage(path.parent).free < FULL_BELOW
+    except OSError:
+        return False
+
+
+def unusable(path: Path, exc: BaseException) -> DatabaseError:
+    """The error for a file SQLite refused while opening it: the disk is full (nothing is wrong with the file),
+    or the file is damaged."""
+    if is_full_error(exc) or disk_nearly_full(path):
+        return DiskFullError(tr(
+            "Le disque de « {path} » est plein : la base n'a été ni ouverte ni modifiée, et elle n'est pas "
+            "endommagée. Libérez de la place sur ce disque, puis rouvrez-la.", path=path))
+    return damaged(path, exc)
 
 
 def is_full_error(exc: BaseException | None) -> bool:
@@ -176,7 +213,9 @@ class Database(ClosedOnExit):
         version (both leave the file untouched), DatabaseBusyError when another process keeps it locked.
         """
         path = Path(path).expanduser().resolve()
+        remember(path)  # no file this process writes may replace it or its companions (db.protected)
         exists = path.exists() and path.stat().st_size > 0
+        aside: Path | None = None  # the seal, moved out of the way while the opening may still fail unwritten
         if path.exists() and path.is_dir():
             raise DatabaseError(tr("« {path} » est un dossier, pas un fichier de base.", path=path))
         if exists:
@@ -187,8 +226,10 @@ class Database(ClosedOnExit):
             if problem:
                 raise damaged(path, problem)
             if not readonly:
+                restrict_to_owner(path)  # a file made before files were owner-only
+                kept_stat = path.stat()  # the seal is put back if the opening fails without writing
                 try:
-                    remove_seal(path)  # the file changes from now on
+                    aside = set_aside_seal(path)  # the file changes from now on
                 except OSError as exc:
                     raise DatabaseError(tr(
                         "La base « {path} » ne peut pas être ouverte en écriture : le dossier de ses sauvegardes "
@@ -199,6 +240,7 @@ class Database(ClosedOnExit):
         else:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                create_owner_only(path)  # its -wal and -shm get its mode from SQLite
             except OSError as exc:
                 raise DatabaseError(
                     tr("Impossible de créer le dossier de la base « {path} » : {error}.", path=path.parent,
@@ -210,12 +252,21 @@ class Database(ClosedOnExit):
                 database._migrate(existing=exists)
             elif not any_schema:
                 database._check_schema_readable()
-        except DBAPIError as exc:  # SQLite itself refused the file: damaged, or not a database after all
+        except DBAPIError as exc:  # SQLite itself refused the file: damaged, not a database, or a full disk
             database.close()
-            raise damaged(path, exc) from exc
+            error = unusable(path, exc)
+            if isinstance(error, DiskFullError) and exists and not readonly:
+                put_back_seal(path, aside, kept_stat)
+            raise error from exc
+        except DiskFullError:
+            database.close()
+            if exists and not readonly:
+                put_back_seal(path, aside, kept_stat)
+            raise
         except BaseException:
             database.close()
             raise
+        drop_seal(aside)
         database.sealable = not readonly
         return database
 
@@ -298,7 +349,7 @@ class Database(ClosedOnExit):
         except DBAPIError as exc:
             if is_busy_error(exc):
                 raise DatabaseBusyError(busy_message(self.path)) from exc
-            raise damaged(self.path, exc) from exc
+            raise unusable(self.path, exc) from exc
 
     def close(self) -> None:
         """Releases every connection (and with the last one, SQLite checkpoints the WAL), then seals the file

@@ -77,6 +77,46 @@ def remove_seal(path: Path) -> None:
     seal_path(path).unlink(missing_ok=True)
 
 
+ASIDE_SUFFIX = ".ouverture"  # the seal set aside while an opening may still fail without writing
+
+
+def set_aside_seal(path: Path) -> Path | None:
+    """Moves the seal out of the way before the file is opened for writing (a rename: it needs no room on a full
+    disk); once the opening succeeded ``drop_seal`` forgets it, when it failed without writing ``put_back_seal``
+    restores it.
+    Raises OSError when it cannot be moved (a folder that cannot be written): the file must not be written then,
+    or its next opening would call it damaged. None when there was no seal."""
+    target = seal_path(path)
+    aside = target.with_name(SEAL_NAME + ASIDE_SUFFIX)
+    if not target.exists():
+        aside.unlink(missing_ok=True)  # left by an opening that was killed: it describes an older file
+        return None
+    os.replace(target, aside)
+    return aside
+
+
+def put_back_seal(path: Path, aside: Path | None, before: os.stat_result) -> None:
+    """Puts back a seal set aside by an opening that failed (a full disk): the file is still the one the seal
+    describes as long as its size and modification time are those seen before; otherwise it is dropped."""
+    if aside is None:
+        return
+    try:
+        now = path.stat()
+        if (now.st_size, now.st_mtime_ns) == (before.st_size, before.st_mtime_ns):
+            os.replace(aside, seal_path(path))
+        else:
+            aside.unlink(missing_ok=True)
+    except OSError:
+        pass  # (the next opening checks the file with SQLite instead)
+
+
+def drop_seal(aside: Path | None) -> None:
+    """Forgets a seal set aside once the opening succeeded: from now on the file changes."""
+    if aside is not None:
+        with contextlib.suppress(OSError):
+            aside.unlink()
+
+
 UNREADABLE: dict[str, object] = {"sha256": "", "size": -1}  # a seal that exists but cannot be read
 
 

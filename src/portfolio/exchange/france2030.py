@@ -18,7 +18,7 @@ from typing import Any
 from portfolio.db.database import Database
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.i18n import tr
-from portfolio.services.files import write_whole
+from portfolio.services.files import workbook_writer, write_whole
 
 from .cells import as_text
 from .standard_export import StandardExport
@@ -105,7 +105,7 @@ def write_france2030(db: Database, destination: Path) -> StandardExport:
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "B4"
     sheet.auto_filter.ref = f"B3:Q{max(len(rows), 1) + 3}"
-    write_whole(destination, book.save, tr("La liste France 2030"))
+    write_whole(destination, workbook_writer(book), tr("La liste France 2030"))
     if unworded:
         result.notes.append(tr("Typologie normée laissée vide pour {names} : leur libellé dans la liste France 2030 "
                                "n'est pas renseigné (fiche de la typologie).", names=", ".join(sorted(unworded))))

@@ -8,7 +8,7 @@ from pathlib import Path
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
 from portfolio.services.audit import ERASURE_FIELD
-from portfolio.services.files import write_whole
+from portfolio.services.files import workbook_writer, write_whole
 from portfolio.services.gdpr import PERSONAL, PersonData, readable_value
 from portfolio.services.history import OPERATIONS
 
@@ -45,7 +45,7 @@ def write_person_workbook(person: PersonData, destination: Path) -> Path:
         for row in sheet.iter_rows(min_row=2):
             for cell in row:
                 as_text(cell)  # a value someone typed stays text, never a formula
-    return write_whole(destination, book.save, tr("Le classeur"))
+    return write_whole(destination, workbook_writer(book), tr("Le classeur"))
 
 
 def _label(name: str | None) -> str:

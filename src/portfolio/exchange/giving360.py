@@ -30,7 +30,7 @@ from typing import Any
 from portfolio.db.database import Database
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.i18n import tr
-from portfolio.services.files import write_whole
+from portfolio.services.files import workbook_writer, write_whole
 
 from .cells import as_text
 from .standard_export import AIDS, StandardExport, Withheld, record_name
@@ -142,7 +142,7 @@ def write_360giving(db: Database, destination: Path, *, prefix: str = PREFIX, in
                 if isinstance(cell.value, Decimal):
                     cell.number_format = "0.00"
         sheet.freeze_panes = "A2"
-    write_whole(destination, book.save, tr("Le classeur 360Giving"))
+    write_whole(destination, workbook_writer(book), tr("Le classeur 360Giving"))
     result.rows = len(grants)
     return result
 

@@ -19,7 +19,7 @@ from portfolio.domain.i18n import tr
 from portfolio.services import fields
 from portfolio.services.audit import ERASED
 from portfolio.services.changes import ApplyResult, Change, Create, Delete, FieldChange, apply_changes
-from portfolio.services.files import write_whole
+from portfolio.services.files import workbook_writer, write_whole
 from portfolio.services.portfolio import APP_DIR_NAME
 
 from .cells import as_text
@@ -175,7 +175,7 @@ def write_rejected(plan: ImportPlan, destination: Path) -> Path:
         row[2].fill = PatternFill("solid", fgColor="FFF4CE")
     sheet.freeze_panes = "D2"
     sheet.column_dimensions["C"].width = 60
-    return write_whole(destination, book.save, tr("Le classeur des lignes rejetées"))
+    return write_whole(destination, workbook_writer(book), tr("Le classeur des lignes rejetées"))
 
 
 # --- history and undo -------------------------------------------------------------------------------

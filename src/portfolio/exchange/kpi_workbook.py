@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from portfolio.domain.i18n import N_, tr
-from portfolio.services.files import write_whole
+from portfolio.services.files import workbook_writer, write_whole
 from portfolio.services.kpi import Group, Kpis, describe_filters
 
 EUROS = '#,##0.00\\ "€"'
@@ -73,7 +73,7 @@ def write_kpi_workbook(kpis: Kpis, destination: Path) -> Path:
         page.column_dimensions["B"].width = 48
         for letter in "CDEFGHIJKLM":
             page.column_dimensions[letter].width = 16
-    return write_whole(destination, book.save, tr("Le classeur"))
+    return write_whole(destination, workbook_writer(book), tr("Le classeur"))
 
 
 def _line(group: Group, kpis: Kpis) -> list[Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from portfolio.domain.i18n import tr
 from portfolio.services import listing
-from portfolio.services.files import write_whole
+from portfolio.services.files import workbook_writer, write_whole
 
 from .cells import as_text
 
@@ -62,5 +62,5 @@ def write_list_workbook(session: Any, query: listing.ListQuery, destination: Pat
                     cell.number_format = FORMATS[column.kind]
                 cells.append(cell)
             sheet.append(cells)
-    write_whole(destination, book.save, tr("Le classeur"))
+    write_whole(destination, workbook_writer(book), tr("Le classeur"))
     return len(ids)

@@ -130,7 +130,7 @@ def rotate(path: Path, keep: int) -> list[Path]:
     """Deletes all but the newest ``keep`` automatic copies of ``path`` (those taken at open and before an
     import, a sync or a restore; copies asked for and those taken before a migration stay); returns the
     deleted ones."""
-    removed = []
+    removed = sweep_leftovers(backups_dir(path))
     for backup in [b for b in list_backups(path) if b.reason in ROTATED][max(keep, 1):]:
         try:
             backup.path.unlink()
@@ -138,6 +138,22 @@ def rotate(path: Path, keep: int) -> list[Path]:
             continue
         _digest_file(backup.path).unlink(missing_ok=True)
         removed.append(backup.path)
+    return removed
+
+
+LEFTOVER_AGE_S = 15 * 60  # a copy still being written is touched every moment; one this old was interrupted
+
+
+def sweep_leftovers(folder: Path, age_s: float = LEFTOVER_AGE_S) -> list[Path]:
+    """Deletes what interrupted copies left in a backups folder (a process killed while copying leaves its
+    temporary file: 197 MB after one kill in the probe): temporary files untouched for ``age_s`` seconds."""
+    removed = []
+    now = datetime.now(UTC).timestamp()
+    for leftover in folder.glob("*.tmp") if folder.is_dir() else ():
+        with contextlib.suppress(OSError):
+            if now - leftover.stat().st_mtime > age_s:
+                leftover.unlink()
+                removed.append(leftover)
     return removed
 
 

@@ -45,7 +45,10 @@ def write_setting(key: str, value: object) -> None:
     target = settings_file()
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(target.name + ".tmp")
-    temporary.write_text(json.dumps(settings, ensure_ascii=False, indent=1), encoding="utf-8")
+    # readable by its owner only: it names the databases and servers this user works on
+    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(settings, ensure_ascii=False, indent=1))
+    os.chmod(temporary, 0o600)  # (an older temporary file kept its mode)
     os.replace(temporary, target)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -29,6 +30,8 @@ from typing import Any
 from portfolio import __version__
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
+
+from .files import private_temporary, refuse_protected, sync_file, sync_folder
 
 MANIFEST_TABLE = "snapshot_manifest"
 FORMAT = "portfolio-snapshot/1"
@@ -146,10 +149,11 @@ def write_snapshot(source: Path, destination: Path, *, author: str | None = None
                                "l'instantané.", folder=str(destination.parent)))
     if destination.resolve() == source.resolve():
         raise SnapshotError(tr("L'instantané ne peut pas remplacer la base elle-même : choisissez un autre nom."))
+    refuse_protected(destination)  # nor its log, its backups, another portfolio, the keys
     signer = _load_private_key(private_key) if private_key is not None else None
-    temporary = destination.with_name(destination.name + ".tmp")
-    temporary.unlink(missing_ok=True)
+    temporary: Path | None = None
     try:
+        temporary = private_temporary(destination)  # empty, readable by its owner only: VACUUM INTO fills it
         with contextlib.closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as live:
             live.execute("VACUUM INTO ?", (str(temporary),))
         with contextlib.closing(sqlite3.connect(temporary, isolation_level=None)) as copy:
@@ -170,12 +174,20 @@ def write_snapshot(source: Path, destination: Path, *, author: str | None = None
                                          "value": base64.b64encode(signer.sign(_signed_bytes(manifest))).decode()}
             copy.execute(f"CREATE TABLE {MANIFEST_TABLE} (manifest TEXT NOT NULL)")
             copy.execute(f"INSERT INTO {MANIFEST_TABLE} VALUES (?)", (_ENCODER.encode(manifest),))
+        sync_file(temporary)
         temporary.replace(destination)
-    except sqlite3.Error as error:
-        raise SnapshotError(tr("L'instantané n'a pas pu être écrit ({reason}) : vérifiez la place disponible et "
+        temporary = None
+        sync_folder(destination.parent)
+    except (sqlite3.Error, OSError) as error:
+        full = "full" in str(error).lower() or getattr(error, "errno", None) in (errno.ENOSPC, errno.EFBIG)
+        raise SnapshotError(tr("L'instantané n'a pas pu être écrit dans « {file} » : le disque est plein. Rien n'a "
+                               "été écrit ; libérez de la place ou choisissez un autre emplacement.",
+                               file=str(destination)) if full else
+                            tr("L'instantané n'a pas pu être écrit ({reason}) : vérifiez la place disponible et "
                                "que la base s'ouvre.", reason=str(error))) from None
     finally:
-        temporary.unlink(missing_ok=True)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
     return manifest
 
 

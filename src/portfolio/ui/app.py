@@ -157,7 +157,14 @@ def run(db: str | None, screenshot: str | None = None, read_only: bool = False, 
         QTimer.singleShot(0, lambda: (window.repaint(), quit_now()))
     if screenshot:
         def capture() -> None:
-            window.grab().save(screenshot)
+            from portfolio.services.files import png_is_whole, write_whole
+
+            try:  # never over the database or its companions, whole or not at all, as every file written
+                write_whole(Path(screenshot), lambda target: window.grab().save(str(target), "PNG"),
+                            i18n.tr("La capture"), check=png_is_whole)
+            except PortfolioError as error:
+                print(error, file=sys.stderr)
+                outcome["code"] = 1
             window.close()
             app.quit()
 

@@ -297,7 +297,7 @@ class RegionMap(QGraphicsView):
 def export_chart(widget: QWidget, destination: Path) -> Path:
     """Saves a chart or the map as it is shown: .svg as vectors (QSvgGenerator), anything else as a PNG image;
     written whole or not at all (services.files.write_whole)."""
-    from portfolio.services.files import write_whole
+    from portfolio.services.files import png_is_whole, svg_is_whole, write_whole
 
     vector = destination.suffix.lower() == ".svg"
 
@@ -321,4 +321,4 @@ def export_chart(widget: QWidget, destination: Path) -> Path:
             raise PortfolioError(tr("Le graphique n'a pas pu être enregistré dans « {file} » : vérifiez que le "
                                     "dossier existe et accepte l'écriture.", file=str(destination)))
 
-    return write_whole(destination, write, tr("Le graphique"))
+    return write_whole(destination, write, tr("Le graphique"), check=svg_is_whole if vector else png_is_whole)

@@ -50,9 +50,10 @@ def write_report(facts: Any, filters: Any, destination: Path, *, today: date | N
     for name, image in images.items():
         document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart://{name}"), image)
     document.setHtml(_html(kpis, today, scope, list(images)))
-    from portfolio.services.files import write_whole
+    from portfolio.services.files import pdf_is_whole, write_whole
 
-    return write_whole(destination, lambda path: _print(document, path), tr("Le rapport"))
+    # Qt's PDF writer says nothing when the disk refuses its bytes: the file's end marker tells
+    return write_whole(destination, lambda path: _print(document, path), tr("Le rapport"), check=pdf_is_whole)
 
 
 def _print(document: QTextDocument, path: Path) -> None:
