@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 import platformdirs
 
 from portfolio import APP_NAME, __version__
-from portfolio.db.locations import is_url
+from portfolio.db.locations import is_other_address, is_url, without_password
 from portfolio.db.protected import owner_only_by_default
 from portfolio.domain.dates import format_datetime
 from portfolio.domain.errors import PortfolioError
@@ -100,8 +100,27 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     compared.add_argument("old", metavar="ANCIEN.sqlite", type=Path, help="l'instantané de référence")
     compared.add_argument("new", metavar="NOUVEAU.sqlite", type=Path, help="l'instantané à comparer")
     compared.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
-    keys = commands.add_parser("keys", help="la paire de clés qui signe vos instantanés")
-    keys.add_argument("action", choices=["init", "show"], help="init : la créer ; show : afficher la clé publique")
+    keys = commands.add_parser("keys", help="la paire de clés qui signe vos instantanés et vos sceaux, et les clés "
+                                            "de confiance")
+    keys.add_argument("action", choices=["init", "show", "trust", "list"],
+                      help="init : la créer ; show : afficher la clé publique ; trust FICHIER.pub : faire confiance à "
+                           "la clé d'un collègue ou d'un serveur ; list : les clés de confiance")
+    keys.add_argument("key", nargs="?", metavar="FICHIER.pub", help="trust : la clé publique (son fichier .pub, ou son "
+                      "texte en base64)")
+    keys.add_argument("--name", metavar="NOM", help="trust : à qui est cette clé (montré par check et verify)")
+
+    server = commands.add_parser("server", help="mode équipe, pour le propriétaire de la base : donner leurs droits "
+                                                "aux rôles des chargés de mission et des auditeurs, signer la tête du "
+                                                "journal avec la clé de l'administrateur")
+    server.add_argument("action", choices=["init", "grant", "sign"],
+                        help="init : créer le schéma et les données de référence (ou le mettre à jour) ; grant : les "
+                             "droits (--officer, --auditor) ; sign : signer la tête du journal (--key)")
+    _add_db(server, top=False)
+    server.add_argument("--officer", action="append", default=[], metavar="ROLE", help="grant : un rôle de chargé "
+                        "de mission (lit et écrit les fiches, ajoute au journal en son nom)")
+    server.add_argument("--auditor", action="append", default=[], metavar="ROLE", help="grant : un rôle d'auditeur "
+                        "(lit tout, n'écrit rien)")
+    server.add_argument("--key", type=Path, metavar="CLE.pem", help="sign : la clé privée de l'administrateur")
 
     check = commands.add_parser("check", help="intégrité du fichier et de la chaîne d'audit (code 1 si un problème)")
     _add_db(check, top=False)
@@ -223,6 +242,10 @@ def _add_kpi_filters(command: argparse.ArgumentParser, workbook: bool = True) ->
 
 def _db_path(args: argparse.Namespace) -> Any:
     """The database the command works on: a file's path, or a PostgreSQL URL (team mode)."""
+    if is_other_address(args.db):  # never taken for a file (it may hold a password: never shown either)
+        raise UsageError(tr("« {address} » n'est ni un fichier ni l'adresse d'une base PostgreSQL "
+                            "(postgresql://utilisateur@serveur/base) : rien n'a été ouvert.",
+                            address=without_password(str(args.db))))
     shared = shared_location(args.db)  # team mode: --db-url, PORTFOLIO_DB or the preferences
     if shared:
         return shared
@@ -324,28 +347,46 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
+    from portfolio.services.checkpoints import trust_key, trusted_keys
     from portfolio.services.snapshot import init_keys, key_paths, keys_folder
 
     folder = keys_folder()
-    if args.action == "init":
+    if args.action == "trust":
+        if not args.key or not args.name:
+            raise UsageError(tr("« portfolio keys trust » demande la clé (FICHIER.pub ou son texte) et --name NOM"))
+        given = Path(args.key).expanduser()
+        text = given.read_text(encoding="ascii", errors="replace") if given.is_file() else args.key
+        print(tr("Clé de confiance ajoutée : {key} ({name}).", key=trust_key(text, args.name), name=args.name))
+        return 0
+    if args.action == "list":
+        for key, name in trusted_keys().items():
+            print(f"{key}  {name}")
+        return 0
+    public_path = key_paths(folder)[1]
+    if args.action == "init" and not public_path.is_file():
         public = init_keys(folder)
         print(tr("Clé privée : {file} (gardez-la pour vous).", file=key_paths(folder)[0]))
-    else:
-        path = key_paths(folder)[1]
-        if not path.is_file():
+    else:  # (a key made at the first seal counts: init shows it rather than replace it)
+        if not public_path.is_file():
             raise UsageError(tr("aucune clé dans « {folder} » : créez-la avec « portfolio keys init »",
                                 folder=str(folder)))
-        public = path.read_text(encoding="ascii").strip()
+        public = public_path.read_text(encoding="ascii").strip()
+        if args.action == "init":
+            print(tr("Une paire de clés existe déjà dans « {folder} » : elle est gardée (ce qu'elle a signé reste "
+                     "vérifiable).", folder=str(folder)))
     print(tr("Clé publique (à donner aux auditeurs) : {key}", key=public))
     return 0
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
+    from portfolio.services.checkpoints import officer_key
     from portfolio.services.snapshot import key_paths, keys_folder, write_snapshot
 
     source = _db_path(args)
     with open_portfolio(source, readonly=True, must_exist=True):
         pass  # the file is checked (a portfolio, this version, not damaged) before it is copied, never written
+    if args.sign:
+        officer_key()  # made at the first signature when `keys init` was never run (as at the first seal)
     with tempfile.TemporaryDirectory(prefix="portfolio-instantane-") as folder:
         if is_url(source):  # team mode: the server's rows in a portfolio file first, then its snapshot as usual
             from portfolio.services.snapshot import copy_from_server
@@ -364,7 +405,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from portfolio.services.snapshot import verify_snapshot
+    from portfolio.services.snapshot import signature_words, verify_snapshot
 
     expected = None
     if args.public_key is not None:
@@ -378,14 +419,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.as_json())
     elif result.intact:
-        if result.signer_checked:
-            who = tr("signé par la clé attendue")
-        elif result.signed:
-            who = tr("signé par la clé {key} : comparez-la à la clé publique de son auteur, ou donnez celle-ci avec "
-                     "--public-key", key=result.signer)
-        else:
-            who = tr("non signé")
-        print(tr("Instantané intact ({who}), écrit le {at} par {author}.", who=who,
+        print(tr("Instantané {what} — écrit le {at} par {author}.", what=signature_words(result),
                  at=str(result.manifest.get("created_utc", "?")), author=result.manifest.get("author", "?")))
     else:
         for problem in result.problems:
@@ -439,13 +473,21 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from portfolio.db.seal import accept_as_is, backups_dir
-    from portfolio.services.integrity import check_file, check_server
+    from portfolio.services.integrity import check_file, check_server, unsigned_entries
 
     path = _db_path(args)
     if is_url(path) and args.accept:
         raise UsageError(tr("--accept concerne un fichier : une base sur un serveur n'a pas de sceau"))
     report = check_server(path) if is_url(path) else check_file(path)
-    if args.accept and report.sound:
+    if args.accept:
+        if not report.sound:  # a trail that no longer explains the data, a schema changed: never accepted
+            for problem in report.problems(seal=False):
+                print(problem, file=sys.stderr)
+            print(tr("Rien n'a été accepté : le fichier n'est pas sain. Restaurez une sauvegarde (« portfolio "
+                     "restore »)."), file=sys.stderr)
+            return 1
+        for line in _accepted(unsigned_entries(path, report)):
+            print(line)
         if not accept_as_is(path):  # the file as it is becomes the one the application left
             raise UsageError(tr("le sceau de « {file} » n'a pas pu être écrit : vérifiez que le dossier « {folder} » "
                                 "accepte l'écriture et que la base n'est ouverte nulle part ailleurs.",
@@ -455,14 +497,82 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.as_dict())
     elif report.ok:
-        print(tr("Base saine : chaîne d'audit vérifiée ({n} entrées) ; le serveur garde la structure et les "
-                 "références.", n=report.chain.entries) if is_url(path) else
-              tr("Base saine : intégrité SQLite correcte, chaîne d'audit vérifiée ({n} entrées).",
-                 n=report.chain.entries))
+        print(tr("Base saine : schéma conforme, chaîne d'audit vérifiée ({n} entrées), chaque fiche conforme au "
+                 "journal ({records} fiches) ; le serveur garde la structure et les références.",
+                 n=format_int(report.chain.entries), records=format_int(report.replay.records)) if is_url(path) else
+              tr("Base saine : intégrité SQLite correcte, schéma conforme, chaîne d'audit vérifiée ({n} entrées), "
+                 "chaque fiche conforme au journal ({records} fiches).", n=format_int(report.chain.entries),
+                 records=format_int(report.replay.records)))
+        print(_signed_line(report))
+        for note in report.notes:
+            print(note)
     else:
         for problem in report.problems():
             print(problem, file=sys.stderr)
     return 0 if report.ok else 1
+
+
+def _signed_line(report: Any) -> str:
+    heads = report.heads
+    if not heads.last_seq:
+        unknown = tr(" (signée seulement par des clés inconnues : {keys})",
+                     keys=", ".join(k[:16] + "…" for k in heads.unknown_signers)) if heads.unknown_signers else ""
+        return tr("Tête du journal : jamais signée par une clé de confiance{unknown}.", unknown=unknown)
+    since = report.chain.head_seq - heads.last_seq
+    return tr("Tête du journal signée : entrée n° {seq}, le {when}, par {who}{since}.", seq=format_int(heads.last_seq),
+              when=f"{heads.last_utc[8:10]}/{heads.last_utc[5:7]}/{heads.last_utc[:4]}", who=heads.last_signer,
+              since=tr(" — {n} entrée(s) écrite(s) depuis", n=format_int(since)) if since > 0 else "")
+
+
+def _accepted(entries: list[dict[str, Any]]) -> list[str]:
+    """What `check --accept` keeps, said before it keeps it: the trail's entries written since its last signed
+    head (by the application, or by whoever wrote the file), grouped by batch."""
+    if not entries:
+        return [tr("Aucune entrée du journal depuis sa dernière tête signée : les fiches sont celles que "
+                   "l'application a laissées, seul le fichier a changé (réorganisé, copié…).")]
+    lines = [tr("Entrées du journal écrites depuis sa dernière tête signée, gardées avec le fichier ({n}) :",
+                n=format_int(len(entries)))]
+    batches: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        batches.setdefault(entry["batch"], []).append(entry)
+    for batch in list(batches.values())[:20]:
+        first = batch[0]
+        lines.append(tr("  n° {first} à {last}, le {when}, par {actor} ({source}) : {n} changement(s)",
+                        first=batch[0]["seq"], last=batch[-1]["seq"], when=first["at_utc"][:19].replace("T", " "),
+                        actor=first["actor"], source=first["source"], n=len(batch)))
+        for entry in batch[:5]:
+            lines.append(f"    {entry['operation']} {entry['entity']} {entry['record_uuid']}"
+                         + (f" {entry['field']} : {entry['old_value']} → {entry['new_value']}" if entry["field"]
+                            else ""))
+    if len(batches) > 20:
+        lines.append(tr("  … et {n} autres lots", n=len(batches) - 20))
+    return lines
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    from portfolio.services.server_roles import grant_roles, sign_server_head
+
+    url = _db_path(args)
+    if not is_url(url):
+        raise UsageError(tr("« portfolio server » concerne une base sur un serveur PostgreSQL : précisez --db-url."))
+    if args.action == "init":
+        with open_portfolio(url) as db, db.read() as session:  # creates (or upgrades) the schema, seeds it
+            version = session.connection().exec_driver_sql("SELECT version FROM portfolio_schema").scalar_one()
+        print(tr("Base prête sur le serveur : schéma {version}, données de référence en place.", version=version))
+        return 0
+    if args.action == "grant":
+        if not args.officer and not args.auditor:
+            raise UsageError(tr("précisez au moins un rôle : --officer ROLE ou --auditor ROLE"))
+        grant_roles(url, args.officer, args.auditor)
+        print(tr("Droits donnés : chargés de mission {officers} ; auditeurs {auditors}.",
+                 officers=", ".join(args.officer) or "—", auditors=", ".join(args.auditor) or "—"))
+        return 0
+    if args.key is None:
+        raise UsageError(tr("« portfolio server sign » demande la clé privée de l'administrateur : --key CLE.pem"))
+    head = sign_server_head(url, args.key.expanduser())
+    print(tr("Tête du journal signée par la clé de l'administrateur : entrée n° {seq}.", seq=head["seq"]) if head
+          else tr("Le journal est vide : rien à signer."))
+    return 0
 
 
 def cmd_backups(args: argparse.Namespace) -> int:
@@ -573,6 +683,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     check_xml_defences()
     with open_portfolio(_db_path(args), must_exist=True) as db:
         plan = plan_sync(db, args.file.expanduser(), take=args.take)
+        if not args.dry_run and getattr(db, "is_file", True) and (plan.taken or plan.created):
+            from portfolio.services.backups import take_backup
+
+            take_backup(db.path, "avant-synchronisation")  # as before an import: nothing is written without it
         result = None if args.dry_run else apply_sync(db, plan)
         report = summary(plan, result, db)
     if args.json:
@@ -655,8 +769,10 @@ def cmd_gdpr(args: argparse.Namespace) -> int:
                  "l'effacement à l'équipe qui les garde."))
         return 0
     if not result.folded:
-        print(tr("Attention : une autre fenêtre ou un autre programme lit la base ; les anciennes valeurs restent "
-                 "dans son journal d'écriture (« {file}-wal ») jusqu'à sa fermeture.", file=path.name))
+        print(tr("Attention : une autre fenêtre ou un autre programme lit la base : les anciennes valeurs restent "
+                 "dans le fichier de la base lui-même (« {file} », ses pages ne sont réécrites qu'une fois son journal "
+                 "d'écriture « {file}-wal » replié), jusqu'à ce que ce lecteur la ferme et que l'application la "
+                 "rouvre puis la referme.", file=path.name))
     copies = copies_holding(path)
     if copies:
         print(tr("Attention : {n} copie(s) de la base prise(s) avant l'effacement contiennent encore ces données "
@@ -753,7 +869,7 @@ def _print_plan(plan: Any, batch: str | None, dry_run: bool) -> None:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "stats": cmd_stats, "kpi": cmd_kpi,
                                                           "snapshot": cmd_snapshot, "verify": cmd_verify,
                                                           "diff": cmd_diff,
-                                                          "keys": cmd_keys, "check": cmd_check,
+                                                          "keys": cmd_keys, "check": cmd_check, "server": cmd_server,
                                                           "backups": cmd_backups, "backup": cmd_backup,
                                                           "restore": cmd_restore, "gdpr": cmd_gdpr,
                                                           "export": cmd_export, "sync": cmd_sync,
@@ -772,6 +888,22 @@ def _log_unexpected(exc: BaseException) -> Path | None:
         return log
     except OSError:
         return None
+
+
+def _refused_by_server(exc: BaseException) -> str | None:
+    """The message for what a team's server refused to this role (its rights, or the trail's triggers), in words
+    that say what to do, rather than "erreur inattendue"."""
+    seen = 0
+    while exc is not None and seen < 5:
+        name = type(getattr(exc, "orig", None) or exc).__name__
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else name
+        if name == "InsufficientPrivilege":
+            return tr("le serveur refuse cette opération à votre rôle ({detail}) : demandez au propriétaire de la "
+                      "base les droits qu'il faut (« portfolio server grant », docs/team-mode.md).", detail=detail)
+        if name == "RaiseException" and "audit_entry" in detail:
+            return tr("le serveur refuse d'écrire ce journal d'audit ({detail}).", detail=detail)
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1  # type: ignore[assignment]
+    return None
 
 
 def _one_line(exc: BaseException) -> str:
@@ -817,6 +949,10 @@ def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None, report
         print(tr("portfolio : {file} : {error}", file=exc.filename or "", error=exc.strerror or exc), file=sys.stderr)
         return 1
     except Exception as exc:  # the last line of defence: one line, the details in a log file
+        refused = _refused_by_server(exc)
+        if refused:
+            print(f"portfolio : {refused}", file=sys.stderr)
+            return 1
         log = _log_unexpected(exc)
         where = tr(" (détails dans {log})", log=log) if log else ""
         print(tr("portfolio : erreur inattendue : {error}{where}", error=_one_line(exc), where=where), file=sys.stderr)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 
 from portfolio.services.backups import backups_kept, list_backups, take_backup
 from portfolio.services.changes import FieldChange
+from portfolio.services.checkpoints import officer_key, public_text
 from portfolio.services.portfolio import open_portfolio
 from portfolio.services.snapshot import verify_snapshot
 from portfolio.ui import gdpr_actions, recovery
@@ -81,8 +82,9 @@ def test_create_snapshot_from_the_menu(qtbot, window: MainWindow, tmp_path: Path
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     window.create_snapshot()
     qtbot.waitUntil(lambda: bool(said), timeout=20_000)
-    assert "non signé" in said[0]
-    assert verify_snapshot(target).intact
+    assert "signé avec votre clé" in said[0]
+    verified = verify_snapshot(target)
+    assert verified.intact and verified.signer == public_text(officer_key(create=False))
 
 
 def test_preferences_set_how_many_backups_are_kept(qtbot) -> None:
@@ -142,13 +144,13 @@ def test_gdpr_erase_is_refused_read_only(qtbot, read_only_window: MainWindow, de
 def test_a_file_changed_by_another_program_can_be_kept_as_it_is(qtbot, window: MainWindow, tmp_path: Path,
                                                                 said: list[str],
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """Another program's sound change (a table of its own) is refused at open, then kept when asked: checked,
-    sealed again, opened."""
+    """Another program's sound change (SQLite's VACUUM and ANALYZE: the file rewritten, its data, schema and trail
+    the same) is refused at open, then kept when asked: checked, sealed again, opened."""
     other = tmp_path / "autre.sqlite"
     open_portfolio(other).close()
-    connection = sqlite3.connect(other)
-    connection.execute("CREATE TABLE notes_perso (texte TEXT)")
-    connection.commit()
+    connection = sqlite3.connect(other, isolation_level=None)
+    connection.execute("VACUUM")
+    connection.execute("ANALYZE")
     connection.close()
 
     def keep(dialog: QDialog) -> int:

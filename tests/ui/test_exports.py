@@ -147,7 +147,7 @@ def test_a_snapshot_opens_read_only_with_its_verification_and_stays_unchanged(qt
     qtbot.waitUntil(lambda: window.workspace.db.path == snapshot.resolve(), timeout=30_000)
     assert window.workspace.read_only and window.banner.isVisible()
     text = window.banner.text()
-    assert "instantané du" in text and "auditrice" in text and "vérifié : intact, non signé" in text
+    assert "instantané du" in text and "auditrice" in text and "vérifié : contenu intact, mais NON SIGNÉ" in text
     assert not window.new_action.isEnabled() and not window.import_action.isEnabled()
     window.show_page("project")
     assert window.pages["project"].model.rowCount() == 350

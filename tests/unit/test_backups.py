@@ -354,9 +354,11 @@ def test_a_full_disk_during_an_edit_writes_nothing_and_says_so(db: Database,
 
 def test_check_accepts_a_file_changed_outside_the_application(sealed: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
-    """Another program's sound change (here a plain sqlite3 write) is reported, and accepted on request."""
-    with sqlite3.connect(sealed) as connection:
-        connection.execute("CREATE TABLE notes_perso (texte TEXT)")
+    """Another program's change that leaves data, schema and trail as they were (here SQLite's VACUUM and
+    ANALYZE, which rewrite the file) is reported, and accepted on request; a change of the schema is not."""
+    with sqlite3.connect(sealed, isolation_level=None) as connection:
+        connection.execute("VACUUM")
+        connection.execute("ANALYZE")
     connection.close()
     assert Path(f"{sealed}-wal").exists() is False
     with pytest.raises(DamagedDatabaseError):
@@ -365,6 +367,12 @@ def test_check_accepts_a_file_changed_outside_the_application(sealed: Path,
     assert "portfolio check --accept" in capsys.readouterr().err
     assert cli.main(["--db", str(sealed), "check", "--accept"]) == 0
     open_portfolio(sealed).close()
+    with sqlite3.connect(sealed) as connection:
+        connection.execute("CREATE TABLE notes_perso (texte TEXT)")
+    connection.close()
+    capsys.readouterr()
+    assert cli.main(["--db", str(sealed), "check", "--accept"]) == 1  # a table added: never "sain"
+    assert "notes_perso" in capsys.readouterr().err
 
 
 def test_the_command_line_lists_takes_and_keeps_backups(sealed: Path, capsys: pytest.CaptureFixture[str]) -> None:

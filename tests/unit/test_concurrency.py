@@ -23,6 +23,7 @@ WORKER = r"""
 import sys, time
 from pathlib import Path
 from portfolio.db.database import Database
+import portfolio.services.checkpoints  # as the application: its seal signed (services.checkpoints)
 from portfolio.services.changes import FieldChange, apply_in_session, current_values
 
 path, uuid, go, count = sys.argv[1], sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])

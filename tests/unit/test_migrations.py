@@ -1,6 +1,7 @@
-"""Every schema change migrates both engines (issue #17, item 6): a portfolio file and a team database on
-PostgreSQL, both made by the application at the previous schema (tests/data/schema7), are upgraded in place to
-today's schema by the same Alembic migrations; their records, values and audit chain come through whole."""
+"""Every schema change migrates both engines (issue #17, item 6; issue #18's schema 9): a portfolio file and a
+team database on PostgreSQL, both made by the application at an earlier schema (tests/data/schema7 and schema8),
+are upgraded in place to today's schema by the same Alembic migrations; their records, values and audit chain
+come through whole, and the trail still explains every stored value."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ EXPECTED = {
     ("aid", "grant_cents"): [25_000_050, 70_000_000],
     ("disbursement", "amount_cents"): [30_000_000],
 }
+EXPECTED_8 = {**EXPECTED, ("organisation", "name"): ["Association Cœur Bretagne", "CHU de Rennes", "Cardiologic SAS",
+                                                     "Heart Research UK"]}
+VERSIONS = {7: EXPECTED, 8: EXPECTED_8}
 NEW_COLUMNS = {"action": {"f2030_objective", "f2030_nomenclature"}, "operator": {"siret"},
                "call": {"aid_scheme_id", "eu_notified"}, "typology": {"list_label"},
                "organisation": {"rna", "foreign_id"}, "aid": {"emerging_actor"}, "disbursement": {"aid_part"}}
@@ -37,6 +41,15 @@ def _values(db: Database) -> dict[tuple[str, str], list[object]]:
         connection = session.connection()
         return {(table, column): sorted(row[0] for row in connection.exec_driver_sql(
             f"SELECT {column} FROM {table} WHERE id > 900")) for table, column in EXPECTED}
+
+
+def _trail_explains_the_data(db: Database) -> None:
+    from portfolio.services.integrity import CheckReport, walk
+
+    report = CheckReport(integrity=["ok"])
+    with db.read() as session:
+        walk(session, report)
+    assert report.chain.ok and report.replay.ok, report.problems()
 
 
 def _schema_matches_the_models(db: Database) -> None:
@@ -50,9 +63,10 @@ def _schema_matches_the_models(db: Database) -> None:
         assert {"ix_organisation_rna", "ix_organisation_foreign_id"} <= indexes
 
 
-def _upgraded_database_is_whole(db: Database) -> None:
+def _upgraded_database_is_whole(db: Database, version: int) -> None:
     _schema_matches_the_models(db)
-    assert _values(db) == EXPECTED
+    assert _values(db) == VERSIONS[version]
+    _trail_explains_the_data(db)
     with db.read() as session:
         report = verify_chain(session)
         assert report.ok, report.problems
@@ -60,8 +74,8 @@ def _upgraded_database_is_whole(db: Database) -> None:
         new = {table: session.connection().exec_driver_sql(
             f"SELECT {', '.join(sorted(columns))} FROM {table} LIMIT 1").fetchone()
             for table, columns in NEW_COLUMNS.items()}
-    # a migration writes no value: the new columns are empty, and the trail still explains every stored value
-    assert all(value in (None, "") for row in new.values() if row for value in row)
+    # a migration writes no value: the columns schema 8 added are empty in a schema-7 database
+    assert version > 7 or all(value in (None, "") for row in new.values() if row for value in row)
     # the upgraded database takes the new fields through the door, and its chain goes on
     apply_changes(db, [FieldChange("organisation", LEAD, "rna", None, "W751234567")], source="test")
     with db.read() as session:
@@ -69,42 +83,56 @@ def _upgraded_database_is_whole(db: Database) -> None:
         assert report.ok and report.entries == before + 1
 
 
-def test_a_schema_7_file_is_migrated_in_place(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", list(VERSIONS))
+def test_a_file_of_an_earlier_schema_is_migrated_in_place(version: int, tmp_path: Path) -> None:
     path = tmp_path / "portefeuille.sqlite"
-    path.write_bytes(gzip.decompress(data_file("schema7/portefeuille-schema-7.sqlite.gz").read_bytes()))
+    path.write_bytes(gzip.decompress(data_file(f"schema{version}/portefeuille-schema-{version}.sqlite.gz").read_bytes()))
     with sqlite3.connect(path) as connection:
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 7
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == version
     with open_portfolio(path) as db:
-        _upgraded_database_is_whole(db)
+        _upgraded_database_is_whole(db, version)
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert connection.execute("SELECT version_num FROM alembic_version").fetchone()[0] == f"{SCHEMA_VERSION:04d}"
-    copies = list((tmp_path / "portefeuille.sqlite.sauvegardes").glob("*avant-migration-v7*.sqlite"))
+    from portfolio.services.integrity import check_file
+
+    assert check_file(path).sound, check_file(path).problems()  # schema, triggers, chain, replay: as a new file
+    copies = list((tmp_path / "portefeuille.sqlite.sauvegardes").glob(f"*avant-migration-v{version}*.sqlite"))
     assert len(copies) == 1  # the file as it was, kept before the migration
 
 
-@pytest.fixture
-def schema_7_server(postgres, pg_url: str) -> str:  # type: ignore[no-untyped-def]
-    """A team database restored from the dump of a schema-7 server (psql, as its administrator would)."""
-    sql = gzip.decompress(data_file("schema7/portefeuille-schema-7.sql.gz").read_bytes())
+def _restored(postgres, pg_url: str, version: int) -> str:  # type: ignore[no-untyped-def]
+    """A team database restored from the dump of a server of that schema (psql, as its administrator would)."""
+    sql = gzip.decompress(data_file(f"schema{version}/portefeuille-schema-{version}.sql.gz").read_bytes())
     subprocess.run([str(postgres.binaries / "psql"), "-v", "ON_ERROR_STOP=1", "-q", pg_url], input=sql, check=True,
                    capture_output=True, timeout=120)
     return pg_url
 
 
-def test_a_schema_7_team_database_is_migrated_in_place(schema_7_server: str) -> None:
+@pytest.fixture
+def schema_7_server(postgres, pg_url: str) -> str:  # type: ignore[no-untyped-def]
+    return _restored(postgres, pg_url, 7)
+
+
+@pytest.mark.parametrize("version", list(VERSIONS))
+def test_a_team_database_of_an_earlier_schema_is_migrated_in_place(version: int, postgres, pg_url: str) -> None:  # type: ignore[no-untyped-def]
     import psycopg
 
-    with psycopg.connect(schema_7_server) as connection:
-        assert connection.execute("SELECT version FROM portfolio_schema").fetchone()[0] == 7
-    with open_portfolio(schema_7_server) as db:
-        _upgraded_database_is_whole(db)
-    with psycopg.connect(schema_7_server) as connection:
+    server = _restored(postgres, pg_url, version)
+    with psycopg.connect(server) as connection:
+        assert connection.execute("SELECT version FROM portfolio_schema").fetchone()[0] == version
+    with open_portfolio(server) as db:
+        _upgraded_database_is_whole(db, version)
+    with psycopg.connect(server) as connection:
         assert connection.execute("SELECT version FROM portfolio_schema").fetchone()[0] == SCHEMA_VERSION
         assert connection.execute("SELECT version_num FROM alembic_version").fetchone()[0] == f"{SCHEMA_VERSION:04d}"
         # the trail's append-only triggers are still there after the migration
         with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
             connection.execute("UPDATE audit_entry SET actor = 'x' WHERE seq = 1")
+    from portfolio.services.integrity import check_server
+
+    report = check_server(server)  # the new triggers too (TRUNCATE, the entry's actor), and the replay
+    assert report.ok, report.problems()
 
 
 def test_a_reader_of_an_older_team_database_is_told_to_upgrade_it(schema_7_server: str) -> None:

@@ -191,6 +191,45 @@ def test_snapshot_and_verify_from_the_command_line(capsys: pytest.CaptureFixture
     assert "n'existe pas" in capsys.readouterr().err
 
 
+def test_verify_without_a_key_says_whose_signature_it_is_in_plain_words(
+        capsys: pytest.CaptureFixture[str], small_portfolio: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #18, item 10: a snapshot re-signed with another key, or stripped of its signature, was said "Instantané
+    intact" by `verify` without --public-key, and "vérifié : intact" by the window."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from portfolio.services.snapshot import _ENCODER, FORMAT, MANIFEST_TABLE, _public_text, _signed_bytes
+
+    monkeypatch.setenv("PORTFOLIO_KEYS_DIR", str(tmp_path / "cles"))
+    out = tmp_path / "instantane.sqlite"
+    assert cli.main(["snapshot", str(out), "--db", str(small_portfolio), "--sign"]) == 0
+    capsys.readouterr()
+    assert cli.main(["verify", str(out)]) == 0
+    assert "signé par votre clé (clé de confiance)" in capsys.readouterr().out
+
+    def resigned(key: Ed25519PrivateKey | None) -> None:
+        with sqlite3.connect(out) as connection:
+            manifest = json.loads(connection.execute(f"SELECT manifest FROM {MANIFEST_TABLE}").fetchone()[0])
+            assert manifest["format"] == FORMAT
+            manifest.pop("signature")
+            if key is not None:
+                manifest["signature"] = {"algorithm": "Ed25519", "public_key": _public_text(key.public_key()),
+                                         "value": base64.b64encode(key.sign(_signed_bytes(manifest))).decode()}
+            connection.execute(f"UPDATE {MANIFEST_TABLE} SET manifest = ?", (_ENCODER.encode(manifest),))
+        connection.close()
+
+    resigned(Ed25519PrivateKey.generate())  # re-signed by someone else: its content is whole, its author unknown
+    assert cli.main(["verify", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "signé par une clé inconnue" in said and "rien ne dit qui l'a signé" in said
+    resigned(None)  # stripped of its signature
+    assert cli.main(["verify", str(out)]) == 0
+    assert "NON SIGNÉ" in capsys.readouterr().out
+    assert cli.main(["verify", str(out), "--public-key", str(tmp_path / "cles" / "signature-ed25519.pub")]) == 1
+
+
 def test_the_diff_of_two_snapshots_names_what_was_added_changed_and_removed(
         capsys: pytest.CaptureFixture[str], small_portfolio: Path, tmp_path: Path) -> None:
     from portfolio.services.changes import Delete, FieldChange, current_values
@@ -265,7 +304,7 @@ def test_what_the_review_found_is_refused(small_portfolio: Path, signed: Path, k
         write_snapshot(small_portfolio, small_portfolio)
     # signed by someone: without the expected key, the command says whose key to compare
     assert cli.main(["verify", str(signed)]) == 0
-    assert "comparez-la" in capsys.readouterr().out
+    assert "clé inconnue" in (said := capsys.readouterr().out) and "comparez cette clé" in said
     # two files that do not compare: one line, exit 1
     junk = tmp_path / "pas-une-base.sqlite"
     junk.write_bytes(b"ceci n'est pas une base")

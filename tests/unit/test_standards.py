@@ -34,6 +34,7 @@ from portfolio.exchange.france2030 import HEADERS, write_france2030
 from portfolio.exchange.giving360 import write_360giving
 from portfolio.exchange.imports import run_import
 from portfolio.exchange.scdl import write_scdl
+from portfolio.services.changes import FieldChange, apply_changes
 from portfolio.services.demo import write_demo
 from portfolio.services.portfolio import open_portfolio
 from portfolio.services.stats import key_figures
@@ -67,6 +68,12 @@ def empty(tmp_path: Path, seeded_template: Path) -> Path:
 def sql(path: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
     with sqlite3.connect(path) as connection:
         return connection.execute(query, params).fetchall()
+
+
+def edit(path: Path, *changes: FieldChange) -> None:
+    """Changes made as an officer makes them: through the door, with their audit entries."""
+    with open_portfolio(path) as db:
+        apply_changes(db, list(changes), source="test")
 
 
 def csv_rows(path: Path) -> list[dict[str, str]]:
@@ -132,10 +139,10 @@ def test_each_scdl_share_gives_the_beneficiarys_grant_to_the_cent(demo: Path, tm
 
 
 def test_scdl_values_are_published_as_typed(demo: Path, tmp_path: Path) -> None:
-    with sqlite3.connect(demo) as connection:
-        connection.execute("UPDATE organisation SET name = '=cmd|calc' WHERE id = (SELECT organisation_id FROM aid "
-                           "JOIN project p ON p.id = aid.project_id JOIN application a ON a.id = p.application_id "
-                           "JOIN call c ON c.id = a.call_id WHERE c.code = 'IA-SANTE' ORDER BY aid.id LIMIT 1)")
+    (uuid, name), = sql(demo, "SELECT uuid, name FROM organisation WHERE id = (SELECT organisation_id FROM aid "
+                               "JOIN project p ON p.id = aid.project_id JOIN application a ON a.id = p.application_id "
+                               "JOIN call c ON c.id = a.call_id WHERE c.code = 'IA-SANTE' ORDER BY aid.id LIMIT 1)")
+    edit(demo, FieldChange("organisation", uuid, "name", name, "=cmd|calc"))
     out = tmp_path / "subventions.csv"
     with open_portfolio(demo) as db:
         write_scdl(db, out)
@@ -245,8 +252,8 @@ def test_two_projects_of_one_call_under_one_name_are_said_at_export_and_refused_
     first, second = sql(demo, "SELECT a.id, a.acronym FROM project p JOIN application a ON a.id = p.application_id "
                               "WHERE a.call_id = (SELECT call_id FROM application a2 JOIN project p2 "
                               "ON p2.application_id = a2.id GROUP BY call_id HAVING count(*) > 1 LIMIT 1) LIMIT 2")
-    with sqlite3.connect(demo) as connection:
-        connection.execute("UPDATE application SET acronym = ? WHERE id = ?", (first[1], second[0]))
+    (uuid, acronym), = sql(demo, "SELECT uuid, acronym FROM application WHERE id = ?", second[0])
+    edit(demo, FieldChange("application", uuid, "acronym", acronym, first[1]))
     out = tmp_path / "liste.xlsx"
     with open_portfolio(demo) as db:
         result = write_france2030(db, out)

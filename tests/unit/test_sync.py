@@ -435,3 +435,62 @@ def test_a_new_aid_line_repeating_a_project_and_organisation_is_flagged_not_fata
         with db.read() as session:
             assert session.execute(text("SELECT city FROM organisation WHERE uuid = :u"), {"u": uuid}).scalar_one() \
                 == f"{city} (nouvelle adresse)"
+
+
+def _one_organisation_elsewhere(target: Any) -> None:
+    with open_portfolio(target) as db:
+        with db.read() as session:
+            region = session.execute(text("SELECT id FROM region WHERE code = '11'")).scalar_one()
+        apply_changes(db, [Create("organisation", new_uuid(), {"name": "Structure francilienne", "city": "Paris",
+                                                               "region_id": region})], source="t")
+
+
+def _readme_cells(path: Path, **cells: object) -> None:
+    book = load_workbook(path)
+    for reference, value in cells.items():
+        book["À lire"][reference].value = value
+    book.save(path)
+
+
+def test_another_exports_number_in_a_workbook_is_refused(template: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue #18, item 9: region 11's export number pasted into region 53's workbook was taken (1 structure created,
+    477 warnings). The number is bound to what was sent: its fingerprint, and the export's own lines."""
+    path = fresh(template, tmp_path)
+    _one_organisation_elsewhere(path)
+    bretagne, idf = tmp_path / "bretagne.xlsx", tmp_path / "idf.xlsx"
+    with open_portfolio(path) as db:
+        export_working_workbook(db, Selection(("organisation",), region="53", recipient="ARS Bretagne"), bretagne)
+        other = export_working_workbook(db, Selection(("organisation",), region="11", recipient="ARS IdF"), idf)
+    book = load_workbook(bretagne)
+    sheet = book["Structure"]
+    sheet.append(by_header(sheet, {"Raison sociale": "Nouvelle structure bretonne", "Ville": "Vannes"}))
+    book.save(bretagne)
+    fingerprint = next(row[1].value for row in load_workbook(idf)["À lire"].iter_rows() if row[0].value ==
+                       "Empreinte de l'export")
+    before = uuids_and(path, "city")
+    _readme_cells(bretagne, B3=other.export_id)  # the number alone
+    with open_portfolio(path) as db, pytest.raises(SyncError, match="pas son empreinte"):
+        plan_sync(db, bretagne)
+    for row in (r for r in load_workbook(bretagne)["À lire"].iter_rows() if r[0].value == "Empreinte de l'export"):
+        book = load_workbook(bretagne)
+        book["À lire"].cell(row=row[0].row, column=2).value = fingerprint  # the fingerprint copied too
+        book.save(bretagne)
+    with open_portfolio(path) as db, pytest.raises(SyncError, match="classeur d'un autre export"):
+        plan_sync(db, bretagne)
+    assert cli.main(["sync", str(bretagne), "--db", str(path)]) == 1
+    assert "autre export" in capsys.readouterr().err
+    assert uuids_and(path, "city") == before  # nothing created, nothing changed
+
+
+def test_a_sync_that_writes_takes_a_backup_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "p.sqlite"
+    _six_organisations(path)
+    out = tmp_path / "agence.xlsx"
+    assert cli.main(["--db", str(path), "export", str(out), "--entities", "organisation", "--region", "53"]) == 0
+    orgs = uuids_and(path, "city")
+    edit_workbook(out, "Structure", {orgs[0][0]: {"Ville": "Lorient"}})
+    assert cli.main(["--db", str(path), "sync", str(out)]) == 0
+    copies = list((tmp_path / "p.sqlite.sauvegardes").glob("*.avant-synchronisation.sqlite"))
+    assert len(copies) == 1
+    capsys.readouterr()

@@ -12,7 +12,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
@@ -194,6 +194,7 @@ class Database(ClosedOnExit):
         self.engine = engine
         self.readonly = readonly
         self.sealable = False  # set once opened: a failed opening must not seal (and so bless) the file
+        self.before_seal: list[Callable[[Database], None]] = []  # run at the last close, before the seal
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
         self._writer = sessionmaker(
             bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
@@ -222,6 +223,7 @@ class Database(ClosedOnExit):
             if check_seal and stored_seal(path) is not None and (problem := seal_problem(path)):
                 raise damaged(path, problem)  # before the header: a flipped header byte is damage too
             cls._check_header(path)
+            cls._check_log(path)
             problem = seal_problem(path) if check_seal else None
             if problem:
                 raise damaged(path, problem)
@@ -305,6 +307,28 @@ class Database(ClosedOnExit):
                 "l'application à jour pour l'ouvrir.", path=path, found=header.user_version,
                 known=SCHEMA_VERSION))
 
+    @staticmethod
+    def _check_log(path: Path) -> None:
+        """Refuses a file whose write-ahead log (not yet folded in, after a crash) makes it a newer version's or
+        another application's: read through a read-only connection, which never folds the log into the file (a
+        writable one would, when it closes, and the file would then be changed after all)."""
+        wal = Path(f"{path}-wal")
+        if not wal.exists() or wal.stat().st_size == 0:
+            return
+        try:
+            with contextlib.closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)) as connection:
+                application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+                version = connection.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.Error:
+            return  # SQLite cannot read it: the opening says so
+        if application_id not in (0, APPLICATION_ID):
+            raise foreign_file(path)
+        if version > SCHEMA_VERSION:
+            raise NewerVersionError(tr(
+                "« {path} » a été écrite par une version plus récente de l'application (schéma {found}, "
+                "cette version connaît le schéma {known}). Elle n'a pas été modifiée : mettez "
+                "l'application à jour pour l'ouvrir.", path=path, found=version, known=SCHEMA_VERSION))
+
     def _check_schema_readable(self) -> None:
         with self.engine.connect() as connection:
             version = connection.exec_driver_sql("PRAGMA user_version").scalar_one()
@@ -354,6 +378,10 @@ class Database(ClosedOnExit):
     def close(self) -> None:
         """Releases every connection (and with the last one, SQLite checkpoints the WAL), then seals the file
         when this was the last connection to it (db.seal)."""
+        if self.sealable:
+            for step in self.before_seal:  # the trail's head signed (services.checkpoints): never blocks a closing
+                with contextlib.suppress(Exception):
+                    step(self)
         if self.sealable:  # the log folded into the file even if a reader elsewhere keeps it from being removed
             with contextlib.suppress(DBAPIError, sqlite3.Error), self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")  # (waits for no one)
@@ -405,7 +433,7 @@ def _stamped_in_log(path: Path) -> bool:
 
 def _has_no_tables(path: Path) -> bool:
     # immutable: a foreign file in WAL mode gets no -wal/-shm created beside it
-    with contextlib.closing(sqlite3.connect(path.as_uri() + "?mode=ro&immutable=1", uri=True)) as connection:
+    with contextlib.closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)) as connection:
         return connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
 
 

@@ -433,6 +433,8 @@ class ExportBatch(Base):
     selection: Mapped[str] = mapped_column(Text)  # JSON: record types, region, personal data or not
     file_name: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
+    # what binds the export's number to what was sent (issue #18): written in the workbook, checked at its return
+    fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ExportRow(Base):
@@ -498,6 +500,23 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64))
     salt: Mapped[str | None] = mapped_column(String(32))  # hashed with the values; dropped when they are erased
     payload_hash: Mapped[str | None] = mapped_column(String(64))  # kept only for an erased entry (services.audit)
+
+
+class AuditCheckpoint(Base):
+    """A signed head of the audit trail (issue #18): the trail's entry ``seq`` had the hash ``hash`` when
+    ``signer`` (an Ed25519 public key, base64) signed it: at a seal (``kind`` "sceau", the officer's key) or on a
+    team's server (``kind`` "serveur", its administrator's key). Append-only, like the trail (services.checkpoints).
+    """
+
+    __tablename__ = "audit_checkpoint"
+    __table_args__ = (Index("ix_audit_checkpoint_seq", "seq"), {"sqlite_autoincrement": True})
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    signed_utc: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    signer: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(Text)
 
 
 ENTITIES: dict[str, type[Record]] = {

@@ -48,11 +48,16 @@ CREATE OR REPLACE FUNCTION portfolio_fold(value text) RETURNS text LANGUAGE sql 
 $$"""
 _APPEND_ONLY = """
 CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION 'audit_entry is append-only'; END $$;
-CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry
-  FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only();
-CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry
-  FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only()"""
+BEGIN RAISE EXCEPTION 'audit_entry is append-only'; END $$;""" + "".join(
+    f"""
+CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table}
+  FOR EACH {"STATEMENT" if event == "TRUNCATE" else "ROW"} EXECUTE FUNCTION audit_entry_append_only();"""
+    for table in ("audit_entry", "audit_checkpoint") for event in ("UPDATE", "DELETE", "TRUNCATE")) + """
+CREATE OR REPLACE FUNCTION audit_entry_actor() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+  IF NEW.actor IS DISTINCT FROM session_user THEN RAISE EXCEPTION 'audit_entry: the actor must be the role that
+  writes it (%%)', session_user; END IF; RETURN NEW; END $$;
+CREATE TRIGGER audit_entry_actor BEFORE INSERT ON audit_entry
+  FOR EACH ROW EXECUTE FUNCTION audit_entry_actor()"""
 
 
 def shown_url(url: str) -> str:

@@ -18,6 +18,7 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from portfolio.domain.i18n import tr
@@ -49,15 +50,33 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+# The seal's signature (issue #18): a seal anyone can recompute proves nothing against someone who changes the file
+# and writes a new one. The services give these two functions (the keys are theirs, services.checkpoints): one signs
+# a seal's content with the officer's key, the other says what is wrong with a seal's signature (None: signed by a
+# trusted key, or an unsigned seal this user never signed).
+SealSigner = Callable[[Path, dict[str, object]], dict[str, object]]
+SealVerifier = Callable[[Path, dict[str, object]], "str | None"]
+_signer: SealSigner | None = None
+_verifier: SealVerifier | None = None
+
+
+def use_signatures(signer: SealSigner, verifier: SealVerifier) -> None:
+    """Seals are signed by ``signer`` from now on, and their signatures checked by ``verifier``."""
+    global _signer, _verifier
+    _signer, _verifier = signer, verifier
+
+
 def write_seal(path: Path) -> bool:
     """Seals the closed database at ``path``; does nothing (False) while a write-ahead log shows that another
     connection still holds it, or when the folder cannot be written (the next opening then checks the
-    file with SQLite's quick_check)."""
+    file in full)."""
     if Path(f"{path}-wal").exists() or not path.is_file():
         return False
     try:
         stat = path.stat()
-        content = {"sha256": file_digest(path), "size": stat.st_size}
+        content: dict[str, object] = {"sha256": file_digest(path), "size": stat.st_size}
+        if _signer is not None:
+            content = _signer(path, content)
         target = seal_path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(SEAL_NAME + ".tmp")
@@ -159,10 +178,10 @@ def _problem(path: Path, size: int) -> str | None:
                       "n'est pas vide)")
         if seal is UNREADABLE:
             return tr("son sceau (l'empreinte écrite à la fermeture, dans le dossier des sauvegardes) est illisible")
-        if seal.get("size") == size and file_digest(path) == seal["sha256"]:
-            return None
-        return tr("son contenu n'est plus celui que l'application a laissé en la fermant (disque défaillant, ou "
-                  "fichier modifié par un autre programme)")
+        if seal.get("size") != size or file_digest(path) != seal["sha256"]:
+            return tr("son contenu n'est plus celui que l'application a laissé en la fermant (disque défaillant, ou "
+                      "fichier modifié par un autre programme)")
+        return _verifier(path, seal) if _verifier is not None else None
     try:  # no seal to compare with: SQLite's structural check, without writing a byte
         with contextlib.closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)) as connection:
             result = connection.execute("PRAGMA quick_check(5)").fetchall()

@@ -21,7 +21,7 @@ from portfolio.domain.referential import fold
 from .seal import seal_problem
 
 APPLICATION_ID = 0x5341534E  # "SASN" in the SQLite header's application_id field
-SCHEMA_VERSION = 8  # user_version written by the newest migration (see migrations/versions)
+SCHEMA_VERSION = 9  # user_version written by the newest migration (see migrations/versions)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 

@@ -34,7 +34,16 @@ from portfolio.services.display import TITLE_SQL
 from . import values as parse
 from .reading import read_untrusted
 from .record_keys import KeyGuard
-from .working_workbook import EXPORT_ID_CELL, ID_HEADER, columns, encode, header, record_values, sheet_name
+from .working_workbook import (
+    EXPORT_ID_CELL,
+    FINGERPRINT_LABEL,
+    ID_HEADER,
+    columns,
+    encode,
+    header,
+    record_values,
+    sheet_name,
+)
 
 SYNC_SOURCE_PREFIX = "sync "
 EXPORT_ID_LABELS = ("Numéro de l'export", "Export number")  # the label beside the id, in either language
@@ -115,7 +124,7 @@ def plan_sync(db: Database, path: Path, take: str | None = None) -> SyncPlan:
     export_id = export_id_of(sheets)
     with db.read() as session:
         connection = raw_connection(session)
-        batch = connection.execute("SELECT recipient, selection FROM export_batch WHERE uuid = ?",
+        batch = connection.execute("SELECT recipient, selection, fingerprint FROM export_batch WHERE uuid = ?",
                                    (str(export_id or ""),)).fetchone()
         if batch is None:
             raise SyncError(tr("« {file} » ne porte pas le numéro d'un export de cette base (cellule {cell} de la "
@@ -124,6 +133,7 @@ def plan_sync(db: Database, path: Path, take: str | None = None) -> SyncPlan:
         selection = json.loads(batch[1])
         plan = SyncPlan(str(export_id), batch[0], path.name)
         sent = _sent(connection, plan.export_id)
+        _same_export(path, plan, batch[2], _labelled(sheets, FINGERPRINT_LABEL), sheets, selection, sent)
         for entity in [e for e in selection["entities"] if e != "contact" or selection.get("personal")]:
             specs = columns(entity, bool(selection.get("personal")))
             label = sheet_name(entity)
@@ -494,11 +504,38 @@ def export_id_of(sheets: dict[str, list[list[Any]]]) -> Any:
     found = _cell(sheets.get("À lire", []), EXPORT_ID_CELL)
     if found:
         return found
-    for rows in sheets.values():
-        for row in rows[:20]:
-            if len(row) > 1 and isinstance(row[0], str) and row[0].strip() in EXPORT_ID_LABELS:
+    return _labelled(sheets, *EXPORT_ID_LABELS)
+
+
+def _labelled(sheets: dict[str, list[list[Any]]], *labels: str) -> Any:
+    """The value beside one of ``labels`` in the first lines of a sheet ("À lire" first)."""
+    for name in sorted(sheets, key=lambda name: name != "À lire"):
+        for row in sheets[name][:30]:
+            if len(row) > 1 and isinstance(row[0], str) and row[0].strip() in labels:
                 return row[1]
     return None
+
+
+def _same_export(path: Path, plan: SyncPlan, stored: str | None, carried: Any, sheets: dict[str, list[list[Any]]],
+                 selection: dict[str, Any], sent: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """Refuses a workbook that carries this export's number without being its workbook (issue #18: region 11's
+    number pasted into region 53's workbook created a structure and 477 warnings): the fingerprint written beside
+    the number must be the export's, and its lines must be mostly the export's own records."""
+    if stored and str(carried or "").strip() != stored:
+        raise SyncError(tr("« {file} » porte le numéro de l'export {id} ({recipient}) mais pas son empreinte (feuille "
+                           "« À lire ») : ce n'est pas le classeur de cet export, ou son numéro a été recopié. Rien "
+                           "n'a été pris.", file=path.name, id=plan.export_id, recipient=plan.recipient or "?"))
+    own = foreign = 0
+    for entity in selection.get("entities", []):
+        for row in sheets.get(sheet_name(entity), [])[1:]:
+            uuid = str(row[0]).strip() if row and row[0] is not None else ""
+            if uuid:
+                own, foreign = (own + 1, foreign) if uuid in sent.get(entity, {}) else (own, foreign + 1)
+    if foreign and (not stored or foreign > own):
+        raise SyncError(tr("« {file} » porte le numéro de l'export {id} ({recipient}), mais {foreign} de ses lignes "
+                           "sont des fiches que cet export n'a pas envoyées (contre {own} des siennes) : c'est le "
+                           "classeur d'un autre export. Rien n'a été pris.", file=path.name, id=plan.export_id,
+                           recipient=plan.recipient or "?", foreign=foreign, own=own))
 
 
 def _cell(rows: list[list[Any]], reference: str) -> Any:

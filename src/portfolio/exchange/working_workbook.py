@@ -44,6 +44,7 @@ RECORD_TARGETS = ("organisation", "application", "project")  # records referred 
 LISTED = ("region", "department", "typology", "status", "call", "operator")  # references offered as drop-downs
 ID_HEADER = "uuid"
 EXPORT_ID_CELL = "B3"  # on the "À lire" sheet: where the sync finds the export's id
+FINGERPRINT_LABEL = "Empreinte de l'export"  # (in French in every language: the sync finds it by this label)
 FORMATS = {"money": '#,##0.00\\ "€"', "date": "DD/MM/YYYY", "int": "0"}
 WIDTHS = {"money": 16, "date": 12, "bool": 8, "int": 10, "siren": 12, "siret": 17, "code": 14}
 MAX_ROWS = 1_048_575  # a sheet's rows, the header aside
@@ -76,6 +77,7 @@ class ExportResult:
     path: Path
     rows: dict[str, int] = field(default_factory=dict)  # entity -> records written
     sha256: str = ""  # of the workbook's bytes
+    fingerprint: str = ""  # of the number and what was sent (export_fingerprint)
 
 
 def sheet_name(entity: str) -> str:
@@ -129,10 +131,11 @@ def export_working_workbook(db: Database, selection: Selection, destination: Pat
     with db.write() as session:
         connection = raw_connection(session)
         connection.execute(
-            "INSERT INTO export_batch (uuid, created_utc, actor, recipient, selection, file_name, sha256) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO export_batch (uuid, created_utc, actor, recipient, selection, file_name, sha256, fingerprint) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (export_id, datetime.now(UTC).isoformat(timespec="microseconds"), current_actor(), selection.recipient,
-             json.dumps(selection.as_json(), ensure_ascii=False), destination.name, result.sha256))
+             json.dumps(selection.as_json(), ensure_ascii=False), destination.name, result.sha256,
+             result.fingerprint))
         connection.executemany("INSERT INTO export_row (export_uuid, entity, record_uuid, sent_values) "
                                "VALUES (?, ?, ?, ?)", [(export_id, *row) for row in sent])
     return result
@@ -199,7 +202,7 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    _readme(book, export_id, selection, entities)
+    readme = _readme(book, export_id, selection, entities)
     lists = _lists(connection)
     list_sheet = book.create_sheet("Listes")
     list_sheet.sheet_state = "hidden"
@@ -257,6 +260,12 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
         sheet.protection.sheet = True  # the uuid column is locked; every other cell is not
         for option in ("autoFilter", "sort", "formatColumns", "formatRows", "insertRows"):
             setattr(sheet.protection, option, False)
+    # the number is bound to what was sent: at the return, another export's number is refused (exchange.sync)
+    result.fingerprint = export_fingerprint(export_id, selection.recipient, selection.as_json(), sent)
+    label, value = WriteOnlyCell(readme, value=FINGERPRINT_LABEL), WriteOnlyCell(readme, value=result.fingerprint)
+    label.font = bold
+    readme.append([])
+    readme.append([label, value])
 
 
 def _column_style(sheet: Any, spec: fields.FieldSpec, unlocked: Any) -> int:
@@ -273,7 +282,16 @@ def _column_style(sheet: Any, spec: fields.FieldSpec, unlocked: Any) -> int:
     return int(template.style_id)  # looked up (and added to the workbook's styles) once per column
 
 
-def _readme(book: Any, export_id: str, selection: Selection, entities: Sequence[str]) -> None:
+def export_fingerprint(export_id: str, recipient: str, selection: dict[str, Any],
+                       sent: Sequence[tuple[str, str, str]]) -> str:
+    """What binds an export's number to what was sent: SHA-256 of the number, the recipient, the selection and
+    every record's values sent (issue #18: another export's number pasted into a workbook is refused)."""
+    content = json.dumps([export_id, recipient, selection, sorted(sent)], ensure_ascii=False, sort_keys=True,
+                         separators=(",", ":"))
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def _readme(book: Any, export_id: str, selection: Selection, entities: Sequence[str]) -> Any:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
@@ -313,6 +331,7 @@ def _readme(book: Any, export_id: str, selection: Selection, entities: Sequence[
         right = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
         left.font, right.alignment = Font(bold=True), wrap
         sheet.append([left, as_text(right)])
+    return sheet
 
 
 def _lists(connection: Any) -> dict[str, list[str]]:

@@ -83,9 +83,45 @@ def values_hash(values: Sequence[Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class _Hasher:
+    """``values_hash`` for a walk of the whole trail: the columns an entry shares with the entries of its batch
+    (time, actor, source, batch, operation, entity) are quoted once per distinct value, not once per entry."""
+
+    def __init__(self) -> None:
+        self.quoted: dict[str | None, str] = {}
+
+    def __call__(self, values: Sequence[Any]) -> str:
+        quoted = self.quoted
+        if len(quoted) > 4096:
+            quoted.clear()
+        head = []
+        for value in values[1:7]:
+            text = quoted.get(value)
+            if text is None:
+                text = quoted[value] = "null" if value is None else _quote(value)
+            head.append(text)
+        field = values[8]
+        text = ("[" + str(values[0]) + "," + ",".join(head) + "," + _quote(values[7]) + "," +
+                ("null" if field is None else _quote(field)) + "," +
+                _quote(payload_hash(values[12], values[9], values[10])) + "," + _quote(values[11]) + "]")
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def dump_value(value: Any) -> str | None:
     """An old or new value as stored in the audit trail (JSON text; None stays NULL only for 'absent')."""
     return _SORTED.encode(value)
+
+
+try:  # the C encoder behind _SORTED, built once: a replay encodes every record of the portfolio (services.replay)
+    from _json import make_encoder as _make_encoder
+
+    _C_SORTED = _make_encoder(None, _SORTED.default, _quote, None, ":", ",", True, False, True)
+
+    def dump_record(value: dict[str, Any]) -> str:
+        """``dump_value`` of a record's values (a dict of JSON-ready values), a third faster."""
+        return "".join(_C_SORTED(value, 0))
+except ImportError:  # pragma: no cover - an interpreter without the C accelerator
+    dump_record = dump_value  # type: ignore[assignment]
 
 
 def chain_head(session: Session) -> tuple[int, str]:
@@ -135,10 +171,20 @@ class ChainReport:
 MAX_PROBLEMS = 50
 
 
-def verify_chain(session: Session, progress: Callable[[float, str], None] | None = None) -> ChainReport:
-    """Walks every entry in order, recomputing hashes and links; reports each break it finds."""
+Observer = Callable[[int, str, str, str, "str | None", "str | None", "str | None", bool], None]
+
+
+def verify_chain(session: Session, progress: Callable[[float, str], None] | None = None,
+                 observe: Observer | None = None) -> ChainReport:
+    """Walks every entry in order, recomputing hashes and links; reports each break it finds. ``observe`` is
+    given each entry (seq, operation, entity, record uuid, field, old value, new value, erased) as it is walked,
+    so that the trail is read once for its replay too (services.replay).
+
+    The entries are read as plain tuples through the DB-API and hashed as the door hashes them (``values_hash``):
+    half a million entries in about two seconds, where SQLAlchemy's rows took seven."""
     report = ChainReport()
-    total = session.execute(text("SELECT count(*) FROM audit_entry")).scalar_one()
+    connection = raw_connection(session)
+    total = connection.execute("SELECT count(*) FROM audit_entry").fetchone()[0]
     expected_seq, prev = 1, GENESIS_HASH
 
     def problem(message: str) -> None:
@@ -149,20 +195,25 @@ def verify_chain(session: Session, progress: Callable[[float, str], None] | None
     salted = "salt" in present
     names = (*AUDIT_COLUMNS, "payload_hash") if salted else LEGACY_COLUMNS
     erasures = _Erasures(problem)
-    result = session.execute(text(f"SELECT {', '.join((*names, 'hash'))} FROM audit_entry ORDER BY seq"))
-    for row in result.mappings():
-        seq = row["seq"]
+    cursor = connection.execute(f"SELECT {', '.join((*names, 'hash'))} FROM audit_entry ORDER BY seq")
+    hasher = _Hasher()
+    for row in cursor:
+        seq = row[0]
         if seq != expected_seq:
             problem(tr("Journal d'audit : entrée(s) n° {first} à {last} supprimée(s).", first=expected_seq,
                        last=seq - 1) if seq > expected_seq else tr("Journal d'audit : numéro {seq} dans le désordre.",
                                                                    seq=seq))
-        if row["prev_hash"] != prev:
+        if row[11] != prev:
             problem(tr("Journal d'audit : le chaînage est rompu à l'entrée n° {seq}.", seq=seq))
-        if entry_hash(dict(row)) != row["hash"]:
+        erased = salted and row[12] is None
+        computed = hasher(row) if salted and not erased else entry_hash(dict(zip((*names, "hash"), row, strict=True)))
+        if computed != row[-1]:
             problem(tr("Journal d'audit : l'entrée n° {seq} a été modifiée après coup.", seq=seq))
-        if salted:
-            erasures.see(row)
-        prev, expected_seq = row["hash"], seq + 1
+        if salted and (erased or row[8] in _WATCHED or (row[5] == "delete" and row[6] == "contact")):
+            erasures.see(dict(zip((*names, "hash"), row, strict=True)))  # (the only entries its rules read)
+        if observe is not None:
+            observe(seq, row[5], row[6], row[7], row[8], row[9], row[10], erased)
+        prev, expected_seq = row[-1], seq + 1
         report.entries += 1
         if progress and report.entries % 10_000 == 0:
             progress(report.entries / max(total, 1), tr("Vérification du journal d'audit"))
@@ -173,6 +224,9 @@ def verify_chain(session: Session, progress: Callable[[float, str], None] | None
         problem(tr("Journal d'audit : les dernières entrées (n° {first} à {last}) ont été supprimées.",
                    first=report.head_seq + 1, last=highest))
     return report
+
+
+_WATCHED = frozenset({ERASURE_FIELD, MIGRATION_FIELD})  # the entries _Erasures reads whole
 
 
 class _Erasures:

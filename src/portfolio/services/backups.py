@@ -26,6 +26,7 @@ from portfolio.db.database import DatabaseError, backup_copy, backup_path
 from portfolio.db.seal import backups_dir, file_digest, forget, remove_seal, write_seal
 from portfolio.domain.i18n import N_, tr
 
+from .checkpoints import forget_file
 from .portfolio import read_settings, write_setting
 
 DEFAULT_KEEP = 10
@@ -280,9 +281,10 @@ def restore_backup(path: Path, backup: Path, why: str = "remplacee") -> Path | N
         temporary.unlink(missing_ok=True)
         raise
     forget(path)
+    forget_file(path)  # the profile's last signed head was the replaced file's: the copy's trail is an earlier one
     with contextlib.suppress(OSError):  # (a folder that cannot be written: the next opening says so)
         remove_seal(path)
-        write_seal(path)  # the restored copy is the file as the application left it
+        write_seal(path)  # the restored copy is the file as the application left it (signed: services.checkpoints)
     _erase_again(path)
     return aside
 

@@ -123,6 +123,14 @@ def current_actor() -> str:
         return "inconnu"
 
 
+def _actor(session: Session, given: str | None) -> str:
+    """Who the trail names: on a team's server, the role connected (the server refuses any other name: an officer
+    cannot write in a colleague's name); on a file, ``given``, else PORTFOLIO_ACTOR or the system user."""
+    if session.get_bind().dialect.name == "postgresql":
+        return str(session.connection().exec_driver_sql("SELECT session_user").scalar_one())
+    return given or current_actor()
+
+
 def invert(changes: Sequence[Change]) -> list[Change]:
     """The changes that undo ``changes`` (in reverse order)."""
     result: list[Change] = []
@@ -160,7 +168,7 @@ def apply_in_session(session: Session, changes: Iterable[Change], *, source: str
 
     ``keep_inverse=False``: no ``ApplyResult.inverse`` (a command-line import of 100,000 rows would hold a
     copy of every record for an undo step nobody takes; its undo is rebuilt from the audit trail)."""
-    writer = _Writer(session, source=source, actor=actor or current_actor(), sources=sources)
+    writer = _Writer(session, source=source, actor=_actor(session, actor), sources=sources)
     writer.keep_inverse = keep_inverse
     try:
         with session.begin_nested():
@@ -177,7 +185,7 @@ def append_audit_entries(session: Session, entries: Sequence[tuple[str, str, str
     """Audit entries for acts on the trail itself rather than changes of fields (an erasure: services.gdpr),
     each ``(entity, record uuid, field, new value)``, written and chained by the door's own writer as one batch
     in the caller's transaction; their sequence numbers."""
-    writer = _Writer(session, source=source, actor=actor or current_actor())
+    writer = _Writer(session, source=source, actor=_actor(session, actor))
     seqs = []
     for entity, record_uuid, field_name, new in entries:
         writer.audit("update", entity, record_uuid, field_name, None, new)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
-from portfolio.db.locations import is_url
+from portfolio.db.locations import is_other_address, is_url, without_password
 from portfolio.domain.i18n import tr
 
 if TYPE_CHECKING:
@@ -56,9 +56,20 @@ SHARED_SETTING = "base_partagee"
 
 
 def shared_database() -> str | None:
-    """Team mode chosen in the preferences: the shared server's URL (its password stays in ~/.pgpass)."""
+    """Team mode chosen in the preferences: the shared server's URL (its password stays in ~/.pgpass: one typed
+    there by an earlier version is moved to it, and taken out of the settings)."""
     value = read_settings().get(SHARED_SETTING)
-    return value if is_url(value) else None
+    if not is_url(value):
+        return None
+    from .passwords import has_password, store_password
+
+    if has_password(str(value)):
+        try:
+            value = store_password(str(value))
+            write_setting(SHARED_SETTING, value)
+        except OSError:
+            pass  # (a profile that cannot be written: the password stays where it was, used as it is)
+    return str(value)
 
 
 DB_ENV = "PORTFOLIO_DB"
@@ -94,6 +105,10 @@ def open_portfolio(path: str | os.PathLike[str] | None = None, *, readonly: bool
 
     from .reference import seed_if_empty
 
+    if is_other_address(path if path is not None else os.environ.get(DB_ENV)):
+        raise DatabaseError(tr("« {address} » n'est ni un fichier ni l'adresse d'une base PostgreSQL "
+                               "(postgresql://utilisateur@serveur/base) : rien n'a été ouvert.",
+                               address=without_password(str(path if path is not None else os.environ.get(DB_ENV)))))
     if is_url(path if path is not None else os.environ.get(DB_ENV)):  # team mode: a shared PostgreSQL server
         from portfolio.db.postgres import PostgresDatabase
 
@@ -114,14 +129,47 @@ def open_portfolio(path: str | os.PathLike[str] | None = None, *, readonly: bool
         raise DatabaseError(tr("« {path} » est un instantané d'auditeur : il ne s'ouvre qu'en lecture seule, pour "
                                "rester tel qu'il a été signé (Fichier > Ouvrir un instantané…, ou « portfolio open »).",
                                path=target))
+    from .checkpoints import sign_head  # (importing it also has seals signed and their signatures checked)
+    from .integrity import check_unsealed
+
+    if not is_snapshot(target):  # (a snapshot is verified against its own manifest: services.snapshot)
+        check_unsealed(target)  # a file closed without its seal (a crash, a copy) is checked in full before any use
     db = Database.open(target, readonly=readonly)
     if not readonly:
+        db.before_seal.append(sign_head)  # at the last closing, the trail's head signed with the officer's key
         try:
+            restore_trail_guards(db)
             seed_if_empty(db)
         except BaseException:
             db.close()
             raise
     return db
+
+
+RESTORED_FIELD = "_declencheurs_restaures"  # the audit entry saying the trail's triggers were put back
+
+
+def restore_trail_guards(db: Database) -> list[str]:
+    """Puts back the audit trail's append-only triggers if another program removed or changed them, and says so
+    in the trail (an entry naming them): from the opening on, an entry can again be neither changed nor
+    deleted. Returns the triggers restored."""
+    from portfolio.db.schema_check import missing_triggers, restore_triggers
+    from portfolio.db.sqlite_file import raw_connection
+
+    from .changes import append_audit_entries
+
+    with db.read() as session:
+        missing = missing_triggers(raw_connection(session))
+    if not missing:
+        return []
+    with db.write() as session:
+        connection = raw_connection(session)
+        missing = missing_triggers(connection)
+        if missing:
+            restore_triggers(connection, missing)
+            append_audit_entries(session, [("audit_entry", "declencheurs", RESTORED_FIELD, missing)],
+                                 source="ouverture")
+    return missing
 
 
 def is_snapshot(path: Path) -> bool:

@@ -222,6 +222,8 @@ def copy_from_server(url: str, destination: Path) -> Path:
         server.close()
     from portfolio.db.seal import write_seal
 
+    from .checkpoints import sign_seal  # noqa: F401 - the seal signed, as every seal the application writes
+
     write_seal(destination)  # written by us, as the application leaves a file
     return destination
 
@@ -285,6 +287,7 @@ class Verification:
     signed: bool = False
     signer: str | None = None  # the public key that signed it (base64)
     signer_checked: bool = False  # signed by the public key the caller expected
+    signer_name: str | None = None  # whose key it is, when this user trusts it (`portfolio keys trust`)
 
     @property
     def intact(self) -> bool:
@@ -292,6 +295,7 @@ class Verification:
 
     def as_json(self) -> dict[str, Any]:
         return {"file": str(self.path), "intact": self.intact, "signed": self.signed, "signer": self.signer,
+                "signer_name": self.signer_name, "signer_trusted": self.signer_name is not None or self.signer_checked,
                 "problems": self.problems, "created_utc": self.manifest.get("created_utc"),
                 "author": self.manifest.get("author"), "digest": self.manifest.get("digest"),
                 "audit_head": self.manifest.get("audit_head")}
@@ -393,8 +397,11 @@ def _check_signature(result: Verification, manifest: dict[str, Any], public_key:
         result.problems.append(tr("La signature ne correspond pas au manifeste : il a été modifié après sa "
                                   "signature."))
         return
+    from .checkpoints import signer_name
+
     result.signed = True
     result.signer = str(signature["public_key"])
+    result.signer_name = signer_name(result.signer)
     if public_key is not None:
         if _public_text(load_public_key(public_key)) != result.signer:
             result.problems.append(tr("L'instantané est signé par une autre clé ({signer}) que celle donnée.",
@@ -405,16 +412,23 @@ def _check_signature(result: Verification, manifest: dict[str, Any], public_key:
 
 def describe(result: Verification) -> str:
     """One line for the banner of a snapshot opened in the window: its date, author and what verifying it
-    found."""
+    found, in words an auditor cannot misread: whose key signed it, an unknown key, or no signature at all."""
     created = str(result.manifest.get("created_utc") or "")
     when = f"{created[8:10]}/{created[5:7]}/{created[:4]} {created[11:16]} UTC" if len(created) >= 16 else "?"
     head = tr("instantané du {when} par {author}", when=when, author=result.manifest.get("author") or "?")
     if not result.intact:
         return tr("{head} — VÉRIFICATION ÉCHOUÉE : {problem}", head=head, problem=result.problems[0])
-    if result.signed and result.signer_checked:
-        return tr("{head} — vérifié : intact, signé par la clé attendue", head=head)
-    if result.signed:
-        return tr("{head} — vérifié : intact, signé par la clé {key} (à comparer à la clé publique de son auteur)",
-                  head=head, key=result.signer or "")
-    return tr("{head} — vérifié : intact, non signé", head=head)
+    return tr("{head} — vérifié : {what}", head=head, what=signature_words(result))
 
+
+def signature_words(result: Verification) -> str:
+    """What a verified snapshot's signature proves, in words: the same for `verify` and the window's banner."""
+    if result.signed and result.signer_checked:
+        return tr("intact, signé par la clé attendue")
+    if result.signed and result.signer_name:
+        return tr("intact, signé par {name} (clé de confiance)", name=result.signer_name)
+    if result.signed:
+        return tr("contenu intact, mais signé par une clé inconnue ({key}) : rien ne dit qui l'a signé ; comparez "
+                  "cette clé à celle de son auteur (« portfolio keys trust FICHIER.pub --name NOM », ou --public-key)",
+                  key=result.signer or "")
+    return tr("contenu intact, mais NON SIGNÉ : rien ne prouve qui l'a écrit ni qu'il n'a pas été refait")

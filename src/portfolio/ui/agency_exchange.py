@@ -295,6 +295,10 @@ class SyncDialog(QDialog):
 
         try:
             changes = changes_now()
+            if changes and getattr(db, "is_file", True):  # a copy first, as before an import (a server backs up)
+                from portfolio.services.backups import take_backup
+
+                take_backup(db.path, "avant-synchronisation")
             # the merge state to put back with an undo step (read only when there is a step to undo)
             before, after = (export_states(db, [self.plan.export_id]) if changes else []), []
             for attempt in (1, 2):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton
@@ -86,7 +87,9 @@ def erase_person(editor: RecordEditor) -> bool:
                  names=person.names(), n=result.contacts, m=result.entries)
     if not result.folded:
         message += "\n\n" + tr("Une autre fenêtre ou un autre programme lit la base : les anciennes valeurs restent "
-                                "dans son journal d'écriture jusqu'à sa fermeture.")
+                                "dans le fichier de la base lui-même (« {file} ») jusqu'à ce que ce lecteur la ferme "
+                                "et que la base soit rouverte puis refermée.",
+                                file=Path(str(editor.workspace.db.path)).name)
     QMessageBox.information(editor.parentWidget() or editor, APP_NAME, message)
     editor.dirty = False
     editor.close()

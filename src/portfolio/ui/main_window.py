@@ -414,8 +414,9 @@ class MainWindow(QMainWindow):
         self.switch_to(path, read_only=True)
 
     def create_snapshot(self) -> None:
-        """Fichier > Créer un instantané…: the whole portfolio in one file for the auditors, signed when the
-        officer has a key pair (portfolio keys init), written in the background."""
+        """Fichier > Créer un instantané…: the whole portfolio in one file for the auditors, signed with the
+        officer's key pair (made on first use, as for the seals), written in the background."""
+        from portfolio.services.checkpoints import officer_key
         from portfolio.services.snapshot import key_paths, keys_folder, snapshot_of
 
         database = self.workspace.db
@@ -426,6 +427,7 @@ class MainWindow(QMainWindow):
         if not name:
             return
         target = Path(name)
+        officer_key(create=True)  # the same key that signs the seals; unsigned only if the profile cannot hold one
         private = key_paths(keys_folder())[0]
 
         def work(_progress: Any, _cancelled: Any) -> dict[str, Any]:
@@ -433,7 +435,7 @@ class MainWindow(QMainWindow):
 
         def done(manifest: dict[str, Any]) -> None:
             signed = tr("signé avec votre clé") if "signature" in manifest else tr(
-                "non signé : créez votre paire de clés avec « portfolio keys init » pour signer les suivants")
+                "NON SIGNÉ : votre paire de clés n'a pas pu être créée ni lue (« portfolio keys init » dit pourquoi)")
             QMessageBox.information(self, APP_NAME, tr(
                 "Instantané écrit dans « {file} » ({signed}). Empreinte : {digest}…", file=str(target),
                 signed=signed, digest=manifest["digest"][:16]))

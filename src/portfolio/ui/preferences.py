@@ -81,8 +81,10 @@ class PreferencesDialog(QDialog):
 
         text = self.shared.text().strip()
         if text and not is_url(text):
+            from portfolio.db.locations import without_password
+
             raise PortfolioError(tr("« {text} » n'est pas l'adresse d'une base PostgreSQL : elle commence par "
-                                    "postgresql://", text=text))
+                                    "postgresql://", text=without_password(text)))
         return text or None
 
     def test_shared(self) -> bool:
@@ -113,6 +115,10 @@ class PreferencesDialog(QDialog):
             return
         QSettings().setValue("language", self.language.currentData())
         try:
+            if url is not None:  # its password, if one was typed, goes to ~/.pgpass, never into the settings
+                from portfolio.services.passwords import store_password
+
+                url = store_password(url)
             write_setting(SHARED_SETTING, url)
             set_backups_kept(self.backups.value())
         except OSError as error:

@@ -253,10 +253,14 @@ def _report(context: _Context) -> str:
 
 
 def _snapshot(context: _Context) -> str:
-    from portfolio.services.snapshot import init_keys, key_paths, keys_folder, verify_snapshot, write_snapshot
+    from portfolio.services.checkpoints import officer_key, public_text
+    from portfolio.services.snapshot import key_paths, keys_folder, verify_snapshot, write_snapshot
 
     folder = keys_folder()
-    public = init_keys(folder)
+    key = officer_key()  # (made at the demo's first seal)
+    if key is None:
+        raise RuntimeError(tr("la clé de signature n'a pas pu être créée dans « {folder} »", folder=str(folder)))
+    public = public_text(key)
     private, _public_path = key_paths(folder)
     path = context.folder / "instantane.sqlite"
     write_snapshot(context.demo, path, private_key=private)
