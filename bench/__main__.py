@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import (  # noqa: F401 - each module registers its rows
     rows_bundle,
+    rows_check,
     rows_demo,
     rows_exchange,
     rows_import,
