@@ -7,12 +7,14 @@ is the part that runs inside the namespace."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,18 +35,35 @@ def on_full_disk(tmp_path: Path, command: list[str], files: dict[str, Path], *, 
                  left_kib: int = 0, env: dict[str, str] | None = None) -> Outcome:
     """Runs ``command`` (its arguments may name ``{disk}``: the small disk's folder) with ``files`` (name on the
     disk -> source) copied onto a ``size_kib`` disk filled up to ``left_kib`` free."""
-    disk = tmp_path / "petit-disque"
-    disk.mkdir()
-    spec = {"disk": str(disk), "size_kib": size_kib, "left_kib": left_kib,
+    # In a chroot (CI's fresh machine) "/" is no mount point of the namespace: its propagation cannot be made
+    # private, so the small disk goes under /dev/shm (a mount point seen there), whose copy in the new namespace
+    # is made private first; a mount there can then never reach the machine's own namespace.
+    root_seen = _root_is_a_mount_point()
+    disk = tmp_path / "petit-disque" if root_seen else Path(tempfile.mkdtemp(prefix="petit-disque-", dir="/dev/shm"))
+    disk.mkdir(exist_ok=True)
+    spec = {"disk": str(disk), "size_kib": size_kib, "left_kib": left_kib, "private": "/" if root_seen else "/dev/shm",
             "files": {name: str(source) for name, source in files.items()},
             "command": [part.replace("{disk}", str(disk)) for part in command]}
-    namespace = ["unshare", "--mount"] if os.geteuid() == 0 else ["unshare", "--user", "--map-root-user", "--mount"]
-    done = subprocess.run([*namespace, sys.executable, __file__, json.dumps(spec)], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=300, check=False)
+    namespace = ["unshare", "--mount", "--propagation", "unchanged"]
+    if os.geteuid() != 0:
+        namespace[1:1] = ["--user", "--map-root-user"]
+    try:
+        done = subprocess.run([*namespace, sys.executable, __file__, json.dumps(spec)], capture_output=True,
+                              text=True, env={**os.environ, **(env or {})}, timeout=300, check=False)
+    finally:
+        if not root_seen:
+            with contextlib.suppress(OSError):
+                disk.rmdir()  # empty here: the small disk was mounted in the other namespace only
     if done.returncode != 0 or not done.stdout.strip():
         raise AssertionError(f"the small disk could not be set up: {done.stderr[-2000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return Outcome(result["code"], result["out"], result["err"], result["files"], result["before"])
+
+
+def _root_is_a_mount_point() -> bool:
+    """Whether this process's "/" is a mount point of its mount namespace (not so inside a chroot)."""
+    with open("/proc/self/mountinfo", encoding="utf-8") as mounts:
+        return any(line.split()[4] == "/" for line in mounts if len(line.split()) > 4)
 
 
 def _files(disk: Path) -> dict[str, str]:
@@ -54,7 +73,7 @@ def _files(disk: Path) -> dict[str, str]:
 
 def _inside(spec: dict[str, Any]) -> None:
     disk = Path(spec["disk"])
-    subprocess.run(["mount", "--make-rprivate", "/"], check=True)
+    subprocess.run(["mount", "--make-rprivate", spec["private"]], check=True)
     subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={spec['size_kib']}k,mode=0700", "tmpfs", str(disk)],
                    check=True)
     for name, source in spec["files"].items():
