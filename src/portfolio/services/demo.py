@@ -10,7 +10,10 @@ says source "démo"). ``scale`` multiplies the volume (scale 500 gives 500,000 o
 
 from __future__ import annotations
 
+import functools
 import random
+import re
+import unicodedata
 import uuid as uuid_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,7 +27,7 @@ from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.domain.identifiers import LA_POSTE_SIREN, with_luhn_digit
 from portfolio.domain.money import format_int
-from portfolio.domain.referential import DEPARTMENTS, REGIONS
+from portfolio.domain.referential import DEPARTMENTS, DEPARTMENTS_BY_CODE, REGIONS
 
 from . import demo_data as words
 from .changes import Change, Create, FieldChange, apply_in_session
@@ -41,6 +44,92 @@ CHUNK = 20_000
 
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]
+
+
+# --- French words for the demo's names and addresses ------------------------------------------------------------
+
+# Letters Unicode does not decompose into a base letter plus marks (NFKD leaves "œ" and "ß" whole), spelt out the way
+# French and its neighbours write them without the ligature or the special letter.
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ẞ": "SS", "ø": "o", "Ø": "O",
+                            "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH",
+                            "ı": "i"})
+_APOSTROPHES = "'’ʼ`´"
+_VOWELS = "aeiouy"
+# Names whose "h" is aspirated: no elision before them ("de Haguenau", "de Hem"); other names starting with an "h"
+# have a mute one ("d'Hyères", "d'Hérouville"). French decides it word by word, so the list is explicit (with
+# every word starting "haut": "de Hautmont", "de Haute-Goulaine").
+_ASPIRATED_H = frozenset({"hem", "ham", "houilles", "hagondange", "haguenau", "hayange"})
+
+
+def transliterate(text: str) -> str:
+    """``text`` in plain ASCII letters, keeping every letter: accents dropped from their letter ("é" -> "e",
+    "ç" -> "c"), ligatures and special letters spelt out ("œ" -> "oe", "æ" -> "ae", "ß" -> "ss"); everything
+    else (spaces, apostrophes, hyphens, digits) left as it is.
+
+    Raises ValueError for a letter with no ASCII spelling (a Greek or Cyrillic one): dropping it would give a
+    different name."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    unspellable = [c for c in ascii_text if c.isalpha() and not c.isascii()]
+    if unspellable:
+        raise ValueError(f"no ASCII spelling for {''.join(unspellable)!r} in {text!r}")
+    return ascii_text
+
+
+@functools.lru_cache(maxsize=4096)  # the same few names recur on every contact: a large demo asks a million times
+def email_word(name: str) -> str:
+    """A first or last name as one word of an e-mail address's local part: lower-case ASCII letters, digits and
+    hyphens ("Étienne" -> "etienne", "Le Gall" -> "le-gall", "N'Diaye" -> "ndiaye")."""
+    word = transliterate(name).lower()
+    word = "".join(c for c in word if c not in _APOSTROPHES)  # "N'Diaye" is written "ndiaye", as people write it
+    return re.sub(r"[^a-z0-9]+", "-", word).strip("-")  # spaces and hyphens between words become one hyphen
+
+
+def email_local_part(first_name: str, last_name: str) -> str:
+    """The local part of a person's e-mail address, ``first.last`` transliterated: "Étienne", "André" ->
+    "etienne.andre"."""
+    return f"{email_word(first_name)}.{email_word(last_name)}"
+
+
+def de(name: str, article: str = "") -> str:
+    """``name`` after the French preposition "de", as French writes it: "de Rennes", "d'Angers", "d'Évreux",
+    "du Mans" (Le Mans), "des Sables-d'Olonne" (Les Sables-d'Olonne), "de La Rochelle" (the article of a town's
+    name is part of the name and keeps its capital when it is not contracted).
+
+    ``article`` is the one French puts before a name that does not carry it, a department's ("le", "la", "les",
+    "l'"): ``de("Nord", "le")`` -> "du Nord", ``de("Ain", "l'")`` -> "de l'Ain", ``de("Landes", "les")`` ->
+    "des Landes"."""
+    if article == "le":
+        return f"du {name}"
+    if article == "les":
+        return f"des {name}"
+    if article == "la":
+        return f"de la {name}"
+    if article == "l'":
+        return f"de l'{name}"
+    if article:
+        raise ValueError(f"unknown article {article!r}")
+    # a town's own article contracts with "de" when it is "Le" or "Les" ("du Mans"), never "La" or "L'"
+    if name.startswith("Le "):
+        return f"du {name[3:]}"
+    if name.startswith("Les "):
+        return f"des {name[4:]}"
+    return f"d'{name}" if _elides(name) else f"de {name}"
+
+
+@functools.lru_cache(maxsize=4096)  # the same hundred towns recur on every organisation of a large demo
+def _elides(name: str) -> bool:
+    """Whether "de" loses its vowel before ``name``: before a vowel ("d'Orléans"), a mute h ("d'Hyères") and a y
+    followed by a consonant ("d'Yvetot"), not before a y followed by a vowel ("de Yaoundé")."""
+    plain = transliterate(name).lower()
+    if not plain:
+        return False
+    if plain[0] == "y":
+        return len(plain) > 1 and plain[1] not in _VOWELS
+    if plain[0] == "h":
+        first_word = re.split(r"[\s'’-]", plain, maxsplit=1)[0]
+        return not (first_word in _ASPIRATED_H or first_word.startswith("haut"))
+    return plain[0] in _VOWELS
 
 
 class DemoError(PortfolioError):
@@ -107,8 +196,13 @@ class DemoGenerator:
                 self.sirens.add(siren)
                 return siren
 
-    def org_name(self, typology: str, city: str, department_name: str, region_name: str) -> str:
+    def org_name(self, typology: str, city: str, department_code: str, region_name: str) -> str:
+        """A name for an organisation of this typology based in ``city``: every "de" before a town's or a
+        department's name goes through ``de`` ("CHU d'Angers", "Centre de gestion du Nord")."""
         r = self.rng
+        department_name = DEPARTMENTS_BY_CODE[department_code].name
+        of_city = de(city)
+        of_department = de(department_name, words.DEPARTMENT_ARTICLES.get(department_code, ""))
         if typology == "PME":
             base = f"{r.choice(words.NAME_HEADS)}{r.choice(words.NAME_TAILS).lower()}"
             name = f"{base} {r.choice(words.COMPANY_FORMS)}"
@@ -116,27 +210,27 @@ class DemoGenerator:
             name = f"{r.choice(words.NAME_HEADS)}{r.choice(words.NAME_TAILS).lower()} {r.choice(words.BIG_WORDS)}"
             name = f"Groupe {name}" if typology == "GE" and r.random() < 0.4 else name
         elif typology == "ES":
-            name = r.choice([f"Centre hospitalier de {city}", f"CHU de {city}", f"Clinique {r.choice(words.SAINTS)}",
+            name = r.choice([f"Centre hospitalier {of_city}", f"CHU {of_city}", f"Clinique {r.choice(words.SAINTS)}",
                              f"Hôpital privé {r.choice(words.SAINTS)}", f"EHPAD {r.choice(words.SAINTS)}",
                              f"Centre de santé {r.choice(words.SAINTS)}"])
         elif typology == "ESR":
-            name = r.choice([f"Université de {city}", f"Laboratoire {r.choice(words.RESEARCH_TOPICS)} de {city}",
+            name = r.choice([f"Université {of_city}", f"Laboratoire {r.choice(words.RESEARCH_TOPICS)} {of_city}",
                              f"Institut de recherche en {r.choice(words.RESEARCH_TOPICS).lower()}",
-                             f"École d'ingénieurs de {city}"])
+                             f"École d'ingénieurs {of_city}"])
         elif typology == "EPUB":
-            name = r.choice([f"Agence régionale de santé {region_name}", f"Centre de gestion de {department_name}",
-                             f"Établissement public de santé mentale de {city}", f"Maison départementale de {city}"])
+            name = r.choice([f"Agence régionale de santé {region_name}", f"Centre de gestion {of_department}",
+                             f"Établissement public de santé mentale {of_city}", f"Maison départementale {of_city}"])
         elif typology == "ASSO":
             name = r.choice([f"Association {r.choice(words.CAUSES)} {department_name}",
                              f"France {r.choice(words.CAUSES)}", f"Réseau {r.choice(words.CAUSES)} {region_name}"])
         elif typology == "FOND":
             name = f"Fondation {r.choice(words.CAUSES)} {r.choice(words.SAINTS)}"
         elif typology == "COLL":
-            name = r.choice([f"Conseil départemental – {department_name}", f"Ville de {city}",
-                             f"Communauté d'agglomération de {city}"])
+            name = r.choice([f"Conseil départemental – {department_name}", f"Ville {of_city}",
+                             f"Communauté d'agglomération {of_city}"])
         elif typology == "GIP":
             name = r.choice([f"GRADeS e-santé {region_name}", f"GIP e-santé {department_name}",
-                             f"Groupement hospitalier de territoire de {city}"])
+                             f"Groupement hospitalier de territoire {of_city}"])
         else:
             name = f"Coopérative {r.choice(words.NAME_HEADS)}{r.choice(words.NAME_TAILS).lower()} {city}"
         if name in self.names:  # the same name twice would look like a duplicate organisation
@@ -154,7 +248,6 @@ class DemoGenerator:
         departments_by_region: dict[str, list[str]] = {}
         for d in DEPARTMENTS:
             departments_by_region.setdefault(d.region_code, []).append(d.code)
-        names = {d.code: d.name for d in DEPARTMENTS}
         region_names = {r.code: r.name for r in REGIONS}
         typologies = list(words.TYPOLOGY_WEIGHTS)
         typology_weights = list(words.TYPOLOGY_WEIGHTS.values())
@@ -174,7 +267,7 @@ class DemoGenerator:
                 if self.rng.random() < 0.3:
                     siren = siret = None
             orgs.append(_Org(self.new_id("organisation"), self.uuid(), typology, region, department, city,
-                             self.org_name(typology, city, names[department], region_names[region]), siren, siret,
+                             self.org_name(typology, city, department, region_names[region]), siren, siret,
                              rna))
         return orgs
 
@@ -270,14 +363,16 @@ class DemoGenerator:
         yield from _chunks(milestones)
 
     def contacts(self, orgs: list[_Org]) -> Iterator[Create]:
+        """One to three contacts per organisation, each with an address at the organisation's own domain."""
         for org in orgs:
+            # transliterated, not filtered: "Hôpital privé" is "hopitalprive", never "hpitalpriv"
+            slug = "".join(c for c in transliterate(org.name).lower() if c.isascii() and c.isalnum())[:20]
             for _ in range(self.rng.choice((1, 1, 2, 2, 3))):
                 first, last = self.rng.choice(words.FIRST_NAMES), self.rng.choice(words.LAST_NAMES)
-                slug = "".join(c for c in org.name.lower() if c.isascii() and c.isalnum())[:20] or "structure"
-                local = "".join(c for c in f"{first}.{last}".lower() if c.isascii() and (c.isalnum() or c == "."))
                 yield self.create("contact", {
                     "organisation_id": org.id, "first_name": first, "last_name": last,
-                    "email": f"{local}@{slug}.example", "role": self.rng.choice(words.ROLES),
+                    "email": f"{email_local_part(first, last)}@{slug or 'structure'}.example",
+                    "role": self.rng.choice(words.ROLES),
                     "phone": f"0{self.rng.randint(1, 7)} {self.rng.randint(10, 99)} {self.rng.randint(10, 99)} "
                              f"{self.rng.randint(10, 99)} {self.rng.randint(10, 99)}"})
 
@@ -316,6 +411,8 @@ class DemoGenerator:
 
     def project(self, call: prog.Call, app: Create, funded: list[_Org], aid_total: int, projects: list[Change],
                 aids: list[Change], disbursements: list[Change], milestones: list[Change]) -> None:
+        """A laureate project with its aid per beneficiary, their tranches and its milestones, its status
+        consistent with them: a "Soldé" project has every tranche paid, by the demo's today."""
         rng, status = self.rng, self.ids["status"]
         decision = call.closes_on + self.days(15, 90)
         agreement: date | None = decision + self.days(10, 120)
@@ -331,53 +428,60 @@ class DemoGenerator:
             project_status = "solde" if rng.random() < 0.8 else "en_cours"
         else:
             project_status = "en_cours" if start and start <= AS_OF else "conventionne"
-        project = self.create("project", {
-            "application_id": app.id, "decision_on": decision, "agreement_on": agreement, "start_on": start,
-            "end_on": end, "status_id": status[("project", project_status)]})
-        projects.append(project)
+        # the record is written once its tranches have settled its status; its uuid and id are drawn here, where
+        # they always were, so that the same seed keeps giving the same records
+        project_uuid, project_id = self.reserve("project")
         shares = [rng.uniform(1.0, 2.0)] + [rng.uniform(0.3, 1.0) for _ in funded[1:]]
         remaining = aid_total
+        schedules: list[list[_Tranche]] = []
         for position, (org, share) in enumerate(zip(funded, shares, strict=True)):
             amount = remaining if position == len(funded) - 1 else int(aid_total * share / sum(shares)) // 100 * 100
             remaining -= amount
             grant = amount if not org.is_company else amount * call.grant_share // 100 // 100 * 100
             # "acteur émergent" is recorded from 2023 on (the official list's rule); earlier lists leave it empty
             emerging = (org.typology == "PME" and rng.random() < 0.35) if decision.year >= 2023 else None
-            aids.append(self.create("aid", {"project_id": project.id, "organisation_id": org.id,
+            aids.append(self.create("aid", {"project_id": project_id, "organisation_id": org.id,
                                             "grant_cents": grant, "advance_cents": amount - grant,
                                             "emerging_actor": emerging}))
             for part, part_amount in (("subvention", grant), ("avance", amount - grant)):
-                if part_amount:  # each part of an aid is paid in its own tranches
-                    self.tranches(project.id, org.id, part_amount, part, agreement, end, project_status,
-                                  disbursements)
-        self.milestones(project.id, start, end, project_status, milestones)
+                if part_amount and agreement and end:  # each part of an aid is paid in its own tranches
+                    schedules.append(self.tranches(project_id, org.id, part_amount, part, agreement, end))
+        project_status = _settle(project_status, schedules)
+        projects.append(Create("project", project_uuid, {
+            "application_id": app.id, "decision_on": decision, "agreement_on": agreement, "start_on": start,
+            "end_on": end, "status_id": status[("project", project_status)]}, project_id, synthetic=True))
+        disbursements.extend(tranche.change() for schedule in schedules for tranche in schedule)
+        self.milestones(project_id, start, end, project_status, milestones)
 
-    def tranches(self, project_id: int, org_id: int, amount: int, part: str, agreement: date | None,
-                 end: date | None, project_status: str, out: list[Change]) -> None:
-        if agreement is None or end is None:
-            return
+    def reserve(self, entity: str) -> tuple[str, int]:
+        """The uuid and id of a record created later, drawn in the order ``create`` draws them."""
+        record_uuid = self.uuid()
+        return record_uuid, self.new_id(entity)
+
+    def tranches(self, project_id: int, org_id: int, amount: int, part: str, agreement: date,
+                 end: date) -> list[_Tranche]:
+        """The three tranches of one part of an aid (advance at signature, intermediate, balance after the end),
+        with when each would be paid; ``_settle`` decides which are."""
         labels = (("Avance à la signature", "Versement intermédiaire", "Solde") if part == "subvention" else
                   ("Avance remboursable – signature", "Avance remboursable – intermédiaire",
                    "Avance remboursable – solde"))
         parts = [(labels[0], 30, agreement + self.days(5, 45)),
                  (labels[1], 40, agreement + (end - agreement) / 2 + self.days(0, 120)),
                  (labels[2], 30, end + self.days(60, 240))]
+        schedule = []
         paid_so_far = 0
         for index, (label, percent, planned) in enumerate(parts):
             tranche = amount - paid_so_far if index == len(parts) - 1 else amount * percent // 100
             paid_so_far += tranche
-            # the advance is paid at signature; later tranches lag behind their plan, some are not paid yet
+            # the advance is paid at signature; later tranches lag behind their plan, and some are held back
+            # (a report awaited) while the project is open
             delay = self.days(0, 30) if index == 0 else self.days(30, 300)
-            paid = planned + delay if index == 0 or self.rng.random() < 0.7 else None
-            if project_status == "solde":  # a project is closed once every tranche is paid
-                paid = min(planned + delay, AS_OF)
-            elif paid and paid > AS_OF:
-                paid = None
-            if project_status == "abandonne" and index > 0:
-                paid = None
-            out.append(self.create("disbursement", {
+            released = index == 0 or self.rng.random() < 0.7
+            record_uuid, record_id = self.reserve("disbursement")
+            schedule.append(_Tranche(record_uuid, record_id, {
                 "project_id": project_id, "organisation_id": org_id, "label": label, "planned_on": planned,
-                "paid_on": paid, "amount_cents": tranche, "aid_part": part}))
+                "amount_cents": tranche, "aid_part": part}, planned + delay, released))
+        return schedule
 
     def milestones(self, project_id: int, start: date | None, end: date | None, project_status: str,
                    out: list[Change]) -> None:
@@ -391,6 +495,10 @@ class DemoGenerator:
             done = due + self.days(-20, 90) if due <= AS_OF and self.rng.random() < 0.8 else None
             if done and done > AS_OF:
                 done = None
+            if project_status == "solde" and not done:
+                # a closed project reached its milestones (its final report says so): one the draw left open was
+                # reached on its due date, which is past (before the project's end); no draw, to keep the sequence
+                done = due
             if project_status == "abandonne" and not done:
                 code = "annule"
             elif done:
@@ -399,6 +507,43 @@ class DemoGenerator:
                 code = "en_retard" if due < AS_OF else "a_venir"
             out.append(self.create("milestone", {"project_id": project_id, "title": title, "due_on": due,
                                                  "done_on": done, "status_id": status[("milestone", code)]}))
+
+
+@dataclass
+class _Tranche:
+    """A tranche drawn before its project's status is settled: whether it is paid depends on that status."""
+
+    uuid: str
+    id: int
+    values: dict[str, object]  # the disbursement's fields but paid_on
+    pays_on: date  # when it is paid, if it is
+    released: bool  # not held back: paid when due while the project is open
+    paid_on: date | None = None
+
+    def change(self) -> Create:
+        """The disbursement's creation."""
+        return Create("disbursement", self.uuid, {**self.values, "paid_on": self.paid_on}, self.id, synthetic=True)
+
+
+def _settle(project_status: str, schedules: list[list[_Tranche]]) -> str:
+    """Decides which tranches of a project are paid and returns the project's status, consistent with them.
+
+    A "Soldé" project has paid every tranche by the demo's today (AS_OF): one whose last tranche falls later is
+    still "En cours", and an "En cours" project that has paid every tranche is "Soldé". In an open project a
+    tranche is paid once due (never in the future) unless held back, and never while the one before it (the same
+    aid part's: intermediate before balance) is unpaid; an abandoned project paid its advance at most."""
+    if project_status == "solde" and any(t.pays_on > AS_OF for schedule in schedules for t in schedule):
+        project_status = "en_cours"
+    for schedule in schedules:
+        paying = True
+        for index, tranche in enumerate(schedule):
+            if project_status != "solde":
+                paying = (paying and tranche.released and tranche.pays_on <= AS_OF
+                          and (project_status != "abandonne" or index == 0))
+            tranche.paid_on = tranche.pays_on if paying else None
+    if project_status == "en_cours" and schedules and all(t.paid_on for schedule in schedules for t in schedule):
+        project_status = "solde"
+    return project_status
 
 
 def _apportion(total: int, weights: list[float]) -> list[int]:

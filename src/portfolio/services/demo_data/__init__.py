@@ -22,6 +22,20 @@ CITIES = {
     "972": "Fort-de-France", "973": "Cayenne", "974": "Saint-Denis", "976": "Mamoudzou",
 }
 
+# The article French puts before each department's name (INSEE's "type de nom en clair"): "de l'Ain", "du Nord",
+# "de la Gironde", "des Landes". A department without one here takes none ("de Paris", "d'Eure-et-Loir",
+# "de Maine-et-Loire"); "La Réunion" carries its article in its name ("de La Réunion").
+DEPARTMENT_ARTICLES = {
+    **dict.fromkeys(("01", "02", "03", "07", "09", "10", "11", "12", "27", "34", "36", "38", "60", "61", "89",
+                     "91"), "l'"),
+    **dict.fromkeys(("14", "15", "18", "25", "29", "30", "32", "39", "41", "45", "46", "47", "56", "59", "62",
+                     "63", "67", "68", "69", "81", "82", "83", "84", "90", "94", "95"), "le"),
+    **dict.fromkeys(("16", "17", "19", "2A", "2B", "21", "23", "24", "26", "31", "33", "42", "43", "44", "48",
+                     "50", "51", "52", "53", "55", "57", "58", "70", "72", "73", "74", "76", "80", "85", "86",
+                     "87", "93", "971", "972", "973"), "la"),
+    **dict.fromkeys(("04", "05", "06", "08", "13", "22", "40", "64", "65", "66", "78", "79", "88", "92"), "les"),
+}
+
 # Share of organisations per region (INSEE code), roughly following where e-health innovators are.
 REGION_WEIGHTS = {
     "11": 30, "84": 12, "76": 9, "93": 8, "75": 7, "32": 6, "44": 6, "52": 5, "53": 5, "28": 3, "27": 3,
