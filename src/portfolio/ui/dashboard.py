@@ -390,9 +390,8 @@ class DashboardPage(QWidget):
         regions = {g.code: g for g in k.breakdowns["region"] if g.code}
         self.map.set_values({code: g.committed_cents for code, g in regions.items()},
                             lambda code: self._describe_region(code, regions))
-        codes, series = typology_series(charts, k)
-        self.by_typology.set_data(codes, series)
-        self._typologies = _typologies(k)
+        self._typologies = _typologies(k)  # before the bars: hovering them reads it
+        self.by_typology.set_data(*typology_series(charts, k))
 
     # --- exports ---------------------------------------------------------------------------------------------
 
@@ -468,13 +467,13 @@ class DashboardPage(QWidget):
     def _describe_axis(self, index: int) -> str:
         group = self.kpis.breakdowns["axis"][index]
         return tr("{label}\nEngagé : {c}\nDécaissé : {d}\n{n} lauréats sur {a} candidatures",
-                  label=group.label, c=format_eur(group.committed_cents), d=format_eur(group.disbursed_cents),
-                  n=format_int(group.laureates), a=format_int(group.applications))
+                  label=category_heading(group), c=format_eur(group.committed_cents),
+                  d=format_eur(group.disbursed_cents), n=format_int(group.laureates), a=format_int(group.applications))
 
     def _describe_typology(self, index: int) -> str:
         group = self._typologies[index]
         k = self.kpis
-        return tr("{label}\n{b} bénéficiaires ({pb})\nAide engagée : {c} ({pc})", label=group.label,
+        return tr("{label}\n{b} bénéficiaires ({pb})\nAide engagée : {c} ({pc})", label=category_heading(group),
                   b=format_int(group.beneficiaries), pb=format_percent(group.beneficiaries / k.beneficiaries
                                                                        if k.beneficiaries else 0),
                   c=format_eur(group.committed_cents),
@@ -556,12 +555,27 @@ class PeriodDialog(QDialog):
         return dialog.period() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
-def axis_series(charts: Any, kpis: Any) -> tuple[list[str], list[Any]]:
-    """The bars of committed and disbursed aid by axis (the dashboard's and the report's)."""
+def category_name(group: Any) -> str:
+    """A breakdown's line as a chart names it: its label in words from the reference tables ("Soutenir la
+    recherche et les technologies clés"), its code when it has no label; the code itself goes in the tooltip."""
+    return group.label or group.code or "—"
+
+
+def category_heading(group: Any) -> str:
+    """A tooltip's first line: the code and the label ("A2 — Soutenir la recherche…"), as the filters show them;
+    the label alone when it is the code ("PME") or there is no code ("Non renseigné")."""
+    if group.code and group.label and group.label.casefold() != group.code.casefold():
+        return f"{group.code} — {group.label}"
+    return category_name(group)
+
+
+def axis_series(charts: Any, kpis: Any) -> tuple[list[str], list[Any], str]:
+    """The bars of committed and disbursed aid by axis (the dashboard's and the report's): the axes' names, the
+    two series and what the categories are."""
     axes = kpis.breakdowns["axis"]
-    return [g.code or "—" for g in axes], [
+    return [category_name(g) for g in axes], [
         charts.Series(tr("Engagé"), charts.BLUE, [g.committed_cents for g in axes]),
-        charts.Series(tr("Décaissé"), charts.ORANGE, [g.disbursed_cents for g in axes])]
+        charts.Series(tr("Décaissé"), charts.ORANGE, [g.disbursed_cents for g in axes])], tr("Axe de la stratégie")
 
 
 def cumulative_series(charts: Any, months: list[Any]) -> tuple[list[str], list[Any]]:
@@ -581,14 +595,16 @@ def _typologies(kpis: Any) -> list[Any]:
     return [g for g in kpis.breakdowns["typology"] if g.code and (g.beneficiaries or g.committed_cents)]
 
 
-def typology_series(charts: Any, kpis: Any) -> tuple[list[str], list[Any]]:
-    """Each typology's share of the beneficiaries next to its share of the aid."""
+def typology_series(charts: Any, kpis: Any) -> tuple[list[str], list[Any], str]:
+    """Each typology's share of the beneficiaries next to its share of the aid: the typologies' names, the two
+    series and what the categories are."""
     typologies = _typologies(kpis)
-    return [g.code or "—" for g in typologies], [
+    return [category_name(g) for g in typologies], [
         charts.Series(tr("Part des bénéficiaires"), charts.GREY,
                       [g.beneficiaries / kpis.beneficiaries if kpis.beneficiaries else 0 for g in typologies]),
         charts.Series(tr("Part de l'aide"), charts.BLUE,
-                      [g.committed_cents / kpis.committed_cents if kpis.committed_cents else 0 for g in typologies])]
+                      [g.committed_cents / kpis.committed_cents if kpis.committed_cents else 0 for g in typologies]),
+    ], tr("Typologie du bénéficiaire")
 
 
 def _month_label(month: str) -> str:
