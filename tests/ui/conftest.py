@@ -93,3 +93,39 @@ def said(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     for name in ("information", "warning", "critical"):
         monkeypatch.setattr(QMessageBox, name, lambda _parent, _title, text, *a, **k: messages.append(text))
     return messages
+
+
+@pytest.fixture(autouse=True)
+def unsaved_answers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The question an editor with unsaved changes asks on closing, answered without a modal box (which would
+    wait forever in a test): "discard" unless a test appends its answers first; every question asked is
+    recorded, as "asked:<name>", after the answers."""
+    from portfolio.ui import questions  # Qt and the translations only: importing it loads no database code
+
+    answers: list[str] = []
+
+    def answer(_parent: object, name: str) -> str:
+        given = next((a for a in answers if not a.startswith("asked:")), "discard")
+        if given in answers:
+            answers.remove(given)
+        answers.append(f"asked:{name}")
+        return given
+
+    monkeypatch.setattr(questions, "ask_unsaved", answer)
+    return answers
+
+
+@pytest.fixture(autouse=True)
+def dialogs_run(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The modal dialogs the application runs through ui.questions.run_dialog (a modal loop would wait forever
+    in a test): recorded here and answered "Annuler" (0) unless a test patches run_dialog itself."""
+    from portfolio.ui import questions
+
+    shown: list[object] = []
+
+    def run(dialog: object) -> int:
+        shown.append(dialog)
+        return 0
+
+    monkeypatch.setattr(questions, "run_dialog", run)
+    return shown

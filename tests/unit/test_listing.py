@@ -296,11 +296,13 @@ def test_unknown_filters_are_refused(demo: Database) -> None:
 
 
 def org_texts(db: Database) -> dict[int, str]:
-    """Every organisation's searchable text, folded, computed independently of the search key."""
+    """Every organisation's searchable text, folded, computed independently of the search key: the record's
+    own text, and the typology and département code the list shows."""
     sql = ("SELECT o.id, o.name, coalesce(o.siren, ''), coalesce(o.siret, ''), coalesce(o.rna, ''), "
-           "coalesce(o.foreign_id, ''), coalesce(r.name, ''), coalesce(d.name, ''), o.city FROM organisation o "
+           "coalesce(o.foreign_id, ''), coalesce(r.name, ''), coalesce(d.name, ''), o.city, coalesce(ty.label, ''), "
+           "coalesce(d.code, '') FROM organisation o "
            "LEFT JOIN region r ON r.id = o.region_id "
-           "LEFT JOIN department d ON d.id = o.department_id")
+           "LEFT JOIN department d ON d.id = o.department_id LEFT JOIN typology ty ON ty.id = o.typology_id")
     with db.read() as session:
         return {int(r[0]): " ".join(fold(str(v)) for v in r[1:]) for r in session.execute(text(sql))}
 
@@ -497,3 +499,48 @@ def test_journal_search_ignores_accents(demo: Database) -> None:
         by_accent = listing.query_ids(session, listing.ListQuery("audit", search="DÉMO"))
         expected = session.execute(text("SELECT count(*) FROM audit_entry WHERE source = 'démo'")).scalar_one()
     assert len(by_plain) == len(by_accent) == expected > 0
+
+
+@pytest.mark.parametrize("entity", [e for e in TABLES if e != "audit"])
+def test_every_text_column_a_list_shows_is_searched(demo: Database, entity: str) -> None:
+    """Issue #19: "oncomind" found 0 projects although Oncomind SASU leads two and the Porteur column shows it.
+    For each text column a list shows, the words of a row's value find that row, whatever the column."""
+    every = ids(demo, entity)
+    shown = rows(demo, entity, every)
+    text_columns = [i for i, c in enumerate(listing.columns(entity)) if c.kind == "text"]
+    assert text_columns
+    for index in text_columns:
+        column = listing.columns(entity)[index]
+        with_value = [i for i in every if isinstance(shown[i][index], str) and fold(shown[i][index]).strip()]
+        assert with_value, f"no {entity} shows a value in {column.key}"
+        record = with_value[len(with_value) // 2]
+        value = shown[record][index]
+        found = ids(demo, entity, search=value)
+        assert record in found, f"{entity}: searching {value!r} (column {column.label}) misses record {record}"
+
+
+def test_projects_and_applications_are_found_by_their_porteur(demo: Database) -> None:
+    lead, name = next(iter(sql_ids_names(demo)))
+    word = max(fold(name).split(), key=len)
+    expected = sql_ids(demo, "SELECT p.id FROM project p JOIN application a ON a.id = p.application_id "
+                             "JOIN organisation o ON o.id = a.lead_organisation_id WHERE o.name_key LIKE :w",
+                       w=f"%{word}%")
+    assert expected and expected <= set(ids(demo, "project", search=word))
+    assert lead in {row[column_index("application", "lead")] for row in
+                    rows(demo, "application", ids(demo, "application", search=name)).values()} | {lead}
+    applications = sql_ids(demo, "SELECT a.id FROM application a JOIN organisation o ON o.id = a.lead_organisation_id "
+                                 "WHERE o.name_key LIKE :w", w=f"%{word}%")
+    assert applications <= set(ids(demo, "application", search=word))
+
+
+def sql_ids_names(demo: Database) -> list[tuple[int, str]]:
+    with demo.read() as session:
+        return [(int(r[0]), str(r[1])) for r in session.execute(text(
+            "SELECT o.id, o.name FROM organisation o JOIN application a ON a.lead_organisation_id = o.id "
+            "JOIN project p ON p.application_id = a.id GROUP BY o.id, o.name HAVING count(*) >= 2 ORDER BY o.id"))]
+
+
+def test_each_list_says_what_its_filter_searches() -> None:
+    assert listing.search_hint("call") != listing.search_hint("organisation")
+    assert "porteur" in listing.search_hint("project") and "intitulé" in listing.search_hint("call")
+    assert "siret" not in listing.search_hint("call")

@@ -46,12 +46,14 @@ TITLE_SQL = {
 CHOICES: dict[str, dict[str, str]] = {"role": PARTNER_ROLES, "aid_part": AID_PARTS}
 
 
-def display(kind: str, value: Any) -> str:
-    """A stored value in French: 1 234 567,89 €, 28/11/2026, Oui/Non; empty text for no value."""
+def display(kind: str, value: Any, *, cents: bool = False) -> str:
+    """A stored value in French: 1 234 567,89 €, 28/11/2026, Oui/Non; empty text for no value. Money drops ",00"
+    on whole euros unless ``cents`` (a list's column, an editor's field, the journal: every amount of a column to
+    the cent, so that they line up and read alike)."""
     if value is None or value == "":
         return ""
     if kind == "money":
-        return format_eur(int(value))
+        return format_eur(int(value), decimals=True if cents else None)
     if kind == "date":
         return format_date(value if isinstance(value, date) else date.fromisoformat(str(value)))
     if kind == "bool":
@@ -85,10 +87,18 @@ def reference_choices(session: Session, entity: str, status_of: str | None = Non
 
     table = fields.table(entity).name
     where = "WHERE entity = :of" if status_of else ""
-    order = "sort_order, id" if "sort_order" in fields.table(entity).columns else "2, id"
-    rows = raw_connection(session).execute(f"SELECT id, {TITLE_SQL[entity]} FROM {table} {where} ORDER BY {order}",
-                                           {"of": status_of} if status_of else {})
-    return [(int(i), str(t)) for i, t in rows]
+    ordered = "sort_order" in fields.table(entity).columns
+    rows = raw_connection(session).execute(
+        f"SELECT id, {TITLE_SQL[entity]} FROM {table} {where} ORDER BY {'sort_order, id' if ordered else 'id'}",
+        {"of": status_of} if status_of else {})
+    choices = [(int(i), str(t)) for i, t in rows]
+    # in the order of the alphabet people read, accents and case aside: Île-de-France among the I, not last
+    return choices if ordered else sorted(choices, key=lambda choice: (fold(choice[1]), choice[0]))
+
+
+def department_regions(session: Session) -> dict[int, int]:
+    """Each département's region (département id -> region id), for the lists that follow each other."""
+    return {int(d): int(r) for d, r in raw_connection(session).execute("SELECT id, region_id FROM department")}
 
 
 def search_titles(session: Session, entity: str, query: str, limit: int = 50) -> list[tuple[int, str]]:

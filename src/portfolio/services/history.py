@@ -65,7 +65,7 @@ def _show(session: Session, kind: str, value: Any) -> str:
     target = kind[4:] if kind.startswith("ref:") else "status" if kind.startswith("status:") else None
     if target and value is not None:
         return record_title(session, target, int(value)) or f"n° {value}"
-    return display(kind, value)
+    return display(kind, value, cents=True)
 
 
 def record_history(session: Session, entity: str, record_uuid: str, limit: int = 1000) -> list[HistoryEntry]:

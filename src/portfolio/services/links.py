@@ -4,23 +4,53 @@ applications, application → project, and back."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from portfolio.domain.i18n import tr
+from portfolio.domain.i18n import N_, tr
 
 from .display import TITLE_SQL
+from .listing import today
 
 
 @dataclass(frozen=True)
 class Link:
-    """A linked record: its group ("Contacts", "Porteur"…), entity, id and title."""
+    """A linked record: its group ("Contacts", "Porteur"…), entity, id and title, and its key facts (raw values:
+    money in cents, a date, the organisation concerned, a status) where its type has them."""
 
     group: str
     entity: str
     id: int
     title: str
+    amount_cents: int | None = None
+    on: date | None = None
+    party: str = ""
+    status: str = ""
+
+
+# The key facts of a linked record, per type: SQL of (amount in cents, date, organisation concerned, status) on
+# the record's table ``t``; NULL where the type has none.
+_STATE = ("CASE WHEN t.paid_on IS NOT NULL THEN 'Payé' WHEN t.planned_on < :today THEN 'En retard' "
+          "ELSE 'À venir' END")
+_FACTS: dict[str, str] = {
+    "disbursement": "t.amount_cents, coalesce(t.paid_on, t.planned_on), "
+                    "(SELECT name FROM organisation o WHERE o.id = t.organisation_id), " + _STATE,
+    "aid": "t.grant_cents + t.advance_cents, NULL, (SELECT name FROM organisation o WHERE o.id = t.organisation_id), "
+           "NULL",
+    "milestone": "NULL, t.due_on, NULL, (SELECT label FROM status s WHERE s.id = t.status_id)",
+    "application": "t.requested_cents, t.submitted_on, "
+                   "(SELECT name FROM organisation o WHERE o.id = t.lead_organisation_id), "
+                   "(SELECT label FROM status s WHERE s.id = t.status_id)",
+    "project": "(SELECT coalesce(sum(grant_cents + advance_cents), 0) FROM aid WHERE aid.project_id = t.id), "
+               "t.decision_on, (SELECT o.name FROM application a JOIN organisation o ON o.id = a.lead_organisation_id "
+               "WHERE a.id = t.application_id), (SELECT label FROM status s WHERE s.id = t.status_id)",
+    "call": "t.budget_cents, t.opens_on, (SELECT label FROM operator op WHERE op.id = t.operator_id), NULL",
+    "contact": "NULL, NULL, (SELECT name FROM organisation o WHERE o.id = t.organisation_id), t.role",
+    "organisation": "NULL, NULL, t.city, (SELECT label FROM typology ty WHERE ty.id = t.typology_id)",
+}
+_STATES = {"Payé": N_("Payé"), "En retard": N_("En retard"), "À venir": N_("À venir")}
 
 
 # (group label, target entity, SQL selecting target ids from :id of the source record)
@@ -66,13 +96,23 @@ _LINKS: dict[str, list[tuple[str, str, str]]] = {
 LIMIT = 200
 
 
+def _day(value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
 def linked_records(session: Session, entity: str, record_id: int) -> list[Link]:
-    """Every record linked to this one, grouped, at most LIMIT per group."""
+    """Every record linked to this one, grouped, at most LIMIT per group, with its key facts."""
     links: list[Link] = []
     for group, target, ids_sql in _LINKS.get(entity, []):
-        table = "project" if target == "project" else target
+        title = TITLE_SQL[target].replace(f"{target}.", "t.")
+        facts = _FACTS.get(target, "NULL, NULL, NULL, NULL")
         rows = session.execute(text(
-            f"SELECT id, {TITLE_SQL[target]} FROM {table} WHERE id IN ({ids_sql}) AND id IS NOT NULL "
-            f"ORDER BY 2 LIMIT {LIMIT}"), {"id": record_id})
-        links.extend(Link(tr(group), target, int(i), str(t or "")) for i, t in rows)
+            f"SELECT t.id, {title}, {facts} FROM {target} t WHERE t.id IN ({ids_sql}) AND t.id IS NOT NULL "
+            f"ORDER BY 2 LIMIT {LIMIT}"),
+            {"id": record_id, "today": today().isoformat()})
+        links.extend(Link(tr(group), target, int(i), str(name or ""), None if amount is None else int(amount),
+                          _day(on), str(party or ""), tr(_STATES.get(str(status), str(status))) if status else "")
+                     for i, name, amount, on, party, status in rows)
     return links

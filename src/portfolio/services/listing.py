@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -53,6 +53,7 @@ class Column:
     sortable: bool = True
     field: str | None = None  # the editable field of the entity behind this column, if any (for the editor)
     width: int = 120  # a sensible initial width in pixels
+    hidden: bool = False  # shown only when the user asks for it (the journal's record UUID)
 
 
 @dataclass(frozen=True)
@@ -133,13 +134,15 @@ class _Entity:
     # columns with few distinct values (the journal's sources and actors), searched accent-insensitively by
     # folding their distinct values in Python: folding every row in SQL would cost seconds on a long journal
     search_values: dict[str, Callable[[Reader], list[tuple[Any, str]]]] = dataclass_field(default_factory=dict)
+    searched: tuple[str, ...] | None = None  # the columns the filter's words are looked for in (None: the text ones)
+    newest_first: bool = False  # the list opens sorted by its key, descending (the journal)
 
 
 def _col(key: str, label: str, kind: str, value: str, *, field: str | None = None, width: int = 120,
          sortable: bool = True, order: str | tuple[str, ...] | _Rank | None = None, joins: tuple[str, ...] = (),
          order_joins: tuple[str, ...] | None = None, convert: Callable[[Any], Any] | None = None,
-         search_in_order: bool = False) -> _Col:
-    return _Col(Column(key, label, kind, sortable, field, width), value, order, joins,
+         search_in_order: bool = False, hidden: bool = False) -> _Col:
+    return _Col(Column(key, label, kind, sortable, field, width, hidden), value, order, joins,
                 joins if order_joins is None else order_joins, convert, search_in_order)
 
 
@@ -237,6 +240,18 @@ _ORG_TYPOLOGY = "IN (SELECT id FROM organisation WHERE typology_id IN {values})"
 _CALLS_OF_AXES = "(SELECT c.id FROM call c JOIN action ac ON ac.id = c.action_id WHERE ac.axis_id IN {values})"
 _CALLS_OF_OPERATORS = "(SELECT id FROM call WHERE operator_id IN {values})"
 
+# A word of the filter is looked for in every text column a list shows: these name the referenced records whose
+# shown text holds the word (small reference tables are folded on the fly: a few hundred rows at most).
+_LIKE = " LIKE {w} ESCAPE '\\'"
+_ORG_NAMED = "(SELECT id FROM organisation WHERE name_key" + _LIKE + ")"
+_REGION_NAMED = "(SELECT id FROM region WHERE portfolio_fold(name)" + _LIKE + ")"
+_ORG_IN_REGION_NAMED = "(SELECT id FROM organisation WHERE region_id IN " + _REGION_NAMED + ")"
+_CALL_CODED = "(SELECT id FROM call WHERE portfolio_fold(code)" + _LIKE + ")"
+
+
+def _status_named(entity: str) -> str:
+    return f"(SELECT id FROM status WHERE entity = '{entity}' AND portfolio_fold(label)" + _LIKE + ")"
+
 
 def _rank_label(labels: dict[str, str]) -> str:
     """SQL turning a code into its label's position in folded order (so that the sort follows the label)."""
@@ -264,6 +279,15 @@ def _audit_entity(value: Any) -> Any:
 
 
 _ENTITIES: dict[str, _Entity] = {}
+
+
+def _audit_fields() -> list[tuple[Any, str]]:
+    """Every field's name and label (the journal's "Champ" column is searched by its label)."""
+    from portfolio.db.models import ENTITIES
+
+    from . import fields  # the ORM, when first needed
+
+    return [(spec.name, spec.label) for entity in ENTITIES for spec in fields.editable_fields(entity)]
 
 
 def _register(entity: _Entity) -> None:
@@ -298,7 +322,11 @@ _register(_Entity(
         "axis": _Filter(N_("Axe"), "t.action_id IN (SELECT id FROM action WHERE axis_id IN {values})", _axes),
         "operator": _Filter(N_("Opérateur"), "t.operator_id IN {values}", _operators),
     },
-    search=("t.search_key LIKE {w} ESCAPE '\\'",),
+    search=("t.search_key" + _LIKE, "portfolio_fold(t.kind)" + _LIKE, "portfolio_fold(t.wave)" + _LIKE,
+            "portfolio_fold(t.stage)" + _LIKE,
+            "t.operator_id IN (SELECT id FROM operator WHERE portfolio_fold(label)" + _LIKE + ")",
+            "t.action_id IN (SELECT id FROM action WHERE portfolio_fold(code)" + _LIKE + " OR axis_id IN "
+            "(SELECT id FROM axis WHERE portfolio_fold(code)" + _LIKE + "))"),
 ))
 
 _register(_Entity(
@@ -329,7 +357,8 @@ _register(_Entity(
         "year": _Filter(N_("Année de dépôt"), "CAST(substr(t.submitted_on, 1, 4) AS INTEGER) IN {values}",
                         _years("application", "submitted_on")),
     },
-    search=("t.search_key LIKE {w} ESCAPE '\\'",),
+    search=("t.search_key" + _LIKE, "t.call_id IN " + _CALL_CODED, "t.lead_organisation_id IN " + _ORG_NAMED,
+            "t.lead_organisation_id IN " + _ORG_IN_REGION_NAMED, "t.status_id IN " + _status_named("application")),
 ))
 
 _register(_Entity(
@@ -370,7 +399,9 @@ _register(_Entity(
         "operator": _Filter(N_("Opérateur"), "t.application_id IN (SELECT id FROM application WHERE call_id IN "
                             + _CALLS_OF_OPERATORS + ")", _operators),
     },
-    search=("t.application_id IN (SELECT id FROM application WHERE search_key LIKE {w} ESCAPE '\\')",),
+    search=("t.application_id IN (SELECT id FROM application WHERE search_key" + _LIKE + " OR call_id IN "
+            + _CALL_CODED + " OR lead_organisation_id IN " + _ORG_NAMED + " OR lead_organisation_id IN "
+            + _ORG_IN_REGION_NAMED + ")", "t.status_id IN " + _status_named("project")),
 ))
 
 _register(_Entity(
@@ -396,7 +427,8 @@ _register(_Entity(
         "typology": _Filter(N_("Typologie"), "t.typology_id IN {values}", _typologies),
         "region": _Filter(N_("Région"), "t.region_id IN {values}", _regions),
     },
-    search=("t.search_key LIKE {w} ESCAPE '\\'",),
+    search=("t.search_key" + _LIKE, "t.typology_id IN (SELECT id FROM typology WHERE portfolio_fold(label)" + _LIKE
+            + ")", "t.department_id IN (SELECT id FROM department WHERE portfolio_fold(code)" + _LIKE + ")"),
 ))
 
 _register(_Entity(
@@ -416,7 +448,7 @@ _register(_Entity(
         "typology": _Filter(N_("Typologie de la structure"), "t.organisation_id " + _ORG_TYPOLOGY, _typologies),
         "region": _Filter(N_("Région de la structure"), "t.organisation_id " + _ORG_REGION, _regions),
     },
-    search=("t.search_key LIKE {w} ESCAPE '\\'",),
+    search=("t.search_key" + _LIKE, "t.organisation_id IN " + _ORG_NAMED, "portfolio_fold(t.phone)" + _LIKE),
 ))
 
 _register(_Entity(
@@ -440,8 +472,9 @@ _register(_Entity(
     filters={
         "state": _Filter(N_("État"), _STATE_SQL + " IN {values}", _constant(*DISBURSEMENT_STATES.items())),
     },
-    search=("(" + _PROJECT_WORD.format(fk="t.project_id", w="{w}") + " OR t.organisation_id IN "
-            "(SELECT id FROM organisation WHERE search_key LIKE {w} ESCAPE '\\'))",),
+    search=(_PROJECT_WORD.format(fk="t.project_id", w="{w}"), "t.organisation_id IN " + _ORG_NAMED,
+            "portfolio_fold(t.label)" + _LIKE),
+    search_values={_STATE_SQL: _constant(*DISBURSEMENT_STATES.items())},  # "payé", "en retard"
 ))
 
 _register(_Entity(
@@ -464,7 +497,8 @@ _register(_Entity(
         "overdue": _Filter(N_("En retard"), _OVERDUE_SQL + " IN {values}",
                            _constant((True, N_("Oui")), (False, N_("Non")))),
     },
-    search=("(t.search_key LIKE {w} ESCAPE '\\' OR " + _PROJECT_WORD.format(fk="t.project_id", w="{w}") + ")",),
+    search=("t.search_key" + _LIKE, _PROJECT_WORD.format(fk="t.project_id", w="{w}"),
+            "t.status_id IN " + _status_named("milestone")),
 ))
 
 _register(_Entity(
@@ -478,12 +512,19 @@ _register(_Entity(
         _col("operation", N_("Opération"), "text", "t.operation", sortable=False, width=110,
              convert=lambda v: tr(OPERATIONS.get(v, v))),
         _col("entity", N_("Type"), "text", "t.entity", sortable=False, width=140, convert=_audit_entity),
-        _col("record", N_("Enregistrement"), "text", "t.record_uuid", sortable=False, width=280),
+        # the record's name and the values as the editor shows them: made readable a page at a time
+        # (services.journal), from the raw entity, UUID and JSON values read here
+        _col("record", N_("Enregistrement"), "text", "t.entity || char(31) || t.record_uuid", sortable=False,
+             width=260),
         _col("field", N_("Champ"), "text",
              "CASE WHEN t.field IS NULL THEN NULL ELSE t.entity || char(31) || t.field END", sortable=False,
              width=150, convert=_audit_field),
-        _col("old", N_("Ancienne valeur"), "text", "t.old_value", sortable=False, width=200),
-        _col("new", N_("Nouvelle valeur"), "text", "t.new_value", sortable=False, width=200),
+        _col("old", N_("Ancienne valeur"), "text", "t.operation || char(31) || coalesce(t.field, '') || char(31) || "
+             "coalesce(t.old_value, '')", sortable=False, width=200),
+        _col("new", N_("Nouvelle valeur"), "text", "t.operation || char(31) || coalesce(t.field, '') || char(31) || "
+             "coalesce(t.new_value, '')", sortable=False, width=200),
+        _col("uuid", N_("Identifiant de l'enregistrement"), "text", "t.record_uuid", sortable=False, width=280,
+             hidden=True),
     ),
     filters={
         "source": _Filter(N_("Source"), "t.source IN {values}", _audit_distinct("source")),
@@ -492,8 +533,16 @@ _register(_Entity(
         "operation": _Filter(N_("Opération"), "t.operation IN {values}", _constant(*OPERATIONS.items())),
         "month": _Filter(N_("Mois"), "substr(t.at_utc, 1, 7) IN {values}", _months("audit_entry", "at_utc")),
     },
-    search=("(t.record_uuid LIKE {w} ESCAPE '\\' OR t.field LIKE {w} ESCAPE '\\')",),
-    search_values={"t.source": _audit_distinct("source"), "t.actor": _audit_distinct("actor")},
+    search=("t.record_uuid" + _LIKE,
+            *(f"(t.entity = '{entity}' AND t.record_uuid IN (SELECT uuid FROM {entity} WHERE search_key" + _LIKE
+              + "))" for entity in ("call", "application", "organisation", "contact", "milestone")),
+            "(t.entity = 'project' AND t.record_uuid IN (SELECT p.uuid FROM project p JOIN application a ON "
+            "a.id = p.application_id WHERE a.search_key" + _LIKE + "))"),
+    search_values={"t.source": _audit_distinct("source"), "t.actor": _audit_distinct("actor"),
+                   "t.operation": _constant(*OPERATIONS.items()), "t.entity": _audit_entities,
+                   "t.field": lambda _reader: _audit_fields()},
+    searched=("actor", "source", "operation", "entity", "record", "field"),
+    newest_first=True,
 ))
 
 # The search dialog's groups, and how each names its hits: title, subtitle parts (SQL, kind), joins.
@@ -531,13 +580,25 @@ def entity_label(entity: str) -> str:
 
 def columns(entity: str) -> list[Column]:
     """The columns of an entity's list, in display order."""
-    return [Column(c.column.key, tr(c.column.label), c.column.kind, c.column.sortable, c.column.field,
-                   c.column.width) for c in _entity(entity).columns]
+    return [replace(c.column, label=tr(c.column.label)) for c in _entity(entity).columns]
 
 
 def list_title(entity: str) -> str:
     """The French title of an entity's list ("Journal des modifications")."""
     return tr(_entity(entity).label)
+
+
+def opens_newest_first(entity: str) -> bool:
+    """Whether the list opens sorted by its first column, descending (the journal: the last change on top)."""
+    return _entity(entity).newest_first
+
+
+def search_hint(entity: str) -> str:
+    """The filter field's placeholder: the columns of the list a word is looked for in (its text columns)."""
+    spec = _entity(entity)
+    shown = [tr(col.column.label).lower() for col in spec.columns
+             if (col.column.key in spec.searched if spec.searched is not None else col.column.kind == "text")]
+    return tr("Filtrer : {columns}", columns=", ".join(shown))
 
 
 def filter_keys(entity: str) -> list[tuple[str, str]]:
@@ -702,7 +763,27 @@ def fetch_rows(session: Reader, entity: str, ids: Sequence[int]) -> dict[int, tu
         result[row[0]] = tuple(
             col.convert(value) if col.convert else _convert(col.column.kind, value)
             for col, value in zip(spec.columns, row[1:], strict=True))
-    return result
+    return _readable_journal(session, result) if entity == "audit" else result
+
+
+def _readable_journal(session: Reader, rows: dict[int, tuple]) -> dict[int, tuple]:
+    """The journal's record column as the record's name, its values as the editor shows them."""
+    from .journal import readable_values, record_names
+
+    keys = [c.column.key for c in _ENTITIES["audit"].columns]
+    record, old, new = keys.index("record"), keys.index("old"), keys.index("new")
+    pairs = {tuple(str(row[record]).split("\x1f", 1)) for row in rows.values()}
+    names = record_names(session, {(e, u) for e, u in pairs})  # type: ignore[misc]
+    readable: dict[int, tuple] = {}
+    for seq, row in rows.items():
+        values = list(row)
+        entity, uuid = str(row[record]).split("\x1f", 1)
+        values[record] = names.get((entity, uuid), uuid)
+        for index in (old, new):
+            operation, field, raw = str(row[index]).split("\x1f", 2)
+            values[index] = readable_values(session, entity, operation, field or None, raw or None)
+        readable[seq] = tuple(values)
+    return readable
 
 
 def record_uuid(session: Reader, entity: str, id: int) -> str:

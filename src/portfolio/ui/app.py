@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QLibraryInfo, QSettings, QTimer, QTranslator
+from PySide6.QtCore import QCoreApplication, QEventLoop, QLibraryInfo, QLocale, QSettings, QTimer, QTranslator
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -54,6 +54,10 @@ def _qt_translations(app: QCoreApplication, language: str) -> None:
     line edits' context menu…), from the translations PySide6 ships: the source tree and the installed application
     (PyInstaller collects PySide6/Qt/translations) find them in the same place. English is Qt's own language: no
     translator at all."""
+    # Qt's own numbers, sizes, dates and day names (the file dialog's "1,96 Kio", the calendar) follow the language
+    # too; the application's own values are formatted by domain.money and domain.dates whatever the locale
+    QLocale.setDefault(QLocale(QLocale.Language.French, QLocale.Country.France) if language == "fr"
+                       else QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
     for previous in getattr(app, "_portfolio_translators", ()):
         app.removeTranslator(previous)
     app._portfolio_translators = ()  # type: ignore[attr-defined]

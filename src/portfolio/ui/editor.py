@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,13 +18,13 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMessageBox,
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -32,22 +33,51 @@ from sqlalchemy import func, select
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
-from portfolio.services.changes import Create, Delete, FieldChange, StaleChangeError, current_values, new_uuid
-from portfolio.services.display import display, record_title, reference_choices, search_titles, status_choices
+from portfolio.services.changes import Create, FieldChange, StaleChangeError, current_values, new_uuid
+from portfolio.services.display import (
+    department_regions,
+    display,
+    record_title,
+    reference_choices,
+    search_titles,
+    status_choices,
+)
 from portfolio.services.history import record_history
 from portfolio.services.links import linked_records
 
+from . import questions
 from .field_widgets import BoolInput, ChoiceInput, FieldInput, ReferencePicker, TextInput, fixed_choices
 from .workspace import ReadOnlyError, Workspace
 
 SMALL_REFERENCE = 500  # up to this many records, a reference is a drop-down list
 ERROR_STYLE = "color: #b42318;"
+REFUSED_STYLE = "border: 1px solid #b42318;"  # the outline of a field whose value is refused
+
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class LinkItem(QTreeWidgetItem):
+    """A linked record's row: sorted by its raw value (amounts as numbers, dates as dates), empty values last."""
+
+    def __lt__(self, other: QTreeWidgetItem) -> bool:
+        tree = self.treeWidget()
+        column = tree.sortColumn() if tree is not None else 0
+        ascending = tree is None or tree.header().sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+        if self.parent() is None:  # the groups keep their order, whichever way the rows are sorted
+            before = self.data(0, SORT_ROLE) < other.data(0, SORT_ROLE)
+            return bool(before if ascending else not before)
+        mine, theirs = self.data(column, SORT_ROLE), other.data(column, SORT_ROLE)
+        if mine is None or theirs is None:  # empty values last, both ways (Qt compares the other way descending)
+            return (theirs is None and mine is not None) if ascending else (mine is None and theirs is not None)
+        return bool(mine < theirs)
 
 
 class RecordEditor(QDialog):
     """Edits one record (``record_id``) or creates one (``record_id`` None) of ``entity``."""
 
     open_record = Signal(str, int)
+    said = Signal(str)  # what the editor did, for the main window's status bar ("Enregistré : …")
 
     def __init__(self, workspace: Workspace, entity: str, record_id: int | None,
                  parent: QWidget | None = None, initial: dict[str, Any] | None = None) -> None:
@@ -61,6 +91,9 @@ class RecordEditor(QDialog):
         self.baseline: dict[str, Any] = {}
         self.initial = initial or {}
         self.dirty = False
+        self.loaded: dict[str, Any] = {}  # each input's state() when the values were loaded
+        self.name = ""  # the record's title, once loaded
+        self.leave_decided = False  # the user already chose to drop the changes: close without asking again
         self.specs = fields.editable_fields(entity)
         self.inputs: dict[str, FieldInput] = {}
         self.errors: dict[str, QLabel] = {}
@@ -79,7 +112,12 @@ class RecordEditor(QDialog):
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
         self.tabs.addTab(self._build_form(), tr("Fiche"))
-        self.links = QListWidget()
+        self.links = QTreeWidget()
+        self.links.setObjectName("links")
+        self.links.setHeaderLabels([tr("Fiche"), tr("Montant"), tr("Date"), tr("Structure"), tr("Statut")])
+        self.links.setSortingEnabled(True)  # within each group: by amount, date… (a click on a header)
+        self.links.setAlternatingRowColors(True)
+        self.links.setToolTip(tr("Double-cliquez sur une fiche (ou Entrée) pour l'ouvrir"))
         self.links.itemActivated.connect(self._open_link)
         self.tabs.addTab(self.links, tr("Fiches liées"))
         self.history = QTableWidget(0, 6)
@@ -103,8 +141,18 @@ class RecordEditor(QDialog):
         self.delete_button.clicked.connect(self.delete)
         close.clicked.connect(self.close)
         layout.addWidget(buttons)
+        # Ctrl+S saves the editor the user is in (the main window's shortcuts work here too: see MainWindow)
+        save_action = QAction(tr("Enregistrer"), self)
+        save_action.setShortcut(QKeySequence.StandardKey.Save)
+        save_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        save_action.triggered.connect(self.save)
+        self.addAction(save_action)
         workspace.changed.connect(self._external_change)
         self.load()
+        first = next((w for w in self.inputs.values() if w.focus_target().isEnabled()), None)
+        if first is not None:  # typing goes into the first field at once, not into the tab bar
+            self.tabs.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            first.focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
 
     # --- building ----------------------------------------------------------------------------------
 
@@ -133,8 +181,43 @@ class RecordEditor(QDialog):
                 form.addRow(label, cell)
                 self.inputs[spec.name] = widget
                 self.errors[spec.name] = error
+            self._link_region_and_department(session)
         area.setWidget(form_widget)
         return area
+
+    def _link_region_and_department(self, session: Any) -> None:
+        """Choosing a region narrows the départements offered; choosing a département sets its region."""
+        region, department = self.inputs.get("region_id"), self.inputs.get("department_id")
+        if not isinstance(region, ChoiceInput) or not isinstance(department, ChoiceInput):
+            return
+        self.department_region = department_regions(session)
+        self.all_departments = [(department.combo.itemData(i), department.combo.itemText(i))
+                                for i in range(department.combo.count()) if department.combo.itemData(i) is not None]
+        region.combo.activated.connect(lambda _index: self._region_chosen())
+        department.combo.activated.connect(lambda _index: self._department_chosen())
+
+    def _narrow_departments(self) -> None:
+        """Offers the départements of the region shown (every one when no region is chosen)."""
+        region, department = self.inputs["region_id"], self.inputs["department_id"]
+        assert isinstance(department, ChoiceInput)
+        chosen = region.value()
+        department.set_choices([(i, label) for i, label in self.all_departments
+                                if chosen is None or self.department_region.get(i) == chosen])
+
+    def _region_chosen(self) -> None:
+        region, department = self.inputs["region_id"], self.inputs["department_id"]
+        chosen, current = region.value(), department.value()
+        if current is not None and chosen is not None and self.department_region.get(current) != chosen:
+            department.set_value(None)  # a département of another region: emptied, not kept silently
+        self._narrow_departments()
+        self._update_dirty()
+
+    def _department_chosen(self) -> None:
+        region, department = self.inputs["region_id"], self.inputs["department_id"]
+        chosen = department.value()
+        if chosen is not None and self.department_region.get(chosen) not in (None, region.value()):
+            region.set_value(self.department_region[chosen])
+        self._update_dirty()
 
     def _input_for(self, session: Any, spec: fields.FieldSpec) -> FieldInput:
         choices = fixed_choices(spec)
@@ -199,37 +282,57 @@ class RecordEditor(QDialog):
             self._load_links(session)
             self._load_history(session)
         label = fields.entity_label(self.entity)
-        self.setWindowTitle(f"{label} — {name}")
+        self.name = name
+        self.setWindowTitle(f"{label} — {name}[*]")  # [*]: Qt marks the title while there are unsaved changes
         self.title.setText(f"<h3 style='margin:0'>{label} — {name}</h3>")
-        self.dirty = False
-        for error in self.errors.values():
-            error.hide()
+        for spec in self.specs:
+            self._show_refusal(spec.name, "")
+        if hasattr(self, "department_region"):
+            self._narrow_departments()
+        self.loaded = {name: widget.state() for name, widget in self.inputs.items()}
         read_only = self.workspace.read_only
         for widget in self.inputs.values():
             widget.set_read_only(read_only)
-        self.save_button.setEnabled(not read_only)
+        self._update_dirty()
         self.delete_button.setEnabled(not read_only and self.record_id is not None)
         if hasattr(self, "gdpr_button"):
             self.gdpr_button.setEnabled(self.record_id is not None)
             self.erase_action.setEnabled(not read_only)
 
     def _load_links(self, session: Any) -> None:
+        self.links.setSortingEnabled(False)  # filled in the service's order, then sortable again
         self.links.clear()
         if self.record_id is None:
             return
-        group = None
+        groups: dict[str, QTreeWidgetItem] = {}
         for link in linked_records(session, self.entity, self.record_id):
-            if link.group != group:
-                header = QListWidgetItem(link.group)
-                font = header.font()
+            group = groups.get(link.group)
+            if group is None:
+                group = groups[link.group] = LinkItem([link.group])
+                group.setData(0, SORT_ROLE, len(groups))  # groups keep their order whatever the sort
+                font = group.font(0)
                 font.setBold(True)
-                header.setFont(font)
-                header.setFlags(Qt.ItemFlag.ItemIsEnabled)  # a heading: readable, not selectable
-                self.links.addItem(header)
-                group = link.group
-            item = QListWidgetItem("    " + link.title)
-            item.setData(Qt.ItemDataRole.UserRole, (link.entity, link.id))
-            self.links.addItem(item)
+                group.setFont(0, font)
+                group.setFlags(Qt.ItemFlag.ItemIsEnabled)  # a heading: readable, not selectable
+                self.links.addTopLevelItem(group)
+            item = LinkItem([link.title, display("money", link.amount_cents, cents=True),
+                             display("date", link.on), link.party, link.status])
+            item.setData(0, Qt.ItemDataRole.UserRole, (link.entity, link.id))
+            for column, key in enumerate((link.title.casefold(), link.amount_cents, link.on, link.party.casefold(),
+                                          link.status.casefold())):
+                item.setData(column, SORT_ROLE, key)
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setToolTip(0, link.title)
+            group.addChild(item)
+        for group in groups.values():
+            group.setText(0, f"{group.text(0)} ({group.childCount()})")
+            group.setFirstColumnSpanned(False)
+        self.links.expandAll()
+        self.links.setSortingEnabled(True)
+        self.links.sortByColumn(self.links.header().sortIndicatorSection(), self.links.header().sortIndicatorOrder())
+        for column in range(1, 5):
+            self.links.resizeColumnToContents(column)
+        self.links.setColumnWidth(0, max(240, min(self.links.columnWidth(0), 340)))
 
     def _load_history(self, session: Any) -> None:
         entries = record_history(session, self.entity, self.uuid) if self.uuid else []
@@ -244,13 +347,62 @@ class RecordEditor(QDialog):
                 self.history.setItem(row, column, item)
         self.history.resizeColumnsToContents()
 
-    def _open_link(self, item: QListWidgetItem) -> None:
-        data = item.data(Qt.ItemDataRole.UserRole)
+    def _open_link(self, item: QTreeWidgetItem) -> None:
+        data = item.data(0, Qt.ItemDataRole.UserRole)
         if data:
             self.open_record.emit(*data)
 
     def _mark_dirty(self) -> None:
-        self.dirty = True
+        self._update_dirty()
+
+    def _update_dirty(self) -> None:
+        """Whether what the form shows differs from what was loaded: the title's mark, Enregistrer enabled only
+        then (a new record given initial values can be saved as it is)."""
+        self.dirty = any(widget.state() != self.loaded.get(name) for name, widget in self.inputs.items())
+        self.setWindowModified(self.dirty)
+        fresh = self.record_id is None and any(v is not None and v != "" for v in self.initial.values())
+        self.save_button.setEnabled(not self.workspace.read_only and (self.dirty or fresh))
+
+    def _show_refusal(self, name: str, message: str) -> None:
+        """Shows (or clears, for "") why a field's value is refused, under it, and outlines the field."""
+        error = self.errors[name]
+        error.setText(message)
+        error.setVisible(bool(message))
+        self.inputs[name].focus_target().setStyleSheet(REFUSED_STYLE if message else "")
+
+    # --- closing -----------------------------------------------------------------------------------
+
+    def may_leave(self) -> bool:
+        """True when the editor may close: nothing unsaved, or the user chose to save (and it was saved) or
+        to drop the changes; False when they cancelled, or the save was refused (the editor stays open)."""
+        if not self.dirty or self.workspace.read_only or self.leave_decided:
+            return True
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        choice = questions.ask_unsaved(self, self.name)
+        if choice == "save":
+            return self.save()
+        if choice == "discard":
+            self.leave_decided = True
+            return True
+        return False
+
+    def close_without_asking(self) -> None:
+        """Closes after the caller has asked (the main window quitting, another database opening)."""
+        self.leave_decided = True
+        self.close()
+
+    def reject(self) -> None:
+        """Escape: closes like the Fermer button, asking first when there are unsaved changes."""
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # QDialog's own closeEvent would call reject(): this one asks instead, and only once
+        if self.may_leave():
+            event.accept()
+        else:
+            event.ignore()
 
     def _external_change(self, entities: set[str]) -> None:
         if self.entity in entities and not self.dirty and self.isVisible():
@@ -263,13 +415,11 @@ class RecordEditor(QDialog):
         values: dict[str, Any] = {}
         failed = False
         for spec in self.specs:
-            error = self.errors[spec.name]
             try:
                 values[spec.name] = fields.normalise(spec, self.inputs[spec.name].value())
-                error.hide()
+                self._show_refusal(spec.name, "")
             except InvalidValue as exc:
-                error.setText(str(exc))
-                error.show()
+                self._show_refusal(spec.name, str(exc))
                 failed = True
         return None if failed else values
 
@@ -290,8 +440,9 @@ class RecordEditor(QDialog):
                 self.record_id = result.created_ids[uuid]
             else:
                 changed = [s for s in self.specs if values[s.name] != self.baseline.get(s.name)]
-                if not changed:
+                if not changed:  # typed otherwise, the same values: show them as stored
                     self._say("")
+                    self.load()
                     return True
                 changes = [FieldChange(self.entity, self.uuid or "", s.name, self.baseline.get(s.name),
                                        values[s.name]) for s in changed]
@@ -306,6 +457,7 @@ class RecordEditor(QDialog):
             return False
         self._say("")
         self.load()
+        self.said.emit(tr("Enregistré : {label} « {name} »", label=label.lower(), name=self.name))
         return True
 
     def _stale(self, exc: StaleChangeError, typed: dict[str, Any]) -> None:
@@ -315,7 +467,7 @@ class RecordEditor(QDialog):
         self.load()
         for name in edited:  # only what the user changed is put back; others' changes to other fields stay
             self.inputs[name].set_value(typed[name])
-        self.dirty = True
+        self._update_dirty()
         lines = []
         for conflict in exc.conflicts:
             spec = next((s for s in self.specs if s.name == conflict.field), None)
@@ -329,24 +481,20 @@ class RecordEditor(QDialog):
         QMessageBox.warning(self, tr("Modification concurrente"), message + detail)
 
     def delete(self) -> None:
-        """Deletes the record after asking; the deletion is one undo step."""
+        """Deletes the record after asking (what refers to it said first); the deletion is one undo step."""
+        from .deletion import delete_records
+
         if self.record_id is None or self.uuid is None:
             return
-        with self.workspace.db.read() as session:
-            name = record_title(session, self.entity, self.record_id)
-            values = current_values(session, self.entity, self.uuid)
-        label = fields.entity_label(self.entity)
-        answer = QMessageBox.question(self, tr("Supprimer"), tr("Supprimer « {name} » ({label}) ? Vous pourrez "
-                                                                "annuler avec Ctrl+Z.", name=name, label=label.lower()))
-        if answer != QMessageBox.StandardButton.Yes:
-            return
         try:
-            self.workspace.apply([Delete(self.entity, self.uuid, values)],
-                                 tr("Supprimer : {label} — {name}", label=label.lower(), name=name))
+            deleted = delete_records(self, self.workspace, self.entity, [self.record_id], self.open_record.emit)
         except (PortfolioError, ReadOnlyError) as exc:
             self._say(str(exc))
             return
-        self.close()
+        if deleted:
+            self.said.emit(tr("Supprimé : {label} « {name} »", label=fields.entity_label(self.entity).lower(),
+                              name=self.name))
+            self.close_without_asking()
 
     def _say(self, message: str) -> None:
         self.message.setText(message)

@@ -45,6 +45,15 @@ class FieldInput(QWidget):
     def set_value(self, value: Any) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def state(self) -> Any:
+        """What the widget shows, as typed (not parsed): the editor compares it with the state at loading to
+        know whether anything was changed, even a text not yet valid."""
+        raise NotImplementedError  # pragma: no cover - overridden
+
+    def focus_target(self) -> QWidget:
+        """The widget that takes the keyboard when the editor opens on this field."""
+        return self
+
     def set_read_only(self, read_only: bool) -> None:
         for child in self.findChildren(QWidget):
             if isinstance(child, QLineEdit):
@@ -94,7 +103,7 @@ class TextInput(FieldInput):
         if value is None:
             text = ""
         elif kind == "money":
-            text = format_eur(int(value), symbol=True)
+            text = format_eur(int(value), decimals=True, symbol=True)  # to the cent, as in the lists
         elif kind == "date":
             text = format_date(value if isinstance(value, date) else date.fromisoformat(str(value)))
         elif kind == "int":
@@ -104,6 +113,12 @@ class TextInput(FieldInput):
         self.edit.setText(text)
         self.edit.setCursorPosition(0)  # a value longer than the field shows its beginning, not its end
         self.edit.setToolTip(text if len(text) > 40 else "")  # and the whole of it on hover
+
+    def state(self) -> Any:
+        return self.edit.text().strip()
+
+    def focus_target(self) -> QWidget:
+        return self.edit
 
 
 class BoolInput(FieldInput):
@@ -119,6 +134,12 @@ class BoolInput(FieldInput):
 
     def set_value(self, value: Any) -> None:
         self.box.setChecked(bool(value))
+
+    def state(self) -> Any:
+        return self.box.isChecked()
+
+    def focus_target(self) -> QWidget:
+        return self.box
 
 
 class ChoiceInput(FieldInput):
@@ -164,6 +185,12 @@ class ChoiceInput(FieldInput):
             index = self.combo.count() - 1
         self.combo.setCurrentIndex(max(index, 0))
 
+    def state(self) -> Any:
+        return self.combo.currentIndex(), self.combo.currentData()
+
+    def focus_target(self) -> QWidget:
+        return self.combo
+
 
 class ReferencePicker(FieldInput):
     """A reference to a large table (organisations, applications, projects): its name, a "Choisir…" button
@@ -203,6 +230,12 @@ class ReferencePicker(FieldInput):
 
     def set_read_only(self, read_only: bool) -> None:
         self.pick.setEnabled(not read_only)
+
+    def state(self) -> Any:
+        return self.current
+
+    def focus_target(self) -> QWidget:
+        return self.pick
 
 
 def fixed_choices(spec: FieldSpec) -> Choices | None:

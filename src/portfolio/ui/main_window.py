@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFocusEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -54,6 +63,23 @@ IMPORT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")  # the files the im
 BANNER_STYLE = "background: #fff4ce; color: #5c4400; padding: 8px 12px; border-bottom: 1px solid #e6d28a;"
 
 
+class NavigationList(QListWidget):
+    """The pages' list. With no page chosen (the welcome page showing), taking the focus chooses nothing: Qt's
+    item views make their first row current on focus, which replaced the welcome page by the dashboard as soon
+    as a window manager activated the window."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        if self.currentRow() >= 0 or event.reason() == Qt.FocusReason.MouseFocusReason:
+            super().focusInEvent(event)
+            return
+        self.blockSignals(True)
+        try:
+            super().focusInEvent(event)
+            self.setCurrentRow(-1)
+        finally:
+            self.blockSignals(False)
+
+
 class WelcomePage(QWidget):
     """Shown on an empty database: the demo portfolio, an import, or an empty start."""
 
@@ -76,6 +102,7 @@ class WelcomePage(QWidget):
         demo = QPushButton(tr("Ouvrir le portefeuille de démonstration"))
         demo.setObjectName("welcome_demo")
         demo.clicked.connect(self.demo_requested.emit)
+        self.demo_button = demo
         imported = QPushButton(tr("Importer un classeur…"))
         imported.setObjectName("welcome_import")
         imported.clicked.connect(self.import_requested.emit)
@@ -121,7 +148,7 @@ class MainWindow(QMainWindow):
         outer.addWidget(self.banner)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
-        self.navigation = QListWidget()
+        self.navigation = NavigationList()
         self.navigation.setObjectName("navigation")
         self.navigation.setFixedWidth(210)
         self.navigation.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item { padding: 7px 10px; }")
@@ -190,12 +217,17 @@ class MainWindow(QMainWindow):
         edit.addSeparator()
         self.new_action = self._action(edit, tr("Nouvelle fiche"), self.new_record_here, QKeySequence("Ctrl+Shift+N"))
         edit.addSeparator()
-        self._action(edit, tr("Rechercher partout…"), self.open_search, QKeySequence("Ctrl+K"))
+        self.search_action = self._action(edit, tr("Rechercher partout…"), self.open_search, QKeySequence("Ctrl+K"))
         self._action(edit, tr("Filtrer cette liste"), self.focus_filter, QKeySequence.StandardKey.Find)
 
         help_menu = self.menuBar().addMenu(tr("&Aide"))
-        self._action(help_menu, tr("Guide d'utilisation"), self.show_guide, QKeySequence.StandardKey.HelpContents)
+        guide = self._action(help_menu, tr("Guide d'utilisation"), self.show_guide,
+                             QKeySequence.StandardKey.HelpContents)
         self._action(help_menu, tr("À propos…"), self.about)
+        # these work from every window of the application (an editor, the search, the wizard), not only this
+        # one; a text field keeps its own Ctrl+Z (Qt gives the key to the field that can undo its typing)
+        for action in (self.undo_action, self.redo_action, self.search_action, guide, self.new_action):
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
 
     def _action(self, menu: Any, label: str, slot: Any, shortcut: Any = None) -> QAction:
         action = QAction(label, self)
@@ -222,6 +254,7 @@ class MainWindow(QMainWindow):
         if empty and not self.workspace.read_only:
             self.navigation.setCurrentRow(-1)
             self.stack.setCurrentWidget(self.welcome)
+            self.welcome.demo_button.setFocus(Qt.FocusReason.OtherFocusReason)  # the keyboard starts on a choice
         else:
             self.show_page(str(QSettings().value("page", DEFAULT_PAGE)))
 
@@ -338,6 +371,7 @@ class MainWindow(QMainWindow):
         if editor is None:
             editor = RecordEditor(self.workspace, entity, record_id, self)
             editor.open_record.connect(self.open_record)
+            editor.said.connect(self.say)
             editor.destroyed.connect(lambda _obj=None, key=key: self.editors.pop(key, None))
             self.editors[key] = editor
         editor.show()
@@ -349,8 +383,25 @@ class MainWindow(QMainWindow):
 
         editor = RecordEditor(self.workspace, entity, None, self)
         editor.open_record.connect(self.open_record)
+        editor.said.connect(self.say)
         self._track(editor)
         editor.show()
+
+    def say(self, message: str) -> None:
+        """A short confirmation in the status bar ("Enregistré : …"), for a few seconds."""
+        self.statusBar().showMessage(message, 8000)
+
+    def open_editors(self) -> list[RecordEditor]:
+        """The record editors open in this window, existing records' and new ones'."""
+        editor = sys.modules.get("portfolio.ui.editor")  # not imported yet: no editor was ever opened (and
+        if editor is None:  # importing it here would load the ORM when a window that never edited closes)
+            return []
+        return [w for w in [*self.editors.values(), *self.dialogs] if isinstance(w, editor.RecordEditor)]
+
+    def editors_may_close(self) -> bool:
+        """Asks, editor by editor, what to do with unsaved changes; False as soon as the user cancels (nothing
+        is closed then)."""
+        return all(editor.may_leave() for editor in self.open_editors())
 
     def new_record_here(self) -> None:
         page = self.current_page()
@@ -487,6 +538,10 @@ class MainWindow(QMainWindow):
         dialog = BackupsDialog(path, self)
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen is None:
             return
+        if not self.editors_may_close():
+            return
+        for editor in self.open_editors():
+            editor.close_without_asking()
         for window in [*self.editors.values(), *self.dialogs]:
             window.close()
         from .tasks import pool
@@ -510,17 +565,22 @@ class MainWindow(QMainWindow):
     def open_demo(self) -> None:
         from .opening import open_demo_portfolio  # imported on first use
 
-        open_demo_portfolio(self)
+        if self.editors_may_close():
+            open_demo_portfolio(self)
 
     def switch_to(self, path: Path, read_only: bool = False) -> None:
         """Opens another database in the background and moves the window to it."""
         from .opening import open_in_background
 
+        if not self.editors_may_close():  # unsaved changes first: the user may keep this database open
+            return
         open_in_background(self, path, read_only)
 
     def replace_workspace(self, workspace: Workspace) -> None:
         """Moves the window to another open database (closing the previous one)."""
-        for window in [*self.editors.values(), *self.dialogs]:  # nothing may go on writing to the old file
+        for editor in self.open_editors():  # asked already (switch_to): nothing may go on writing to the old file
+            editor.close_without_asking()
+        for window in [*self.editors.values(), *self.dialogs]:
             window.close()
         self.dialogs.clear()
         self.editors.clear()
@@ -624,6 +684,11 @@ class MainWindow(QMainWindow):
     # --- closing -------------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.editors_may_close():  # "Annuler" in an editor's question: the application stays open
+            event.ignore()
+            return
+        for editor in self.open_editors():
+            editor.close_without_asking()
         settings = QSettings()
         settings.setValue("geometry", self.saveGeometry())
         settings.setValue("state", self.saveState())

@@ -75,7 +75,7 @@ class RecordTableModel(QAbstractTableModel):
 
     def display_text(self, row: int, column: int) -> str:
         value = self.values(row)[column]
-        return display(self.columns[column].kind, value)
+        return display(self.columns[column].kind, value, cents=True)
 
     # --- Qt model -------------------------------------------------------------------------------------
 
@@ -89,6 +89,9 @@ class RecordTableModel(QAbstractTableModel):
         if not index.isValid() or not (0 <= index.row() < len(self.ids)):
             return None
         column = self.columns[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and column.key == "record" and self.entity == "audit":
+            uuid = next(i for i, c in enumerate(self.columns) if c.key == "uuid")
+            return self.values(index.row())[uuid]  # the journal: the record's UUID behind its name
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self.display_text(index.row(), index.column())
         if role == Qt.ItemDataRole.TextAlignmentRole and column.kind in ("money", "int", "percent", "date"):

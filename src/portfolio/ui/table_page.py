@@ -61,7 +61,8 @@ class RecordTablePage(QWidget):
         bar = QHBoxLayout()
         self.search = QLineEdit()
         self.search.setObjectName("search")
-        self.search.setPlaceholderText(tr("Filtrer (nom, SIRET, ville, acronyme…)"))
+        self.search.setPlaceholderText(listing.search_hint(entity))
+        self.search.setToolTip(listing.search_hint(entity))
         self.search.setClearButtonEnabled(True)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -111,7 +112,9 @@ class RecordTablePage(QWidget):
         self.view.setObjectName(f"table_{entity}")
         self.view.setModel(self.model)
         # the indicator first: enabling sorting sorts at once by it (Qt's default would be descending)
-        self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        newest_first = listing.opens_newest_first(entity)  # the journal: the last change on top
+        self.view.horizontalHeader().setSortIndicator(
+            0, Qt.SortOrder.DescendingOrder if newest_first else Qt.SortOrder.AscendingOrder)
         self.view.horizontalHeader().setSortIndicatorShown(True)
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -122,8 +125,16 @@ class RecordTablePage(QWidget):
         self.view.setAlternatingRowColors(True)
         for column, spec in enumerate(self.model.columns):
             self.view.setColumnWidth(column, spec.width)
+        self._hide_columns()
+        self.model.modelReset.connect(self._hide_columns)  # a reset shows every section again
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.doubleClicked.connect(lambda index: self.open_record.emit(entity, self.model.id_at(index.row())))
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # Entrée opens the current row's record, as a double-click
+            opening = QAction(self.view)
+            opening.setShortcut(QKeySequence(key))
+            opening.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            opening.triggered.connect(self._open_current)
+            self.view.addAction(opening)
         copy = QAction(tr("Copier"), self.view)
         copy.setShortcut(QKeySequence.StandardKey.Copy)
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -134,6 +145,15 @@ class RecordTablePage(QWidget):
         self._load_views()
         self.update_count()
         self.set_read_only(workspace.read_only)
+
+    def _open_current(self) -> None:
+        index = self.view.currentIndex()
+        if index.isValid():
+            self.open_record.emit(self.entity, self.model.id_at(index.row()))
+
+    def _hide_columns(self) -> None:
+        for column, spec in enumerate(self.model.columns):
+            self.view.setColumnHidden(column, spec.hidden)
 
     # --- search, filters, views -------------------------------------------------------------------
 
@@ -319,7 +339,13 @@ class RecordTablePage(QWidget):
         if not rows:
             return
         try:
-            delete_records(self, self.workspace, self.entity, [self.model.id_at(r) for r in rows])
+            if delete_records(self, self.workspace, self.entity, [self.model.id_at(r) for r in rows],
+                              lambda entity, record_id: self.open_record.emit(entity, record_id)):
+                window = self.window()
+                if hasattr(window, "say"):
+                    from portfolio.services.dependents import counted
+
+                    window.say(tr("Supprimé : {what}", what=counted(self.entity, len(rows))))
         except (PortfolioError, ReadOnlyError) as exc:
             QMessageBox.warning(self, tr("Suppression impossible"), str(exc))
 
