@@ -127,5 +127,10 @@ def dialogs_run(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         shown.append(dialog)
         return 0
 
+    def confirm(_parent: object, title: str, _text: str, _yes: str, _no: str) -> bool:
+        shown.append(title)  # a yes/no question: answered yes (the behaviour tests written before it expect)
+        return True
+
     monkeypatch.setattr(questions, "run_dialog", run)
+    monkeypatch.setattr(questions, "confirm", confirm)
     return shown

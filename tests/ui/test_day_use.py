@@ -220,3 +220,149 @@ def test_qt_own_numbers_and_dates_follow_the_language(qapp) -> None:
     assert QLocale().toString(1234.5, "f", 1) == "1\u202f234,5" or QLocale().toString(1234.5, "f", 1) in (
         "1\u00a0234,5", "1 234,5")
     assert QLocale().dayName(1) == "lundi"
+
+
+def test_the_search_says_how_many_more_and_opens_the_whole_list(qtbot, workspace: Workspace,
+                                                                demo_path: Path) -> None:
+    import sqlite3
+
+    from portfolio.ui.search_dialog import PER_GROUP, SearchDialog
+
+    with sqlite3.connect(demo_path) as connection:
+        keys = [k for (k,) in connection.execute("SELECT search_key FROM organisation")]
+    total = sum("chu" in k for k in keys)
+    assert total > PER_GROUP
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_search()
+    dialog = next(d for d in window.dialogs if isinstance(d, SearchDialog))
+    dialog.field.setText("CHU")
+    dialog.search()
+    texts = [dialog.results.topLevelItem(i).text(0) for i in range(dialog.results.topLevelItemCount())]
+    assert f"Structures — {PER_GROUP} sur {total}" in texts
+    more = next(dialog.results.topLevelItem(i) for i, t in enumerate(texts) if "Tout voir" in t and str(total) in t)
+    dialog.results.itemActivated.emit(more, 0)
+    page = window.pages["organisation"]
+    assert window.stack.currentWidget() is page and page.model.rowCount() >= total
+    assert page.search.text() == "CHU"
+
+
+def test_a_filter_menu_stays_open_while_values_are_ticked(qtbot, workspace: Workspace) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    from portfolio.ui.table_page import RecordTablePage
+
+    page = RecordTablePage(workspace, "organisation")
+    qtbot.addWidget(page)
+    page.show()
+    button = page.filter_buttons["region"]
+    menu = button.menu()
+    page._fill_filter_menu("region", button)
+    menu.popup(page.mapToGlobal(QPoint(10, 10)))
+    qtbot.waitExposed(menu)
+    values = [a for a in menu.actions() if a.isCheckable()]
+    before = page.model.rowCount()
+    for action in values[:2]:
+        QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+    assert menu.isVisible() and all(a.isChecked() for a in values[:2])
+    assert len(page.filters["region"]) == 2 and page.model.rowCount() < before
+    menu.close()
+
+
+def test_saved_views_can_be_renamed_and_deleted(qtbot, workspace: Workspace, monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from portfolio.services.views import saved_views
+    from portfolio.ui.table_page import RecordTablePage
+
+    page = RecordTablePage(workspace, "organisation")
+    qtbot.addWidget(page)
+    page.search.setText("chu")
+    page.apply_search()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("CHU", True))
+    page.save_view()
+    page.views.setCurrentIndex(page.views.findText("CHU"))
+    page.rename_view("Centres hospitaliers")
+    assert set(saved_views()["organisation"]) == {"Centres hospitaliers"}
+    assert page.views.currentText() == "Centres hospitaliers"
+    page.delete_view(confirmed=True)
+    assert saved_views()["organisation"] == {} and page.views.findText("Centres hospitaliers") < 0
+
+
+def test_a_date_field_has_a_calendar(qtbot, workspace: Workspace, demo_path: Path) -> None:
+    import sqlite3
+
+    from PySide6.QtCore import QDate
+
+    from portfolio.ui.editor import RecordEditor
+
+    with sqlite3.connect(demo_path) as connection:
+        milestone = connection.execute("SELECT id FROM milestone ORDER BY id LIMIT 1").fetchone()[0]
+    editor = RecordEditor(workspace, "milestone", milestone)
+    qtbot.addWidget(editor)
+    due = editor.inputs["due_on"]
+    assert due.calendar_button.toolTip() == "Choisir dans le calendrier"
+    due.calendar_button.menu().aboutToShow.emit()
+    typed = due.edit.text()
+    shown = due.calendar.selectedDate()
+    assert f"{shown.day():02d}/{shown.month():02d}/{shown.year()}" == typed  # opens on the date typed
+    due.calendar.clicked.emit(QDate(2027, 3, 15))
+    assert due.edit.text() == "15/03/2027" and editor.isWindowModified()
+
+
+def test_statuses_follow_the_language(qtbot, workspace: Workspace) -> None:
+    from portfolio.domain import i18n
+    from portfolio.ui.table_model import RecordTableModel
+
+    status = [c.key for c in RecordTableModel(workspace, "project").columns].index("status")
+    i18n.set_language("en")
+    try:
+        model = RecordTableModel(workspace, "project")
+        shown = {model.display_text(row, status) for row in range(model.rowCount())}
+    finally:
+        i18n.set_language("fr")
+    assert shown and shown <= {"Laureate", "Agreement signed", "In progress", "Closed", "Abandoned"}
+
+
+def test_the_first_window_fits_the_screen_and_english_labels_fit_the_navigation(qtbot, workspace: Workspace) -> None:
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from portfolio.domain import i18n
+
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.restore_layout()  # no saved geometry: the first start
+    free = window.screen().availableGeometry()
+    assert window.width() <= free.width() and window.height() + 40 <= free.height()
+    i18n.set_language("en")
+    try:
+        english = MainWindow(workspace)
+        qtbot.addWidget(english)
+        font = QFont(english.navigation.font())
+        font.setPointSizeF(11)
+        widest = max(QFontMetrics(font).horizontalAdvance(english.navigation.item(i).text())
+                     for i in range(english.navigation.count()))
+        assert "Organisations (applicants)" in [english.navigation.item(i).text()
+                                                for i in range(english.navigation.count())]
+        assert english.navigation.width() >= widest + 20
+    finally:
+        i18n.set_language("fr")
+
+
+def test_the_last_column_is_not_cut_off_at_1366_pixels(qtbot, workspace: Workspace) -> None:
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.resize(1366, 730)
+    window.show()
+    window.show_page("project")
+    page = window.pages["project"]
+    qtbot.waitUntil(lambda: getattr(page, "fitted", False))
+    qtbot.wait(50)
+    header = page.view.horizontalHeader()
+    last = page.model.columnCount() - 1
+    assert header.sectionViewportPosition(last) + header.sectionSize(last) <= page.view.viewport().width()
+    for column in range(page.model.columnCount()):  # every header still readable
+        label = page.model.columns[column].label
+        assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(label)

@@ -317,7 +317,7 @@ def test_the_history_lists_the_import_and_undoes_it(qtbot, workspace: Workspace,
     qtbot.waitUntil(lambda: not dialog.busy, timeout=WAIT)
     assert "annulé" in dialog.status.text(), dialog.last_error
     assert organisations_named(demo_path, SCDL_NAMES) == []
-    assert dialog.table.item(0, 5).text() == "Annulé" and not dialog.undo_button.isEnabled()
+    assert dialog.table.item(0, 5).text() == "Défait" and not dialog.undo_button.isEnabled()
     assert changed and "organisation" in changed[-1]
     # the window's Ctrl+Z step of that import has nothing left to undo: it goes, silently, writing nothing
     before = audit_count(demo_path)
@@ -518,3 +518,19 @@ def test_a_working_workbook_is_imported_whole_without_a_mapping_step(qtbot, work
     qtbot.waitUntil(lambda: bool(refused.last_error), timeout=WAIT)
     assert "Reprendre le classeur d'une agence" in refused.last_error and refused.whole is None
     assert not refused.next_button.isEnabled()
+
+
+def test_cancelling_after_reading_a_file_asks_first(qtbot, workspace: Workspace, monkeypatch: pytest.MonkeyPatch,
+                                                     dialogs_run: list[object]) -> None:
+    """Issue #19: "Annuler" threw a read (and mapped) file away without a word."""
+    from portfolio.ui import questions
+
+    wizard = open_wizard(qtbot, workspace, SCDL)
+    answers = [False]
+    monkeypatch.setattr(questions, "confirm", lambda *a: (dialogs_run.append(a[1]), answers.pop(0))[1])
+    wizard.close_button.click()
+    assert wizard.isVisible() and wizard.prepared is not None  # "Continuer l'import": nothing lost
+    assert dialogs_run == ["Abandonner l'import"]
+    answers.append(True)
+    wizard.close_button.click()
+    assert not wizard.isVisible() and len(dialogs_run) == 2  # asked once more, then closed

@@ -249,7 +249,10 @@ def test_file_commands_say_the_server_keeps_its_own_backups(pg_url: str, capsys:
         assert "sauvegardée et restaurée par le serveur" in capsys.readouterr().err
     assert cli.main(["--db-url", pg_url, "check", "--accept"]) == 1
     assert cli.main(["--db-url", "postgresql://personne@127.0.0.1:1/rien", "stats"]) == 1
-    assert "ne répond pas ou refuse la connexion" in capsys.readouterr().err
+    said = capsys.readouterr().err  # the refusal explained in French, the server's words beside
+    assert "PostgreSQL n'est pas démarré, ou pas à cette adresse ou ce port" in said and "message du serveur" in said
+    assert cli.main(["--db-url", pg_url.rsplit("/", 1)[0] + "/base_absente", "stats"]) == 1
+    assert "la base ou l'utilisateur n'existe pas sur ce serveur" in capsys.readouterr().err
 
 
 def test_the_servers_audit_trail_is_append_only(pg_url: str) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from portfolio.domain.i18n import tr
+from portfolio.domain.i18n import N_, tr
 
 from .database import ClosedOnExit, DatabaseBusyError, DatabaseError, NewerVersionError
 from .locations import is_url
@@ -97,8 +97,9 @@ class PostgresDatabase(ClosedOnExit):
             database._ensure_schema(create=migrate and not readonly)
         except DBAPIError as exc:
             engine.dispose()
-            raise DatabaseError(tr("Le serveur PostgreSQL « {url} » ne répond pas ou refuse la connexion : {reason}",
-                                   url=database.path, reason=_reason(exc))) from None
+            raise DatabaseError(tr("Connexion au serveur PostgreSQL « {url} » impossible : {why} (message du serveur : "
+                                   "« {reason} »)", url=database.path, why=_why(_reason(exc)),
+                                   reason=_reason(exc))) from None
         except BaseException:
             engine.dispose()
             raise
@@ -175,6 +176,31 @@ def _on_connect(dbapi_connection: Any, _record: object) -> None:
     with dbapi_connection.cursor() as cursor:
         cursor.execute("SET TIME ZONE 'UTC'")
     dbapi_connection.commit()
+
+
+_WHY = (  # the server's (or libpq's) words -> what they mean, in French
+    ("password authentication failed", N_("le mot de passe de cet utilisateur est refusé (voir ~/.pgpass ou "
+                                          "Préférences)")),
+    ("no password supplied", N_("le serveur demande un mot de passe, et aucun n'est connu pour cet utilisateur "
+                                "(Préférences, ou ~/.pgpass)")),
+    ("does not exist", N_("la base ou l'utilisateur n'existe pas sur ce serveur")),
+    ("connection refused", N_("le serveur refuse la connexion : PostgreSQL n'est pas démarré, ou pas à cette "
+                              "adresse ou ce port")),
+    ("could not translate host name", N_("le nom du serveur est inconnu : vérifiez l'adresse et le réseau")),
+    ("name or service not known", N_("le nom du serveur est inconnu : vérifiez l'adresse et le réseau")),
+    ("timeout expired", N_("le serveur ne répond pas (10 secondes) : vérifiez le réseau ou le VPN")),
+    ("no pg_hba.conf entry", N_("le serveur n'accepte pas les connexions de ce poste ou de cet utilisateur "
+                                "(pg_hba.conf : voyez son administrateur)")),
+    ("permission denied", N_("cet utilisateur n'a pas le droit de se connecter à cette base")),
+    ("too many connections", N_("le serveur a atteint son nombre maximal de connexions : réessayez plus tard")),
+)
+
+
+def _why(reason: str) -> str:
+    """The server's refusal explained in French (its own words are given beside)."""
+    lowered = reason.lower()
+    return next((tr(why) for words, why in _WHY if words in lowered),
+                tr("le serveur ne répond pas ou refuse la connexion"))
 
 
 def _reason(exc: DBAPIError) -> str:

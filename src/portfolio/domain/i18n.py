@@ -49,6 +49,12 @@ def tr(message: str, /, **params: Any) -> str:
     return message.format(**params) if params else message
 
 
+def tr_n(count: int, one: str, many: str, /, **params: Any) -> str:
+    """``one`` or ``many`` (both marked with N_ for the catalogue) as ``count`` asks, translated, with {n} the
+    count: "1 résultat", "52 résultats" (French counts 0 and 1 as singular)."""
+    return tr(one if abs(count) < 2 else many, n=params.pop("n", count), **params)
+
+
 def N_(message: str) -> str:
     """Marks a message for the catalogue without translating it now (it is translated where it is shown)."""
     return message

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from portfolio.domain.i18n import N_
+
 PROGRAMME_CODE = "SASN"
 PROGRAMME_LABEL = "Stratégie d'accélération Santé numérique (France 2030)"
 
@@ -211,22 +213,22 @@ TYPOLOGIES: tuple[Typology, ...] = (
 
 # Lifecycles of domain.md. Entities: application, project, milestone.
 STATUSES: tuple[Status, ...] = (
-    Status("application", "deposee", "Déposée", False),
-    Status("application", "recevable", "Recevable", False),
-    Status("application", "irrecevable", "Irrecevable", True),
-    Status("application", "instruction", "En instruction", False),
-    Status("application", "laureate", "Lauréate", True),
-    Status("application", "non_retenue", "Non retenue", True),
-    Status("application", "abandonnee", "Abandonnée", True),
-    Status("project", "laureat", "Lauréat", False),
-    Status("project", "conventionne", "Conventionné", False),
-    Status("project", "en_cours", "En cours", False),
-    Status("project", "solde", "Soldé", True),
-    Status("project", "abandonne", "Abandonné", True),
-    Status("milestone", "a_venir", "À venir", False),
-    Status("milestone", "atteint", "Atteint", True),
-    Status("milestone", "en_retard", "En retard", False),
-    Status("milestone", "annule", "Annulé", True),
+    Status("application", "deposee", N_("Déposée"), False),
+    Status("application", "recevable", N_("Recevable"), False),
+    Status("application", "irrecevable", N_("Irrecevable"), True),
+    Status("application", "instruction", N_("En instruction"), False),
+    Status("application", "laureate", N_("Lauréate"), True),
+    Status("application", "non_retenue", N_("Non retenue"), True),
+    Status("application", "abandonnee", N_("Abandonnée"), True),
+    Status("project", "laureat", N_("Lauréat"), False),
+    Status("project", "conventionne", N_("Conventionné"), False),
+    Status("project", "en_cours", N_("En cours"), False),
+    Status("project", "solde", N_("Soldé"), True),
+    Status("project", "abandonne", N_("Abandonné"), True),
+    Status("milestone", "a_venir", N_("À venir"), False),
+    Status("milestone", "atteint", N_("Atteint"), True),
+    Status("milestone", "en_retard", N_("En retard"), False),
+    Status("milestone", "annule", N_("Annulé"), True),
 )
 
 TRANSITIONS: tuple[tuple[str, str, str], ...] = (

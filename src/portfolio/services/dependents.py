@@ -12,34 +12,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portfolio.domain.i18n import N_, tr
-
 from . import fields
 from .changes import Delete, current_values
-from .display import record_title
+from .display import counted, record_title
 
 # the records a deletion may take with it when asked: a project's tranches, milestones and aids, an
 # application's consortium members, an organisation's contacts; never another project, application, call or
 # organisation (deleting those is a decision of its own, made record by record)
 OWNED = {"aid", "disbursement", "milestone", "application_partner", "contact"}
 MAX_TAKEN = 2_000  # beyond this many, deleting them along is not offered: the list says what to do instead
-
-PLURALS = {
-    "programme": N_("programmes"), "axis": N_("axes"), "action": N_("actions"), "operator": N_("opérateurs"),
-    "call": N_("appels à projets"), "status": N_("statuts"), "region": N_("régions"),
-    "department": N_("départements"), "typology": N_("typologies"), "organisation": N_("structures"),
-    "contact": N_("contacts"), "application": N_("candidatures"), "application_partner": N_("membres de consortium"),
-    "project": N_("projets lauréats"), "aid": N_("aides"), "disbursement": N_("versements"),
-    "milestone": N_("jalons"), "status_transition": N_("transitions de statut"),
-}
-
-
-def counted(entity: str, count: int) -> str:
-    """"3 versements", "1 versement": a count of records of a type, in words."""
-    if count == 1:
-        return f"1 {fields.entity_label(entity).lower()}"
-    return f"{count} {tr(PLURALS.get(entity, entity))}"
-
 
 @dataclass
 class Dependents:

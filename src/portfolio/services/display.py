@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.dates import format_date
-from portfolio.domain.i18n import tr
+from portfolio.domain.i18n import N_, tr
 from portfolio.domain.money import format_eur, format_int
 from portfolio.domain.programme import AID_PARTS, PARTNER_ROLES
 from portfolio.domain.referential import fold
@@ -40,6 +40,26 @@ TITLE_SQL = {
     "disbursement": "label",
     "milestone": "title",
 }
+
+
+# how many records of a type, in words: the plural of each entity's label
+PLURALS = {
+    "programme": N_("programmes"), "axis": N_("axes"), "action": N_("actions"), "operator": N_("opérateurs"),
+    "call": N_("appels à projets"), "status": N_("statuts"), "region": N_("régions"),
+    "department": N_("départements"), "typology": N_("typologies"), "organisation": N_("structures"),
+    "contact": N_("contacts"), "application": N_("candidatures"), "application_partner": N_("membres de consortium"),
+    "project": N_("projets lauréats"), "aid": N_("aides"), "disbursement": N_("versements"),
+    "milestone": N_("jalons"), "status_transition": N_("transitions de statut"),
+}
+
+
+def counted(entity: str, count: int) -> str:
+    """"3 versements", "1 versement": a count of records of a type, in words (the figure in French format)."""
+    from . import fields
+
+    if abs(count) < 2:
+        return f"{count} {fields.entity_label(entity).lower()}"
+    return f"{format_int(count)} {tr(PLURALS.get(entity, entity))}"
 
 
 # the kinds of field whose value is a code among a few, and their labels
@@ -78,7 +98,9 @@ def record_title(session: Session, entity: str, record_id: int) -> str:
     table = fields.table(entity).name
     row = raw_connection(session).execute(f"SELECT {TITLE_SQL[entity]} FROM {table} WHERE id = :id",
                                           {"id": record_id}).fetchone()
-    return "" if row is None or row[0] is None else str(row[0])
+    if row is None or row[0] is None:
+        return ""
+    return tr(str(row[0])) if entity == "status" else str(row[0])  # statuses are shown in the language chosen
 
 
 def reference_choices(session: Session, entity: str, status_of: str | None = None) -> list[tuple[int, str]]:
@@ -130,4 +152,4 @@ def status_choices(session: Session, entity: str, current: int | None) -> list[t
         sql = ("SELECT id, label FROM status WHERE id = :c UNION ALL SELECT s.id, s.label FROM status_transition t "
                "JOIN status s ON s.id = t.to_status_id WHERE t.from_status_id = :c")
         rows = raw_connection(session).execute(sql, {"c": current}).fetchall()
-    return [(int(i), str(label)) for i, label in rows]
+    return [(int(i), tr(str(label))) for i, label in rows]  # stored in French, shown in the language chosen

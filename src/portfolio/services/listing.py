@@ -158,7 +158,7 @@ def _by_fold(rows: list[tuple[Any, ...]]) -> list[tuple[Any, str]]:
 
 
 def _statuses(entity: str) -> Callable[[Reader], list[tuple[Any, str]]]:
-    return lambda s: [(v, str(label)) for v, label in _rows(
+    return lambda s: [(v, tr(str(label))) for v, label in _rows(
         s, "SELECT id, label FROM status WHERE entity = :e ORDER BY sort_order, id", e=entity)]
 
 
@@ -290,6 +290,11 @@ def _audit_fields() -> list[tuple[Any, str]]:
     return [(spec.name, spec.label) for entity in ENTITIES for spec in fields.editable_fields(entity)]
 
 
+def _status_label(value: Any) -> Any:
+    """A status in the language shown (statuses are stored with their French label)."""
+    return None if value is None else tr(str(value))
+
+
 def _register(entity: _Entity) -> None:
     _ENTITIES[entity.name] = entity
 
@@ -347,7 +352,7 @@ _register(_Entity(
         _col("submitted_on", N_("Date de dépôt"), "date", "t.submitted_on", field="submitted_on", width=110),
         _col("requested", N_("Montant demandé"), "money", "t.requested_cents", field="requested_cents", width=140),
         _col("status", N_("Statut"), "text", "s.label", order=_Rank("t.status_id", "status", "label"), joins=("s",),
-             order_joins=(), field="status_id", width=120),
+             order_joins=(), field="status_id", width=120, convert=_status_label),
     ),
     filters={
         "status": _Filter(N_("Statut"), "t.status_id IN {values}", _statuses("application")),
@@ -379,7 +384,7 @@ _register(_Entity(
         _col("decision_on", N_("Date de décision"), "date", "t.decision_on", field="decision_on", width=110),
         _col("agreement_on", N_("Date de convention"), "date", "t.agreement_on", field="agreement_on", width=120),
         _col("status", N_("Statut"), "text", "s.label", order=_Rank("t.status_id", "status", "label"), joins=("s",),
-             order_joins=(), field="status_id", width=120),
+             order_joins=(), field="status_id", width=120, convert=_status_label),
         _col("committed", N_("Aide engagée"), "money",
              "(SELECT coalesce(sum(grant_cents + advance_cents), 0) FROM aid WHERE aid.project_id = t.id)",
              width=140),
@@ -489,7 +494,7 @@ _register(_Entity(
         _col("due_on", N_("Échéance"), "date", "t.due_on", field="due_on", width=110),
         _col("done_on", N_("Réalisé le"), "date", "t.done_on", field="done_on", width=110),
         _col("status", N_("Statut"), "text", "s.label", order=_Rank("t.status_id", "status", "label"), joins=("s",),
-             order_joins=(), field="status_id", width=110),
+             order_joins=(), field="status_id", width=110, convert=_status_label),
         _col("overdue", N_("En retard"), "bool", _OVERDUE_SQL, width=80),
     ),
     filters={
@@ -827,6 +832,18 @@ def search_all(session: Reader, text: str, limit: int = 8) -> list[tuple[str, li
         if hits:
             groups.append((entity, hits))
     return groups
+
+
+def search_total(session: Reader, entity: str, text: str) -> int:
+    """How many records of ``entity`` the global search finds for ``text`` (it shows the first few only)."""
+    words = search_words(text)
+    spec = _ENTITIES[entity]
+    _title, _parts, aliases = _HITS[entity]
+    key = "a.search_key" if entity == "project" else "t.search_key"
+    params = {f"w{index}": like_pattern(word) for index, word in enumerate(words)}
+    conditions = " AND ".join(f"{key} LIKE :w{index} ESCAPE '\\'" for index in range(len(words))) or "1 = 1"
+    sql = f"SELECT count(*) FROM {spec.table} t {_joins(spec, set(aliases))} WHERE {conditions}"
+    return int(raw_connection(session).execute(sql, params).fetchone()[0])
 
 
 def _subtitle(parts: tuple[tuple[str, str], ...], values: Sequence[Any]) -> str:

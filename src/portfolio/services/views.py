@@ -40,10 +40,35 @@ def save_view(entity: str, name: str, query: ListQuery) -> None:
     views.setdefault(entity, {})[name] = {"search": query.search,
                                           "filters": {key: list(values) for key, values in query.filters.items()},
                                           "sort": query.sort, "descending": query.descending}
+    _write(views)
+
+
+def _write(views: dict[str, dict[str, dict[str, Any]]]) -> None:
     path = views_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(views, ensure_ascii=False, indent=1, sort_keys=True)
     write_whole(path, lambda temporary: temporary.write_text(text, encoding="utf-8"), tr("Les vues enregistrées"))
+
+
+def rename_view(entity: str, old: str, new: str) -> None:
+    """Renames a saved view; PortfolioError when ``new`` is empty or already names another view of the list."""
+    views = saved_views()
+    mine = views.get(entity, {})
+    new = new.strip()
+    if old not in mine:
+        raise PortfolioError(tr("La vue « {name} » n'existe plus.", name=old))
+    if not new or (new != old and new in mine):
+        raise PortfolioError(tr("« {name} » nomme déjà une autre vue de cette liste : choisissez un autre nom.",
+                                name=new) if new else tr("Le nom de la vue ne peut pas être vide."))
+    mine[new] = mine.pop(old)
+    _write(views)
+
+
+def delete_view(entity: str, name: str) -> None:
+    """Deletes a saved view (nothing happens when it no longer exists)."""
+    views = saved_views()
+    if views.get(entity, {}).pop(name, None) is not None:
+        _write(views)
 
 
 def as_query(entity: str, view: dict[str, Any]) -> ListQuery:

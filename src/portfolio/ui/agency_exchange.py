@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from portfolio import APP_NAME
-from portfolio.domain.i18n import N_, tr
+from portfolio.domain.i18n import N_, tr, tr_n
 from portfolio.services import fields
 from portfolio.services.display import display
 
@@ -195,10 +195,14 @@ def export_for_agency(window: MainWindow) -> None:
         return
 
     def done(result: Any) -> None:
-        counts = ", ".join(f"{n} {tr(fields.model(e).__label__).lower()}" for e, n in result.rows.items())
+        from portfolio.services.display import counted
+
+        counts = ", ".join(counted(entity, n) for entity, n in result.rows.items())
+        if hasattr(window, "say"):
+            window.say(tr("Classeur pour l'agence écrit : « {file} » ({counts})", file=target.name, counts=counts))
         QMessageBox.information(window, APP_NAME, tr(
             "Classeur écrit dans « {file} » ({counts}). Quand l'agence le renverra, reprenez-le avec Fichier > "
-            "Reprendre le classeur d'une agence….", file=str(target), counts=counts))
+            "Reprendre le classeur d'une agence.", file=str(target), counts=counts))
 
     run_task(window, tr("Export pour {recipient}", recipient=selection.recipient or tr("une agence")),
              lambda _p, _c: export_working_workbook(window.workspace.db, selection, target), done,
@@ -326,6 +330,12 @@ class SyncDialog(QDialog):
             QMessageBox.warning(self, APP_NAME, str(error))
             return
         self.applied = len(chosen) + len(typed)
+        if hasattr(self.window_, "say"):
+            self.window_.say(tr("Classeur de {recipient} repris : {taken}, {created}, {later} pour plus tard",
+                                recipient=self.plan.recipient or tr("l'agence"),
+                                taken=tr_n(self.applied, N_("{n} valeur prise"), N_("{n} valeurs prises")),
+                                created=tr_n(len(created), N_("{n} fiche créée"), N_("{n} fiches créées")),
+                                later=tr_n(len(later), N_("{n} conflit"), N_("{n} conflits"))))
         self.accept()
 
 
@@ -396,6 +406,8 @@ class ConflictQueueDialog(QDialog):
             QMessageBox.warning(self, APP_NAME, str(error))
             return
         self.settled = len(decisions)
+        if hasattr(self.window_, "say"):
+            self.window_.say(tr_n(self.settled, N_("{n} conflit d'agence réglé"), N_("{n} conflits d'agence réglés")))
         self.accept()
 
 

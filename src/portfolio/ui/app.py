@@ -176,7 +176,7 @@ def run(db: str | None, screenshot: str | None = None, read_only: bool = False, 
     quick = QuickView.open(path) if not shared and str(QSettings().value("page", DEFAULT_PAGE)) in QUICK_PAGES \
         else None
     if reason is None:
-        reason = i18n.tr("ouverte avec --read-only") if read_only else ""
+        reason = i18n.tr("ouverte en lecture seule à votre demande") if read_only else ""
     window = None
     if quick is not None:
         try:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import func, select, text
 
 from portfolio.domain.errors import InvalidValue, PortfolioError
-from portfolio.domain.i18n import tr
+from portfolio.domain.i18n import N_, tr, tr_n
 from portfolio.services import fields
 from portfolio.services.changes import FieldChange
 from portfolio.services.display import reference_choices
@@ -36,7 +36,7 @@ class BulkEditDialog(QDialog):
         self.workspace = workspace
         self.entity = entity
         self.ids = ids
-        self.setWindowTitle(tr("Modifier {n} fiche(s)", n=len(ids)))
+        self.setWindowTitle(tr_n(len(ids), N_("Modifier {n} fiche"), N_("Modifier {n} fiches")))
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.field = QComboBox()

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
-from portfolio.services.dependents import Dependents, counted, deletions, dependents
-from portfolio.services.display import record_title
+from portfolio.services.dependents import Dependents, deletions, dependents
+from portfolio.services.display import counted, record_title
 
 from . import questions
 from .workspace import Workspace

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import func, select
 
 from portfolio.domain.errors import InvalidValue, PortfolioError
-from portfolio.domain.i18n import tr
+from portfolio.domain.i18n import N_, tr, tr_n
 from portfolio.services import fields
 from portfolio.services.changes import Create, FieldChange, StaleChangeError, current_values, new_uuid
 from portfolio.services.display import (
@@ -253,7 +253,8 @@ class RecordEditor(QDialog):
             QMessageBox.information(self, spec.label, tr("Aucun enregistrement ne correspond à « {w} ».", w=words))
             return None
         labels = [title for _, title in hits]
-        chosen, ok = QInputDialog.getItem(self, spec.label, tr("{n} résultat(s) :", n=len(hits)), labels, 0, False)
+        found = tr_n(len(hits), N_("{n} résultat :"), N_("{n} résultats :"))
+        chosen, ok = QInputDialog.getItem(self, spec.label, found, labels, 0, False)
         return hits[labels.index(chosen)] if ok else None
 
     # --- loading -----------------------------------------------------------------------------------

@@ -6,14 +6,18 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
+    QCalendarWidget,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLineEdit,
+    QMenu,
     QPushButton,
+    QToolButton,
     QWidget,
+    QWidgetAction,
 )
 
 from portfolio.domain.dates import format_date, parse_date
@@ -79,8 +83,45 @@ class TextInput(FieldInput):
             self.edit.setMaximumWidth(200)
         self.edit.textEdited.connect(lambda _text: self.edited.emit())
         self.layout_.addWidget(self.edit)
+        if spec.kind == "date":
+            self.calendar_button = self._calendar_button()
+            self.layout_.addWidget(self.calendar_button)
         if self.edit.maximumWidth() < 1000:
             self.layout_.addStretch(1)  # short values stay left-aligned under their label
+
+    def _calendar_button(self) -> QToolButton:
+        """A button that opens a calendar (in the language shown) on the date typed, or today."""
+        button = QToolButton()
+        button.setText("▾")
+        button.setToolTip(tr("Choisir dans le calendrier"))
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        self.calendar = QCalendarWidget()
+        self.calendar.setGridVisible(True)
+        self.calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
+        holder = QWidgetAction(menu)
+        holder.setDefaultWidget(self.calendar)
+        menu.addAction(holder)
+        menu.aboutToShow.connect(self._calendar_shown)
+        self.calendar.clicked.connect(lambda day: (self._date_chosen(day), menu.close()))
+        button.setMenu(menu)
+        return button
+
+    def _calendar_shown(self) -> None:
+        try:
+            shown = parse_date(self.edit.text().strip()) if self.edit.text().strip() else date.today()
+        except InvalidValue:
+            shown = date.today()
+        self.calendar.setSelectedDate(QDate(shown.year, shown.month, shown.day))
+
+    def _date_chosen(self, day: QDate) -> None:
+        self.edit.setText(format_date(date(day.year(), day.month(), day.day())))
+        self.edited.emit()
+
+    def set_read_only(self, read_only: bool) -> None:
+        super().set_read_only(read_only)
+        if hasattr(self, "calendar_button"):
+            self.calendar_button.setEnabled(not read_only)
 
     def value(self) -> Any:
         text = self.edit.text().strip()

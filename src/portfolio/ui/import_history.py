@@ -114,7 +114,7 @@ class ImportHistoryDialog(BusyDialog):
         for row, past in enumerate(self.history):
             file_name, sheet, sha = describe_source(past.source)
             cells = [display("datetime", past.at_utc), file_name, sheet, past.actor, format_int(past.entries),
-                     tr("Annulé") if past.undone else tr("Importé")]
+                     tr("Défait") if past.undone else tr("Importé")]
             for column, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if column == 1 and sha:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QColor, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -53,6 +53,7 @@ from portfolio.exchange.working_import import looks_like_working_workbook, plan_
 from portfolio.services import fields
 from portfolio.services.display import display, record_title
 
+from . import questions
 from .main_window import IMPORT_SUFFIXES, report
 from .tasks import BusyDialog, run_task
 from .workspace import Workspace
@@ -916,6 +917,32 @@ class ImportWizard(BusyDialog):
         if path is not None:
             self.file_page.path.setText(str(path))
             QTimer.singleShot(0, lambda: self.open_file(path))
+
+    # --- closing ---
+
+    def _may_close(self) -> bool:
+        """Closing before importing a file that was read (and perhaps mapped) asks first: that work is lost."""
+        if self.busy:
+            return False
+        if getattr(self, "leaving", False) or self.result is not None or (self.prepared is None and self.whole is None):
+            return True
+        name = self.path.name if self.path is not None else ""
+        return questions.confirm(self, tr("Abandonner l'import"), tr(
+            "« {file} » a été lu mais rien n'en a été importé. Abandonner l'import (la lecture et les "
+            "correspondances choisies seront perdues) ?", file=name), tr("Abandonner l'import"),
+            tr("Continuer l'import"))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_close():
+            event.ignore()
+            return
+        self.leaving = True  # QDialog's closeEvent calls reject(): asked once
+        super().closeEvent(event)
+
+    def reject(self) -> None:
+        if self._may_close():
+            self.leaving = True
+            super().reject()
 
     # --- state ---
 

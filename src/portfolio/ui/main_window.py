@@ -15,6 +15,9 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QFocusEvent,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
@@ -60,6 +63,7 @@ NAVIGATION = [
 DEFAULT_PAGE = "project"
 MAX_RECENT = 8
 IMPORT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")  # the files the import wizard reads
+TITLE_BAR = 40  # room left for the window manager's title bar and frame, which Qt cannot know before showing
 BANNER_STYLE = "background: #fff4ce; color: #5c4400; padding: 8px 12px; border-bottom: 1px solid #e6d28a;"
 
 
@@ -135,7 +139,7 @@ class MainWindow(QMainWindow):
         self.editors: dict[tuple[str, int], RecordEditor] = {}
         self.dialogs: set[QWidget] = set()  # new-record editors and searches: closed when the database changes
         self.backed_up: set[Path] = set()  # databases copied at open by this window
-        self.resize(1366, 768)
+        self.fit_to_screen()
 
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -150,12 +154,16 @@ class MainWindow(QMainWindow):
         body.setContentsMargins(0, 0, 0, 0)
         self.navigation = NavigationList()
         self.navigation.setObjectName("navigation")
-        self.navigation.setFixedWidth(210)
         self.navigation.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item { padding: 7px 10px; }")
         for key, label in NAVIGATION:
             item = QListWidgetItem(tr(label))
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.navigation.addItem(item)
+        # as wide as its longest label in the language shown ("Organisations (applicants)" was cut in English)
+        font = QFont(self.navigation.font())
+        font.setPointSizeF(11)
+        widest = max(QFontMetrics(font).horizontalAdvance(tr(label)) for _, label in NAVIGATION)
+        self.navigation.setFixedWidth(max(210, widest + 2 * 10 + 16))
         self.navigation.currentRowChanged.connect(self._navigate)
         body.addWidget(self.navigation)
         self.stack = QStackedWidget()
@@ -419,8 +427,18 @@ class MainWindow(QMainWindow):
         dialog = SearchDialog(self.workspace, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open_record.connect(self.open_record)
+        dialog.show_list.connect(self.show_list_search)
         self._track(dialog)
         dialog.show()
+
+    def show_list_search(self, entity: str, text: str) -> None:
+        """The list of ``entity`` filtered on ``text`` (the search's "Tout voir")."""
+        self.show_page(entity)
+        page = self.pages.get(entity)
+        if isinstance(page, RecordTablePage):
+            page.search.setText(text)
+            page.apply_search()
+            page.view.setFocus()
 
     def _track(self, dialog: QWidget) -> None:
         self.dialogs.add(dialog)
@@ -699,11 +717,25 @@ class MainWindow(QMainWindow):
         self.workspace.close()
         super().closeEvent(event)
 
+    def fit_to_screen(self) -> None:
+        """The first size: 1366×768 at most, inside the screen's free area (panels and the title bar left out:
+        at 1366×768 the status bar was below the screen's edge), centred."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(1366, 768)
+            return
+        free = screen.availableGeometry()
+        width, height = min(1366, free.width() - 16), min(768, free.height() - TITLE_BAR)
+        self.resize(width, height)
+        self.move(free.x() + (free.width() - width) // 2, free.y() + max(0, (free.height() - height - TITLE_BAR) // 2))
+
     def restore_layout(self) -> None:
         settings = QSettings()
         geometry = settings.value("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        else:
+            self.fit_to_screen()
         state = settings.value("state")
         if state is not None:
             self.restoreState(state)

@@ -27,3 +27,14 @@ def ask_unsaved(parent: QWidget, name: str) -> str:
 def run_dialog(dialog: QDialog) -> int:
     """Runs a modal dialog and returns its result (a test answers it instead)."""
     return dialog.exec()
+
+
+def confirm(parent: QWidget, title: str, text: str, yes: str, no: str) -> bool:
+    """A yes/no question whose buttons say what they do; "no" (the safe answer) is the default and Escape."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    accept = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+    refuse = box.addButton(no, QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(refuse)
+    box.setEscapeButton(refuse)
+    box.exec()
+    return box.clickedButton() is accept

@@ -5,16 +5,20 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from portfolio.domain.i18n import tr
+from portfolio.domain.i18n import N_, tr, tr_n
+from portfolio.domain.money import format_int
 from portfolio.services import listing
 
 from .workspace import Workspace
+
+PER_GROUP = 8  # hits shown per type; a fuller group says how many more, and offers its list
 
 
 class SearchDialog(QDialog):
     """Type, see results grouped by record type, Enter opens the highlighted record."""
 
     open_record = Signal(str, int)
+    show_list = Signal(str, str)  # entity, text: "Tout voir" opens the list filtered on the text
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,11 +52,17 @@ class SearchDialog(QDialog):
             self.status.setText("")
             return
         with self.workspace.db.read() as session:
-            groups = listing.search_all(session, text)
+            groups = listing.search_all(session, text, limit=PER_GROUP)
+            # a full group may hide more: say how many, and offer the whole list
+            totals = {entity: listing.search_total(session, entity, text) if len(hits) == PER_GROUP else len(hits)
+                      for entity, hits in groups}
         first = None
         count = 0
         for entity, hits in groups:
-            header = QTreeWidgetItem([listing.entity_label(entity)])
+            label = listing.entity_label(entity)
+            total = totals[entity]
+            header = QTreeWidgetItem([label if total <= len(hits) else tr(
+                "{label} — {shown} sur {total}", label=label, shown=len(hits), total=format_int(total))])
             font = header.font(0)
             font.setBold(True)
             header.setFont(0, font)
@@ -64,9 +74,18 @@ class SearchDialog(QDialog):
                 self.results.addTopLevelItem(item)
                 first = first or item
                 count += 1
+            if total > len(hits):
+                more = QTreeWidgetItem([tr("    Tout voir : les {total} dans la liste « {label} » (Entrée)",
+                                           total=format_int(total), label=label)])
+                more.setData(0, Qt.ItemDataRole.UserRole, ("list", entity))
+                font = more.font(0)
+                font.setItalic(True)
+                more.setFont(0, font)
+                self.results.addTopLevelItem(more)
+            count += total - len(hits)
         if first is not None:
             self.results.setCurrentItem(first)
-        self.status.setText(tr("{n} résultat(s)", n=count) if count else tr("Aucun résultat."))
+        self.status.setText(tr_n(count, N_("{n} résultat"), N_("{n} résultats")) if count else tr("Aucun résultat."))
 
     def _open_current(self) -> None:
         if self.timer.isActive():  # Enter typed before the search ran: run it now
@@ -78,7 +97,10 @@ class SearchDialog(QDialog):
 
     def _open(self, item: QTreeWidgetItem) -> None:
         data = item.data(0, Qt.ItemDataRole.UserRole)
-        if data:
+        if data and data[0] == "list":
+            self.show_list.emit(data[1], self.field.text().strip())
+            self.accept()
+        elif data:
             self.open_record.emit(*data)
             self.accept()
 

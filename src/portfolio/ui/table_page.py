@@ -39,6 +39,26 @@ SELECT_ROW = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.Sele
 EDITABLE = {"call", "application", "project", "organisation", "contact", "disbursement", "milestone"}
 
 
+class StayOpenMenu(QMenu):
+    """A filter's menu: ticking a value applies it and leaves the menu open, so that several values can be
+    ticked in a row (Qt's menus close on every click)."""
+
+    def mouseReleaseEvent(self, event: Any) -> None:
+        action = self.activeAction()
+        if action is not None and action.isEnabled() and action.isCheckable():
+            action.trigger()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: Any) -> None:
+        action = self.activeAction()
+        if (event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter) and action is not None
+                and action.isEnabled() and action.isCheckable()):
+            action.trigger()
+            return
+        super().keyPressEvent(event)
+
+
 class RecordTablePage(QWidget):
     """The list of one entity's records."""
 
@@ -75,7 +95,7 @@ class RecordTablePage(QWidget):
             button = QToolButton()
             button.setText(label)
             button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-            button.setMenu(QMenu(button))
+            button.setMenu(StayOpenMenu(button))
             button.menu().aboutToShow.connect(lambda key=key, button=button: self._fill_filter_menu(key, button))
             self.filter_buttons[key] = button
             bar.addWidget(button)
@@ -87,6 +107,15 @@ class RecordTablePage(QWidget):
         save_view = QPushButton(tr("Enregistrer la vue…"))
         save_view.clicked.connect(self.save_view)
         bar.addWidget(save_view)
+        self.manage_views = QToolButton()
+        self.manage_views.setText(tr("Vues"))
+        self.manage_views.setToolTip(tr("Renommer ou supprimer la vue choisie"))
+        self.manage_views.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        views_menu = QMenu(self.manage_views)
+        views_menu.addAction(tr("Renommer la vue…"), self.rename_view)
+        views_menu.addAction(tr("Supprimer la vue…"), self.delete_view)
+        self.manage_views.setMenu(views_menu)
+        bar.addWidget(self.manage_views)
         layout.addLayout(bar)
 
         actions = QHBoxLayout()
@@ -145,6 +174,33 @@ class RecordTablePage(QWidget):
         self._load_views()
         self.update_count()
         self.set_read_only(workspace.read_only)
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not getattr(self, "fitted", False):
+            self.fitted = True
+            QTimer.singleShot(0, self.fit_columns)  # once laid out: the viewport has its width then
+
+    def fit_columns(self) -> None:
+        """Columns narrowed in proportion when they are wider together than the list, each kept at least as
+        wide as its header, so that the last one is not cut off at 1366 pixels."""
+        header = self.view.horizontalHeader()
+        shown = [c for c in range(self.model.columnCount()) if not self.view.isColumnHidden(c)]
+        available = self.view.viewport().width() - 2
+        total = sum(self.model.columns[c].width for c in shown)
+        if not shown or total <= available:
+            return
+        metrics = header.fontMetrics()
+        least = {c: metrics.horizontalAdvance(self.model.columns[c].label) + 28 for c in shown}
+        spare = available - sum(least.values())
+        if spare <= 0:
+            widths = least
+        else:
+            extra = {c: max(0, self.model.columns[c].width - least[c]) for c in shown}
+            share = spare / max(1, sum(extra.values()))
+            widths = {c: least[c] + int(extra[c] * min(1.0, share)) for c in shown}
+        for column, width in widths.items():
+            self.view.setColumnWidth(column, width)
 
     def _open_current(self) -> None:
         index = self.view.currentIndex()
@@ -255,6 +311,46 @@ class RecordTablePage(QWidget):
             return
         self._load_views()
 
+    def _chosen_view(self) -> str | None:
+        return self.views.currentText() if self.views.currentData() else None
+
+    def rename_view(self, new_name: str | None = None) -> None:
+        """Renames the view chosen in the list of views (asks for the new name)."""
+        from portfolio.services.views import rename_view
+
+        old = self._chosen_view()
+        if old is None:
+            QMessageBox.information(self, tr("Renommer la vue"), tr("Choisissez d'abord une vue dans la liste."))
+            return
+        if new_name is None:
+            new_name, ok = QInputDialog.getText(self, tr("Renommer la vue"), tr("Nouveau nom :"), text=old)
+            if not ok:
+                return
+        try:
+            rename_view(self.entity, old, new_name)
+        except PortfolioError as error:
+            QMessageBox.warning(self, tr("Renommer la vue"), str(error))
+            return
+        self._load_views()
+        self.views.setCurrentIndex(self.views.findText(new_name.strip()))
+
+    def delete_view(self, confirmed: bool = False) -> None:
+        """Deletes the view chosen in the list of views, after asking."""
+        from portfolio.services.views import delete_view
+
+        name = self._chosen_view()
+        if name is None:
+            QMessageBox.information(self, tr("Supprimer la vue"), tr("Choisissez d'abord une vue dans la liste."))
+            return
+        if not confirmed and QMessageBox.question(
+                self, tr("Supprimer la vue"), tr("Supprimer la vue « {name} » ? Les fiches ne changent pas.",
+                                                 name=name),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+            return
+        delete_view(self.entity, name)
+        self._load_views()
+
     def _view_chosen(self, index: int) -> None:
         view = self.views.itemData(index)
         if not view:
@@ -343,7 +439,7 @@ class RecordTablePage(QWidget):
                               lambda entity, record_id: self.open_record.emit(entity, record_id)):
                 window = self.window()
                 if hasattr(window, "say"):
-                    from portfolio.services.dependents import counted
+                    from portfolio.services.display import counted
 
                     window.say(tr("Supprimé : {what}", what=counted(self.entity, len(rows))))
         except (PortfolioError, ReadOnlyError) as exc:
