@@ -92,7 +92,8 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="vérifier un instantané : intact, et signé par cette clé (code 1 "
                                                 "sinon)")
     verify.add_argument("snapshot", metavar="INSTANTANE.sqlite", type=Path, help="l'instantané à vérifier")
-    verify.add_argument("--public-key", metavar="FICHIER.pub", type=Path,
+    # text, not a Path: a key's base64 may hold "//", which a Path would fold into one "/" (a wrong key)
+    verify.add_argument("--public-key", metavar="FICHIER.pub",
                         help="la clé publique attendue (le fichier .pub, ou la clé elle-même)")
     verify.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
     compared = commands.add_parser("diff", help="ce qui a changé entre deux instantanés (fiches ajoutées, "
@@ -409,7 +410,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     expected = None
     if args.public_key is not None:
-        key = args.public_key.expanduser()
+        key = Path(args.public_key).expanduser()
         try:
             expected = key.read_text(encoding="ascii").strip() if key.is_file() else str(args.public_key)
         except UnicodeDecodeError:
