@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
-import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
-
-import platformdirs
 
 from portfolio import APP_NAME, __version__
 from portfolio.db.locations import is_other_address, is_url, without_password
@@ -28,7 +23,8 @@ from portfolio.domain.dates import format_datetime
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int, format_percent
-from portfolio.services.portfolio import APP_DIR_NAME, default_db_path, open_portfolio, shared_location
+from portfolio.services.error_log import log_unexpected
+from portfolio.services.portfolio import default_db_path, open_portfolio, shared_location
 
 # The services below import SQLAlchemy: each command imports what it uses, so that `portfolio` (the window)
 # paints its first page before SQLAlchemy is loaded.
@@ -878,19 +874,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "s
                                                           "import": cmd_import}
 
 
-def _log_unexpected(exc: BaseException) -> Path | None:
-    try:
-        folder = Path(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False))
-        folder.mkdir(parents=True, exist_ok=True)
-        log = folder / "erreurs.log"
-        with open(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "a", encoding="utf-8") as handle:
-            handle.write(f"--- {datetime.now(UTC).isoformat()} portfolio {__version__}\n")
-            handle.write("".join(traceback.format_exception(exc)))
-        return log
-    except OSError:
-        return None
-
-
 def _refused_by_server(exc: BaseException) -> str | None:
     """The message for what a team's server refused to this role (its rights, or the trail's triggers), in words
     that say what to do, rather than "erreur inattendue"."""
@@ -954,7 +937,7 @@ def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None, report
         if refused:
             print(f"portfolio : {refused}", file=sys.stderr)
             return 1
-        log = _log_unexpected(exc)
+        log = log_unexpected(exc, "portfolio " + " ".join(sys.argv[1:2]))
         where = tr(" (détails dans {log})", log=log) if log else ""
         print(tr("portfolio : erreur inattendue : {error}{where}", error=_one_line(exc), where=where), file=sys.stderr)
         return 1

@@ -170,6 +170,9 @@ def run(db: str | None, screenshot: str | None = None, read_only: bool = False, 
     the window is painted with its records, then the database is opened in full and the window attached to
     it before any input is handled. Any other file (new, older, foreign, damaged) is opened in full first."""
     app = make_application()
+    from .messages import install_excepthook
+
+    install_excepthook()  # an error escaping a slot is logged and said, not lost
     shared = shared_location(db)  # team mode: --db-url, PORTFOLIO_DB or the preferences
     path: Any = shared or (Path(db).expanduser() if db else last_database() or default_db_path())
     # a file's records are painted first through a quick read-only view; a server's database is opened in full

@@ -30,7 +30,7 @@ from portfolio.domain.money import format_int
 from portfolio.exchange import imports
 from portfolio.services.display import display
 
-from .main_window import report
+from .messages import report
 from .tasks import BusyDialog, run_task
 from .workspace import Workspace
 

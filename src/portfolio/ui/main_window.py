@@ -43,6 +43,7 @@ from portfolio.services.portfolio import is_snapshot as is_snapshot_path
 from portfolio.services.stats import has_no_organisations
 
 from .dashboard import DashboardPage
+from .messages import report
 from .table_page import RecordTablePage
 from .workspace import Workspace
 
@@ -750,9 +751,3 @@ def recent_databases() -> list[str]:
 def remember_recent(path: Path) -> None:
     items = [str(path)] + [p for p in recent_databases() if p != str(path)]
     QSettings().setValue("recent", items[:MAX_RECENT])
-
-
-def report(parent: QWidget | None, exc: BaseException) -> None:
-    """Shows an error as one clear message (a traceback never reaches the user)."""
-    message = str(exc) if isinstance(exc, PortfolioError) else tr("Erreur inattendue : {error}", error=exc)
-    QMessageBox.critical(parent, APP_NAME, message)

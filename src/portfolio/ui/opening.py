@@ -26,7 +26,7 @@ def demo_path() -> Path:
 
 
 def open_in_background(window: MainWindow, path: Path, read_only: bool = False) -> None:
-    from .main_window import report
+    from .messages import report
 
     def work(_progress, _cancelled) -> Database:
         return open_portfolio(path, readonly=read_only)
@@ -48,7 +48,7 @@ def open_in_background(window: MainWindow, path: Path, read_only: bool = False) 
 
 def open_demo_portfolio(window: MainWindow) -> None:
     """Opens the demo portfolio, writing it first (in the background, with progress) if it is not there."""
-    from .main_window import report
+    from .messages import report
 
     path = demo_path()
 
