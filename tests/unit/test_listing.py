@@ -296,20 +296,35 @@ def test_unknown_filters_are_refused(demo: Database) -> None:
 
 
 def org_texts(db: Database) -> dict[int, str]:
-    """Every organisation's searchable text, folded, computed independently of the search key: the record's
-    own text, and the typology and département code the list shows."""
+    """Every organisation's searchable text, folded, computed independently of the search key."""
     sql = ("SELECT o.id, o.name, coalesce(o.siren, ''), coalesce(o.siret, ''), coalesce(o.rna, ''), "
-           "coalesce(o.foreign_id, ''), coalesce(r.name, ''), coalesce(d.name, ''), o.city, coalesce(ty.label, ''), "
-           "coalesce(d.code, '') FROM organisation o "
+           "coalesce(o.foreign_id, ''), coalesce(r.name, ''), coalesce(d.name, ''), o.city FROM organisation o "
            "LEFT JOIN region r ON r.id = o.region_id "
-           "LEFT JOIN department d ON d.id = o.department_id LEFT JOIN typology ty ON ty.id = o.typology_id")
+           "LEFT JOIN department d ON d.id = o.department_id")
     with db.read() as session:
-        return {int(r[0]): " ".join(fold(str(v)) for v in r[1:]) for r in session.execute(text(sql))}
+        texts = {int(r[0]): " ".join(fold(str(v)) for v in r[1:]) for r in session.execute(text(sql))}
+        # the typology and département code the list shows: named by a word's beginning (listing.names_reference)
+        references = {int(r[0]): (str(r[1] or ""), str(r[2] or "")) for r in session.execute(text(
+            "SELECT o.id, ty.label, d.code FROM organisation o LEFT JOIN typology ty ON ty.id = o.typology_id "
+            "LEFT JOIN department d ON d.id = o.department_id"))}
+    return _Texts(texts, references)
+
+
+class _Texts(dict):  # type: ignore[type-arg]
+    """Organisation id -> its own folded text, with the labels of the references its list shows."""
+
+    def __init__(self, texts: dict[int, str], references: dict[int, tuple[str, ...]]) -> None:
+        super().__init__(texts)
+        self.references = references
 
 
 def matching(texts: dict[int, str], search: str) -> set[int]:
+    """Every word is in the record's own text, or names one of the references its list shows."""
     words = fold(search).split()
-    return {i for i, t in texts.items() if all(w in t for w in words)}
+    references = getattr(texts, "references", {})
+    return {i for i, t in texts.items()
+            if all(w in t or any(listing.names_reference(w, label) for label in references.get(i, ()))
+                   for w in words)}
 
 
 def test_search_finds_names_with_accents_and_regions(demo: Database) -> None:
@@ -544,3 +559,11 @@ def test_each_list_says_what_its_filter_searches() -> None:
     assert listing.search_hint("call") != listing.search_hint("organisation")
     assert "porteur" in listing.search_hint("project") and "intitulé" in listing.search_hint("call")
     assert "siret" not in listing.search_hint("call")
+
+
+@pytest.mark.parametrize(("word", "label", "named"), [
+    ("bret", "Bretagne", True), ("ile", "Île-de-France", True), ("pme", "PME", True), ("3", "A3.3", True),
+    ("a3", "A3.3", True), ("m", "Établissement public", False), ("m", "M", True), ("tagne", "Bretagne", False),
+    ("35", "35", True), ("etab", "Établissement de santé", True)])
+def test_a_word_names_a_reference_by_the_beginning_of_a_word(word: str, label: str, named: bool) -> None:
+    assert listing.names_reference(word, label) is named

@@ -244,13 +244,21 @@ _CALLS_OF_OPERATORS = "(SELECT id FROM call WHERE operator_id IN {values})"
 # shown text holds the word (small reference tables are folded on the fly: a few hundred rows at most).
 _LIKE = " LIKE {w} ESCAPE '\\'"
 _ORG_NAMED = "(SELECT id FROM organisation WHERE name_key" + _LIKE + ")"
-_REGION_NAMED = "(SELECT id FROM region WHERE portfolio_fold(name)" + _LIKE + ")"
-_ORG_IN_REGION_NAMED = "(SELECT id FROM organisation WHERE region_id IN " + _REGION_NAMED + ")"
-_CALL_CODED = "(SELECT id FROM call WHERE portfolio_fold(code)" + _LIKE + ")"
+# Small reference tables (regions, statuses, calls, typologies…) are matched in Python, by the folded label the
+# list shows (``search_values``): a word that names none of them adds no condition at all, so typing in a list of
+# 100,000 organisations costs what it cost before these columns were searched.
+_LEAD_REGION = "(SELECT o.region_id FROM organisation o WHERE o.id = t.lead_organisation_id)"
+_PROJECT_CALL = "(SELECT a.call_id FROM application a WHERE a.id = t.application_id)"
+_PROJECT_REGION = ("(SELECT o.region_id FROM application a JOIN organisation o ON o.id = a.lead_organisation_id "
+                   "WHERE a.id = t.application_id)")
 
 
-def _status_named(entity: str) -> str:
-    return f"(SELECT id FROM status WHERE entity = '{entity}' AND portfolio_fold(label)" + _LIKE + ")"
+def _action_codes(session: Reader) -> list[tuple[Any, str]]:
+    return [(i, str(code)) for i, code in _rows(session, "SELECT id, code FROM action")]
+
+
+def _department_codes(session: Reader) -> list[tuple[Any, str]]:
+    return [(i, str(code)) for i, code in _rows(session, "SELECT id, code FROM department")]
 
 
 def _rank_label(labels: dict[str, str]) -> str:
@@ -328,10 +336,9 @@ _register(_Entity(
         "operator": _Filter(N_("Opérateur"), "t.operator_id IN {values}", _operators),
     },
     search=("t.search_key" + _LIKE, "portfolio_fold(t.kind)" + _LIKE, "portfolio_fold(t.wave)" + _LIKE,
-            "portfolio_fold(t.stage)" + _LIKE,
-            "t.operator_id IN (SELECT id FROM operator WHERE portfolio_fold(label)" + _LIKE + ")",
-            "t.action_id IN (SELECT id FROM action WHERE portfolio_fold(code)" + _LIKE + " OR axis_id IN "
-            "(SELECT id FROM axis WHERE portfolio_fold(code)" + _LIKE + "))"),
+            "portfolio_fold(t.stage)" + _LIKE),
+    search_values={"t.operator_id": _operators, "t.action_id": _action_codes,
+                   "(SELECT axis_id FROM action WHERE id = t.action_id)": _axes},
 ))
 
 _register(_Entity(
@@ -362,8 +369,8 @@ _register(_Entity(
         "year": _Filter(N_("Année de dépôt"), "CAST(substr(t.submitted_on, 1, 4) AS INTEGER) IN {values}",
                         _years("application", "submitted_on")),
     },
-    search=("t.search_key" + _LIKE, "t.call_id IN " + _CALL_CODED, "t.lead_organisation_id IN " + _ORG_NAMED,
-            "t.lead_organisation_id IN " + _ORG_IN_REGION_NAMED, "t.status_id IN " + _status_named("application")),
+    search=("t.search_key" + _LIKE, "t.lead_organisation_id IN " + _ORG_NAMED),
+    search_values={"t.call_id": _calls, _LEAD_REGION: _regions, "t.status_id": _statuses("application")},
 ))
 
 _register(_Entity(
@@ -404,9 +411,9 @@ _register(_Entity(
         "operator": _Filter(N_("Opérateur"), "t.application_id IN (SELECT id FROM application WHERE call_id IN "
                             + _CALLS_OF_OPERATORS + ")", _operators),
     },
-    search=("t.application_id IN (SELECT id FROM application WHERE search_key" + _LIKE + " OR call_id IN "
-            + _CALL_CODED + " OR lead_organisation_id IN " + _ORG_NAMED + " OR lead_organisation_id IN "
-            + _ORG_IN_REGION_NAMED + ")", "t.status_id IN " + _status_named("project")),
+    search=("t.application_id IN (SELECT id FROM application WHERE search_key" + _LIKE
+            + " OR lead_organisation_id IN " + _ORG_NAMED + ")",),
+    search_values={_PROJECT_CALL: _calls, _PROJECT_REGION: _regions, "t.status_id": _statuses("project")},
 ))
 
 _register(_Entity(
@@ -432,8 +439,8 @@ _register(_Entity(
         "typology": _Filter(N_("Typologie"), "t.typology_id IN {values}", _typologies),
         "region": _Filter(N_("Région"), "t.region_id IN {values}", _regions),
     },
-    search=("t.search_key" + _LIKE, "t.typology_id IN (SELECT id FROM typology WHERE portfolio_fold(label)" + _LIKE
-            + ")", "t.department_id IN (SELECT id FROM department WHERE portfolio_fold(code)" + _LIKE + ")"),
+    search=("t.search_key" + _LIKE,),
+    search_values={"t.typology_id": _typologies, "t.department_id": _department_codes},
 ))
 
 _register(_Entity(
@@ -502,8 +509,8 @@ _register(_Entity(
         "overdue": _Filter(N_("En retard"), _OVERDUE_SQL + " IN {values}",
                            _constant((True, N_("Oui")), (False, N_("Non")))),
     },
-    search=("t.search_key" + _LIKE, _PROJECT_WORD.format(fk="t.project_id", w="{w}"),
-            "t.status_id IN " + _status_named("milestone")),
+    search=("t.search_key" + _LIKE, _PROJECT_WORD.format(fk="t.project_id", w="{w}")),
+    search_values={"t.status_id": _statuses("milestone")},
 ))
 
 _register(_Entity(
@@ -619,6 +626,13 @@ def filter_options(session: Reader, entity: str, key: str) -> list[tuple[Any, st
     return spec.filters[key].options(session)
 
 
+def names_reference(word: str, label: str) -> bool:
+    """Whether a typed word names a small reference (a region, a status, a code): it begins one of its label's
+    words ("bret", "pme", "a3"), or is one of them whole when it is a single character ("3" of "A3.3"). One typed
+    letter beginning half the labels would only slow every keystroke of a long list."""
+    return any(part == word or (len(word) > 1 and part.startswith(word)) for part in fold(label).split())
+
+
 def search_words(text: str) -> list[str]:
     """The folded words of a search text (punctuation, % and _ included, separates words)."""
     return fold(text or "").split()
@@ -651,7 +665,7 @@ def _conditions(session: Reader, spec: _Entity, query: ListQuery, params: dict[s
         params[name] = like_pattern(word)
         alternatives = [alternative.replace("{w}", f":{name}") for alternative in spec.search]
         for column, values in distinct.items():  # "demo" finds the source "démo"
-            matching = [value for value, label in values if word in fold(label)]
+            matching = [value for value, label in values if names_reference(word, label)]
             if matching:
                 key = f"{name}_v{len(params)}"
                 params[key] = json.dumps(matching)
