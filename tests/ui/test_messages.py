@@ -43,3 +43,21 @@ def test_an_expected_error_is_said_without_a_log(qapp, boxes: list[str], tmp_pat
     messages.report(None, PortfolioError("Le fichier « x.xlsx » est illisible."))
     assert boxes == ["Le fichier « x.xlsx » est illisible."]
     assert not (tmp_path / "journaux").exists()
+
+
+def test_an_error_in_a_worker_thread_is_logged_without_a_box(qapp, boxes: list[str], tmp_path: Path) -> None:
+    """A box shown from a worker thread would block it (and the application closing after the first paint hung
+    for good): off the window's thread the error goes to the log only."""
+    import threading
+
+    def fail() -> None:
+        try:
+            raise RuntimeError("Signal source has been deleted")
+        except RuntimeError as error:
+            messages._unexpected(type(error), error, error.__traceback__)
+
+    worker = threading.Thread(target=fail)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive() and boxes == []
+    assert "Signal source has been deleted" in (tmp_path / "journaux" / "erreurs.log").read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from types import TracebackType
 
+from PySide6.QtCore import QCoreApplication, QThread
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from portfolio import APP_NAME
@@ -31,9 +32,15 @@ def _unexpected(kind: type[BaseException], exc: BaseException, trace: TracebackT
     if issubclass(kind, KeyboardInterrupt):
         sys.__excepthook__(kind, exc, trace)
         return
+    application = QApplication.instance()
+    in_window_thread = application is not None and QThread.currentThread() is application.thread()
+    if not in_window_thread or QCoreApplication.closingDown():
+        # a worker thread cannot show a box (and must not block); nor can an application that is closing
+        log_unexpected(exc.with_traceback(trace), "fenêtre (hors de la fenêtre)")
+        return
     try:
         report(QApplication.activeWindow(), exc.with_traceback(trace))
-    except Exception:  # the box itself failed (no application any more): the log at least
+    except Exception:  # the box itself failed: the log at least
         log_unexpected(exc, "fenêtre")
 
 

@@ -6,6 +6,7 @@ adapts them to Qt so the window never freezes.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -45,9 +46,11 @@ class Task(QRunnable):
         try:
             result = self.work(lambda f, m: self.signals.progress.emit(f, m), self._cancel.is_set)
         except BaseException as exc:  # reported to the UI thread, which shows it
-            self.signals.failed.emit(exc)
+            outcome, value = self.signals.failed, exc
         else:
-            self.signals.done.emit(result)
+            outcome, value = self.signals.done, result
+        with contextlib.suppress(RuntimeError):  # the application closed while the work ran: nobody to tell
+            outcome.emit(value)
 
 
 _pool: QThreadPool | None = None
