@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DB := .demo/demo-portfolio.sqlite
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system-offscreen system-tests system-window system-bundle lint bench bundle demo clean
+.PHONY: run test quick setup system-offscreen system-tests system-window system-bundle lint bench bundle demo clean
 
 PIP := $(BIN)/python -m pip install -qq --progress-bar off --disable-pip-version-check
 
@@ -66,6 +66,13 @@ test: system-tests $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen PORTFOLIO_REQUIRE_LIBREOFFICE=1 PORTFOLIO_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The inner loop: the same checks without the tests marked slow (the benchmark's run, the bundle, kill -9
+# harnesses, hypothesis merges, the demo on both engines). `make test` stays the whole truth.
+quick: system-tests $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
+	QT_QPA_PLATFORM=offscreen PORTFOLIO_REQUIRE_LIBREOFFICE=1 PORTFOLIO_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # The installable application for this platform (installer/build.py): on Linux, build/dist/portefeuille-sasn/
 # and its .tar.gz with a menu entry and an installer script. Then: build/dist/portefeuille-sasn/portfolio --self-test

@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # make quick leaves it out; make test runs it
 def test_bench_runs_and_prints_its_table(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     env = {**os.environ, "PORTFOLIO_BENCH_REUSE_BUNDLE": "1"}  # the installer test built it (else built here)
@@ -31,6 +34,7 @@ def test_bench_runs_and_prints_its_table(tmp_path: Path) -> None:
     assert (bundle is None and not sys.platform.startswith("linux")) or bundle["value"] > 50  # MB
 
 
+@pytest.mark.slow  # make quick leaves it out; make test runs it
 def test_the_standards_rows_validate_what_they_export(tmp_path: Path) -> None:
     """Issue #17's rows: each export of the standards beside its validator's time, which finds nothing wrong."""
     out = tmp_path / "results.json"

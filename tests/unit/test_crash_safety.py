@@ -46,6 +46,7 @@ def _copy(template: tuple[Path, int], tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # make quick leaves it out; make test runs it
 def test_kill_9_during_edits_leaves_every_file_intact(tmp_path: Path) -> None:
     report = harness.run_loops(NORMAL_LOOPS, seed=2030, workdir=tmp_path)
 
@@ -58,6 +59,7 @@ def test_kill_9_during_edits_leaves_every_file_intact(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [], "the harness cleans up its folder"
 
 
+@pytest.mark.slow  # make quick leaves it out; make test runs it
 def test_journal_off_corruption_is_detected(tmp_path: Path) -> None:
     report = harness.run_loops(JOURNAL_OFF_LOOPS, journal_off=True, seed=2030, workdir=tmp_path)
 

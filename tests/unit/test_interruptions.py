@@ -67,6 +67,7 @@ def test_a_backup_killed_half_way_leaves_the_database_whole_and_its_leftover_is_
     assert not list(folder.glob("*.tmp")), "the next backup removed what the killed one left"
 
 
+@pytest.mark.slow  # make quick leaves it out; make test runs it
 def test_a_sync_killed_at_any_moment_is_all_or_nothing(demo: Path, tmp_path: Path) -> None:
     workbook = tmp_path / "agence.xlsx"
     assert cli.main(["export", str(workbook), "--entities", "organisation", "--db", str(demo)]) == 0

@@ -156,6 +156,7 @@ def _tamper_once(path: Path, rng: random.Random) -> str:
     return kind
 
 
+@pytest.mark.slow  # make quick leaves it out; make test runs it
 def test_every_tampering_of_a_snapshot_is_detected(signed: Path, keys: tuple[Path, str], tmp_path: Path) -> None:
     rng = random.Random(2030)
     missed = []

@@ -165,6 +165,7 @@ def test_missing_rows_new_rows_edited_uuids_and_unknown_exports(template: Path, 
         plan_sync(db, other)
 
 
+@pytest.mark.slow  # make quick leaves it out; make test runs it
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(["-", "agence", "ici", "pareil", "conflit"]), min_size=ORGS, max_size=ORGS))
 def test_random_edits_on_both_sides_merge_exactly(template: Path, sides: list[str]) -> None:

@@ -86,6 +86,7 @@ def test_the_door_and_its_audit_chain_on_both(target: str) -> None:
         assert verify_chain(session).entries == report.entries
 
 
+@pytest.mark.slow  # make quick leaves it out; make test runs it
 def test_the_demo_import_sync_and_kpis_give_the_same_figures_on_both(target: str, tmp_path: Path,
                                                                      backend: Callable[[], str],
                                                                      demo_figures: dict[str, object]) -> None:
