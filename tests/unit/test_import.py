@@ -615,3 +615,12 @@ def test_a_project_first_imported_without_its_reference_is_found_with_it(capsys:
                         scdl(tmp_path, "2.csv", [f"S;{s};Télésuivi;100;Z9;2024-01-10"]))
     assert result["created"] == {} and result["updated"] == {"application": 1, "project": 1}
     assert sql(portfolio_path, "SELECT reference, title FROM application") == [("Z9", "Télésuivi")]
+
+
+def test_import_profiles_live_beside_the_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #20: profils-import/ ignored PORTFOLIO_CONFIG_DIR, the one override of the user's configuration."""
+    from portfolio.exchange.imports import profiles_folder
+    from portfolio.services.portfolio import settings_file
+
+    monkeypatch.setenv("PORTFOLIO_CONFIG_DIR", str(tmp_path / "config"))
+    assert profiles_folder().parent == settings_file().parent == tmp_path / "config"

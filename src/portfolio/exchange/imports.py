@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from portfolio.db.database import Database
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
@@ -20,7 +18,7 @@ from portfolio.services import fields
 from portfolio.services.audit import ERASED
 from portfolio.services.changes import ApplyResult, Change, Create, Delete, FieldChange, apply_changes
 from portfolio.services.files import workbook_writer, write_whole
-from portfolio.services.portfolio import APP_DIR_NAME
+from portfolio.services.portfolio import config_folder
 
 from .cells import as_text
 from .mapping import ColumnMapping, choose_mapping, known_headers, load_json, save_profile
@@ -45,8 +43,8 @@ def stage(progress: Progress | None, start: float, end: float) -> Progress | Non
 
 
 def profiles_folder() -> Path:
-    """Where the mappings saved per counterpart live."""
-    return Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False)) / "profils-import"
+    """Where the mappings saved per counterpart live (beside the settings: PORTFOLIO_CONFIG_DIR moves both)."""
+    return config_folder() / "profils-import"
 
 
 @dataclass

@@ -18,12 +18,17 @@ if TYPE_CHECKING:
 APP_DIR_NAME = "portefeuille-sasn"
 
 
-def settings_file() -> Path:
-    """The application's settings shared by the window and the command line (PORTFOLIO_CONFIG_DIR, else the
-    user configuration directory): JSON, for the command line does not read Qt's settings."""
+def config_folder() -> Path:
+    """The folder of the user's configuration: settings, saved views, import profiles (PORTFOLIO_CONFIG_DIR,
+    else the user configuration directory): one override for all of them."""
     override = os.environ.get("PORTFOLIO_CONFIG_DIR")
-    folder = Path(override) if override else Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False))
-    return folder / "reglages.json"
+    return Path(override) if override else Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False))
+
+
+def settings_file() -> Path:
+    """The application's settings shared by the window and the command line (in ``config_folder()``): JSON,
+    for the command line does not read Qt's settings."""
+    return config_folder() / "reglages.json"
 
 
 def read_settings() -> dict[str, object]:
