@@ -38,16 +38,10 @@ def record_names(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[st
     for entity, uuid in pairs:
         by_entity.setdefault(entity, []).append(uuid)
     for entity, uuids in by_entity.items():
-        if entity not in TITLE_SQL:
+        if entity not in TITLE_SQL:  # an entry about the trail itself: no record to name
             continue
-        try:
-            table = fields.table(entity).name
-        except (KeyError, ValueError):
-            continue
-        title = TITLE_SQL[entity].replace(f"{entity}.", "t.") if entity == "project" else TITLE_SQL[entity]
-        if entity in ("project", "aid"):
-            title = TITLE_SQL[entity].replace(f"{entity}.", f"{table}.")
-        rows = connection.execute(f"SELECT uuid, {title} FROM {table} WHERE uuid IN "
+        table = fields.table(entity).name  # TITLE_SQL names its columns as display.record_title reads them
+        rows = connection.execute(f"SELECT uuid, {TITLE_SQL[entity]} FROM {table} WHERE uuid IN "
                                   "(SELECT value FROM json_each(:uuids))", {"uuids": json.dumps(uuids)})
         for uuid, name in rows:
             names[(entity, str(uuid))] = str(name or "")
