@@ -9,10 +9,10 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from portfolio.domain.i18n import N_, tr
+from portfolio.domain.i18n import tr
 
 from .display import TITLE_SQL
-from .listing import today
+from .listing import DISBURSEMENT_STATES, STATE_SQL, today
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,9 @@ class Link:
 
 # The key facts of a linked record, per type: SQL of (amount in cents, date, organisation concerned, status) on
 # the record's table ``t``; NULL where the type has none.
-_STATE = ("CASE WHEN t.paid_on IS NOT NULL THEN 'Payé' WHEN t.planned_on < :today THEN 'En retard' "
-          "ELSE 'À venir' END")
 _FACTS: dict[str, str] = {
     "disbursement": "t.amount_cents, coalesce(t.paid_on, t.planned_on), "
-                    "(SELECT name FROM organisation o WHERE o.id = t.organisation_id), " + _STATE,
+                    "(SELECT name FROM organisation o WHERE o.id = t.organisation_id), " + STATE_SQL,
     "aid": "t.grant_cents + t.advance_cents, NULL, (SELECT name FROM organisation o WHERE o.id = t.organisation_id), "
            "NULL",
     "milestone": "NULL, t.due_on, NULL, (SELECT label FROM status s WHERE s.id = t.status_id)",
@@ -50,7 +48,6 @@ _FACTS: dict[str, str] = {
     "contact": "NULL, NULL, (SELECT name FROM organisation o WHERE o.id = t.organisation_id), t.role",
     "organisation": "NULL, NULL, t.city, (SELECT label FROM typology ty WHERE ty.id = t.typology_id)",
 }
-_STATES = {"Payé": N_("Payé"), "En retard": N_("En retard"), "À venir": N_("À venir")}
 
 
 # (group label, target entity, SQL selecting target ids from :id of the source record)
@@ -112,7 +109,8 @@ def linked_records(session: Session, entity: str, record_id: int) -> list[Link]:
             f"SELECT t.id, {title}, {facts} FROM {target} t WHERE t.id IN ({ids_sql}) AND t.id IS NOT NULL "
             f"ORDER BY 2 LIMIT {LIMIT}"),
             {"id": record_id, "today": today().isoformat()})
-        links.extend(Link(tr(group), target, int(i), str(name or ""), None if amount is None else int(amount),
-                          _day(on), str(party or ""), tr(_STATES.get(str(status), str(status))) if status else "")
-                     for i, name, amount, on, party, status in rows)
+        for i, name, amount, on, party, status in rows:
+            shown = tr(DISBURSEMENT_STATES.get(str(status), str(status))) if status else ""  # a tranche's state
+            links.append(Link(tr(group), target, int(i), str(name or ""), None if amount is None else int(amount),
+                              _day(on), str(party or ""), shown))
     return links

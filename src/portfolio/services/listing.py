@@ -230,7 +230,7 @@ DISBURSEMENT_STATES = {"paid": N_("Payé"), "upcoming": N_("À venir"), "late": 
 
 # --- the entities ---
 
-_STATE_SQL = "CASE WHEN t.paid_on IS NOT NULL THEN 'paid' WHEN t.planned_on < :today THEN 'late' ELSE 'upcoming' END"
+STATE_SQL = "CASE WHEN t.paid_on IS NOT NULL THEN 'paid' WHEN t.planned_on < :today THEN 'late' ELSE 'upcoming' END"
 _OVERDUE_SQL = ("(t.done_on IS NULL AND t.due_on IS NOT NULL AND t.due_on < :today "
                 "AND t.status_id NOT IN (SELECT id FROM status WHERE is_final))")
 _PROJECT_WORD = "{fk} IN (SELECT p.id FROM project p JOIN application a ON a.id = p.application_id " \
@@ -477,16 +477,16 @@ _register(_Entity(
         _col("planned_on", N_("Date prévue"), "date", "t.planned_on", field="planned_on", width=110),
         _col("paid_on", N_("Date de paiement"), "date", "t.paid_on", field="paid_on", width=120),
         _col("amount", N_("Montant"), "money", "t.amount_cents", field="amount_cents", width=130),
-        _col("state", N_("État"), "text", _STATE_SQL,
-             order=f"CASE {_STATE_SQL} {_rank_label(DISBURSEMENT_STATES)} END",
+        _col("state", N_("État"), "text", STATE_SQL,
+             order=f"CASE {STATE_SQL} {_rank_label(DISBURSEMENT_STATES)} END",
              convert=lambda v: None if v is None else tr(DISBURSEMENT_STATES[v]), width=90),
     ),
     filters={
-        "state": _Filter(N_("État"), _STATE_SQL + " IN {values}", _constant(*DISBURSEMENT_STATES.items())),
+        "state": _Filter(N_("État"), STATE_SQL + " IN {values}", _constant(*DISBURSEMENT_STATES.items())),
     },
     search=(_PROJECT_WORD.format(fk="t.project_id", w="{w}"), "t.organisation_id IN " + _ORG_NAMED,
             "portfolio_fold(t.label)" + _LIKE),
-    search_values={_STATE_SQL: _constant(*DISBURSEMENT_STATES.items())},  # "payé", "en retard"
+    search_values={STATE_SQL: _constant(*DISBURSEMENT_STATES.items())},  # "payé", "en retard"
 ))
 
 _register(_Entity(
