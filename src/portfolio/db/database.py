@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
-from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -171,8 +171,19 @@ def backup_path(path: Path, reason: str) -> Path:
     return backups_dir(path) / f"{path.stem}.{stamp}.{reason}.sqlite"
 
 
-class ClosedOnExit:
-    """``with`` closes it: a portfolio's database, on a file (``Database``) or on a server (db.postgres)."""
+class SessionStore:
+    """What the file (``Database``) and the server (db.postgres) share, a ``db.store.Store`` each: an engine,
+    short sessions from it (one per user action), the refusal to write when opened read-only, and ``with``
+    closing it. Each says how its transactions begin and what its engine's refusals mean."""
+
+    is_file: bool
+    path: Path | str
+
+    def __init__(self, engine: Engine, readonly: bool, *, writer: Engine | None = None) -> None:
+        self.engine = engine
+        self.readonly = readonly
+        self._reader = sessionmaker(bind=engine, expire_on_commit=False)
+        self._writer = sessionmaker(bind=writer if writer is not None else engine, expire_on_commit=False)
 
     def close(self) -> None:
         raise NotImplementedError
@@ -183,22 +194,53 @@ class ClosedOnExit:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _begin_read(self, session: Session) -> None:
+        """Sets up a read session's transaction (before the caller's first query)."""
 
-class Database(ClosedOnExit):
+    def _begin_write(self, session: Session) -> None:
+        """Sets up a write session's transaction (before the caller's first statement)."""
+
+    def _refuse(self, exc: Exception) -> None:
+        """Raises the message that explains a write session's failure, when there is one; else returns (the
+        failure then goes on as it was)."""
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session over one consistent view of the data, rolled back at the end."""
+        with self._reader() as session:
+            self._begin_read(session)
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write session, the only writer while it lasts (a read-then-write cannot lose an update), committed
+        at the end, rolled back on any error; one explained by ``_refuse`` is raised as its message."""
+        if self.readonly:
+            raise DatabaseError(tr("La base « {path} » est ouverte en lecture seule.", path=self.path))
+        try:
+            with self._writer.begin() as session:
+                self._begin_write(session)
+                yield session
+        except Exception as exc:
+            self._refuse(exc)
+            raise
+
+
+class Database(SessionStore):
     """One portfolio database file and its engine. Sessions are short: one per user action."""
 
     is_file = True  # (a shared PostgreSQL database, db.postgres, is not)
 
     def __init__(self, path: Path, engine: Engine, readonly: bool) -> None:
-        self.path = path
-        self.engine = engine
-        self.readonly = readonly
+        # writes begin IMMEDIATE: the write lock taken at once, so a read-then-write cannot lose an update
+        super().__init__(engine, readonly, writer=engine.execution_options(sqlite_begin="IMMEDIATE"))
+        self.path: Path = path
         self.sealable = False  # set once opened: a failed opening must not seal (and so bless) the file
-        self.before_seal: list[Callable[[Database], None]] = []  # run at the last close, before the seal
-        self._reader = sessionmaker(bind=engine, expire_on_commit=False)
-        self._writer = sessionmaker(
-            bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
-        )
+        # run at the last close, before the seal (what they return is not used)
+        self.before_seal: list[Callable[[Database], object]] = []
 
     # --- opening ---------------------------------------------------------------------------------
 
@@ -390,34 +432,18 @@ class Database(ClosedOnExit):
             self.sealable = False  # once: a second close must not seal a file someone else opened since
             write_seal(self.path)
 
-    # --- sessions --------------------------------------------------------------------------------
+    # --- sessions (SessionStore's read and write: a deferred read transaction, BEGIN IMMEDIATE to write) ----
 
-    @contextlib.contextmanager
-    def read(self) -> Iterator[Session]:
-        """A read-only session over one consistent view of the data (deferred transaction)."""
-        with self._reader() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
-
-    @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
-        """A write session: BEGIN IMMEDIATE (a read-then-write cannot lose an update), commit at the end,
-        rollback on any error. Another process's lock beyond the busy timeout -> DatabaseBusyError."""
-        if self.readonly:
-            raise DatabaseError(tr("La base « {path} » est ouverte en lecture seule.", path=self.path))
-        try:
-            with self._writer.begin() as session:
-                yield session
-        except (OperationalError, sqlite3.OperationalError) as exc:
-            if is_busy_error(exc):
-                raise DatabaseBusyError(busy_message(self.path)) from exc
-            if is_full_error(exc):  # SQLITE_FULL: SQLite rolled the transaction back whole
-                raise DatabaseError(tr(
-                    "Le disque de « {path} » est plein : la modification n'a pas été enregistrée, et la base est "
-                    "restée telle qu'avant. Libérez de la place, puis recommencez.", path=self.path)) from None
-            raise
+    def _refuse(self, exc: Exception) -> None:
+        """Another process's lock beyond the busy timeout -> DatabaseBusyError; a full disk -> DatabaseError."""
+        if not isinstance(exc, (OperationalError, sqlite3.OperationalError)):
+            return
+        if is_busy_error(exc):
+            raise DatabaseBusyError(busy_message(self.path)) from exc
+        if is_full_error(exc):  # SQLITE_FULL: SQLite rolled the transaction back whole
+            raise DatabaseError(tr(
+                "Le disque de « {path} » est plein : la modification n'a pas été enregistrée, et la base est "
+                "restée telle qu'avant. Libérez de la place, puis recommencez.", path=self.path)) from None
 
 
 def _stamped_in_log(path: Path) -> bool:
@@ -428,13 +454,13 @@ def _stamped_in_log(path: Path) -> bool:
             version = connection.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.Error:
         return False
-    return application_id == APPLICATION_ID and 0 < version <= SCHEMA_VERSION
+    return bool(application_id == APPLICATION_ID and 0 < version <= SCHEMA_VERSION)
 
 
 def _has_no_tables(path: Path) -> bool:
     # immutable: a foreign file in WAL mode gets no -wal/-shm created beside it
     with contextlib.closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)) as connection:
-        return connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+        return bool(connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0)
 
 
 def make_engine(path: Path, *, readonly: bool = False) -> Engine:
@@ -467,9 +493,9 @@ def make_engine(path: Path, *, readonly: bool = False) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: object) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")  # type: ignore[attr-defined]
-        connection.exec_driver_sql(f"BEGIN {mode}")  # type: ignore[attr-defined]
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 

@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
-from .database import APPLICATION_ID, SCHEMA_VERSION
+from .sqlite_file import APPLICATION_ID, SCHEMA_VERSION
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 

@@ -1,7 +1,8 @@
 """Team mode (issue #9): the same portfolio on a shared PostgreSQL server, SQLite staying the default.
 
-A ``PostgresDatabase`` offers what ``Database`` offers the services (``read()``, ``write()``, ``close()``,
-``readonly``, ``path``), so the one door, its audit chain and the services run unchanged. What differs:
+A ``PostgresDatabase`` is a ``db.store.Store`` as ``Database`` is (``read()``, ``write()``, ``close()``,
+``readonly``, ``path``; ``is_file`` False), their sessions' code shared (``database.SessionStore``), so the one
+door, its audit chain and the services run unchanged. What differs:
 
 - The schema is created from the models at the first opening (then stamped with Alembic's head revision), with
   the audit table's append-only triggers and ``portfolio_fold`` in PL/pgSQL; a database of an older schema is
@@ -17,24 +18,26 @@ A ``PostgresDatabase`` offers what ``Database`` offers the services (``read()``,
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from portfolio.domain.i18n import N_, tr
 
-from .database import ClosedOnExit, DatabaseBusyError, DatabaseError, NewerVersionError
+from .database import DatabaseBusyError, DatabaseError, NewerVersionError, SessionStore
 from .locations import is_url
 from .migrate import FIRST_SERVER_SCHEMA, head_revision, run_migrations
 from .models import Base
 from .sqlite_file import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import psycopg
 
 __all__ = ["is_url"]
 
@@ -65,18 +68,16 @@ def shown_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-class PostgresDatabase(ClosedOnExit):
+class PostgresDatabase(SessionStore):
     """One portfolio on a PostgreSQL server and its engine. Sessions are short: one per user action."""
 
     is_file = False
     sealable = False
 
     def __init__(self, url: str, engine: Engine, readonly: bool) -> None:
+        super().__init__(engine, readonly)
         self.url = url
-        self.path = shown_url(url)  # what messages and the window show where a file's path would be
-        self.engine = engine
-        self.readonly = readonly
-        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        self.path: str = shown_url(url)  # what messages and the window show where a file's path would be
 
     @classmethod
     def open(cls, url: str, *, readonly: bool = False, migrate: bool = True) -> PostgresDatabase:
@@ -142,37 +143,28 @@ class PostgresDatabase(ClosedOnExit):
     def close(self) -> None:
         self.engine.dispose()
 
-    @contextlib.contextmanager
-    def read(self) -> Iterator[Session]:
-        """A read-only session over one consistent view of the data (REPEATABLE READ, READ ONLY)."""
-        with self._sessions() as session:
-            session.connection().exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            try:
-                yield session
-            finally:
-                session.rollback()
+    # --- sessions (SessionStore's read and write) ----------------------------------------------------
 
-    @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
-        """A write session behind the writers' lock (one writer at a time: one audit chain, no lost update),
-        committed at the end, rolled back on any error. A lock held too long elsewhere -> DatabaseBusyError."""
-        if self.readonly:
-            raise DatabaseError(tr("La base « {path} » est ouverte en lecture seule.", path=self.path))
-        try:
-            with self._sessions.begin() as session:
-                connection = session.connection()
-                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
-                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
-                yield session
-        except OperationalError as exc:
-            if "lock timeout" in str(exc).lower() or "canceling statement due to lock" in str(exc).lower():
-                raise DatabaseBusyError(tr("Un autre chargé de mission écrit dans « {url} » depuis plus de {n} s : "
-                                           "réessayez dans un instant.", url=self.path,
-                                           n=LOCK_TIMEOUT_MS // 1000)) from exc
-            raise
+    def _begin_read(self, session: Session) -> None:
+        """One consistent view of the data: REPEATABLE READ, READ ONLY."""
+        session.connection().exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def _begin_write(self, session: Session) -> None:
+        """Behind the writers' lock: one writer at a time (one audit chain, no lost update)."""
+        connection = session.connection()
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+
+    def _refuse(self, exc: Exception) -> None:
+        """The writers' lock held too long elsewhere -> DatabaseBusyError."""
+        if isinstance(exc, OperationalError) and (
+                "lock timeout" in str(exc).lower() or "canceling statement due to lock" in str(exc).lower()):
+            raise DatabaseBusyError(tr("Un autre chargé de mission écrit dans « {url} » depuis plus de {n} s : "
+                                       "réessayez dans un instant.", url=self.path,
+                                       n=LOCK_TIMEOUT_MS // 1000)) from exc
 
 
-def _on_connect(dbapi_connection: Any, _record: object) -> None:
+def _on_connect(dbapi_connection: psycopg.Connection[Any], _record: object) -> None:
     with dbapi_connection.cursor() as cursor:
         cursor.execute("SET TIME ZONE 'UTC'")
     dbapi_connection.commit()
@@ -297,7 +289,11 @@ def _nulls_as_sqlite(sql: str) -> str:
     return "".join(out)
 
 
-def _parameters(parameters: Any, lists: set[str]) -> Any:
+# what sqlite3 takes beside a statement: values by position (``?``) or by name (``:name``), or none
+Parameters: TypeAlias = "Sequence[Any] | Mapping[str, Any] | None"
+
+
+def _parameters(parameters: Parameters, lists: set[str]) -> tuple[Any, ...] | dict[str, Any]:
     if isinstance(parameters, Mapping):
         return {k: json.loads(v) if k in lists and isinstance(v, str) else v for k, v in parameters.items()}
     return tuple(parameters) if parameters is not None else ()
@@ -306,15 +302,15 @@ def _parameters(parameters: Any, lists: set[str]) -> Any:
 class PgCursor:
     """A psycopg cursor speaking the code's SQLite SQL (see ``translate``)."""
 
-    def __init__(self, cursor: Any) -> None:
+    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
         self._cursor = cursor
 
-    def execute(self, sql: str, parameters: Any = ()) -> PgCursor:
+    def execute(self, sql: str, parameters: Parameters = ()) -> PgCursor:
         query, lists = translate(sql)
         self._cursor.execute(query, _parameters(parameters, lists))  # (never None: '%%' must become '%')
         return self
 
-    def executemany(self, sql: str, rows: Iterable[Any]) -> PgCursor:
+    def executemany(self, sql: str, rows: Iterable[Parameters]) -> PgCursor:
         query, lists = translate(sql)
         self._cursor.executemany(query, [_parameters(r, lists) for r in rows])
         return self
@@ -335,14 +331,14 @@ class PgCursor:
 class PgConnection:
     """The psycopg connection of a session, with ``execute`` as sqlite3's connection has it."""
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self._connection = connection
 
     def cursor(self) -> PgCursor:
         return PgCursor(self._connection.cursor())
 
-    def execute(self, sql: str, parameters: Any = ()) -> PgCursor:
+    def execute(self, sql: str, parameters: Parameters = ()) -> PgCursor:
         return self.cursor().execute(sql, parameters)
 
-    def executemany(self, sql: str, rows: Iterable[Any]) -> PgCursor:
+    def executemany(self, sql: str, rows: Iterable[Parameters]) -> PgCursor:
         return self.cursor().executemany(sql, rows)

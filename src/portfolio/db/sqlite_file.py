@@ -14,11 +14,15 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from portfolio.domain.referential import fold
 
 from .seal import seal_problem
+
+if TYPE_CHECKING:  # (SQLAlchemy is not imported at run time: see above)
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
 
 APPLICATION_ID = 0x5341534E  # "SASN" in the SQLite header's application_id field
 SCHEMA_VERSION = 9  # user_version written by the newest migration (see migrations/versions)
@@ -58,18 +62,31 @@ def add_functions(connection: sqlite3.Connection) -> None:
     connection.create_function("portfolio_fold", 1, sql_fold, deterministic=True)
 
 
-def raw_connection(source: Any) -> sqlite3.Connection:
+def raw_connection(source: Session | sqlite3.Connection) -> sqlite3.Connection:
     """The DB-API connection behind a read source: a ``sqlite3.Connection`` itself, or an SQLAlchemy
     session's connection (inside the session's transaction). Listing queries run on it directly: SQLAlchemy's
     result rows would cost as much as the queries."""
     if isinstance(source, sqlite3.Connection):
         return source
     driver = source.connection().connection.driver_connection
+    if driver is None:  # (never inside a session's transaction: its connection is open until the end)
+        raise ValueError("the session's connection is closed")
     if not isinstance(driver, sqlite3.Connection):  # team mode: the same SQL, rewritten for PostgreSQL
         from .postgres import PgConnection
 
-        return PgConnection(driver)  # type: ignore[return-value]
-    return driver  # type: ignore[no-any-return]
+        # PgConnection offers what the callers use of sqlite3's connection (execute, executemany, cursor, and
+        # the cursor's fetchone, fetchall, iteration), not the whole of it: a duck, not a subclass
+        return cast(sqlite3.Connection, PgConnection(driver))
+    return driver
+
+
+def sqlite_driver(connection: Connection) -> sqlite3.Connection:
+    """The ``sqlite3`` connection under an SQLAlchemy connection to a file: for the migrations written before
+    team mode, which only ever run on a file (a server's database starts at migrate.FIRST_SERVER_SCHEMA)."""
+    driver = connection.connection.driver_connection
+    if not isinstance(driver, sqlite3.Connection):
+        raise TypeError(f"a file's migration run on {type(driver).__name__}")
+    return driver
 
 
 class QuickView:
@@ -77,6 +94,7 @@ class QuickView:
     ``sqlite3`` connection in one read transaction, where ``Database.read()`` yields a session."""
 
     readonly = True
+    is_file = True
 
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
         self.path = path

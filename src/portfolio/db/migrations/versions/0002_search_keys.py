@@ -13,6 +13,7 @@ Create Date: 2026-12-02 09:00:00
 import sqlalchemy as sa
 from alembic import op
 
+from portfolio.db.sqlite_file import sqlite_driver
 from portfolio.domain.referential import fold
 
 revision = '0002'
@@ -45,13 +46,12 @@ INDEXES = [
 ]
 
 
-def _sql_fold(value):
+def _sql_fold(value: object) -> str | None:
     return None if value is None else fold(str(value))
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    bind.connection.driver_connection.create_function('portfolio_fold', 1, _sql_fold, deterministic=True)
+    sqlite_driver(op.get_bind()).create_function('portfolio_fold', 1, _sql_fold, deterministic=True)
     for table in SEARCH_PARTS:
         for column in [*FOLDS.get(table, {}), 'search_key']:
             op.add_column(table, sa.Column(column, sa.Text(), server_default='', nullable=False))

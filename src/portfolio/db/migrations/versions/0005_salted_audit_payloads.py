@@ -16,11 +16,14 @@ Create Date: 2026-11-28 21:00:00
 import hashlib
 import json
 import os
+import sqlite3
 import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
+
+from portfolio.db.sqlite_file import sqlite_driver
 
 revision = '0005'
 down_revision = '0004'
@@ -45,7 +48,7 @@ MIGRATION_FIELD = "_migration_v5"
 def upgrade() -> None:
     op.add_column("audit_entry", sa.Column("salt", sa.String(length=32), nullable=True))
     op.add_column("audit_entry", sa.Column("payload_hash", sa.String(length=64), nullable=True))
-    connection = op.get_bind().connection.driver_connection  # plain sqlite3: an import's trail is long
+    connection = sqlite_driver(op.get_bind())  # plain sqlite3: an import's trail is long
     connection.execute("DROP TRIGGER IF EXISTS audit_entry_no_update")
     old_prev, new_prev, expected, last = "0" * 64, "0" * 64, 1, 0
     problems: list[str] = []
@@ -78,21 +81,21 @@ def upgrade() -> None:
     connection.execute(NO_UPDATE)
 
 
-def _append_migration_entry(connection: object, seq: int, prev: str, content: dict[str, object]) -> None:
+def _append_migration_entry(connection: sqlite3.Connection, seq: int, prev: str, content: dict[str, object]) -> None:
     at = datetime.now(UTC).isoformat(timespec="microseconds")
     batch = str(uuid.uuid4())
     new_value = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     row = [seq, at, "migration", "migration:v5", batch, "update", "audit_entry", batch, MIGRATION_FIELD]
     salt = os.urandom(16).hex()
     entry = _sha([*row, _sha([salt, None, new_value]), prev])
-    connection.execute(  # type: ignore[attr-defined]
+    connection.execute(
         f"INSERT INTO audit_entry ({', '.join(HEAD)}, old_value, new_value, prev_hash, salt, hash) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)", [*row, new_value, prev, salt, entry])
 
 
 def downgrade() -> None:
     """Back to values hashed directly (an erased entry keeps its marker, hashed as its value)."""
-    connection = op.get_bind().connection.driver_connection
+    connection = sqlite_driver(op.get_bind())
     connection.execute("DROP TRIGGER IF EXISTS audit_entry_no_update")
     rows = connection.execute(f"SELECT {', '.join(HEAD)}, old_value, new_value FROM audit_entry ORDER BY seq")
     prev = "0" * 64
