@@ -14,13 +14,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import func, select, text
 
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import N_, tr, tr_n
 from portfolio.services import fields
 from portfolio.services.changes import FieldChange
 from portfolio.services.display import reference_choices
+from portfolio.services.records import field_changes, record_count
 
 from .field_widgets import BoolInput, ChoiceInput, FieldInput, TextInput, fixed_choices
 from .workspace import Workspace
@@ -68,8 +68,7 @@ class BulkEditDialog(QDialog):
         if not target or spec.kind.startswith("status:"):
             return spec.kind not in ("siren", "siret", "rna", "org_id")  # identifiers are never shared by records
         with self.workspace.db.read() as session:
-            count = session.execute(select(func.count()).select_from(fields.table(target))).scalar_one()
-        return count <= LARGE_REFERENCE
+            return record_count(session, target) <= LARGE_REFERENCE
 
     def _field_changed(self) -> None:
         if self.input is not None:
@@ -98,22 +97,8 @@ class BulkEditDialog(QDialog):
         assert self.input is not None
         spec = self.specs[self.field.currentIndex()]
         new = fields.normalise(spec, self.input.value())
-        table = fields.table(self.entity)
         with self.workspace.db.read() as session:
-            rows = session.execute(select(table.c.uuid, table.c[spec.name]).where(table.c.id.in_(self.ids))).all()
-            allowed: set[tuple[int, int]] | None = None
-            if spec.kind.startswith("status:"):
-                allowed = {(a, b) for a, b in session.execute(
-                    text("SELECT from_status_id, to_status_id FROM status_transition"))}
-        changes, refused = [], 0
-        for uuid, old in rows:
-            if old == new:
-                continue
-            if allowed is not None and (old, new) not in allowed:
-                refused += 1
-                continue
-            changes.append(FieldChange(self.entity, uuid, spec.name, old, new))
-        return changes, refused
+            return field_changes(session, self.entity, spec.name, self.ids, new)
 
     def apply(self) -> None:
         try:

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import func, select
 
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import N_, tr, tr_n
@@ -44,6 +43,7 @@ from portfolio.services.display import (
 )
 from portfolio.services.history import record_history
 from portfolio.services.links import linked_records
+from portfolio.services.records import record_count, uuid_of
 
 from . import questions
 from .field_widgets import BoolInput, ChoiceInput, FieldInput, ReferencePicker, TextInput, fixed_choices
@@ -229,8 +229,7 @@ class RecordEditor(QDialog):
             return ChoiceInput(spec, [])  # filled at load, from the lifecycle
         target = spec.target
         if target:
-            count = session.execute(select(func.count()).select_from(fields.table(target))).scalar_one()
-            if count <= SMALL_REFERENCE:
+            if record_count(session, target) <= SMALL_REFERENCE:
                 return ChoiceInput(spec, reference_choices(session, target), openable=target)
             return ReferencePicker(spec, self._title_of(target), self._choose)
         return TextInput(spec)
@@ -261,10 +260,9 @@ class RecordEditor(QDialog):
 
     def load(self) -> None:
         """(Re)reads the record and shows its stored values; clears errors and the dirty mark."""
-        table = fields.table(self.entity)
         with self.workspace.db.read() as session:
             if self.record_id is not None:
-                self.uuid = session.execute(select(table.c.uuid).where(table.c.id == self.record_id)).scalar()
+                self.uuid = uuid_of(session, self.entity, self.record_id)
                 if self.uuid is None:
                     self.title.setText(tr("<b>Cet enregistrement n'existe plus.</b>"))
                     self.save_button.setEnabled(False)
