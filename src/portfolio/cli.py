@@ -680,11 +680,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     check_xml_defences()
     with open_portfolio(_db_path(args), must_exist=True) as db:
         plan = plan_sync(db, args.file.expanduser(), take=args.take)
-        if not args.dry_run and getattr(db, "is_file", True) and (plan.taken or plan.created):
-            from portfolio.services.backups import take_backup
-
-            take_backup(db.path, "avant-synchronisation")  # as before an import: nothing is written without it
-        result = None if args.dry_run else apply_sync(db, plan)
+        result = None if args.dry_run else apply_sync(db, plan)  # (a copy of the file first, as the window's)
         report = summary(plan, result, db)
     if args.json:
         _print_json(report)
@@ -720,7 +716,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
                 raise UsageError(tr("conflit(s) inconnu(s) ou déjà réglé(s) : {ids}", ids=", ".join(unknown)))
             choice = TYPED if args.value is not None else {"theirs": TAKE_THEIRS, "mine": KEEP_MINE}[args.take]
             result = settle(db, [Decision(by_id[i], choice, args.value) for i in args.settle])
-            batch = result.batch if result is not None else None
+            batch = result.batch if result is not None and result.audit_entries else None
             waiting = pending(db)
     if args.json:
         _print_json({"conflicts": [c.as_json() for c in waiting], "batch_id": batch})

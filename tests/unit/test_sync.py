@@ -495,3 +495,85 @@ def test_a_sync_that_writes_takes_a_backup_first(tmp_path: Path, capsys: pytest.
     copies = list((tmp_path / "p.sqlite.sauvegardes").glob("*.avant-synchronisation.sqlite"))
     assert len(copies) == 1
     capsys.readouterr()
+
+
+def _merge_state(db: Any) -> tuple[list[Any], list[Any], list[Any]]:
+    """Everything a take-back may write: the organisations, the merge base, the conflicts queue."""
+    with db.read() as session:
+        return tuple(sorted(tuple(r) for r in session.execute(text(sql))) for sql in (  # type: ignore[return-value]
+            "SELECT uuid, name, city, region_id, row_version FROM organisation",
+            "SELECT export_uuid, entity, record_uuid, sent_values FROM export_row",
+            "SELECT id, export_uuid, entity, record_uuid, field, base, mine, theirs, settled_utc, decision "
+            "FROM sync_conflict"))
+
+
+def test_a_take_back_and_a_settling_are_each_one_write_whose_inverse_is_exact(template: Path, tmp_path: Path) -> None:
+    """Issue #20: the records, the merge base and the conflicts queue are written by one operation in one
+    transaction; applying its inverse puts all three back as they were, and the inverse of that writes them again
+    exactly (the window's undo and redo), on a file and on a team's server."""
+    from portfolio.exchange.conflicts import Decision, pending, settle
+    from portfolio.exchange.merge import TAKE_THEIRS
+    from portfolio.services.changes import SideRows, invert
+
+    path, out, orgs = exported(template, tmp_path, "city")
+    with open_portfolio(path) as db:
+        apply_changes(db, [FieldChange("organisation", orgs[1][0], "city", "Rennes", "Brest")], source="t")
+    edit_workbook(out, "Structure", {orgs[0][0]: {"Ville": "Saint-Malo"}, orgs[1][0]: {"Ville": "Quimper"}})
+    with open_portfolio(path) as db:
+        before = _merge_state(db)
+        result = apply_sync(db, plan_sync(db, out))
+        assert result is not None and {type(c) for c in result.inverse} >= {FieldChange, SideRows}
+        synced = _merge_state(db)
+        assert synced[0] != before[0] and synced[1] != before[1] and len(synced[2]) == 1
+        undone = apply_changes(db, result.inverse, source="annulation")
+        assert _merge_state(db)[1:] == before[1:]
+        assert [r[:3] for r in _merge_state(db)[0]] == [r[:3] for r in before[0]]
+        apply_changes(db, undone.inverse, source="rétablissement")
+        assert [r[:3] for r in _merge_state(db)[0]] == [r[:3] for r in synced[0]]
+        assert _merge_state(db)[1:] == synced[1:]
+        [waiting] = pending(db)
+        settled = settle(db, [Decision(waiting, TAKE_THEIRS)])
+        assert settled is not None and pending(db) == []
+        assert dict(uuids_and(path, "city"))[orgs[1][0]] == "Quimper"
+        apply_changes(db, settled.inverse, source="annulation")
+        assert [c.id for c in pending(db)] == [waiting.id], "undone, the conflict waits again"
+        assert _merge_state(db)[1:] == synced[1:]
+        apply_changes(db, invert(settled.inverse), source="rétablissement")
+        assert pending(db) == []
+
+
+def test_a_take_back_refused_by_the_door_leaves_the_merge_state_as_it_was(template: Path, tmp_path: Path) -> None:
+    """The merge base and the queue are written in the same transaction as the records: a value refused leaves
+    them untouched too (they were written in separate transactions before issue #20)."""
+    from portfolio.services.changes import StaleChangeError
+
+    path, out, orgs = exported(template, tmp_path, "city")
+    with open_portfolio(path) as db:
+        apply_changes(db, [FieldChange("organisation", orgs[1][0], "city", "Rennes", "Brest")], source="t")
+    edit_workbook(out, "Structure", {orgs[0][0]: {"Ville": "Saint-Malo"}, orgs[1][0]: {"Ville": "Quimper"}})
+    with open_portfolio(path) as db:
+        plan = plan_sync(db, out)
+        apply_changes(db, [FieldChange("organisation", orgs[0][0], "city", "Rennes", "Vitré")], source="t")
+        before = _merge_state(db)
+        with pytest.raises(StaleChangeError):
+            apply_sync(db, plan)
+        assert _merge_state(db) == before
+
+
+def test_undoing_a_stale_merge_state_is_refused(template: Path, tmp_path: Path) -> None:
+    """The door checks a side table's rows as it checks a field's old value: an undo step whose merge state was
+    changed since by another take-back is refused, nothing written."""
+    from portfolio.services.changes import StaleChangeError
+
+    path, out, orgs = exported(template, tmp_path, "city")
+    edit_workbook(out, "Structure", {orgs[0][0]: {"Ville": "Saint-Malo"}})
+    with open_portfolio(path) as db:
+        first = apply_sync(db, plan_sync(db, out))
+        assert first is not None
+    edit_workbook(out, "Structure", {orgs[0][0]: {"Ville": "Saint-Brieuc"}})
+    with open_portfolio(path) as db:
+        assert apply_sync(db, plan_sync(db, out)) is not None
+        before = _merge_state(db)
+        with pytest.raises(StaleChangeError):  # the merge base alone, without the field's own old value
+            apply_changes(db, [c for c in first.inverse if not isinstance(c, FieldChange)], source="x")
+        assert _merge_state(db) == before

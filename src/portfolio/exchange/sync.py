@@ -7,8 +7,12 @@ holds now ("mine").
   theirs) unless ``take`` says which side wins;
 - rows sent but missing from the workbook are listed, never deleted; rows the export did not send (a new line,
   or a uuid cell edited) are listed and not created;
-- what is taken is applied in one transaction through the one door, with the audit source naming the agency,
-  the file and the export.
+- what is taken, typed or created, the merge base advanced and the conflicts queued are written by one
+  operation (``apply_sync``) in one transaction through the one door, with the audit source naming the agency,
+  the file and the export: its inverse puts the records and the merge state back together (the window's undo).
+
+The merge itself (a field on three sides, the compared form, the merge state) is exchange.merge, shared with the
+settling of conflicts left for later (exchange.conflicts).
 
 Values are compared in one form on the three sides: the stored form (cents, ISO dates, 0/1), references by
 the name the workbook shows (a region, a typology, a status…).
@@ -17,59 +21,43 @@ the name the workbook shows (a region, a typology, a status…).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from portfolio.db.database import Database
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
-from portfolio.services.changes import ApplyResult, Create, FieldChange, apply_in_session, new_uuid
-from portfolio.services.display import TITLE_SQL
+from portfolio.services.changes import ApplyResult, Change, Create, apply_in_session, new_uuid, session_actor
 
-from . import values as parse
+from .merge import (
+    KEEP_MINE,
+    TAKE_THEIRS,
+    TYPED,
+    FieldMerge,
+    MergeState,
+    SyncError,
+    canonical,
+    cell_value,
+    decided_change,
+    field_change,
+    mine_values,
+    stored_value,
+)
 from .reading import read_untrusted
 from .record_keys import KeyGuard
-from .working_workbook import (
-    EXPORT_ID_CELL,
-    FINGERPRINT_LABEL,
-    ID_HEADER,
-    columns,
-    encode,
-    header,
-    record_values,
-    sheet_name,
-)
+from .working_workbook import EXPORT_ID_CELL, FINGERPRINT_LABEL, ID_HEADER, columns, header, sheet_name
+
+__all__ = ["FieldMerge", "NewRecord", "SyncDecisions", "SyncError", "SyncPlan", "apply_sync", "plan_sync", "summary"]
 
 SYNC_SOURCE_PREFIX = "sync "
 EXPORT_ID_LABELS = ("Numéro de l'export", "Export number")  # the label beside the id, in either language
-
-
-class SyncError(PortfolioError):
-    """A workbook that cannot be merged (not one of our exports, or an export this database never made)."""
-
-
-@dataclass(frozen=True)
-class FieldMerge:
-    """One field of one record on the three sides, in the compared form."""
-
-    entity: str
-    uuid: str
-    field: str
-    base: Any
-    mine: Any
-    theirs: Any
-
-    def as_json(self, record_id: int | None = None) -> dict[str, Any]:
-        """Money as a decimal string in euros, like every other JSON output of the command line."""
-        money = fields.field_spec(self.entity, self.field).kind == "money"
-        shown = [_euros(v) if money else v for v in (self.base, self.mine, self.theirs)]
-        return {"entity": self.entity, "id": record_id, "uuid": self.uuid, "field": self.field,
-                "base": shown[0], "mine": shown[1], "theirs": shown[2]}
 
 
 @dataclass(frozen=True)
@@ -153,21 +141,64 @@ def plan_sync(db: Database, path: Path, take: str | None = None) -> SyncPlan:
     return plan
 
 
-def sync_changes(db: Database, merges: list[FieldMerge], created: list[NewRecord] | None = None
-                 ) -> list[FieldChange | Create]:
-    """The door's changes that put the agency's values in place and create its new lines (the window applies
-    them as one undo step)."""
-    with db.read() as session:
-        return changes_in(session, merges, created)
+@dataclass(frozen=True)
+class SyncDecisions:
+    """What the officer decided on a plan: the agency's values taken, the values here kept on purpose, values
+    typed for conflicts, the new lines to create; the conflicts left for later wait in the queue."""
+
+    taken: Sequence[FieldMerge] = ()
+    kept: Sequence[FieldMerge] = ()
+    typed: Sequence[tuple[FieldMerge, Any]] = ()
+    created: Sequence[NewRecord] = ()
+    later: Sequence[FieldMerge] = ()
+
+    @classmethod
+    def of(cls, plan: SyncPlan) -> SyncDecisions:
+        """The plan as made: its values taken (with the conflicts ``take`` settled), its lines created, the
+        conflicts left waiting."""
+        return cls(plan.taken, plan.settled_mine, (), plan.created, plan.conflicts)
+
+    @property
+    def writes_records(self) -> bool:
+        return bool(self.taken or self.typed or self.created)
 
 
-def changes_in(session: Any, merges: list[FieldMerge], created: list[NewRecord] | None = None
-               ) -> list[FieldChange | Create]:
-    """``sync_changes`` in a session the caller holds: in the write session that applies them, the new lines'
-    ids cannot be taken by another officer meanwhile (team mode)."""
+def apply_sync(db: Database, plan: SyncPlan, decisions: SyncDecisions | None = None, *,
+               actor: str | None = None) -> ApplyResult | None:
+    """Takes the workbook back as one operation (the window's review and `portfolio sync` alike): the values
+    taken or typed and the lines created through the door, the merge base advanced and the conflicts left
+    queued, in one write transaction, one batch whose inverse puts back the records and the merge state
+    together. ``decisions``: the plan as made when not given. None when nothing changes at all.
+
+    A copy of the file is taken first when records are to change (a server is backed up by the server). A field
+    whose value here changed since the plan was made is refused by the door: nothing is written."""
+    decisions = decisions or SyncDecisions.of(plan)
+    if decisions.writes_records and db.is_file:
+        from portfolio.services.backups import take_backup
+
+        take_backup(db.path, "avant-synchronisation")
+    with db.write() as session:  # read, given ids and written behind one lock
+        changes: list[Change] = [*changes_in(session, list(decisions.taken), list(decisions.created))]
+        changes += [c for c in (decided_change(session, m, TYPED, v) for m, v in decisions.typed) if c is not None]
+        now, who = datetime.now(UTC).isoformat(timespec="seconds"), session_actor(session, actor)
+        state = MergeState(session, plan.export_id)
+        state.advance([*decisions.taken, *decisions.kept, *(m for m, _v in decisions.typed)])
+        state.settle([*((m, TAKE_THEIRS) for m in decisions.taken), *((m, KEEP_MINE) for m in decisions.kept),
+                      *((m, TYPED) for m, _v in decisions.typed)], now, who)
+        state.requeue(plan.file_name, decisions.later, now)
+        changes += state.changes()
+        if not changes:
+            return None
+        return apply_in_session(session, changes, source=plan.source, actor=actor)
+
+
+def changes_in(session: Session, merges: list[FieldMerge], created: list[NewRecord] | None = None
+               ) -> list[Change]:
+    """The door's changes that put the agency's values in place and create its new lines, in the write session
+    that applies them: the new lines' ids cannot be taken by another officer meanwhile (team mode)."""
     from .plan import ORDER, next_ids
 
-    changes: list[FieldChange | Create] = [field_change(session, merge) for merge in merges]
+    changes: list[Change] = [field_change(session, merge) for merge in merges]
     connection = raw_connection(session)
     ids = next_ids(connection, ORDER)  # given here: a new contact may name a structure created by this sync
     made: dict[tuple[str, str], int] = {}  # (entity, name as a sheet shows it) -> id, of the lines created
@@ -187,42 +218,6 @@ def changes_in(session: Any, merges: list[FieldMerge], created: list[NewRecord] 
     return changes
 
 
-def apply_sync(db: Database, plan: SyncPlan, actor: str | None = None) -> ApplyResult | None:
-    """Writes what the plan takes and creates, in one transaction through the door (None when there is
-    nothing), and queues its conflicts for the officer. A field whose value here changed since the plan was made
-    is refused by the door (nothing is written)."""
-    from .conflicts import KEEP_MINE, TAKE_THEIRS, queue
-
-    result = None
-    if plan.taken or plan.created:
-        with db.write() as session:  # read, given ids and written behind one lock
-            result = apply_in_session(session, changes_in(session, plan.taken, plan.created), source=plan.source,
-                                      actor=actor)
-    advance_base(db, plan.export_id, [*plan.taken, *plan.settled_mine])
-    # the conflicts left wait for the officer (exchange.conflicts); those settled by --take leave the queue
-    queue(db, plan.export_id, plan.file_name, plan.conflicts,
-          [*((m, TAKE_THEIRS) for m in plan.taken), *((m, KEEP_MINE) for m in plan.settled_mine)])
-    return result
-
-
-def advance_base(db: Database, export_id: str, merges: list[FieldMerge]) -> None:
-    """Records the agency's values as the new base of the fields settled (taken, or kept here on purpose): the
-    same file merged again changes nothing, and a correction made here later is not overwritten by it."""
-    if not merges:
-        return
-    with db.write() as session:
-        connection = raw_connection(session)
-        for merge in merges:
-            row = connection.execute("SELECT sent_values FROM export_row WHERE export_uuid = ? AND entity = ? AND "
-                                     "record_uuid = ?", (export_id, merge.entity, merge.uuid)).fetchone()
-            if row is None:
-                continue
-            values = json.loads(row[0])
-            values[merge.field] = merge.theirs
-            connection.execute("UPDATE export_row SET sent_values = ? WHERE export_uuid = ? AND entity = ? AND "
-                               "record_uuid = ?", (encode(values), export_id, merge.entity, merge.uuid))
-
-
 def summary(plan: SyncPlan, result: ApplyResult | None, db: Database) -> dict[str, Any]:
     """The merge as `portfolio sync --json` prints it."""
     with db.read() as session:
@@ -233,7 +228,7 @@ def summary(plan: SyncPlan, result: ApplyResult | None, db: Database) -> dict[st
                                      (merge.uuid,)).fetchone()
             ids[(merge.entity, merge.uuid)] = row[0] if row else None
     return {"export_id": plan.export_id, "applied": len(plan.taken) if result is not None else 0,
-            "planned": len(plan.taken), "batch_id": result.batch if result else None,
+            "planned": len(plan.taken), "batch_id": result.batch if result and result.audit_entries else None,
             "conflicts": [m.as_json(ids.get((m.entity, m.uuid))) for m in plan.conflicts],
             "taken": [m.as_json() for m in plan.taken],
             "kept": plan.kept, "same": plan.same, "new": len(plan.new_rows),
@@ -426,78 +421,6 @@ def _sent(connection: Any, export_id: str) -> dict[str, dict[str, dict[str, Any]
     return sent
 
 
-def mine_values(connection: Any, entity: str, specs: list[fields.FieldSpec], uuids: list[str]
-                ) -> dict[str, dict[str, Any]]:
-    """The records' values now, in the form the export sent them (references by their titles)."""
-    wanted = set(uuids)
-    return {uuid: dict(zip([s.name for s in specs], values, strict=True))
-            for uuid, values in record_values(connection, entity, specs, None) if uuid in wanted}
-
-
-def canonical(spec: fields.FieldSpec, value: Any) -> Any:
-    """A stored or sent value in the compared form."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if spec.kind == "bool":
-        return 1 if value in (1, True, "1") else 0
-    if spec.kind in ("money", "int"):
-        return int(value)
-    if spec.kind == "date":
-        return value.isoformat()[:10] if isinstance(value, date | datetime) else str(value)[:10]
-    return str(value).strip()
-
-
-def cell_value(spec: fields.FieldSpec, cell: Any) -> Any:
-    """A cell of the returned workbook in the compared form (InvalidValue for a value that cannot be one)."""
-    if spec.kind == "money":
-        return parse.parse_money(cell)
-    if spec.kind == "int":
-        return parse.parse_int(cell)
-    if spec.kind == "date":
-        day = parse.parse_day(cell)
-        return day.isoformat() if day else None
-    if spec.kind == "bool":
-        flag = parse.parse_bool(cell)
-        return None if flag is None else int(flag)
-    if spec.kind in ("siren", "siret") and isinstance(cell, int | float) and not isinstance(cell, bool) \
-            and float(cell).is_integer():  # typed as a number: the spreadsheet dropped its leading zeros
-        return f"{int(cell):0{9 if spec.kind == 'siren' else 14}d}"
-    text = parse.parse_text(cell)
-    return text.strip() if text and text.strip() else None
-
-
-def field_change(session: Any, merge: FieldMerge) -> FieldChange:
-    """The door's change that puts the agency's value in place. Its old value is the one the merge saw here
-    ("mine"), so that a change made here since is refused by the door rather than overwritten."""
-    spec = fields.field_spec(merge.entity, merge.field)
-    connection = raw_connection(session)
-    return FieldChange(merge.entity, merge.uuid, merge.field, stored_value(connection, spec, merge.mine, merge.entity),
-                       stored_value(connection, spec, merge.theirs, merge.entity))
-
-
-def stored_value(connection: Any, spec: fields.FieldSpec, value: Any, entity: str) -> Any:
-    """A value in the compared form as the door stores it (a reference found back by its title; a status among
-    the statuses of ``entity``). SyncError or InvalidValue when it is not a valid value here."""
-    new: Any = value
-    target = spec.target
-    if target is not None and new is not None:
-        table = fields.table(target).name
-        title = TITLE_SQL[target].replace(f"{table}.", "r.")
-        scope, parameters = "", [new]
-        if spec.kind.startswith("status:"):
-            scope, parameters = " AND r.entity = ?", [new, spec.kind[7:]]
-        found = connection.execute(f"SELECT id FROM {table} r WHERE {title} = ?{scope}", parameters).fetchall()
-        if len(found) != 1:
-            raise SyncError(tr("« {value} » ne désigne pas une seule fiche « {label} » : choisissez la valeur dans "
-                               "la liste du classeur.", value=new, label=fields.entity_label(target)))
-        new = found[0][0]
-    elif spec.kind == "bool" and new is not None:
-        new = bool(new)
-    elif spec.kind == "date" and new is not None:
-        new = date.fromisoformat(new)
-    return fields.normalise(spec, new)
-
-
 def export_id_of(sheets: dict[str, list[list[Any]]]) -> Any:
     """The export's number: at À lire!B3, else beside its label on any sheet's first lines (a renamed or moved
     "À lire" sheet)."""
@@ -546,5 +469,3 @@ def _cell(rows: list[list[Any]], reference: str) -> Any:
     return rows[number - 1][column] if number - 1 < len(rows) and column < len(rows[number - 1]) else None
 
 
-def _euros(cents: Any) -> Any:
-    return None if cents is None else str(Decimal(int(cents)) / 100)

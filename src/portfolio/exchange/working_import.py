@@ -29,11 +29,12 @@ from portfolio.services import fields
 from portfolio.services.audit import ERASURE_FIELD, last_seq
 from portfolio.services.display import TITLE_SQL
 
+from .merge import cell_value, stored_value
 from .plan import ImportPlan, NewRecord, Ref, Rejection, Update
 from .reading_base import Workbook
 from .reading_ooxml import sheet_parts
 from .record_keys import KeyGuard
-from .sync import cell_value, export_id_of, stored_value
+from .sync import export_id_of
 from .working_workbook import (
     DEFAULT_ENTITIES,
     ID_HEADER,

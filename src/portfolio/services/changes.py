@@ -1,8 +1,9 @@
 """The one door for every change to the data.
 
 A screen edit, an import, a sync and an undo all become a list of changes (field changes, creations,
-deletions) applied by ``apply_changes`` in one write transaction (BEGIN IMMEDIATE), which checks that
-every old value still holds, and writes the audit entries in the same transaction. It also keeps the keys
+deletions, and the rows of the side tables an operation keeps beside the records: ``SideRows``) applied by
+``apply_changes`` in one write transaction (BEGIN IMMEDIATE), which checks that every old value still holds,
+and writes the audit entries in the same transaction. It also keeps the keys
 derived from the values (search keys, folded sort keys: services.keys) in that transaction, unaudited.
 Nothing else in the application writes to the portfolio's tables.
 """
@@ -77,7 +78,35 @@ class Delete:
     synthetic: bool = False
 
 
-Change = FieldChange | Create | Delete
+# The tables an operation keeps beside the records, written through the door so that an undo step puts them back
+# exactly with the records: table -> (the key columns a ``SideRows`` names, the other columns it replaces).
+# Not records: no fields, no audit entries (the trail says what happened to the records, the batch ties them).
+SIDE_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # the base of an agency's merge: the values of each record as the agency last saw them
+    "export_row": (("export_uuid", "entity", "record_uuid"), ("sent_values",)),
+    # an export's conflicts, waiting or settled
+    "sync_conflict": (("export_uuid",), ("id", "file_name", "entity", "record_uuid", "field", "base", "mine", "theirs",
+                                         "found_utc", "settled_utc", "decision", "settled_by")),
+}
+
+
+@dataclass(frozen=True)
+class SideRows:
+    """Replace the rows of the side table ``table`` (SIDE_TABLES) that ``key`` selects: ``old`` (the other
+    columns' values, any order) must be what is stored, else StaleChangeError; ``new`` is put in their place."""
+
+    table: str
+    key: tuple[Any, ...]
+    old: tuple[tuple[Any, ...], ...]
+    new: tuple[tuple[Any, ...], ...]
+
+    @property
+    def entity(self) -> str:
+        """No record type: the views have nothing to refresh for state kept beside the records."""
+        return ""
+
+
+Change = FieldChange | Create | Delete | SideRows
 
 
 class ChangeRefused(PortfolioError):
@@ -123,7 +152,7 @@ def current_actor() -> str:
         return "inconnu"
 
 
-def _actor(session: Session, given: str | None) -> str:
+def session_actor(session: Session, given: str | None = None) -> str:
     """Who the trail names: on a team's server, the role connected (the server refuses any other name: an officer
     cannot write in a colleague's name); on a file, ``given``, else PORTFOLIO_ACTOR or the system user."""
     if session.get_bind().dialect.name == "postgresql":
@@ -137,6 +166,8 @@ def invert(changes: Sequence[Change]) -> list[Change]:
     for change in reversed(changes):
         if isinstance(change, FieldChange):
             result.append(FieldChange(change.entity, change.uuid, change.field, change.new, change.old))
+        elif isinstance(change, SideRows):
+            result.append(SideRows(change.table, change.key, change.new, change.old))
         elif isinstance(change, Create):
             result.append(Delete(change.entity, change.uuid, dict(change.values), change.id, change.synthetic))
         else:
@@ -168,7 +199,7 @@ def apply_in_session(session: Session, changes: Iterable[Change], *, source: str
 
     ``keep_inverse=False``: no ``ApplyResult.inverse`` (a command-line import of 100,000 rows would hold a
     copy of every record for an undo step nobody takes; its undo is rebuilt from the audit trail)."""
-    writer = _Writer(session, source=source, actor=_actor(session, actor), sources=sources)
+    writer = _Writer(session, source=source, actor=session_actor(session, actor), sources=sources)
     writer.keep_inverse = keep_inverse
     try:
         with session.begin_nested():
@@ -185,7 +216,7 @@ def append_audit_entries(session: Session, entries: Sequence[tuple[str, str, str
     """Audit entries for acts on the trail itself rather than changes of fields (an erasure: services.gdpr),
     each ``(entity, record uuid, field, new value)``, written and chained by the door's own writer as one batch
     in the caller's transaction; their sequence numbers."""
-    writer = _Writer(session, source=source, actor=_actor(session, actor))
+    writer = _Writer(session, source=source, actor=session_actor(session, actor))
     seqs = []
     for entity, record_uuid, field_name, new in entries:
         writer.audit("update", entity, record_uuid, field_name, None, new)
@@ -295,8 +326,10 @@ class _Writer:
 
     def apply_run(self, run: list[Change]) -> None:
         first = run[0]
-        if isinstance(first, Create):
-            done: list[Change] = self.create_many(run)  # type: ignore[arg-type]
+        if isinstance(first, SideRows):
+            done: list[Change] = [self.replace_side(change) for change in run]  # type: ignore[arg-type]
+        elif isinstance(first, Create):
+            done = self.create_many(run)  # type: ignore[arg-type]
         elif isinstance(first, Delete):
             done = [self.delete(change) for change in run]  # type: ignore[arg-type]
         else:
@@ -438,6 +471,41 @@ class _Writer:
         self.audit("delete", change.entity, change.uuid, None,
                    {"id": current["id"], **{k: fields.to_json(v) for k, v in stored.items()}}, None)
         return Delete(change.entity, change.uuid, stored, current["id"], bool(current["synthetic"]))
+
+
+    def replace_side(self, change: SideRows) -> SideRows:
+        """A side table's rows replaced, once the rows expected are found as they are."""
+        if change.table not in SIDE_TABLES:
+            raise ChangeRefused(tr("Table « {table} » inconnue : rien n'a été modifié.", table=change.table))
+        keys, columns = SIDE_TABLES[change.table]
+        if len(change.key) != len(keys):
+            raise ChangeRefused(tr("Table « {table} » : clé incomplète, rien n'a été modifié.", table=change.table))
+        where = " AND ".join(f"{name} = ?" for name in keys)
+        connection = raw_connection(self.session)
+        stored = connection.execute(f"SELECT {', '.join(columns)} FROM {change.table} WHERE {where}",
+                                    change.key).fetchall()
+        if _unordered(stored) != _unordered(change.old):
+            raise StaleChangeError(tr("L'état de fusion d'un classeur d'agence a changé entre-temps (une autre "
+                                      "reprise ou un autre règlement) : rien n'a été enregistré. Recommencez."), [])
+        connection.execute(f"DELETE FROM {change.table} WHERE {where}", change.key)
+        if change.new:
+            names = (*keys, *columns)
+            connection.executemany(f"INSERT INTO {change.table} ({', '.join(names)}) VALUES "
+                                   f"({', '.join('?' * len(names))})", [(*change.key, *row) for row in change.new])
+            if "id" in columns:  # an id given is never given again, even once its row is gone (as records')
+                self._raise_high_water(change.table, max(row[columns.index("id")] for row in change.new))
+        return SideRows(change.table, change.key, tuple(map(tuple, stored)), change.new)
+
+
+def next_side_id(session: Session, table: str) -> int:
+    """The next id of a side table's row (SIDE_TABLES with an "id" column): above every id it holds or gave."""
+    stored = raw_connection(session).execute(f"SELECT MAX(id) FROM {table}").fetchone()[0] or 0
+    mark = session.execute(select(IdHighWater.last_id).where(IdHighWater.entity == table)).scalar() or 0
+    return max(int(stored), int(mark)) + 1
+
+
+def _unordered(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    return sorted((tuple(row) for row in rows), key=repr)
 
 
 def _stale(conflicts: list[Conflict], entity: str) -> StaleChangeError:

@@ -118,6 +118,16 @@ def reference_choices(session: Session, entity: str, status_of: str | None = Non
     return choices if ordered else sorted(choices, key=lambda choice: (fold(choice[1]), choice[0]))
 
 
+def code_choices(session: Session, entity: str) -> list[tuple[str, str]]:
+    """(code, title) of every record of a coded reference entity (a region, a call…), in ``reference_choices``'
+    order: for the lists that choose by code (the region of an export)."""
+    from . import fields
+
+    table = fields.table(entity).name
+    codes = dict(raw_connection(session).execute(f"SELECT id, code FROM {table}"))
+    return [(str(codes[record_id]), title) for record_id, title in reference_choices(session, entity)]
+
+
 def department_regions(session: Session) -> dict[int, int]:
     """Each département's region (département id -> region id), for the lists that follow each other."""
     return {int(d): int(r) for d, r in raw_connection(session).execute("SELECT id, region_id FROM department")}

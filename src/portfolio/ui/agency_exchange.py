@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from portfolio import APP_NAME
 from portfolio.domain.i18n import N_, tr, tr_n
+from portfolio.exchange.merge import KEEP_MINE, LATER, TAKE_THEIRS, TYPED
 from portfolio.services import fields
 from portfolio.services.display import display
 
@@ -40,7 +41,6 @@ from .tasks import run_task
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-KEEP_MINE, TAKE_THEIRS, TYPED, LATER = "mine", "theirs", "value", "later"  # (exchange.conflicts' decisions)
 DECISIONS = [(LATER, N_("À régler plus tard")), (KEEP_MINE, N_("Garder la valeur d'ici")),
              (TAKE_THEIRS, N_("Prendre celle de l'agence")), (TYPED, N_("Saisir une autre valeur…"))]
 
@@ -134,8 +134,10 @@ class ExportDialog(QDialog):
         form.addRow(tr("Destinataire"), self.recipient)
         self.region = QComboBox()
         self.region.addItem(tr("Toutes les régions"), None)
+        from portfolio.services.display import code_choices
+
         with window.workspace.db.read() as session:
-            for code, name in session.connection().exec_driver_sql("SELECT code, name FROM region ORDER BY name"):
+            for code, name in code_choices(session, "region"):
                 self.region.addItem(name, code)
         form.addRow(tr("Région"), self.region)
         self.view = QComboBox()
@@ -278,64 +280,32 @@ class SyncDialog(QDialog):
         return [merge for merge, choice, _value in self.table.decided() if choice == TAKE_THEIRS]
 
     def apply(self) -> None:
-        """Applies the decisions through the door as one undo step; the conflicts left for later wait in the
-        queue (Fichier > Conflits d'agences en attente…)."""
-        from portfolio.exchange.conflicts import decided_change, export_states, queue, restore_export_states
-        from portfolio.exchange.sync import advance_base, sync_changes
-        from portfolio.services.changes import ChangeRefused
+        """Takes the workbook back as decided, one operation written in one transaction (exchange.sync.apply_sync)
+        and one undo step; the conflicts left for later wait in the queue (Fichier > Conflits d'agences en
+        attente…)."""
+        from portfolio.exchange.sync import SyncDecisions, apply_sync
 
-        db = self.window_.workspace.db
         decided = self.table.decided()
-        chosen = [merge for merge, choice, _value in decided if choice == TAKE_THEIRS]
-        typed = [(merge, value) for merge, choice, value in decided if choice == TYPED]
-        kept = [merge for merge, choice, _value in decided if choice == KEEP_MINE]
-        later = [merge for merge, choice, _value in decided if choice == LATER and merge in self.plan.conflicts]
-        created = [record for record, tick in self.creations if tick.isChecked()]
-        def changes_now() -> list[Any]:
-            changes: list[Any] = sync_changes(db, chosen, created)
-            with db.read() as session:
-                changes += [c for c in (decided_change(session, m, TYPED, v) for m, v in typed) if c is not None]
-            return changes
-
+        decisions = SyncDecisions(
+            taken=[merge for merge, choice, _value in decided if choice == TAKE_THEIRS],
+            kept=[merge for merge, choice, _value in decided if choice == KEEP_MINE],
+            typed=[(merge, value) for merge, choice, value in decided if choice == TYPED],
+            created=[record for record, tick in self.creations if tick.isChecked()],
+            later=[merge for merge, choice, _value in decided if choice == LATER and merge in self.plan.conflicts])
+        recipient = self.plan.recipient or tr("l'agence")
         try:
-            changes = changes_now()
-            if changes and getattr(db, "is_file", True):  # a copy first, as before an import (a server backs up)
-                from portfolio.services.backups import take_backup
-
-                take_backup(db.path, "avant-synchronisation")
-            # the merge state to put back with an undo step (read only when there is a step to undo)
-            before, after = (export_states(db, [self.plan.export_id]) if changes else []), []
-            for attempt in (1, 2):
-                if not changes:
-                    break
-                try:  # undone, the merge state goes back too: the agency's values are proposed again
-                    self.window_.workspace.apply(changes, tr("Reprendre le classeur de {recipient}",
-                                                             recipient=self.plan.recipient or tr("l'agence")),
-                                                 source=self.plan.source,
-                                                 on_undo=lambda: restore_export_states(db, before),
-                                                 on_redo=lambda: restore_export_states(db, after))
-                    break
-                except ChangeRefused:
-                    if attempt == 2 or not created:
-                        raise
-                    # another officer created records since the new lines' ids were given (team mode): once more
-                    changes = changes_now()
-            advance_base(db, self.plan.export_id, [*chosen, *kept, *(m for m, _v in typed)])
-            queue(db, self.plan.export_id, self.plan.file_name, later,
-                  [*((m, TAKE_THEIRS) for m in chosen), *((m, KEEP_MINE) for m in kept),
-                   *((m, TYPED) for m, _v in typed)])
-            if changes:
-                after.extend(export_states(db, [self.plan.export_id]))
+            self.window_.workspace.run_operation(lambda db: apply_sync(db, self.plan, decisions),
+                                                 tr("Reprendre le classeur de {recipient}", recipient=recipient))
         except Exception as error:  # a value changed here meanwhile, a name no longer found: said, nothing written
             QMessageBox.warning(self, APP_NAME, str(error))
             return
-        self.applied = len(chosen) + len(typed)
+        self.applied = len(decisions.taken) + len(decisions.typed)
         if hasattr(self.window_, "say"):
             self.window_.say(tr("Classeur de {recipient} repris : {taken}, {created}, {later} pour plus tard",
-                                recipient=self.plan.recipient or tr("l'agence"),
+                                recipient=recipient,
                                 taken=tr_n(self.applied, N_("{n} valeur prise"), N_("{n} valeurs prises")),
-                                created=tr_n(len(created), N_("{n} fiche créée"), N_("{n} fiches créées")),
-                                later=tr_n(len(later), N_("{n} conflit"), N_("{n} conflits"))))
+                                created=tr_n(len(decisions.created), N_("{n} fiche créée"), N_("{n} fiches créées")),
+                                later=tr_n(len(decisions.later), N_("{n} conflit"), N_("{n} conflits"))))
         self.accept()
 
 
@@ -375,33 +345,18 @@ class ConflictQueueDialog(QDialog):
         self.settled = 0
 
     def apply(self) -> None:
-        from portfolio.exchange.conflicts import (
-            Decision,
-            export_states,
-            mark_settled,
-            restore_export_states,
-            settle_source,
-            settlement,
-        )
+        """Settles the conflicts decided, one operation in one transaction (exchange.conflicts.settle) and one undo
+        step: undone, they wait again."""
+        from portfolio.exchange.conflicts import Decision, settle
 
         decisions = [Decision(conflict, choice, value) for conflict, (_merge, choice, value)
                      in zip(self.conflicts, self.table.decided(), strict=True) if choice != LATER]
         if not decisions:
             self.reject()
             return
-        db = self.window_.workspace.db
-        exports = [d.conflict.export_id for d in decisions]
         try:
-            changes = settlement(db, decisions)
-            before, after = (export_states(db, exports) if changes else []), []
-            if changes:  # undone, the conflicts wait again
-                self.window_.workspace.apply(changes, tr("Régler {n} conflit(s) d'agence", n=len(decisions)),
-                                             source=settle_source(decisions),
-                                             on_undo=lambda: restore_export_states(db, before),
-                                             on_redo=lambda: restore_export_states(db, after))
-            mark_settled(db, decisions)
-            if changes:
-                after.extend(export_states(db, exports))
+            self.window_.workspace.run_operation(lambda db: settle(db, decisions),
+                                                 tr("Régler {n} conflit(s) d'agence", n=len(decisions)))
         except Exception as error:  # a value changed here meanwhile, a value the field refuses: said, nothing written
             QMessageBox.warning(self, APP_NAME, str(error))
             return
@@ -422,19 +377,10 @@ def show_conflict_queue(window: MainWindow) -> ConflictQueueDialog:
 
 
 def _names(window: MainWindow, merges: list[Any]) -> dict[tuple[str, str], str]:
-    from portfolio.services.display import TITLE_SQL
-
-    names = {}
-    from portfolio.db.sqlite_file import raw_connection
+    from portfolio.services.journal import record_names
 
     with window.workspace.db.read() as session:
-        connection = raw_connection(session)  # (the server's SQL too: team mode)
-        for merge in merges:
-            table = fields.table(merge.entity).name
-            row = connection.execute(f"SELECT {TITLE_SQL[merge.entity]} FROM {table} WHERE uuid = ?",
-                                     (merge.uuid,)).fetchone()
-            names[(merge.entity, merge.uuid)] = str(row[0]) if row and row[0] is not None else merge.uuid
-    return names
+        return record_names(session, {(merge.entity, merge.uuid) for merge in merges})
 
 
 def _shown(spec: fields.FieldSpec, value: Any) -> str:

@@ -62,19 +62,28 @@ class Workspace(QObject):
             quick.close()
         self.attached.emit()
 
-    def apply(self, changes: Sequence[Change], label: str, source: str = SCREEN_SOURCE,
-              on_undo: Callable[[], None] | None = None, on_redo: Callable[[], None] | None = None) -> ApplyResult:
-        """Applies changes through the door as one undo step named ``label``; raises the door's errors.
-        ``on_undo`` / ``on_redo``: what else the step puts back or again once its changes are (an agency's merge
-        state beside the records)."""
+    def apply(self, changes: Sequence[Change], label: str, source: str = SCREEN_SOURCE) -> ApplyResult:
+        """Applies changes through the door as one undo step named ``label``; raises the door's errors."""
         self._refuse_if_read_only()
         from portfolio.services.changes import apply_changes
 
         result = apply_changes(self.db, list(changes), source=source)
-        command = ChangeCommand(self, list(changes), result, label)
-        command.on_undo, command.on_redo = on_undo, on_redo
-        self.undo_stack.push(command)
+        self.undo_stack.push(ChangeCommand(self, result, label))
         self.notify(changes)
+        return result
+
+    def run_operation(self, operation: Callable[[Any], ApplyResult | None], label: str) -> ApplyResult | None:
+        """Runs a core operation that writes its whole work itself, in one transaction through the door (an
+        agency's workbook taken back, conflicts settled: exchange.sync.apply_sync, exchange.conflicts.settle),
+        and pushes what it wrote as one undo step named ``label``: its inverse puts back the records and the state
+        beside them together. Raises the operation's errors (nothing written)."""
+        self._refuse_if_read_only()
+        from portfolio.services.changes import invert
+
+        result = operation(self.db)
+        if result is not None:
+            self.undo_stack.push(ChangeCommand(self, result, label))
+            self.notify(invert(result.inverse))
         return result
 
     def apply_in_background(self, parent: Any, changes: Sequence[Change], label: str,
@@ -93,7 +102,7 @@ class Workspace(QObject):
         changes = list(changes)
 
         def done(result: ApplyResult) -> None:
-            self.undo_stack.push(ChangeCommand(self, changes, result, label))
+            self.undo_stack.push(ChangeCommand(self, result, label))
             self.notify(changes)
             on_done(result)
 
@@ -121,7 +130,7 @@ class Workspace(QObject):
             if result is not None:
                 changes = invert(result.inverse)  # exactly what was written: creations, then updates
                 # undone and redone under the import's own sources, so that the import history knows
-                command = ChangeCommand(self, changes, result, label)
+                command = ChangeCommand(self, result, label)
                 command.undo_source = UNDO_SOURCE_PREFIX + result.batch
                 command.redo_source = REDO_SOURCE_PREFIX + result.batch
                 self.undo_stack.push(command)
@@ -160,7 +169,7 @@ class Workspace(QObject):
             raise ReadOnlyError(tr("La base est ouverte en lecture seule : aucune modification n'est possible."))
 
     def notify(self, changes: Sequence[Change]) -> None:
-        self.changed.emit({c.entity for c in changes})
+        self.changed.emit({c.entity for c in changes if c.entity})  # (state beside the records has none)
 
     def close(self) -> None:
         self.undo_stack.clear()
@@ -170,7 +179,7 @@ class Workspace(QObject):
 class ChangeCommand(QUndoCommand):
     """One undoable step: the changes as applied, and their inverse built by the door from what it stored."""
 
-    def __init__(self, workspace: Workspace, changes: list[Change], result: ApplyResult, label: str) -> None:
+    def __init__(self, workspace: Workspace, result: ApplyResult, label: str) -> None:
         super().__init__(label)
         from portfolio.services.changes import invert
 
@@ -180,8 +189,6 @@ class ChangeCommand(QUndoCommand):
         self.first = True
         self.undo_source, self.redo_source = UNDO_SOURCE, REDO_SOURCE
         self.realign = False  # set when a busy database left the stack one step off: the next move only realigns
-        self.on_undo: Callable[[], None] | None = None
-        self.on_redo: Callable[[], None] | None = None
 
     def redo(self) -> None:
         if self.isObsolete():  # undone elsewhere (the import history): QUndoStack drops it after this call
@@ -192,7 +199,7 @@ class ChangeCommand(QUndoCommand):
         if self.realign:  # the stack moving back after a busy database: nothing to apply
             self.realign = False
             return
-        self._run(self.forward, self.redo_source, back=-1, then=self.on_redo)
+        self._run(self.forward, self.redo_source, back=-1)
 
     def undo(self) -> None:
         if self.isObsolete():
@@ -200,15 +207,13 @@ class ChangeCommand(QUndoCommand):
         if self.realign:
             self.realign = False
             return
-        self._run(self.inverse, self.undo_source, back=+1, then=self.on_undo)
+        self._run(self.inverse, self.undo_source, back=+1)
 
-    def _run(self, changes: list[Change], source: str, back: int, then: Callable[[], None] | None = None) -> None:
+    def _run(self, changes: list[Change], source: str, back: int) -> None:
         from portfolio.db.database import DatabaseBusyError
 
         try:
             self.workspace.apply_without_undo(changes, source)
-            if then is not None:
-                then()
         except DatabaseBusyError as exc:
             # another program holds the lock for now: keep the step and put the stack back where it was,
             # so that the user can simply try again
