@@ -139,6 +139,11 @@ def last_seq(connection: Any) -> int:
     return int(connection.execute("SELECT coalesce(max(seq), 0) FROM audit_entry").fetchone()[0])
 
 
+def data_seq(source: Session | sqlite3.Connection) -> int:
+    """``last_seq`` of a session, or of the plain connection of the window's first paint."""
+    return last_seq(raw_connection(source))
+
+
 def chain_head_of(connection: Any) -> tuple[int, str]:
     """``chain_head`` through a DB-API connection (a snapshot opened read-only)."""
     row = connection.execute("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1").fetchone()

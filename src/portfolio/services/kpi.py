@@ -77,6 +77,28 @@ def describe_filters(filters: Filters) -> str:
     return ", ".join(parts)
 
 
+def filter_choices(source: Session | Any) -> dict[str, list[tuple[str, str]]]:
+    """The choices of each filter (``call``, ``axis``, ``region``, ``typology``, and ``year``: every year of a
+    decision, a submission or a payment): (code, label) in the order shown, the label "code — label" for calls
+    and axes; ``source`` is a session, or the plain connection of the window's first paint."""
+    connection = raw_connection(source)
+
+    def rows(sql: str) -> list[tuple[str, str]]:
+        return [(str(code), str(label)) for code, label in connection.execute(sql).fetchall()]
+
+    return {
+        "call": rows("SELECT code, code || ' — ' || label FROM call ORDER BY code"),
+        "axis": rows("SELECT code, code || ' — ' || label FROM axis ORDER BY sort_order"),
+        "region": rows("SELECT code, name FROM region ORDER BY portfolio_fold(name)"),
+        "typology": rows("SELECT code, label FROM typology ORDER BY sort_order"),
+        "year": [(str(y), str(y)) for (y,) in connection.execute(
+            "SELECT DISTINCT substr(decision_on, 1, 4) FROM project WHERE decision_on IS NOT NULL "
+            "UNION SELECT DISTINCT substr(submitted_on, 1, 4) FROM application WHERE submitted_on IS NOT NULL "
+            "UNION SELECT DISTINCT substr(paid_on, 1, 4) FROM disbursement WHERE paid_on IS NOT NULL "
+            "ORDER BY 1")],
+    }
+
+
 BREAKDOWNS = ("call", "wave", "axis", "action", "operator", "region", "department", "typology", "year")
 
 

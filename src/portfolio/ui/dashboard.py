@@ -189,22 +189,10 @@ class DashboardPage(QWidget):
 
     def _fill_filters(self) -> None:
         """The filters' choices, from the reference tables and the years of the data."""
-        with self.workspace.db.read() as session:
-            from portfolio.db.sqlite_file import raw_connection
+        from portfolio.services.kpi import filter_choices
 
-            connection = raw_connection(session)
-            choices = {
-                "call": connection.execute("SELECT code, code || ' — ' || label FROM call ORDER BY code").fetchall(),
-                "axis": connection.execute(
-                    "SELECT code, code || ' — ' || label FROM axis ORDER BY sort_order").fetchall(),
-                "region": connection.execute("SELECT code, name FROM region ORDER BY portfolio_fold(name)").fetchall(),
-                "typology": connection.execute("SELECT code, label FROM typology ORDER BY sort_order").fetchall(),
-                "year": [(y, y) for (y,) in connection.execute(
-                    "SELECT DISTINCT substr(decision_on, 1, 4) FROM project WHERE decision_on IS NOT NULL "
-                    "UNION SELECT DISTINCT substr(submitted_on, 1, 4) FROM application WHERE submitted_on IS NOT NULL "
-                    "UNION SELECT DISTINCT substr(paid_on, 1, 4) FROM disbursement WHERE paid_on IS NOT NULL "
-                    "ORDER BY 1")],
-            }
+        with self.workspace.db.read() as session:
+            choices = filter_choices(session)
         for key, combo in self.filters.items():  # filled again after a change of the data: the choice is kept
             chosen = combo.currentData()
             custom = [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())
@@ -314,11 +302,10 @@ class DashboardPage(QWidget):
 
     def _data_seq(self) -> int:
         """The audit trail's last entry: every change to the data adds one."""
-        with self.workspace.db.read() as session:
-            from portfolio.db.sqlite_file import raw_connection
-            from portfolio.services.audit import last_seq
+        from portfolio.services.audit import data_seq
 
-            return last_seq(raw_connection(session))
+        with self.workspace.db.read() as session:
+            return data_seq(session)
 
     def _load_facts(self, seq: int) -> None:
         if self.loading:
@@ -501,19 +488,13 @@ class DashboardPage(QWidget):
         """Opens the projects list filtered by this record (and by the dashboard's other filters it shares)."""
         if code is None:
             return
+        from portfolio.services.records import id_of_code
+
         ids: dict[str, tuple[int, ...]] = {}
         with self.workspace.db.read() as session:
-            from portfolio.db.sqlite_file import raw_connection
-
-            connection = raw_connection(session)
-
-            def record_id(name: str, value: Any) -> int | None:
-                row = connection.execute(f"SELECT id FROM {name} WHERE code = ?", (value,)).fetchone()
-                return int(row[0]) if row else None
-
             for key, name in (("call", "call"), ("axis", "axis"), ("region", "region")):
                 value = code if key == filter_key else self.filters[key].currentData()
-                if value is not None and (found := record_id(name, value)) is not None:
+                if value is not None and (found := id_of_code(session, name, value)) is not None:
                     ids[key] = (found,)
             year = self.filters["year"].currentData()
             if isinstance(year, str) and year.isdigit():  # the list filters by year of decision, not by any period
