@@ -191,6 +191,13 @@ class PastImport:
     undone: bool
 
 
+def call_choices(db: Database) -> list[tuple[str, str]]:
+    """The calls an import may take as its default call: (code, label) of every call, by code."""
+    with db.read() as session:
+        rows = raw_connection(session).execute("SELECT code, label FROM call ORDER BY code").fetchall()
+    return [(str(code), str(label)) for code, label in rows]
+
+
 def import_history(db: Database, limit: int = 200) -> list[PastImport]:
     """The imports written to this portfolio, the latest first."""
     with db.read() as session:

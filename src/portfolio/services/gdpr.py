@@ -89,6 +89,15 @@ def find_person(session: Session | Any, *, email: str | None = None, contact_id:
     return person_by_uuids(session, uuids)
 
 
+def person_of_contact(session: Session | Any, contact_id: int) -> PersonData:
+    """Everything held about the person of the contact record ``contact_id``: every contact record with its email
+    (``find_person`` by email), or that record alone when it has no email or no longer exists."""
+    row = raw_connection(session).execute("SELECT email FROM contact WHERE id = ?", (contact_id,)).fetchone()
+    if row and row[0]:
+        return find_person(session, email=str(row[0]))
+    return find_person(session, contact_id=contact_id)
+
+
 def person_by_uuids(session: Session | Any, uuids: Sequence[str]) -> PersonData:
     """The records with these uuids (live or deleted) and every audit entry about them."""
     connection = raw_connection(session)

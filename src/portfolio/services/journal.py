@@ -51,6 +51,21 @@ def record_names(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[st
     return names
 
 
+def audit_record(session: Session, seq: int) -> tuple[str, int | None] | None:
+    """The record the audit entry ``seq`` is about: (entity, its id today), the id None when it was deleted since;
+    None when there is no such entry or the entry is about the trail itself (its migration), not a record."""
+    from portfolio.db.models import ENTITIES
+
+    from .records import id_of_uuid
+
+    row = raw_connection(session).execute("SELECT entity, record_uuid FROM audit_entry WHERE seq = :s",
+                                          {"s": seq}).fetchone()
+    if row is None or row[0] not in ENTITIES:
+        return None
+    entity = str(row[0])
+    return entity, id_of_uuid(session, entity, str(row[1]))
+
+
 def _deleted_name(session: Session, entity: str, uuid: str) -> str:
     row = raw_connection(session).execute(
         "SELECT coalesce(old_value, new_value) FROM audit_entry WHERE entity = :e AND record_uuid = :u "

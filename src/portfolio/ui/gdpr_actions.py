@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton
 
 from portfolio import APP_NAME
-from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
@@ -31,14 +30,11 @@ def gdpr_button(editor: RecordEditor) -> QPushButton:
 
 def _person(editor: RecordEditor) -> Any:
     """Every contact record of the person: those with this record's email, or this record alone."""
-    from portfolio.services.gdpr import find_person
+    from portfolio.services.gdpr import person_of_contact
 
+    assert editor.record_id is not None
     with editor.workspace.db.read() as session:
-        email = raw_connection(session).execute("SELECT email FROM contact WHERE id = ?",
-                                                (editor.record_id,)).fetchone()[0]
-        if email:
-            return find_person(session, email=email)
-        return find_person(session, contact_id=editor.record_id)
+        return person_of_contact(session, editor.record_id)
 
 
 def export_person(editor: RecordEditor) -> None:

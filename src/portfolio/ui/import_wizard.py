@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import text
 
 from portfolio import APP_NAME
 from portfolio.domain.dates import format_date
@@ -1020,9 +1019,7 @@ class ImportWizard(BusyDialog):
         self.file_page.status.setStyleSheet(ERROR_STYLE if error else NOTE_STYLE)
 
     def _calls(self) -> list[tuple[str, str]]:
-        with self.workspace.db.read() as session:
-            return [(str(code), str(label)) for code, label in
-                    session.execute(text("SELECT code, label FROM call ORDER BY code"))]
+        return imports.call_choices(self.workspace.db)
 
     # --- step 1: the file ---
 

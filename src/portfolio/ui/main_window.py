@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
 )
 
 from portfolio import APP_NAME
-from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import N_, tr
 from portfolio.services.portfolio import is_snapshot as is_snapshot_path
@@ -356,23 +355,16 @@ class MainWindow(QMainWindow):
     def open_record(self, entity: str, record_id: int) -> None:
         """Opens the editor of a record (the record a journal line is about, for the journal)."""
         if entity == "audit":
-            with self.workspace.db.read() as session:
-                connection = raw_connection(session)
-                row = connection.execute("SELECT entity, record_uuid FROM audit_entry WHERE seq = :s",
-                                         {"s": record_id}).fetchone()
-                if row is None:
-                    return
-                from portfolio.db.models import ENTITIES
+            from portfolio.services.journal import audit_record
 
-                if row[0] not in ENTITIES:  # an entry about the trail itself (its migration): no record to open
-                    return
-                table = ENTITIES[row[0]].__tablename__
-                hit = connection.execute(f"SELECT id FROM {table} WHERE uuid = :u", {"u": row[1]}).fetchone()
-                found = hit[0] if hit else None
-            if found is None:
+            with self.workspace.db.read() as session:
+                about = audit_record(session, record_id)
+            if about is None:  # no such entry, or one about the trail itself (its migration): no record to open
+                return
+            if about[1] is None:
                 QMessageBox.information(self, APP_NAME, tr("Cet enregistrement a été supprimé depuis."))
                 return
-            entity, record_id = row[0], int(found)
+            entity, record_id = about[0], about[1]
         from .editor import RecordEditor
 
         key = (entity, record_id)
