@@ -5,15 +5,18 @@ committees". Both files are opened read-only (immutable): neither is touched."""
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import N_, tr
 
 from . import fields
-from .snapshot import SnapshotError, open_read_only
+from .display import TITLE_SQL
+from .snapshot import MANIFEST_TABLE, SnapshotError, open_read_only, unsafe_to_open
 from .stats import key_figures
 
 EXAMPLES = 20  # records named per entity and kind of change (the counts are complete)
@@ -127,3 +130,112 @@ def describe_change(entity: str, change: EntityDiff) -> str:
     return tr("{label} : {added} ajout(s), {removed} suppression(s), {changed} modification(s)",
               label=fields.entity_label(entity), added=len(change.added), removed=len(change.removed),
               changed=len(change.changed))
+
+
+# --- what the window shows besides the diff: both files' snapshot dates, and the titles of the records it names ---
+
+
+@dataclass
+class SnapshotInfo:
+    """One compared file: its snapshot manifest's date and author (none for a plain portfolio file), and why
+    SQLite could show something else than the file holds (files beside it)."""
+
+    path: Path
+    created_utc: str | None = None
+    author: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DiffDetails:
+    """The two files, and the titles of the records the diff refers to by id (references, nameless records)."""
+
+    old: SnapshotInfo
+    new: SnapshotInfo
+    titles: dict[tuple[str, str, int], str] = field(default_factory=dict)  # (side, entity, id) -> title
+
+
+def snapshot_info(connection: sqlite3.Connection, path: Path) -> SnapshotInfo:
+    """The snapshot date and author of the file ``path`` opened read-only as ``connection`` (none for a plain
+    portfolio file), and what could make SQLite show something else than the file holds."""
+    info = SnapshotInfo(path, problems=unsafe_to_open(path))
+    try:
+        (text,) = connection.execute(f"SELECT manifest FROM {MANIFEST_TABLE}").fetchone()
+        manifest = json.loads(text)
+    except (sqlite3.Error, TypeError, ValueError):  # a portfolio file, not a snapshot: no date to show
+        return info
+    if isinstance(manifest, dict):
+        info.created_utc = str(manifest.get("created_utc") or "") or None
+        info.author = str(manifest.get("author") or "") or None
+    return info
+
+
+def fallback_id(entity: str, name: str) -> int | None:
+    """The id in "<label> <id>", the name ``_name`` gives a record of an entity without a name column; None for
+    an entity with one."""
+    if any(column in fields.table(entity).columns for column in NAME_COLUMNS):
+        return None
+    label, _, number = name.rpartition(" ")
+    return int(number) if label == fields.entity_label(entity) and number.isdigit() else None
+
+
+def _target(entity: str, column: str) -> str | None:
+    try:
+        return fields.field_spec(entity, column).target
+    except PortfolioError:
+        return None
+
+
+def _wanted(diff: SnapshotDiff, shown: int) -> dict[tuple[str, str], set[int]]:
+    """(side, entity) -> ids whose titles the first ``shown`` records of each group name."""
+    wanted: dict[tuple[str, str], set[int]] = {}
+
+    def want(side: str, entity: str, value: Any) -> None:
+        if isinstance(value, int) and not isinstance(value, bool) and entity in TITLE_SQL:
+            wanted.setdefault((side, entity), set()).add(value)
+
+    for entity, change in diff.entities.items():
+        for side, names in (("new", change.added[:shown]), ("old", change.removed[:shown]),
+                            ("new", [name for name, _ in change.changed[:shown]])):
+            for name in names:
+                want(side, entity, fallback_id(entity, name))
+        for _name, changes in change.changed[:shown]:
+            for column, old, new in changes:
+                target = _target(entity, column)
+                if target:
+                    want("old", target, old)
+                    want("new", target, new)
+    return wanted
+
+
+def _read_titles(connection: sqlite3.Connection, side: str, wanted: dict[tuple[str, str], set[int]],
+                 titles: dict[tuple[str, str, int], str]) -> None:
+    for (of, entity), ids in wanted.items():
+        if of != side:
+            continue
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            with contextlib.suppress(sqlite3.Error):  # another schema: the ids are shown as they are
+                for record_id, title in connection.execute(
+                        f"SELECT id, {TITLE_SQL[entity]} FROM {fields.table(entity).name} WHERE id IN ({marks})",
+                        chunk):
+                    if title not in (None, ""):
+                        titles[(side, entity, int(record_id))] = str(title)
+
+
+def read_details(diff: SnapshotDiff, shown: int) -> DiffDetails:
+    """The snapshot dates and authors of both files and the titles of the records the first ``shown`` of each
+    group (added, removed, changed) refer to by id (a few small reads; both files opened read-only)."""
+    wanted = _wanted(diff, shown)
+    infos: dict[str, SnapshotInfo] = {}
+    titles: dict[tuple[str, str, int], str] = {}
+    for side, path in (("old", diff.old), ("new", diff.new)):
+        try:
+            with contextlib.closing(open_read_only(path)) as connection:
+                infos[side] = snapshot_info(connection, path)
+                _read_titles(connection, side, wanted, titles)
+        except (PortfolioError, sqlite3.Error):
+            infos[side] = SnapshotInfo(path)
+    return DiffDetails(infos["old"], infos["new"], titles)

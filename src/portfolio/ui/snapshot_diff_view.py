@@ -8,15 +8,11 @@ Both files are only read (immutable): neither is touched.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
-import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtGui import QColor, QFont
@@ -42,134 +38,25 @@ from portfolio import APP_NAME
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import N_, tr
 from portfolio.domain.money import format_eur, format_int, format_percent, to_cents
-from portfolio.services.display import TITLE_SQL, display
+from portfolio.services.display import display
+from portfolio.services.snapshot_diff import (
+    FIGURES,
+    DiffDetails,
+    EntityDiff,
+    SnapshotDiff,
+    SnapshotInfo,
+    diff_snapshots,
+    fallback_id,
+    read_details,
+)
 
 from .tasks import run_task
-
-if TYPE_CHECKING:
-    from portfolio.services.snapshot_diff import EntityDiff, SnapshotDiff
 
 SNAPSHOT_FILTER = N_("Instantanés du portefeuille (*.sqlite)")
 SHOWN_PER_GROUP = 500  # records listed per entity and kind of change (the counts are complete)
 _BREAKS = re.compile(r"[ \t]*[\r\n]+[ \t]*|\t")
 LONG_VALUE = 80  # characters of a field's value shown in the tree (all of it in the tooltip)
 ADDED, CHANGED, REMOVED = "#1e6b34", "#8a5300", "#a4262c"  # dark enough to read on white (WCAG AA)
-
-
-# --- what the background work reads besides the diff -----------------------------------------------------------
-
-
-@dataclass
-class SnapshotInfo:
-    """One compared file: its snapshot manifest's date and author (none for a plain portfolio file), and why
-    SQLite could show something else than the file holds (files beside it)."""
-
-    path: Path
-    created_utc: str | None = None
-    author: str | None = None
-    problems: list[str] = field(default_factory=list)
-
-
-@dataclass
-class DiffDetails:
-    """The two files, and the titles of the records the diff refers to by id (references, nameless records)."""
-
-    old: SnapshotInfo
-    new: SnapshotInfo
-    titles: dict[tuple[str, str, int], str] = field(default_factory=dict)  # (side, entity, id) -> title
-
-
-def _manifest(connection: sqlite3.Connection, path: Path) -> SnapshotInfo:
-    from portfolio.services.snapshot import MANIFEST_TABLE, unsafe_to_open
-
-    info = SnapshotInfo(path, problems=unsafe_to_open(path))
-    try:
-        (text,) = connection.execute(f"SELECT manifest FROM {MANIFEST_TABLE}").fetchone()
-        manifest = json.loads(text)
-    except (sqlite3.Error, TypeError, ValueError):  # a portfolio file, not a snapshot: no date to show
-        return info
-    if isinstance(manifest, dict):
-        info.created_utc = str(manifest.get("created_utc") or "") or None
-        info.author = str(manifest.get("author") or "") or None
-    return info
-
-
-def _fallback_id(entity: str, name: str) -> int | None:
-    """The id in "<label> <id>", the name services.snapshot_diff gives a record of an entity without a name."""
-    from portfolio.services import fields
-    from portfolio.services.snapshot_diff import NAME_COLUMNS
-
-    if any(column in fields.table(entity).columns for column in NAME_COLUMNS):
-        return None
-    label, _, number = name.rpartition(" ")
-    return int(number) if label == fields.entity_label(entity) and number.isdigit() else None
-
-
-def _wanted(diff: SnapshotDiff) -> dict[tuple[str, str], set[int]]:
-    """(side, entity) -> ids whose titles the tree shows."""
-    from portfolio.services import fields
-
-    wanted: dict[tuple[str, str], set[int]] = {}
-
-    def want(side: str, entity: str, value: Any) -> None:
-        if isinstance(value, int) and not isinstance(value, bool) and entity in TITLE_SQL:
-            wanted.setdefault((side, entity), set()).add(value)
-
-    for entity, change in diff.entities.items():
-        for side, names in (("new", change.added[:SHOWN_PER_GROUP]), ("old", change.removed[:SHOWN_PER_GROUP]),
-                            ("new", [name for name, _ in change.changed[:SHOWN_PER_GROUP]])):
-            for name in names:
-                want(side, entity, _fallback_id(entity, name))
-        for _name, changes in change.changed[:SHOWN_PER_GROUP]:
-            for column, old, new in changes:
-                target = _target(entity, column, fields)
-                if target:
-                    want("old", target, old)
-                    want("new", target, new)
-    return wanted
-
-
-def _target(entity: str, column: str, fields: Any) -> str | None:
-    try:
-        return fields.field_spec(entity, column).target
-    except PortfolioError:
-        return None
-
-
-def _titles(connection: sqlite3.Connection, side: str, wanted: dict[tuple[str, str], set[int]],
-            titles: dict[tuple[str, str, int], str]) -> None:
-    from portfolio.services import fields
-
-    for (of, entity), ids in wanted.items():
-        if of != side:
-            continue
-        ordered = sorted(ids)
-        for start in range(0, len(ordered), 500):
-            chunk = ordered[start:start + 500]
-            marks = ", ".join("?" * len(chunk))
-            with contextlib.suppress(sqlite3.Error):  # another schema: the ids are shown as they are
-                for record_id, title in connection.execute(
-                        f"SELECT id, {TITLE_SQL[entity]} FROM {fields.table(entity).name} WHERE id IN ({marks})",
-                        chunk):
-                    if title not in (None, ""):
-                        titles[(side, entity, int(record_id))] = str(title)
-
-
-def read_details(diff: SnapshotDiff) -> DiffDetails:
-    """The snapshot dates and authors of both files and the titles the tree needs (a few small reads)."""
-    from portfolio.services.snapshot import open_read_only
-
-    wanted = _wanted(diff)
-    infos: dict[str, SnapshotInfo] = {}
-    titles: dict[tuple[str, str, int], str] = {}
-    for side, path in (("old", diff.old), ("new", diff.new)):
-        try:
-            with contextlib.closing(open_read_only(path)) as connection:
-                infos[side] = _manifest(connection, path)
-                _titles(connection, side, wanted, titles)
-        except (PortfolioError, sqlite3.Error):
-            infos[side] = SnapshotInfo(path)
-    return DiffDetails(infos["old"], infos["new"], titles)
 
 
 # --- formatting ----------------------------------------------------------------------------------------------
@@ -251,7 +138,7 @@ class SnapshotDiffDialog(QDialog):
     def __init__(self, diff: SnapshotDiff, parent: QWidget | None = None, details: DiffDetails | None = None) -> None:
         super().__init__(parent)
         self.diff = diff
-        self.details = details if details is not None else read_details(diff)
+        self.details = details if details is not None else read_details(diff, SHOWN_PER_GROUP)
         self.setWindowTitle(tr("Comparer deux instantanés"))
         self.setObjectName("snapshot_diff")
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
@@ -348,8 +235,6 @@ class SnapshotDiffDialog(QDialog):
     # key figures
 
     def _figures_table(self, old_name: str, new_name: str) -> QTableWidget:
-        from portfolio.services.snapshot_diff import FIGURES
-
         names = [name for name in FIGURES if name in self.diff.figures]
         names += [name for name in self.diff.figures if name not in FIGURES]  # a figure added later
         table = QTableWidget(len(names), 4)
@@ -420,7 +305,7 @@ class SnapshotDiffDialog(QDialog):
         return tree
 
     def _record_name(self, entity: str, name: str, side: str) -> str:
-        record_id = _fallback_id(entity, name)
+        record_id = fallback_id(entity, name)
         title = self.details.titles.get((side, entity, record_id)) if record_id is not None else None
         return f"{name} — {title}" if title else name
 
@@ -524,12 +409,10 @@ def compare_snapshots(parent: QWidget | None, old: Path | None = None,
     loop = QEventLoop()
 
     def work(_progress: Callable[[float, str], None], cancelled: Callable[[], bool]) -> Any:
-        from portfolio.services.snapshot_diff import diff_snapshots
-
         diff = diff_snapshots(older, newer)
         if cancelled():
             return None
-        return diff, read_details(diff)
+        return diff, read_details(diff, SHOWN_PER_GROUP)
 
     def finished(key: str, value: Any) -> None:
         outcome[key] = value
