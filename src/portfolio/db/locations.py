@@ -9,12 +9,13 @@ file's path (issue #18: a ``postgresql+psycopg2://user:password@…`` address wa
 from __future__ import annotations
 
 import re
+from typing import TypeGuard
 
 _POSTGRESQL = re.compile(r"^postgres(?:ql)?(?:\+[a-z0-9_]+)?://", re.IGNORECASE)
 _ADDRESS = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
 
 
-def is_url(target: object) -> bool:
+def is_url(target: object) -> TypeGuard[str]:
     """True for a PostgreSQL address (team mode), False for a file path."""
     return isinstance(target, str) and _POSTGRESQL.match(target.strip()) is not None
 

@@ -25,12 +25,17 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portfolio.db import seal as seal_module
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
+
+if TYPE_CHECKING:  # (cryptography is imported where a key is used: not at start-up)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+    from portfolio.db.store import Store
 
 HEAD_FORMAT = "portfolio-tete-signee/1"
 SEAL_FORMAT = "portfolio-sceau/1"
@@ -48,7 +53,7 @@ def _folder() -> Path:
     return keys_folder()
 
 
-def officer_key(create: bool = True) -> Any:
+def officer_key(create: bool = True) -> Ed25519PrivateKey | None:
     """The officer's private key, created (readable by its owner only) when there is none and ``create``; None
     when it cannot be read or made (a profile that cannot be written): nothing is signed then."""
     from .snapshot import _load_private_key, init_keys, key_paths
@@ -64,11 +69,13 @@ def officer_key(create: bool = True) -> Any:
         return None
 
 
-def public_text(key: Any) -> str:
+def public_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     """The base64 text of a private or public Ed25519 key's public half."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from .snapshot import _public_text
 
-    return _public_text(key.public_key() if hasattr(key, "public_key") else key)
+    return _public_text(key.public_key() if isinstance(key, Ed25519PrivateKey) else key)
 
 
 def trusted_keys() -> dict[str, str]:
@@ -104,7 +111,7 @@ def signer_name(key: str, trusted: dict[str, str] | None = None) -> str | None:
     return (trusted if trusted is not None else trusted_keys()).get(key)
 
 
-def _sign(private: Any, content: dict[str, Any]) -> str:
+def _sign(private: Ed25519PrivateKey, content: dict[str, Any]) -> str:
     return base64.b64encode(private.sign(_ENCODER.encode(content).encode("utf-8"))).decode("ascii")
 
 
@@ -234,7 +241,7 @@ def _head_content(kind: str, trail: str, seq: int, head: str, signed_utc: str) -
     return {"format": HEAD_FORMAT, "kind": kind, "trail": trail, "seq": seq, "hash": head, "signed_utc": signed_utc}
 
 
-def sign_head(db: Any, kind: str = "sceau", private: Any = None) -> dict[str, Any] | None:
+def sign_head(db: Store, kind: str = "sceau", private: Ed25519PrivateKey | None = None) -> dict[str, Any] | None:
     """Signs the trail's head (its last entry's number and hash) and keeps the signature in the database (and, for
     a file, in the officer's profile); nothing when the head is already signed by this key, or the trail empty.
     ``private``: the key (a server's administrator's); the officer's by default."""
@@ -256,9 +263,10 @@ def sign_head(db: Any, kind: str = "sceau", private: Any = None) -> dict[str, An
             signature = _sign(private, _head_content(kind, trail, seq, head, now))
             connection.execute("INSERT INTO audit_checkpoint (seq, hash, signed_utc, kind, signer, signature) "
                                "VALUES (?, ?, ?, ?, ?, ?)", (seq, head, now, kind, signer, signature))
-    if getattr(db, "is_file", False):
-        _remember(db.path, {**(registered(db.path) or {}), "trail": trail, "seq": seq, "hash": head,
-                            "signed_utc": now, "signer": signer})
+    if db.is_file:
+        path = Path(db.path)
+        _remember(path, {**(registered(path) or {}), "trail": trail, "seq": seq, "hash": head,
+                         "signed_utc": now, "signer": signer})
     return {"seq": seq, "hash": head}
 
 
@@ -288,7 +296,8 @@ def verify_heads(session: Any, path: Path | None = None) -> HeadsReport:
     hashes: dict[int, str] = {}
     rows = connection.execute("SELECT seq, hash, signed_utc, kind, signer, signature FROM audit_checkpoint "
                               "ORDER BY seq").fetchall()
-    wanted = sorted({int(row[0]) for row in rows} | ({int(registered(path)["seq"])} if _mine(path, trail) else set()))
+    mine = _mine(path, trail)
+    wanted = sorted({int(row[0]) for row in rows} | ({int(mine["seq"])} if mine else set()))
     for seq in wanted:
         found = connection.execute("SELECT hash FROM audit_entry WHERE seq = ?", (seq,)).fetchone()
         if found:
@@ -317,8 +326,8 @@ def verify_heads(session: Any, path: Path | None = None) -> HeadsReport:
             continue
         if seq >= report.last_seq:
             report.last_seq, report.last_utc, report.last_signer = seq, signed_utc, name
-    if _mine(path, trail):
-        entry = registered(path) or {}
+    if mine:
+        entry = mine
         seq = int(entry["seq"])
         if hashes.get(seq) != entry.get("hash"):
             report.problems.append(tr("Journal d'audit : à sa dernière fermeture par vous ({when}), son entrée n° "
@@ -330,9 +339,10 @@ def verify_heads(session: Any, path: Path | None = None) -> HeadsReport:
     return report
 
 
-def _mine(path: Path | None, trail: str) -> bool:
-    """True when this user's profile remembers a signed head of this very trail at this path."""
+def _mine(path: Path | None, trail: str) -> dict[str, Any] | None:
+    """What this user's profile remembers (``registered``) of a signed head of this very trail at this path, or
+    None."""
     if path is None:
-        return False
+        return None
     entry = registered(path)
-    return bool(entry and entry.get("trail") == trail and isinstance(entry.get("seq"), int))
+    return entry if entry and entry.get("trail") == trail and isinstance(entry.get("seq"), int) else None

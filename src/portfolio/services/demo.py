@@ -18,10 +18,11 @@ import uuid as uuid_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypedDict
 
 from sqlalchemy import func, select, text
 
-from portfolio.db.database import Database
+from portfolio.db.store import Store
 from portfolio.domain import programme as prog
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
@@ -162,7 +163,7 @@ class _Org:
 class DemoGenerator:
     """Builds the demo's records as lists of Create changes, in dependency order."""
 
-    def __init__(self, seed: int, scale: int, ids: dict[str, dict[str, int]]) -> None:
+    def __init__(self, seed: int, scale: int, ids: ReferenceIds) -> None:
         self.rng = random.Random(seed)
         self.scale = scale
         self.ids = ids  # reference ids by entity and code, read from the database
@@ -260,7 +261,7 @@ class DemoGenerator:
             department = self.rng.choice(departments_by_region[region])
             city = words.CITIES[department]
             siren: str | None = self.siren(public=typology in ("ES", "ESR", "EPUB", "COLL", "GIP"))
-            siret = with_luhn_digit(f"{siren}{self.rng.randint(1, 9999):04d}")
+            siret: str | None = with_luhn_digit(f"{siren}{self.rng.randint(1, 9999):04d}")
             rna = None
             if typology == "ASSO":  # an association has its RNA number; some are known by it alone
                 rna = f"W{department[:2] if department[:2].isdigit() else '75'}{self.rng.randrange(10**7):07d}"
@@ -562,12 +563,22 @@ def _apportion(total: int, weights: list[float]) -> list[int]:
     return counts
 
 
+class ReferenceIds(TypedDict):
+    """Ids of the reference records by code: a status's by (entity, code)."""
+
+    typology: dict[str, int]
+    region: dict[str, int]
+    department: dict[str, int]
+    call: dict[str, int]
+    status: dict[tuple[str, str], int]
+
+
 def _chunks(changes: list[Change]) -> Iterator[list[Change]]:
     for start in range(0, len(changes), CHUNK):
         yield changes[start:start + CHUNK]
 
 
-def reference_ids(db: Database) -> dict[str, dict]:
+def reference_ids(db: Store) -> ReferenceIds:
     """Ids of the reference records the demo refers to, by code."""
     with db.read() as session:
         def by_code(table: str) -> dict[str, int]:
@@ -577,7 +588,7 @@ def reference_ids(db: Database) -> dict[str, dict]:
                 "call": by_code("call"), "status": statuses}
 
 
-def write_demo(db: Database, *, seed: int = 2030, scale: int = 1, progress: Progress | None = None,
+def write_demo(db: Store, *, seed: int = 2030, scale: int = 1, progress: Progress | None = None,
                cancelled: Cancelled | None = None) -> int:
     """Writes the demo portfolio into an empty portfolio database, in one transaction; returns the number of
     records written. Refuses a database that already holds organisations (never mixes demo and real data)."""

@@ -53,7 +53,7 @@ def _private_reason(destination: Path) -> str | None:
     return None
 
 
-def write_whole(destination: Path, write: Callable[[Path], None], what: str, *, check: Check | None = None) -> Path:
+def write_whole(destination: Path, write: Callable[[Path], object], what: str, *, check: Check | None = None) -> Path:
     """Calls ``write(temporary)`` then renames the temporary file over ``destination``; on any failure nothing
     is left behind and the PortfolioError names ``what`` ("Le classeur", "Le rapport"…) and the destination.
     ``check(temporary)``: False when what was written is not whole (a writer that does not report failure)."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import RowMapping, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from portfolio.db.models import ENTITIES
@@ -121,8 +121,8 @@ class KeyMaker:
         spec = key_spec(entity)
         return [key for key, _ in spec.folds] + ([SEARCH_KEY] if spec.has_search_key else [])
 
-    def derive(self, entity: str, row: Mapping[str, Any]) -> dict[str, str]:
-        """Every derived key of a record whose column values are ``row``."""
+    def derive(self, entity: str, row: Mapping[str, Any] | RowMapping) -> dict[str, str]:
+        """Every derived key of a record whose column values are ``row`` (by column name)."""
         spec = key_spec(entity)
         keys = {key: fold(row.get(source) or "") for key, source in spec.folds}
         if spec.has_search_key:

@@ -62,7 +62,7 @@ class ListQuery:
 
     entity: str  # "call", "application", "project", "organisation", "contact", "disbursement", "milestone", "audit"
     search: str = ""  # free text, folded; every word must match (AND), substring
-    filters: Mapping[str, tuple] = dataclass_field(default_factory=dict)  # key -> allowed values
+    filters: Mapping[str, tuple[Any, ...]] = dataclass_field(default_factory=dict)  # key -> allowed values
     sort: str | None = None  # a Column.key
     descending: bool = False
 
@@ -671,13 +671,13 @@ def _conditions(session: Reader, spec: _Entity, query: ListQuery, params: dict[s
                 params[key] = json.dumps(matching)
                 alternatives.append(f"{column} IN (SELECT value FROM json_each(:{key}))")
         conditions.append(alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")")
-    for key, values in query.filters.items():
+    for key, allowed in query.filters.items():
         if key not in spec.filters:
             raise ValueError(f"no filter {key!r} on {spec.name!r}")
-        if not values:
+        if not allowed:
             continue  # nothing chosen: the filter is off
         name = f"f_{key}"
-        params[name] = json.dumps(list(values))
+        params[name] = json.dumps(list(allowed))
         conditions.append(spec.filters[key].condition.replace("{values}", f"(SELECT value FROM json_each(:{name}))"))
     return conditions
 
@@ -765,7 +765,7 @@ def _convert(kind: str, value: Any) -> Any:
     return value
 
 
-def fetch_rows(session: Reader, entity: str, ids: Sequence[int]) -> dict[int, tuple]:
+def fetch_rows(session: Reader, entity: str, ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
     """The rows of these records: id -> one raw value per column of ``columns(entity)`` (money in int cents,
     dates as dates, None for no value). Ids that no longer exist are left out."""
     spec = _entity(entity)
@@ -777,7 +777,7 @@ def fetch_rows(session: Reader, entity: str, ids: Sequence[int]) -> dict[int, tu
     sql = (f"SELECT {key}, {values} FROM {spec.table} t {_joins(spec, aliases)} "
            f"WHERE {key} IN (SELECT value FROM json_each(:ids))")
     params = {"ids": json.dumps([int(i) for i in ids]), "today": today().isoformat()}
-    result: dict[int, tuple] = {}
+    result: dict[int, tuple[Any, ...]] = {}
     for row in _cursor(session).execute(sql, params):
         result[row[0]] = tuple(
             col.convert(value) if col.convert else _convert(col.column.kind, value)
@@ -785,7 +785,7 @@ def fetch_rows(session: Reader, entity: str, ids: Sequence[int]) -> dict[int, tu
     return _readable_journal(session, result) if entity == "audit" else result
 
 
-def _readable_journal(session: Reader, rows: dict[int, tuple]) -> dict[int, tuple]:
+def _readable_journal(session: Reader, rows: dict[int, tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
     """The journal's record column as the record's name, its values as the editor shows them."""
     from .journal import readable_values, record_names
 
@@ -793,7 +793,7 @@ def _readable_journal(session: Reader, rows: dict[int, tuple]) -> dict[int, tupl
     record, old, new = keys.index("record"), keys.index("old"), keys.index("new")
     pairs = {tuple(str(row[record]).split("\x1f", 1)) for row in rows.values()}
     names = record_names(session, {(e, u) for e, u in pairs})  # type: ignore[misc]
-    readable: dict[int, tuple] = {}
+    readable: dict[int, tuple[Any, ...]] = {}
     for seq, row in rows.items():
         values = list(row)
         entity, uuid = str(row[record]).split("\x1f", 1)

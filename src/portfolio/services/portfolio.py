@@ -14,6 +14,7 @@ from portfolio.domain.i18n import tr
 
 if TYPE_CHECKING:
     from portfolio.db.database import Database
+    from portfolio.db.store import Store
 
 APP_DIR_NAME = "portefeuille-sasn"
 
@@ -84,7 +85,7 @@ def shared_location(given: object = None) -> str | None:
     """The shared server to open (team mode), or None for a file: ``given`` (``--db``/``--db-url``) when it is an
     URL; without one, PORTFOLIO_DB when it is an URL, else, without PORTFOLIO_DB, the preferences' server."""
     if given:
-        return given if is_url(given) else None  # type: ignore[return-value]
+        return given if is_url(given) else None
     configured = os.environ.get(DB_ENV)
     if configured:
         return configured if is_url(configured) else None
@@ -100,8 +101,9 @@ def default_db_path() -> Path:
 
 
 def open_portfolio(path: str | os.PathLike[str] | None = None, *, readonly: bool = False,
-                   must_exist: bool = False) -> Database:
-    """Opens (creating, migrating and seeding it as needed) the portfolio database at ``path``.
+                   must_exist: bool = False) -> Store:
+    """Opens (creating, migrating and seeding it as needed) the portfolio database at ``path``: a file, or
+    (an URL, team mode) a shared PostgreSQL server's.
 
     ``must_exist``: refuse a missing file rather than create an empty portfolio (for commands that only read).
     """
@@ -121,11 +123,11 @@ def open_portfolio(path: str | os.PathLike[str] | None = None, *, readonly: bool
         shared = PostgresDatabase.open(str(path or os.environ[DB_ENV]), readonly=readonly, migrate=not must_exist)
         if not readonly:
             try:
-                seed_if_empty(shared)  # type: ignore[arg-type]
+                seed_if_empty(shared)
             except BaseException:
                 shared.close()
                 raise
-        return shared  # type: ignore[return-value]
+        return shared
     target = Path(path) if path is not None else default_db_path()
     if must_exist and not target.exists():
         raise DatabaseError(tr("La base « {path} » n'existe pas. Vérifiez le chemin, ou créez-la avec "

@@ -7,8 +7,8 @@ import uuid as uuid_module
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portfolio.db.database import Database
 from portfolio.db.models import Region
+from portfolio.db.store import Store
 from portfolio.domain import programme as prog
 from portfolio.domain.referential import DEPARTMENTS, REGIONS
 
@@ -72,7 +72,7 @@ def reference_changes() -> list[Change]:
     return changes
 
 
-def seed_if_empty(db: Database) -> bool:
+def seed_if_empty(db: Store) -> bool:
     """Writes the reference tables into a new database (a no-op when they are there). True if it wrote."""
     with db.read() as session:  # the usual case, without taking the write lock another process may hold
         if not needs_seed(session):

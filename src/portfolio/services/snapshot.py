@@ -25,13 +25,18 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from portfolio import __version__
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
 from .files import private_temporary, refuse_protected, sync_file, sync_folder
+
+if TYPE_CHECKING:  # (cryptography is imported where a key is used: not at start-up)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+    from portfolio.db.store import Store
 
 MANIFEST_TABLE = "snapshot_manifest"
 FORMAT = "portfolio-snapshot/1"
@@ -85,14 +90,14 @@ def init_keys(folder: Path) -> str:
     return public
 
 
-def _public_text(public_key: Any) -> str:
+def _public_text(public_key: Ed25519PublicKey) -> str:
     from cryptography.hazmat.primitives import serialization
 
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode("ascii")
 
 
-def load_public_key(text: str) -> Any:
+def load_public_key(text: str) -> Ed25519PublicKey:
     """An Ed25519 public key from its base64 text (as `keys init` prints it and the .pub file holds)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -228,12 +233,15 @@ def copy_from_server(url: str, destination: Path) -> Path:
     return destination
 
 
-def snapshot_of(db: Any, destination: Path, *, private_key: Path | None = None) -> dict[str, Any]:
+def snapshot_of(db: Store, destination: Path, *, private_key: Path | None = None) -> dict[str, Any]:
     """The snapshot of an open portfolio: its file's, or (team mode) the server database's through a copy."""
-    if getattr(db, "is_file", True):
-        return write_snapshot(db.path, destination, private_key=private_key)
+    if db.is_file:
+        return write_snapshot(Path(db.path), destination, private_key=private_key)
+    from portfolio.db.postgres import PostgresDatabase
+
+    server = cast(PostgresDatabase, db)  # the one Store that is not a file (its url, unlike its path, has the password)
     with tempfile.TemporaryDirectory(prefix="portfolio-instantane-") as folder:
-        copy = copy_from_server(db.url, Path(folder) / "serveur.sqlite")
+        copy = copy_from_server(server.url, Path(folder) / "serveur.sqlite")
         return write_snapshot(copy, destination, private_key=private_key)
 
 
@@ -258,7 +266,7 @@ def _signed_bytes(manifest: dict[str, Any]) -> bytes:
     return _ENCODER.encode({k: v for k, v in manifest.items() if k != "signature"}).encode()
 
 
-def _load_private_key(path: Path) -> Any:
+def _load_private_key(path: Path) -> Ed25519PrivateKey:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,8 +49,8 @@ class KeyFigures:
         }
 
 
-def key_figures(session: Session) -> KeyFigures:
-    """Counts and key figures of the whole portfolio."""
+def key_figures(session: Session | sqlite3.Connection) -> KeyFigures:
+    """Counts and key figures of the whole portfolio (of a session, or of a snapshot's plain connection)."""
 
     connection = raw_connection(session)
 
