@@ -50,7 +50,7 @@ def detect_encoding(path: Path, file: str) -> tuple[str, str]:
         raw.seek(0)
         # strict UTF-8 over the whole file first: a cp1252 file almost never decodes as UTF-8 by chance,
         # while the reverse always "works" and turns every accent into two wrong characters.
-        decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        decoder: codecs.IncrementalDecoder = codecs.getincrementaldecoder("utf-8")("strict")
         utf8 = True
         while chunk := raw.read(_CHUNK):
             # NUL bytes do not occur in text files (UTF-16 without a mark included, which we do not guess)

@@ -15,12 +15,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from portfolio.db.database import Database
 from portfolio.db.sqlite_file import raw_connection
+from portfolio.db.store import Store
 from portfolio.domain.i18n import tr
 from portfolio.services.files import workbook_writer, write_whole
 
-from .cells import as_text
+from .cells import as_text, new_workbook
 from .standard_export import StandardExport
 
 HEADERS = ("Date de la DPM", "Opérateur", "Procédure ", "Nom du projet", "Bénéficiaire", "SIREN/SIRET",
@@ -58,16 +58,14 @@ GROUP BY c.id, name HAVING count(*) > 1 ORDER BY c.label, name
 """
 
 
-def write_france2030(db: Database, destination: Path) -> StandardExport:
+def write_france2030(db: Store, destination: Path) -> StandardExport:
     """Writes the list (whole or not at all); returns how many rows, and what the list lacks (said, not filled)."""
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     with db.read() as session:
         rows = raw_connection(session).execute(_ROWS).fetchall()
         shared = raw_connection(session).execute(_SHARED_NAMES).fetchall()
-    book = Workbook()
-    sheet = book.active
+    book, sheet = new_workbook()
     sheet.title = "Liste des projets et bénef"
     today = date.today().strftime("%d/%m/%Y")
     sheet["F1"] = tr("Liste des bénéficiaires France 2030 - Stratégie d'accélération Santé numérique - au {day}",
@@ -100,9 +98,9 @@ def write_france2030(db: Database, destination: Path) -> StandardExport:
                 cell.number_format = '#,##0.00'
             elif column in (7, 10):
                 cell.number_format = "@"  # SIREN/SIRET and department codes: text, leading zeros kept
-    for column, width in zip("BCDEFGHIJKLMNOPQ", (12, 10, 36, 18, 36, 16, 22, 20, 12, 10, 28, 12, 20, 16, 16, 16),
+    for letter, width in zip("BCDEFGHIJKLMNOPQ", (12, 10, 36, 18, 36, 16, 22, 20, 12, 10, 28, 12, 20, 16, 16, 16),
                              strict=True):
-        sheet.column_dimensions[column].width = width
+        sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "B4"
     sheet.auto_filter.ref = f"B3:Q{max(len(rows), 1) + 3}"
     write_whole(destination, workbook_writer(book), tr("La liste France 2030"))

@@ -12,16 +12,14 @@ from portfolio.services.files import workbook_writer, write_whole
 from portfolio.services.gdpr import PERSONAL, PersonData, readable_value
 from portfolio.services.history import OPERATIONS
 
-from .cells import as_text
+from .cells import as_text, new_workbook
 
 
 def write_person_workbook(person: PersonData, destination: Path) -> Path:
     """Writes the person's records and history to ``destination`` (whole or not at all)."""
-    from openpyxl import Workbook  # imported on use: writing workbooks is rare
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font  # imported on use: writing workbooks is rare
 
-    book = Workbook()
-    records = book.active
+    book, records = new_workbook()
     records.title = tr("Fiches")
     records.append([tr("N°"), tr("Structure"), *[fields.field_spec("contact", name).label for name in PERSONAL]])
     for contact in person.contacts:
@@ -51,7 +49,9 @@ def write_person_workbook(person: PersonData, destination: Path) -> Path:
 def _label(name: str | None) -> str:
     if name == ERASURE_FIELD:
         return tr("Effacement RGPD")
+    if not name:
+        return ""
     try:
-        return fields.field_spec("contact", name).label if name else ""
+        return fields.field_spec("contact", name).label
     except fields.UnknownField:
         return name

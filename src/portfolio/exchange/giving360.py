@@ -27,12 +27,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from portfolio.db.database import Database
 from portfolio.db.sqlite_file import raw_connection
+from portfolio.db.store import Store
 from portfolio.domain.i18n import tr
 from portfolio.services.files import workbook_writer, write_whole
 
-from .cells import as_text
+from .cells import as_text, new_workbook
 from .standard_export import AIDS, StandardExport, Withheld, record_name
 
 PREFIX = "360G-SASN"
@@ -74,12 +74,11 @@ def recipient_id(prefix: str, uuid: str, siren: str | None, rna: str | None, for
     return f"{prefix}-ORG-{uuid}"
 
 
-def write_360giving(db: Database, destination: Path, *, prefix: str = PREFIX, incomplete: bool = False,
+def write_360giving(db: Store, destination: Path, *, prefix: str = PREFIX, incomplete: bool = False,
                     operator: str | None = None) -> StandardExport:
     """Writes the workbook (whole or not at all); returns how many grants and what was left out, with why.
     ``operator``: one operator's grants only (360Giving expects one funder per file: its Data Quality Tool notes a
     file listing several)."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
     with db.read() as session:
@@ -127,9 +126,9 @@ def write_360giving(db: Database, destination: Path, *, prefix: str = PREFIX, in
     if any(not row[12].startswith("FR-RCS-") for row in grants):
         result.notes.append(tr("Un opérateur sans SIRET est identifié sous le préfixe de l'éditeur ({prefix}-"
                                "OPERATEUR-…) : renseignez son SIRET pour l'identifiant du registre.", prefix=prefix))
-    book = Workbook()
-    for sheet, columns, rows in ((book.active, COLUMNS, grants), (book.create_sheet(), TRANSACTION_COLUMNS,
-                                                                  transactions)):
+    book, first = new_workbook()
+    for sheet, columns, rows in ((first, COLUMNS, grants), (book.create_sheet(), TRANSACTION_COLUMNS,
+                                                            transactions)):
         sheet.title = "grants" if columns is COLUMNS else "transactions"
         sheet.append(list(columns))
         for cell in sheet[1]:

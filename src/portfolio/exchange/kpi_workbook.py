@@ -11,6 +11,8 @@ from portfolio.domain.i18n import N_, tr
 from portfolio.services.files import workbook_writer, write_whole
 from portfolio.services.kpi import Group, Kpis, describe_filters
 
+from .cells import new_workbook
+
 EUROS = '#,##0.00\\ "€"'
 PERCENT = "0.0%"
 SHEETS = {"axis": N_("Par axe"), "action": N_("Par action"), "call": N_("Par appel"), "wave": N_("Par vague"),
@@ -24,11 +26,9 @@ def _euros(cents: int) -> Decimal:
 
 def write_kpi_workbook(kpis: Kpis, destination: Path) -> Path:
     """Writes the workbook (through a temporary file: an existing one is replaced whole or not at all)."""
-    from openpyxl import Workbook  # imported on use: writing workbooks is rare
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font  # imported on use: writing workbooks is rare
 
-    book = Workbook()
-    sheet = book.active
+    book, sheet = new_workbook()
     sheet.title = tr("Indicateurs")[:31]
     filters = describe_filters(kpis.filters) or tr("aucun")
     median = kpis.median_decision_to_agreement

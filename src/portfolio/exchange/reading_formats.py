@@ -41,7 +41,7 @@ def ole_streams(path: Path) -> set[str]:
     in the entry (so the same text inside a cell does not count). No full compound-file parser needed."""
     found: set[str] = set()
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        for match in _OLE_NAME.finditer(data):  # type: ignore[call-overload]
+        for match in _OLE_NAME.finditer(data):
             start = match.start()
             if start % _DIRECTORY_ENTRY or start + 66 > len(data):
                 continue

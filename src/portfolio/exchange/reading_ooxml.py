@@ -18,12 +18,13 @@ from collections.abc import Callable
 from typing import Any
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser
-from defusedxml.ElementTree import fromstring as defused_fromstring
+from defusedxml.ElementTree import DefusedXMLParser, fromstring
 
 from portfolio.domain.i18n import tr
 
 from .reading_base import Limits, ReadError, megabytes, number
+
+defused_fromstring = fromstring  # every part's parser, exported: reading.check_xml_defences checks it is defusedxml's
 
 _PROLOG_BYTES = 4096  # a DOCTYPE comes right after the XML declaration
 _STRUCTURE_MAX_BYTES = 16 * 2**20  # content types, workbook.xml and relationships are a few KB

@@ -32,8 +32,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from portfolio.db.database import Database
 from portfolio.db.sqlite_file import raw_connection
+from portfolio.db.store import Store
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import exact_share
 from portfolio.services.files import write_whole
@@ -64,7 +64,7 @@ WHERE d.aid_part = 'subvention' OR (d.aid_part IS NULL AND aid.advance_cents = 0
 """
 
 
-def write_scdl(db: Database, destination: Path, *, incomplete: bool = False) -> StandardExport:
+def write_scdl(db: Store, destination: Path, *, incomplete: bool = False) -> StandardExport:
     """Writes the CSV (whole or not at all); returns how many rows and the grants not published, with why."""
     with db.read() as session:
         connection = raw_connection(session)

@@ -20,9 +20,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from portfolio.db.database import Database
 from portfolio.db.models import ENTITIES, new_uuid
 from portfolio.db.sqlite_file import raw_connection
+from portfolio.db.store import Store
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
@@ -110,7 +110,7 @@ def columns(entity: str, personal: bool) -> list[fields.FieldSpec]:
     return specs
 
 
-def export_working_workbook(db: Database, selection: Selection, destination: Path) -> ExportResult:
+def export_working_workbook(db: Store, selection: Selection, destination: Path) -> ExportResult:
     """Writes the workbook (whole or not at all), then records the export and every record's values sent, in
     one transaction: a workbook that could not be written is not recorded."""
     entities = [e for e in selection.entities if e in ENTITIES and (e != "contact" or selection.personal)]
@@ -250,9 +250,9 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
         last = column_letter(len(specs) + 1)
         sheet.auto_filter.ref = f"A1:{last}{count + 1}"
         for index, spec in enumerate(specs, start=2):
-            target = spec.kind if spec.kind.startswith("status:") else spec.target if spec.target in LISTED else None
-            if target and target in list_ranges:
-                validation = DataValidation(type="list", formula1=f"={list_ranges[target]}", allow_blank=True,
+            listed = spec.kind if spec.kind.startswith("status:") else spec.target if spec.target in LISTED else None
+            if listed and listed in list_ranges:
+                validation = DataValidation(type="list", formula1=f"={list_ranges[listed]}", allow_blank=True,
                                             showErrorMessage=True, errorTitle=tr("Valeur inconnue"),
                                             error=tr("Choisissez une valeur dans la liste."))
                 validation.add(f"{column_letter(index)}2:{column_letter(index)}{max(count, 1) + 1000}")
@@ -262,10 +262,10 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
             setattr(sheet.protection, option, False)
     # the number is bound to what was sent: at the return, another export's number is refused (exchange.sync)
     result.fingerprint = export_fingerprint(export_id, selection.recipient, selection.as_json(), sent)
-    label, value = WriteOnlyCell(readme, value=FINGERPRINT_LABEL), WriteOnlyCell(readme, value=result.fingerprint)
-    label.font = bold
+    named = WriteOnlyCell(readme, value=FINGERPRINT_LABEL)
+    named.font = bold
     readme.append([])
-    readme.append([label, value])
+    readme.append([named, WriteOnlyCell(readme, value=result.fingerprint)])
 
 
 def _column_style(sheet: Any, spec: fields.FieldSpec, unlocked: Any) -> int:
