@@ -799,7 +799,7 @@ def _import(args: argparse.Namespace, reading: Any) -> int:
         if args.history:
             history = imports.import_history(db)
             if args.json:
-                _print_json({"imports": [vars(p) for p in history]})
+                _print_json({"imports": [p.as_json() for p in history]})
             for past in [] if args.json else history:
                 state = tr(" (annulé)") if past.undone else ""
                 print(f"{past.batch}  {past.at_utc[:19]}  {past.actor}  {past.source}{state}")

@@ -14,7 +14,7 @@ from tests.data_files import DATA, data_file
 
 from portfolio.exchange import imports
 from portfolio.services.portfolio import open_portfolio
-from portfolio.ui.import_history import ImportHistoryDialog, describe_source
+from portfolio.ui.import_history import ImportHistoryDialog
 from portfolio.ui.import_wizard import CallsDialog, ImportWizard, confidence_mark, sample_text
 from portfolio.ui.main_window import MainWindow
 from portfolio.ui.workspace import Workspace
@@ -105,11 +105,6 @@ def test_sample_values_and_confidence_are_shown_the_french_way() -> None:
     assert sample_text("x" * 100).endswith("…") and len(sample_text("x" * 100)) == 40
     assert confidence_mark(1.0)[0] == "●●●" and confidence_mark(0.6)[0] == "●●○"
     assert confidence_mark(0.3)[0] == "●○○" and confidence_mark(None) == ("", "", "")
-
-
-def test_describe_source_reads_the_audit_source() -> None:
-    assert describe_source("import a b.csv (sha256 ab12), feuille Feuil1") == ("a b.csv", "Feuil1", "ab12")
-    assert describe_source("autre chose") == ("autre chose", "", "")
 
 
 @pytest.mark.usefixtures("needs_data")

@@ -296,16 +296,21 @@ def test_restoring_a_copy_taken_before_an_erasure_erases_again(person: tuple[Pat
 
 def test_an_import_whose_values_were_erased_is_not_undone(person: tuple[Path, str, str]) -> None:
     from portfolio.domain.errors import PortfolioError
-    from portfolio.exchange.imports import IMPORT_SOURCE_PREFIX, undo_import
+    from portfolio.exchange.imports import undo_import
+    from portfolio.services.changes import apply_in_session
+    from portfolio.services.import_batches import ImportRecord, record_import, row_source
 
     path, _first, _other = person
     with open_portfolio(path) as db:
         with db.read() as session:
             org_id = session.execute(text("SELECT id FROM organisation ORDER BY id DESC LIMIT 1")).scalar_one()
         uuid = new_uuid()
-        batch = apply_changes(db, [Create("contact", uuid, {"organisation_id": org_id, "last_name": "Importée",
-                                                            "email": "importee@exemple.fr"})],
-                              source=IMPORT_SOURCE_PREFIX + "contacts.csv").batch
+        with db.write() as session:  # as an import writes: its records, then its record
+            batch = apply_in_session(session, [Create("contact", uuid, {
+                "organisation_id": org_id, "last_name": "Importée", "email": "importee@exemple.fr"})],
+                source=row_source(2)).batch
+            record_import(session, ImportRecord(batch, "2026-12-06T09:00:00.000000+00:00", "test", "contacts.csv",
+                                                "0" * 64, "Feuil1", created=1))
         with db.read() as session:
             erase_person(db, find_person(session, email="importee@exemple.fr"))
         with pytest.raises(PortfolioError, match="effacées depuis"):

@@ -162,10 +162,17 @@ def test_france_2030_extract(capsys: pytest.CaptureFixture[str], portfolio_path:
                                "WHERE a.acronym = 'OFCOC'") == [("2023-01-16",)]
     # the total column is a formula: recomputed, flagged, never read
     assert {f["column"] for f in result["flagged"]} >= {"Montant de l'aide (en €)"}
+    # each entry names its row; the file, its SHA-256, the sheet and the mapping are the import's record (#20)
     sources = {s for (s,) in sql(portfolio_path, "SELECT DISTINCT source FROM audit_entry WHERE batch = ?",
                                  result["batch_id"])}
-    assert any(s.startswith(f"import {data_file(FRANCE_2030).name} (sha256 {result['sha256']}), feuille "
-                            "Liste des projets et bénef, ligne ") for s in sources)
+    assert sources and all(s.startswith("import, ligne ") for s in sources)
+    [recorded] = sql(portfolio_path, "SELECT file_name, sha256, sheet, profile, mapping, rows_read, created, updated, "
+                                     "rejected FROM import_batch WHERE batch = ?", result["batch_id"])
+    assert recorded[:4] == (data_file(FRANCE_2030).name, result["sha256"], "Liste des projets et bénef",
+                            result["profile"])
+    mapping = json.loads(recorded[4])
+    assert mapping["defaults"] == {"call": "PEPR-SN"} and "org.company_id" in mapping["columns"].values()
+    assert recorded[5:] == (result["rows_read"], sum(result["created"].values()), 0, 0)
 
     code, again = cli_json(capsys, "import", arg(FRANCE_2030), "--db", str(portfolio_path), "--map", str(mapped),
                            "--json")

@@ -1,5 +1,6 @@
-"""Every schema change migrates both engines (issue #17, item 6; issue #18's schema 9): a portfolio file and a
-team database on PostgreSQL, both made by the application at an earlier schema (tests/data/schema7 and schema8),
+"""Every schema change migrates both engines (issue #17, item 6; issue #18's schema 9; issue #20's schema 10): a
+portfolio file and a team database on PostgreSQL, both made by the application at an earlier schema
+(tests/data/schema7, schema8 and schema9),
 are upgraded in place to today's schema by the same Alembic migrations; their records, values and audit chain
 come through whole, and the trail still explains every stored value."""
 
@@ -30,7 +31,12 @@ EXPECTED = {
 }
 EXPECTED_8 = {**EXPECTED, ("organisation", "name"): ["Association Cœur Bretagne", "CHU de Rennes", "Cardiologic SAS",
                                                      "Heart Research UK"]}
-VERSIONS = {7: EXPECTED, 8: EXPECTED_8}
+# schema 9 adds an import kept (6 structures, 12 aids) and an import undone (tests/data/schema9)
+EXPECTED_9 = {**EXPECTED_8, ("organisation", "name"): [*EXPECTED_8[("organisation", "name")], *(
+    f"Structure {i:06d} {form}" for i, form in enumerate(("Association", "SARL", "SAS", "SA", "SAS", "Association")))],
+    ("aid", "grant_cents"): [9680794, 12063942, 16381039, 20117022, 22954976, 25000050, 28299697, 34355230, 35245340,
+                             36758508, 37874115, 38313369, 46660482, 70000000]}
+VERSIONS = {7: EXPECTED, 8: EXPECTED_8, 9: EXPECTED_9}
 NEW_COLUMNS = {"action": {"f2030_objective", "f2030_nomenclature"}, "operator": {"siret"},
                "call": {"aid_scheme_id", "eu_notified"}, "typology": {"list_label"},
                "organisation": {"rna", "foreign_id"}, "aid": {"emerging_actor"}, "disbursement": {"aid_part"}}
@@ -63,9 +69,32 @@ def _schema_matches_the_models(db: Database) -> None:
         assert {"ix_organisation_rna", "ix_organisation_foreign_id"} <= indexes
 
 
+def _past_imports_are_records(db: Database, version: int) -> None:
+    """Schema 10: the imports made before are recorded from their entries (file, SHA-256, sheet, counts); the one
+    undone is still undone; an imported record's history names its file."""
+    from portfolio.exchange.imports import import_history, undo_import
+    from portfolio.services.history import record_history
+
+    history = import_history(db)
+    if version < 9:
+        assert history == []
+        return
+    assert [(p.record.file_name, p.record.sheet, len(p.record.sha256), p.record.created, p.undone)
+            for p in history] == [("beneficiaires-2.xlsx", "Liste des projets et bénef", 64, 21, True),
+                                  ("beneficiaires-1.xlsx", "Liste des projets et bénef", 64, 40, False)]
+    with db.read() as session:
+        [uuid] = session.connection().exec_driver_sql(
+            "SELECT uuid FROM organisation WHERE name = 'Structure 000000 Association'").fetchone()
+        [entry] = record_history(session, "organisation", uuid)
+    assert entry.source.startswith("import beneficiaires-1.xlsx (sha256 ") and ", ligne " in entry.source
+    with pytest.raises(Exception, match="déjà été annulé"):
+        undo_import(db, history[0].batch)
+
+
 def _upgraded_database_is_whole(db: Database, version: int) -> None:
     _schema_matches_the_models(db)
     assert _values(db) == VERSIONS[version]
+    _past_imports_are_records(db, version)
     _trail_explains_the_data(db)
     with db.read() as session:
         report = verify_chain(session)

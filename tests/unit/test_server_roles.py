@@ -146,3 +146,21 @@ def test_the_owner_creates_the_schema_and_check_never_does(postgres, pg_url: str
     assert cli.main(["server", "init", "--db-url", pg_url]) == 0
     assert "Base prête sur le serveur" in capsys.readouterr().out
     assert check(pg_url, capsys)[0] == 0
+
+
+def test_an_officer_imports_and_cannot_rewrite_the_imports_record(team: dict[str, str], tmp_path: Path) -> None:
+    """Issue #20: an import's record (``import_batch``) is written by the officer who imports, in their name, and
+    like the trail it is append-only for them (and for its owner, whose triggers refuse it)."""
+    from bench.workbooks import write_beneficiaries
+
+    from portfolio.exchange.imports import import_history, run_import
+
+    workbook = write_beneficiaries(tmp_path / "beneficiaires.xlsx", 5)
+    with open_portfolio(team["alice"]) as db:
+        plan, result = run_import(db, workbook, untrusted=False)
+        assert result is not None and not plan.rejected
+        [past] = import_history(db)
+    assert (past.actor, past.record.file_name, past.record.rows_read) == ("alice", "beneficiaires.xlsx", 5)
+    for role in ("alice", "owner"):
+        with psycopg.connect(team[role]) as connection, pytest.raises(psycopg.Error):
+            connection.execute("UPDATE import_batch SET file_name = 'autre.xlsx'")

@@ -67,8 +67,10 @@ def test_the_export_imports_into_an_empty_portfolio_as_the_same_records(exported
     with open_portfolio(empty) as db:  # one batch, each record's source naming its sheet and row; undone whole
         sources = [row[0] for row in db.read().__enter__().connection().exec_driver_sql(
             "SELECT DISTINCT source FROM audit_entry WHERE entity = 'milestone' LIMIT 3")]
-        assert all(", feuille Jalon, ligne " in s and s.startswith("import classeur.xlsx") for s in sources)
+        assert sources and all(s.startswith("import, feuille Jalon, ligne ") for s in sources)
         [past] = import_history(db)
+        assert past.record.file_name == "classeur.xlsx" and past.record.sheets is not None
+        assert past.record.sheets["milestone"] == "Jalon"
         undo_import(db, past.batch)
     assert all(not rows for rows in records(empty).values())
 

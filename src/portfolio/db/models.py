@@ -502,6 +502,28 @@ class AuditEntry(Base):
     payload_hash: Mapped[str | None] = mapped_column(String(64))  # kept only for an erased entry (services.audit)
 
 
+class ImportBatch(Base):
+    """An import written to the portfolio (issue #20): the file, its SHA-256, the sheet, the mapping and the
+    counts, written in the import's own transaction. ``batch`` is the door's batch of its audit entries, which name
+    only their row ("import, ligne 12") instead of repeating the file on each of them; import history, undo and
+    "from where" read it here. Append-only, like the trail it belongs to."""
+
+    __tablename__ = "import_batch"
+    batch: Mapped[str] = mapped_column(String(36), primary_key=True)
+    at_utc: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    sheet: Mapped[str] = mapped_column(Text)  # the sheet read (a working workbook's: its first)
+    sheets: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON, a working workbook's: record type -> sheet
+    profile: Mapped[str | None] = mapped_column(Text, nullable=True)
+    mapping: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON: each column's field
+    rows_read: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: recorded before schema 10
+    created: Mapped[int] = mapped_column(Integer)  # records
+    updated: Mapped[int] = mapped_column(Integer)  # records
+    rejected: Mapped[int | None] = mapped_column(Integer, nullable=True)  # rows
+
+
 class AuditCheckpoint(Base):
     """A signed head of the audit trail (issue #18): the trail's entry ``seq`` had the hash ``hash`` when
     ``signer`` (an Ed25519 public key, base64) signed it: at a seal (``kind`` "sceau", the officer's key) or on a

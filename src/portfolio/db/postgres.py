@@ -55,7 +55,8 @@ BEGIN RAISE EXCEPTION 'audit_entry is append-only'; END $$;""" + "".join(
     f"""
 CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table}
   FOR EACH {"STATEMENT" if event == "TRUNCATE" else "ROW"} EXECUTE FUNCTION audit_entry_append_only();"""
-    for table in ("audit_entry", "audit_checkpoint") for event in ("UPDATE", "DELETE", "TRUNCATE")) + """
+    for table in ("audit_entry", "audit_checkpoint", "import_batch")
+    for event in ("UPDATE", "DELETE", "TRUNCATE")) + """
 CREATE OR REPLACE FUNCTION audit_entry_actor() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
   IF NEW.actor IS DISTINCT FROM session_user THEN RAISE EXCEPTION 'audit_entry: the actor must be the role that
   writes it (%%)', session_user; END IF; RETURN NEW; END $$;

@@ -33,8 +33,13 @@ SQLITE_TRIGGERS = {
     "audit_checkpoint_no_delete": "CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint BEGIN "
                                   "SELECT RAISE(ABORT, 'audit_checkpoint is append-only: signed heads cannot be "
                                   "deleted'); END",
+    # (migration 0010: the imports, append-only too)
+    "import_batch_no_update": "CREATE TRIGGER import_batch_no_update BEFORE UPDATE ON import_batch BEGIN SELECT "
+                              "RAISE(ABORT, 'import_batch is append-only: imports cannot be changed'); END",
+    "import_batch_no_delete": "CREATE TRIGGER import_batch_no_delete BEFORE DELETE ON import_batch BEGIN SELECT "
+                              "RAISE(ABORT, 'import_batch is append-only: imports cannot be deleted'); END",
 }
-SERVER_TRIGGERS = (*(f"{table}_no_{what}" for table in ("audit_entry", "audit_checkpoint")
+SERVER_TRIGGERS = (*(f"{table}_no_{what}" for table in ("audit_entry", "audit_checkpoint", "import_batch")
                      for what in ("update", "delete", "truncate")), "audit_entry_actor")
 SERVER_ONLY_TABLES = frozenset({"portfolio_schema", "alembic_version"})
 
@@ -82,7 +87,7 @@ def server_trigger_problems(connection: Any) -> list[str]:
     """The same for a team's server (a DB-API connection): each of the trail's triggers present and enabled."""
     rows = connection.execute(
         "SELECT t.tgname, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-        "WHERE c.relname IN ('audit_entry', 'audit_checkpoint') AND NOT t.tgisinternal").fetchall()
+        "WHERE c.relname IN ('audit_entry', 'audit_checkpoint', 'import_batch') AND NOT t.tgisinternal").fetchall()
     found = {name: str(enabled) for name, enabled in rows}
     problems = []
     for name in SERVER_TRIGGERS:

@@ -18,6 +18,7 @@ from portfolio.services import fields
 from portfolio.services.audit import ERASED
 from portfolio.services.changes import ApplyResult, Change, Create, Delete, FieldChange, apply_changes
 from portfolio.services.files import workbook_writer, write_whole
+from portfolio.services.import_batches import ImportRecord, imports
 from portfolio.services.portfolio import config_folder
 
 from .cells import as_text
@@ -29,7 +30,6 @@ from .working_import import looks_like_working_workbook, plan_working_import
 
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]
-IMPORT_SOURCE_PREFIX = "import "
 UNDO_SOURCE_PREFIX = "annulation de l'import "  # also the window's Ctrl+Z of an import (ui.workspace)
 REDO_SOURCE_PREFIX = "rétablissement de l'import "
 
@@ -181,14 +181,36 @@ def write_rejected(plan: ImportPlan, destination: Path) -> Path:
 
 @dataclass(frozen=True)
 class PastImport:
-    """One import in the audit trail."""
+    """One import written to this portfolio (``import_batch``), and whether it is undone now."""
 
-    batch: str
-    at_utc: str
-    actor: str
-    source: str  # "import FILE (sha256 …), feuille SHEET"
-    entries: int
+    record: ImportRecord
+    entries: int  # (the records it created plus those it updated: one entry per field for an update)
     undone: bool
+
+    @property
+    def batch(self) -> str:
+        return self.record.batch
+
+    @property
+    def at_utc(self) -> str:
+        return self.record.at_utc
+
+    @property
+    def actor(self) -> str:
+        return self.record.actor
+
+    @property
+    def source(self) -> str:
+        """"import FILE (sha256 …), feuille SHEET", as the history shows it."""
+        return self.record.source
+
+    def as_json(self) -> dict[str, Any]:
+        """The import as `portfolio import --history --json` prints it."""
+        record = self.record
+        return {"batch": self.batch, "at_utc": self.at_utc, "actor": self.actor, "source": self.source,
+                "entries": self.entries, "undone": self.undone, "file": record.file_name, "sha256": record.sha256,
+                "sheet": record.sheets_shown, "profile": record.profile, "rows_read": record.rows_read,
+                "created": record.created, "updated": record.updated, "rejected": record.rejected}
 
 
 def call_choices(db: Database) -> list[tuple[str, str]]:
@@ -199,24 +221,28 @@ def call_choices(db: Database) -> list[tuple[str, str]]:
 
 
 def import_history(db: Database, limit: int = 200) -> list[PastImport]:
-    """The imports written to this portfolio, the latest first."""
+    """The imports written to this portfolio, the latest first (``import_batch``), each undone or not."""
     with db.read() as session:
+        records = imports(session, limit=limit)
         connection = raw_connection(session)
-        # undone when its latest undo (from the history or Ctrl+Z) comes after its latest redo
-        last: dict[str, tuple[int, bool]] = {}
-        for source, seq in connection.execute(
-                "SELECT source, max(seq) FROM audit_entry WHERE source LIKE ? OR source LIKE ? GROUP BY source",
-                (UNDO_SOURCE_PREFIX + "%", REDO_SOURCE_PREFIX + "%")):
-            is_undo = source.startswith(UNDO_SOURCE_PREFIX)
-            batch = source[len(UNDO_SOURCE_PREFIX if is_undo else REDO_SOURCE_PREFIX):]
-            if batch not in last or seq > last[batch][0]:
-                last[batch] = (seq, is_undo)
-        undone = {batch for batch, (_seq, is_undo) in last.items() if is_undo}
-        rows = connection.execute(
-            "SELECT batch, min(at_utc), min(actor), min(source), count(*) FROM audit_entry WHERE source LIKE ? "
-            "GROUP BY batch ORDER BY min(seq) DESC LIMIT ?", (IMPORT_SOURCE_PREFIX + "%", limit)).fetchall()
-    return [PastImport(batch, at, actor, source.split(", ligne ")[0], count, batch in undone)
-            for batch, at, actor, source, count in rows]
+        undone = _undone(connection)
+        counts = dict(connection.execute(
+            f"SELECT batch, count(*) FROM audit_entry WHERE batch IN ({', '.join('?' * len(records))}) GROUP BY batch",
+            list(records)).fetchall()) if records else {}
+    return [PastImport(record, int(counts.get(batch, 0)), batch in undone) for batch, record in records.items()]
+
+
+def _undone(connection: Any) -> set[str]:
+    """The imports undone now: their latest undo (from the history or Ctrl+Z) comes after their latest redo."""
+    last: dict[str, tuple[int, bool]] = {}
+    for source, seq in connection.execute(
+            "SELECT source, max(seq) FROM audit_entry WHERE source LIKE ? OR source LIKE ? GROUP BY source",
+            (UNDO_SOURCE_PREFIX + "%", REDO_SOURCE_PREFIX + "%")):
+        is_undo = source.startswith(UNDO_SOURCE_PREFIX)
+        batch = source[len(UNDO_SOURCE_PREFIX if is_undo else REDO_SOURCE_PREFIX):]
+        if batch not in last or seq > last[batch][0]:
+            last[batch] = (seq, is_undo)
+    return {batch for batch, (_seq, is_undo) in last.items() if is_undo}
 
 
 def undo_changes(db: Database, batch: str) -> list[Change]:
@@ -257,12 +283,13 @@ def undo_import(db: Database, batch: str, *, actor: str | None = None) -> ApplyR
     given records of its own since (a contact, a payment: the door's message says a record is still used)."""
     with db.read() as session:
         connection = raw_connection(session)
-        row = connection.execute("SELECT source FROM audit_entry WHERE batch = ? ORDER BY seq LIMIT 1",
-                                 (batch,)).fetchone()
-    if row is not None and not str(row[0]).startswith(IMPORT_SOURCE_PREFIX):
+        entry = connection.execute("SELECT 1 FROM audit_entry WHERE batch = ? LIMIT 1", (batch,)).fetchone()
+        known = imports(session, [batch])
+        undone = batch in _undone(connection)
+    if entry is not None and not known:
         raise PortfolioError(tr("Le lot « {batch} » n'est pas un import : seuls les imports s'annulent ici.",
                                 batch=batch))
-    if any(p.batch == batch and p.undone for p in import_history(db, limit=10_000)):
+    if undone:
         raise PortfolioError(tr("L'import « {batch} » a déjà été annulé.", batch=batch))
     changes = undo_changes(db, batch)
     return apply_changes(db, changes, source=UNDO_SOURCE_PREFIX + batch, actor=actor)

@@ -23,7 +23,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -37,7 +37,16 @@ from portfolio.domain.referential import fold
 from portfolio.services import fields
 from portfolio.services.audit import last_seq
 from portfolio.services.backups import take_backup
-from portfolio.services.changes import ApplyResult, Change, Create, FieldChange, apply_in_session, new_uuid
+from portfolio.services.changes import (
+    ApplyResult,
+    Change,
+    Create,
+    FieldChange,
+    apply_in_session,
+    new_uuid,
+    session_actor,
+)
+from portfolio.services.import_batches import ROW_SOURCE, ImportRecord, record_import, row_source
 
 from . import values as parse
 from .mapping import ColumnMapping
@@ -122,6 +131,7 @@ class ImportPlan:
     base_seq: int = 0  # the audit trail's last entry when the plan was made: applying needs the data unchanged
     entity_sheets: dict[str, str] = field(default_factory=dict)  # a working workbook's: record type -> its sheet
     row_notes: dict[tuple[str, int], str] = field(default_factory=dict)  # (sheet, row): what the trail says of it
+    mapping: dict[str, Any] | None = None  # each column's field by header, and the defaults (ColumnMapping.as_json)
 
     def created_counts(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -139,10 +149,12 @@ class ImportPlan:
     def is_empty(self) -> bool:
         return not self.creates and not self.updates
 
-    def source(self, entity: str | None = None) -> str:
-        """The audit source of the import as a whole (of a record type's sheet, for a working workbook)."""
-        sheet = self.entity_sheets.get(entity or "", self.sheet)
-        return f"import {self.file_name} (sha256 {self.sha256}), feuille {sheet}"
+    def record(self, batch: str, at_utc: str, actor: str) -> ImportRecord:
+        """What ``import_batch`` keeps of the import, once written as the door's ``batch``."""
+        return ImportRecord(batch, at_utc, actor, self.file_name, self.sha256,
+                            next(iter(self.entity_sheets.values()), self.sheet), dict(self.entity_sheets) or None,
+                            self.profile, self.mapping, self.rows_read, len(self.creates),
+                            sum(self.updated_counts().values()), len(self.rejected))
 
 
 # --- what is already there ------------------------------------------------------------------------
@@ -1258,7 +1270,8 @@ def make_plan(db: Database, table: Table, mapping: ColumnMapping, *, file_name: 
         raise PortfolioError(tr("« {file} » : aucune colonne n'est associée à la structure bénéficiaire (raison "
                                 "sociale, SIRET ou SIREN) ; revoyez la correspondance des colonnes.",
                                 file=file_name))
-    plan = ImportPlan(file_name, sha256, table.sheet, mapping.profile, len(table.rows), list(table.headers))
+    plan = ImportPlan(file_name, sha256, table.sheet, mapping.profile, len(table.rows), list(table.headers),
+                      mapping=mapping.as_json(table.headers))
     with db.read() as session, few_collections():
         connection = raw_connection(session)
         plan.base_seq = last_seq(connection)
@@ -1299,23 +1312,21 @@ def next_ids(connection: Any, entities: Iterable[str]) -> dict[str, int]:
 
 
 class RowSources(Mapping[tuple[str, str], str]):
-    """The audit source of each record an import writes (file, SHA-256, sheet and row), made when the door asks
-    for it: held as row numbers, not as 300,000 texts of 150 characters."""
+    """The audit source of each record an import writes: its row ("import, ligne 12"; with its sheet for a working
+    workbook or a 360Giving file's transactions), the file and the rest being in ``import_batch``
+    (services.import_batches). Made when the door asks for it: held as row numbers, not 300,000 texts."""
 
     def __init__(self, plan: ImportPlan) -> None:
         self.plan = plan
-        self.prefix = plan.source() + ", ligne "
         self.rows: dict[str, int] = {record.uuid: record.source_row for record in plan.creates}
         for (_entity, uuid), row in plan.update_rows.items():
             self.rows.setdefault(uuid, row)
 
     def __getitem__(self, key: tuple[str, str]) -> str:
         row = self.rows[key[1]]
-        # a working workbook (or a 360Giving file's transactions): each record type has its sheet
-        source = (self.plan.source(key[0]) if self.plan.entity_sheets else self.prefix.removesuffix(", ligne ")) \
-            + ", ligne " + str(row)
-        note = self.plan.row_notes.get((self.plan.entity_sheets.get(key[0], self.plan.sheet), row))
-        return f"{source} ({note})" if note else source
+        sheet = self.plan.entity_sheets.get(key[0])  # each record type has its sheet
+        note = self.plan.row_notes.get((sheet or self.plan.sheet, row))
+        return row_source(row, sheet, note)
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, tuple) and len(key) == 2 and key[1] in self.rows
@@ -1373,8 +1384,12 @@ def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None, keep
             # another edit or import since the preview: its matches may be wrong now (a record created twice)
             raise ImportRefused(tr("La base a été modifiée depuis le calcul de l'aperçu de « {file} » : rien n'a "
                                    "été écrit. Recalculez l'aperçu, puis importez.", file=plan.file_name))
-        return apply_in_session(session, plan_changes(plan, next_ids(connection, ORDER)), source=plan.source(),
-                                actor=actor, sources=RowSources(plan), keep_inverse=keep_inverse)
+        result = apply_in_session(session, plan_changes(plan, next_ids(connection, ORDER)), source=ROW_SOURCE,
+                                  actor=actor, sources=RowSources(plan), keep_inverse=keep_inverse)
+        # the import as a record, in its own transaction: its history, undo and "from where" read it
+        record_import(session, plan.record(result.batch, datetime.now(UTC).isoformat(timespec="microseconds"),
+                                           session_actor(session, actor)))
+        return result
 
 
 def rejected_rows(plan: ImportPlan) -> tuple[list[str], list[list[Any]]]:

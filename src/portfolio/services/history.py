@@ -14,6 +14,7 @@ from portfolio.domain.i18n import tr
 
 from . import fields
 from .display import display, record_title
+from .import_batches import imports, is_row_source, shown_source
 
 OPERATIONS = {"create": "Création", "update": "Modification", "delete": "Suppression"}
 
@@ -71,11 +72,14 @@ def _show(session: Session, kind: str, value: Any) -> str:
 def record_history(session: Session, entity: str, record_uuid: str, limit: int = 1000) -> list[HistoryEntry]:
     """The record's audit entries, newest first."""
     rows = session.execute(text(
-        "SELECT seq, at_utc, actor, source, operation, field, old_value, new_value FROM audit_entry "
+        "SELECT seq, at_utc, actor, source, operation, field, old_value, new_value, batch FROM audit_entry "
         "WHERE entity = :entity AND record_uuid = :uuid ORDER BY seq DESC LIMIT :limit"),
         {"entity": entity, "uuid": record_uuid, "limit": limit})
     entries = []
-    for seq, at_utc, actor, source, operation, name, old, new in rows:
+    fetched = rows.all()
+    batches = imports(session, {row[8] for row in fetched if is_row_source(row[3])})  # the imports' files
+    for seq, at_utc, actor, source, operation, name, old, new, batch in fetched:
+        source = shown_source(source, batches.get(batch))
         label, kind = _field_label_and_kind(entity, name)
         if operation == "update":
             old_text, new_text = (_show(session, kind, json.loads(v)) if v else "" for v in (old, new))

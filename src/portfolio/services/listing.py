@@ -30,6 +30,7 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.dates import format_date
 from portfolio.domain.i18n import N_, tr
 from portfolio.domain.referential import fold
+from portfolio.services.import_batches import source_sql
 
 if TYPE_CHECKING:
     import sqlite3
@@ -520,7 +521,8 @@ _register(_Entity(
         _col("seq", N_("N°"), "int", "t.seq", width=80),
         _col("at", N_("Date"), "datetime", "t.at_utc", width=150),
         _col("actor", N_("Auteur"), "text", "t.actor", sortable=False, width=140),
-        _col("source", N_("Source"), "text", "t.source", sortable=False, width=140),
+        # an import's row with its file (services.import_batches: the entries name only their row)
+        _col("source", N_("Source"), "text", source_sql("t.source", "t.batch"), sortable=False, width=140),
         _col("operation", N_("Opération"), "text", "t.operation", sortable=False, width=110,
              convert=lambda v: tr(OPERATIONS.get(v, v))),
         _col("entity", N_("Type"), "text", "t.entity", sortable=False, width=140, convert=_audit_entity),

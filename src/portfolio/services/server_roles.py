@@ -27,7 +27,7 @@ from portfolio.db.models import Base
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
-TRAIL = ("audit_entry", "audit_checkpoint")
+TRAIL = ("audit_entry", "audit_checkpoint", "import_batch")
 BOOKKEEPING = ("portfolio_schema", "alembic_version")
 
 
@@ -45,7 +45,7 @@ def grant_statements(database: str, officers: list[str], auditors: list[str]) ->
     for role in (_quoted(r) for r in officers):
         statements += [f'GRANT CONNECT ON DATABASE "{database}" TO {role}', f"GRANT USAGE ON SCHEMA public TO {role}",
                        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(records)} TO {role}",
-                       f"GRANT SELECT, INSERT ON audit_entry TO {role}",
+                       f"GRANT SELECT, INSERT ON audit_entry, import_batch TO {role}",
                        f"GRANT SELECT ON audit_checkpoint, {', '.join(BOOKKEEPING)} TO {role}",
                        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
                        f"REVOKE TRUNCATE ON ALL TABLES IN SCHEMA public FROM {role}"]

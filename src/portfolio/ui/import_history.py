@@ -6,7 +6,6 @@ refused, with nothing written, when a record the import created or changed has b
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -35,15 +34,6 @@ from .tasks import BusyDialog, run_task
 from .workspace import Workspace
 
 IMPORTED_ENTITIES = {"organisation", "application", "application_partner", "project", "aid", "disbursement"}
-_SOURCE = re.compile(r"^import (?P<file>.*) \(sha256 (?P<sha>[0-9a-fA-F]*)\), feuille (?P<sheet>.*)$")
-
-
-def describe_source(source: str) -> tuple[str, str, str]:
-    """(file, sheet, SHA-256) of an import's audit source "import FILE (sha256 …), feuille SHEET"."""
-    match = _SOURCE.match(source)
-    if match is None:
-        return source, "", ""
-    return match["file"], match["sheet"], match["sha"]
 
 
 class ImportHistoryDialog(BusyDialog):
@@ -112,14 +102,15 @@ class ImportHistoryDialog(BusyDialog):
         self.history = imports.import_history(self.workspace.db)
         self.table.setRowCount(len(self.history))
         for row, past in enumerate(self.history):
-            file_name, sheet, sha = describe_source(past.source)
-            cells = [display("datetime", past.at_utc), file_name, sheet, past.actor, format_int(past.entries),
+            record = past.record
+            cells = [display("datetime", past.at_utc), record.file_name, record.sheets_shown, past.actor,
+                     format_int(past.entries),
                      tr("Défait") if past.undone else tr("Importé")]
             for column, value in enumerate(cells):
                 item = QTableWidgetItem(value)
-                if column == 1 and sha:
-                    item.setToolTip(tr("{file}\nSHA-256 : {sha}\nLot : {batch}", file=file_name, sha=sha,
-                                       batch=past.batch))
+                if column == 1:
+                    item.setToolTip(tr("{file}\nSHA-256 : {sha}\nLot : {batch}", file=record.file_name,
+                                       sha=record.sha256, batch=past.batch))
                 if column == 4:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if past.undone:
@@ -152,7 +143,7 @@ class ImportHistoryDialog(BusyDialog):
         past = self.selected()
         if past is None or past.undone or self.busy or self.workspace.read_only:
             return
-        file_name, _sheet, _sha = describe_source(past.source)
+        file_name = past.record.file_name
         if confirm:
             answer = QMessageBox.question(self, tr("Annuler un import"), tr(
                 "Annuler l'import de « {file} » du {at} (modifications : {n}) ?\nLes fiches qu'il a créées seront "
