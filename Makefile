@@ -54,9 +54,11 @@ run: system-window $(STAMP) $(DEMO_DB)
 		xvfb-run -a -s "-screen 0 1440x900x24" $(BIN)/portfolio --db $(DEMO_DB) gui $(ARGS); \
 	fi
 
+# The static checks alone: lint, the layer contracts, the types (mypy: [tool.mypy] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # Every test: lint, the layer contracts, then pytest (unit and UI, offscreen; the workbooks opened in LibreOffice,
 # team mode on a throw-away PostgreSQL server: both must be there, the REQUIRE variables turn their absence into a
@@ -84,4 +86,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .demo build dist *.egg-info src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) .demo build dist *.egg-info src/*.egg-info .pytest_cache .ruff_cache .mypy_cache
