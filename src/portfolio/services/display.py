@@ -13,6 +13,8 @@ from portfolio.domain.programme import AID_PARTS, PARTNER_ROLES
 from portfolio.domain.referential import fold
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from sqlalchemy.orm import Session
 
 # Formatting values (``display``) needs neither SQLAlchemy nor the ORM: the window's first paint uses it
@@ -91,7 +93,7 @@ def display(kind: str, value: Any, *, cents: bool = False) -> str:
     return str(value)
 
 
-def record_title(session: Session, entity: str, record_id: int) -> str:
+def record_title(session: Session | sqlite3.Connection, entity: str, record_id: int) -> str:
     """How a record is named to people (an organisation's name, an application's acronym…)."""
     from . import fields
 

@@ -18,12 +18,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
 from portfolio.db.database import Database, busy_timeout_ms
 from portfolio.db.sqlite_file import raw_connection
+from portfolio.db.store import Store
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
@@ -188,7 +189,7 @@ def _label(entity: str, name: str) -> str:
         return name
 
 
-def erase_person(db: Database, person: PersonData, *, actor: str | None = None, register: bool = True) -> Erasure:
+def erase_person(db: Store, person: PersonData, *, actor: str | None = None, register: bool = True) -> Erasure:
     """Deletes the person's live contact records (through the door) and erases the values of every audit entry
     about any of their records, in one transaction; then folds the write-ahead log into the file and empties
     it (``Erasure.folded`` is False when another window or program kept it from doing so). ``register``: note
@@ -206,13 +207,13 @@ def erase_person(db: Database, person: PersonData, *, actor: str | None = None, 
                                person.uuids)
         seqs = append_audit_entries(session, [("contact", uuid, ERASURE_FIELD, {"entrees": erased[uuid]})
                                               for uuid in person.uuids if erased[uuid]], source=SOURCE, actor=actor)
-    shared = not getattr(db, "is_file", True)  # team mode: no file, no backups beside it, no log to fold
+    shared = not db.is_file  # team mode: no file, no backups beside it, no log to fold
     if register and not shared:
         from .backups import record_erasure
 
-        record_erasure(db.path, person.uuids)
+        record_erasure(Path(db.path), person.uuids)
     return Erasure(len(person.contacts), sum(len(s) for s in erased.values()), tuple(seqs),
-                   True if shared else fold_log(db))
+                   True if shared else fold_log(cast(Database, db)))  # (is_file: the SQLite file's Database)
 
 
 def copies_holding(path: Path) -> list[Path]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -15,6 +15,9 @@ from portfolio.domain.i18n import tr
 from . import fields
 from .display import display, record_title
 from .import_batches import imports, is_row_source, shown_source
+
+if TYPE_CHECKING:
+    import sqlite3
 
 OPERATIONS = {"create": "Création", "update": "Modification", "delete": "Suppression"}
 
@@ -43,7 +46,7 @@ def _field_label_and_kind(entity: str, name: str | None) -> tuple[str, str]:
         return name, "text"
 
 
-def _summary(session: Session, entity: str, raw: str | None) -> str:
+def _summary(session: Session | sqlite3.Connection, entity: str, raw: str | None) -> str:
     """A created or deleted record's values, as "Label : value" pairs."""
     if not raw:
         return ""
@@ -61,7 +64,7 @@ def _summary(session: Session, entity: str, raw: str | None) -> str:
     return " ; ".join(parts)
 
 
-def _show(session: Session, kind: str, value: Any) -> str:
+def _show(session: Session | sqlite3.Connection, kind: str, value: Any) -> str:
     """A value as people read it; a reference shows the referenced record's name."""
     target = kind[4:] if kind.startswith("ref:") else "status" if kind.startswith("status:") else None
     if target and value is not None:

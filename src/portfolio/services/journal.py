@@ -15,6 +15,8 @@ from portfolio.domain.i18n import tr
 from .display import TITLE_SQL
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from sqlalchemy.orm import Session
 
 # how a deleted record is named from the values its deletion (or creation) entry holds
@@ -27,9 +29,9 @@ _TITLE_FIELDS = {
 }
 
 
-def record_names(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+def record_names(session: Session | sqlite3.Connection, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """(entity, uuid) -> the record's name today; a record deleted since is named from the trail, marked
-    "(supprimé)"."""
+    "(supprimé)"; ``session`` may be the plain connection of the window's first paint."""
     from . import fields
 
     names: dict[tuple[str, str], str] = {}
@@ -66,7 +68,7 @@ def audit_record(session: Session, seq: int) -> tuple[str, int | None] | None:
     return entity, id_of_uuid(session, entity, str(row[1]))
 
 
-def _deleted_name(session: Session, entity: str, uuid: str) -> str:
+def _deleted_name(session: Session | sqlite3.Connection, entity: str, uuid: str) -> str:
     row = raw_connection(session).execute(
         "SELECT coalesce(old_value, new_value) FROM audit_entry WHERE entity = :e AND record_uuid = :u "
         "AND operation IN ('delete', 'create') ORDER BY seq DESC LIMIT 1", {"e": entity, "u": uuid}).fetchone()
@@ -81,7 +83,7 @@ def _deleted_name(session: Session, entity: str, uuid: str) -> str:
     return tr("{name} (supprimé)", name=name)
 
 
-def readable_values(session: Session, entity: str, operation: str, field: str | None,
+def readable_values(session: Session | sqlite3.Connection, entity: str, operation: str, field: str | None,
                     raw: str | None) -> str:
     """An entry's old or new value as the editor shows it: a field's value formatted by its kind (a reference
     by the referenced record's name), a created or deleted record as "Label : value" pairs."""

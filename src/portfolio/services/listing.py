@@ -794,7 +794,7 @@ def _readable_journal(session: Reader, rows: dict[int, tuple[Any, ...]]) -> dict
     keys = [c.column.key for c in _ENTITIES["audit"].columns]
     record, old, new = keys.index("record"), keys.index("old"), keys.index("new")
     pairs = {tuple(str(row[record]).split("\x1f", 1)) for row in rows.values()}
-    names = record_names(session, {(e, u) for e, u in pairs})  # type: ignore[misc]
+    names = record_names(session, {(e, u) for e, u in pairs})
     readable: dict[int, tuple[Any, ...]] = {}
     for seq, row in rows.items():
         values = list(row)

@@ -12,6 +12,7 @@ Create Date: 2026-12-06 09:00:00
 
 import json
 import re
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -68,7 +69,7 @@ def upgrade() -> None:
 
 def _record_past_imports(bind: sa.Connection) -> None:
     """One row per import already in the trail, read entry by entry (a 100,000-row import has half a million)."""
-    batches: dict[str, dict] = {}
+    batches: dict[str, dict[str, Any]] = {}  # batch -> its row's values as they are gathered
     rows = bind.execute(sa.text(
         "SELECT batch, at_utc, actor, source, operation, entity, record_uuid FROM audit_entry "
         "WHERE source LIKE :imports ORDER BY seq"), {"imports": "import %"}).yield_per(20_000)
