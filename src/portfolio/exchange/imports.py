@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from portfolio.db.database import Database
 from portfolio.db.sqlite_file import raw_connection
+from portfolio.db.store import Store
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
@@ -21,7 +21,7 @@ from portfolio.services.files import workbook_writer, write_whole
 from portfolio.services.import_batches import ImportRecord, imports
 from portfolio.services.portfolio import config_folder
 
-from .cells import as_text
+from .cells import as_text, new_workbook
 from .mapping import ColumnMapping, choose_mapping, known_headers, load_json, save_profile
 from .plan import ImportPlan, apply_plan, make_plan, rejected_rows
 from .reading import Limits, PendingRead, Workbook, check_xml_defences, read_untrusted, read_workbook
@@ -92,10 +92,12 @@ def with_table(workbook: Workbook, *, profile: str | None = None, map_data: Mapp
 TRANSACTIONS_SHEET = "transactions"  # a 360Giving workbook's payments, each under the grant it pays
 
 
-def plan_import(db: Database, prepared: Prepared, *, untrusted: bool = True, progress: Progress | None = None,
-                cancelled: Cancelled | None = None, limits: Limits | None = None) -> ImportPlan:
+def plan_import(db: Store, prepared: Prepared, *, untrusted: bool = True, progress: Progress | None = None,
+                cancelled: Cancelled | None = None, limits: Limits | None = None, consume: bool = False
+                ) -> ImportPlan:
     """The plan of a prepared import (nothing written). A 360Giving workbook's "transactions" sheet is read too:
-    its payments are planned after the grants they pay."""
+    its payments are planned after the grants they pay. ``consume``: the file's values are dropped as they are
+    planned (``prepared`` cannot be planned again)."""
     transactions = None
     workbook = prepared.workbook
     if prepared.mapping.profile == "360giving" and TRANSACTIONS_SHEET in workbook.sheet_names \
@@ -107,11 +109,15 @@ def plan_import(db: Database, prepared: Prepared, *, untrusted: bool = True, pro
                                     file=workbook.path.name))
         table = find_table(read.sheets[0], known_headers(), file_name=workbook.path.name)
         transactions = (table, choose_mapping(table.headers, profile="360giving-transactions"))
+    if consume:  # the table holds its own copy of the rows: the sheet's are no longer needed
+        for sheet in workbook.sheets:
+            sheet.rows = []
     return make_plan(db, prepared.table, prepared.mapping, file_name=workbook.path.name, sha256=workbook.sha256,
-                     untrusted=untrusted, progress=progress, cancelled=cancelled, transactions=transactions)
+                     untrusted=untrusted, progress=progress, cancelled=cancelled, transactions=transactions,
+                     consume=consume)
 
 
-def run_import(db: Database, path: Path, *, sheet: str | None = None, profile: str | None = None,
+def run_import(db: Store, path: Path, *, sheet: str | None = None, profile: str | None = None,
                map_file: Path | None = None, dry_run: bool = False, untrusted: bool = True,
                limits: Limits | None = None, profiles: Path | None = None, progress: Progress | None = None,
                cancelled: Cancelled | None = None, reading: PendingRead | None = None
@@ -139,7 +145,7 @@ def run_import(db: Database, path: Path, *, sheet: str | None = None, profile: s
                            untrusted=untrusted, limits=limits, profiles=profiles,
                            progress=stage(progress, 0.0, 0.4), cancelled=cancelled)
     plan = plan_import(db, prepared, untrusted=untrusted, progress=stage(progress, 0.4, 0.95), cancelled=cancelled,
-                       limits=limits)
+                       limits=limits, consume=True)
     del prepared  # the file's rows are not needed to write the plan: memory for the writing
     if dry_run:
         return plan, None
@@ -155,18 +161,16 @@ def save_mapping(name: str, prepared: Prepared, folder: Path | None = None) -> P
 
 def write_rejected(plan: ImportPlan, destination: Path) -> Path:
     """The rejected rows as a workbook with a reason column, for the sender to fix and send back."""
-    from openpyxl import Workbook as XlsxWorkbook  # imported on use: writing workbooks is rare
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Font, PatternFill  # imported on use: writing workbooks is rare
 
     headers, rows = rejected_rows(plan)
-    book = XlsxWorkbook()
-    sheet = book.active
+    book, sheet = new_workbook()
     sheet.title = tr("Lignes rejetées")[:31]
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
+    for values in rows:
+        sheet.append(values)
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             as_text(cell)  # the sender's values come back as they were, a formula's text as text
@@ -213,14 +217,14 @@ class PastImport:
                 "created": record.created, "updated": record.updated, "rejected": record.rejected}
 
 
-def call_choices(db: Database) -> list[tuple[str, str]]:
+def call_choices(db: Store) -> list[tuple[str, str]]:
     """The calls an import may take as its default call: (code, label) of every call, by code."""
     with db.read() as session:
         rows = raw_connection(session).execute("SELECT code, label FROM call ORDER BY code").fetchall()
     return [(str(code), str(label)) for code, label in rows]
 
 
-def import_history(db: Database, limit: int = 200) -> list[PastImport]:
+def import_history(db: Store, limit: int = 200) -> list[PastImport]:
     """The imports written to this portfolio, the latest first (``import_batch``), each undone or not."""
     with db.read() as session:
         records = imports(session, limit=limit)
@@ -245,7 +249,7 @@ def _undone(connection: Any) -> set[str]:
     return {batch for batch, (_seq, is_undo) in last.items() if is_undo}
 
 
-def undo_changes(db: Database, batch: str) -> list[Change]:
+def undo_changes(db: Store, batch: str) -> list[Change]:
     """The changes that undo a batch, from its audit entries (the latest first)."""
     with db.read() as session:
         connection = raw_connection(session)
@@ -277,7 +281,7 @@ def _record_values(entity: str, stored: Mapping[str, Any]) -> dict[str, Any]:
     return {name: fields.from_json(specs[name], value) for name, value in stored.items() if name in specs}
 
 
-def undo_import(db: Database, batch: str, *, actor: str | None = None) -> ApplyResult:
+def undo_import(db: Store, batch: str, *, actor: str | None = None) -> ApplyResult:
     """Undoes a past import through the door, as one new batch. Refused (nothing written) when a record it
     created or changed has been changed since (the message names the field and both values), or has been
     given records of its own since (a contact, a payment: the door's message says a record is still used)."""

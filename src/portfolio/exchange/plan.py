@@ -25,10 +25,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from portfolio.db.database import Database
+from portfolio.db.models import new_uuid
 from portfolio.db.sqlite_file import raw_connection
+from portfolio.db.store import Store
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.domain.identifiers import siren_of
@@ -43,7 +45,6 @@ from portfolio.services.changes import (
     Create,
     FieldChange,
     apply_in_session,
-    new_uuid,
     session_actor,
 )
 from portfolio.services.import_batches import ROW_SOURCE, ImportRecord, record_import, row_source
@@ -376,11 +377,11 @@ def _read_row(table: Table, columns: list[tuple[int, str, Callable[[Any], Any], 
             values[key] = parsed
     currency = values.get("aid.currency") or values.get("payment.currency")
     if currency and currency != "EUR":  # the row's amounts are in that currency: at the mapping's rate, or refused
-        column = next((c for c, k, *_ in columns if k in ("aid.currency", "payment.currency")), None)
+        currency_column = next((c for c, k, *_ in columns if k in ("aid.currency", "payment.currency")), None)
         if not rates or currency not in rates:
-            raise _RowError(column, tr("montants en {currency} : seuls les euros sont importés tels quels ; donnez le "
-                                       "taux de change de cette devise dans la correspondance (« rates »)",
-                                       currency=currency))
+            raise _RowError(currency_column, tr(
+                "montants en {currency} : seuls les euros sont importés tels quels ; donnez le taux de change de "
+                "cette devise dans la correspondance (« rates »)", currency=currency))
         for column_, key, _parser, money in columns:
             if money and key in values:
                 values[key] = _converted(row, values[key], currency, rates[currency], column_)
@@ -485,6 +486,7 @@ class _Planner:
         self.mapping = mapping
         self.plan = plan
         self.untrusted = untrusted
+        self.consume = False  # the table's rows are dropped as they are read (make_plan's ``consume``)
         self.rates = _rates_of(mapping.defaults)
         self.aid_parts: dict[tuple[Any, Any], dict[str, int]] = {}  # (project, organisation) -> part -> its row
         self.planned_aids: dict[tuple[Any, Any], NewRecord] = {}  # the aids the plan creates
@@ -927,12 +929,12 @@ class _Planner:
                 self._set(app, "project_id", project)
                 changed_rows.add(first.number)
             elif isinstance(app.get("project_id"), int):
-                label = app.get("acronym") or app.get("title")
+                label = app.get("acronym") or app["title"]  # (an application's title is required)
                 if self.update("project", app["project_uuid"], label, app, project_values, first.number):
                     changed_rows.add(first.number)
             reference = first.values.get("project.reference")
             if reference and not app.get("reference") and isinstance(app_id, int):  # recorded without one
-                label = app.get("acronym") or app.get("title")
+                label = app.get("acronym") or app["title"]
                 if self.update("application", app["uuid"], label, app, {"reference": reference}, first.number):
                     changed_rows.add(first.number)
             return app_id, app["project_id"], changed_rows
@@ -1095,7 +1097,10 @@ class _Planner:
         rows: list[_Row] = []
         total = len(self.table.rows)
         columns = _columns(self.mapping)
-        for index, (number, raw) in enumerate(self.table.rows):
+        table_rows = self.table.rows
+        for index, (number, raw) in enumerate(table_rows):
+            if self.consume:  # read once: the row's values are freed as it is planned (a 100,000-row file)
+                table_rows[index] = (number, [])
             if index % 2000 == 0:
                 if cancelled and cancelled():
                     raise ImportCancelled(tr("Import annulé : rien n'a été écrit."))
@@ -1261,11 +1266,12 @@ def _calls_of(defaults: Mapping[str, Any]) -> dict[str, str]:
     return calls
 
 
-def make_plan(db: Database, table: Table, mapping: ColumnMapping, *, file_name: str, sha256: str,
+def make_plan(db: Store, table: Table, mapping: ColumnMapping, *, file_name: str, sha256: str,
               untrusted: bool = True, progress: Progress | None = None, cancelled: Cancelled | None = None,
-              transactions: tuple[Table, ColumnMapping] | None = None) -> ImportPlan:
+              transactions: tuple[Table, ColumnMapping] | None = None, consume: bool = False) -> ImportPlan:
     """The plan of importing ``table`` with ``mapping`` (and a 360Giving file's ``transactions``, after its
-    grants): nothing is written."""
+    grants): nothing is written. ``consume``: the table's rows are emptied as they are planned (the command
+    line plans once and writes: the file's values and the plan are not held in memory together)."""
     if not any(key.startswith("org.") for key in mapping.columns.values()):
         raise PortfolioError(tr("« {file} » : aucune colonne n'est associée à la structure bénéficiaire (raison "
                                 "sociale, SIRET ou SIREN) ; revoyez la correspondance des colonnes.",
@@ -1276,6 +1282,7 @@ def make_plan(db: Database, table: Table, mapping: ColumnMapping, *, file_name: 
         connection = raw_connection(session)
         plan.base_seq = last_seq(connection)
         planner = _Planner(connection, table, mapping, plan, untrusted)
+        planner.consume = consume
         planner.run(progress, cancelled)
         if transactions is not None:
             planner.transactions(*transactions)
@@ -1368,7 +1375,7 @@ def plan_changes(plan: ImportPlan, next_ids: Mapping[str, int]) -> Iterator[Chan
         yield FieldChange(update.entity, update.uuid, update.field, update.old, new)
 
 
-def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None, keep_inverse: bool = True
+def apply_plan(db: Store, plan: ImportPlan, *, actor: str | None = None, keep_inverse: bool = True
                ) -> ApplyResult | None:
     """Writes the plan in one transaction through the door (None when there is nothing to write), after an
     automatic backup of the database (services.backups). Raises the door's StaleChangeError when a planned
@@ -1376,8 +1383,8 @@ def apply_plan(db: Database, plan: ImportPlan, *, actor: str | None = None, keep
     nothing is written then."""
     if plan.is_empty:
         return None
-    if getattr(db, "is_file", True):  # (a shared server is backed up by the server: team mode)
-        take_backup(db.path, "avant-import")
+    if db.is_file:  # (a shared server is backed up by the server: team mode)
+        take_backup(Path(db.path), "avant-import")
     with db.write() as session, few_collections():
         connection = raw_connection(session)
         if last_seq(connection) != plan.base_seq:

@@ -21,8 +21,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from portfolio.db.database import Database
 from portfolio.db.sqlite_file import raw_connection
+from portfolio.db.store import Store
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
@@ -65,7 +65,7 @@ def looks_like_working_workbook(path: Path) -> bool:
     return (README_SHEET in names and ours >= 1) or ours >= 2  # ("À lire" may have been deleted)
 
 
-def plan_working_import(db: Database, workbook: Workbook) -> ImportPlan:
+def plan_working_import(db: Store, workbook: Workbook) -> ImportPlan:
     """The plan of importing every record type's sheet of ``workbook`` (read with all its sheets)."""
     sheets = {sheet.name: sheet for sheet in workbook.sheets}
     export_id = export_id_of({name: sheet.rows for name, sheet in sheets.items()})
