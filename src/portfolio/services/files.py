@@ -78,11 +78,6 @@ def write_whole(destination: Path, write: Callable[[Path], object], what: str, *
     return destination
 
 
-def write_bytes_whole(destination: Path, data: bytes, what: str) -> Path:
-    """``write_whole`` for bytes already in memory."""
-    return write_whole(destination, lambda path: _write_bytes(path, data), what)
-
-
 def workbook_writer(book: Any) -> Callable[[Path], None]:
     """The ``write`` of an openpyxl workbook for ``write_whole``: saved in memory first, then written in one go,
     so that a disk that refuses the bytes fails one plain write (openpyxl's zip file, failing half way, would

@@ -463,9 +463,3 @@ class RecordTablePage(QWidget):
     def set_read_only(self, read_only: bool) -> None:
         for button in (self.new_button, self.bulk_button, self.delete_button):
             button.setEnabled(not read_only)
-
-    def select_record(self, record_id: int) -> None:
-        row = self.model.row_of(record_id)
-        if row >= 0:
-            self.view.selectRow(row)
-            self.view.scrollTo(self.model.index(row, 0))
