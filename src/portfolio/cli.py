@@ -663,13 +663,13 @@ def cmd_export(args: argparse.Namespace) -> int:
                             known=",".join(DEFAULT_ENTITIES)))
     selection = Selection(entities, args.region, args.personal, args.recipient, args.view)
     with open_portfolio(_db_path(args), must_exist=True) as db:
-        result = export_working_workbook(db, selection, args.output.expanduser())
+        exported = export_working_workbook(db, selection, args.output.expanduser())
     if args.json:
-        _print_json({"export_id": result.export_id, "file": str(result.path), "rows": result.rows})
+        _print_json({"export_id": exported.export_id, "file": str(exported.path), "rows": exported.rows})
         return 0
-    counts = ", ".join(f"{n} {entity}" for entity, n in result.rows.items())
-    print(tr("Classeur écrit dans {file} ({counts}) ; export n° {id}.", file=result.path, counts=counts,
-             id=result.export_id))
+    counts = ", ".join(f"{n} {entity}" for entity, n in exported.rows.items())
+    print(tr("Classeur écrit dans {file} ({counts}) ; export n° {id}.", file=exported.path, counts=counts,
+             id=exported.export_id))
     return 0
 
 
@@ -805,12 +805,12 @@ def _import(args: argparse.Namespace, reading: Any) -> int:
                 print(f"{past.batch}  {past.at_utc[:19]}  {past.actor}  {past.source}{state}")
             return 0
         if args.undo:
-            result = imports.undo_import(db, args.undo)
+            undone = imports.undo_import(db, args.undo)
             if args.json:
-                _print_json({"undone": args.undo, "batch_id": result.batch, "audit_entries": result.audit_entries})
+                _print_json({"undone": args.undo, "batch_id": undone.batch, "audit_entries": undone.audit_entries})
             else:
                 print(tr("Import {batch} annulé ({n} modifications, lot {undo}).", batch=args.undo,
-                         n=format_int(result.audit_entries), undo=result.batch))
+                         n=format_int(undone.audit_entries), undo=undone.batch))
             return 0
         if not args.file:
             raise UsageError(tr("précisez le fichier à importer (ou --undo BATCH_ID, ou --history)"))
@@ -874,15 +874,16 @@ def _refused_by_server(exc: BaseException) -> str | None:
     """The message for what a team's server refused to this role (its rights, or the trail's triggers), in words
     that say what to do, rather than "erreur inattendue"."""
     seen = 0
-    while exc is not None and seen < 5:
-        name = type(getattr(exc, "orig", None) or exc).__name__
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else name
+    cause: BaseException | None = exc  # the error, then what caused it
+    while cause is not None and seen < 5:
+        name = type(getattr(cause, "orig", None) or cause).__name__
+        detail = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0] if str(cause).strip() else name
         if name == "InsufficientPrivilege":
             return tr("le serveur refuse cette opération à votre rôle ({detail}) : demandez au propriétaire de la "
                       "base les droits qu'il faut (« portfolio server grant », docs/team-mode.md).", detail=detail)
         if name == "RaiseException" and "audit_entry" in detail:
             return tr("le serveur refuse d'écrire ce journal d'audit ({detail}).", detail=detail)
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1  # type: ignore[assignment]
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
     return None
 
 
