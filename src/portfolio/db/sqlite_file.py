@@ -72,7 +72,7 @@ def raw_connection(source: Session | sqlite3.Connection) -> sqlite3.Connection:
     if driver is None:  # (never inside a session's transaction: its connection is open until the end)
         raise ValueError("the session's connection is closed")
     if not isinstance(driver, sqlite3.Connection):  # team mode: the same SQL, rewritten for PostgreSQL
-        from .postgres import PgConnection
+        from .pg_sql import PgConnection  # (not db.postgres: it imports db.database, which imports this module)
 
         # PgConnection offers what the callers use of sqlite3's connection (execute, executemany, cursor, and
         # the cursor's fetchone, fetchall, iteration), not the whole of it: a duck, not a subclass
