@@ -631,3 +631,30 @@ def test_import_profiles_live_beside_the_settings(tmp_path: Path, monkeypatch: p
 
     monkeypatch.setenv("PORTFOLIO_CONFIG_DIR", str(tmp_path / "config"))
     assert profiles_folder().parent == settings_file().parent == tmp_path / "config"
+
+
+def test_a_plan_that_consumes_the_files_rows_is_the_same_plan(tmp_path: Path, portfolio_path: Path) -> None:
+    """The command line plans once and writes (issue #20's memory): the file's rows are dropped as they are
+    planned, and the plan is exactly the one made keeping them (the window's, which may plan again)."""
+    from bench.workbooks import write_beneficiaries
+
+    from portfolio.exchange.imports import plan_import, prepare
+    from portfolio.services.portfolio import open_portfolio
+
+    workbook = write_beneficiaries(tmp_path / "beneficiaires.xlsx", 300)
+    plans = []
+    with open_portfolio(portfolio_path) as db:
+        for consume in (False, True):
+            prepared = prepare(workbook, untrusted=False)
+            plan = plan_import(db, prepared, consume=consume)
+            rows_left = [values for _number, values in prepared.table.rows if values]
+            assert bool(rows_left) is not consume and (prepared.workbook.sheets[0].rows == []) is consume
+            plans.append(plan)
+    kept, consumed = plans
+    assert len(kept.creates) > 300 and kept.rows_read == consumed.rows_read == 300
+    def shown(plan: Any) -> list[tuple[str, dict[str, Any], int]]:  # each plan draws its own uuids: references
+        return [(r.entity, {k: getattr(v, "entity", v) for k, v in r.values.items()}, r.source_row)  # by entity
+                for r in plan.creates]
+
+    assert shown(kept) == shown(consumed)
+    assert [(r.row, r.reason) for r in kept.rejected] == [(r.row, r.reason) for r in consumed.rejected]

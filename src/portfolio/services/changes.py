@@ -197,8 +197,9 @@ def apply_in_session(session: Session, changes: Iterable[Change], *, source: str
     ``sources``: a finer audit source per record, (entity, uuid) -> source (an import's file, sheet and row);
     the records it does not name get ``source``. Either way the changes form one batch.
 
-    ``keep_inverse=False``: no ``ApplyResult.inverse`` (a command-line import of 100,000 rows would hold a
-    copy of every record for an undo step nobody takes; its undo is rebuilt from the audit trail)."""
+    ``keep_inverse=False``: no ``ApplyResult.inverse`` nor ``created_ids`` (a command-line import of 100,000
+    rows would hold a copy of every record for an undo step nobody takes; its undo is rebuilt from the audit
+    trail)."""
     writer = _Writer(session, source=source, actor=session_actor(session, actor), sources=sources)
     writer.keep_inverse = keep_inverse
     try:
@@ -280,6 +281,7 @@ class _Writer:
     """Applies runs of changes and accumulates their audit entries."""
 
     AUDIT_BATCH = 5000
+    INSERT_BATCH = 20_000  # records inserted at a time by a run of creations
     keep_inverse = True
 
     def __init__(self, session: Session, *, source: str, actor: str,
@@ -373,6 +375,7 @@ class _Writer:
         columns = ["id", "uuid", "row_version", "synthetic", *specs, *key_columns]
         dated_places = [4 + index for index, name in enumerate(specs) if name in dated]
         rows: list[list[Any]] = []
+        highest = 0
         done: list[Change] = []
         for change in run:
             if not change.values.keys() <= specs.keys():
@@ -398,7 +401,12 @@ class _Writer:
             for place in dated_places:
                 row[place] = _sql_value(row[place])
             rows.append(row)
-            self.result.created_ids[change.uuid] = record_id
+            if len(rows) >= self.INSERT_BATCH:  # inserted as they come: 100,000 rows are not held at once
+                highest = max(highest, max(row[0] for row in rows))
+                _insert_values(self.session, table.name, columns, rows)
+                rows = []
+            if self.keep_inverse:  # (an import of 300,000 records reports its counts, not each id)
+                self.result.created_ids[change.uuid] = record_id
             audited = {"id": record_id, **values}
             for name in audited_dates:  # the trail keeps JSON: dates as ISO text (fields.to_json)
                 if audited[name] is not None:
@@ -408,8 +416,10 @@ class _Writer:
             self.audit("create", entity, change.uuid, None, None, audited)
             if self.keep_inverse:
                 done.append(Create(entity, change.uuid, values, record_id, change.synthetic))
-        _insert_values(self.session, table.name, columns, rows)
-        self._raise_high_water(entity, max(row[0] for row in rows))
+        if rows:
+            highest = max(highest, max(row[0] for row in rows))
+            _insert_values(self.session, table.name, columns, rows)
+        self._raise_high_water(entity, highest)
         return done
 
     def _highest_id(self, entity: str, table: Any) -> int:
