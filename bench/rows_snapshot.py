@@ -9,7 +9,8 @@ from pathlib import Path
 
 from portfolio.services.demo import write_demo
 from portfolio.services.portfolio import open_portfolio
-from portfolio.services.snapshot import init_keys, key_paths, verify_snapshot, write_snapshot
+from portfolio.services.signing_keys import init_keys, key_paths
+from portfolio.services.snapshot import verify_snapshot, write_snapshot
 
 from .rows_listing import _build, sizes
 from .runner import Options, Result, row

@@ -9,13 +9,11 @@ import sys
 def _without_console() -> None:
     if sys.stdout is not None and sys.stderr is not None:
         return
-    from pathlib import Path
+    from portfolio.services.app_paths import window_log_file
 
-    import platformdirs
-
-    folder = Path(platformdirs.user_log_dir("portefeuille-sasn", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    log = open(folder / "fenetre.log", "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (open for the run)
+    path = window_log_file()  # (PORTFOLIO_LOG_DIR, else the user's log folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (open for the run)
     sys.stdout = sys.stdout or log
     sys.stderr = sys.stderr or log
 

@@ -23,8 +23,9 @@ from portfolio.domain.dates import format_datetime
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int, format_percent
+from portfolio.services import app_paths
 from portfolio.services.error_log import log_unexpected
-from portfolio.services.portfolio import default_db_path, open_portfolio, shared_location
+from portfolio.services.portfolio import open_portfolio, shared_location
 
 # The services below import SQLAlchemy: each command imports what it uses, so that `portfolio` (the window)
 # paints its first page before SQLAlchemy is loaded.
@@ -246,7 +247,7 @@ def _db_path(args: argparse.Namespace) -> Any:
     shared = shared_location(args.db)  # team mode: --db-url, PORTFOLIO_DB or the preferences
     if shared:
         return shared
-    return Path(args.db).expanduser() if args.db else default_db_path()
+    return Path(args.db).expanduser() if args.db else app_paths.default_database()
 
 
 def _file_only(args: argparse.Namespace, command: str) -> Path:
@@ -345,9 +346,9 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 
 def cmd_keys(args: argparse.Namespace) -> int:
     from portfolio.services.checkpoints import trust_key, trusted_keys
-    from portfolio.services.snapshot import init_keys, key_paths, keys_folder
+    from portfolio.services.signing_keys import init_keys, key_paths
 
-    folder = keys_folder()
+    folder = app_paths.keys_folder()
     if args.action == "trust":
         if not args.key or not args.name:
             raise UsageError(tr("« portfolio keys trust » demande la clé (FICHIER.pub ou son texte) et --name NOM"))
@@ -377,7 +378,8 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
     from portfolio.services.checkpoints import officer_key
-    from portfolio.services.snapshot import key_paths, keys_folder, write_snapshot
+    from portfolio.services.signing_keys import key_paths
+    from portfolio.services.snapshot import write_snapshot
 
     source = _db_path(args)
     with open_portfolio(source, readonly=True, must_exist=True):
@@ -390,7 +392,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
             source = copy_from_server(source, Path(folder) / "serveur.sqlite")
         manifest = write_snapshot(source, args.output.expanduser(),
-                                  private_key=key_paths(keys_folder())[0] if args.sign else None)
+                                  private_key=key_paths(app_paths.keys_folder())[0] if args.sign else None)
     if args.json:
         _print_json(manifest)
         return 0
@@ -734,7 +736,8 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 def cmd_gdpr(args: argparse.Namespace) -> int:
     from portfolio.db.seal import backups_dir
-    from portfolio.services.gdpr import copies_holding, erase_person, find_person
+    from portfolio.services.backups import copies_holding
+    from portfolio.services.gdpr import erase_person, find_person
 
     path = _db_path(args)
     if args.action == "export" and args.output is None:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from tests.data_files import DATA, data_file
 
 from portfolio.exchange import imports
+from portfolio.services import app_paths
 from portfolio.services.portfolio import open_portfolio
 from portfolio.ui.import_history import ImportHistoryDialog
 from portfolio.ui.import_wizard import CallsDialog, ImportWizard, confidence_mark, sample_text
@@ -64,7 +65,7 @@ def messages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[tuple[str,
     monkeypatch.setattr(QMessageBox, "information", record("information"))
     monkeypatch.setattr(QMessageBox, "question", record("question", QMessageBox.StandardButton.Yes))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setattr(imports, "profiles_folder", lambda: tmp_path / "profils")
+    monkeypatch.setattr(app_paths, "import_profiles_folder", lambda: tmp_path / "profils")
     return shown
 
 

@@ -626,11 +626,10 @@ def test_a_project_first_imported_without_its_reference_is_found_with_it(capsys:
 
 def test_import_profiles_live_beside_the_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue #20: profils-import/ ignored PORTFOLIO_CONFIG_DIR, the one override of the user's configuration."""
-    from portfolio.exchange.imports import profiles_folder
-    from portfolio.services.portfolio import settings_file
+    from portfolio.services.app_paths import import_profiles_folder, settings_file
 
     monkeypatch.setenv("PORTFOLIO_CONFIG_DIR", str(tmp_path / "config"))
-    assert profiles_folder().parent == settings_file().parent == tmp_path / "config"
+    assert import_profiles_folder().parent == settings_file().parent == tmp_path / "config"
 
 
 def test_a_plan_that_consumes_the_files_rows_is_the_same_plan(tmp_path: Path, portfolio_path: Path) -> None:

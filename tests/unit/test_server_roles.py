@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from portfolio import cli
 from portfolio.services.changes import Create, FieldChange, apply_changes
 from portfolio.services.portfolio import open_portfolio
-from portfolio.services.snapshot import init_keys, key_paths
+from portfolio.services.signing_keys import init_keys, key_paths
 
 ORG = "0191e0a0-0000-7000-8000-00000000a001"
 

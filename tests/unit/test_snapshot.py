@@ -16,11 +16,10 @@ import pytest
 from portfolio import cli
 from portfolio.services.changes import Create, apply_changes, new_uuid
 from portfolio.services.portfolio import open_portfolio
+from portfolio.services.signing_keys import SigningKeyError, init_keys, key_paths
 from portfolio.services.snapshot import (
     MANIFEST_TABLE,
     SnapshotError,
-    init_keys,
-    key_paths,
     open_read_only,
     verify_snapshot,
     write_snapshot,
@@ -58,7 +57,7 @@ def test_keys_are_made_once_and_the_private_key_is_its_owners_only(keys: tuple[P
     private, public_file = key_paths(folder)
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
     assert public_file.read_text(encoding="ascii").strip() == public and len(public) == 44
-    with pytest.raises(SnapshotError, match="existe déjà"):
+    with pytest.raises(SigningKeyError, match="existe déjà"):
         init_keys(folder)
 
 
@@ -201,7 +200,8 @@ def test_verify_without_a_key_says_whose_signature_it_is_in_plain_words(
 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from portfolio.services.snapshot import _ENCODER, FORMAT, MANIFEST_TABLE, _public_text, _signed_bytes
+    from portfolio.services.signing_keys import public_key_text
+    from portfolio.services.snapshot import _ENCODER, FORMAT, MANIFEST_TABLE, _signed_bytes
 
     monkeypatch.setenv("PORTFOLIO_KEYS_DIR", str(tmp_path / "cles"))
     out = tmp_path / "instantane.sqlite"
@@ -216,7 +216,7 @@ def test_verify_without_a_key_says_whose_signature_it_is_in_plain_words(
             assert manifest["format"] == FORMAT
             manifest.pop("signature")
             if key is not None:
-                manifest["signature"] = {"algorithm": "Ed25519", "public_key": _public_text(key.public_key()),
+                manifest["signature"] = {"algorithm": "Ed25519", "public_key": public_key_text(key.public_key()),
                                          "value": base64.b64encode(key.sign(_signed_bytes(manifest))).decode()}
             connection.execute(f"UPDATE {MANIFEST_TABLE} SET manifest = ?", (_ENCODER.encode(manifest),))
         connection.close()
@@ -322,17 +322,17 @@ def test_a_public_key_holding_a_double_slash_is_taken_as_typed(small_portfolio: 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-    from portfolio.services.snapshot import _public_text, key_paths
+    from portfolio.services.signing_keys import public_key_text
 
     monkeypatch.setenv("PORTFOLIO_KEYS_DIR", str(tmp_path / "cles"))
-    while "//" not in _public_text((key := Ed25519PrivateKey.generate()).public_key()):
+    while "//" not in public_key_text((key := Ed25519PrivateKey.generate()).public_key()):
         pass
     private, public = key_paths(tmp_path / "cles")
     private.parent.mkdir(parents=True, exist_ok=True)
     private.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
-    public.write_text(_public_text(key.public_key()) + "\n", encoding="ascii")
+    public.write_text(public_key_text(key.public_key()) + "\n", encoding="ascii")
     out = tmp_path / "instantane.sqlite"
     assert cli.main(["snapshot", str(out), "--db", str(small_portfolio), "--sign"]) == 0
     capsys.readouterr()
-    assert cli.main(["verify", str(out), "--public-key", _public_text(key.public_key()), "--json"]) == 0
+    assert cli.main(["verify", str(out), "--public-key", public_key_text(key.public_key()), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["intact"] is True

@@ -362,7 +362,8 @@ def test_an_unsealed_damaged_file_is_refused_and_never_sealed(sealed: Path) -> N
 def test_an_auditor_with_the_officers_public_key_sees_who_signed(sealed: Path, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    from portfolio.services.snapshot import key_paths, keys_folder
+    from portfolio.services.app_paths import keys_folder
+    from portfolio.services.signing_keys import key_paths
 
     officer_public = key_paths(keys_folder())[1]
     copy = tmp_path / "copie" / "demo.sqlite"

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from portfolio.domain.errors import PortfolioError
+from portfolio.services.app_paths import views_file
 from portfolio.services.listing import ListQuery
-from portfolio.services.views import find_view, save_view, saved_views, views_file
+from portfolio.services.views import find_view, save_view, saved_views
 
 
 @pytest.fixture(autouse=True)

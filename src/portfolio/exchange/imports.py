@@ -14,12 +14,11 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.db.store import Store
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
-from portfolio.services import fields
+from portfolio.services import app_paths, fields
 from portfolio.services.audit import ERASED
 from portfolio.services.changes import ApplyResult, Change, Create, Delete, FieldChange, apply_changes
 from portfolio.services.files import workbook_writer, write_whole
 from portfolio.services.import_batches import ImportRecord, imports
-from portfolio.services.portfolio import config_folder
 
 from .cells import as_text, new_workbook
 from .mapping import ColumnMapping, choose_mapping, known_headers, load_json, save_profile
@@ -40,11 +39,6 @@ def stage(progress: Progress | None, start: float, end: float) -> Progress | Non
     if progress is None:
         return None
     return lambda fraction, message: progress(start + (end - start) * min(max(fraction, 0.0), 1.0), message)
-
-
-def profiles_folder() -> Path:
-    """Where the mappings saved per counterpart live (beside the settings: PORTFOLIO_CONFIG_DIR moves both)."""
-    return config_folder() / "profils-import"
 
 
 @dataclass
@@ -85,7 +79,7 @@ def with_table(workbook: Workbook, *, profile: str | None = None, map_data: Mapp
         raise PortfolioError(tr("« {file} » ne contient aucune feuille avec des données.", file=workbook.path.name))
     table = find_table(workbook.sheets[0], known_headers(), file_name=workbook.path.name)
     mapping = choose_mapping(table.headers, profile=profile, map_data=map_data, map_source=map_source,
-                             profiles_folder=profiles if profiles is not None else profiles_folder())
+                             profiles_folder=profiles if profiles is not None else app_paths.import_profiles_folder())
     return Prepared(workbook, table, mapping)
 
 
@@ -156,7 +150,7 @@ def run_import(db: Store, path: Path, *, sheet: str | None = None, profile: str 
 
 def save_mapping(name: str, prepared: Prepared, folder: Path | None = None) -> Path:
     """Saves the mapping of a prepared import as the profile of a counterpart."""
-    return save_profile(folder or profiles_folder(), name, prepared.mapping, prepared.table.headers)
+    return save_profile(folder or app_paths.import_profiles_folder(), name, prepared.mapping, prepared.table.headers)
 
 
 def write_rejected(plan: ImportPlan, destination: Path) -> Path:

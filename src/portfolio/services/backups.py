@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import re
 import shutil
@@ -285,51 +284,17 @@ def restore_backup(path: Path, backup: Path, why: str = "remplacee") -> Path | N
     with contextlib.suppress(OSError):  # (a folder that cannot be written: the next opening says so)
         remove_seal(path)
         write_seal(path)  # the restored copy is the file as the application left it (signed: services.checkpoints)
-    _erase_again(path)
+    from .gdpr import erase_again  # (gdpr imports nothing of this module: no circle)
+
+    erase_again(path)
     return aside
 
 
-# --- erasures made again after a restore -----------------------------------------------------------------
+# --- the copies an erasure does not reach ------------------------------------------------------------
 
 
-def erasures_file(path: Path) -> Path:
-    """The register of the erasures made in a database (the records' uuids, no personal data), kept beside
-    its backups: restoring a copy taken before an erasure must not bring the person back."""
-    return backups_dir(path) / "effacements.json"
-
-
-def record_erasure(path: Path, uuids: list[str]) -> None:
-    """Adds an erasure to the register (written whole)."""
-    register = erasures_file(path)
-    entries = [*_erasures(path), {"at": datetime.now(UTC).isoformat(), "uuids": list(uuids)}]
-    register.parent.mkdir(parents=True, exist_ok=True)
-    temporary = register.with_name(register.name + ".tmp")
-    temporary.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(temporary, register)
-
-
-def _erasures(path: Path) -> list[dict[str, object]]:
-    try:
-        entries = json.loads(erasures_file(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("uuids"), list)] \
-        if isinstance(entries, list) else []
-
-
-def _erase_again(path: Path) -> int:
-    """Makes every registered erasure again in the database at ``path`` (a restored copy); how many records'
-    values were erased again."""
-    uuids = sorted({str(u) for entry in _erasures(path) for u in entry["uuids"]})  # type: ignore[attr-defined]
-    if not uuids:
-        return 0
-    from portfolio.db.database import Database
-
-    from .gdpr import erase_person, person_by_uuids
-
-    with Database.open(path) as db:
-        with db.read() as session:
-            person = person_by_uuids(session, uuids)
-        if not person.entries and not person.contacts:
-            return 0
-        return erase_person(db, person, register=False).entries
+def copies_holding(path: Path) -> list[Path]:
+    """The copies of the database that an erasure (services.gdpr) does not reach: its backups, and the files a
+    restore or a damaged opening set aside beside it."""
+    aside = [p for p in path.parent.glob(f"{glob_escape(path.stem)}.*-*{path.suffix}") if p != path]
+    return [backup.path for backup in list_backups(path)] + sorted(aside)

@@ -32,6 +32,9 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
+from . import app_paths
+from .signing_keys import init_keys, key_paths, load_private_key, load_public_key, public_key_text
+
 if TYPE_CHECKING:  # (cryptography is imported where a key is used: not at start-up)
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -39,32 +42,23 @@ if TYPE_CHECKING:  # (cryptography is imported where a key is used: not at start
 
 HEAD_FORMAT = "portfolio-tete-signee/1"
 SEAL_FORMAT = "portfolio-sceau/1"
-TRUST_FILE = "confiance.json"
-REGISTER_FILE = "tetes-signees.json"
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 # --- keys ----------------------------------------------------------------------------------------------------
 
 
-def _folder() -> Path:
-    from .snapshot import keys_folder
-
-    return keys_folder()
-
-
 def officer_key(create: bool = True) -> Ed25519PrivateKey | None:
     """The officer's private key, created (readable by its owner only) when there is none and ``create``; None
     when it cannot be read or made (a profile that cannot be written): nothing is signed then."""
-    from .snapshot import _load_private_key, init_keys, key_paths
-
-    private = key_paths(_folder())[0]
+    folder = app_paths.keys_folder()
+    private = key_paths(folder)[0]
     try:
         if not private.is_file():
             if not create:
                 return None
-            init_keys(_folder())
-        return _load_private_key(private)
+            init_keys(folder)
+        return load_private_key(private)
     except (OSError, PortfolioError):
         return None
 
@@ -73,16 +67,14 @@ def public_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     """The base64 text of a private or public Ed25519 key's public half."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from .snapshot import _public_text
-
-    return _public_text(key.public_key() if isinstance(key, Ed25519PrivateKey) else key)
+    return public_key_text(key.public_key() if isinstance(key, Ed25519PrivateKey) else key)
 
 
 def trusted_keys() -> dict[str, str]:
     """The public keys this user trusts (base64 -> a name): their own, and those added by `portfolio keys trust`."""
     trusted: dict[str, str] = {}
     with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
-        for entry in json.loads((_folder() / TRUST_FILE).read_text(encoding="utf-8")).get("cles", []):
+        for entry in json.loads(app_paths.trusted_keys_file().read_text(encoding="utf-8")).get("cles", []):
             trusted[str(entry["cle"])] = str(entry["nom"])
     own = officer_key(create=False)
     if own is not None:
@@ -93,10 +85,8 @@ def trusted_keys() -> dict[str, str]:
 def trust_key(text: str, name: str) -> str:
     """Adds a public key (base64, or the .pub file of `keys init`) to the keys this user trusts, under ``name``;
     returns the key. Refuses text that is not an Ed25519 public key."""
-    from .snapshot import load_public_key
-
     key = public_text(load_public_key(text))
-    path = _folder() / TRUST_FILE
+    path = app_paths.trusted_keys_file()
     entries = []
     with contextlib.suppress(OSError, ValueError, AttributeError):
         entries = [e for e in json.loads(path.read_text(encoding="utf-8")).get("cles", []) if e.get("cle") != key]
@@ -117,8 +107,6 @@ def _sign(private: Ed25519PrivateKey, content: dict[str, Any]) -> str:
 
 def _verifies(key_text: str, signature: str, content: dict[str, Any]) -> bool:
     from cryptography.exceptions import InvalidSignature
-
-    from .snapshot import load_public_key
 
     try:
         load_public_key(key_text).verify(base64.b64decode(signature, validate=True),
@@ -149,7 +137,7 @@ def _write_private(path: Path, data: dict[str, Any]) -> None:
 
 def _register() -> dict[str, Any]:
     try:
-        content = json.loads((_folder() / REGISTER_FILE).read_text(encoding="utf-8"))
+        content = json.loads(app_paths.signed_heads_file().read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return content if isinstance(content, dict) else {}
@@ -165,8 +153,9 @@ def _remember(path: Path, entry: dict[str, Any]) -> None:
     with contextlib.suppress(OSError):
         register = _register()
         register[str(path.resolve())] = entry
-        _folder().mkdir(parents=True, exist_ok=True)
-        _write_private(_folder() / REGISTER_FILE, register)
+        register_file = app_paths.signed_heads_file()
+        register_file.parent.mkdir(parents=True, exist_ok=True)
+        _write_private(register_file, register)
 
 
 def forget_file(path: Path) -> None:
@@ -174,7 +163,7 @@ def forget_file(path: Path) -> None:
     with contextlib.suppress(OSError):
         register = _register()
         if register.pop(str(path.resolve()), None) is not None:
-            _write_private(_folder() / REGISTER_FILE, register)
+            _write_private(app_paths.signed_heads_file(), register)
 
 
 # --- signed seals ------------------------------------------------------------------------------------------------

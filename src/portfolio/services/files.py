@@ -26,6 +26,8 @@ from portfolio.db.protected import protected_reason
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
+from . import app_paths
+
 OWNER_ONLY = 0o600
 Check = Callable[[Path], bool]
 
@@ -42,12 +44,9 @@ def refuse_protected(destination: Path) -> None:
 
 
 def _private_reason(destination: Path) -> str | None:
-    from .portfolio import settings_file
-    from .snapshot import keys_folder
-
     target = Path(os.path.abspath(destination.expanduser())).resolve()
-    keys = keys_folder().expanduser().resolve()
-    if target == settings_file().resolve() or keys in target.parents or target == keys:
+    keys = app_paths.keys_folder().expanduser().resolve()
+    if target == app_paths.settings_file().resolve() or keys in target.parents or target == keys:
         return tr("« {file} » est un fichier de l'application (réglages ou clés de signature) : il n'est jamais "
                   "remplacé par un export. Choisissez un autre nom de fichier.", file=str(destination))
     return None

@@ -13,16 +13,19 @@ out or deleted: the result says how many backups there are.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
 from portfolio.db.database import Database, busy_timeout_ms
+from portfolio.db.seal import backups_dir
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.db.store import Store
 from portfolio.domain.errors import PortfolioError
@@ -209,20 +212,9 @@ def erase_person(db: Store, person: PersonData, *, actor: str | None = None, reg
                                               for uuid in person.uuids if erased[uuid]], source=SOURCE, actor=actor)
     shared = not db.is_file  # team mode: no file, no backups beside it, no log to fold
     if register and not shared:
-        from .backups import record_erasure
-
         record_erasure(Path(db.path), person.uuids)
     return Erasure(len(person.contacts), sum(len(s) for s in erased.values()), tuple(seqs),
                    True if shared else fold_log(cast(Database, db)))  # (is_file: the SQLite file's Database)
-
-
-def copies_holding(path: Path) -> list[Path]:
-    """The copies of the database that an erasure does not reach: its backups, and the files a restore or a
-    damaged opening set aside beside it."""
-    from .backups import glob_escape, list_backups
-
-    aside = [p for p in path.parent.glob(f"{glob_escape(path.stem)}.*-*{path.suffix}") if p != path]
-    return [backup.path for backup in list_backups(path)] + sorted(aside)
 
 
 def fold_log(db: Database, attempts: int = 10) -> bool:
@@ -269,3 +261,45 @@ def _erase_entries(connection: Any, uuids: Sequence[str]) -> dict[str, list[int]
     for seq, uuid, *_rest in rows:
         erased[uuid].append(seq)
     return erased
+
+
+# --- erasures made again after a restore (services.backups.restore_backup) -----------------------------
+
+
+def erasures_file(path: Path) -> Path:
+    """The register of the erasures made in a database (the records' uuids, no personal data), kept beside
+    its backups: restoring a copy taken before an erasure must not bring the person back."""
+    return backups_dir(path) / "effacements.json"
+
+
+def record_erasure(path: Path, uuids: list[str]) -> None:
+    """Adds an erasure to the register (written whole)."""
+    register = erasures_file(path)
+    entries = [*_erasures(path), {"at": datetime.now(UTC).isoformat(), "uuids": list(uuids)}]
+    register.parent.mkdir(parents=True, exist_ok=True)
+    temporary = register.with_name(register.name + ".tmp")
+    temporary.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(temporary, register)
+
+
+def _erasures(path: Path) -> list[dict[str, object]]:
+    try:
+        entries = json.loads(erasures_file(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("uuids"), list)] \
+        if isinstance(entries, list) else []
+
+
+def erase_again(path: Path) -> int:
+    """Makes every registered erasure again in the database at ``path`` (a restored copy); how many records'
+    values were erased again."""
+    uuids = sorted({str(u) for entry in _erasures(path) for u in entry["uuids"]})  # type: ignore[attr-defined]
+    if not uuids:
+        return 0
+    with Database.open(path) as db:
+        with db.read() as session:
+            person = person_by_uuids(session, uuids)
+        if not person.entries and not person.contacts:
+            return 0
+        return erase_person(db, person, register=False).entries

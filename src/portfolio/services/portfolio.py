@@ -7,33 +7,19 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import platformdirs
-
 from portfolio.db.locations import is_other_address, is_url, without_password
 from portfolio.domain.i18n import tr
+
+from .app_paths import DB_ENV, default_database, settings_file
 
 if TYPE_CHECKING:
     from portfolio.db.database import Database
     from portfolio.db.store import Store
 
-APP_DIR_NAME = "portefeuille-sasn"
-
-
-def config_folder() -> Path:
-    """The folder of the user's configuration: settings, saved views, import profiles (PORTFOLIO_CONFIG_DIR,
-    else the user configuration directory): one override for all of them."""
-    override = os.environ.get("PORTFOLIO_CONFIG_DIR")
-    return Path(override) if override else Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False))
-
-
-def settings_file() -> Path:
-    """The application's settings shared by the window and the command line (in ``config_folder()``): JSON,
-    for the command line does not read Qt's settings."""
-    return config_folder() / "reglages.json"
-
 
 def read_settings() -> dict[str, object]:
-    """The settings (an empty dict for a missing or damaged file: they are conveniences, never data)."""
+    """The settings (``app_paths.settings_file()``; an empty dict for a missing or damaged file: they are
+    conveniences, never data)."""
     try:
         content = json.loads(settings_file().read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -78,9 +64,6 @@ def shared_database() -> str | None:
     return str(value)
 
 
-DB_ENV = "PORTFOLIO_DB"
-
-
 def shared_location(given: object = None) -> str | None:
     """The shared server to open (team mode), or None for a file: ``given`` (``--db``/``--db-url``) when it is an
     URL; without one, PORTFOLIO_DB when it is an URL, else, without PORTFOLIO_DB, the preferences' server."""
@@ -90,14 +73,6 @@ def shared_location(given: object = None) -> str | None:
     if configured:
         return configured if is_url(configured) else None
     return shared_database()
-
-
-def default_db_path() -> Path:
-    """PORTFOLIO_DB, else portfolio.sqlite in the platform's user data directory."""
-    configured = os.environ.get(DB_ENV)
-    if configured:
-        return Path(configured).expanduser()
-    return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False)) / "portfolio.sqlite"
 
 
 def open_portfolio(path: str | os.PathLike[str] | None = None, *, readonly: bool = False,
@@ -128,7 +103,7 @@ def open_portfolio(path: str | os.PathLike[str] | None = None, *, readonly: bool
                 shared.close()
                 raise
         return shared
-    target = Path(path) if path is not None else default_db_path()
+    target = Path(path) if path is not None else default_database()
     if must_exist and not target.exists():
         raise DatabaseError(tr("La base « {path} » n'existe pas. Vérifiez le chemin, ou créez-la avec "
                                "« portfolio demo --db {path} » pour un portefeuille de démonstration.", path=target))

@@ -75,8 +75,8 @@ def sign_server_head(url: str, key_file: Path) -> dict[str, Any] | None:
     from portfolio.db.postgres import PostgresDatabase
 
     from .checkpoints import sign_head
-    from .snapshot import _load_private_key
+    from .signing_keys import load_private_key
 
-    key = _load_private_key(key_file)
+    key = load_private_key(key_file)
     with PostgresDatabase.open(url, migrate=False) as db:
         return sign_head(db, kind="serveur", private=key)

@@ -19,7 +19,6 @@ import contextlib
 import errno
 import hashlib
 import json
-import os
 import sqlite3
 import tempfile
 from dataclasses import dataclass, field
@@ -32,10 +31,9 @@ from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
 from .files import private_temporary, refuse_protected, sync_file, sync_folder
+from .signing_keys import SigningKeyError, load_private_key, load_public_key, public_key_text
 
-if TYPE_CHECKING:  # (cryptography is imported where a key is used: not at start-up)
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
+if TYPE_CHECKING:
     from portfolio.db.store import Store
 
 MANIFEST_TABLE = "snapshot_manifest"
@@ -45,68 +43,6 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",",
 
 class SnapshotError(PortfolioError):
     """A snapshot could not be written or read at all (not: it was altered, which ``verify_snapshot`` reports)."""
-
-
-# --- keys ----------------------------------------------------------------------------------------------------
-
-
-def keys_folder() -> Path:
-    """Where the officer's signing keys live: PORTFOLIO_KEYS_DIR, else the user configuration directory."""
-    import os
-
-    import platformdirs
-
-    from .portfolio import APP_DIR_NAME
-
-    override = os.environ.get("PORTFOLIO_KEYS_DIR")
-    return Path(override) if override else Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False)) / "cles"
-
-
-def key_paths(folder: Path) -> tuple[Path, Path]:
-    """(private key, public key) files of the officer's key pair in ``folder``."""
-    return folder / "signature-ed25519.pem", folder / "signature-ed25519.pub"
-
-
-def init_keys(folder: Path) -> str:
-    """Creates the officer's Ed25519 key pair in ``folder`` (the private key readable by its owner only) and
-    returns the public key (base64). Refuses to replace an existing pair: snapshots signed with it could no
-    longer be told from forgeries."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    private_path, public_path = key_paths(folder)
-    if private_path.exists():
-        raise SnapshotError(tr("Une paire de clés existe déjà dans « {folder} » : elle n'est pas remplacée (les "
-                               "instantanés qu'elle a signés ne seraient plus vérifiables).", folder=str(folder)))
-    folder.mkdir(parents=True, exist_ok=True)
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(pem)
-    public = _public_text(key.public_key())
-    public_path.write_text(public + "\n", encoding="ascii")
-    return public
-
-
-def _public_text(public_key: Ed25519PublicKey) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return base64.b64encode(raw).decode("ascii")
-
-
-def load_public_key(text: str) -> Ed25519PublicKey:
-    """An Ed25519 public key from its base64 text (as `keys init` prints it and the .pub file holds)."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    try:
-        raw = base64.b64decode(text.strip(), validate=True)
-        return Ed25519PublicKey.from_public_bytes(raw)
-    except Exception:
-        raise SnapshotError(tr("La clé publique « {key} » n'est pas une clé Ed25519 (44 caractères en base64).",
-                               key=text.strip()[:60])) from None
 
 
 # --- the digest ------------------------------------------------------------------------------------------------
@@ -155,7 +91,7 @@ def write_snapshot(source: Path, destination: Path, *, author: str | None = None
     if destination.resolve() == source.resolve():
         raise SnapshotError(tr("L'instantané ne peut pas remplacer la base elle-même : choisissez un autre nom."))
     refuse_protected(destination)  # nor its log, its backups, another portfolio, the keys
-    signer = _load_private_key(private_key) if private_key is not None else None
+    signer = load_private_key(private_key) if private_key is not None else None
     temporary: Path | None = None
     try:
         temporary = private_temporary(destination)  # empty, readable by its owner only: VACUUM INTO fills it
@@ -175,7 +111,7 @@ def write_snapshot(source: Path, destination: Path, *, author: str | None = None
             }
             manifest["manifest_digest"] = _manifest_digest(manifest)
             if signer is not None:
-                manifest["signature"] = {"algorithm": "Ed25519", "public_key": _public_text(signer.public_key()),
+                manifest["signature"] = {"algorithm": "Ed25519", "public_key": public_key_text(signer.public_key()),
                                          "value": base64.b64encode(signer.sign(_signed_bytes(manifest))).decode()}
             copy.execute(f"CREATE TABLE {MANIFEST_TABLE} (manifest TEXT NOT NULL)")
             copy.execute(f"INSERT INTO {MANIFEST_TABLE} VALUES (?)", (_ENCODER.encode(manifest),))
@@ -264,22 +200,6 @@ def _manifest_digest(manifest: dict[str, Any]) -> str:
 
 def _signed_bytes(manifest: dict[str, Any]) -> bytes:
     return _ENCODER.encode({k: v for k, v in manifest.items() if k != "signature"}).encode()
-
-
-def _load_private_key(path: Path) -> Ed25519PrivateKey:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except FileNotFoundError:
-        raise SnapshotError(tr("Aucune clé de signature dans « {file} » : créez-la avec « portfolio keys init ».",
-                               file=str(path))) from None
-    except ValueError:
-        raise SnapshotError(tr("« {file} » n'est pas une clé privée lisible.", file=str(path))) from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise SnapshotError(tr("« {file} » n'est pas une clé Ed25519.", file=str(path)))
-    return key
 
 
 # --- verifying -------------------------------------------------------------------------------------------------
@@ -401,7 +321,7 @@ def _check_signature(result: Verification, manifest: dict[str, Any], public_key:
     try:
         key = load_public_key(str(signature.get("public_key", "")))
         key.verify(base64.b64decode(str(signature.get("value", ""))), _signed_bytes(manifest))
-    except (InvalidSignature, SnapshotError, ValueError, TypeError):
+    except (InvalidSignature, SigningKeyError, ValueError, TypeError):
         result.problems.append(tr("La signature ne correspond pas au manifeste : il a été modifié après sa "
                                   "signature."))
         return
@@ -411,7 +331,7 @@ def _check_signature(result: Verification, manifest: dict[str, Any], public_key:
     result.signer = str(signature["public_key"])
     result.signer_name = signer_name(result.signer)
     if public_key is not None:
-        if _public_text(load_public_key(public_key)) != result.signer:
+        if public_key_text(load_public_key(public_key)) != result.signer:
             result.problems.append(tr("L'instantané est signé par une autre clé ({signer}) que celle donnée.",
                                       signer=result.signer))
         else:

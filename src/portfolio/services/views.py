@@ -1,24 +1,18 @@
 """Saved views: a list's search, filters and sort kept under a name, per record type. Kept in a JSON file beside
-the settings (services.portfolio.settings_file) rather than in Qt's settings, so that the command line finds them
-too (``portfolio export --view NAME``)."""
+the settings (``app_paths.views_file()``) rather than in Qt's settings, so that the command line finds them too
+(``portfolio export --view NAME``)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
+from .app_paths import views_file
 from .files import write_whole
 from .listing import ListQuery
-from .portfolio import settings_file
-
-
-def views_file() -> Path:
-    """Where the saved views live: ``vues.json`` beside the settings."""
-    return settings_file().with_name("vues.json")
 
 
 def saved_views() -> dict[str, dict[str, dict[str, Any]]]:

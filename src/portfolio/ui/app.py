@@ -18,7 +18,8 @@ from portfolio.db.locations import is_url
 from portfolio.db.sqlite_file import APPLICATION_ID, SCHEMA_VERSION, QuickView, read_header
 from portfolio.domain import i18n
 from portfolio.domain.errors import PortfolioError
-from portfolio.services.portfolio import DB_ENV, default_db_path, open_portfolio, shared_location
+from portfolio.services.app_paths import DB_ENV, default_database
+from portfolio.services.portfolio import open_portfolio, shared_location
 
 from .main_window import DEFAULT_PAGE, MainWindow
 from .preferences import stored_language
@@ -174,7 +175,7 @@ def run(db: str | None, screenshot: str | None = None, read_only: bool = False, 
 
     install_excepthook()  # an error escaping a slot is logged and said, not lost
     shared = shared_location(db)  # team mode: --db-url, PORTFOLIO_DB or the preferences
-    path: Any = shared or (Path(db).expanduser() if db else last_database() or default_db_path())
+    path: Any = shared or (Path(db).expanduser() if db else last_database() or default_database())
     # a file's records are painted first through a quick read-only view; a server's database is opened in full
     quick = QuickView.open(path) if not shared and str(QSettings().value("page", DEFAULT_PAGE)) in QUICK_PAGES \
         else None

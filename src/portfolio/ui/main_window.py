@@ -478,8 +478,10 @@ class MainWindow(QMainWindow):
     def create_snapshot(self) -> None:
         """Fichier > Créer un instantané…: the whole portfolio in one file for the auditors, signed with the
         officer's key pair (made on first use, as for the seals), written in the background."""
+        from portfolio.services.app_paths import keys_folder
         from portfolio.services.checkpoints import officer_key
-        from portfolio.services.snapshot import key_paths, keys_folder, snapshot_of
+        from portfolio.services.signing_keys import key_paths
+        from portfolio.services.snapshot import snapshot_of
 
         database = self.workspace.db
         stem = database.path.stem if self.on_file else str(database.path).rsplit("/", 1)[-1]

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import platformdirs
-
 from portfolio.db.database import Database
 from portfolio.domain.i18n import tr
+from portfolio.services.app_paths import demo_database
 from portfolio.services.demo import write_demo
-from portfolio.services.portfolio import APP_DIR_NAME, open_portfolio
+from portfolio.services.portfolio import open_portfolio
 from portfolio.services.stats import has_no_organisations
 
 from .tasks import run_task
@@ -18,11 +17,6 @@ from .workspace import Workspace
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
-
-
-def demo_path() -> Path:
-    """The demo portfolio's own file, beside (never instead of) the user's database."""
-    return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False)) / "demo" / "portefeuille-demo.sqlite"
 
 
 def open_in_background(window: MainWindow, path: Path, read_only: bool = False) -> None:
@@ -50,7 +44,7 @@ def open_demo_portfolio(window: MainWindow) -> None:
     """Opens the demo portfolio, writing it first (in the background, with progress) if it is not there."""
     from .messages import report
 
-    path = demo_path()
+    path = demo_database()
 
     def work(progress, cancelled) -> Database:
         db = open_portfolio(path)

@@ -253,8 +253,10 @@ def _report(context: _Context) -> str:
 
 
 def _snapshot(context: _Context) -> str:
+    from portfolio.services.app_paths import keys_folder
     from portfolio.services.checkpoints import officer_key, public_text
-    from portfolio.services.snapshot import key_paths, keys_folder, verify_snapshot, write_snapshot
+    from portfolio.services.signing_keys import key_paths
+    from portfolio.services.snapshot import verify_snapshot, write_snapshot
 
     folder = keys_folder()
     key = officer_key()  # (made at the demo's first seal)
