@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int, format_meur, format_percent
 
+from .chart_series import axis_series, category_name, cumulative_series, typologies, typology_series
+
 TILE_STYLE = """
 QFrame#tile { background: #ffffff; border: 1px solid #d8dee8; border-radius: 8px; }
 QLabel#tileValue { font-size: 20pt; font-weight: 600; color: #1b3a6b; }
@@ -377,7 +379,7 @@ class DashboardPage(QWidget):
         regions = {g.code: g for g in k.breakdowns["region"] if g.code}
         self.map.set_values({code: g.committed_cents for code, g in regions.items()},
                             lambda code: self._describe_region(code, regions))
-        self._typologies = _typologies(k)  # before the bars: hovering them reads it
+        self._typologies = typologies(k)  # before the bars: hovering them reads it
         self.by_typology.set_data(*typology_series(charts, k))
 
     # --- exports ---------------------------------------------------------------------------------------------
@@ -536,56 +538,12 @@ class PeriodDialog(QDialog):
         return dialog.period() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
-def category_name(group: Any) -> str:
-    """A breakdown's line as a chart names it: its label in words from the reference tables ("Soutenir la
-    recherche et les technologies clés"), its code when it has no label; the code itself goes in the tooltip."""
-    return group.label or group.code or "—"
-
-
 def category_heading(group: Any) -> str:
     """A tooltip's first line: the code and the label ("A2 — Soutenir la recherche…"), as the filters show them;
     the label alone when it is the code ("PME") or there is no code ("Non renseigné")."""
     if group.code and group.label and group.label.casefold() != group.code.casefold():
         return f"{group.code} — {group.label}"
     return category_name(group)
-
-
-def axis_series(charts: Any, kpis: Any) -> tuple[list[str], list[Any], str]:
-    """The bars of committed and disbursed aid by axis (the dashboard's and the report's): the axes' names, the
-    two series and what the categories are."""
-    axes = kpis.breakdowns["axis"]
-    return [category_name(g) for g in axes], [
-        charts.Series(tr("Engagé"), charts.BLUE, [g.committed_cents for g in axes]),
-        charts.Series(tr("Décaissé"), charts.ORANGE, [g.disbursed_cents for g in axes])], tr("Axe de la stratégie")
-
-
-def cumulative_series(charts: Any, months: list[Any]) -> tuple[list[str], list[Any]]:
-    """The cumulative curves of committed and disbursed aid, month by month."""
-    committed = disbursed = 0
-    curves: tuple[list[int], list[int]] = ([], [])
-    for month in months:
-        committed += month.committed_cents
-        disbursed += month.disbursed_cents
-        curves[0].append(committed)
-        curves[1].append(disbursed)
-    return [m.month for m in months], [charts.Series(tr("Engagé (cumul)"), charts.BLUE, curves[0]),
-                                       charts.Series(tr("Décaissé (cumul)"), charts.ORANGE, curves[1])]
-
-
-def _typologies(kpis: Any) -> list[Any]:
-    return [g for g in kpis.breakdowns["typology"] if g.code and (g.beneficiaries or g.committed_cents)]
-
-
-def typology_series(charts: Any, kpis: Any) -> tuple[list[str], list[Any], str]:
-    """Each typology's share of the beneficiaries next to its share of the aid: the typologies' names, the two
-    series and what the categories are."""
-    typologies = _typologies(kpis)
-    return [category_name(g) for g in typologies], [
-        charts.Series(tr("Part des bénéficiaires"), charts.GREY,
-                      [g.beneficiaries / kpis.beneficiaries if kpis.beneficiaries else 0 for g in typologies]),
-        charts.Series(tr("Part de l'aide"), charts.BLUE,
-                      [g.committed_cents / kpis.committed_cents if kpis.committed_cents else 0 for g in typologies]),
-    ], tr("Typologie du bénéficiaire")
 
 
 def _month_label(month: str) -> str:

@@ -1,4 +1,4 @@
-"""Asking where to write a file the officer exports."""
+"""Asking where to write a file the officer exports; the files the import wizard reads."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from portfolio.domain.i18n import tr
+
+IMPORT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")  # the files the import wizard reads (and a drop takes)
 
 
 def ask_workbook_path(parent: QWidget | None, title: str, suggested_name: str) -> Path | None:

@@ -53,7 +53,7 @@ from portfolio.services import fields
 from portfolio.services.display import display, record_title
 
 from . import questions
-from .main_window import IMPORT_SUFFIXES
+from .file_dialogs import IMPORT_SUFFIXES
 from .messages import report
 from .tasks import BusyDialog, run_task
 from .workspace import Workspace

@@ -42,6 +42,7 @@ from portfolio.services.portfolio import is_snapshot as is_snapshot_path
 from portfolio.services.stats import has_no_organisations
 
 from .dashboard import DashboardPage
+from .file_dialogs import IMPORT_SUFFIXES
 from .messages import report
 from .table_page import RecordTablePage
 from .workspace import Workspace
@@ -62,7 +63,6 @@ NAVIGATION = [
 ]
 DEFAULT_PAGE = "project"
 MAX_RECENT = 8
-IMPORT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")  # the files the import wizard reads
 TITLE_BAR = 40  # room left for the window manager's title bar and frame, which Qt cannot know before showing
 BANNER_STYLE = "background: #fff4ce; color: #5c4400; padding: 8px 12px; border-bottom: 1px solid #e6d28a;"
 
