@@ -24,7 +24,7 @@ def main() -> int:
     os.environ.update({"QT_QPA_PLATFORM": "offscreen", "PORTFOLIO_CONFIG_DIR": str(folder / "config"),
                        "PORTFOLIO_KEYS_DIR": str(folder / "cles"), "XDG_CONFIG_HOME": str(folder / "xdg")})
     from openpyxl import Workbook, load_workbook
-    from PySide6.QtCore import QCoreApplication, QSettings
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QInputDialog
 
     from portfolio.exchange.working_workbook import Selection, export_working_workbook
@@ -41,8 +41,6 @@ def main() -> int:
     from portfolio.ui.workspace import Workspace
 
     IMAGES.mkdir(parents=True, exist_ok=True)
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder / "qt"))
     demo = folder / "demo.sqlite"
     with open_portfolio(demo) as db:
         write_demo(db)

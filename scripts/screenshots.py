@@ -7,6 +7,7 @@ The import wizard's pages (wizard-*.png) are taken on a copy of DB: the import i
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -14,7 +15,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from portfolio.services.portfolio import open_portfolio
@@ -137,8 +137,7 @@ def wizard_screenshots(db: str, folder: Path) -> None:
 def main(db: str, out: str, wizard_only: bool = False) -> None:
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder / "settings"))
+    os.environ["PORTFOLIO_CONFIG_DIR"] = str(folder / "settings")  # Qt's settings too (ui.application): not the user's
     make_application()
     if wizard_only:
         wizard_screenshots(db, folder)

@@ -7,23 +7,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 
 from portfolio.services.demo import write_demo
 from portfolio.services.portfolio import open_portfolio
 from portfolio.ui.app import make_application
+from portfolio.ui.application import locate_settings
 from portfolio.ui.main_window import MainWindow
 from portfolio.ui.workspace import Workspace
 
 
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """QSettings in a temporary folder, so tests never touch (or depend on) the user's preferences."""
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    """Every setting in a temporary folder (services.app_paths' overrides; Qt's settings follow the configuration
+    folder: ui.application.locate_settings), so tests never touch (or depend on) the user's preferences."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("PORTFOLIO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PORTFOLIO_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("PORTFOLIO_KEYS_DIR", str(tmp_path / "keys"))
+    locate_settings()  # (before a test writes a QSettings value: make_application does it again, to the same place)
     yield
 
 

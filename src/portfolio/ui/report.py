@@ -70,7 +70,7 @@ def _print(document: QTextDocument, path: Path) -> None:
 
 def _chart_images(charts: Any, kpis: Any, months: list[Any]) -> dict[str, QImage]:
     """The dashboard's charts drawn off screen, as images."""
-    from .dashboard import axis_series, cumulative_series, typology_series
+    from .chart_series import axis_series, cumulative_series, typology_series
 
     width, height = CHART_SIZE
     images: dict[str, QImage] = {}
@@ -159,7 +159,7 @@ def run_report(args: Any) -> int:
     from portfolio.services.kpi import Facts, describe_filters, filters_of
     from portfolio.services.portfolio import open_portfolio
 
-    from .app import make_application
+    from .application import make_application
 
     make_application()
     filters = filters_of(args)

@@ -78,6 +78,7 @@ def _isolate(folder: Path) -> None:
     """Every setting, key, log and Qt setting in the temporary folder; Qt off screen."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     for variable, sub in (("PORTFOLIO_CONFIG_DIR", "config"), ("PORTFOLIO_KEYS_DIR", "cles"),
+                          ("PORTFOLIO_LOG_DIR", "journaux"), ("PORTFOLIO_DATA_DIR", "donnees"),
                           ("XDG_CONFIG_HOME", "xdg-config"), ("XDG_DATA_HOME", "xdg-data"),
                           ("XDG_CACHE_HOME", "xdg-cache"), ("XDG_STATE_HOME", "xdg-state")):
         os.environ[variable] = str(folder / sub)
@@ -126,17 +127,15 @@ def _demo(context: _Context) -> str:
 
 def _screens(context: _Context) -> str:
     """The window and every page, then every dialog, painted off screen."""
-    from PySide6.QtCore import QCoreApplication, QSettings, qInstallMessageHandler
+    from PySide6.QtCore import QCoreApplication, qInstallMessageHandler
 
     from portfolio.services.portfolio import open_portfolio
 
-    from .app import make_application
+    from .application import make_application
     from .main_window import NAVIGATION, MainWindow
     from .workspace import Workspace
 
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(context.folder / "qt"))
-    context.app = make_application()
+    context.app = make_application()  # (Qt's settings in PORTFOLIO_CONFIG_DIR: see _isolate)
     qInstallMessageHandler(_quiet_offscreen)
     context.workspace = Workspace(open_portfolio(context.demo))
     context.window = window = MainWindow(context.workspace, "")
