@@ -3,6 +3,7 @@ environment variable, and every user of a path asks it."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import platformdirs
@@ -10,7 +11,8 @@ import pytest
 
 from portfolio.services import app_paths
 
-OVERRIDES = ("PORTFOLIO_CONFIG_DIR", "PORTFOLIO_KEYS_DIR", "PORTFOLIO_LOG_DIR", "PORTFOLIO_DATA_DIR", "PORTFOLIO_DB")
+OVERRIDES = ("PORTFOLIO_CONFIG_DIR", "PORTFOLIO_KEYS_DIR", "PORTFOLIO_LOG_DIR", "PORTFOLIO_DATA_DIR", "PORTFOLIO_DB",
+             "PGPASSFILE")
 
 # every path app_paths names -> the variable that moves it, and where it is then (relative to that variable's value)
 PATHS = {
@@ -28,6 +30,7 @@ PATHS = {
     "data_folder": ("PORTFOLIO_DATA_DIR", "."),
     "demo_database": ("PORTFOLIO_DATA_DIR", "demo/portefeuille-demo.sqlite"),
     "default_database": ("PORTFOLIO_DB", "."),
+    "password_file": ("PGPASSFILE", "."),  # (PostgreSQL's own variable: its tools share the file)
 }
 
 
@@ -57,6 +60,8 @@ def test_without_overrides_the_paths_are_the_platforms(platform: Path) -> None:
     assert app_paths.error_log_file() == logs / "erreurs.log"
     assert app_paths.demo_database() == data / "demo" / "portefeuille-demo.sqlite"
     assert app_paths.default_database() == data / "portfolio.sqlite"
+    assert app_paths.password_file() == (Path.home() / ".pgpass" if os.name != "nt" else
+                                         Path(os.environ.get("APPDATA", Path.home())) / "postgresql" / "pgpass.conf")
     assert not app_paths.config_overridden()
 
 

@@ -18,6 +18,7 @@ with exactly one environment variable that moves it (tests, the self-test, a sha
 - ``data_folder()``: PORTFOLIO_DATA_DIR, else the user data folder (``~/.local/share/portefeuille-sasn``,
   ``%LOCALAPPDATA%\\portefeuille-sasn``); in it ``demo_database()`` (``demo/portefeuille-demo.sqlite``).
 - ``default_database()``: PORTFOLIO_DB, else ``portfolio.sqlite`` in ``data_folder()``.
+- ``password_file()``: PGPASSFILE (PostgreSQL's own variable), else ``~/.pgpass``: a team server's password.
 
 A file in a folder follows its folder's override; the folders do not follow one another (PORTFOLIO_CONFIG_DIR does
 not move the keys: they are kept apart on purpose, and moved on their own). PORTFOLIO_DB names the database itself:
@@ -145,6 +146,18 @@ def demo_database() -> Path:
     """The demo portfolio's own file, beside (never instead of) the user's database:
     ``demo/portefeuille-demo.sqlite`` in ``data_folder()`` (PORTFOLIO_DATA_DIR)."""
     return data_folder() / "demo" / "portefeuille-demo.sqlite"
+
+
+def password_file() -> Path:
+    """A team server's password (services.passwords), where libpq and psycopg look for it, PostgreSQL's rule:
+    PGPASSFILE, else ``~/.pgpass`` (``%APPDATA%\\postgresql\\pgpass.conf`` on Windows). PostgreSQL's own tools
+    share it: its variable is theirs, not ours."""
+    configured = os.environ.get("PGPASSFILE")
+    if configured:
+        return Path(configured).expanduser()
+    if os.name == "nt":
+        return Path(os.environ.get("APPDATA", Path.home())) / "postgresql" / "pgpass.conf"
+    return Path.home() / ".pgpass"
 
 
 def default_database() -> Path:

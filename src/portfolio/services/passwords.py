@@ -1,24 +1,15 @@
-"""A team server's password, kept where PostgreSQL's own tools keep it: the password file (``PGPASSFILE``, else
-``~/.pgpass``, ``%APPDATA%\\postgresql\\pgpass.conf`` on Windows), readable by its owner only, never in the
-application's settings (issue #18: a password typed in Préférences was stored in clear in a 0644 settings file).
-psycopg reads that file itself when it connects."""
+"""A team server's password, kept where PostgreSQL's own tools keep it: the password file
+(``app_paths.password_file()``: ``PGPASSFILE``, else ``~/.pgpass``, ``%APPDATA%\\postgresql\\pgpass.conf`` on
+Windows), readable by its owner only, never in the application's settings (issue #18: a password typed in
+Préférences was stored in clear in a 0644 settings file). psycopg reads that file itself when it connects."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-
-def password_file() -> Path:
-    """Where libpq (and psycopg) look for passwords."""
-    configured = os.environ.get("PGPASSFILE")
-    if configured:
-        return Path(configured).expanduser()
-    if os.name == "nt":
-        return Path(os.environ.get("APPDATA", Path.home())) / "postgresql" / "pgpass.conf"
-    return Path.home() / ".pgpass"
+from .app_paths import password_file
 
 
 def has_password(url: str) -> bool:
