@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Column, Table
 
@@ -68,7 +68,8 @@ def entity_label(entity: str) -> str:
 
 def table(entity: str) -> Table:
     """The table of an entity."""
-    return model(entity).__table__  # type: ignore[return-value]
+    # SQLAlchemy types a mapped class's __table__ as any FromClause (a join can be mapped); a model's is its Table
+    return cast(Table, model(entity).__table__)
 
 
 _SPECS: dict[tuple[str, str, str], FieldSpec] = {}  # (language, entity, name): an import asks millions of times

@@ -294,7 +294,8 @@ def _erasures(path: Path) -> list[dict[str, object]]:
 def erase_again(path: Path) -> int:
     """Makes every registered erasure again in the database at ``path`` (a restored copy); how many records'
     values were erased again."""
-    uuids = sorted({str(u) for entry in _erasures(path) for u in entry["uuids"]})  # type: ignore[attr-defined]
+    # (_erasures keeps the entries whose uuids are a list)
+    uuids = sorted({str(u) for entry in _erasures(path) for u in cast(list[object], entry["uuids"])})
     if not uuids:
         return 0
     with Database.open(path) as db:
