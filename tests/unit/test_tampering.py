@@ -59,8 +59,9 @@ def sql(path: Path, *statements: str) -> None:
 
 
 def no_guards(path: Path) -> None:
-    sql(path, "DROP TRIGGER audit_entry_no_update", "DROP TRIGGER audit_entry_no_delete",
-        "DROP TRIGGER audit_checkpoint_no_update", "DROP TRIGGER audit_checkpoint_no_delete")
+    from portfolio.db.schema_check import SQLITE_TRIGGERS  # (the trail's, the signed heads', the imports')
+
+    sql(path, *(f"DROP TRIGGER {name}" for name in SQLITE_TRIGGERS))
 
 
 def guards_back(path: Path) -> None:
