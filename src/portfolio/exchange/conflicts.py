@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from portfolio.db.database import Database
 from portfolio.db.sqlite_file import raw_connection
+from portfolio.db.store import Store
 from portfolio.services import fields
 from portfolio.services.changes import ApplyResult, Change, apply_in_session, session_actor
 
@@ -64,7 +64,7 @@ class Decision:
     value: Any = None
 
 
-def pending(db: Database) -> list[QueuedConflict]:
+def pending(db: Store) -> list[QueuedConflict]:
     """The conflicts waiting, oldest first, each with its field's value here now."""
     with db.read() as session:
         connection = raw_connection(session)
@@ -80,11 +80,13 @@ def pending(db: Database) -> list[QueuedConflict]:
     for row in rows:
         values = now[row[4]].get(row[5])  # None: the record was deleted here since
         current = canonical(fields.field_spec(row[4], row[6]), values[row[6]]) if values is not None else None
-        out.append(QueuedConflict(*row[:7], *(json.loads(v) for v in row[7:10]), row[10], current))
+        base, mine, theirs = (json.loads(v) for v in row[7:10])
+        out.append(QueuedConflict(int(row[0]), str(row[1]), str(row[2] or ""), str(row[3]), str(row[4]), str(row[5]),
+                                  str(row[6]), base, mine, theirs, str(row[10]), current))
     return out
 
 
-def settle(db: Database, decisions: list[Decision], actor: str | None = None) -> ApplyResult | None:
+def settle(db: Store, decisions: list[Decision], actor: str | None = None) -> ApplyResult | None:
     """Settles queued conflicts as one operation: the values decided through the door, the agency's values made
     the base of their fields and the conflicts marked settled, in one transaction, one batch whose inverse puts
     back both (the window's undo: the conflicts wait again). A field changed here since the queue was read is

@@ -29,12 +29,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from portfolio.db.database import Database
+from portfolio.db.models import new_uuid
 from portfolio.db.sqlite_file import raw_connection
+from portfolio.db.store import Store
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
-from portfolio.services.changes import ApplyResult, Change, Create, apply_in_session, new_uuid, session_actor
+from portfolio.services.changes import ApplyResult, Change, Create, apply_in_session, session_actor
 
 from .merge import (
     KEEP_MINE,
@@ -103,7 +104,7 @@ class SyncPlan:
         return f"{SYNC_SOURCE_PREFIX}{self.recipient or '?'} : {self.file_name} (export {self.export_id})"
 
 
-def plan_sync(db: Database, path: Path, take: str | None = None) -> SyncPlan:
+def plan_sync(db: Store, path: Path, take: str | None = None) -> SyncPlan:
     """Reads the workbook (in a bounded child process, as any file from outside) and merges it on paper.
     ``take``: "theirs" or "mine" resolves every conflict that way."""
     workbook = read_untrusted(path, all_sheets=True)
@@ -163,7 +164,7 @@ class SyncDecisions:
         return bool(self.taken or self.typed or self.created)
 
 
-def apply_sync(db: Database, plan: SyncPlan, decisions: SyncDecisions | None = None, *,
+def apply_sync(db: Store, plan: SyncPlan, decisions: SyncDecisions | None = None, *,
                actor: str | None = None) -> ApplyResult | None:
     """Takes the workbook back as one operation (the window's review and `portfolio sync` alike): the values
     taken or typed and the lines created through the door, the merge base advanced and the conflicts left
@@ -176,7 +177,7 @@ def apply_sync(db: Database, plan: SyncPlan, decisions: SyncDecisions | None = N
     if decisions.writes_records and db.is_file:
         from portfolio.services.backups import take_backup
 
-        take_backup(db.path, "avant-synchronisation")
+        take_backup(Path(db.path), "avant-synchronisation")
     with db.write() as session:  # read, given ids and written behind one lock
         changes: list[Change] = [*changes_in(session, list(decisions.taken), list(decisions.created))]
         changes += [c for c in (decided_change(session, m, TYPED, v) for m, v in decisions.typed) if c is not None]
@@ -218,7 +219,7 @@ def changes_in(session: Session, merges: list[FieldMerge], created: list[NewReco
     return changes
 
 
-def summary(plan: SyncPlan, result: ApplyResult | None, db: Database) -> dict[str, Any]:
+def summary(plan: SyncPlan, result: ApplyResult | None, db: Store) -> dict[str, Any]:
     """The merge as `portfolio sync --json` prints it."""
     with db.read() as session:
         connection = raw_connection(session)

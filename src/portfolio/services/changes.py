@@ -25,9 +25,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portfolio.db.database import Database
 from portfolio.db.models import AuditEntry, IdHighWater, new_uuid
 from portfolio.db.sqlite_file import raw_connection
+from portfolio.db.store import Store
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 
@@ -178,7 +178,7 @@ def invert(changes: Sequence[Change]) -> list[Change]:
 # --- the door ---------------------------------------------------------------------------------------
 
 
-def apply_changes(db: Database, changes: Sequence[Change], *, source: str, actor: str | None = None) -> ApplyResult:
+def apply_changes(db: Store, changes: Sequence[Change], *, source: str, actor: str | None = None) -> ApplyResult:
     """Applies every change in one transaction with its audit entries, or none of them.
 
     Raises StaleChangeError when an old value no longer holds, InvalidValue for a value a field refuses,

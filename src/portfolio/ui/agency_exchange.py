@@ -86,6 +86,8 @@ class MergeTable(QTableWidget):
 
     def _decided(self, row: int) -> None:
         merge, combo = self.decisions[row]
+        if not isinstance(combo, QComboBox):  # (only a conflict's choice is connected here)
+            return
         if combo.currentData() != TYPED:
             self.typed.pop(row, None)
             combo.setToolTip("")
@@ -110,7 +112,7 @@ class MergeTable(QTableWidget):
 
     def decided(self) -> list[tuple[Any, str, str | None]]:
         """(merge, decision, typed value) of every field: a tick is TAKE_THEIRS or LATER."""
-        out = []
+        out: list[tuple[Any, str, str | None]] = []
         for row, (merge, decision) in enumerate(self.decisions):
             if isinstance(decision, QCheckBox):
                 out.append((merge, TAKE_THEIRS if decision.isChecked() else LATER, None))
@@ -206,9 +208,12 @@ def export_for_agency(window: MainWindow) -> None:
             "Classeur écrit dans « {file} » ({counts}). Quand l'agence le renverra, reprenez-le avec Fichier > "
             "Reprendre le classeur d'une agence.", file=str(target), counts=counts))
 
+    def failed(error: BaseException) -> None:
+        QMessageBox.warning(window, APP_NAME, str(error))
+
     run_task(window, tr("Export pour {recipient}", recipient=selection.recipient or tr("une agence")),
-             lambda _p, _c: export_working_workbook(window.workspace.db, selection, target), done,
-             lambda error: QMessageBox.warning(window, APP_NAME, str(error)), cancellable=False)
+             lambda _p, _c: export_working_workbook(window.workspace.db, selection, target), done, failed,
+             cancellable=False)
 
 
 class SyncDialog(QDialog):
@@ -260,16 +265,16 @@ class SyncDialog(QDialog):
             flags.addItems(plan.flags)
             flags.setMaximumHeight(110)
             layout.addWidget(flags)
-        row = QHBoxLayout()
-        row.addStretch(1)
+        actions = QHBoxLayout()
+        actions.addStretch(1)
         self.apply_button = QPushButton(tr("Appliquer"))
         self.apply_button.clicked.connect(self.apply)
         self.apply_button.setEnabled(bool(plan.taken or plan.conflicts or plan.created))
         close = QPushButton(tr("Fermer"))
         close.clicked.connect(self.reject)
-        row.addWidget(self.apply_button)
-        row.addWidget(close)
-        layout.addLayout(row)
+        actions.addWidget(self.apply_button)
+        actions.addWidget(close)
+        layout.addLayout(actions)
 
     @property
     def decisions(self) -> list[tuple[Any, QComboBox | QCheckBox]]:

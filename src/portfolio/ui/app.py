@@ -27,6 +27,7 @@ from .workspace import Workspace
 
 if TYPE_CHECKING:
     from portfolio.db.database import Database
+    from portfolio.db.store import Store
 
 # Pages whose first paint the quick view can serve (record lists): the dashboard and the journal need the ORM.
 QUICK_PAGES = {"call", "application", "project", "organisation", "contact", "disbursement", "milestone"}
@@ -126,7 +127,11 @@ def run(db: str | None, screenshot: str | None = None, read_only: bool = False, 
     if quick is not None:
         QTimer.singleShot(0, attach)
     elif exit_after:
-        QTimer.singleShot(0, lambda: (window.repaint(), quit_now()))
+        def paint_and_quit() -> None:
+            window.repaint()
+            quit_now()
+
+        QTimer.singleShot(0, paint_and_quit)
     if screenshot:
         def capture() -> None:
             from portfolio.services.files import png_is_whole, write_whole
@@ -145,7 +150,7 @@ def run(db: str | None, screenshot: str | None = None, read_only: bool = False, 
     return outcome["code"] or code
 
 
-def _open(path: Path, read_only: bool, screenshot: str | None) -> Database | None:
+def _open(path: Path, read_only: bool, screenshot: str | None) -> Store | None:
     """The database opened in full (migrated behind a progress dialog when needed), or None once the reason
     it could not be opened has been shown."""
     try:

@@ -551,7 +551,9 @@ def export_chart(widget: QWidget, destination: Path) -> Path:
             painter = QPainter()
             written = painter.begin(generator)
             if written:
-                widget.render(painter)
+                # a chart is a QGraphicsView, whose render(painter) fills the generator's view box; QWidget's stubs
+                # know only the overload that also takes an offset
+                widget.render(painter)  # type: ignore[call-overload]
                 written = painter.end()
         else:
             written = widget.grab().save(str(path), "PNG")

@@ -165,11 +165,12 @@ class DashboardPage(QWidget):
         grid = QGridLayout()
         grid.setSpacing(12)
         hint = tr("Survolez pour les montants exacts ; cliquez pour ouvrir les projets.")
-        for position, (title, widget, name, tip) in enumerate((
-                (tr("Aide engagée et décaissée par axe"), self.by_axis, "aide-par-axe", hint),
-                (tr("Aide engagée par région (bénéficiaires)"), self.map, "aide-par-region", hint),
-                (tr("Cumul de l'aide engagée et décaissée"), self.timeline, "cumul-engage-decaisse", ""),
-                (tr("Typologies : part des bénéficiaires et part de l'aide"), self.by_typology, "typologies", ""))):
+        tiles: tuple[tuple[str, QWidget, str, str], ...] = (
+            (tr("Aide engagée et décaissée par axe"), self.by_axis, "aide-par-axe", hint),
+            (tr("Aide engagée par région (bénéficiaires)"), self.map, "aide-par-region", hint),
+            (tr("Cumul de l'aide engagée et décaissée"), self.timeline, "cumul-engage-decaisse", ""),
+            (tr("Typologies : part des bénéficiaires et part de l'aide"), self.by_typology, "typologies", ""))
+        for position, (title, widget, name, tip) in enumerate(tiles):
             widget.setAccessibleName(title)
             grid.addWidget(_framed(title, widget, tip, lambda _checked=False, w=widget, n=name: self.export_chart(
                 w, n)), position // 2, position % 2)
@@ -346,8 +347,9 @@ class DashboardPage(QWidget):
         k = self.kpis
         while self.tiles.count():
             item = self.tiles.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            old = item.widget() if item is not None else None
+            if old is not None:
+                old.deleteLater()
         median = k.median_decision_to_agreement
         tiles = [
             _tile(tr("Porteurs (candidats)"), format_int(k.applicants),
@@ -529,13 +531,19 @@ class PeriodDialog(QDialog):
         form.addRow(buttons)
 
     def period(self) -> tuple[date, date]:
-        first, last = self.start.date().toPython(), self.end.date().toPython()
+        first, last = _day(self.start.date().toPython()), _day(self.end.date().toPython())
         return (first, last) if first <= last else (last, first)  # given the wrong way round: put right
 
     @classmethod
     def ask(cls, parent: QWidget | None) -> tuple[date, date] | None:
         dialog = cls(parent)
         return dialog.period() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+def _day(value: object) -> date:
+    """A QDate's Python value (PySide6 types ``toPython`` as an object)."""
+    assert isinstance(value, date)
+    return value
 
 
 def category_heading(group: Any) -> str:

@@ -29,10 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from portfolio.db.models import new_uuid
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import N_, tr, tr_n
 from portfolio.services import fields
-from portfolio.services.changes import Create, FieldChange, StaleChangeError, current_values, new_uuid
+from portfolio.services.changes import Create, FieldChange, StaleChangeError, current_values
 from portfolio.services.display import (
     department_regions,
     display,
@@ -131,6 +132,7 @@ class RecordEditor(QDialog):
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton(tr("Enregistrer"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.delete_button = buttons.addButton(tr("Supprimer…"), QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.erase_action: QAction | None = None  # the GDPR menu's erasure (a contact's editor only)
         if entity == "contact":  # personal data: the person's export and erasure (GDPR)
             from .gdpr_actions import gdpr_button
 
@@ -296,7 +298,8 @@ class RecordEditor(QDialog):
         self.delete_button.setEnabled(not read_only and self.record_id is not None)
         if hasattr(self, "gdpr_button"):
             self.gdpr_button.setEnabled(self.record_id is not None)
-            self.erase_action.setEnabled(not read_only)
+            if self.erase_action is not None:
+                self.erase_action.setEnabled(not read_only)
 
     def _load_links(self, session: Any) -> None:
         self.links.setSortingEnabled(False)  # filled in the service's order, then sortable again

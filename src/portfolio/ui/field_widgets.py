@@ -103,7 +103,8 @@ class TextInput(FieldInput):
         holder.setDefaultWidget(self.calendar)
         menu.addAction(holder)
         menu.aboutToShow.connect(self._calendar_shown)
-        self.calendar.clicked.connect(lambda day: (self._date_chosen(day), menu.close()))
+        self.calendar.clicked.connect(self._date_chosen)
+        self.calendar.clicked.connect(menu.close)
         button.setMenu(menu)
         return button
 

@@ -59,8 +59,11 @@ def export_person(editor: RecordEditor) -> None:
             "Les données de {names} ({n} fiche(s), {m} entrée(s) du journal) sont dans « {file} ».",
             names=person.names(), n=len(person.contacts), m=len(person.entries), file=str(target)))
 
-    run_task(editor, tr("Export RGPD"), lambda _p, _c: write_person_workbook(person, target), done,
-             lambda error: QMessageBox.warning(editor, APP_NAME, str(error)), cancellable=False)
+    def failed(error: BaseException) -> None:
+        QMessageBox.warning(editor, APP_NAME, str(error))
+
+    run_task(editor, tr("Export RGPD"), lambda _p, _c: write_person_workbook(person, target), done, failed,
+             cancellable=False)
 
 
 def erase_person(editor: RecordEditor) -> bool:

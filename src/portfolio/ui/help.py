@@ -11,7 +11,7 @@ import re
 import sys
 from importlib import metadata, resources
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QIcon
@@ -305,7 +305,7 @@ def _role(key: str, parents: dict[str, list[str]]) -> str:
 def _licence(distribution: metadata.Distribution) -> str:
     """The licence as the distribution's metadata states it: its SPDX License-Expression, else its one-line
     License field (a field holding the whole licence text is not a name), else its licence classifiers."""
-    meta = distribution.metadata
+    meta: Any = distribution.metadata  # an email.message.Message (PackageMetadata's protocol names no get())
     expression = (meta.get("License-Expression") or "").strip()
     if expression:
         return expression

@@ -738,7 +738,7 @@ class MainWindow(QMainWindow):
 
 def recent_databases() -> list[str]:
     value = QSettings().value("recent", [])
-    items = [value] if isinstance(value, str) else list(value or [])
+    items = [value] if isinstance(value, str) else list(value) if isinstance(value, list | tuple) else []
     return [str(p) for p in items if p]
 
 

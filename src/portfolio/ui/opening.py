@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from portfolio.db.database import Database
+from portfolio.db.store import Store
 from portfolio.domain.i18n import tr
 from portfolio.services.app_paths import demo_database
 from portfolio.services.demo import write_demo
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def open_in_background(window: MainWindow, path: Path, read_only: bool = False) -> None:
     from .messages import report
 
-    def work(_progress, _cancelled) -> Database:
+    def work(_progress, _cancelled) -> Store:
         return open_portfolio(path, readonly=read_only)
 
     def failed(exc: BaseException) -> None:
@@ -46,7 +46,7 @@ def open_demo_portfolio(window: MainWindow) -> None:
 
     path = demo_database()
 
-    def work(progress, cancelled) -> Database:
+    def work(progress, cancelled) -> Store:
         db = open_portfolio(path)
         try:
             with db.read() as session:

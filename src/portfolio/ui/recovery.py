@@ -183,7 +183,11 @@ def backup_at_open(path: Path, on_failed: Any) -> Task | None:
 
     task = Task(work)
     task.signals.done.connect(lambda _value: _copying.discard(task))
-    task.signals.failed.connect(lambda exc: (_copying.discard(task), on_failed(str(exc))))
+    def failed(exc: BaseException) -> None:
+        _copying.discard(task)
+        on_failed(str(exc))
+
+    task.signals.failed.connect(failed)
     _copying.add(task)
     pool().start(task)
     return task

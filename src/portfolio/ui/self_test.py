@@ -144,7 +144,10 @@ def _screens(context: _Context) -> str:
     painted = 0
     for key, _label in NAVIGATION:
         window.show_page(key)
-        _settle(lambda key=key: key != "dashboard" or window.pages["dashboard"].kpis is not None)
+        def shown(key: str = key) -> bool:  # the dashboard's figures arrive from a background task
+            return key != "dashboard" or getattr(window.pages["dashboard"], "kpis", None) is not None
+
+        _settle(shown)
         _painted(window, tr("la page « {page} »", page=key))
         painted += 1
     for make in _dialogs(window):
@@ -202,13 +205,11 @@ def _painted(widget: Any, what: str) -> None:
 
 def _import(context: _Context) -> str:
     """A partner's small workbook, read in the separate reading process, planned, written, then undone."""
-    from openpyxl import Workbook
-
+    from portfolio.exchange.cells import new_workbook
     from portfolio.exchange.imports import import_history, run_import, undo_import
 
     path = context.folder / "partenaire.xlsx"
-    book = Workbook()
-    sheet = book.active
+    book, sheet = new_workbook()
     sheet.append(["Raison sociale", "SIRET", "Ville", "Région"])
     sheet.append(["Structure de l'auto-test A", "73282932000074", "Rennes", "53"])
     sheet.append(["Structure de l'auto-test B", None, "Nantes", "52"])

@@ -127,9 +127,9 @@ class RecordTablePage(QWidget):
         self.bulk_button.clicked.connect(self.bulk_edit)
         self.delete_button = QPushButton(tr("Supprimer…"))
         self.delete_button.clicked.connect(self.delete_selected)
-        for button in (self.new_button, self.bulk_button, self.delete_button):
-            actions.addWidget(button)
-            button.setVisible(entity in EDITABLE)
+        for action in (self.new_button, self.bulk_button, self.delete_button):
+            actions.addWidget(action)
+            action.setVisible(entity in EDITABLE)
         self.export_button = QPushButton(tr("Exporter (.xlsx)…"))
         self.export_button.setToolTip(tr("Enregistrer toutes les lignes de cette liste, avec sa recherche, ses filtres "
                                          "et son tri, dans un classeur"))
@@ -158,9 +158,9 @@ class RecordTablePage(QWidget):
         self.model.modelReset.connect(self._hide_columns)  # a reset shows every section again
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.doubleClicked.connect(lambda index: self.open_record.emit(entity, self.model.id_at(index.row())))
-        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # Entrée opens the current row's record, as a double-click
+        for enter in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # Entrée opens the current row's record, as a double-click
             opening = QAction(self.view)
-            opening.setShortcut(QKeySequence(key))
+            opening.setShortcut(QKeySequence(enter))
             opening.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
             opening.triggered.connect(self._open_current)
             self.view.addAction(opening)

@@ -15,8 +15,8 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from portfolio.domain.i18n import tr
 
 if TYPE_CHECKING:
-    from portfolio.db.database import Database
     from portfolio.db.sqlite_file import QuickView
+    from portfolio.db.store import Store
     from portfolio.services.changes import ApplyResult, Change
 
 # The door (services.changes) and the database (db.database) import SQLAlchemy and the ORM: they are imported
@@ -38,9 +38,9 @@ class Workspace(QObject):
     error = Signal(str)  # a change that could not be applied (undo/redo of a stale step)
     attached = Signal()  # the full database replaced the quick view of the first paint
 
-    def __init__(self, db: Database | QuickView, read_only: bool = False, parent: QObject | None = None) -> None:
+    def __init__(self, db: Store | QuickView, read_only: bool = False, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.db: Any = db  # Database, or QuickView until ``attach``: both have path and read()
+        self.db: Any = db  # a Store, or QuickView until ``attach``: both have path and read()
         self.ready = not isinstance(db, _quick_view_type())
         self.read_only = read_only or (self.ready and db.readonly)
         self.undo_stack = QUndoStack(self)
@@ -53,7 +53,7 @@ class Workspace(QObject):
         if step is not None:
             step.setObsolete(True)
 
-    def attach(self, db: Database, read_only: bool = False) -> None:
+    def attach(self, db: Store, read_only: bool = False) -> None:
         """Replaces the quick view the window was first painted from by the opened database."""
         quick, self.db = self.db, db
         self.read_only = read_only or db.readonly
