@@ -1,32 +1,11 @@
-"""An import's plan: what a table's rows would create, update, leave unchanged or reject, computed before
-anything is written; then applied in one transaction through the one door, and undone from the trail.
-
-- Rows of the same project (same reference, or same acronym or title within the same call) become one
-  application and one laureate project with its consortium: each row's beneficiary is a partner, the
-  first funded one the lead, partners without amounts unfunded partners.
-- Organisations are matched by SIRET, then SIREN, then folded name and department. A key that matches
-  several records is never guessed: the row is rejected with the candidates, for the user to settle.
-  Records created by earlier rows of the same file are matched the same way, so nothing is duplicated.
-- A value that cannot be read exactly (an amount, a date, a SIRET destroyed by Excel's scientific
-  notation, a region nobody knows), or a cell whose value was computed by a formula in an untrusted file,
-  rejects its row with the reason, the sheet, the row and the column: nothing of that row is written.
-- Applying writes every change in one transaction with one batch id, each record's audit source naming
-  the file, its SHA-256, the sheet and the row. Importing the same file again changes nothing.
-"""
+"""The planner: row after row, each organisation, application, project, aid and payment matched against what is
+already there (and what earlier rows planned), or planned as new; a row that fails is taken back whole. Then
+``make_plan``, which runs it in one read transaction."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import gc
-import re
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from pathlib import Path
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from portfolio.db.models import new_uuid
 from portfolio.db.sqlite_file import raw_connection
@@ -34,257 +13,38 @@ from portfolio.db.store import Store
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.domain.identifiers import siren_of
-from portfolio.domain.money import format_eur, share_of
+from portfolio.domain.money import format_eur
 from portfolio.domain.referential import fold
 from portfolio.services import fields
 from portfolio.services.audit import last_seq
-from portfolio.services.backups import take_backup
-from portfolio.services.changes import (
-    ApplyResult,
-    Change,
-    Create,
-    FieldChange,
-    apply_in_session,
-    session_actor,
+
+from .. import values as parse
+from ..mapping import ColumnMapping
+from ..table import Table
+from .known import _TYPOLOGY_ALIASES, _Known, _typology_key
+from .model import (
+    Cancelled,
+    ImportCancelled,
+    ImportPlan,
+    NewRecord,
+    Progress,
+    Ref,
+    Rejection,
+    Update,
+    few_collections,
 )
-from portfolio.services.import_batches import ROW_SOURCE, ImportRecord, record_import, row_source
-
-from . import values as parse
-from .mapping import ColumnMapping
-from .table import Table, is_blank
-
-Progress = Callable[[float, str], None]
-Cancelled = Callable[[], bool]
-
-ORDER = ("organisation", "contact", "application", "application_partner", "project", "aid", "disbursement",
-         "milestone")  # the order records refer to each other (a working workbook has every type)
-MONEY_FIELDS = ("aid.grant", "aid.advance", "aid.total", "aid.grant_total", "aid.disbursed", "payment.amount")
-MAX_CENTS = 10**15  # ten thousand billion euros: beyond any aid, and well within SQLite's 64-bit integers
-
-
-class ImportCancelled(PortfolioError):
-    """The user cancelled the import; nothing was written."""
-
-
-class ImportRefused(PortfolioError):
-    """The plan can no longer be applied (the data changed meanwhile); nothing was written."""
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A row that will not be imported, and why."""
-
-    sheet: str
-    row: int  # 1-based, as the spreadsheet shows it
-    column: str | None  # the header of the column at fault, when one is
-    reason: str
-    values: list[Any] = field(default_factory=list)  # the row as read, for the file of rejected rows
-
-    def as_json(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "reason": self.reason}
-
-
-@dataclass(frozen=True, slots=True)
-class Update:
-    """One field of an existing record the import changes: old -> new."""
-
-    entity: str
-    uuid: str
-    record: str  # how the record is named to people
-    field: str
-    old: Any
-    new: Any
-
-
-class Ref(NamedTuple):
-    """A reference to a record the plan creates (its id is given when the plan is applied). A named tuple:
-    hashed and compared in C, for the plan's indexes look these up millions of times."""
-
-    entity: str
-    uuid: str
-
-
-@dataclass(slots=True)
-class NewRecord:
-    entity: str
-    uuid: str
-    values: dict[str, Any]
-    source_row: int
-    refs: tuple[str, ...] = ()  # the fields holding a Ref (resolved to ids when the plan is applied)
-
-
-@dataclass
-class ImportPlan:
-    """What applying the import would do."""
-
-    file_name: str
-    sha256: str
-    sheet: str
-    profile: str | None
-    rows_read: int
-    headers: list[str]
-    creates: list[NewRecord] = field(default_factory=list)
-    updates: list[Update] = field(default_factory=list)
-    unchanged: int = 0
-    rejected: list[Rejection] = field(default_factory=list)
-    flagged: list[Rejection] = field(default_factory=list)  # rows imported with a remark (a recomputed total)
-    update_rows: dict[tuple[str, str], int] = field(default_factory=dict)  # (entity, uuid) -> first source row
-    base_seq: int = 0  # the audit trail's last entry when the plan was made: applying needs the data unchanged
-    entity_sheets: dict[str, str] = field(default_factory=dict)  # a working workbook's: record type -> its sheet
-    row_notes: dict[tuple[str, int], str] = field(default_factory=dict)  # (sheet, row): what the trail says of it
-    mapping: dict[str, Any] | None = None  # each column's field by header, and the defaults (ColumnMapping.as_json)
-
-    def created_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = defaultdict(int)
-        for record in self.creates:
-            counts[record.entity] += 1
-        return dict(counts)
-
-    def updated_counts(self) -> dict[str, int]:
-        records: dict[str, set[str]] = defaultdict(set)
-        for update in self.updates:
-            records[update.entity].add(update.uuid)
-        return {entity: len(uuids) for entity, uuids in records.items()}
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.creates and not self.updates
-
-    def record(self, batch: str, at_utc: str, actor: str) -> ImportRecord:
-        """What ``import_batch`` keeps of the import, once written as the door's ``batch``."""
-        return ImportRecord(batch, at_utc, actor, self.file_name, self.sha256,
-                            next(iter(self.entity_sheets.values()), self.sheet), dict(self.entity_sheets) or None,
-                            self.profile, self.mapping, self.rows_read, len(self.creates),
-                            sum(self.updated_counts().values()), len(self.rejected))
-
-
-# --- what is already there ------------------------------------------------------------------------
-
-
-Append = Callable[[list[Any], Any], None]
-Put = Callable[[Any, Any, Any], None]
-
-
-class _Known:
-    """The records an import matches against, read once (plain SQL: one pass per table), plus those the plan
-    creates as it goes, indexed the same way."""
-
-    def __init__(self, connection: Any) -> None:
-        q = connection.execute
-        self.regions = {str(code): i for i, code in q("SELECT id, code FROM region")}
-        self.departments: dict[str, tuple[int, int]] = {}
-        for i, code, region in q("SELECT id, code, region_id FROM department"):
-            self.departments[str(code).lstrip("0")] = (i, region)  # '035', '35' and '01', '1' alike
-        self.typologies: dict[str, int] = {}
-        for i, code, label, list_label in q("SELECT id, code, label, list_label FROM typology"):
-            for name in (code, label, list_label):  # the list's wording ("Établissements publics") too
-                if name:
-                    self.typologies[_typology_key(name)] = i
-        self.calls: dict[str, int] = {}
-        self.call_rows = q("SELECT id, code, label FROM call").fetchall()
-        for i, code, label in self.call_rows:
-            self.calls[fold(code)] = i
-            self.calls[fold(label)] = i
-        for i, scheme in q("SELECT id, aid_scheme_id FROM call WHERE aid_scheme_id <> ''"):
-            self.calls.setdefault(fold(scheme), i)  # SCDL's dispositifAide
-        self.status = {(e, c): i for i, e, c in q("SELECT id, entity, code FROM status")}
-        self.orgs: dict[Any, dict[str, Any]] = {}  # key -> org values with "id"/"uuid"
-        self.by_siret: dict[str, list[Any]] = defaultdict(list)
-        self.by_siren: dict[str, list[Any]] = defaultdict(list)
-        self.by_rna: dict[str, list[Any]] = defaultdict(list)
-        self.by_foreign: dict[str, list[Any]] = defaultdict(list)
-        self.by_uuid: dict[str, Any] = {}
-        self.by_name: dict[tuple[str, Any], list[Any]] = defaultdict(list)
-        self.by_name_only: dict[str, list[Any]] = defaultdict(list)
-        for row in q("SELECT id, uuid, name, siren, siret, rna, foreign_id, typology_id, region_id, department_id, "
-                     "city, name_key FROM organisation"):
-            org = dict(zip(("id", "uuid", "name", "siren", "siret", "rna", "foreign_id", "typology_id", "region_id",
-                            "department_id", "city", "name_key"), row, strict=True))
-            self.add_org(org["id"], org)
-        # (call, folded name) and (call, folded reference, folded name) -> application keys
-        self.apps: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
-        self.app_by_key: dict[Any, dict[str, Any]] = {}
-        self.app_of_project: dict[str, Any] = {}  # a project's uuid -> its application's key
-        for row in q("SELECT a.id, a.uuid, a.call_id, a.acronym, a.title, a.reference, a.lead_organisation_id, "
-                     "p.id, p.uuid, p.decision_on, p.agreement_on, p.start_on, p.end_on FROM application a "
-                     "LEFT JOIN project p ON p.application_id = a.id"):
-            app = dict(zip(("id", "uuid", "call_id", "acronym", "title", "reference", "lead", "project_id",
-                            "project_uuid", "decision_on", "agreement_on", "start_on", "end_on"), row, strict=True))
-            for name in ("decision_on", "agreement_on", "start_on", "end_on"):  # SQLite keeps ISO text
-                app[name] = _day(app[name])
-            self.add_app(app["id"], app)
-            if app["project_uuid"]:
-                self.app_of_project[app["project_uuid"]] = app["id"]
-                self.app_of_project[app["project_id"]] = app["id"]  # (by the project's id too)
-        self.partners = {(a, o): (i, u, role) for i, u, a, o, role in q(
-            "SELECT id, uuid, application_id, organisation_id, role FROM application_partner")}
-        self.aids = {(p, o): {"id": i, "uuid": u, "grant_cents": g, "advance_cents": a, "emerging_actor": e}
-                     for i, u, p, o, g, a, e in q("SELECT id, uuid, project_id, organisation_id, grant_cents, "
-                                                  "advance_cents, emerging_actor FROM aid")}
-        for aid in self.aids.values():  # (a boolean column reads back as 0/1 from SQLite)
-            if aid["emerging_actor"] is not None:
-                aid["emerging_actor"] = bool(aid["emerging_actor"])
-        self.aid_by_uuid: dict[str, tuple[Any, Any]] = {a["uuid"]: key for key, a in self.aids.items()}
-        self.projects_of_org: dict[Any, set[Any]] = defaultdict(set)
-        for p, o in q("SELECT project_id, organisation_id FROM aid"):
-            self.projects_of_org[o].add(p)
-        self.payments = {(p, o, label, amount, str(paid)) for p, o, label, amount, paid in q(
-            "SELECT project_id, organisation_id, label, amount_cents, paid_on FROM disbursement")}
-        # paid tranches: by uuid (a 360Giving transaction we wrote) and by (project, organisation) with their part
-        self.paid: dict[str, dict[str, Any]] = {}
-        self.paid_of: dict[tuple[Any, Any], list[dict[str, Any]]] = defaultdict(list)
-        for uuid, p, o, paid, amount, part in q("SELECT uuid, project_id, organisation_id, paid_on, amount_cents, "
-                                                "aid_part FROM disbursement WHERE paid_on IS NOT NULL"):
-            tranche = {"uuid": uuid, "paid_on": _day(paid), "amount_cents": amount, "aid_part": part}
-            self.paid[uuid] = tranche
-            self.paid_of[(p, o)].append(tranche)
-
-    def add_org(self, key: Any, org: dict[str, Any], append: Append = list.append, put: Put = dict.__setitem__
-                ) -> None:
-        """Indexes an organisation (``append``/``put``: the planner's journaled operations, for records it plans)."""
-        put(self.orgs, key, org)
-        for index, value in ((self.by_siret, org.get("siret")), (self.by_siren, org.get("siren")),
-                             (self.by_rna, org.get("rna")), (self.by_foreign, org.get("foreign_id"))):
-            if value and key not in index[value]:
-                append(index[value], key)
-        if org.get("uuid"):
-            put(self.by_uuid, org["uuid"], key)
-        append(self.by_name[(fold(org["name"] or ""), org.get("department_id"))], key)
-        append(self.by_name_only[fold(org["name"] or "")], key)
-
-    def add_app(self, key: Any, app: dict[str, Any], append: Append = list.append, put: Put = dict.__setitem__
-                ) -> None:
-        """Indexes an application by call and name, and by call, reference and name."""
-        for text in (app.get("acronym"), app.get("title")):
-            if text:
-                append(self.apps[(app["call_id"], fold(text))], key)
-                append(self.apps[(app["call_id"], fold(app.get("reference") or ""), fold(text))], key)
-                if app.get("reference"):  # found by its reference and name in any call (a file that names none)
-                    append(self.apps[(None, fold(app["reference"]), fold(text))], key)
-        put(self.app_by_key, key, app)
-
-
-def _day(value: Any) -> date | None:
-    """A stored date as a date (SQLite keeps ISO text, a server gives dates)."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-@functools.lru_cache(maxsize=1024)  # a few typologies, named on every row
-def _typology_key(text: str) -> str:
-    # plurals and the words files add: "Établissements publics" -> "etablissement public"
-    words = [w[:-1] if len(w) > 3 and w.endswith(("s", "x")) else w for w in fold(text).split()]
-    return " ".join(w for w in words if w not in ("de", "du", "des", "et", "la", "le", "les", "d", "l"))
-
-
-_TYPOLOGY_ALIASES = {
-    "petite moyenne entreprise": "PME", "pme": "PME", "entreprise taille intermediaire": "ETI", "eti": "ETI",
-    "grande entreprise": "GE", "etablissement public": "EPUB", "universite": "ESR", "organisme recherche": "ESR",
-    "etablissement enseignement superieur recherche": "ESR", "etablissement sante": "ES", "association": "ASSO",
-    "association loi 1901": "ASSO", "fondation": "FOND", "collectivite": "COLL", "collectivite territoriale": "COLL",
-    "groupement interet public": "GIP", "gip": "GIP", "autre": "AUTRE",
-}
+from .rows import (
+    _calls_of,
+    _columns,
+    _Money,
+    _money,
+    _names,
+    _rates_of,
+    _read_row,
+    _Row,
+    _RowError,
+    _untitled,
+)
 
 # the import field a record's field comes from (to name the column of a refused value)
 _FIELD_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -296,171 +56,6 @@ _FIELD_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
     ("disbursement", "amount_cents"): ("payment.amount",), ("disbursement", "label"): ("payment.reference",),
     ("disbursement", "paid_on"): ("payment.paid_on",),
 }
-
-# --- one row -------------------------------------------------------------------------------------
-
-
-class _RowError(Exception):
-    def __init__(self, column: int | None, reason: str) -> None:
-        super().__init__(reason)
-        self.column = column
-        self.reason = reason
-
-
-@dataclass
-class _Row:
-    number: int
-    raw: list[Any]
-    values: dict[str, Any]
-    remarks: list[tuple[int | None, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # what its records' audit source says beyond its number
-
-
-_PARSERS: dict[str, Callable[[Any], Any]] = {
-    "org.name": parse.parse_text, "org.city": parse.parse_text, "org.typology": parse.parse_text,
-    "org.company_id": parse.parse_company_id, "org.siret": parse.parse_siret, "org.siren": parse.parse_siren,
-    "org.region": parse.parse_region, "org.department": parse.parse_department, "project.region": parse.parse_region,
-    "project.acronym": parse.parse_text, "project.title": parse.parse_text, "project.reference": parse.parse_text,
-    "project.call": parse.parse_text, "project.operator": parse.parse_text,
-    "project.decision_on": parse.parse_day, "project.agreement_on": parse.parse_day,
-    "project.start_on": parse.parse_day, "project.end_on": parse.parse_day, "project.period": parse.parse_period,
-    "aid.grant": parse.parse_money, "aid.advance": parse.parse_money, "aid.total": parse.parse_money,
-    "payment.amount": parse.parse_money, "payment.paid_on": parse.parse_day, "payment.reference": parse.parse_text,
-    "org.rna": parse.parse_rna, "org.identifier": parse.parse_org_identifier,
-    "project.identifier": parse.parse_project_identifier, "project.label": parse.parse_text,
-    "aid.grant_total": parse.parse_money, "aid.share": parse.parse_share, "aid.part": parse.parse_aid_part,
-    "aid.identifier": parse.parse_aid_identifier, "aid.currency": parse.parse_currency,
-    "aid.disbursed": parse.parse_money, "aid.emerging": parse.parse_bool,
-    "payment.grant": parse.parse_aid_identifier, "payment.identifier": parse.parse_aid_identifier,
-    "payment.currency": parse.parse_currency,
-}
-_IDENTIFIER_PREFIX = re.compile(r"^\s*FR-(?:RCS|SIREN|SIRET)-", re.IGNORECASE)
-
-
-def _columns(mapping: ColumnMapping) -> list[tuple[int, str, Callable[[Any], Any], bool]]:
-    """(column, field, its parser, whether it is an amount) of each mapped column: looked up once per file."""
-    return [(column, key, _PARSERS[key], key in MONEY_FIELDS) for column, key in mapping.columns.items()]
-
-
-def _read_row(table: Table, columns: list[tuple[int, str, Callable[[Any], Any], bool]], number: int,
-              raw: list[Any], untrusted: bool, rates: Mapping[str, Decimal] | None = None) -> _Row:
-    row = _Row(number, raw, {})
-    values = row.values
-    formulas = untrusted and bool(table.formula_cells)
-    width = len(raw)
-    for column, key, parser, money in columns:
-        value = raw[column] if column < width else None
-        if formulas and (number, column) in table.formula_cells:
-            if key == "aid.total":  # recomputed from the grant and the advance below, when the file has them
-                values["aid.total_formula"] = column
-            else:
-                raise _RowError(column, tr("valeur calculée par une formule : la valeur enregistrée dans le fichier "
-                                           "n'est pas vérifiable ; demandez le fichier avec des valeurs (collage "
-                                           "spécial > valeurs)"))
-        if value is None or (type(value) is str and is_blank(value)):
-            continue
-        if key == "org.company_id" and isinstance(value, str):
-            value = _IDENTIFIER_PREFIX.sub("", value)
-        try:
-            parsed = parser(value)
-        except parse.ForeignCurrency as exc:  # "£1,000": converted when the mapping gives the rate, else refused
-            if not rates or exc.currency not in rates:
-                raise _RowError(column, str(exc)) from None
-            parsed = _converted(row, exc.cents, exc.currency, rates[exc.currency], column)
-        except InvalidValue as exc:
-            raise _RowError(column, str(exc)) from None
-        except (ArithmeticError, ValueError, OverflowError):  # a number no parser can hold (a 30-digit amount)
-            raise _RowError(column, tr("valeur illisible « {value} »", value=str(value)[:60])) from None
-        if parsed is not None:
-            if money and abs(parsed) >= MAX_CENTS:
-                raise _RowError(column, tr("montant hors limites : {value}", value=str(value)[:60]))
-            values[key] = parsed
-    currency = values.get("aid.currency") or values.get("payment.currency")
-    if currency and currency != "EUR":  # the row's amounts are in that currency: at the mapping's rate, or refused
-        currency_column = next((c for c, k, *_ in columns if k in ("aid.currency", "payment.currency")), None)
-        if not rates or currency not in rates:
-            raise _RowError(currency_column, tr(
-                "montants en {currency} : seuls les euros sont importés tels quels ; donnez le taux de change de "
-                "cette devise dans la correspondance (« rates »)", currency=currency))
-        for column_, key, _parser, money in columns:
-            if money and key in values:
-                values[key] = _converted(row, values[key], currency, rates[currency], column_)
-    return row
-
-
-def _converted(row: _Row, cents: int, currency: str, rate: Decimal, column: int | None) -> int:
-    """An amount in another currency converted to euro cents at the mapping's rate (a half cent up); the original
-    amount, its currency and the rate go into the row's audit source."""
-    euros = share_of(cents, rate)
-    note = tr("{amount} {currency} au taux de {rate}", amount=format_eur(cents, decimals=True, symbol=False),
-              currency=currency, rate=str(rate))
-    row.remarks.append((column, tr("montant converti en euros : {note}", note=note)))
-    row.notes.append(note)
-    return euros
-
-
-def _untitled(values: Mapping[str, Any]) -> str:
-    """The title of a grant the file does not name: its decision's reference (if any) and its beneficiary."""
-    siren, siret = values.get("org.company_id", (None, None))
-    beneficiary = values.get("org.name") or values.get("org.siret") or siret or siren or ""
-    reference = values.get("project.reference")
-    if not reference:
-        return tr("Aide à {beneficiary}", beneficiary=beneficiary)
-    return tr("{reference} — {beneficiary}", reference=reference, beneficiary=beneficiary)
-
-
-@dataclass(frozen=True)
-class _Money:
-    """A row's aid: ``grant`` and ``advance`` in cents, None where the file does not say (a column not mapped,
-    or a total alone that does not say how it splits)."""
-
-    grant: int | None
-    advance: int | None
-    total: int
-
-    @property
-    def funded(self) -> bool:
-        return self.total > 0
-
-
-def _money(row: _Row, column_of: Callable[[str], int | None]) -> _Money:
-    grant = row.values.get("aid.grant")
-    advance = row.values.get("aid.advance")
-    total = row.values.get("aid.total")
-    for key, amount in (("aid.grant", grant), ("aid.advance", advance), ("aid.total", total),
-                        ("aid.grant_total", row.values.get("aid.grant_total"))):
-        if amount is not None and amount < 0:
-            raise _RowError(column_of(key), tr("montant négatif : une aide engagée est positive"))
-    if "aid.grant_total" in row.values:  # SCDL: the grant's total and the beneficiary's share of it
-        shared = share_of(row.values["aid.grant_total"], row.values.get("aid.share", Decimal(1)))
-        return _Money(shared, None, shared)
-    if "aid.share" in row.values:
-        raise _RowError(column_of("aid.share"), tr("une part sans le montant total de la subvention qu'elle partage"))
-    part = row.values.get("aid.part")
-    if part is not None and grant is None and advance is None:  # 360Giving: a grant is one part of an aid
-        amount = total or 0
-        return _Money(amount, None, amount) if part == "subvention" else _Money(None, amount, amount)
-    split = column_of("aid.grant") is not None or column_of("aid.advance") is not None
-    if grant is None and advance is None:
-        if "aid.total_formula" in row.values:
-            raise _RowError(row.values["aid.total_formula"], tr(
-                "montant calculé par une formule, sans subvention ni avance pour le vérifier"))
-        if split:  # the file has grant and advance columns, both empty here: no aid
-            return _Money(0, 0, 0)
-        return _Money(None, None, total or 0)  # a total alone: a grant when created, compared when it exists
-    if column_of("aid.grant") is not None:
-        grant = grant or 0
-    if column_of("aid.advance") is not None:
-        advance = advance or 0
-    known = (grant or 0) + (advance or 0)
-    if total is not None and total != known and "aid.total_formula" not in row.values:
-        raise _RowError(column_of("aid.total"), tr(
-            "le montant total ({total}) n'est pas la somme de la subvention et de l'avance ({sum})",
-            total=format_eur(total), sum=format_eur(known)))
-    if "aid.total_formula" in row.values:
-        row.remarks.append((row.values["aid.total_formula"], tr(
-            "total calculé par une formule : recalculé (subvention + avance), la valeur du fichier n'est pas lue")))
-    return _Money(grant, advance, known)
 
 
 class _GroupRowError(Exception):
@@ -1228,44 +823,6 @@ class _Planner:
         return self.grants_table.headers[column] if column is not None else None
 
 
-def _names(values: dict[str, Any]) -> None:
-    """A grant's acronym and title from "ACRONYME — Titre" and the title (the 360Giving export writes its title
-    that way, the title alone as description); another publisher's title is the title."""
-    label = values.get("project.label")
-    if not label:
-        return
-    title = values.get("project.title")
-    if title and label.endswith(" — " + title) and len(label) > len(title) + 3:
-        values.setdefault("project.acronym", label[:-len(" — " + title)])
-    else:
-        values["project.title"] = label
-
-
-def _rates_of(defaults: Mapping[str, Any]) -> dict[str, Decimal]:
-    """The mapping's exchange rates ("rates": {"GBP": "1.1650"}: euros for one unit of that currency), checked."""
-    rates = defaults.get("rates") or {}
-    checked = {}
-    for code, rate in rates.items() if isinstance(rates, dict) else [("", "")]:
-        try:
-            value = Decimal(str(rate))
-        except ArithmeticError:
-            value = Decimal(0)
-        if not (isinstance(code, str) and re.fullmatch(r"[A-Z]{3}", code)) or not value.is_finite() or value <= 0:
-            raise PortfolioError(tr("La correspondance est invalide : « rates » associe des codes de devise (GBP) "
-                                    "à leur taux en euros (\"1.1650\")."))
-        checked[code] = value
-    return checked
-
-
-def _calls_of(defaults: Mapping[str, Any]) -> dict[str, str]:
-    """The mapping's "calls" (a call named in the file -> the portfolio's call code), checked."""
-    calls = defaults.get("calls") or {}
-    if not isinstance(calls, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in calls.items()):
-        raise PortfolioError(tr("La correspondance est invalide : « calls » doit associer des noms d'appels du "
-                                "fichier à des codes d'appels."))
-    return calls
-
-
 def make_plan(db: Store, table: Table, mapping: ColumnMapping, *, file_name: str, sha256: str,
               untrusted: bool = True, progress: Progress | None = None, cancelled: Cancelled | None = None,
               transactions: tuple[Table, ColumnMapping] | None = None, consume: bool = False) -> ImportPlan:
@@ -1289,133 +846,3 @@ def make_plan(db: Store, table: Table, mapping: ColumnMapping, *, file_name: str
         planner.check_disbursed()
     plan.rejected.sort(key=lambda r: (r.sheet != plan.sheet, r.row))
     return plan
-
-
-@contextlib.contextmanager
-def few_collections() -> Iterator[None]:
-    """No cyclic garbage collection while a plan is built or written: those millions of new, acyclic objects
-    made Python's collector scan everything again and again (a third of a 100,000-row import's time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-# --- applying ------------------------------------------------------------------------------------
-
-
-def next_ids(connection: Any, entities: Iterable[str]) -> dict[str, int]:
-    """The next free id of each entity (past any id ever given: ids are never reused)."""
-    ids = {}
-    for entity in entities:
-        stored = connection.execute(f"SELECT coalesce(max(id), 0) FROM {entity}").fetchone()[0]
-        mark = connection.execute("SELECT coalesce(max(last_id), 0) FROM id_high_water WHERE entity = ?",
-                                  (entity,)).fetchone()[0]
-        ids[entity] = max(stored, mark) + 1
-    return ids
-
-
-class RowSources(Mapping[tuple[str, str], str]):
-    """The audit source of each record an import writes: its row ("import, ligne 12"; with its sheet for a working
-    workbook or a 360Giving file's transactions), the file and the rest being in ``import_batch``
-    (services.import_batches). Made when the door asks for it: held as row numbers, not 300,000 texts."""
-
-    def __init__(self, plan: ImportPlan) -> None:
-        self.plan = plan
-        self.rows: dict[str, int] = {record.uuid: record.source_row for record in plan.creates}
-        for (_entity, uuid), row in plan.update_rows.items():
-            self.rows.setdefault(uuid, row)
-
-    def __getitem__(self, key: tuple[str, str]) -> str:
-        row = self.rows[key[1]]
-        sheet = self.plan.entity_sheets.get(key[0])  # each record type has its sheet
-        note = self.plan.row_notes.get((sheet or self.plan.sheet, row))
-        return row_source(row, sheet, note)
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, tuple) and len(key) == 2 and key[1] in self.rows
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        seen = set()
-        for entity, uuid in [*((r.entity, r.uuid) for r in self.plan.creates), *self.plan.update_rows]:
-            if uuid not in seen:
-                seen.add(uuid)
-                yield entity, uuid
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-
-def plan_changes(plan: ImportPlan, next_ids: Mapping[str, int]) -> Iterator[Change]:
-    """The door's changes for a plan: creations in dependency order, ids given from ``next_ids``, then the
-    updates. Made one at a time as the door takes them (a whole import's changes at once would double the
-    memory the plan takes)."""
-    ids: dict[str, int] = {}
-    counters = dict(next_ids)
-    by_entity: dict[str, list[NewRecord]] = defaultdict(list)
-    for record in plan.creates:
-        by_entity[record.entity].append(record)
-    for entity in ORDER:
-        for record in by_entity.get(entity, []):
-            ids[record.uuid] = counters[entity]
-            counters[entity] += 1
-    for entity in ORDER:
-        for record in by_entity.get(entity, []):
-            values = record.values
-            if record.refs:
-                values = dict(values)
-                for name in record.refs:
-                    values[name] = ids[values[name].uuid]
-            yield Create(entity, record.uuid, values, ids[record.uuid], checked=True)
-    for update in plan.updates:  # (a working workbook may point a record to one it creates)
-        new = ids[update.new.uuid] if type(update.new) is Ref else update.new
-        yield FieldChange(update.entity, update.uuid, update.field, update.old, new)
-
-
-def apply_plan(db: Store, plan: ImportPlan, *, actor: str | None = None, keep_inverse: bool = True
-               ) -> ApplyResult | None:
-    """Writes the plan in one transaction through the door (None when there is nothing to write), after an
-    automatic backup of the database (services.backups). Raises the door's StaleChangeError when a planned
-    update's old value no longer holds, and DatabaseError when the backup cannot be written (a full disk):
-    nothing is written then."""
-    if plan.is_empty:
-        return None
-    if db.is_file:  # (a shared server is backed up by the server: team mode)
-        take_backup(Path(db.path), "avant-import")
-    with db.write() as session, few_collections():
-        connection = raw_connection(session)
-        if last_seq(connection) != plan.base_seq:
-            # another edit or import since the preview: its matches may be wrong now (a record created twice)
-            raise ImportRefused(tr("La base a été modifiée depuis le calcul de l'aperçu de « {file} » : rien n'a "
-                                   "été écrit. Recalculez l'aperçu, puis importez.", file=plan.file_name))
-        result = apply_in_session(session, plan_changes(plan, next_ids(connection, ORDER)), source=ROW_SOURCE,
-                                  actor=actor, sources=RowSources(plan), keep_inverse=keep_inverse)
-        # the import as a record, in its own transaction: its history, undo and "from where" read it
-        record_import(session, plan.record(result.batch, datetime.now(UTC).isoformat(timespec="microseconds"),
-                                           session_actor(session, actor)))
-        return result
-
-
-def rejected_rows(plan: ImportPlan) -> tuple[list[str], list[list[Any]]]:
-    """The rejected rows as a sheet: the file's headers plus the row number, the column and the reason."""
-    if plan.entity_sheets:  # a working workbook: several sheets, each line to find in its own
-        return [tr("Feuille"), tr("Ligne"), tr("Colonne"), tr("Motif du rejet")], [
-            [r.sheet, r.row, r.column or "", r.reason] for r in plan.rejected]
-    headers = [tr("Ligne"), tr("Colonne"), tr("Motif du rejet"), *plan.headers]
-    return headers, [[r.row, r.column or "", r.reason, *[_cell(v) for v in r.values]] for r in plan.rejected]
-
-
-def _cell(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
-def summary(plan: ImportPlan, batch: str | None) -> dict[str, Any]:
-    """The import's result as `portfolio import --json` prints it."""
-    return {"file": plan.file_name, "sha256": plan.sha256, "sheet": plan.sheet, "profile": plan.profile,
-            "rows_read": plan.rows_read, "created": plan.created_counts(), "updated": plan.updated_counts(),
-            "unchanged": plan.unchanged, "rejected": [r.as_json() for r in plan.rejected],
-            "flagged": [r.as_json() for r in plan.flagged], "batch_id": batch}
-

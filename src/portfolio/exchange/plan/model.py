@@ -1,0 +1,131 @@
+"""The plan's model: what an import would create, update, leave unchanged or reject (``ImportPlan`` and its
+records), the import's errors, and what planning and applying share."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from portfolio.domain.errors import PortfolioError
+from portfolio.services.import_batches import ImportRecord
+
+Progress = Callable[[float, str], None]
+Cancelled = Callable[[], bool]
+
+ORDER = ("organisation", "contact", "application", "application_partner", "project", "aid", "disbursement",
+         "milestone")  # the order records refer to each other (a working workbook has every type)
+MONEY_FIELDS = ("aid.grant", "aid.advance", "aid.total", "aid.grant_total", "aid.disbursed", "payment.amount")
+MAX_CENTS = 10**15  # ten thousand billion euros: beyond any aid, and well within SQLite's 64-bit integers
+
+
+class ImportCancelled(PortfolioError):
+    """The user cancelled the import; nothing was written."""
+
+
+class ImportRefused(PortfolioError):
+    """The plan can no longer be applied (the data changed meanwhile); nothing was written."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A row that will not be imported, and why."""
+
+    sheet: str
+    row: int  # 1-based, as the spreadsheet shows it
+    column: str | None  # the header of the column at fault, when one is
+    reason: str
+    values: list[Any] = field(default_factory=list)  # the row as read, for the file of rejected rows
+
+    def as_json(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """One field of an existing record the import changes: old -> new."""
+
+    entity: str
+    uuid: str
+    record: str  # how the record is named to people
+    field: str
+    old: Any
+    new: Any
+
+
+class Ref(NamedTuple):
+    """A reference to a record the plan creates (its id is given when the plan is applied). A named tuple:
+    hashed and compared in C, for the plan's indexes look these up millions of times."""
+
+    entity: str
+    uuid: str
+
+
+@dataclass(slots=True)
+class NewRecord:
+    entity: str
+    uuid: str
+    values: dict[str, Any]
+    source_row: int
+    refs: tuple[str, ...] = ()  # the fields holding a Ref (resolved to ids when the plan is applied)
+
+
+@dataclass
+class ImportPlan:
+    """What applying the import would do."""
+
+    file_name: str
+    sha256: str
+    sheet: str
+    profile: str | None
+    rows_read: int
+    headers: list[str]
+    creates: list[NewRecord] = field(default_factory=list)
+    updates: list[Update] = field(default_factory=list)
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    flagged: list[Rejection] = field(default_factory=list)  # rows imported with a remark (a recomputed total)
+    update_rows: dict[tuple[str, str], int] = field(default_factory=dict)  # (entity, uuid) -> first source row
+    base_seq: int = 0  # the audit trail's last entry when the plan was made: applying needs the data unchanged
+    entity_sheets: dict[str, str] = field(default_factory=dict)  # a working workbook's: record type -> its sheet
+    row_notes: dict[tuple[str, int], str] = field(default_factory=dict)  # (sheet, row): what the trail says of it
+    mapping: dict[str, Any] | None = None  # each column's field by header, and the defaults (ColumnMapping.as_json)
+
+    def created_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for record in self.creates:
+            counts[record.entity] += 1
+        return dict(counts)
+
+    def updated_counts(self) -> dict[str, int]:
+        records: dict[str, set[str]] = defaultdict(set)
+        for update in self.updates:
+            records[update.entity].add(update.uuid)
+        return {entity: len(uuids) for entity, uuids in records.items()}
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.creates and not self.updates
+
+    def record(self, batch: str, at_utc: str, actor: str) -> ImportRecord:
+        """What ``import_batch`` keeps of the import, once written as the door's ``batch``."""
+        return ImportRecord(batch, at_utc, actor, self.file_name, self.sha256,
+                            next(iter(self.entity_sheets.values()), self.sheet), dict(self.entity_sheets) or None,
+                            self.profile, self.mapping, self.rows_read, len(self.creates),
+                            sum(self.updated_counts().values()), len(self.rejected))
+
+
+@contextlib.contextmanager
+def few_collections() -> Iterator[None]:
+    """No cyclic garbage collection while a plan is built or written: those millions of new, acyclic objects
+    made Python's collector scan everything again and again (a third of a 100,000-row import's time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
