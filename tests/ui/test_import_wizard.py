@@ -327,7 +327,7 @@ def test_reading_can_be_cancelled_without_a_message(qtbot, workspace: Workspace,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    from portfolio.exchange.reading_base import ReadCancelled
+    from portfolio.exchange.reading import ReadCancelled
     from portfolio.ui import import_wizard
 
     def slow(path, sheet, progress, cancelled):

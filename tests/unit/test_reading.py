@@ -29,18 +29,18 @@ import pytest
 from tests.data_files import data_file, data_files
 
 from portfolio.domain.errors import PortfolioError
-from portfolio.exchange import reading
-from portfolio.exchange.csv_sniff import sniff_delimiter
 from portfolio.exchange.reading import (
     Limits,
     ReadCancelled,
     ReadError,
     Workbook,
     check_xml_defences,
+    child,
     read_untrusted,
     read_workbook,
 )
-from portfolio.exchange.reading_ooxml import UnsafeXml, cell_position, quick_check, scan_sheet_bytes
+from portfolio.exchange.reading.csv_sniff import sniff_delimiter
+from portfolio.exchange.reading.ooxml import UnsafeXml, cell_position, quick_check, scan_sheet_bytes
 from portfolio.exchange.table import column_name
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -672,7 +672,7 @@ def _segfault_child(*args: Any) -> None:
 
 def test_a_crash_in_the_child_is_a_read_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_xlsx(tmp_path / "crash.xlsx", {"Feuil1": rows_xml([["a"]])})
-    monkeypatch.setattr(reading, "_child_main", _segfault_child)
+    monkeypatch.setattr(child, "_child_main", _segfault_child)
     with pytest.raises(ReadError, match=r"La lecture de « crash.xlsx » s'est arrêtée brutalement \(code -11\)"):
         read_untrusted(path)
     monkeypatch.undo()
@@ -692,8 +692,8 @@ def test_read_untrusted_from_a_worker_thread(tmp_path: Path) -> None:
 def test_the_parent_unpickles_only_values_from_the_child() -> None:
     # a subverted child could send a pickle that calls anything: only values and dates are accepted
     evil = pickle.dumps(("progress", os.system, "echo"))
-    assert reading._decode(evil)[0] == "failed"
-    assert reading._decode(pickle.dumps(("done", Path("x"))))[0] == "failed"
-    assert reading._decode(b"not a pickle")[0] == "failed"
+    assert child._decode(evil)[0] == "failed"
+    assert child._decode(pickle.dumps(("done", Path("x"))))[0] == "failed"
+    assert child._decode(b"not a pickle")[0] == "failed"
     rows = [[date(2021, 1, 1), datetime(2021, 1, 1, 8, 30), time_of_day(8, 30), timedelta(days=10), 1.5, None, "é"]]
-    assert reading._decode(pickle.dumps(("rows", rows))) == ("rows", rows)
+    assert child._decode(pickle.dumps(("rows", rows))) == ("rows", rows)

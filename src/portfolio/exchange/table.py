@@ -19,7 +19,7 @@ from portfolio.domain.i18n import tr
 from portfolio.domain.referential import fold
 
 from .reading import ReadError, Sheet
-from .reading_ooxml import column_name
+from .reading.ooxml import column_name
 
 HEADER_SEARCH_ROWS = 40  # the header is looked for among this many first non-empty rows
 _SPACES = re.compile(r"\s+")

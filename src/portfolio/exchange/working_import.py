@@ -31,8 +31,8 @@ from portfolio.services.display import TITLE_SQL
 
 from .merge import cell_value, stored_value
 from .plan import ImportPlan, NewRecord, Ref, Rejection, Update
-from .reading_base import Workbook
-from .reading_ooxml import sheet_parts
+from .reading.base import Workbook
+from .reading.ooxml import sheet_parts
 from .record_keys import KeyGuard
 from .sync import export_id_of
 from .working_workbook import (

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from portfolio.domain.i18n import tr
 
-from .reading_base import ReadError
+from .base import ReadError
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"

@@ -1,6 +1,6 @@
 """The types shared by the spreadsheet readers (limits, sheets, workbooks, errors), in a module of their own
 so that the format-specific readers and the process that isolates them can all import them without a cycle.
-``portfolio.exchange.reading`` re-exports everything here: import from there.
+``portfolio.exchange.reading`` re-exports the public ones: import from there.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ class Limits:
     max_seconds: float = 60.0  # wall time of a read in the child process
     max_memory_bytes: int = 500 * MIB  # address-space headroom above the child's baseline (RLIMIT_AS)
     max_zip_members: int = 10_000  # a workbook has tens of parts; thousands of members is not a workbook
+
+
+DEFAULT_LIMITS = Limits()  # frozen: one shared default is safe
 
 
 @dataclass

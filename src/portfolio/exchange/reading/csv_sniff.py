@@ -20,7 +20,7 @@ from typing import Any
 
 from portfolio.domain.i18n import tr
 
-from .reading_base import Limits, Progress, ReadError, Sheet, number, too_many_columns, too_many_rows
+from .base import Limits, Progress, ReadError, Sheet, number, too_many_columns, too_many_rows
 
 DELIMITERS = (";", ",", "\t", "|")
 SAMPLE_CHARS = 64 * 1024  # enough for a preamble, a header and dozens of records

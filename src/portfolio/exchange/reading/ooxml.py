@@ -22,7 +22,7 @@ from defusedxml.ElementTree import DefusedXMLParser, fromstring
 
 from portfolio.domain.i18n import tr
 
-from .reading_base import Limits, ReadError, megabytes, number
+from .base import Limits, ReadError, megabytes, number
 
 defused_fromstring = fromstring  # every part's parser, exported: reading.check_xml_defences checks it is defusedxml's
 
