@@ -13,10 +13,11 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from tests.data_files import DATA, data_file
 
 from portfolio.exchange import imports
+from portfolio.exchange.preview import confidence_mark, sample_text
 from portfolio.services import app_paths
 from portfolio.services.portfolio import open_portfolio
 from portfolio.ui.import_history import ImportHistoryDialog
-from portfolio.ui.import_wizard import CallsDialog, ImportWizard, confidence_mark, sample_text
+from portfolio.ui.import_wizard import CallsDialog, ImportWizard
 from portfolio.ui.main_window import MainWindow
 from portfolio.ui.workspace import Workspace
 

@@ -3,14 +3,13 @@ would change -> the import, as one undo step.
 
 Reading the file and computing the plan run off the UI thread (``tasks.run_task``) behind a progress dialog
 with a cancel button; applying goes through ``Workspace.apply_import``. Nothing is written before the last
-step, and the import can be undone later from Fichier > Historique des imports.
+step, and the import can be undone later from Fichier > Historique des imports. What the pages show and the
+choices they make are computed without Qt (exchange.preview): this module puts them on screen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,19 +37,25 @@ from PySide6.QtWidgets import (
 )
 
 from portfolio import APP_NAME
-from portfolio.domain.dates import format_date
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import N_, tr
 from portfolio.domain.money import format_int
-from portfolio.domain.referential import fold
-from portfolio.exchange import imports
+from portfolio.exchange import imports, preview
 from portfolio.exchange.mapping import BUILT_IN, FIELDS
-from portfolio.exchange.plan import ORDER, ImportCancelled, ImportPlan
-from portfolio.exchange.table import column_name, is_blank
-from portfolio.exchange.values import parse_text
-from portfolio.exchange.working_import import looks_like_working_workbook, plan_working_import
-from portfolio.services import fields
-from portfolio.services.display import display, record_title
+from portfolio.exchange.plan import ImportCancelled, ImportPlan
+from portfolio.exchange.preview import (
+    SAMPLE_WIDTH,
+    NoTable,
+    Preview,
+    WholeWorkbook,
+    confidence_mark,
+    make_preview,
+    prepare_file,
+    profile_text,
+    read_whole_workbook,
+)
+from portfolio.exchange.table import column_name
+from portfolio.exchange.working_import import looks_like_working_workbook
 
 from . import questions
 from .file_dialogs import IMPORT_SUFFIXES
@@ -60,10 +65,6 @@ from .workspace import Workspace
 
 IMPORT_FILTER = N_("Classeurs et fichiers CSV (*.xlsx *.xlsm *.xls *.ods *.csv)")
 STEPS = (N_("Fichier"), N_("Correspondance des colonnes"), N_("Aperçu"), N_("Importer"))
-SAMPLES = 3  # example values shown per column on the mapping page
-PREVIEW_ROWS = 10  # rows of the file shown on the first page
-MAX_SHOWN = 2000  # rows of each detail table of the preview (the rest is counted, and saved with the rejects)
-SAMPLE_WIDTH = 40
 ERROR_STYLE = "color: #b42318;"
 NOTE_STYLE = "color: #4a5568;"
 DONE_STYLE = "background: #e7f6ec; color: #14532d; padding: 10px; border: 1px solid #a6d8b8; border-radius: 4px;"
@@ -75,174 +76,25 @@ def is_importable(path: str | Path) -> bool:
     return Path(path).suffix.lower() in IMPORT_SUFFIXES
 
 
-def sample_text(value: Any) -> str:
-    """A cell value as the wizard shows it: dates and numbers the French way, long text shortened."""
-    if isinstance(value, datetime):
-        shown = format_date(value.date()) if value.time() == datetime.min.time() else \
-            value.strftime("%d/%m/%Y %H:%M")
-    elif isinstance(value, date):
-        shown = format_date(value)
-    elif isinstance(value, bool):
-        shown = tr("Oui") if value else tr("Non")
-    elif isinstance(value, int):
-        shown = str(value)  # no grouping: SIRET and other identifiers are often stored as numbers
-    elif isinstance(value, float):
-        shown = _french_float(value)
-    else:
-        shown = " ".join(str(value).split())
-    return shown if len(shown) <= SAMPLE_WIDTH else shown[:SAMPLE_WIDTH - 1] + "…"
-
-
-def _french_float(value: float) -> str:
-    if value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return f"{value:.15g}".replace(".", ",")
-
-
-def confidence_mark(confidence: float | None, manual: bool = False) -> tuple[str, str, str]:
-    """(marks, words, colour key) of a column's mapping: ●●● sûre, ●●○ probable, ●○○ à vérifier."""
-    if manual:
-        return "✎", tr("choisie"), "manual"
-    if confidence is None:
-        return "", "", ""
-    if confidence >= 0.9:
-        return "●●●", tr("sûre"), "high"
-    if confidence >= 0.6:
-        return "●●○", tr("probable"), "medium"
-    return "●○○", tr("à vérifier"), "low"
-
-
-def profile_text(profile: str | None) -> str:
-    """How the mapping was found, for people."""
-    if profile in BUILT_IN:
-        return tr("Format reconnu : {label}", label=tr(BUILT_IN[profile].label))
-    if profile:
-        return tr("Correspondance enregistrée pour « {name} »", name=profile)
-    return tr("Format non reconnu : correspondance devinée d'après les noms des colonnes, à vérifier")
-
-
-# --- the preview, computed off the UI thread ------------------------------------------------------------
-
-
-@dataclass
-class Preview:
-    """A plan and its rows as shown (record names and values in French), computed in the background."""
-
-    plan: ImportPlan
-    creates: list[tuple[str, str, str]] = field(default_factory=list)  # type, row, name
-    updates: list[tuple[str, str, str, str]] = field(default_factory=list)  # record, field, old, new
-
-
-NAME_FIELDS = ("name", "acronym", "title", "label")
-REFERENCE_FIELDS = (("organisation_id", "organisation"), ("application_id", "application"),
-                    ("project_id", "project"))
-
-
-def make_preview(db: Any, plan: ImportPlan) -> Preview:
-    """The plan's created and updated records named for people (references resolved, values formatted)."""
-    preview = Preview(plan)
-    created = {record.uuid: record for record in plan.creates}
-    names: dict[Any, str] = {}
-    with db.read() as session:
-
-        def resolve(entity: str, value: Any) -> str:
-            uuid = getattr(value, "uuid", None)
-            key = uuid if uuid is not None else (entity, value)
-            if key not in names:
-                if uuid is not None:
-                    record = created.get(uuid)
-                    names[key] = name_of(record.entity, record.values) if record is not None else ""
-                elif isinstance(value, int):
-                    names[key] = record_title(session, entity, value)
-                else:
-                    names[key] = "" if value is None else str(value)
-            return names[key]
-
-        def name_of(entity: str, values: dict[str, Any]) -> str:
-            own = next((str(values[k]) for k in NAME_FIELDS if values.get(k)), "")
-            others = [resolve(target, values[key]) for key, target in REFERENCE_FIELDS if values.get(key) is not None]
-            if own and entity != "disbursement":
-                return own
-            return " — ".join(p for p in [own, *others] if p)
-
-        def shown(spec: fields.FieldSpec | None, value: Any) -> str:
-            if spec is None:
-                return sample_text(value) if value is not None else ""
-            if spec.target and value is not None:
-                return resolve(spec.target, value)
-            try:
-                return display(spec.kind, value)
-            except (TypeError, ValueError):
-                return str(value)
-
-        for record in plan.creates[:MAX_SHOWN]:
-            preview.creates.append((fields.entity_label(record.entity), format_int(record.source_row),
-                                    name_of(record.entity, record.values)))
-        for update in plan.updates[:MAX_SHOWN]:
-            try:
-                spec: fields.FieldSpec | None = fields.field_spec(update.entity, update.field)
-            except PortfolioError:
-                spec = None
-            label = spec.label if spec is not None else update.field
-            preview.updates.append((f"{fields.entity_label(update.entity)} — {update.record}", label,
-                                    shown(spec, update.old), shown(spec, update.new)))
-    return preview
-
-
-@dataclass
-class NoTable:
-    """A file read, but no table found in the sheet read: the other sheets can still be chosen."""
-
-    workbook: Any
-    sheet: str | None
-    error: PortfolioError
-
-
-@dataclass
-class WholeWorkbook:
-    """A working workbook of the portfolio, read whole and planned: no mapping to choose, every record type's
-    sheet imported with its uuids (exchange.working_import)."""
-
-    workbook: Any
-    preview: Preview
-
-
-def read_whole_workbook(db: Any, path: Path, progress: Any = None, cancelled: Any = None) -> WholeWorkbook:
-    """Reads every sheet of a working workbook and plans its import (off the UI thread)."""
-    workbook = imports.read_file(path, untrusted=True, progress=progress, cancelled=cancelled, all_sheets=True)
-    return WholeWorkbook(workbook, make_preview(db, plan_working_import(db, workbook)))
-
-
-def prepare_file(path: Path, sheet: str | None, progress: Any = None, cancelled: Any = None
-                 ) -> imports.Prepared | NoTable:
-    """``imports.prepare`` in two steps, so that a sheet without a table keeps the workbook's list of sheets."""
-    workbook = imports.read_file(path, sheet=sheet, untrusted=True, progress=progress, cancelled=cancelled)
-    try:
-        return imports.with_table(workbook)
-    except PortfolioError as exc:
-        return NoTable(workbook, workbook.sheets[0].name if workbook.sheets else sheet, exc)
-
-
 def counts_table(plan: ImportPlan) -> QTableWidget:
     """Records created and updated per type of record."""
-    created, updated = plan.created_counts(), plan.updated_counts()
-    entities = [e for e in ORDER if created.get(e) or updated.get(e)]
-    table = QTableWidget(len(entities) + 1, 3)
+    rows, created, updated = preview.counts(plan)
+    table = QTableWidget(len(rows) + 1, 3)
     table.setObjectName("counts")
     table.setHorizontalHeaderLabels([tr("Type de fiche"), tr("Créées"), tr("Modifiées")])
-    for row, entity in enumerate(entities):
-        table.setItem(row, 0, QTableWidgetItem(fields.entity_label(entity)))
-        for column, count in ((1, created.get(entity, 0)), (2, updated.get(entity, 0))):
+    for row, (label, created_count, updated_count) in enumerate(rows):
+        table.setItem(row, 0, QTableWidgetItem(label))
+        for column, count in ((1, created_count), (2, updated_count)):
             table.setItem(row, column, _number_item(count))
     total = QTableWidgetItem(tr("Total"))
     font = total.font()
     font.setBold(True)
     total.setFont(font)
-    table.setItem(len(entities), 0, total)
-    for column, count in ((1, sum(created.values())), (2, sum(updated.values()))):
+    table.setItem(len(rows), 0, total)
+    for column, count in ((1, created), (2, updated)):
         item = _number_item(count)
         item.setFont(font)
-        table.setItem(len(entities), column, item)
+        table.setItem(len(rows), column, item)
     _read_only_table(table)
     header = table.horizontalHeader()
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -267,7 +119,7 @@ def _read_only_table(table: QTableWidget) -> None:
     table.setWordWrap(False)
 
 
-def fill_table(table: QTableWidget, headers: list[str], rows: list[tuple[str, ...]], stretch: int) -> None:
+def fill_table(table: QTableWidget, headers: list[str], rows: Sequence[Sequence[str]], stretch: int) -> None:
     """Fills a read-only detail table; column ``stretch`` takes the remaining width."""
     table.clear()
     table.setColumnCount(len(headers))
@@ -280,7 +132,9 @@ def fill_table(table: QTableWidget, headers: list[str], rows: list[tuple[str, ..
                 item.setToolTip(value)
             table.setItem(r, c, item)
     for c, title in enumerate(headers):
-        table.horizontalHeaderItem(c).setToolTip(title)
+        header_item = table.horizontalHeaderItem(c)
+        if header_item is not None:
+            header_item.setToolTip(title)
     header = table.horizontalHeader()
     header.setTextElideMode(Qt.TextElideMode.ElideRight)
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -360,9 +214,7 @@ class FilePage(QWidget):
 
     def show_whole(self, whole: WholeWorkbook) -> None:
         """Shows a working workbook read whole: its record sheets and lines."""
-        plan = whole.preview.plan
-        self.header_row.setText(tr("Feuilles de fiches : {sheets} — lignes : {rows}.", sheets=plan.sheet,
-                                   rows=format_int(plan.rows_read)))
+        self.header_row.setText(preview.whole_table_text(whole.preview.plan))
         self.profile.setText(tr("Classeur de travail du portefeuille : toutes ses feuilles sont importées, chaque "
                                 "fiche garde son identifiant (colonne « uuid »)."))
         self.preview_title.setVisible(False)
@@ -371,18 +223,11 @@ class FilePage(QWidget):
 
     def show_prepared(self, prepared: imports.Prepared) -> None:
         """Shows what was read: the header row, the format, the first rows."""
-        table = prepared.table
-        mapped = len(prepared.mapping.columns)
-        self.header_row.setText(tr(
-            "En-têtes trouvés ligne {row}, colonne {letter} — colonnes : {columns} (dont reconnues : {mapped}) ; "
-            "lignes de données : {rows}.", row=format_int(table.header_row),
-            letter=column_name(table.first_column), columns=format_int(len(table.headers)),
-            rows=format_int(len(table.rows)), mapped=format_int(mapped)))
+        self.header_row.setText(preview.table_text(prepared))
         self.profile.setText(profile_text(prepared.mapping.profile))
-        rows = [tuple(sample_text(v) if not is_blank(v) else "" for v in values)
-                for _number, values in table.rows[:PREVIEW_ROWS]]
-        fill_table(self.preview, list(table.headers), rows, stretch=-1)
-        self.preview.setVerticalHeaderLabels([str(n) for n, _ in table.rows[:PREVIEW_ROWS]])
+        numbers, rows = preview.first_rows(prepared.table)
+        fill_table(self.preview, list(prepared.table.headers), rows, stretch=-1)
+        self.preview.setVerticalHeaderLabels(numbers)
         self.preview.verticalHeader().setVisible(True)
         self.preview_title.setVisible(True)
         self.preview.setVisible(True)
@@ -472,8 +317,7 @@ class MappingPage(QWidget):
             name = QTableWidgetItem(f"{letter} · {header}")
             name.setToolTip(header)
             self.table.setItem(column, 0, name)
-            samples = [sample_text(values[column]) for _n, values in table.rows
-                       if column < len(values) and not is_blank(values[column])][:SAMPLES]
+            samples = preview.column_samples(table, column)
             example = QTableWidgetItem("  ·  ".join(samples) if samples else tr("(vide)"))
             example.setToolTip("\n".join(samples))
             if not samples:
@@ -515,6 +359,8 @@ class MappingPage(QWidget):
         marks, words, colour = confidence_mark(mapping.confidence.get(column) if mapped else None,
                                                manual=mapped and column in self.manual)
         item = self.table.item(column, 3)
+        if item is None:  # (set for every column by show_prepared)
+            return
         item.setText(f"{marks} {words}".strip())
         item.setForeground(QColor(CONFIDENCE_COLOURS.get(colour, "#000000")))
         if mapped and column not in self.manual:
@@ -527,26 +373,18 @@ class MappingPage(QWidget):
         mapping = self.prepared.mapping
         key = self.combos[column].currentData()
         notices = []
+        ignored = preview.map_column(mapping, column, key)  # a field is filled by one column: the others are ignored
+        for other in ignored:
+            self.manual.discard(other)
+            combo = self.combos[other]
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+            self._show_confidence(other)
+            notices.append(preview.ignored_text(self.prepared.table.headers, other, column, key))
         if key is None:
-            mapping.columns.pop(column, None)
-            mapping.confidence.pop(column, None)
             self.manual.discard(column)
         else:
-            for other, mapped in list(mapping.columns.items()):
-                if mapped == key and other != column:  # a field is filled by one column: the other is ignored
-                    del mapping.columns[other]
-                    mapping.confidence.pop(other, None)
-                    self.manual.discard(other)
-                    combo = self.combos[other]
-                    combo.blockSignals(True)
-                    combo.setCurrentIndex(0)
-                    combo.blockSignals(False)
-                    self._show_confidence(other)
-                    notices.append(tr("La colonne « {header} » est maintenant ignorée : « {field} » est rempli par "
-                                      "« {chosen} ».", header=self.prepared.table.headers[other], field=tr(FIELDS[key]),
-                                      chosen=self.prepared.table.headers[column]))
-            mapping.columns[column] = key
-            mapping.confidence[column] = 1.0
             self.manual.add(column)
         self._show_confidence(column)
         self.notice.setText(" ".join(notices))
@@ -561,11 +399,7 @@ class MappingPage(QWidget):
     def _call_changed(self) -> None:
         if self.prepared is None:
             return
-        code = self.call.currentData()
-        if code:
-            self.prepared.mapping.defaults["call"] = code
-        else:
-            self.prepared.mapping.defaults.pop("call", None)
+        preview.set_default_call(self.prepared.mapping, self.call.currentData())
         self._show_calls()
         self.changed.emit()
 
@@ -573,28 +407,12 @@ class MappingPage(QWidget):
 
     def file_calls(self) -> list[tuple[str, int]]:
         """The calls the file names (in the column mapped to the call), with their number of rows."""
-        if self.prepared is None:
-            return []
-        column = self.prepared.mapping.column_of("project.call")
-        if column is None:
-            return []
-        counts: dict[str, int] = {}
-        for _number, values in self.prepared.table.rows:
-            value = values[column] if column < len(values) else None
-            name = None if is_blank(value) else parse_text(value)
-            if name:
-                counts[name] = counts.get(name, 0) + 1
-        return sorted(counts.items(), key=lambda item: fold(item[0]))
+        return preview.file_calls(self.prepared) if self.prepared is not None else []
 
     def recognised(self, name: str) -> str | None:
         """The portfolio's call a file's call name designates by itself (its code, its label, or the start of
         one label), as the import matches it."""
-        folded = fold(name)
-        for code, label in self.calls:
-            if folded in (fold(code), fold(label)):
-                return code
-        starts = [code for code, label in self.calls if fold(label).startswith(folded)]
-        return starts[0] if len(starts) == 1 else None
+        return preview.recognised_call(name, self.calls)
 
     def _show_calls(self) -> None:
         names = self.file_calls()
@@ -602,18 +420,10 @@ class MappingPage(QWidget):
         self.form.setRowVisible(self.calls_row, visible)
         if not visible or self.prepared is None:
             return
-        chosen = self.prepared.mapping.defaults.get("calls") or {}
-        recognised = sum(1 for name, _n in names if name not in chosen and self.recognised(name))
-        associated = sum(1 for name, _n in names if name in chosen)
-        unknown = len(names) - recognised - associated
-        default = self.call.currentData()
-        template = (N_("distincts : {n} — reconnus : {recognised} ; associés : {associated} ; rattachés à l'appel "
-                       "par défaut : {unknown}") if default else
-                    N_("distincts : {n} — reconnus : {recognised} ; associés : {associated} ; inconnus, leurs lignes "
-                       "seront rejetées : {unknown}"))
-        self.calls_status.setText(tr(template, n=format_int(len(names)), recognised=format_int(recognised),
-                                     associated=format_int(associated), unknown=format_int(unknown)))
-        self.calls_status.setStyleSheet(ERROR_STYLE if unknown and not default else NOTE_STYLE)
+        text, rejected = preview.calls_text(names, self.prepared.mapping.defaults.get("calls") or {}, self.recognised,
+                                            self.call.currentData())
+        self.calls_status.setText(text)
+        self.calls_status.setStyleSheet(ERROR_STYLE if rejected else NOTE_STYLE)
 
     def associate_calls(self) -> None:
         """Asks which call of the portfolio each call named in the file is."""
@@ -627,10 +437,7 @@ class MappingPage(QWidget):
     def set_call_choices(self, choices: dict[str, str]) -> None:
         """The portfolio's call (code) of each call named in the file that the user associated."""
         assert self.prepared is not None
-        if choices:
-            self.prepared.mapping.defaults["calls"] = dict(choices)
-        else:
-            self.prepared.mapping.defaults.pop("calls", None)
+        preview.set_call_choices(self.prepared.mapping, choices)
         self._show_calls()
         self.changed.emit()
 
@@ -742,51 +549,29 @@ class PreviewPage(QWidget):
             self.tabs.addTab(table, "")
         layout.addWidget(self.tabs, 1)
 
-    def show_preview(self, preview: Preview) -> None:
+    def show_preview(self, computed: Preview) -> None:
         """Shows the counts and the details of a computed plan."""
-        plan = preview.plan
-        created, updated = sum(plan.created_counts().values()), sum(plan.updated_counts().values())
-        self.summary.setText(tr("<b>{file}</b>, feuille « {sheet} » — fiches à créer : {created} ; fiches à "
-                                "modifier : {updated}.", file=plan.file_name, sheet=plan.sheet,
-                                created=format_int(created), updated=format_int(updated)) if not plan.entity_sheets
-                             else tr("<b>{file}</b>, classeur de travail — fiches à créer : {created} ; fiches à "
-                                     "modifier : {updated}.", file=plan.file_name, created=format_int(created),
-                                     updated=format_int(updated)))
+        plan = computed.plan
+        self.summary.setText(preview.preview_text(plan))
         if self.counts is not None:
             self.counts.setParent(None)
             self.counts.deleteLater()
         self.counts = counts_table(plan)
         self.counts_holder.addWidget(self.counts)
-        self.rows.setText(tr("Lignes lues : <b>{read}</b><br>Lignes sans changement : <b>{unchanged}</b><br>"
-                             "Lignes rejetées : <b>{rejected}</b><br>Remarques sur des lignes importées : "
-                             "<b>{flagged}</b>", read=format_int(plan.rows_read),
-                             unchanged=format_int(plan.unchanged), rejected=format_int(len(plan.rejected)),
-                             flagged=format_int(len(plan.flagged))))
+        self.rows.setText(preview.rows_text(plan))
         self.save_rejected.setEnabled(bool(plan.rejected))
-        fill_table(self.created, [tr("Type de fiche"), tr("Ligne"), tr("Fiche")], preview.creates, stretch=2)
+        fill_table(self.created, [tr("Type de fiche"), tr("Ligne"), tr("Fiche")], computed.creates, stretch=2)
         fill_table(self.updated, [tr("Fiche"), tr("Champ"), tr("Valeur actuelle"), tr("Nouvelle valeur")],
-                   preview.updates, stretch=3)
-        fill_table(self.rejected, [tr("Ligne"), tr("Colonne"), tr("Motif du rejet")],
-                   [(format_int(r.row), _where(plan, r), r.reason) for r in plan.rejected[:MAX_SHOWN]], stretch=2)
-        fill_table(self.flagged, [tr("Ligne"), tr("Colonne"), tr("Remarque")],
-                   [(format_int(r.row), r.column or "", r.reason) for r in plan.flagged[:MAX_SHOWN]], stretch=2)
-        for index, (title, total) in enumerate(((N_("Créations ({n})"), len(plan.creates)),
-                                                (N_("Modifications ({n})"), len(plan.updates)),
-                                                (N_("Lignes rejetées ({n})"), len(plan.rejected)),
-                                                (N_("Remarques ({n})"), len(plan.flagged)))):
-            self.tabs.setTabText(index, tr(title, n=format_int(total)))
+                   computed.updates, stretch=3)
+        fill_table(self.rejected, [tr("Ligne"), tr("Colonne"), tr("Motif du rejet")], preview.rejected_shown(plan),
+                   stretch=2)
+        fill_table(self.flagged, [tr("Ligne"), tr("Colonne"), tr("Remarque")], preview.flagged_shown(plan), stretch=2)
+        for index, (title, tooltip) in enumerate(preview.detail_tabs(plan)):
+            self.tabs.setTabText(index, title)
             table = self.tabs.widget(index)
-            table.setToolTip(tr("{shown} premières lignes affichées sur {total}", shown=format_int(MAX_SHOWN),
-                                total=format_int(total)) if total > MAX_SHOWN else "")
-        first = next((i for i, n in enumerate((plan.rejected, plan.updates, plan.creates)) if n), 0)
-        self.tabs.setCurrentIndex((2, 1, 0)[first])
-
-
-def _where(plan: ImportPlan, rejection: Any) -> str:
-    """The column at fault; with its sheet, for a working workbook's several sheets."""
-    if plan.entity_sheets:
-        return f"{rejection.sheet} : {rejection.column}" if rejection.column else rejection.sheet
-    return rejection.column or ""
+            if table is not None:
+                table.setToolTip(tooltip)
+        self.tabs.setCurrentIndex(preview.first_detail(plan))
 
 
 class ApplyPage(QWidget):
@@ -815,17 +600,7 @@ class ApplyPage(QWidget):
 
     def show_plan(self, plan: ImportPlan, profile_name: str) -> None:
         """What the import will write."""
-        created, updated = sum(plan.created_counts().values()), sum(plan.updated_counts().values())
-        if plan.is_empty:
-            self.summary.setText(tr("<b>Rien à importer</b> : les lignes de « {file} » sont déjà dans le "
-                                    "portefeuille, ou rejetées ({rejected}).", file=plan.file_name,
-                                    rejected=format_int(len(plan.rejected))))
-        else:
-            self.summary.setText(tr("<b>Prêt à importer « {file} »</b> — fiches à créer : {created} ; fiches à "
-                                    "modifier : {updated} ; lignes rejetées, qui ne seront pas importées : "
-                                    "{rejected}.",
-                                    file=plan.file_name, created=format_int(created), updated=format_int(updated),
-                                    rejected=format_int(len(plan.rejected))))
+        self.summary.setText(preview.apply_text(plan))
         if self.counts is not None:
             self.counts.setParent(None)
             self.counts.deleteLater()
@@ -1160,9 +935,9 @@ class ImportWizard(BusyDialog):
                 progress(0.99, tr("Préparation de l'aperçu…"))
             return make_preview(db, plan)
 
-        def done(preview: Preview) -> None:
-            self.preview = preview
-            self.preview_page.show_preview(preview)
+        def done(computed: Preview) -> None:
+            self.preview = computed
+            self.preview_page.show_preview(computed)
             self._go(2)
 
         self._run(tr("Calcul de l'aperçu"), work, done, tr("Calcul de l'aperçu annulé."))
@@ -1207,10 +982,7 @@ class ImportWizard(BusyDialog):
         assert self.preview is not None
         plan = self.preview.plan
         self.result = result if result is not None else False
-        created, updated = sum(plan.created_counts().values()), sum(plan.updated_counts().values())
-        message = tr("<b>Import terminé</b> — fiches créées : {created} ; fiches modifiées : {updated} ; lignes "
-                     "rejetées, non importées : {rejected}. Les listes sont à jour.", created=format_int(created),
-                     updated=format_int(updated), rejected=format_int(len(plan.rejected)))
+        message = preview.done_text(plan)
         name = self.mapping_page.profile_name.text().strip() if self.prepared is not None else ""
         if name and self.prepared is not None:
             try:
