@@ -60,13 +60,14 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-# Every test: lint, the layer contracts, then pytest (unit and UI, offscreen; the workbooks opened in LibreOffice,
+# Every test: lint, the layer contracts, mypy (strict on domain, db, services: 0 errors), then pytest (unit and UI, offscreen; the workbooks opened in LibreOffice,
 # team mode on a throw-away PostgreSQL server: both must be there, the REQUIRE variables turn their absence into a
 # failure, not a skip).
 test: system-tests $(STAMP)
-	@echo "make test: lint, the layer contracts, then every test (about 6 minutes on 2 cores)…" >&2
+	@echo "make test: lint, the layer contracts, types, then every test (about 9 minutes on 2 cores)…" >&2
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	QT_QPA_PLATFORM=offscreen PORTFOLIO_REQUIRE_LIBREOFFICE=1 PORTFOLIO_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The inner loop: the same checks without the tests marked slow (the benchmark's run, the bundle, kill -9
@@ -74,6 +75,7 @@ test: system-tests $(STAMP)
 quick: system-tests $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	QT_QPA_PLATFORM=offscreen PORTFOLIO_REQUIRE_LIBREOFFICE=1 PORTFOLIO_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # The installable application for this platform (installer/build.py): on Linux, build/dist/portefeuille-sasn/
