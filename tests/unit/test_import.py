@@ -165,7 +165,8 @@ def test_france_2030_extract(capsys: pytest.CaptureFixture[str], portfolio_path:
     # each entry names its row; the file, its SHA-256, the sheet and the mapping are the import's record (#20)
     sources = {s for (s,) in sql(portfolio_path, "SELECT DISTINCT source FROM audit_entry WHERE batch = ?",
                                  result["batch_id"])}
-    assert sources and all(s.startswith("import, ligne ") for s in sources)
+    assert sources - {"import"} and all(s.startswith("import, ligne ") for s in sources - {"import"})
+    # ("import": the entry of the import's record, which the chain holds)
     [recorded] = sql(portfolio_path, "SELECT file_name, sha256, sheet, profile, mapping, rows_read, created, updated, "
                                      "rejected FROM import_batch WHERE batch = ?", result["batch_id"])
     assert recorded[:4] == (data_file(FRANCE_2030).name, result["sha256"], "Liste des projets et bénef",
@@ -657,3 +658,31 @@ def test_a_plan_that_consumes_the_files_rows_is_the_same_plan(tmp_path: Path, po
 
     assert shown(kept) == shown(consumed)
     assert [(r.row, r.reason) for r in kept.rejected] == [(r.row, r.reason) for r in consumed.rejected]
+
+
+def test_an_imports_record_is_held_by_the_chain_and_checked(tmp_path: Path, portfolio_path: Path) -> None:
+    """Issue #20: the entries of an import name only their row; the file, its SHA-256 and the sheet are its record
+    (import_batch), which the trail holds too (one entry of the import's batch), so that `portfolio check` sees the
+    record changed behind the application's back, triggers dropped and put back."""
+    from bench.workbooks import write_beneficiaries
+
+    from portfolio.db.schema_check import SQLITE_TRIGGERS
+    from portfolio.services.integrity import check_file
+    from portfolio.services.portfolio import open_portfolio
+
+    workbook = write_beneficiaries(tmp_path / "beneficiaires.xlsx", 20)
+    with open_portfolio(portfolio_path) as db:
+        _plan, result = run_import(db, workbook, untrusted=False)
+        assert result is not None
+    [entry] = sql(portfolio_path, "SELECT source, new_value FROM audit_entry WHERE batch = ? AND field = '_import'",
+                  result.batch)
+    assert entry[0] == "import" and json.loads(entry[1])["file_name"] == "beneficiaires.xlsx"
+    assert check_file(portfolio_path).sound, check_file(portfolio_path).problems()
+    with sqlite3.connect(portfolio_path, isolation_level=None) as connection:
+        connection.execute("DROP TRIGGER import_batch_no_update")
+        connection.execute("UPDATE import_batch SET file_name = 'autre.xlsx'")
+        connection.execute(SQLITE_TRIGGERS["import_batch_no_update"])
+    connection.close()
+    report = check_file(portfolio_path)
+    assert not report.sound and report.replay.differing == {"import_batch": 1}
+    assert any("autre.xlsx" in problem and "journal d'audit a gardé" in problem for problem in report.problems())

@@ -250,6 +250,8 @@ def undo_changes(db: Store, batch: str) -> list[Change]:
         entries = connection.execute(
             "SELECT operation, entity, record_uuid, field, old_value, new_value FROM audit_entry WHERE batch = ? "
             "ORDER BY seq DESC", (batch,)).fetchall()
+    # (the trail's own acts are not changes to undo: the import's record, entry ``_import``)
+    entries = [entry for entry in entries if not (entry[3] or "").startswith("_")]
     if not entries:
         raise PortfolioError(tr("Aucun import ne porte le numéro « {batch} » dans cette base.", batch=batch))
     if any(ERASED in (old, new) for *_rest, old, new in entries):

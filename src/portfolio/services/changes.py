@@ -213,11 +213,14 @@ def apply_in_session(session: Session, changes: Iterable[Change], *, source: str
 
 
 def append_audit_entries(session: Session, entries: Sequence[tuple[str, str, str, Any]], *, source: str,
-                         actor: str | None = None) -> list[int]:
-    """Audit entries for acts on the trail itself rather than changes of fields (an erasure: services.gdpr),
-    each ``(entity, record uuid, field, new value)``, written and chained by the door's own writer as one batch
-    in the caller's transaction; their sequence numbers."""
+                         actor: str | None = None, batch: str | None = None) -> list[int]:
+    """Audit entries for acts on the trail itself rather than changes of fields (an erasure: services.gdpr; an
+    import's record: services.import_batches), each ``(entity, record uuid, field, new value)``, written and
+    chained by the door's own writer as one batch in the caller's transaction (``batch``: that of the changes
+    they belong to, else a new one); their sequence numbers."""
     writer = _Writer(session, source=source, actor=session_actor(session, actor))
+    if batch is not None:
+        writer.batch = writer.result.batch = batch
     seqs = []
     for entity, record_uuid, field_name, new in entries:
         writer.audit("update", entity, record_uuid, field_name, None, new)

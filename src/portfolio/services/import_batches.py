@@ -19,6 +19,7 @@ from portfolio.db.sqlite_file import raw_connection
 if TYPE_CHECKING:  # (the journal's list imports this module for the window's first paint, before SQLAlchemy)
     from sqlalchemy.orm import Session
 
+TABLE = "import_batch"
 ROW_SOURCE = "import"  # an import's entries: "import", "import, ligne N", "import, feuille S, ligne N"
 _COLUMNS = ("batch", "at_utc", "actor", "file_name", "sha256", "sheet", "sheets", "profile", "mapping", "rows_read",
             "created", "updated", "rejected")
@@ -86,13 +87,31 @@ def source_sql(source: str, batch: str) -> str:
 
 
 def record_import(session: Session, record: ImportRecord) -> None:
-    """Writes an import's record in the caller's transaction (the import's own)."""
+    """Writes an import's record in the caller's transaction (the import's own), and the same record as an audit
+    entry of the import's batch (field ``_import``): the chain holds what the entries no longer repeat (the file,
+    its SHA-256, the sheet), and `portfolio check` compares the table with it (services.replay)."""
+    from .audit import IMPORT_FIELD
+    from .changes import append_audit_entries
+
     values = [getattr(record, name) for name in _COLUMNS]
     for place in (_COLUMNS.index("sheets"), _COLUMNS.index("mapping")):
         values[place] = None if values[place] is None else json.dumps(values[place], ensure_ascii=False,
                                                                        sort_keys=True)
     raw_connection(session).execute(f"INSERT INTO import_batch ({', '.join(_COLUMNS)}) VALUES "
                                     f"({', '.join('?' * len(_COLUMNS))})", values)
+    append_audit_entries(session, [(TABLE, record.batch, IMPORT_FIELD, as_entry(record))], source=ROW_SOURCE,
+                         actor=record.actor, batch=record.batch)
+
+
+def as_entry(record: ImportRecord) -> dict[str, Any]:
+    """The record as its audit entry holds it (every column but the batch, which is the entry's own)."""
+    return {name: (dict(value) if isinstance(value, Mapping) else value)
+            for name in _COLUMNS[1:] for value in [getattr(record, name)]}
+
+
+def stored_records(connection: Any) -> list[ImportRecord]:
+    """Every import's record as the table holds it (for `portfolio check`, on a plain connection)."""
+    return [_record(row) for row in connection.execute(f"SELECT {', '.join(_COLUMNS)} FROM import_batch")]
 
 
 def imports(session: Session, batches: Iterable[str] | None = None, *, limit: int | None = None

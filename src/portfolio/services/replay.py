@@ -27,7 +27,7 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.i18n import tr
 
 from . import fields
-from .audit import dump_record
+from .audit import IMPORT_FIELD, dump_record
 
 MAX_PROBLEMS = 50
 _LABELS = ("name", "acronym", "title", "label", "code", "email", "last_name")
@@ -70,11 +70,14 @@ class TrailReplay:
         self.records: dict[str, dict[str, _Record]] = defaultdict(dict)  # entity -> uuid -> what the trail says
         self.report = ReplayReport()
         self._pending: list[str] = []  # problems found while walking, said before the comparison's
+        self.imports: dict[str, str | None] = {}  # an import's batch -> its record as the trail holds it
 
     def see(self, seq: int, operation: str, entity: str, uuid: str, field_name: str | None, old: str | None,
             new: str | None, erased: bool) -> None:
         """One entry of the trail, in sequence order."""
         if field_name is not None and field_name.startswith("_"):
+            if field_name == IMPORT_FIELD:
+                self.imports[uuid] = new
             return  # the trail's own acts: an erasure's list, a migration's note, restored triggers
         known = self.records[entity]
         if operation == "create":
@@ -111,7 +114,35 @@ class TrailReplay:
             _Entity(self, connection, entity).compare()
             if progress:
                 progress((index + 1) / len(entities), tr("Comparaison des fiches au journal d'audit"))
+        self._compare_imports(connection)
         return report
+
+    def _compare_imports(self, connection: Any) -> None:
+        """Each import's record (``import_batch``) as its entry in the trail holds it; one recorded by the migration
+        to schema 10 (no entry of its own) as the source its entries carry ("import FILE (sha256 …), …")."""
+        from .import_batches import TABLE, as_entry, stored_records
+
+        seen = set()
+        for record in stored_records(connection):
+            seen.add(record.batch)
+            entry = self.imports.get(record.batch)
+            if entry is not None:
+                same = json.loads(entry) == json.loads(json.dumps(as_entry(record)))
+            elif record.rows_read is None:  # recorded from the trail by the migration
+                first = connection.execute("SELECT source FROM audit_entry WHERE batch = ? ORDER BY seq LIMIT 1",
+                                           (record.batch,)).fetchone()
+                same = first is not None and str(first[0]).startswith(
+                    f"import {record.file_name} (sha256 {record.sha256}), feuille ")
+            else:
+                same = False
+            if not same:
+                self.problem(TABLE, tr("Import {batch} (« {file} ») : son enregistrement n'est pas celui que le "
+                                       "journal d'audit a gardé (fichier, empreinte, feuille ou comptes changés hors "
+                                       "de l'application).", batch=record.batch, file=record.file_name),
+                             {"batch": record.batch})
+        for batch in sorted(set(self.imports) - seen):
+            self.problem(TABLE, tr("Import {batch} : le journal d'audit le mentionne, mais son enregistrement a été "
+                                   "supprimé.", batch=batch), {"batch": batch})
 
     def problem(self, entity: str, message: str, finding: dict[str, Any]) -> None:
         report = self.report
