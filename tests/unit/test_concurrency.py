@@ -10,6 +10,7 @@ import time
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from portfolio.db.database import Database
@@ -110,3 +111,26 @@ def test_two_processes_lose_no_increment(db: Database, tmp_path: Path) -> None:
     assert [(json.loads(e["old_value"]), json.loads(e["new_value"])) for e in updates] == [
         (i, i + 1) for i in range(2 * INCREMENTS)]
     assert row_version == 1 + 2 * INCREMENTS
+
+
+def test_two_openings_setting_the_seal_aside_at_once_both_open(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes opening a sealed file for writing at the same moment: the one that finds the seal gone
+    between seeing it and moving it aside opens too (seen on a fresh machine as "n'accepte pas l'écriture")."""
+    from portfolio.db import seal
+    from portfolio.services.portfolio import open_portfolio
+
+    path = tmp_path / "p.sqlite"
+    open_portfolio(path).close()
+    assert seal.seal_path(path).exists()
+    real_replace = seal.os.replace
+
+    def raced(source: object, target: object) -> None:
+        real_replace(source, target)  # the other process moved it just before this one
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(seal.os, "replace", raced)
+    assert seal.set_aside_seal(path) is None
+    monkeypatch.setattr(seal.os, "replace", real_replace)
+    open_portfolio(path).close()  # and the file still opens, and is sealed again at close
+    assert seal.seal_path(path).exists()

@@ -110,7 +110,10 @@ def set_aside_seal(path: Path) -> Path | None:
     if not target.exists():
         aside.unlink(missing_ok=True)  # left by an opening that was killed: it describes an older file
         return None
-    os.replace(target, aside)
+    try:
+        os.replace(target, aside)
+    except FileNotFoundError:  # another process opening the file for writing set it aside first: nothing to do
+        return None
     return aside
 
 
