@@ -686,3 +686,22 @@ def test_an_imports_record_is_held_by_the_chain_and_checked(tmp_path: Path, port
     report = check_file(portfolio_path)
     assert not report.sound and report.replay.differing == {"import_batch": 1}
     assert any("autre.xlsx" in problem and "journal d'audit a gardé" in problem for problem in report.problems())
+
+
+def test_the_journal_shows_an_imports_record_in_words(tmp_path: Path, portfolio_path: Path) -> None:
+    """The import's own entry reads as such in the journal: its type, its file for a name, its record in words."""
+    from bench.workbooks import write_beneficiaries
+
+    from portfolio.services import listing
+    from portfolio.services.portfolio import open_portfolio
+
+    workbook = write_beneficiaries(tmp_path / "beneficiaires.xlsx", 5)
+    with open_portfolio(portfolio_path) as db:
+        run_import(db, workbook, untrusted=False)
+        with db.read() as session:
+            ids = listing.query_ids(session, listing.ListQuery("audit", sort="seq", descending=True))
+            [row] = listing.fetch_rows(session, "audit", ids[:1]).values()
+    shown = dict(zip([c.key for c in listing.columns("audit")], row, strict=True))
+    assert (shown["entity"], shown["record"], shown["field"], shown["old"]) == (
+        "Import", "beneficiaires.xlsx", "Enregistrement de l'import", "")
+    assert shown["new"].startswith("Fichier : beneficiaires.xlsx ; SHA-256 : ") and "Lignes lues : 5" in shown["new"]

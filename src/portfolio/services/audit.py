@@ -38,7 +38,6 @@ LEGACY_COLUMNS = AUDIT_COLUMNS[:-1]  # schema 4 and older: the values hashed as 
 ERASED = '"[effacé]"'  # what an erased value becomes (JSON text, like every stored value)
 ERASURE_FIELD = "_effacement_rgpd"  # an erasure entry's field; its new value lists the entries it erased
 ERASURE_SOURCE = "rgpd"  # the source of an erasure's entries
-IMPORT_FIELD = "_import"  # an import's entry: its record (services.import_batches), so the chain holds it
 MIGRATION_FIELD = "_migration_v5"  # the entry migration 0005 adds: the old chain's head and what was wrong with it
 
 

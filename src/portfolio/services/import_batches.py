@@ -15,11 +15,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from portfolio.db.sqlite_file import raw_connection
+from portfolio.domain.i18n import N_, tr
+from portfolio.domain.money import format_int
 
 if TYPE_CHECKING:  # (the journal's list imports this module for the window's first paint, before SQLAlchemy)
+    import sqlite3
+
     from sqlalchemy.orm import Session
 
 TABLE = "import_batch"
+IMPORT_FIELD = "_import"  # the field of an import's own audit entry, which holds its record: the chain holds it
 ROW_SOURCE = "import"  # an import's entries: "import", "import, ligne N", "import, feuille S, ligne N"
 _COLUMNS = ("batch", "at_utc", "actor", "file_name", "sha256", "sheet", "sheets", "profile", "mapping", "rows_read",
             "created", "updated", "rejected")
@@ -90,7 +95,6 @@ def record_import(session: Session, record: ImportRecord) -> None:
     """Writes an import's record in the caller's transaction (the import's own), and the same record as an audit
     entry of the import's batch (field ``_import``): the chain holds what the entries no longer repeat (the file,
     its SHA-256, the sheet), and `portfolio check` compares the table with it (services.replay)."""
-    from .audit import IMPORT_FIELD
     from .changes import append_audit_entries
 
     values = [getattr(record, name) for name in _COLUMNS]
@@ -114,8 +118,8 @@ def stored_records(connection: Any) -> list[ImportRecord]:
     return [_record(row) for row in connection.execute(f"SELECT {', '.join(_COLUMNS)} FROM import_batch")]
 
 
-def imports(session: Session, batches: Iterable[str] | None = None, *, limit: int | None = None
-            ) -> dict[str, ImportRecord]:
+def imports(session: Session | sqlite3.Connection, batches: Iterable[str] | None = None, *,
+            limit: int | None = None) -> dict[str, ImportRecord]:
     """The imports of these batches (every import when None, the latest first, at most ``limit``)."""
     connection = raw_connection(session)
     select = f"SELECT {', '.join(_COLUMNS)} FROM import_batch"
@@ -136,3 +140,24 @@ def _record(row: Any) -> ImportRecord:
     for name in ("sheets", "mapping"):
         values[name] = json.loads(values[name]) if values[name] else None
     return ImportRecord(**values)
+
+
+_SUMMARY = ((N_("Fichier"), "file_name"), (N_("SHA-256"), "sha256"), (N_("Feuille"), "sheet"),
+            (N_("Profil"), "profile"), (N_("Lignes lues"), "rows_read"), (N_("Fiches créées"), "created"),
+            (N_("Fiches modifiées"), "updated"), (N_("Lignes rejetées"), "rejected"))
+
+
+def import_summary(raw: str) -> str:
+    """An import's record as its audit entry holds it, in words for the journal ("Fichier : … ; Lignes lues : …")."""
+    try:
+        values = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(values, dict):
+        return "" if values is None else raw  # (the entry's old value: none)
+    shown = []
+    for label, name in _SUMMARY:
+        value = values.get(name)
+        if value is not None and value != "":
+            shown.append(f"{tr(label)} : {format_int(value) if isinstance(value, int) else value}")
+    return " ; ".join(shown)

@@ -13,6 +13,8 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.i18n import tr
 
 from .display import TITLE_SQL
+from .import_batches import IMPORT_FIELD, import_summary, imports
+from .import_batches import TABLE as IMPORT_TABLE
 
 if TYPE_CHECKING:
     import sqlite3
@@ -40,6 +42,9 @@ def record_names(session: Session | sqlite3.Connection, pairs: set[tuple[str, st
     for entity, uuid in pairs:
         by_entity.setdefault(entity, []).append(uuid)
     for entity, uuids in by_entity.items():
+        if entity == IMPORT_TABLE:  # an import's own entry: named by its file
+            names.update(((entity, batch), record.file_name) for batch, record in imports(session, uuids).items())
+            continue
         if entity not in TITLE_SQL:  # an entry about the trail itself: no record to name
             continue
         table = fields.table(entity).name  # TITLE_SQL names its columns as display.record_title reads them
@@ -91,6 +96,8 @@ def readable_values(session: Session | sqlite3.Connection, entity: str, operatio
 
     if not raw:
         return ""
+    if field == IMPORT_FIELD:  # an import's record, in words
+        return import_summary(raw)
     if operation != "update" or not field:
         return _summary(session, entity, raw) if entity in TITLE_SQL else raw
     try:

@@ -268,10 +268,17 @@ def _rank_label(labels: dict[str, str]) -> str:
     return " ".join(f"WHEN '{code}' THEN {i}" for i, code in enumerate(ranked))
 
 
+# the trail's own acts, by their field (services.audit): named in words in the journal
+_TRAIL_FIELDS = {"_import": N_("Enregistrement de l'import"), "_effacement_rgpd": N_("Effacement (RGPD)"),
+                 "_migration_v5": N_("Migration du journal")}
+
+
 def _audit_field(value: Any) -> Any:
     if value is None:
         return None
     entity, _, name = str(value).partition("\x1f")
+    if name in _TRAIL_FIELDS:
+        return tr(_TRAIL_FIELDS[name])
     from . import fields  # the ORM, when first needed
 
     try:
@@ -283,6 +290,8 @@ def _audit_field(value: Any) -> Any:
 def _audit_entity(value: Any) -> Any:
     from portfolio.db.models import ENTITIES
 
+    if value == "import_batch":  # an import's own entry (services.import_batches)
+        return tr("Import")
     model = ENTITIES.get(value)
     return tr(model.__label__) if model else value
 

@@ -27,7 +27,8 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.i18n import tr
 
 from . import fields
-from .audit import IMPORT_FIELD, dump_record
+from .audit import dump_record
+from .import_batches import IMPORT_FIELD
 
 MAX_PROBLEMS = 50
 _LABELS = ("name", "acronym", "title", "label", "code", "email", "last_name")
