@@ -705,3 +705,28 @@ def test_the_journal_shows_an_imports_record_in_words(tmp_path: Path, portfolio_
     assert (shown["entity"], shown["record"], shown["field"], shown["old"]) == (
         "Import", "beneficiaires.xlsx", "Enregistrement de l'import", "")
     assert shown["new"].startswith("Fichier : beneficiaires.xlsx ; SHA-256 : ") and "Lignes lues : 5" in shown["new"]
+
+
+
+def test_an_imports_record_entered_twice_in_the_trail_is_seen(tmp_path: Path, portfolio_path: Path) -> None:
+    """A second `_import` entry for the same batch, chained like the door's, cannot rewrite the record the trail
+    holds (issue #20's review): check keeps the first and reports the second."""
+    from bench.workbooks import write_beneficiaries
+
+    from portfolio.services.changes import append_audit_entries
+    from portfolio.services.import_batches import IMPORT_FIELD, TABLE, imports
+    from portfolio.services.integrity import check_file
+    from portfolio.services.portfolio import open_portfolio
+
+    workbook = write_beneficiaries(tmp_path / "beneficiaires.xlsx", 5)
+    with open_portfolio(portfolio_path) as db:
+        _plan, result = run_import(db, workbook, untrusted=False)
+        assert result is not None
+        [(held,)] = sql(portfolio_path, "SELECT new_value FROM audit_entry WHERE field = '_import'")
+        forged = {**json.loads(held), "file_name": "autre.xlsx"}
+        with db.write() as session:
+            append_audit_entries(session, [(TABLE, result.batch, IMPORT_FIELD, forged)], source="import")
+        with db.read() as session:
+            assert imports(session)[result.batch].file_name == "beneficiaires.xlsx"
+    report = check_file(portfolio_path)
+    assert not report.sound and any("enregistré une seconde fois" in problem for problem in report.problems())

@@ -169,3 +169,29 @@ def test_a_reader_of_an_older_team_database_is_told_to_upgrade_it(schema_7_serve
 
     with pytest.raises(DatabaseError, match="schéma 7 : ouvrez-la une fois en écriture"):
         open_portfolio(schema_7_server, readonly=True).close()
+
+
+
+def test_a_migrated_imports_record_changed_or_deleted_is_seen(tmp_path: Path) -> None:
+    """The imports the migration recorded (no entry of their own in the trail) are checked against the entries
+    that name them: their counts and sheet, and their row's very presence (issue #20's review)."""
+    from portfolio.db.schema_check import SQLITE_TRIGGERS
+    from portfolio.services.integrity import check_file
+
+    path = tmp_path / "portefeuille.sqlite"
+    path.write_bytes(gzip.decompress(data_file("schema9/portefeuille-schema-9.sqlite.gz").read_bytes()))
+    open_portfolio(path).close()
+    assert check_file(path).sound
+    for statement, problem in (("UPDATE import_batch SET created = 1", "n'est pas celui que le journal"),
+                               ("DELETE FROM import_batch", "son enregistrement a été supprimé")):
+        copy = tmp_path / f"copie-{len(problem)}.sqlite"
+        copy.write_bytes(path.read_bytes())
+        with sqlite3.connect(copy, isolation_level=None) as connection:
+            for name in ("import_batch_no_update", "import_batch_no_delete"):
+                connection.execute(f"DROP TRIGGER {name}")
+            connection.execute(statement)
+            for name in ("import_batch_no_update", "import_batch_no_delete"):
+                connection.execute(SQLITE_TRIGGERS[name])
+        connection.close()
+        report = check_file(copy)
+        assert not report.sound and any(problem in line for line in report.problems()), report.problems()

@@ -164,3 +164,6 @@ def test_an_officer_imports_and_cannot_rewrite_the_imports_record(team: dict[str
     for role in ("alice", "owner"):
         with psycopg.connect(team[role]) as connection, pytest.raises(psycopg.Error):
             connection.execute("UPDATE import_batch SET file_name = 'autre.xlsx'")
+    with psycopg.connect(team["mallory"]) as connection, pytest.raises(psycopg.Error, match="actor"):
+        connection.execute("INSERT INTO import_batch (batch, at_utc, actor, file_name, sha256, sheet, created, "
+                           "updated) VALUES ('b', 'now', 'alice', 'alice.xlsx', '', 'Feuil1', 0, 0)")  # her name

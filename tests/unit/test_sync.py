@@ -577,3 +577,30 @@ def test_undoing_a_stale_merge_state_is_refused(template: Path, tmp_path: Path) 
         with pytest.raises(StaleChangeError):  # the merge base alone, without the field's own old value
             apply_changes(db, [c for c in first.inverse if not isinstance(c, FieldChange)], source="x")
         assert _merge_state(db) == before
+
+
+
+def test_a_conflict_settled_meanwhile_or_a_value_kept_that_changed_is_refused(template: Path, tmp_path: Path) -> None:
+    """Two officers on the same queue (issue #20's review): a conflict settled meanwhile is not settled again,
+    and keeping the value here is refused when that value changed since the queue was read; nothing written."""
+    from portfolio.exchange.conflicts import Decision, pending, settle
+    from portfolio.exchange.merge import KEEP_MINE, TAKE_THEIRS
+    from portfolio.services.changes import StaleChangeError
+
+    path, out, orgs = exported(template, tmp_path, "city")
+    with open_portfolio(path) as db:
+        apply_changes(db, [FieldChange("organisation", u, "city", "Rennes", f"Ici {i}")
+                           for i, (u, _c) in enumerate(orgs[:2])], source="t")
+    edit_workbook(out, "Structure", {u: {"Ville": f"Agence {i}"} for i, (u, _c) in enumerate(orgs[:2])})
+    with open_portfolio(path) as db:
+        apply_sync(db, plan_sync(db, out))
+        first, second = pending(db)  # read by officer A
+        assert settle(db, [Decision(first, TAKE_THEIRS)]) is not None  # officer B, first
+        before = _merge_state(db)
+        with pytest.raises(StaleChangeError):
+            settle(db, [Decision(first, KEEP_MINE)])  # A: already settled by B
+        apply_changes(db, [FieldChange("organisation", second.uuid, "city", "Ici 1", "Vitré")], source="t")
+        with pytest.raises(StaleChangeError):
+            settle(db, [Decision(second, KEEP_MINE)])  # A keeps "Ici 1", which is no longer there
+        assert [c.id for c in pending(db)] == [second.id]
+        assert _merge_state(db)[1:] == before[1:]

@@ -59,6 +59,8 @@ CREATE OR REPLACE FUNCTION audit_entry_actor() RETURNS trigger LANGUAGE plpgsql 
   IF NEW.actor IS DISTINCT FROM session_user THEN RAISE EXCEPTION 'audit_entry: the actor must be the role that
   writes it (%%)', session_user; END IF; RETURN NEW; END $$;
 CREATE TRIGGER audit_entry_actor BEFORE INSERT ON audit_entry
+  FOR EACH ROW EXECUTE FUNCTION audit_entry_actor();
+CREATE TRIGGER import_batch_actor BEFORE INSERT ON import_batch
   FOR EACH ROW EXECUTE FUNCTION audit_entry_actor()"""
 
 

@@ -40,7 +40,7 @@ SQLITE_TRIGGERS = {
                               "RAISE(ABORT, 'import_batch is append-only: imports cannot be deleted'); END",
 }
 SERVER_TRIGGERS = (*(f"{table}_no_{what}" for table in ("audit_entry", "audit_checkpoint", "import_batch")
-                     for what in ("update", "delete", "truncate")), "audit_entry_actor")
+                     for what in ("update", "delete", "truncate")), "audit_entry_actor", "import_batch_actor")
 SERVER_ONLY_TABLES = frozenset({"portfolio_schema", "alembic_version"})
 
 

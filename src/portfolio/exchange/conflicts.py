@@ -18,7 +18,17 @@ from portfolio.db.store import Store
 from portfolio.services import fields
 from portfolio.services.changes import ApplyResult, Change, apply_in_session, session_actor
 
-from .merge import KEEP_MINE, TAKE_THEIRS, TYPED, FieldMerge, MergeState, canonical, decided_change, mine_values
+from .merge import (
+    KEEP_MINE,
+    TAKE_THEIRS,
+    TYPED,
+    FieldMerge,
+    MergeState,
+    canonical,
+    check_kept,
+    decided_change,
+    mine_values,
+)
 
 __all__ = ["KEEP_MINE", "SETTLE_SOURCE_PREFIX", "TAKE_THEIRS", "TYPED", "Decision", "QueuedConflict", "pending",
            "settle"]
@@ -94,6 +104,7 @@ def settle(db: Store, decisions: list[Decision], actor: str | None = None) -> Ap
     if not decisions:
         return None
     with db.write() as session:
+        check_kept(session, [d.conflict.merge for d in decisions if d.choice == KEEP_MINE])
         changes: list[Change] = [c for c in (decided_change(session, d.conflict.merge, d.choice, d.value)
                                              for d in decisions) if c is not None]
         now, who = datetime.now(UTC).isoformat(timespec="seconds"), session_actor(session, actor)

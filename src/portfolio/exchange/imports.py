@@ -18,7 +18,7 @@ from portfolio.services import app_paths, fields
 from portfolio.services.audit import ERASED
 from portfolio.services.changes import ApplyResult, Change, Create, Delete, FieldChange, apply_changes
 from portfolio.services.files import workbook_writer, write_whole
-from portfolio.services.import_batches import ImportRecord, imports
+from portfolio.services.import_batches import IMPORT_FIELD, ImportRecord, imports
 
 from .cells import as_text, new_workbook
 from .mapping import ColumnMapping, choose_mapping, known_headers, load_json, save_profile
@@ -225,8 +225,9 @@ def import_history(db: Store, limit: int = 200) -> list[PastImport]:
         connection = raw_connection(session)
         undone = _undone(connection)
         counts = dict(connection.execute(
-            f"SELECT batch, count(*) FROM audit_entry WHERE batch IN ({', '.join('?' * len(records))}) GROUP BY batch",
-            list(records)).fetchall()) if records else {}
+            f"SELECT batch, count(*) FROM audit_entry WHERE batch IN ({', '.join('?' * len(records))}) "
+            "AND (field IS NULL OR field <> ?) GROUP BY batch",  # (the import's own entry is not a change)
+            [*records, IMPORT_FIELD]).fetchall()) if records else {}
     return [PastImport(record, int(counts.get(batch, 0)), batch in undone) for batch, record in records.items()]
 
 

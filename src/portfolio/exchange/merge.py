@@ -23,7 +23,7 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
-from portfolio.services.changes import FieldChange, SideRows, next_side_id
+from portfolio.services.changes import FieldChange, SideRows, StaleChangeError, next_side_id
 from portfolio.services.display import TITLE_SQL
 
 from . import values as parse
@@ -137,7 +137,8 @@ def field_change(session: Session, merge: FieldMerge) -> FieldChange:
 
 def decided_change(session: Session, merge: FieldMerge, choice: str, value: Any = None) -> FieldChange | None:
     """The door's change a decision on a conflict makes (None for the value here kept, or a value already
-    there). InvalidValue or PortfolioError, naming the field, for a typed value the field does not accept."""
+    there). InvalidValue or PortfolioError, naming the field, for a typed value the field does not accept. (The
+    value here kept makes no change for the door to check: ``check_kept`` does.)"""
     if choice == KEEP_MINE:
         return None
     target = merge.theirs
@@ -150,6 +151,24 @@ def decided_change(session: Session, merge: FieldMerge, choice: str, value: Any 
     if target == merge.mine:
         return None
     return field_change(session, FieldMerge(merge.entity, merge.uuid, merge.field, merge.base, merge.mine, target))
+
+
+def check_kept(session: Session, merges: Iterable[FieldMerge]) -> None:
+    """StaleChangeError when a value here that a decision keeps is no longer the one the merge saw (changed
+    meanwhile): keeping it would settle a conflict about a value that is not there any more. One read per record
+    type."""
+    by_entity: dict[str, list[FieldMerge]] = {}
+    for merge in merges:
+        by_entity.setdefault(merge.entity, []).append(merge)
+    connection = raw_connection(session)
+    for entity, kept in by_entity.items():
+        specs = {name: fields.field_spec(entity, name) for name in sorted({m.field for m in kept})}
+        now = mine_values(connection, entity, list(specs.values()), [m.uuid for m in kept])
+        for merge in kept:
+            values = now.get(merge.uuid)
+            if values is None or canonical(specs[merge.field], values[merge.field]) != merge.mine:
+                raise StaleChangeError(tr("« {field} » a changé ici entre-temps : rien n'a été enregistré. Rouvrez "
+                                          "la comparaison.", field=specs[merge.field].label), [])
 
 
 # --- the merge state beside the records --------------------------------------------------------------
@@ -198,8 +217,13 @@ class MergeState:
                 row[_SETTLED], row[_DECISION], row[_BY] = at_utc, choice, actor
 
     def settle_ids(self, decisions: Iterable[tuple[int, str]], at_utc: str, actor: str) -> None:
-        """Records queued conflicts, by id, as settled by their decision."""
+        """Records queued conflicts, by id, as settled by their decision. StaleChangeError when one is no longer
+        waiting (settled meanwhile, or replaced by a newer take-back of the workbook): nothing is written."""
         decided = dict(decisions)
+        waiting = {row[_ID] for row in self._queue if row[_SETTLED] is None}
+        if not decided.keys() <= waiting:
+            raise StaleChangeError(tr("Un conflit a été réglé ou repris entre-temps : rien n'a été enregistré. "
+                                      "Rouvrez la liste des conflits en attente."), [])
         for row in self._queue:
             if row[_ID] in decided:
                 row[_SETTLED], row[_DECISION], row[_BY] = at_utc, decided[row[_ID]], actor

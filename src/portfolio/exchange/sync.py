@@ -35,6 +35,7 @@ from portfolio.db.store import Store
 from portfolio.domain.errors import InvalidValue, PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
+from portfolio.services.audit import last_seq
 from portfolio.services.changes import ApplyResult, Change, Create, apply_in_session, session_actor
 
 from .merge import (
@@ -46,6 +47,7 @@ from .merge import (
     SyncError,
     canonical,
     cell_value,
+    check_kept,
     decided_change,
     field_change,
     mine_values,
@@ -98,6 +100,7 @@ class SyncPlan:
     created: list[NewRecord] = field(default_factory=list)  # new lines matched to nothing: created
     settled_mine: list[FieldMerge] = field(default_factory=list)  # conflicts settled for the value here
     flags: list[str] = field(default_factory=list)
+    base_seq: int = 0  # the audit trail's last entry when the plan was made: its new lines were matched then
 
     @property
     def source(self) -> str:
@@ -120,7 +123,7 @@ def plan_sync(db: Store, path: Path, take: str | None = None) -> SyncPlan:
                                "feuille « À lire ») : importez-le comme un classeur ordinaire, ou vérifiez qu'il vient "
                                "bien de cette base.", file=path.name, cell=EXPORT_ID_CELL))
         selection = json.loads(batch[1])
-        plan = SyncPlan(str(export_id), batch[0], path.name)
+        plan = SyncPlan(str(export_id), batch[0], path.name, base_seq=last_seq(connection))
         sent = _sent(connection, plan.export_id)
         _same_export(path, plan, batch[2], _labelled(sheets, FINGERPRINT_LABEL), sheets, selection, sent)
         for entity in [e for e in selection["entities"] if e != "contact" or selection.get("personal")]:
@@ -179,6 +182,11 @@ def apply_sync(db: Store, plan: SyncPlan, decisions: SyncDecisions | None = None
 
         take_backup(Path(db.path), "avant-synchronisation")
     with db.write() as session:  # read, given ids and written behind one lock
+        if decisions.created and last_seq(raw_connection(session)) != plan.base_seq:
+            # its new lines were matched against the data of then: another take-back may have created them since
+            raise SyncError(tr("La base a été modifiée depuis la comparaison de « {file} » : rien n'a été écrit. "
+                               "Reprenez le classeur à nouveau.", file=plan.file_name))
+        check_kept(session, decisions.kept)  # (a value kept makes no change for the door to check)
         changes: list[Change] = [*changes_in(session, list(decisions.taken), list(decisions.created))]
         changes += [c for c in (decided_change(session, m, TYPED, v) for m, v in decisions.typed) if c is not None]
         now, who = datetime.now(UTC).isoformat(timespec="seconds"), session_actor(session, actor)

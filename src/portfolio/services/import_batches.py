@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from portfolio.db.sqlite_file import raw_connection
@@ -52,7 +52,7 @@ class ImportRecord:
     @property
     def sheets_shown(self) -> str:
         """The sheet read, or a working workbook's sheets ("Structure, Contact")."""
-        return ", ".join(dict.fromkeys(self.sheets.values())) if self.sheets else self.sheet
+        return ", ".join(dict.fromkeys([self.sheet, *self.sheets.values()])) if self.sheets else self.sheet
 
     @property
     def source(self) -> str:
@@ -95,8 +95,10 @@ def record_import(session: Session, record: ImportRecord) -> None:
     """Writes an import's record in the caller's transaction (the import's own), and the same record as an audit
     entry of the import's batch (field ``_import``): the chain holds what the entries no longer repeat (the file,
     its SHA-256, the sheet), and `portfolio check` compares the table with it (services.replay)."""
-    from .changes import append_audit_entries
+    from .changes import append_audit_entries, session_actor
 
+    if record.actor != session_actor(session, record.actor):  # a server names the role connected, nobody else
+        record = replace(record, actor=session_actor(session, record.actor))
     values = [getattr(record, name) for name in _COLUMNS]
     for place in (_COLUMNS.index("sheets"), _COLUMNS.index("mapping")):
         values[place] = None if values[place] is None else json.dumps(values[place], ensure_ascii=False,

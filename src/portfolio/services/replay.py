@@ -29,6 +29,7 @@ from portfolio.domain.i18n import tr
 from . import fields
 from .audit import dump_record
 from .import_batches import IMPORT_FIELD
+from .import_batches import TABLE as IMPORT_TABLE
 
 MAX_PROBLEMS = 50
 _LABELS = ("name", "acronym", "title", "label", "code", "email", "last_name")
@@ -78,7 +79,12 @@ class TrailReplay:
         """One entry of the trail, in sequence order."""
         if field_name is not None and field_name.startswith("_"):
             if field_name == IMPORT_FIELD:
-                self.imports[uuid] = new
+                if uuid in self.imports:  # an import is recorded once: a second entry would rewrite it
+                    self._walk_problem(IMPORT_TABLE, tr(
+                        "Import {batch} : enregistré une seconde fois dans le journal (entrée n° {seq}) ; seul le "
+                        "premier enregistrement compte.", batch=uuid, seq=seq))
+                else:
+                    self.imports[uuid] = new
             return  # the trail's own acts: an erasure's list, a migration's note, restored triggers
         known = self.records[entity]
         if operation == "create":
@@ -129,11 +135,16 @@ class TrailReplay:
             entry = self.imports.get(record.batch)
             if entry is not None:
                 same = json.loads(entry) == json.loads(json.dumps(as_entry(record)))
-            elif record.rows_read is None:  # recorded from the trail by the migration
+            elif record.rows_read is None:  # recorded from the trail by the migration: as the trail says it
                 first = connection.execute("SELECT source FROM audit_entry WHERE batch = ? ORDER BY seq LIMIT 1",
                                            (record.batch,)).fetchone()
+                created, updated = connection.execute(
+                    "SELECT count(CASE WHEN operation = 'create' THEN 1 END), count(DISTINCT CASE WHEN operation = "
+                    "'update' THEN entity || ' ' || record_uuid END) FROM audit_entry WHERE batch = ?",
+                    (record.batch,)).fetchone()
                 same = first is not None and str(first[0]).startswith(
-                    f"import {record.file_name} (sha256 {record.sha256}), feuille ")
+                    f"import {record.file_name} (sha256 {record.sha256}), feuille {record.sheet}") and (
+                    created, updated) == (record.created, record.updated)
             else:
                 same = False
             if not same:
@@ -141,7 +152,10 @@ class TrailReplay:
                                        "journal d'audit a gardé (fichier, empreinte, feuille ou comptes changés hors "
                                        "de l'application).", batch=record.batch, file=record.file_name),
                              {"batch": record.batch})
-        for batch in sorted(set(self.imports) - seen):
+        # the imports made before schema 10, as their entries name them: each recorded by the migration
+        legacy = {batch for (batch,) in connection.execute(
+            "SELECT DISTINCT batch FROM audit_entry WHERE source LIKE ?", ("import % (sha256 %",))}
+        for batch in sorted((set(self.imports) | legacy) - seen):
             self.problem(TABLE, tr("Import {batch} : le journal d'audit le mentionne, mais son enregistrement a été "
                                    "supprimé.", batch=batch), {"batch": batch})
 

@@ -112,8 +112,11 @@ class ImportPlan:
 
     def record(self, batch: str, at_utc: str, actor: str) -> ImportRecord:
         """What ``import_batch`` keeps of the import, once written as the door's ``batch``."""
-        return ImportRecord(batch, at_utc, actor, self.file_name, self.sha256,
-                            next(iter(self.entity_sheets.values()), self.sheet), dict(self.entity_sheets) or None,
+        sheets = list(self.entity_sheets.values())
+        # the sheet read; a working workbook's plan names all its sheets as one: its first, then (a 360Giving file
+        # names only its transactions' sheet apart: its grants are the sheet read)
+        sheet = sheets[0] if sheets and self.sheet == ", ".join(sheets) else self.sheet
+        return ImportRecord(batch, at_utc, actor, self.file_name, self.sha256, sheet, dict(self.entity_sheets) or None,
                             self.profile, self.mapping, self.rows_read, len(self.creates),
                             sum(self.updated_counts().values()), len(self.rejected))
 

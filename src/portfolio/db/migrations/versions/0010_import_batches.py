@@ -24,17 +24,21 @@ depends_on = None
 user_version = 10  # PRAGMA user_version once this revision is applied
 
 # the source an import wrote on each entry before schema 10 (exchange.plan.ImportPlan.source, then ", ligne N")
-_SOURCE = re.compile(r"^import (?P<file>.*) \(sha256 (?P<sha>[0-9a-fA-F]*)\), feuille (?P<sheet>.*?)(?:, ligne \d+)?$")
+_SOURCE = re.compile(r"^import (?P<file>.*) \(sha256 (?P<sha>[0-9a-fA-F]*)\), feuille (?P<sheet>.*?)"
+                     r"(?:, ligne \d+(?: \(.*\))?)?$", re.S)  # (a row's note in brackets after its number)
 SQLITE_TRIGGERS = (
     "CREATE TRIGGER import_batch_no_update BEFORE UPDATE ON import_batch "
     "BEGIN SELECT RAISE(ABORT, 'import_batch is append-only: imports cannot be changed'); END",
     "CREATE TRIGGER import_batch_no_delete BEFORE DELETE ON import_batch "
     "BEGIN SELECT RAISE(ABORT, 'import_batch is append-only: imports cannot be deleted'); END",
 )
-SERVER_TRIGGERS = tuple(
+SERVER_TRIGGERS = (*(
     f"CREATE TRIGGER import_batch_no_{event.lower()} BEFORE {event} ON import_batch "
     f"FOR EACH {'STATEMENT' if event == 'TRUNCATE' else 'ROW'} EXECUTE FUNCTION audit_entry_append_only()"
-    for event in ("UPDATE", "DELETE", "TRUNCATE"))
+    for event in ("UPDATE", "DELETE", "TRUNCATE")),
+    # an import is recorded in the name of the role that writes it, as the trail's entries (migration 0009)
+    "CREATE TRIGGER import_batch_actor BEFORE INSERT ON import_batch FOR EACH ROW EXECUTE FUNCTION "
+    "audit_entry_actor()")
 
 
 def upgrade() -> None:
@@ -106,7 +110,7 @@ def _record_past_imports(bind: sa.Connection) -> None:
 
 
 def downgrade() -> None:
-    for name in ("import_batch_no_update", "import_batch_no_delete", "import_batch_no_truncate"):
+    for name in ("import_batch_no_update", "import_batch_no_delete", "import_batch_no_truncate", "import_batch_actor"):
         op.execute(f"DROP TRIGGER IF EXISTS {name}" if op.get_bind().dialect.name == "sqlite"
                    else f"DROP TRIGGER IF EXISTS {name} ON import_batch")
     op.drop_table("import_batch")
