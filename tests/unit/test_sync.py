@@ -604,3 +604,20 @@ def test_a_conflict_settled_meanwhile_or_a_value_kept_that_changed_is_refused(te
             settle(db, [Decision(second, KEEP_MINE)])  # A keeps "Ici 1", which is no longer there
         assert [c.id for c in pending(db)] == [second.id]
         assert _merge_state(db)[1:] == before[1:]
+
+
+def test_the_merge_state_of_a_person_erased_is_never_put_back(template: Path, tmp_path: Path) -> None:
+    """An undo or redo replayed after a GDPR erasure elsewhere (issue #20's review): the side rows it would put
+    back about the erased contact are refused, nothing written."""
+    from portfolio.services.changes import SideRows, StaleChangeError
+
+    path = fresh(template, tmp_path)
+    gone = "0191e0a0-0000-7000-8000-00000000c0de"  # a contact that is not (or no longer) here
+    with open_portfolio(path) as db:
+        export = export_working_workbook(db, Selection(("organisation",), region="53"), tmp_path / "a.xlsx")
+        with pytest.raises(StaleChangeError, match="effacée"):
+            apply_changes(db, [SideRows("export_row", (export.export_id, "contact", gone), (),
+                                        (('{"email": "camille@exemple.fr"}',),))], source="redo")
+        with db.read() as session:
+            rows = session.execute(text("SELECT count(*) FROM export_row WHERE record_uuid = :u"), {"u": gone})
+            assert rows.scalar_one() == 0

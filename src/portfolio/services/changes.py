@@ -500,6 +500,7 @@ class _Writer:
         if _unordered(stored) != _unordered(change.old):
             raise StaleChangeError(tr("L'état de fusion d'un classeur d'agence a changé entre-temps (une autre "
                                       "reprise ou un autre règlement) : rien n'a été enregistré. Recommencez."), [])
+        self._refuse_erased(change, keys, columns)
         connection.execute(f"DELETE FROM {change.table} WHERE {where}", change.key)
         if change.new:
             names = (*keys, *columns)
@@ -508,6 +509,21 @@ class _Writer:
             if "id" in columns:  # an id given is never given again, even once its row is gone (as records')
                 self._raise_high_water(change.table, max(row[columns.index("id")] for row in change.new))
         return SideRows(change.table, change.key, tuple(map(tuple, stored)), change.new)
+
+
+    def _refuse_erased(self, change: SideRows, keys: Sequence[str], columns: Sequence[str]) -> None:
+        """A contact's values put back beside the records must still be a contact's: an undo or redo replayed after
+        the person was erased (GDPR, which removes them there too) would bring their values back."""
+        contacts = set()
+        for row in change.new:
+            values = dict(zip((*keys, *columns), (*change.key, *row), strict=True))
+            if values.get("entity") == "contact":
+                contacts.add(str(values["record_uuid"]))
+        if contacts and len(contacts) != len(raw_connection(self.session).execute(
+                f"SELECT uuid FROM contact WHERE uuid IN ({', '.join('?' * len(contacts))})",
+                sorted(contacts)).fetchall()):
+            raise StaleChangeError(tr("Une personne concernée a été effacée ou supprimée entre-temps : ses valeurs ne "
+                                      "sont pas remises. Rien n'a été enregistré."), [])
 
 
 def next_side_id(session: Session, table: str) -> int:
