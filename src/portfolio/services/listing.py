@@ -560,7 +560,9 @@ _register(_Entity(
             *(f"(t.entity = '{entity}' AND t.record_uuid IN (SELECT uuid FROM {entity} WHERE search_key" + _LIKE
               + "))" for entity in ("call", "application", "organisation", "contact", "milestone")),
             "(t.entity = 'project' AND t.record_uuid IN (SELECT p.uuid FROM project p JOIN application a ON "
-            "a.id = p.application_id WHERE a.search_key" + _LIKE + "))"),
+            "a.id = p.application_id WHERE a.search_key" + _LIKE + "))",
+            # an import's entries by its file's name (they name only their row: services.import_batches)
+            "t.batch IN (SELECT batch FROM import_batch WHERE portfolio_fold(file_name)" + _LIKE + ")"),
     search_values={"t.source": _audit_distinct("source"), "t.actor": _audit_distinct("actor"),
                    "t.operation": _constant(*OPERATIONS.items()), "t.entity": _audit_entities,
                    "t.field": lambda _reader: _audit_fields()},
