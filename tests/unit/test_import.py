@@ -705,6 +705,9 @@ def test_the_journal_shows_an_imports_record_in_words(tmp_path: Path, portfolio_
     assert (shown["entity"], shown["record"], shown["field"], shown["old"]) == (
         "Import", "beneficiaires.xlsx", "Enregistrement de l'import", "")
     assert shown["new"].startswith("Fichier : beneficiaires.xlsx ; SHA-256 : ") and "Lignes lues : 5" in shown["new"]
+    from portfolio.services.audit import ERASURE_FIELD, MIGRATION_FIELD
+
+    assert {ERASURE_FIELD, MIGRATION_FIELD} <= set(listing._TRAIL_FIELDS)  # (written out there, named here)
     with open_portfolio(portfolio_path) as db, db.read() as session:  # its entries are found by the file's name
         found = listing.query_ids(session, listing.ListQuery("audit", search="Bénéficiaires"))
         batches = {b for (b,) in sql(portfolio_path, "SELECT DISTINCT batch FROM audit_entry WHERE seq IN "

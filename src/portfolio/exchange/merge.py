@@ -23,10 +23,11 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
-from portfolio.services.changes import FieldChange, SideRows, StaleChangeError, next_side_id
+from portfolio.services.changes import SIDE_TABLES, FieldChange, SideRows, StaleChangeError
 from portfolio.services.display import TITLE_SQL
 
 from . import values as parse
+from .plan.apply import next_ids
 from .working_workbook import encode, record_values
 
 # A decision on a conflict: the value here kept, the agency's taken, another typed; or left for later.
@@ -173,9 +174,9 @@ def check_kept(session: Session, merges: Iterable[FieldMerge]) -> None:
 
 # --- the merge state beside the records --------------------------------------------------------------
 
-_QUEUE_COLUMNS = ("id", "file_name", "entity", "record_uuid", "field", "base", "mine", "theirs", "found_utc",
-                  "settled_utc", "decision", "settled_by")  # services.changes.SIDE_TABLES["sync_conflict"]
-_ID, _FILE, _ENTITY, _UUID, _FIELD, _SETTLED, _DECISION, _BY = 0, 1, 2, 3, 4, 9, 10, 11
+_QUEUE_COLUMNS = SIDE_TABLES["sync_conflict"][1]  # the columns the door replaces, in its order
+_ID, _ENTITY, _UUID, _FIELD, _SETTLED, _DECISION, _BY = (_QUEUE_COLUMNS.index(name) for name in (
+    "id", "entity", "record_uuid", "field", "settled_utc", "decision", "settled_by"))
 
 
 class MergeState:
@@ -232,7 +233,7 @@ class MergeState:
         """Puts the merge's conflicts left to settle in place of those the export had waiting (recomputed from the
         workbook: one that is no longer a conflict leaves the queue)."""
         self._queue = [row for row in self._queue if row[_SETTLED] is not None]
-        next_id = next_side_id(self.session, "sync_conflict")
+        next_id = next_ids(raw_connection(self.session), ["sync_conflict"])["sync_conflict"]  # (as records' ids)
         for number, merge in enumerate(pending):
             self._queue.append([next_id + number, file_name, merge.entity, merge.uuid, merge.field, _json(merge.base),
                                 _json(merge.mine), _json(merge.theirs), at_utc, None, None, None])

@@ -178,13 +178,15 @@ class ChainReport:
 MAX_PROBLEMS = 50
 
 
-Observer = Callable[[int, str, str, str, "str | None", "str | None", "str | None", bool], None]
+# (seq, operation, entity, record uuid, field, old value, new value, erased, source, batch)
+Observer = Callable[[int, str, str, str, "str | None", "str | None", "str | None", bool, str, str], None]
 
 
 def verify_chain(session: Session, progress: Callable[[float, str], None] | None = None,
                  observe: Observer | None = None) -> ChainReport:
     """Walks every entry in order, recomputing hashes and links; reports each break it finds. ``observe`` is
-    given each entry (seq, operation, entity, record uuid, field, old value, new value, erased) as it is walked,
+    given each entry (seq, operation, entity, record uuid, field, old value, new value, erased, source, batch) as it
+    is walked,
     so that the trail is read once for its replay too (services.replay).
 
     The entries are read as plain tuples through the DB-API and hashed as the door hashes them (``values_hash``):
@@ -219,7 +221,7 @@ def verify_chain(session: Session, progress: Callable[[float, str], None] | None
         if salted and (erased or row[8] in _WATCHED or (row[5] == "delete" and row[6] == "contact")):
             erasures.see(dict(zip((*names, "hash"), row, strict=True)))  # (the only entries its rules read)
         if observe is not None:
-            observe(seq, row[5], row[6], row[7], row[8], row[9], row[10], erased)
+            observe(seq, row[5], row[6], row[7], row[8], row[9], row[10], erased, row[3], row[4])
         prev, expected_seq = row[-1], seq + 1
         report.entries += 1
         if progress and report.entries % 10_000 == 0:

@@ -526,13 +526,6 @@ class _Writer:
                                       "sont pas remises. Rien n'a été enregistré."), [])
 
 
-def next_side_id(session: Session, table: str) -> int:
-    """The next id of a side table's row (SIDE_TABLES with an "id" column): above every id it holds or gave."""
-    stored = raw_connection(session).execute(f"SELECT MAX(id) FROM {table}").fetchone()[0] or 0
-    mark = session.execute(select(IdHighWater.last_id).where(IdHighWater.entity == table)).scalar() or 0
-    return max(int(stored), int(mark)) + 1
-
-
 def _unordered(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
     return sorted((tuple(row) for row in rows), key=repr)
 

@@ -97,8 +97,9 @@ def record_import(session: Session, record: ImportRecord) -> None:
     its SHA-256, the sheet), and `portfolio check` compares the table with it (services.replay)."""
     from .changes import append_audit_entries, session_actor
 
-    if record.actor != session_actor(session, record.actor):  # a server names the role connected, nobody else
-        record = replace(record, actor=session_actor(session, record.actor))
+    actor = session_actor(session, record.actor)  # a server names the role connected, nobody else
+    if actor != record.actor:
+        record = replace(record, actor=actor)
     values = [getattr(record, name) for name in _COLUMNS]
     for place in (_COLUMNS.index("sheets"), _COLUMNS.index("mapping")):
         values[place] = None if values[place] is None else json.dumps(values[place], ensure_ascii=False,

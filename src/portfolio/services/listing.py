@@ -30,7 +30,8 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.dates import format_date
 from portfolio.domain.i18n import N_, tr
 from portfolio.domain.referential import fold
-from portfolio.services.import_batches import source_sql
+from portfolio.services.import_batches import IMPORT_FIELD, source_sql
+from portfolio.services.import_batches import TABLE as IMPORT_TABLE
 
 if TYPE_CHECKING:
     import sqlite3
@@ -268,8 +269,9 @@ def _rank_label(labels: dict[str, str]) -> str:
     return " ".join(f"WHEN '{code}' THEN {i}" for i, code in enumerate(ranked))
 
 
-# the trail's own acts, by their field (services.audit): named in words in the journal
-_TRAIL_FIELDS = {"_import": N_("Enregistrement de l'import"), "_effacement_rgpd": N_("Effacement (RGPD)"),
+# the trail's own acts, by their field, named in words in the journal (the erasure's and the migration's are
+# services.audit's ERASURE_FIELD and MIGRATION_FIELD, written out: that module loads SQLAlchemy, this one must not)
+_TRAIL_FIELDS = {IMPORT_FIELD: N_("Enregistrement de l'import"), "_effacement_rgpd": N_("Effacement (RGPD)"),
                  "_migration_v5": N_("Migration du journal")}
 
 
@@ -290,7 +292,7 @@ def _audit_field(value: Any) -> Any:
 def _audit_entity(value: Any) -> Any:
     from portfolio.db.models import ENTITIES
 
-    if value == "import_batch":  # an import's own entry (services.import_batches)
+    if value == IMPORT_TABLE:  # an import's own entry (services.import_batches)
         return tr("Import")
     model = ENTITIES.get(value)
     return tr(model.__label__) if model else value

@@ -53,6 +53,20 @@ class ReplayReport:
                 "findings": self.findings}
 
 
+_LEGACY_IMPORT, _LEGACY_SHA = "import ", " (sha256 "  # "import FILE (sha256 …), feuille SHEET, ligne N"
+
+
+class _LegacyImport:
+    """What the entries of an import made before schema 10 say of it: their first source, their counts."""
+
+    __slots__ = ("created", "first_source", "updated")
+
+    def __init__(self, first_source: str) -> None:
+        self.first_source = first_source
+        self.created = 0
+        self.updated: set[tuple[str, str]] = set()
+
+
 class _Record:
     """What the trail says of one record: its creation's entry and a digest of its values, its changes since."""
 
@@ -73,10 +87,19 @@ class TrailReplay:
         self.report = ReplayReport()
         self._pending: list[str] = []  # problems found while walking, said before the comparison's
         self.imports: dict[str, str | None] = {}  # an import's batch -> its record as the trail holds it
+        self.legacy_imports: dict[str, _LegacyImport] = {}  # an import before schema 10's batch -> what it says
 
     def see(self, seq: int, operation: str, entity: str, uuid: str, field_name: str | None, old: str | None,
-            new: str | None, erased: bool) -> None:
+            new: str | None, erased: bool, source: str = "", batch: str = "") -> None:
         """One entry of the trail, in sequence order."""
+        if source.startswith(_LEGACY_IMPORT) and _LEGACY_SHA in source:  # an import made before schema 10
+            legacy = self.legacy_imports.get(batch)
+            if legacy is None:
+                legacy = self.legacy_imports[batch] = _LegacyImport(source)
+            if operation == "create":
+                legacy.created += 1
+            elif operation == "update":
+                legacy.updated.add((entity, uuid))
         if field_name is not None and field_name.startswith("_"):
             if field_name == IMPORT_FIELD:
                 if uuid in self.imports:  # an import is recorded once: a second entry would rewrite it
@@ -132,19 +155,12 @@ class TrailReplay:
         seen = set()
         for record in stored_records(connection):
             seen.add(record.batch)
-            entry = self.imports.get(record.batch)
+            entry, legacy = self.imports.get(record.batch), self.legacy_imports.get(record.batch)
             if entry is not None:
                 same = json.loads(entry) == json.loads(json.dumps(as_entry(record)))
-            elif record.rows_read is None:  # recorded from the trail by the migration: as the trail says it
-                first = connection.execute("SELECT source FROM audit_entry WHERE batch = ? ORDER BY seq LIMIT 1",
-                                           (record.batch,)).fetchone()
-                created, updated = connection.execute(
-                    "SELECT count(CASE WHEN operation = 'create' THEN 1 END), count(DISTINCT CASE WHEN operation = "
-                    "'update' THEN entity || ' ' || record_uuid END) FROM audit_entry WHERE batch = ?",
-                    (record.batch,)).fetchone()
-                same = first is not None and str(first[0]).startswith(
-                    f"import {record.file_name} (sha256 {record.sha256}), feuille {record.sheet}") and (
-                    created, updated) == (record.created, record.updated)
+            elif record.rows_read is None and legacy is not None:  # recorded by the migration: as the trail says
+                same = legacy.first_source.startswith(record.source) and (
+                    legacy.created, len(legacy.updated)) == (record.created, record.updated)
             else:
                 same = False
             if not same:
@@ -152,10 +168,8 @@ class TrailReplay:
                                        "journal d'audit a gardé (fichier, empreinte, feuille ou comptes changés hors "
                                        "de l'application).", batch=record.batch, file=record.file_name),
                              {"batch": record.batch})
-        # the imports made before schema 10, as their entries name them: each recorded by the migration
-        legacy = {batch for (batch,) in connection.execute(
-            "SELECT DISTINCT batch FROM audit_entry WHERE source LIKE ?", ("import % (sha256 %",))}
-        for batch in sorted((set(self.imports) | legacy) - seen):
+        # every import the trail names has its record (those made before schema 10: by the migration)
+        for batch in sorted((set(self.imports) | set(self.legacy_imports)) - seen):
             self.problem(TABLE, tr("Import {batch} : le journal d'audit le mentionne, mais son enregistrement a été "
                                    "supprimé.", batch=batch), {"batch": batch})
 
