@@ -276,14 +276,6 @@ class SyncDialog(QDialog):
         actions.addWidget(close)
         layout.addLayout(actions)
 
-    @property
-    def decisions(self) -> list[tuple[Any, QComboBox | QCheckBox]]:
-        return self.table.decisions
-
-    def chosen(self) -> list[Any]:
-        """The fields to take from the agency, as decided in the table."""
-        return [merge for merge, choice, _value in self.table.decided() if choice == TAKE_THEIRS]
-
     def apply(self) -> None:
         """Takes the workbook back as decided, one operation written in one transaction (exchange.sync.apply_sync)
         and one undo step; the conflicts left for later wait in the queue (Fichier > Conflits d'agences en
