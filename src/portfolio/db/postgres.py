@@ -11,9 +11,9 @@ door, its audit chain and the services run unchanged. What differs:
 - Every write transaction first takes one transaction-level advisory lock: writers queue one behind the other,
   so the audit chain stays one verifiable chain and the door's check of old values (the row version check)
   sees every committed change; a writer that waits too long gets ``DatabaseBusyError``.
-- The code's SQL is SQLite's (``?`` and ``:name`` parameters, ``instr``, ``json_each`` lists, ``julianday``):
-  ``pg_sql.PgConnection`` rewrites it for PostgreSQL on the way, so ``raw_connection(session)`` callers stay as
-  they are.
+- The code's SQL is written once for both engines (db.dialect names what they spell differently); on a server,
+  ``pg_sql.PgConnection`` only turns its parameter marks (``?``, ``:name``) into psycopg's, so
+  ``raw_connection(session)`` callers stay as they are. Sessions read dates as ISO text (``DateStyle``).
 - No file, so no seal, no backup copies beside it: the server's own backups (pg_dump, base backups) do that job.
 """
 
@@ -168,6 +168,7 @@ class PostgresDatabase(SessionStore):
 def _on_connect(dbapi_connection: psycopg.Connection[Any], _record: object) -> None:
     with dbapi_connection.cursor() as cursor:
         cursor.execute("SET TIME ZONE 'UTC'")
+        cursor.execute("SET DateStyle TO 'ISO, YMD'")  # CAST(date AS TEXT) gives 2026-11-28, as a file stores it
     dbapi_connection.commit()
 
 

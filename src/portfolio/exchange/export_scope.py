@@ -11,38 +11,48 @@ Every project and application a line names is in the package.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from portfolio.db.dialect import dialect_of
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
 ANCHORS = ("organisation", "application", "project")  # the record types a view can choose a package by
 
+# "{in_x}" stands for "IN the list x" as the engine spells it (db.dialect.Dialect.in_list)
 _ORG_PROJECTS = """
 SELECT p.id FROM project p JOIN application a ON a.id = p.application_id
-WHERE a.lead_organisation_id IN (SELECT value FROM json_each(:ids))
-   OR a.id IN (SELECT application_id FROM application_partner
-               WHERE organisation_id IN (SELECT value FROM json_each(:ids)))
-   OR p.id IN (SELECT project_id FROM aid WHERE organisation_id IN (SELECT value FROM json_each(:ids)))"""
+WHERE a.lead_organisation_id {in_ids}
+   OR a.id IN (SELECT application_id FROM application_partner WHERE organisation_id {in_ids})
+   OR p.id IN (SELECT project_id FROM aid WHERE organisation_id {in_ids})"""
 _INVOLVED = """
-SELECT lead_organisation_id FROM application WHERE id IN (SELECT value FROM json_each(:apps))
-UNION SELECT organisation_id FROM application_partner WHERE application_id IN (SELECT value FROM json_each(:apps))
-UNION SELECT organisation_id FROM aid WHERE project_id IN (SELECT value FROM json_each(:projects))"""
+SELECT lead_organisation_id FROM application WHERE id {in_apps}
+UNION SELECT organisation_id FROM application_partner WHERE application_id {in_apps}
+UNION SELECT organisation_id FROM aid WHERE project_id {in_projects}"""
 
-_IN = "IN (SELECT value FROM json_each(:{name}))"
 _WHERE = {
-    "organisation": f"t.id {_IN.format(name='organisations')}",
-    "contact": f"t.organisation_id {_IN.format(name='organisations')}",
-    "application": f"t.id {_IN.format(name='applications')}",
-    "application_partner": f"t.application_id {_IN.format(name='applications')}",
-    "project": f"t.id {_IN.format(name='projects')}",
-    "aid": f"t.project_id {_IN.format(name='projects')} AND t.organisation_id {_IN.format(name='organisations')}",
-    "disbursement": f"t.project_id {_IN.format(name='projects')} AND (t.organisation_id IS NULL OR "
-                    f"t.organisation_id {_IN.format(name='organisations')})",
-    "milestone": f"t.project_id {_IN.format(name='projects')}",
+    "organisation": "t.id {in_organisations}",
+    "contact": "t.organisation_id {in_organisations}",
+    "application": "t.id {in_applications}",
+    "application_partner": "t.application_id {in_applications}",
+    "project": "t.id {in_projects}",
+    "aid": "t.project_id {in_projects} AND t.organisation_id {in_organisations}",
+    "disbursement": "t.project_id {in_projects} AND (t.organisation_id IS NULL "
+                    "OR t.organisation_id {in_organisations})",
+    "milestone": "t.project_id {in_projects}",
 }
+
+
+def _sql(connection: Any, template: str, **lists: list[int] | tuple[int, ...]) -> tuple[str, dict[str, Any]]:
+    """The template's SQL on this connection's engine, and its parameters: each named list of ids."""
+    dialect = dialect_of(connection)
+    return (template.format(**{f"in_{name}": dialect.in_list(name) for name in lists}),
+            {name: dialect.list_value(ids) for name, ids in lists.items()})
+
+
+def _ids(connection: Any, template: str, **lists: list[int] | tuple[int, ...]) -> list[int]:
+    return [r[0] for r in connection.execute(*_sql(connection, template, **lists))]
 
 
 @dataclass(frozen=True)
@@ -53,42 +63,36 @@ class Scope:
     applications: tuple[int, ...]
     projects: tuple[int, ...]
 
-    def where(self, entity: str) -> tuple[str, dict[str, str]]:
-        """The condition on ``t`` (the entity's table) and its parameters."""
-        return _WHERE[entity], {name: json.dumps(getattr(self, name))
-                                for name in ("organisations", "applications", "projects")}
+    def where(self, connection: Any, entity: str) -> tuple[str, dict[str, Any]]:
+        """The condition on ``t`` (the entity's table) and its parameters, for this connection's engine."""
+        return _sql(connection, _WHERE[entity], organisations=self.organisations, applications=self.applications,
+                    projects=self.projects)
 
 
 def from_organisations(connection: Any, organisations: list[int]) -> Scope:
     """The package of these organisations."""
-    ids = json.dumps(organisations)
-    projects = [r[0] for r in connection.execute(_ORG_PROJECTS, {"ids": ids})]
-    applications = [r[0] for r in connection.execute(
-        "SELECT application_id FROM project WHERE id IN (SELECT value FROM json_each(:projects)) UNION "
-        "SELECT id FROM application WHERE lead_organisation_id IN (SELECT value FROM json_each(:ids))",
-        {"projects": json.dumps(projects), "ids": ids})]
+    projects = _ids(connection, _ORG_PROJECTS, ids=organisations)
+    applications = _ids(connection, "SELECT application_id FROM project WHERE id {in_projects} UNION "
+                                     "SELECT id FROM application WHERE lead_organisation_id {in_ids}",
+                        projects=projects, ids=organisations)
     return Scope(_sorted(organisations), _sorted(applications), _sorted(projects))
 
 
 def from_projects(connection: Any, applications: list[int], projects: list[int]) -> Scope:
     """The package of these applications and projects (each with the other: a project's application, an
     application's project)."""
-    apps, projs = json.dumps(applications), json.dumps(projects)
-    projects = [r[0] for r in connection.execute(
-        "SELECT id FROM project WHERE id IN (SELECT value FROM json_each(:projects)) "
-        "OR application_id IN (SELECT value FROM json_each(:apps))", {"projects": projs, "apps": apps})]
-    applications = [r[0] for r in connection.execute(
-        "SELECT id FROM application WHERE id IN (SELECT value FROM json_each(:apps)) UNION "
-        "SELECT application_id FROM project WHERE id IN (SELECT value FROM json_each(:projects))",
-        {"projects": json.dumps(projects), "apps": apps})]
+    projects = _ids(connection, "SELECT id FROM project WHERE id {in_projects} OR application_id {in_apps}",
+                    projects=projects, apps=applications)
+    applications = _ids(connection, "SELECT id FROM application WHERE id {in_apps} UNION "
+                                    "SELECT application_id FROM project WHERE id {in_projects}",
+                        projects=projects, apps=applications)
     organisations = _sorted(_involved(connection, applications, projects))
     return Scope(organisations, _sorted(applications), _sorted(projects))
 
 
 def _involved(connection: Any, applications: list[int], projects: list[int]) -> list[int]:
     """The organisations leading or partners of these applications, or getting aid in these projects."""
-    return [r[0] for r in connection.execute(_INVOLVED, {"apps": json.dumps(applications),
-                                                         "projects": json.dumps(projects)}) if r[0] is not None]
+    return [i for i in _ids(connection, _INVOLVED, apps=applications, projects=projects) if i is not None]
 
 
 def _sorted(ids: list[int]) -> tuple[int, ...]:

@@ -47,7 +47,7 @@ LEFT JOIN region r ON r.id = o.region_id
 LEFT JOIN department d ON d.id = o.department_id
 LEFT JOIN aid ON aid.project_id = p.id AND aid.organisation_id = o.id
 GROUP BY p.id, o.id
-ORDER BY p.decision_on, p.id, min(m.rank), o.name
+ORDER BY p.decision_on NULLS FIRST, p.id, min(m.rank), o.name NULLS FIRST
 """
 
 # the list tells projects apart by call and name only: two projects of one call under one name cannot be read back

@@ -366,7 +366,7 @@ def record_values(connection: Any, entity: str, specs: Sequence[fields.FieldSpec
             selected.append(f"(SELECT {title} FROM {target_table} r WHERE r.id = t.{spec.name})")
     for spec in references(specs) if with_references else []:
         selected.append(f"(SELECT uuid FROM {fields.table(str(spec.target)).name} r WHERE r.id = t.{spec.name})")
-    where, parameters = scope.where(entity) if scope is not None else ("1 = 1", {})
+    where, parameters = scope.where(connection, entity) if scope is not None else ("1 = 1", {})
     sql = f"SELECT t.uuid, {', '.join(selected)} FROM {table} t WHERE {where} ORDER BY t.id"
     for row in connection.execute(sql, parameters):
         yield row[0], list(row[1:])

@@ -146,7 +146,7 @@ def search_titles(session: Session, entity: str, query: str, limit: int = 50) ->
     params: dict[str, Any] = {f"w{i}": "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
                               for i, w in enumerate(words)}
     rows = raw_connection(session).execute(
-        f"SELECT id, {title} FROM {table} WHERE {where} ORDER BY 2, id LIMIT {int(limit)}", params)
+        f"SELECT id, {title} FROM {table} WHERE {where} ORDER BY 2 NULLS FIRST, id LIMIT {int(limit)}", params)
     return [(int(i), str(t or "")) for i, t in rows]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from portfolio.db.dialect import dialect_of
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.i18n import tr
 
@@ -48,8 +49,9 @@ def record_names(session: Session | sqlite3.Connection, pairs: set[tuple[str, st
         if entity not in TITLE_SQL:  # an entry about the trail itself: no record to name
             continue
         table = fields.table(entity).name  # TITLE_SQL names its columns as display.record_title reads them
-        rows = connection.execute(f"SELECT uuid, {TITLE_SQL[entity]} FROM {table} WHERE uuid IN "
-                                  "(SELECT value FROM json_each(:uuids))", {"uuids": json.dumps(uuids)})
+        dialect = dialect_of(connection)
+        rows = connection.execute(f"SELECT uuid, {TITLE_SQL[entity]} FROM {table} "
+                                  f"WHERE uuid {dialect.in_list('uuids')}", {"uuids": dialect.list_value(uuids)})
         for uuid, name in rows:
             names[(entity, str(uuid))] = str(name or "")
         for uuid in uuids:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from portfolio.db.dialect import dialect_of
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.dates import format_date, parse_date
 from portfolio.domain.errors import PortfolioError
@@ -92,9 +93,10 @@ def filter_choices(source: Session | Any) -> dict[str, list[tuple[str, str]]]:
         "region": rows("SELECT code, name FROM region ORDER BY portfolio_fold(name)"),
         "typology": rows("SELECT code, label FROM typology ORDER BY sort_order"),
         "year": [(str(y), str(y)) for (y,) in connection.execute(
-            "SELECT DISTINCT substr(decision_on, 1, 4) FROM project WHERE decision_on IS NOT NULL "
-            "UNION SELECT DISTINCT substr(submitted_on, 1, 4) FROM application WHERE submitted_on IS NOT NULL "
-            "UNION SELECT DISTINCT substr(paid_on, 1, 4) FROM disbursement WHERE paid_on IS NOT NULL "
+            "SELECT DISTINCT substr(CAST(decision_on AS TEXT), 1, 4) FROM project WHERE decision_on IS NOT NULL "
+            "UNION SELECT DISTINCT substr(CAST(submitted_on AS TEXT), 1, 4) FROM application "
+            "WHERE submitted_on IS NOT NULL "
+            "UNION SELECT DISTINCT substr(CAST(paid_on AS TEXT), 1, 4) FROM disbursement WHERE paid_on IS NOT NULL "
             "ORDER BY 1")],
     }
 
@@ -268,7 +270,8 @@ class Facts:
         import numpy as np  # loaded with the KPIs only
 
         self.np = np
-        q = raw_connection(source).execute
+        connection = raw_connection(source)
+        q = connection.execute
         self.applications = self._table(q(
             "SELECT a.lead_organisation_id, a.call_id, " + _day("a.submitted_on") + ", p.id IS NOT NULL "
             "FROM application a LEFT JOIN project p ON p.application_id = a.id"), ("org", "call", "day", "laureate"))
@@ -283,7 +286,7 @@ class Facts:
             ("org", "call", "day", "decided", "amount"))
         self.projects = self._table(q(
             "SELECT a.lead_organisation_id, a.call_id, " + _day("p.decision_on") + ", "
-            "CAST(julianday(p.agreement_on) - julianday(p.decision_on) AS INTEGER) FROM project p "
+            + dialect_of(connection).days_between("p.agreement_on", "p.decision_on") + " FROM project p "
             "JOIN application a ON a.id = p.application_id WHERE p.decision_on IS NOT NULL "
             "AND p.agreement_on IS NOT NULL"), ("org", "call", "day", "days"))
         self.decided = self._table(q(

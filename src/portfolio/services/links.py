@@ -107,7 +107,7 @@ def linked_records(session: Session, entity: str, record_id: int) -> list[Link]:
         facts = _FACTS.get(target, "NULL, NULL, NULL, NULL")
         rows = session.execute(text(
             f"SELECT t.id, {title}, {facts} FROM {target} t WHERE t.id IN ({ids_sql}) AND t.id IS NOT NULL "
-            f"ORDER BY 2 LIMIT {LIMIT}"),
+            f"ORDER BY 2 NULLS FIRST LIMIT {LIMIT}"),  # (empty first on a file and on a server alike)
             {"id": record_id, "today": today().isoformat()})
         for i, name, amount, on, party, status in rows:
             shown = tr(DISBURSEMENT_STATES.get(str(status), str(status))) if status else ""  # a tranche's state

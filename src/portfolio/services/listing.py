@@ -19,13 +19,13 @@ much as the query itself on half a million ids. Every value from the user is a b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from portfolio.db.dialect import dialect_of, sort_term
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.dates import format_date
 from portfolio.domain.i18n import N_, tr
@@ -188,7 +188,7 @@ def _operators(session: Reader) -> list[tuple[Any, str]]:
 
 def _years(table: str, column: str) -> Callable[[Reader], list[tuple[Any, str]]]:
     def options(session: Reader) -> list[tuple[Any, str]]:
-        years = _rows(session, f"SELECT DISTINCT CAST(substr({column}, 1, 4) AS INTEGER) FROM {table} "
+        years = _rows(session, f"SELECT DISTINCT CAST(substr(CAST({column} AS TEXT), 1, 4) AS INTEGER) FROM {table} "
                                f"WHERE {column} IS NOT NULL")
         return [(year, str(year)) for (year,) in sorted(years, reverse=True)]  # the latest first
     return options
@@ -196,7 +196,8 @@ def _years(table: str, column: str) -> Callable[[Reader], list[tuple[Any, str]]]
 
 def _months(table: str, column: str) -> Callable[[Reader], list[tuple[Any, str]]]:
     def options(session: Reader) -> list[tuple[Any, str]]:
-        months = _rows(session, f"SELECT DISTINCT substr({column}, 1, 7) FROM {table} WHERE {column} IS NOT NULL")
+        months = _rows(session, f"SELECT DISTINCT substr(CAST({column} AS TEXT), 1, 7) FROM {table} "
+                                 f"WHERE {column} IS NOT NULL")
         return [(month, f"{month[5:7]}/{month[:4]}") for (month,) in sorted(months, reverse=True)]  # latest first
     return options
 
@@ -378,7 +379,7 @@ _register(_Entity(
         "call": _Filter(N_("Appel"), "t.call_id IN {values}", _calls),
         "axis": _Filter(N_("Axe"), "t.call_id IN " + _CALLS_OF_AXES, _axes),
         "region": _Filter(N_("Région"), "t.lead_organisation_id " + _ORG_REGION, _regions),
-        "year": _Filter(N_("Année de dépôt"), "CAST(substr(t.submitted_on, 1, 4) AS INTEGER) IN {values}",
+        "year": _Filter(N_("Année de dépôt"), "CAST(substr(CAST(t.submitted_on AS TEXT), 1, 4) AS INTEGER) IN {values}",
                         _years("application", "submitted_on")),
     },
     search=("t.search_key" + _LIKE, "t.lead_organisation_id IN " + _ORG_NAMED),
@@ -418,7 +419,8 @@ _register(_Entity(
                         + _CALLS_OF_AXES + ")", _axes),
         "region": _Filter(N_("Région"), "t.application_id IN (SELECT id FROM application WHERE lead_organisation_id "
                           + _ORG_REGION + ")", _regions),
-        "year": _Filter(N_("Année de décision"), "CAST(substr(t.decision_on, 1, 4) AS INTEGER) IN {values}",
+        "year": _Filter(N_("Année de décision"),
+                        "CAST(substr(CAST(t.decision_on AS TEXT), 1, 4) AS INTEGER) IN {values}",
                         _years("project", "decision_on")),
         "operator": _Filter(N_("Opérateur"), "t.application_id IN (SELECT id FROM application WHERE call_id IN "
                             + _CALLS_OF_OPERATORS + ")", _operators),
@@ -539,14 +541,14 @@ _register(_Entity(
         _col("entity", N_("Type"), "text", "t.entity", sortable=False, width=140, convert=_audit_entity),
         # the record's name and the values as the editor shows them: made readable a page at a time
         # (services.journal), from the raw entity, UUID and JSON values read here
-        _col("record", N_("Enregistrement"), "text", "t.entity || char(31) || t.record_uuid", sortable=False,
+        _col("record", N_("Enregistrement"), "text", "t.entity || '\x1f' || t.record_uuid", sortable=False,
              width=260),
         _col("field", N_("Champ"), "text",
-             "CASE WHEN t.field IS NULL THEN NULL ELSE t.entity || char(31) || t.field END", sortable=False,
+             "CASE WHEN t.field IS NULL THEN NULL ELSE t.entity || '\x1f' || t.field END", sortable=False,
              width=150, convert=_audit_field),
-        _col("old", N_("Ancienne valeur"), "text", "t.operation || char(31) || coalesce(t.field, '') || char(31) || "
+        _col("old", N_("Ancienne valeur"), "text", "t.operation || '\x1f' || coalesce(t.field, '') || '\x1f' || "
              "coalesce(t.old_value, '')", sortable=False, width=200),
-        _col("new", N_("Nouvelle valeur"), "text", "t.operation || char(31) || coalesce(t.field, '') || char(31) || "
+        _col("new", N_("Nouvelle valeur"), "text", "t.operation || '\x1f' || coalesce(t.field, '') || '\x1f' || "
              "coalesce(t.new_value, '')", sortable=False, width=200),
         _col("uuid", N_("Identifiant de l'enregistrement"), "text", "t.record_uuid", sortable=False, width=280,
              hidden=True),
@@ -674,6 +676,7 @@ def _joins(spec: _Entity, aliases: set[str]) -> str:
 
 def _conditions(session: Reader, spec: _Entity, query: ListQuery, params: dict[str, Any]) -> list[str]:
     conditions = []
+    dialect = dialect_of(raw_connection(session))
     distinct = {column: values(session) for column, values in spec.search_values.items()} if query.search else {}
     for index, word in enumerate(search_words(query.search)):
         name = f"w{index}"
@@ -683,8 +686,8 @@ def _conditions(session: Reader, spec: _Entity, query: ListQuery, params: dict[s
             matching = [value for value, label in values if names_reference(word, label)]
             if matching:
                 key = f"{name}_v{len(params)}"
-                params[key] = json.dumps(matching)
-                alternatives.append(f"{column} IN (SELECT value FROM json_each(:{key}))")
+                params[key] = dialect.list_value(matching)
+                alternatives.append(f"{column} {dialect.in_list(key)}")
         conditions.append(alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")")
     for key, allowed in query.filters.items():
         if key not in spec.filters:
@@ -692,8 +695,8 @@ def _conditions(session: Reader, spec: _Entity, query: ListQuery, params: dict[s
         if not allowed:
             continue  # nothing chosen: the filter is off
         name = f"f_{key}"
-        params[name] = json.dumps(list(allowed))
-        conditions.append(spec.filters[key].condition.replace("{values}", f"(SELECT value FROM json_each(:{name}))"))
+        params[name] = dialect.list_value(allowed)
+        conditions.append(spec.filters[key].condition.replace("IN {values}", dialect.in_list(name)))
     return conditions
 
 
@@ -722,9 +725,10 @@ def query_ids(session: Reader, query: ListQuery) -> list[int]:
     spec = _entity(query.entity)
     params: dict[str, Any] = {"today": today().isoformat()}
     conditions = _conditions(session, spec, query, params)
-    direction = " DESC" if query.descending else ""
+    descending = query.descending
     key = f"t.{spec.key}"
     cursor = _cursor(session)
+    dialect = dialect_of(cursor)
     col = _sort_column(spec, query.sort) if query.sort else None
     order = col.order if col and col.order is not None else (col.value if col else None)
     aliases: set[str] = set(col.order_joins) if col else set()
@@ -732,22 +736,22 @@ def query_ids(session: Reader, query: ListQuery) -> list[int]:
         ranking = _ranking(cursor, order)
         fk = order.fk[2:] if order.fk.startswith("t.") else None
         if not conditions and fk:  # by group on the reference's index: no sort at all
-            return _ids_by_group(cursor, spec, fk, ranking, query.descending)
+            return _ids_by_group(cursor, spec, fk, ranking, descending)
         # the ranking as text ',7,3,12,': a record's place in it follows its reference's rank (NULL: none)
         params["ranking"] = "," + ",".join(map(str, ranking)) + ","
-        sort_sql = f"instr(:ranking, ',' || {order.fk} || ','){direction}, "
+        terms = [dialect.position(f"',' || {order.fk} || ','", ":ranking")]
     elif order is not None:
         # with a WHERE clause, '+' keeps SQLite from walking a sort index and looking every row up: filtering
         # first, then sorting what is left, is faster whatever the filter keeps; unless the index walked
         # holds the search key too and the search is the only condition
         walk = not conditions or (col is not None and col.search_in_order and not any(query.filters.values()))
-        sort_sql = "".join(f"{'' if walk else '+'}({expr}){direction}, "
-                           for expr in ((order,) if isinstance(order, str) else order))
+        terms = [f"({expr})" if walk else dialect.unindexed(expr)
+                 for expr in ((order,) if isinstance(order, str) else order)]
     else:
-        sort_sql = ""
+        terms = []
     sql = (f"SELECT {key} FROM {spec.table} t {_joins(spec, aliases)}"
            + (" WHERE " + " AND ".join(conditions) if conditions else "")
-           + f" ORDER BY {sort_sql}{key}{direction}")
+           + " ORDER BY " + ", ".join(sort_term(term, descending) for term in [*terms, key]))
     return [row[0] for row in cursor.execute(sql, params)]
 
 
@@ -789,11 +793,12 @@ def fetch_rows(session: Reader, entity: str, ids: Sequence[int]) -> dict[int, tu
     aliases = {alias for col in spec.columns for alias in col.joins}
     values = ", ".join(col.value for col in spec.columns)
     key = f"t.{spec.key}"
-    sql = (f"SELECT {key}, {values} FROM {spec.table} t {_joins(spec, aliases)} "
-           f"WHERE {key} IN (SELECT value FROM json_each(:ids))")
-    params = {"ids": json.dumps([int(i) for i in ids]), "today": today().isoformat()}
+    cursor = _cursor(session)
+    dialect = dialect_of(cursor)
+    sql = (f"SELECT {key}, {values} FROM {spec.table} t {_joins(spec, aliases)} WHERE {key} {dialect.in_list('ids')}")
+    params = {"ids": dialect.list_value(int(i) for i in ids), "today": today().isoformat()}
     result: dict[int, tuple[Any, ...]] = {}
-    for row in _cursor(session).execute(sql, params):
+    for row in cursor.execute(sql, params):
         result[row[0]] = tuple(
             col.convert(value) if col.convert else _convert(col.column.kind, value)
             for col, value in zip(spec.columns, row[1:], strict=True))
