@@ -13,6 +13,7 @@ import sys
 import time
 from dataclasses import dataclass
 
+from portfolio.db.database import IMPORT_CACHE_KIB
 from portfolio.services.portfolio import open_portfolio
 
 from .runner import Options, Result, row
@@ -102,7 +103,8 @@ def _sqlite_alone(imported: object, template: object, workdir: object) -> float:
             os.unlink(target + suffix)
     shutil.copyfile(str(template), target)
     connection = sqlite3.connect(target, isolation_level=None)
-    for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "cache_size = -65536"):
+    for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON",
+                   f"cache_size = -{IMPORT_CACHE_KIB}"):  # (an import's write: plan/apply.py)
         connection.execute(f"PRAGMA {pragma}")
     source = sqlite3.connect(str(imported))
     rows = {}

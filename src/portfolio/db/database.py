@@ -41,6 +41,9 @@ __all__ = ["backups_dir"]  # kept here too: callers and tests find the backups b
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 64 * 1024  # SQLite page cache per connection
+# an import's write: its records go to the end of their (time-ordered) indexes, and a larger cache took the same
+# time and 50 MiB more at 100,000 rows (issue #20's memory target; the benchmark's floor writes with it too)
+IMPORT_CACHE_KIB = 16 * 1024
 
 
 class DatabaseError(PortfolioError):

@@ -19,8 +19,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
-from openpyxl.utils.datetime import to_excel  # Excel's serials, its 1900 leap-year bug included
-
 _FIRST_DAY = date(1900, 1, 1)  # Excel's day 1: an earlier date has no serial (written as ISO text)
 # characters XML 1.0 cannot carry: written as the _xHHHH_ escape Excel and LibreOffice read back
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x(?=[0-9A-Fa-f]{4}_)")
@@ -47,6 +45,11 @@ class SheetRows:
     put together. ``styles`` holds each column's style index in the workbook (``cell.style_id``), or None."""
 
     def __init__(self, styles: Sequence[int | None], first_row: int = 2) -> None:
+        # Excel's serials, its 1900 leap-year bug included; imported here, not with the module: an import, which
+        # loads this module without writing a workbook, need not load openpyxl (0.2 s, 30 MiB with numpy)
+        from openpyxl.utils.datetime import to_excel
+
+        self._to_excel = to_excel
         self._cells = [(column_letter(i), f' s="{s}"' if s else "") for i, s in enumerate(styles, start=1)]
         self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by splice or close)
         self._chunk: list[str] = []
@@ -76,7 +79,7 @@ class SheetRows:
                     text = value.isoformat()
                     parts.append(f'<c r="{ref}"{style} t="inlineStr"><is><t>{text}</t></is></c>')
                 else:
-                    serial = to_excel(value)
+                    serial = self._to_excel(value)
                     parts.append(f'<c r="{ref}"{style}><v>{int(serial) if serial.is_integer() else serial!r}</v></c>')
             else:
                 raise TypeError(f"cannot write a {type(value).__name__} in a cell")

@@ -136,7 +136,10 @@ def _clean(text: str) -> str:
         text = _EXCEL_ESCAPE.sub(_decode_excel_escape, text)
     if not text.isascii() or not text.isprintable():
         text = _INVISIBLE.sub("", text)
-    return " ".join(text.split())
+    clean = " ".join(text.split())
+    # the text itself when it was clean already: the reader shares equal cells' strings, a copy per row would not be
+    # (a 100,000-row file's names and cities: tens of MiB)
+    return text if clean == text else clean
 
 
 def _shown(value: Cell) -> str:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from portfolio.db.database import CACHE_KIB, IMPORT_CACHE_KIB
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.db.store import Store
 from portfolio.domain.i18n import tr
@@ -85,9 +86,8 @@ def plan_changes(plan: ImportPlan, next_ids: Mapping[str, int]) -> Iterator[Chan
             counters[entity] += 1
     for entity in ORDER:
         for record in by_entity.get(entity, []):
-            values = record.values
+            values = record.values  # (a new dict)
             if record.refs:
-                values = dict(values)
                 for name in record.refs:
                     values[name] = ids[values[name].uuid]
             yield Create(entity, record.uuid, values, ids[record.uuid], checked=True)
@@ -108,16 +108,27 @@ def apply_plan(db: Store, plan: ImportPlan, *, actor: str | None = None, keep_in
         take_backup(Path(db.path), "avant-import")
     with db.write() as session, few_collections():
         connection = raw_connection(session)
-        if last_seq(connection) != plan.base_seq:
-            # another edit or import since the preview: its matches may be wrong now (a record created twice)
-            raise ImportRefused(tr("La base a été modifiée depuis le calcul de l'aperçu de « {file} » : rien n'a "
-                                   "été écrit. Recalculez l'aperçu, puis importez.", file=plan.file_name))
-        result = apply_in_session(session, plan_changes(plan, next_ids(connection, ORDER)), source=ROW_SOURCE,
-                                  actor=actor, sources=RowSources(plan), keep_inverse=keep_inverse)
-        # the import as a record, in its own transaction: its history, undo and "from where" read it
-        record_import(session, plan.record(result.batch, datetime.now(UTC).isoformat(timespec="microseconds"),
-                                           session_actor(session, actor)))
-        return result
+        if db.is_file:
+            connection.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")  # (the connection's own is set back below)
+        try:
+            return _apply(session, connection, plan, actor, keep_inverse)
+        finally:
+            if db.is_file:
+                connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+
+
+def _apply(session: Any, connection: Any, plan: ImportPlan, actor: str | None, keep_inverse: bool) -> ApplyResult:
+    """The plan written in the caller's transaction (``apply_plan``)."""
+    if last_seq(connection) != plan.base_seq:
+        # another edit or import since the preview: its matches may be wrong now (a record created twice)
+        raise ImportRefused(tr("La base a été modifiée depuis le calcul de l'aperçu de « {file} » : rien n'a "
+                               "été écrit. Recalculez l'aperçu, puis importez.", file=plan.file_name))
+    result = apply_in_session(session, plan_changes(plan, next_ids(connection, ORDER)), source=ROW_SOURCE,
+                              actor=actor, sources=RowSources(plan), keep_inverse=keep_inverse)
+    # the import as a record, in its own transaction: its history, undo and "from where" read it
+    record_import(session, plan.record(result.batch, datetime.now(UTC).isoformat(timespec="microseconds"),
+                                       session_actor(session, actor)))
+    return result
 
 
 def rejected_rows(plan: ImportPlan) -> tuple[list[str], list[list[Any]]]:

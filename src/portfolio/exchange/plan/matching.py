@@ -58,6 +58,11 @@ _FIELD_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
+# the records a later row may complete (an organisation's missing values, an aid's other part): the only ones the
+# planner looks up by uuid
+_COMPLETED = frozenset({"organisation", "aid"})
+_CONSUMED: tuple[int, list[Any]] = (0, [])  # a table row already planned (``consume``): its values dropped
+
 class _GroupRowError(Exception):
     """One row of a project group fails: the group is planned again without it."""
 
@@ -83,7 +88,8 @@ class _Planner:
         self.untrusted = untrusted
         self.consume = False  # the table's rows are dropped as they are read (make_plan's ``consume``)
         self.rates = _rates_of(mapping.defaults)
-        self.aid_parts: dict[tuple[Any, Any], dict[str, int]] = {}  # (project, organisation) -> part -> its row
+        # (project, organisation) -> (part, its row)…
+        self.aid_parts: dict[tuple[Any, Any], tuple[tuple[str, int], ...]] = {}
         self.planned_aids: dict[tuple[Any, Any], NewRecord] = {}  # the aids the plan creates
         self.identified: dict[str, tuple[Any, Any]] = {}  # an aid's uuid in the file -> (project, organisation)
         self.disbursed: list[tuple[_Row, Any, Any, str | None, int]] = []  # rows stating an amount paid
@@ -92,7 +98,7 @@ class _Planner:
         self.grants_table, self.grants_mapping = table, mapping
         self.pending: dict[tuple[str, str], dict[str, Any]] = {}  # updates planned, per record
         self.stated: dict[tuple[str, str, str], tuple[Any, int]] = {}  # what the file says of a field, and where
-        self.new: dict[str, NewRecord] = {}
+        self.new: dict[str, NewRecord] = {}  # the organisations and aids planned, by uuid (_COMPLETED)
         self.specs: dict[str, dict[str, fields.FieldSpec]] = {}  # entity -> its fields by name
         self.seen_payments: dict[tuple[Any, ...], int] = {}
         self.journal: list[Callable[[], None]] = []
@@ -129,6 +135,11 @@ class _Planner:
             self.journal.append(lambda: mapping.pop(key, None))
         mapping[key] = value
 
+    def _put(self, record: NewRecord, name: str, value: Any) -> None:
+        """``_set`` for a value of a record the plan creates."""
+        old = record.put(name, value)
+        self.journal.append(lambda: record.put(name, old))
+
     def _append(self, items: list[Any], item: Any) -> None:
         items.append(item)
         self.journal.append(items.pop)  # taken back in reverse order: the last one appended is popped
@@ -150,7 +161,7 @@ class _Planner:
     def remark(self, row: _Row) -> None:
         """Keeps the row's remarks (it is imported, with something the user should know), and what its records'
         audit source says of it beyond its number (an amount converted)."""
-        for column, remark in row.remarks:
+        for column, remark in row.remarks or ():
             header = self.table.headers[column] if column is not None else None
             self.plan.flagged.append(Rejection(self.table.sheet, row.number, header, remark))
         if row.notes:
@@ -187,7 +198,8 @@ class _Planner:
         record = NewRecord(entity, uuid or new_uuid(), values, row,
                            tuple(k for k, v in values.items() if type(v) is Ref))
         self.plan.creates.append(record)
-        self._set(self.new, record.uuid, record)
+        if entity in _COMPLETED:  # (the others are never looked up: not indexed, 200,000 entries fewer)
+            self._set(self.new, record.uuid, record)
         return Ref(entity, record.uuid)
 
     def state(self, entity: str, uuid: str, record: str, name: str, value: Any, row: int) -> None:
@@ -257,14 +269,14 @@ class _Planner:
                                 tr("région inconnue « {value} »", value=v[region_key]))
             if of_department is not None and of_department != region:
                 if soft:
-                    row.remarks.append((self.mapping.column_of(region_key), tr(
+                    row.remark(self.mapping.column_of(region_key), tr(
                         "région du projet différente de celle du département du siège : la structure prend la "
-                        "région de son siège, celle du projet n'est pas enregistrée")))
+                        "région de son siège, celle du projet n'est pas enregistrée"))
                     region = of_department  # the head office's department says where the organisation is
                 else:
-                    row.remarks.append((self.mapping.column_of(region_key), tr(
+                    row.remark(self.mapping.column_of(region_key), tr(
                         "la région du fichier n'est pas celle du département du siège : la région du fichier est "
-                        "gardée")))
+                        "gardée"))
         typology = None
         if "org.typology" in v:
             key = _typology_key(v["org.typology"])
@@ -293,9 +305,9 @@ class _Planner:
                 values["region_id"] = None  # a project's region never changes an organisation's
             if org.get("siret") and siret and org["siret"] != siret:
                 # matched by SIREN: another establishment of the same company; the organisation keeps its SIRET
-                row.remarks.append((self.mapping.column_of("org.siret") or self.mapping.column_of("org.company_id"),
+                row.remark(self.mapping.column_of("org.siret") or self.mapping.column_of("org.company_id"),
                                     tr("SIRET {siret} : un autre établissement de « {name} », qui garde son SIRET "
-                                       "{kept}", siret=siret, name=org["name"], kept=org["siret"])))
+                                       "{kept}", siret=siret, name=org["name"], kept=org["siret"]))
                 values["siret"] = None
             if isinstance(key, Ref):  # created by an earlier row: complete it, never contradict it
                 values = self._checked("organisation", values)
@@ -306,7 +318,7 @@ class _Planner:
                 for name_, value in values.items():
                     if value is not None and org.get(name_) in (None, ""):
                         self._set(org, name_, value)
-                        self._set(self.new[key.uuid].values, name_, value)
+                        self._put(self.new[key.uuid], name_, value)
                 self._index_org(key, values)
                 return key, False
             changed = self.update("organisation", org["uuid"], org["name"], org, values, row.number)
@@ -365,9 +377,9 @@ class _Planner:
             if call is None and defaults.get("call"):
                 call = self.known.calls.get(fold(str(defaults["call"])))
                 if call is not None:
-                    row.remarks.append((self.mapping.column_of("project.call"), tr(
+                    row.remark(self.mapping.column_of("project.call"), tr(
                         "appel « {value} » inconnu : rattaché à l'appel par défaut {default}", value=named,
-                        default=defaults["call"])))
+                        default=defaults["call"]))
             if call is None:
                 raise _RowError(self.mapping.column_of("project.call"), tr(
                     "appel à projets inconnu « {value} » : associez-le à un appel dans la correspondance "
@@ -581,14 +593,15 @@ class _Planner:
         v = row.values
         parts = (("grant",) if money.grant is not None else ()) + (("advance",) if money.advance is not None else ())
         parts = parts or ("total",)
-        seen = self.aid_parts.get((project, org), {})
+        seen = dict(self.aid_parts.get((project, org), ()))
         repeated = next((seen[part] for part in parts if part in seen and seen[part] != row.number), None)
         if repeated is None and "total" in seen and seen["total"] != row.number:
             repeated = seen["total"]
         if repeated is not None:  # one aid per beneficiary and project: a second one cannot be told apart
             raise _RowError(None, tr("ce bénéficiaire figure deux fois dans le même projet (ligne {row})",
                                      row=repeated))
-        self._set(self.aid_parts, (project, org), {**seen, **dict.fromkeys(parts, row.number)})
+        # held as pairs, a dict per aid cost twice as much (100,000 aids)
+        self._set(self.aid_parts, (project, org), tuple({**seen, **dict.fromkeys(parts, row.number)}.items()))
         identifier: parse.AidIdentifier | None = v.get("aid.identifier")
         own = identifier.uuid if identifier is not None else None
         if own is not None:
@@ -621,9 +634,9 @@ class _Planner:
         if planned is not None:  # the aid's other part, planned by an earlier row of this file
             for name, amount in (("grant_cents", money.grant), ("advance_cents", money.advance)):
                 if amount is not None:
-                    self._set(planned.values, name, amount)
+                    self._put(planned, name, amount)
             for name, value in stated.items():
-                self._set(planned.values, name, value)
+                self._put(planned, name, value)
             return True
         ref = self.create("aid", {"project_id": project, "organisation_id": org,
                                   "grant_cents": money.grant if money.grant is not None else (
@@ -695,7 +708,7 @@ class _Planner:
         table_rows = self.table.rows
         for index, (number, raw) in enumerate(table_rows):
             if self.consume:  # read once: the row's values are freed as it is planned (a 100,000-row file)
-                table_rows[index] = (number, [])
+                table_rows[index] = _CONSUMED
             if index % 2000 == 0:
                 if cancelled and cancelled():
                     raise ImportCancelled(tr("Import annulé : rien n'a été écrit."))

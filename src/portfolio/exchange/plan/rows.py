@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -26,13 +26,26 @@ class _RowError(Exception):
         self.reason = reason
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     number: int
     raw: list[Any]
     values: dict[str, Any]
-    remarks: list[tuple[int | None, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # what its records' audit source says beyond its number
+    # (made on the first remark or note: most rows have none, and a 100,000-row file's rows are held at once)
+    remarks: list[tuple[int | None, str]] | None = None
+    notes: list[str] | None = None  # what its records' audit source says beyond its number
+
+    def remark(self, column: int | None, text: str) -> None:
+        """Something the user should know of this row (it is imported)."""
+        if self.remarks is None:
+            self.remarks = []
+        self.remarks.append((column, text))
+
+    def note(self, text: str) -> None:
+        """What the audit source of this row's records says beyond its number (an amount converted)."""
+        if self.notes is None:
+            self.notes = []
+        self.notes.append(text)
 
 
 _PARSERS: dict[str, Callable[[Any], Any]] = {
@@ -113,8 +126,8 @@ def _converted(row: _Row, cents: int, currency: str, rate: Decimal, column: int 
     euros = share_of(cents, rate)
     note = tr("{amount} {currency} au taux de {rate}", amount=format_eur(cents, decimals=True, symbol=False),
               currency=currency, rate=str(rate))
-    row.remarks.append((column, tr("montant converti en euros : {note}", note=note)))
-    row.notes.append(note)
+    row.remark(column, tr("montant converti en euros : {note}", note=note))
+    row.note(note)
     return euros
 
 
@@ -177,8 +190,8 @@ def _money(row: _Row, column_of: Callable[[str], int | None]) -> _Money:
             "le montant total ({total}) n'est pas la somme de la subvention et de l'avance ({sum})",
             total=format_eur(total), sum=format_eur(known)))
     if "aid.total_formula" in row.values:
-        row.remarks.append((row.values["aid.total_formula"], tr(
-            "total calculé par une formule : recalculé (subvention + avance), la valeur du fichier n'est pas lue")))
+        row.remark(row.values["aid.total_formula"], tr(
+            "total calculé par une formule : recalculé (subvention + avance), la valeur du fichier n'est pas lue"))
     return _Money(grant, advance, known)
 
 
