@@ -366,3 +366,22 @@ def test_the_last_column_is_not_cut_off_at_1366_pixels(qtbot, workspace: Workspa
     for column in range(page.model.columnCount()):  # every header still readable
         label = page.model.columns[column].label
         assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(label)
+
+
+def test_the_journals_dates_are_shown_whole_at_1366_pixels(qtbot, workspace: Workspace) -> None:
+    """The journal has eleven columns: narrowed to fit, its dates stay whole (the texts take the narrowing)."""
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.resize(1366, 730)
+    window.show()
+    window.show_page("audit")
+    page = window.pages["audit"]
+    qtbot.waitUntil(lambda: getattr(page, "fitted", False) and page.model.rowCount() > 0)
+    qtbot.wait(50)
+    header = page.view.horizontalHeader()
+    last = page.model.columnCount() - 1
+    assert header.sectionViewportPosition(last) + header.sectionSize(last) <= page.view.viewport().width()
+    date_column = next(c for c in range(page.model.columnCount()) if page.model.columns[c].kind == "datetime")
+    shown = str(page.model.index(0, date_column).data())
+    assert shown[:2].isdigit() and shown[2] == "/"  # (a date as the French read it: 06/12/2026 12:06:29)
+    assert header.sectionSize(date_column) >= page.view.fontMetrics().horizontalAdvance(shown) + 8

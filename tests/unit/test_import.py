@@ -774,6 +774,30 @@ def test_the_journal_shows_an_imports_record_in_words(tmp_path: Path, portfolio_
 
 
 
+def test_the_journals_source_filter_offers_an_import_as_one_choice(tmp_path: Path, portfolio_path: Path) -> None:
+    """Each entry of an import has its row as source ("import, ligne 12"): the journal's Source filter offers the
+    import once, by its file, and choosing it shows every entry of the import, its own record included."""
+    from bench.workbooks import write_beneficiaries
+
+    from portfolio.services import listing
+    from portfolio.services.portfolio import open_portfolio
+
+    workbook = write_beneficiaries(tmp_path / "beneficiaires.xlsx", 5)
+    with open_portfolio(portfolio_path) as db:
+        _plan, result = run_import(db, workbook, untrusted=False)
+        assert result is not None
+        with db.read() as session:
+            options = dict(listing.filter_options(session, "audit", "source"))
+            chosen = set(listing.query_ids(session, listing.ListQuery("audit", filters={"source": (result.batch,)})))
+            others = set(listing.query_ids(session, listing.ListQuery(
+                "audit", filters={"source": tuple(v for v in options if v != result.batch)})))
+    assert not any(str(label).startswith("import, ligne") for label in options.values())
+    assert options[result.batch].startswith("import beneficiaires.xlsx du ")
+    every = {seq for (seq,) in sql(portfolio_path, "SELECT seq FROM audit_entry WHERE batch = ?", result.batch)}
+    assert chosen == every and len(every) > 5 and not chosen & others
+    assert chosen | others == {seq for (seq,) in sql(portfolio_path, "SELECT seq FROM audit_entry")}
+
+
 def test_an_imports_record_entered_twice_in_the_trail_is_seen(tmp_path: Path, portfolio_path: Path) -> None:
     """A second `_import` entry for the same batch, chained like the door's, cannot rewrite the record the trail
     holds (issue #20's review): check keeps the first and reports the second."""

@@ -22,15 +22,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from portfolio.db.dialect import dialect_of, sort_term
 from portfolio.db.sqlite_file import raw_connection
-from portfolio.domain.dates import format_date
+from portfolio.domain.dates import format_date, format_datetime
 from portfolio.domain.i18n import N_, tr
 from portfolio.domain.referential import fold
-from portfolio.services.import_batches import IMPORT_FIELD, source_sql
+from portfolio.services.import_batches import IMPORT_FIELD, imports, is_row_source, source_sql
 from portfolio.services.import_batches import TABLE as IMPORT_TABLE
 
 if TYPE_CHECKING:
@@ -209,7 +209,7 @@ def _constant(*options: tuple[Any, str]) -> Callable[[Reader], list[tuple[Any, s
 _BATCHES = """WITH RECURSIVE b(batch) AS (
     SELECT min(batch) FROM audit_entry
     UNION ALL SELECT (SELECT min(batch) FROM audit_entry WHERE batch > b.batch) FROM b WHERE b.batch IS NOT NULL)
-SELECT DISTINCT e.{column} FROM b JOIN audit_entry e
+SELECT b.batch, e.{column} FROM b JOIN audit_entry e
     ON e.seq = (SELECT min(seq) FROM audit_entry WHERE batch = b.batch)"""
 
 
@@ -217,9 +217,27 @@ def _audit_distinct(column: str) -> Callable[[Reader], list[tuple[Any, str]]]:
     """Actors or sources of the audit trail: one entry per batch (they share both), found by skipping
     along the batch index rather than reading millions of entries."""
     def options(session: Reader) -> list[tuple[Any, str]]:
-        values = [v for (v,) in _rows(session, _BATCHES.format(column=column)) if v is not None]
+        values = {v for _batch, v in _rows(session, _BATCHES.format(column=column)) if v is not None}
         return _by_fold([(v, v) for v in values])
     return options
+
+
+def _audit_sources(session: Reader) -> list[tuple[Any, str]]:
+    """The journal's sources, one entry per batch as ``_audit_distinct``; an import is one choice, its batch, named
+    by its file and its time (each of its entries has its row as source: "import, ligne 12"), which the filter's
+    condition finds by batch."""
+    firsts = [(batch, source) for batch, source in _rows(session, _BATCHES.format(column="source"))
+              if source is not None]
+    records = imports(session, [batch for batch, source in firsts if is_row_source(source)])
+    options: dict[Any, str] = {}
+    for batch, source in firsts:
+        record = records.get(batch) if is_row_source(source) else None
+        if record is None:
+            options[source] = source
+        else:
+            options[batch] = tr("import {file} du {moment}", file=record.file_name,
+                                moment=format_datetime(datetime.fromisoformat(record.at_utc)))
+    return _by_fold(list(options.items()))
 
 
 def _audit_entities(_reader: Reader) -> list[tuple[Any, str]]:
@@ -554,7 +572,8 @@ _register(_Entity(
              hidden=True),
     ),
     filters={
-        "source": _Filter(N_("Source"), "t.source IN {values}", _audit_distinct("source")),
+        # (the values are sources, or the batches of imports: _audit_sources)
+        "source": _Filter(N_("Source"), "(t.source IN {values} OR t.batch IN {values})", _audit_sources),
         "actor": _Filter(N_("Auteur"), "t.actor IN {values}", _audit_distinct("actor")),
         "entity": _Filter(N_("Type d'enregistrement"), "t.entity IN {values}", _audit_entities),
         "operation": _Filter(N_("Opération"), "t.operation IN {values}", _constant(*OPERATIONS.items())),

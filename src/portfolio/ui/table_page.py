@@ -39,6 +39,9 @@ SELECT_ROW = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.Sele
 EDITABLE = {"call", "application", "project", "organisation", "contact", "disbursement", "milestone"}
 
 
+# the longest value of a kind that is read whole: a column of that kind is never narrowed below it
+_WHOLE = {"date": "28/11/2026", "datetime": "28/11/2026 20:31:07"}
+
 class StayOpenMenu(QMenu):
     """A filter's menu: ticking a value applies it and leaves the menu open, so that several values can be
     ticked in a row (Qt's menus close on every click)."""
@@ -183,7 +186,8 @@ class RecordTablePage(QWidget):
 
     def fit_columns(self) -> None:
         """Columns narrowed in proportion when they are wider together than the list, each kept at least as
-        wide as its header, so that the last one is not cut off at 1366 pixels."""
+        wide as its header (a date as wide as a date: it is read whole), so that the last one is not cut off at
+        1366 pixels."""
         header = self.view.horizontalHeader()
         shown = [c for c in range(self.model.columnCount()) if not self.view.isColumnHidden(c)]
         available = self.view.viewport().width() - 2
@@ -191,7 +195,9 @@ class RecordTablePage(QWidget):
         if not shown or total <= available:
             return
         metrics = header.fontMetrics()
-        least = {c: metrics.horizontalAdvance(self.model.columns[c].label) + 28 for c in shown}
+        cells = self.view.fontMetrics()
+        least = {c: max(metrics.horizontalAdvance(self.model.columns[c].label),
+                        cells.horizontalAdvance(_WHOLE.get(self.model.columns[c].kind, ""))) + 28 for c in shown}
         spare = available - sum(least.values())
         if spare <= 0:
             widths = least
