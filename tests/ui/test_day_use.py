@@ -5,6 +5,7 @@ reference lists of regions and départements follow each other."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
@@ -351,18 +352,25 @@ def test_the_first_window_fits_the_screen_and_english_labels_fit_the_navigation(
         i18n.set_language("fr")
 
 
-def test_the_last_column_is_not_cut_off_at_1366_pixels(qtbot, workspace: Workspace) -> None:
+def _fitted(qtbot, workspace: Workspace, key: str) -> Any:
+    """The list ``key`` in a 1366-pixel window, its columns fitted; its last column checked whole."""
     window = MainWindow(workspace)
     qtbot.addWidget(window)
     window.resize(1366, 730)
     window.show()
-    window.show_page("project")
-    page = window.pages["project"]
-    qtbot.waitUntil(lambda: getattr(page, "fitted", False))
+    window.show_page(key)
+    page = window.pages[key]
+    qtbot.waitUntil(lambda: getattr(page, "fitted", False) and page.model.rowCount() > 0)
     qtbot.wait(50)
     header = page.view.horizontalHeader()
     last = page.model.columnCount() - 1
     assert header.sectionViewportPosition(last) + header.sectionSize(last) <= page.view.viewport().width()
+    return page
+
+
+def test_the_last_column_is_not_cut_off_at_1366_pixels(qtbot, workspace: Workspace) -> None:
+    page = _fitted(qtbot, workspace, "project")
+    header = page.view.horizontalHeader()
     for column in range(page.model.columnCount()):  # every header still readable
         label = page.model.columns[column].label
         assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(label)
@@ -370,17 +378,8 @@ def test_the_last_column_is_not_cut_off_at_1366_pixels(qtbot, workspace: Workspa
 
 def test_the_journals_dates_are_shown_whole_at_1366_pixels(qtbot, workspace: Workspace) -> None:
     """The journal has eleven columns: narrowed to fit, its dates stay whole (the texts take the narrowing)."""
-    window = MainWindow(workspace)
-    qtbot.addWidget(window)
-    window.resize(1366, 730)
-    window.show()
-    window.show_page("audit")
-    page = window.pages["audit"]
-    qtbot.waitUntil(lambda: getattr(page, "fitted", False) and page.model.rowCount() > 0)
-    qtbot.wait(50)
+    page = _fitted(qtbot, workspace, "audit")
     header = page.view.horizontalHeader()
-    last = page.model.columnCount() - 1
-    assert header.sectionViewportPosition(last) + header.sectionSize(last) <= page.view.viewport().width()
     date_column = next(c for c in range(page.model.columnCount()) if page.model.columns[c].kind == "datetime")
     shown = str(page.model.index(0, date_column).data())
     assert shown[:2].isdigit() and shown[2] == "/"  # (a date as the French read it: 06/12/2026 12:06:29)
