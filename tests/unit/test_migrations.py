@@ -195,3 +195,26 @@ def test_a_migrated_imports_record_changed_or_deleted_is_seen(tmp_path: Path) ->
         connection.close()
         report = check_file(copy)
         assert not report.sound and any(problem in line for line in report.problems()), report.problems()
+
+
+def test_the_check_of_a_file_not_upgraded_yet_expects_only_its_schemas_triggers(tmp_path: Path) -> None:
+    """`portfolio check` reads a schema-9 file as it is: the import records' triggers (schema 10) are not "removed"
+    from it; a trigger its schema has is still missed, named with what it guards."""
+    from portfolio.services.integrity import check_file
+
+    def without(trigger: str) -> list[str]:
+        with sqlite3.connect(path, isolation_level=None) as connection:
+            connection.execute(f"DROP TRIGGER {trigger}")
+        connection.close()
+        return check_file(path).schema
+
+    path = tmp_path / "portefeuille.sqlite"
+    path.write_bytes(gzip.decompress(data_file("schema9/portefeuille-schema-9.sqlite.gz").read_bytes()))
+    assert check_file(path).schema == []
+    assert without("audit_checkpoint_no_delete") == [
+        "Schéma : le déclencheur « audit_checkpoint_no_delete », qui interdit de modifier ou supprimer une tête "
+        "signée du journal, a été supprimé."]
+    open_portfolio(path).close()  # upgraded (and its trail's guards put back): each trigger of schema 10 expected
+    assert without("import_batch_no_delete") == [
+        "Schéma : le déclencheur « import_batch_no_delete », qui interdit de modifier ou supprimer l'enregistrement "
+        "d'un import, a été supprimé."]

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from portfolio.domain.i18n import tr
+from portfolio.domain.i18n import N_, tr
 
 from .models import Base
 
@@ -39,6 +39,12 @@ SQLITE_TRIGGERS = {
     "import_batch_no_delete": "CREATE TRIGGER import_batch_no_delete BEFORE DELETE ON import_batch BEGIN SELECT "
                               "RAISE(ABORT, 'import_batch is append-only: imports cannot be deleted'); END",
 }
+# the schema version (PRAGMA user_version) from which a file has each trigger: a file not upgraded yet (`portfolio
+# check` reads it as it is) lacks the newer ones without anything having been removed
+_SINCE = {"audit_checkpoint_no_update": 9, "audit_checkpoint_no_delete": 9, "import_batch_no_update": 10,
+          "import_batch_no_delete": 10}
+_GUARDED = {"audit_entry": N_("une entrée du journal d'audit"), "audit_checkpoint": N_("une tête signée du journal"),
+            "import_batch": N_("l'enregistrement d'un import")}
 SERVER_TRIGGERS = (*(f"{table}_no_{what}" for table in ("audit_entry", "audit_checkpoint", "import_batch")
                      for what in ("update", "delete", "truncate")), "audit_entry_actor", "import_batch_actor")
 SERVER_ONLY_TABLES = frozenset({"portfolio_schema", "alembic_version"})
@@ -48,20 +54,33 @@ def _words(sql: str | None) -> str:
     return re.sub(r"\s+", " ", sql or "").strip()
 
 
+def _guarded(trigger: str) -> str:
+    """What a trigger of the trail keeps from being changed, in words."""
+    return tr(next(what for table, what in _GUARDED.items() if trigger.startswith(table + "_")))
+
+
+def expected_triggers(connection: Any) -> dict[str, str]:
+    """The trail's triggers a file of its schema version has (name -> definition)."""
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    return {name: sql for name, sql in SQLITE_TRIGGERS.items() if _SINCE.get(name, 0) <= version}
+
+
 def trigger_problems(connection: Any) -> list[str]:
     """What is wrong with the triggers and views of a file (a DB-API sqlite3 connection): the trail's triggers
-    missing or changed, any other trigger or view."""
+    missing or changed (those its schema version has), any other trigger or view."""
     found = {name: sql for kind, name, sql in connection.execute(
         "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'view')") if kind == "trigger"}
     views = [name for kind, name, _sql in connection.execute(
         "SELECT type, name, sql FROM sqlite_master WHERE type = 'view'")]
     problems = []
-    for name, sql in SQLITE_TRIGGERS.items():
+    for name, sql in expected_triggers(connection).items():
+        guarded = _guarded(name)
         if name not in found:
-            problems.append(tr("Schéma : le déclencheur « {name} », qui interdit de modifier ou supprimer une entrée "
-                               "du journal d'audit, a été supprimé.", name=name))
+            problems.append(tr("Schéma : le déclencheur « {name} », qui interdit de modifier ou supprimer {what}, "
+                               "a été supprimé.", name=name, what=guarded))
         elif _words(found[name]) != _words(sql):
-            problems.append(tr("Schéma : le déclencheur « {name} » du journal d'audit a été modifié.", name=name))
+            problems.append(tr("Schéma : le déclencheur « {name} », qui interdit de modifier ou supprimer {what}, "
+                               "a été modifié.", name=name, what=guarded))
     for name in sorted(set(found) - set(SQLITE_TRIGGERS)):
         problems.append(tr("Schéma : un déclencheur « {name} » a été ajouté hors de l'application (il peut changer "
                            "des données sans passer par elle).", name=name))
@@ -73,7 +92,7 @@ def trigger_problems(connection: Any) -> list[str]:
 def missing_triggers(connection: sqlite3.Connection) -> list[str]:
     """The trail's triggers that are missing or changed in a file (to restore them)."""
     found = dict(connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
-    return [name for name, sql in SQLITE_TRIGGERS.items() if _words(found.get(name)) != _words(sql)]
+    return [name for name, sql in expected_triggers(connection).items() if _words(found.get(name)) != _words(sql)]
 
 
 def restore_triggers(connection: sqlite3.Connection, names: list[str]) -> None:
@@ -92,8 +111,8 @@ def server_trigger_problems(connection: Any) -> list[str]:
     problems = []
     for name in SERVER_TRIGGERS:
         if name not in found:
-            problems.append(tr("Schéma : le déclencheur « {name} », qui interdit de modifier ou supprimer une entrée "
-                               "du journal d'audit, a été supprimé.", name=name))
+            problems.append(tr("Schéma : le déclencheur « {name} », qui interdit de modifier ou supprimer {what}, "
+                               "a été supprimé.", name=name, what=_guarded(name)))
         elif found[name] == "D":
             problems.append(tr("Schéma : le déclencheur « {name} » du journal d'audit a été désactivé (ALTER TABLE "
                                "… DISABLE TRIGGER).", name=name))
