@@ -99,19 +99,28 @@ class _Known:
                 append(index[value], key)
         if org.get("uuid"):
             put(self.by_uuid, org["uuid"], key)
-        append(self.by_name[(fold(org["name"] or ""), org.get("department_id"))], key)
-        append(self.by_name_only[fold(org["name"] or "")], key)
+        name = fold(org["name"] or "")  # (folded once: both indexes hold the same string)
+        append(self.by_name[(name, org.get("department_id"))], key)
+        append(self.by_name_only[name], key)
 
     def add_app(self, key: Any, app: dict[str, Any], append: Append = list.append, put: Put = dict.__setitem__
                 ) -> None:
         """Indexes an application by call and name, and by call, reference and name."""
+        reference = _folded(app.get("reference") or "")  # (each text folded once, the references shared)
         for text in (app.get("acronym"), app.get("title")):
             if text:
-                append(self.apps[(app["call_id"], fold(text))], key)
-                append(self.apps[(app["call_id"], fold(app.get("reference") or ""), fold(text))], key)
+                name = fold(text)
+                append(self.apps[(app["call_id"], name)], key)
+                append(self.apps[(app["call_id"], reference, name)], key)
                 if app.get("reference"):  # found by its reference and name in any call (a file that names none)
-                    append(self.apps[(None, fold(app["reference"]), fold(text))], key)
+                    append(self.apps[(None, reference, name)], key)
         put(self.app_by_key, key, app)
+
+
+@functools.lru_cache(maxsize=4096)
+def _folded(reference: str) -> str:
+    """A decision's reference folded: many applications share one (a council's decision funds many projects)."""
+    return fold(reference)
 
 
 def _day(value: Any) -> date | None:
