@@ -12,6 +12,7 @@ from . import (  # noqa: F401 - each module registers its rows
     rows_bundle,
     rows_check,
     rows_demo,
+    rows_desk,
     rows_exchange,
     rows_import,
     rows_kpi,

@@ -35,3 +35,4 @@ def db(portfolio_path: Path) -> Iterator[Database]:
     database = open_portfolio(portfolio_path)
     yield database
     database.close()
+

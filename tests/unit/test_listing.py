@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from tests.demo_portfolios import demo_on_both
 
 from portfolio.db.database import Database
 from portfolio.domain.referential import fold
 from portfolio.services import fields, listing
-from portfolio.services.demo import AS_OF, write_demo
+from portfolio.services.demo import AS_OF
 from portfolio.services.listing import ListQuery, fetch_rows, query_ids
 from portfolio.services.portfolio import open_portfolio
 
@@ -26,13 +27,7 @@ TABLES = {"call": "call", "application": "application", "project": "project", "o
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     """The demo portfolio in a file, and on the test server (team mode): every list's sorts, filters and
     searches must give the same records on both."""
-    if request.param == "sqlite":
-        db = open_portfolio(tmp_path_factory.mktemp("listing") / "demo.sqlite")
-    else:
-        db = open_portfolio(request.getfixturevalue("postgres").database())
-    write_demo(db)
-    yield db
-    db.close()
+    yield from demo_on_both(request, tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,8 @@ never a traceback (the traceback of an unexpected error goes to a log file, whos
 
 This package holds `main`, the table of commands and the last line of defence against errors; the grammar is in
 `parser`, what the commands share in `common`, and each group of commands in its own module (`demo`, `reports`,
-`snapshots`, `integrity`, `server`, `backups`, `exchange`, `imports`, `gdpr`). Those modules import `common` (and
-`parser` imports it too), never this package nor each other.
+`snapshots`, `integrity`, `server`, `backups`, `exchange`, `imports`, `gdpr`, `desk`). Those modules import `common`
+(and `parser` imports it too), never this package nor each other.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from portfolio.cli.backups import cmd_backup, cmd_backups, cmd_restore
 from portfolio.cli.common import UsageError, _db_path
 from portfolio.cli.demo import cmd_demo
+from portfolio.cli.desk import cmd_dossier, cmd_suivi
 from portfolio.cli.exchange import cmd_conflicts, cmd_export, cmd_sync
 from portfolio.cli.gdpr import cmd_gdpr
 from portfolio.cli.imports import cmd_import
@@ -48,7 +49,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "s
                                                           "restore": cmd_restore, "gdpr": cmd_gdpr,
                                                           "export": cmd_export, "sync": cmd_sync,
                                                           "conflicts": cmd_conflicts,
-                                                          "import": cmd_import}
+                                                          "import": cmd_import, "dossier": cmd_dossier,
+                                                          "suivi": cmd_suivi}
 
 
 def _refused_by_server(exc: BaseException) -> str | None:
@@ -106,6 +108,11 @@ def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None, report
         return 1
     except KeyboardInterrupt:
         print(tr("portfolio : interrompu."), file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the output's reader stopped reading (`| head`): nothing to say, nothing more to flush
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as exc:
         print(tr("portfolio : {file} : {error}", file=exc.filename or "", error=exc.strerror or exc), file=sys.stderr)

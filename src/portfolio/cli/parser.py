@@ -184,6 +184,17 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     imported.add_argument("--history", action="store_true", help="lister les imports de cette base")
     imported.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
 
+    dossier = commands.add_parser("dossier", help="le dossier d'un projet lauréat : son aide par bénéficiaire (versé, "
+                                                  "reste à verser), ses tranches, ses jalons, ses contacts")
+    dossier.add_argument("project", metavar="ACRONYME_OU_UUID", help="l'acronyme du projet, ou son identifiant")
+    follow = commands.add_parser("suivi", help="ce qui demande votre attention : jalons en retard ou à venir, tranches "
+                                               "à verser")
+    follow.add_argument("--days", type=int, default=30, help="l'horizon, en jours (défaut : 30)")
+    for desk in (dossier, follow):
+        _add_db(desk, top=False)
+        desk.add_argument("--today", metavar="AAAA-MM-JJ", help="la date du jour (défaut : aujourd'hui)")
+        desk.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+
     if with_gui:
         report = commands.add_parser("report", help="écrire le rapport du comité de pilotage en PDF (chiffres clés, "
                                                     "graphiques, tableaux par axe, appel et région)")

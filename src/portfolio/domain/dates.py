@@ -47,3 +47,10 @@ def as_date(value: date | datetime | str) -> date:
     if isinstance(value, date):
         return value
     return parse_date(value)
+
+
+def stored_date(value: date | str | None) -> date | None:
+    """A date as a database returns it: a date from a server, ISO text from a file (None stays None)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
