@@ -42,11 +42,14 @@ from portfolio.services.display import (
     search_titles,
     status_choices,
 )
+from portfolio.services.dossier import read_dossier
 from portfolio.services.history import record_history
 from portfolio.services.links import linked_records
-from portfolio.services.records import record_count, uuid_of
+from portfolio.services.listing import today
+from portfolio.services.records import id_of_uuid, record_count, uuid_of
 
 from . import questions
+from .dossier_view import DossierView
 from .field_widgets import BoolInput, ChoiceInput, FieldInput, ReferencePicker, TextInput, fixed_choices
 from .workspace import ReadOnlyError, Workspace
 
@@ -112,6 +115,12 @@ class RecordEditor(QDialog):
 
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
+        self.dossier: DossierView | None = None
+        if entity == "project" and record_id is not None:  # a laureate project opens on its dossier (issue #21)
+            self.dossier = DossierView()
+            self.dossier.open_record.connect(self._open_uuid)
+            self.tabs.addTab(self.dossier, tr("Dossier"))
+            self.resize(1040, 700)
         self.tabs.addTab(self._build_form(), tr("Fiche"))
         self.links = QTreeWidget()
         self.links.setObjectName("links")
@@ -282,6 +291,8 @@ class RecordEditor(QDialog):
                 widget.set_value(self.baseline.get(spec.name))
             self._load_links(session)
             self._load_history(session)
+            if self.dossier is not None and self.record_id is not None:
+                self.dossier.show_dossier(read_dossier(session, self.record_id, today()))
         label = fields.entity_label(self.entity)
         self.name = name
         self.setWindowTitle(f"{label} — {name}[*]")  # [*]: Qt marks the title while there are unsaved changes
@@ -353,6 +364,13 @@ class RecordEditor(QDialog):
         data = item.data(0, Qt.ItemDataRole.UserRole)
         if data:
             self.open_record.emit(*data)
+
+    def _open_uuid(self, entity: str, uuid: str) -> None:
+        """Opens a record the dossier names by its uuid."""
+        with self.workspace.db.read() as session:
+            record_id = id_of_uuid(session, entity, uuid)
+        if record_id is not None:
+            self.open_record.emit(entity, record_id)
 
     def _mark_dirty(self) -> None:
         self._update_dirty()
