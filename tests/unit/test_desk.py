@@ -94,6 +94,12 @@ def test_the_follow_up_agrees_with_the_dashboard_and_with_sql(demo: Database) ->
     assert len(result.tranches_due) == _scalar(
         demo, "SELECT count(*) FROM disbursement WHERE paid_on IS NULL AND planned_on <= :horizon",
         horizon=horizon) > 0
+    assert result.counts == {name: len(getattr(result, name)) for name in
+                             ("overdue_milestones", "milestones_due", "tranches_due")}
+    with demo.read() as session:  # a page: the first lines of each section, in the same order, the counts whole
+        page = follow_up(session, AS_OF, 30, limit=5)
+    assert page.counts == result.counts and page.tranches_due == result.tranches_due[:5]
+    assert page.overdue_milestones == result.overdue_milestones[:5]
     days = [line.days_late for line in result.overdue_milestones]
     assert days == sorted(days, reverse=True) and min(days) > 0  # the oldest first
     assert all(-30 <= line.days_late <= 0 for line in result.milestones_due)
@@ -141,7 +147,8 @@ def test_the_command_line_prints_the_dossier_and_the_follow_up(demo: Database,
     assert sum(float(line["paid"]) for line in shown["aid"]) == pytest.approx(float(shown["totals"]["paid"]))
     assert cli.main(["suivi", "--db", location, "--today", AS_OF.isoformat(), "--json"]) == 0
     follow = json.loads(capsys.readouterr().out)
-    assert {"overdue_milestones", "milestones_due", "tranches_due"} <= set(follow)
+    assert set(follow) == {"today", "days", "counts", "overdue_milestones", "milestones_due", "tranches_due"}
+    assert follow["counts"]["tranches_due"] == len(follow["tranches_due"])
     line = follow["overdue_milestones"][0]
     assert set(line) == {"project_uuid", "acronym", "item", "item_uuid", "date", "days_late"}
     assert cli.main(["suivi", "--db", location, "--today", AS_OF.isoformat()]) == 0

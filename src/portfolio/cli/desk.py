@@ -76,11 +76,12 @@ def cmd_suivi(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.as_json())
         return 0
-    for title, lines in ((tr("Jalons en retard"), result.overdue_milestones),
-                         (tr("Jalons à venir dans les {n} jours", n=result.days), result.milestones_due),
-                         (tr("Tranches à verser (en retard, ou dans les {n} jours)", n=result.days),
-                          result.tranches_due)):
-        print(f"{title} : {len(lines)}")
+    for title, section in ((tr("Jalons en retard"), "overdue_milestones"),
+                           (tr("Jalons à venir dans les {n} jours", n=result.days), "milestones_due"),
+                           (tr("Tranches à verser (en retard, ou dans les {n} jours)", n=result.days),
+                            "tranches_due")):
+        lines = getattr(result, section)
+        print(f"{title} : {result.counts[section]}")
         for line in lines:
             when = (tr("en retard de {n} j", n=line.days_late) if line.days_late > 0 else
                     tr("aujourd'hui") if line.days_late == 0 else tr("dans {n} j", n=-line.days_late))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from portfolio.db.dialect import dialect_of
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.dates import stored_date
 from portfolio.domain.money import euros_str
@@ -46,47 +47,66 @@ class FollowUpLine:
 
 @dataclass
 class FollowUp:
-    """The follow-up on ``today``, looking ``days`` ahead."""
+    """The follow-up on ``today``, looking ``days`` ahead: each section's lines (the first ``limit`` when the reader
+    asked for a page) and its count (every line, whatever the limit)."""
 
     today: date
     days: int
     overdue_milestones: list[FollowUpLine] = field(default_factory=list)
     milestones_due: list[FollowUpLine] = field(default_factory=list)
     tranches_due: list[FollowUpLine] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """What `portfolio suivi --json` prints."""
-        return {"today": self.today.isoformat(), "days": self.days,
-                **{name: [line.as_json() for line in getattr(self, name)]
-                   for name in ("overdue_milestones", "milestones_due", "tranches_due")}}
+        return {"today": self.today.isoformat(), "days": self.days, "counts": dict(self.counts),
+                **{name: [line.as_json() for line in getattr(self, name)] for name in SECTIONS}}
 
 
+SECTIONS = ("overdue_milestones", "milestones_due", "tranches_due")
 # a project's name in a line: its acronym, or its title when it has none
 _PROJECT = "CASE WHEN a.acronym <> '' THEN a.acronym ELSE a.title END"
+_OPEN_MILESTONE = "m.done_on IS NULL AND m.status_id NOT IN (SELECT id FROM status WHERE is_final)"
 
 
-def follow_up(reader: Reader, today: date, days: int = 30) -> FollowUp:
-    """The milestones and tranches that need the officer, oldest first."""
+def follow_up(reader: Reader, today: date, days: int = 30, limit: int | None = None) -> FollowUp:
+    """The milestones and tranches that need the officer, oldest first; ``limit``: the first lines of each
+    section only (a page), their counts whole."""
     connection = raw_connection(reader)
-    horizon = (today + timedelta(days=days)).isoformat()
+    dialect = dialect_of(connection)
+    bounds = {"today": today.isoformat(), "horizon": (today + timedelta(days=days)).isoformat()}
+    page = f" LIMIT {int(limit)}" if limit is not None else ""
     result = FollowUp(today, days)
-    for uuid, acronym, title, item_uuid, due in connection.execute(
-            f"SELECT p.uuid, {_PROJECT}, m.title, m.uuid, m.due_on FROM milestone m "
-            "JOIN status s ON s.id = m.status_id JOIN project p ON p.id = m.project_id "
-            "JOIN application a ON a.id = p.application_id "
-            "WHERE m.done_on IS NULL AND m.due_on IS NOT NULL AND m.due_on <= :horizon AND NOT s.is_final "
-            "ORDER BY m.due_on, m.id", {"horizon": horizon}):
-        day = stored_date(due)
-        assert day is not None
-        line = FollowUpLine(str(uuid), str(acronym or ""), str(title or ""), str(item_uuid), day, (today - day).days)
-        (result.overdue_milestones if day < today else result.milestones_due).append(line)
+    # most milestones are due before today: counting those reads the table in order rather than walking the date
+    # index and looking each row up (0.5 s against 0.05 s at 100,000 projects)
+    milestones = {"overdue_milestones": (f"{dialect.unindexed('m.due_on')} < :today", "m.due_on < :today"),
+                  "milestones_due": ("m.due_on >= :today AND m.due_on <= :horizon",) * 2}
+    for section, (counted, listed) in milestones.items():
+        result.counts[section] = int(connection.execute(
+            f"SELECT count(*) FROM milestone m WHERE {_OPEN_MILESTONE} AND {counted}", bounds).fetchone()[0])
+        lines = getattr(result, section)
+        for uuid, acronym, title, item_uuid, due in connection.execute(
+                f"SELECT p.uuid, {_PROJECT}, m.title, m.uuid, m.due_on FROM milestone m "
+                "JOIN project p ON p.id = m.project_id JOIN application a ON a.id = p.application_id "
+                f"WHERE {_OPEN_MILESTONE} AND {listed} ORDER BY m.due_on, m.id{page}", bounds):
+            day = _day(due)
+            lines.append(FollowUpLine(str(uuid), str(acronym or ""), str(title or ""), str(item_uuid), day,
+                                      (today - day).days))
+    unpaid = "d.paid_on IS NULL AND d.planned_on <= :horizon"
+    result.counts["tranches_due"] = int(connection.execute(
+        f"SELECT count(*) FROM disbursement d WHERE {unpaid}", bounds).fetchone()[0])
     for uuid, acronym, label, item_uuid, planned, amount in connection.execute(
             f"SELECT p.uuid, {_PROJECT}, d.label, d.uuid, d.planned_on, d.amount_cents FROM disbursement d "
             "JOIN project p ON p.id = d.project_id JOIN application a ON a.id = p.application_id "
-            "WHERE d.paid_on IS NULL AND d.planned_on IS NOT NULL AND d.planned_on <= :horizon "
-            "ORDER BY d.planned_on, d.id", {"horizon": horizon}):
-        day = stored_date(planned)
-        assert day is not None
+            f"WHERE {unpaid} ORDER BY d.planned_on, d.id{page}", bounds):
+        day = _day(planned)
         result.tranches_due.append(FollowUpLine(str(uuid), str(acronym or ""), str(label or ""), str(item_uuid), day,
                                                 (today - day).days, int(amount)))
     return result
+
+
+def _day(value: Any) -> date:
+    day = stored_date(value)
+    if day is None:  # (the queries keep dated lines only)
+        raise ValueError("a follow-up line without its date")
+    return day
