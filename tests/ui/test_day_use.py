@@ -29,7 +29,7 @@ def test_the_welcome_page_stays_when_the_window_is_activated(qtbot, tmp_path: Pa
     assert window.navigation.currentRow() == -1
     # a click on a page still goes there
     window.navigation.setCurrentRow(0)
-    assert window.stack.currentWidget() is window.pages["dashboard"]
+    assert window.stack.currentWidget() is window.pages["suivi"]  # (the first page: "Mon suivi")
 
 
 def test_the_journal_reads_newest_first_with_names_labels_and_french_values(

@@ -76,15 +76,7 @@ class DossierView(QWidget):
     def _table(self, layout: QVBoxLayout, title: str, headers: list[str], stretch: int) -> QTableWidget:
         caption = QLabel(f"<b>{title}</b>")
         layout.addWidget(caption)
-        table = QTableWidget(0, len(headers))
-        table.setHorizontalHeaderLabels(headers)
-        table.verticalHeader().setVisible(False)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setAlternatingRowColors(True)
-        table.setToolTip(tr("Double-cliquez sur une ligne (ou Entrée) pour ouvrir sa fiche"))
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        table = line_table(headers, stretch, tr("Double-cliquez sur une ligne (ou Entrée) pour ouvrir sa fiche"))
         table.itemActivated.connect(lambda item, table=table: self._activated(table, item))
         layout.addWidget(table)
         return table
@@ -145,6 +137,21 @@ class DossierView(QWidget):
             QDesktopServices.openUrl(QUrl(f"mailto:{item.text()}"))
             return
         self.open_record.emit(entity, uuid)
+
+
+def line_table(headers: list[str], stretch: int, tooltip: str) -> QTableWidget:
+    """A read-only table of lines (a dossier's, the follow-up's): whole rows selected, column ``stretch`` taking
+    the width left, the others as wide as their contents."""
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    table.setToolTip(tooltip)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return table
 
 
 def _tranche_state(state: str, days: int | None) -> str:

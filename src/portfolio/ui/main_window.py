@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from portfolio import APP_NAME
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import N_, tr
+from portfolio.domain.money import format_int
 from portfolio.services.portfolio import is_snapshot as is_snapshot_path
 from portfolio.services.stats import has_no_organisations
 
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from .editor import RecordEditor
 
 NAVIGATION = [
+    ("suivi", N_("Mon suivi")),
     ("dashboard", N_("Tableau de bord")),
     ("call", N_("Appels à projets")),
     ("application", N_("Candidatures")),
@@ -319,10 +321,22 @@ class MainWindow(QMainWindow):
             dashboard = DashboardPage(self.workspace)
             dashboard.open_projects.connect(self.show_projects)
             return dashboard
+        if key == "suivi":
+            from .follow_up_page import FollowUpPage
+
+            follow = FollowUpPage(self.workspace)
+            follow.open_record.connect(self.open_record)
+            follow.counted.connect(self._follow_up_counted)
+            return follow
         page = RecordTablePage(self.workspace, key)
         page.open_record.connect(self.open_record)
         page.new_record.connect(self.new_record)
         return page
+
+    def _follow_up_counted(self, count: int) -> None:
+        """How many lines need the officer, on the navigation's item: "Mon suivi (12)"."""
+        item = self.navigation.item([k for k, _ in NAVIGATION].index("suivi"))
+        item.setText(tr("Mon suivi ({n})", n=format_int(count)) if count else tr("Mon suivi"))
 
     def _refresh_dashboard(self) -> None:
         page = self.pages.get("dashboard")

@@ -1,0 +1,130 @@
+"""The "Mon suivi" page (issue #21): what needs the officer, on one page — the milestones overdue and due within
+30 days, the tranches to pay (late or due within 30 days), oldest first, each section's count in its title and the
+first lines of each (services.follow_up). A line opens its project's dossier. No SQL here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QLabel,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from portfolio.domain.dates import format_date
+from portfolio.domain.i18n import tr
+from portfolio.domain.money import format_eur, format_int
+from portfolio.services.follow_up import FollowUp, FollowUpLine, follow_up
+from portfolio.services.listing import today
+from portfolio.services.records import id_of_uuid
+
+from .dossier_view import LATE_COLOUR, line_table
+from .workspace import Workspace
+
+DAYS = 30
+SHOWN = 200  # lines of each section (its count says how many there are)
+_WATCHED = {"milestone", "disbursement", "project", "application", "status"}  # what a change re-reads the page for
+
+
+class FollowUpPage(QWidget):
+    """The follow-up of the whole portfolio (per officer once projects have one)."""
+
+    open_record = Signal(str, int)
+    counted = Signal(int)  # the lines that need the officer, for the navigation's label
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        outer = QVBoxLayout(self)
+        self.title = QLabel()
+        outer.addWidget(self.title)
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        outer.addWidget(area, 1)
+        body = QWidget()
+        area.setWidget(body)
+        layout = QVBoxLayout(body)
+        self.sections: dict[str, tuple[QLabel, QTableWidget]] = {}
+        for key, headers in (("overdue_milestones", [tr("Échéance"), tr("Projet"), tr("Jalon"), tr("Retard")]),
+                             ("milestones_due", [tr("Échéance"), tr("Projet"), tr("Jalon"), tr("Dans")]),
+                             ("tranches_due", [tr("Date prévue"), tr("Projet"), tr("Tranche"), tr("Retard ou délai"),
+                                               tr("Montant")])):
+            caption = QLabel()
+            table = line_table(headers, 2, tr("Double-cliquez sur une ligne (ou Entrée) pour ouvrir le dossier du "
+                                              "projet"))
+            table.itemActivated.connect(self._activated)
+            layout.addWidget(caption)
+            layout.addWidget(table)
+            self.sections[key] = (caption, table)
+        layout.addStretch(1)
+        self.result: FollowUp | None = None
+        self.stale = True
+        workspace.changed.connect(self._data_changed)
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self.stale:
+            self.refresh()
+
+    def _data_changed(self, entities: Any) -> None:
+        if entities and not set(entities) & _WATCHED:
+            return
+        self.stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Reads the follow-up again (the first lines of each section, every count)."""
+        day = today()
+        with self.workspace.db.read() as session:
+            self.result = follow_up(session, day, DAYS, limit=SHOWN)
+        self.stale = False
+        self.title.setText("<h2 style='margin:0'>" + tr("Mon suivi") + "</h2>" + tr(
+            "Au {day} : ce qui est en retard, et ce qui arrive dans les {n} jours.", day=format_date(day), n=DAYS))
+        titles = {"overdue_milestones": tr("Jalons en retard"),
+                  "milestones_due": tr("Jalons à venir dans les {n} jours", n=DAYS),
+                  "tranches_due": tr("Tranches à verser (en retard, ou dans les {n} jours)", n=DAYS)}
+        for key, (caption, table) in self.sections.items():
+            lines: list[FollowUpLine] = getattr(self.result, key)
+            count = self.result.counts[key]
+            more = tr(" — les {shown} plus anciennes sur {count}", shown=format_int(len(lines)),
+                      count=format_int(count)) if count > len(lines) else ""
+            caption.setText(f"<b>{titles[key]} ({format_int(count)})</b>{more}")
+            self._fill(table, lines, with_amount=key == "tranches_due")
+        self.counted.emit(sum(self.result.counts.values()))
+
+    def _fill(self, table: QTableWidget, lines: list[FollowUpLine], with_amount: bool) -> None:
+        table.setRowCount(len(lines))
+        for row, line in enumerate(lines):
+            values = [format_date(line.day), line.acronym, line.item, _when(line.days_late)]
+            if with_amount:
+                values.append(format_eur(line.amount_cents or 0))
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, line.project_uuid)
+                if column >= 3:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if line.days_late > 0:
+                    item.setForeground(LATE_COLOUR)
+                table.setItem(row, column, item)
+        # as tall as its lines up to about twelve of them, then it scrolls (the page shows every section)
+        shown = min(max(len(lines), 1), 12)
+        table.setFixedHeight(table.horizontalHeader().height() + shown * table.verticalHeader().defaultSectionSize()
+                             + 2 * table.frameWidth())
+
+    def _activated(self, item: QTableWidgetItem) -> None:
+        with self.workspace.db.read() as session:
+            project = id_of_uuid(session, "project", str(item.data(Qt.ItemDataRole.UserRole)))
+        if project is not None:
+            self.open_record.emit("project", project)
+
+
+def _when(days_late: int) -> str:
+    if days_late > 0:
+        return tr("{n} j de retard", n=format_int(days_late))
+    return tr("aujourd'hui") if days_late == 0 else tr("dans {n} j", n=format_int(-days_late))

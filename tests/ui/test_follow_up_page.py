@@ -1,0 +1,69 @@
+"""The "Mon suivi" page (issue #21): first in the navigation with its count, each section's count and oldest lines,
+a line opening its project's dossier, and read again after a change."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from portfolio.services import listing
+from portfolio.services.changes import FieldChange
+from portfolio.services.demo import AS_OF
+from portfolio.services.follow_up import follow_up
+from portfolio.ui import follow_up_page
+from portfolio.ui.main_window import NAVIGATION, MainWindow
+from portfolio.ui.workspace import Workspace
+
+
+@pytest.fixture(autouse=True)
+def demo_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(listing, "today", lambda: AS_OF)
+    monkeypatch.setattr(follow_up_page, "today", lambda: AS_OF)
+
+
+def _shown(qtbot, workspace: Workspace) -> tuple[MainWindow, follow_up_page.FollowUpPage]:
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.resize(1366, 730)
+    window.show()
+    window.show_page("suivi")
+    page = window.pages["suivi"]
+    assert isinstance(page, follow_up_page.FollowUpPage)
+    qtbot.waitUntil(lambda: page.result is not None)
+    return window, page
+
+
+def test_the_follow_up_page_shows_each_sections_count_and_oldest_lines(qtbot, workspace: Workspace) -> None:
+    assert NAVIGATION[0][0] == "suivi"
+    window, page = _shown(qtbot, workspace)
+    with workspace.db.read() as session:
+        expected = follow_up(session, AS_OF, follow_up_page.DAYS)
+    for key, (caption, table) in page.sections.items():
+        lines = getattr(expected, key)
+        assert f"({len(lines)})" in caption.text()
+        assert table.rowCount() == min(len(lines), follow_up_page.SHOWN)
+        assert [table.item(r, 1).text() for r in range(table.rowCount())] == [
+            line.acronym for line in lines[:follow_up_page.SHOWN]]
+    assert window.navigation.item(0).text() == f"Mon suivi ({sum(expected.counts.values())})"
+
+
+def test_a_line_opens_its_projects_dossier(qtbot, workspace: Workspace) -> None:
+    _window, page = _shown(qtbot, workspace)
+    _caption, table = page.sections["overdue_milestones"]
+    item = table.item(0, 2)
+    with workspace.db.read() as session:
+        expected = session.execute(text("SELECT id FROM project WHERE uuid = :u"),
+                                   {"u": page.result.overdue_milestones[0].project_uuid}).scalar()
+    with qtbot.waitSignal(page.open_record, timeout=2000) as opened:
+        table.itemActivated.emit(item)
+    assert opened.args == ["project", expected]
+
+
+def test_a_milestone_marked_done_leaves_the_page(qtbot, workspace: Workspace) -> None:
+    _window, page = _shown(qtbot, workspace)
+    first = page.result.overdue_milestones[0]
+    before = page.result.counts["overdue_milestones"]
+    workspace.apply([FieldChange("milestone", first.item_uuid, "done_on", None, AS_OF.isoformat())],
+                    "Jalon réalisé")
+    qtbot.waitUntil(lambda: page.result.counts["overdue_milestones"] == before - 1)
+    assert first.item_uuid not in {line.item_uuid for line in page.result.overdue_milestones}
