@@ -78,6 +78,10 @@ def test_each_helper_gives_the_same_answer_on_both_engines(connection: Any) -> N
     words = f"SELECT count(*) FROM (SELECT 'à' AS w UNION SELECT 'b') t WHERE w {listed}"
     assert _one(connection, words, {"ids": dialect.list_value(["à", "c"])}) == 1
     assert _one(connection, f"SELECT {dialect.unindexed('1 + 1')}") == 2
+    from portfolio.db.models import UNPAID_TRANCHES  # (a partial index of migration 0011, there on both engines)
+
+    unpaid = f"SELECT count(*) FROM {dialect.indexed('disbursement d', UNPAID_TRANCHES)} WHERE d.paid_on IS NULL"
+    assert _one(connection, unpaid) == 0
 
 
 def test_sorted_terms_put_empty_values_first_going_up_and_last_going_down(connection: Any) -> None:
@@ -100,6 +104,6 @@ def test_a_date_read_as_text_is_iso_on_both_engines(connection: Any) -> None:
 
 def test_the_two_dialects_differ_only_where_named() -> None:
     named = {name for name in vars(Dialect) if not name.startswith("_") and callable(getattr(Dialect, name))}
-    assert named == {"in_list", "list_value", "days_between", "position", "unindexed"}
+    assert named == {"in_list", "list_value", "days_between", "position", "unindexed", "indexed"}
     for name in named:
         assert getattr(type(POSTGRESQL), name) is not getattr(Dialect, name), name

@@ -43,6 +43,11 @@ class Dialect:
         what the filter keeps is faster than looking every row of the index up. A server plans on its own."""
         return f"+({expression})"
 
+    def indexed(self, table: str, index: str) -> str:
+        """``table`` (with its alias) read through ``index``: SQLite, without statistics, may prefer another (a
+        partial index's condition looks less selective to it than an equality on a plain index's column)."""
+        return f"{table} INDEXED BY {index}"
+
 
 class _PostgreSQL(Dialect):
     name = "postgresql"
@@ -61,6 +66,9 @@ class _PostgreSQL(Dialect):
 
     def unindexed(self, expression: str) -> str:
         return f"({expression})"
+
+    def indexed(self, table: str, index: str) -> str:
+        return table
 
 
 SQLITE = Dialect()

@@ -29,8 +29,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+UNPAID_TRANCHES = "ix_disbursement_unpaid_planned_on"  # a partial index: the tranches not paid yet
 
 
 def new_uuid() -> str:
@@ -379,7 +382,13 @@ class Disbursement(Record):
     __tablename__ = "disbursement"
     __entity__ = "disbursement"
     __label__ = "Versement"
-    __table_args__ = (CheckConstraint("amount_cents >= 0", name="disbursement_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("amount_cents >= 0", name="disbursement_not_negative"),
+        # the tranches still to pay, by their planned date: the officer's follow-up counts and lists them (migration
+        # 0011; services.follow_up names it, for SQLite would walk the paid_on index instead)
+        Index(UNPAID_TRANCHES, "planned_on", sqlite_where=text("paid_on IS NULL"),
+              postgresql_where=text("paid_on IS NULL")),
+    )
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True, info=field("Projet", "ref:project"))
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id"), index=True, info=field("Bénéficiaire", "ref:organisation")

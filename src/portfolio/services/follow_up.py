@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from portfolio.db.dialect import dialect_of
+from portfolio.db.models import UNPAID_TRANCHES
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.dates import stored_date
 from portfolio.domain.money import euros_str
@@ -92,11 +93,13 @@ def follow_up(reader: Reader, today: date, days: int = 30, limit: int | None = N
             day = _day(due)
             lines.append(FollowUpLine(str(uuid), str(acronym or ""), str(title or ""), str(item_uuid), day,
                                       (today - day).days))
-    unpaid = "d.paid_on IS NULL AND d.planned_on <= :horizon"
+    # the unpaid tranches through their own partial index (0.1 s less at 100,000 projects than the paid_on one)
+    unpaid, tranches = "d.paid_on IS NULL AND d.planned_on <= :horizon", dialect.indexed("disbursement d",
+                                                                                         UNPAID_TRANCHES)
     result.counts["tranches_due"] = int(connection.execute(
-        f"SELECT count(*) FROM disbursement d WHERE {unpaid}", bounds).fetchone()[0])
+        f"SELECT count(*) FROM {tranches} WHERE {unpaid}", bounds).fetchone()[0])
     for uuid, acronym, label, item_uuid, planned, amount in connection.execute(
-            f"SELECT p.uuid, {_PROJECT}, d.label, d.uuid, d.planned_on, d.amount_cents FROM disbursement d "
+            f"SELECT p.uuid, {_PROJECT}, d.label, d.uuid, d.planned_on, d.amount_cents FROM {tranches} "
             "JOIN project p ON p.id = d.project_id JOIN application a ON a.id = p.application_id "
             f"WHERE {unpaid} ORDER BY d.planned_on, d.id{page}", bounds):
         day = _day(planned)

@@ -116,6 +116,7 @@ class DossierView(QWidget):
         self._fill(self.contacts, [(("contact", c.uuid), [c.name, c.organisation, c.role, c.email, c.phone], None)
                                    for c in dossier.contacts], numeric=())
         for table in (self.aid, self.tranches, self.milestones, self.contacts):
+            fit_columns(table)
             _fit_height(table)
 
     def _fill(self, table: QTableWidget, rows: list[tuple[tuple[str, str], list[str], QColor | None]],
@@ -149,9 +150,15 @@ def line_table(headers: list[str], stretch: int, tooltip: str) -> QTableWidget:
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setAlternatingRowColors(True)
     table.setToolTip(tooltip)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    # sized to their contents once filled (fit_columns), not by ResizeToContents, which measures every column again
+    # at each cell set: seconds for a few hundred lines
     table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
+
+
+def fit_columns(table: QTableWidget) -> None:
+    """The columns of a filled line table as wide as their contents (the stretching one takes the rest)."""
+    table.resizeColumnsToContents()
 
 
 def _tranche_state(state: str, days: int | None) -> str:

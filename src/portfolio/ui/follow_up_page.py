@@ -23,7 +23,7 @@ from portfolio.services.follow_up import FollowUp, FollowUpLine, follow_up
 from portfolio.services.listing import today
 from portfolio.services.records import id_of_uuid
 
-from .dossier_view import LATE_COLOUR, line_table
+from .dossier_view import LATE_COLOUR, fit_columns, line_table
 from .workspace import Workspace
 
 DAYS = 30
@@ -112,6 +112,7 @@ class FollowUpPage(QWidget):
                 if line.days_late > 0:
                     item.setForeground(LATE_COLOUR)
                 table.setItem(row, column, item)
+        fit_columns(table)
         # as tall as its lines up to about twelve of them, then it scrolls (the page shows every section)
         shown = min(max(len(lines), 1), 12)
         table.setFixedHeight(table.horizontalHeader().height() + shown * table.verticalHeader().defaultSectionSize()
