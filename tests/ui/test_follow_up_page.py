@@ -4,6 +4,7 @@ a line opening its project's dossier, and read again after a change."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from sqlalchemy import text
 
 from portfolio.services import listing
@@ -47,16 +48,19 @@ def test_the_follow_up_page_shows_each_sections_count_and_oldest_lines(qtbot, wo
     assert window.navigation.item(0).text() == f"Mon suivi ({sum(expected.counts.values())})"
 
 
-def test_a_line_opens_its_projects_dossier(qtbot, workspace: Workspace) -> None:
-    _window, page = _shown(qtbot, workspace)
+def test_a_line_opens_its_projects_dossier_on_that_line(qtbot, workspace: Workspace) -> None:
+    window, page = _shown(qtbot, workspace)
     _caption, table = page.sections["overdue_milestones"]
-    item = table.item(0, 2)
+    line = page.result.overdue_milestones[0]
     with workspace.db.read() as session:
-        expected = session.execute(text("SELECT id FROM project WHERE uuid = :u"),
-                                   {"u": page.result.overdue_milestones[0].project_uuid}).scalar()
-    with qtbot.waitSignal(page.open_record, timeout=2000) as opened:
-        table.itemActivated.emit(item)
-    assert opened.args == ["project", expected]
+        expected = session.execute(text("SELECT id FROM project WHERE uuid = :u"), {"u": line.project_uuid}).scalar()
+    with qtbot.waitSignal(page.open_dossier, timeout=2000) as opened:
+        table.itemActivated.emit(table.item(0, 2))
+    assert opened.args == [expected, line.item_uuid]
+    editor = window.editors[("project", expected)]  # the main window opened it on the dossier, the milestone chosen
+    assert editor.dossier is not None and editor.tabs.currentWidget() is editor.dossier
+    chosen = editor.dossier.milestones.selectedItems()
+    assert chosen and chosen[0].data(Qt.ItemDataRole.UserRole) == ("milestone", line.item_uuid)
 
 
 def test_a_milestone_marked_done_leaves_the_page(qtbot, workspace: Workspace) -> None:

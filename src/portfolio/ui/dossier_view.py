@@ -40,7 +40,7 @@ class DossierView(QWidget):
         super().__init__(parent)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        area = QScrollArea()
+        self.area = area = QScrollArea()
         area.setWidgetResizable(True)
         outer.addWidget(area)
         body = QWidget()
@@ -131,6 +131,17 @@ class DossierView(QWidget):
                 if colour is not None:
                     item.setForeground(colour)
                 table.setItem(index, column, item)
+
+    def select(self, uuid: str) -> None:
+        """Chooses and shows the line of this record (a tranche, a milestone…), if the dossier has one."""
+        for table in (self.tranches, self.milestones, self.aid, self.contacts):
+            for row in range(table.rowCount()):
+                item = table.item(row, 0)
+                if item is not None and item.data(Qt.ItemDataRole.UserRole)[1] == uuid:
+                    table.setFocus(Qt.FocusReason.OtherFocusReason)
+                    table.selectRow(row)
+                    self.area.ensureWidgetVisible(table)
+                    return
 
     def _activated(self, table: QTableWidget, item: QTableWidgetItem) -> None:
         entity, uuid = item.data(Qt.ItemDataRole.UserRole)

@@ -1,6 +1,6 @@
 """The "Mon suivi" page (issue #21): what needs the officer, on one page — the milestones overdue and due within
 30 days, the tranches to pay (late or due within 30 days), oldest first, each section's count in its title and the
-first lines of each (services.follow_up). A line opens its project's dossier. No SQL here."""
+first lines of each (services.follow_up). A line opens its project's dossier on that line. No SQL here."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ _WATCHED = {"milestone", "disbursement", "project", "application", "status"}  # 
 class FollowUpPage(QWidget):
     """The follow-up of the whole portfolio (per officer once projects have one)."""
 
-    open_record = Signal(str, int)
+    open_dossier = Signal(int, str)  # a project's id, and the uuid of the line's milestone or tranche
     counted = Signal(int)  # the lines that need the officer, for the navigation's label
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
@@ -106,7 +106,7 @@ class FollowUpPage(QWidget):
                 values.append(format_eur(line.amount_cents or 0))
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
-                item.setData(Qt.ItemDataRole.UserRole, line.project_uuid)
+                item.setData(Qt.ItemDataRole.UserRole, (line.project_uuid, line.item_uuid))
                 if column >= 3:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if line.days_late > 0:
@@ -119,10 +119,11 @@ class FollowUpPage(QWidget):
                              + 2 * table.frameWidth())
 
     def _activated(self, item: QTableWidgetItem) -> None:
+        project_uuid, item_uuid = item.data(Qt.ItemDataRole.UserRole)
         with self.workspace.db.read() as session:
-            project = id_of_uuid(session, "project", str(item.data(Qt.ItemDataRole.UserRole)))
+            project = id_of_uuid(session, "project", project_uuid)
         if project is not None:
-            self.open_record.emit("project", project)
+            self.open_dossier.emit(project, item_uuid)
 
 
 def _when(days_late: int) -> str:

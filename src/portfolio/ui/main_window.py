@@ -325,7 +325,7 @@ class MainWindow(QMainWindow):
             from .follow_up_page import FollowUpPage
 
             follow = FollowUpPage(self.workspace)
-            follow.open_record.connect(self.open_record)
+            follow.open_dossier.connect(self.open_dossier)
             follow.counted.connect(self._follow_up_counted)
             return follow
         page = RecordTablePage(self.workspace, key)
@@ -392,6 +392,14 @@ class MainWindow(QMainWindow):
         editor.show()
         editor.raise_()
         editor.activateWindow()
+
+    def open_dossier(self, project_id: int, item_uuid: str) -> None:
+        """Opens a project's editor on its dossier, the line of ``item_uuid`` (a tranche, a milestone) chosen."""
+        self.open_record("project", project_id)
+        editor = self.editors.get(("project", project_id))
+        if editor is not None and editor.dossier is not None:
+            editor.tabs.setCurrentWidget(editor.dossier)
+            editor.dossier.select(item_uuid)
 
     def new_record(self, entity: str) -> None:
         from .editor import RecordEditor
