@@ -71,3 +71,14 @@ def test_a_milestone_marked_done_leaves_the_page(qtbot, workspace: Workspace) ->
                     "Jalon réalisé")
     qtbot.waitUntil(lambda: page.result.counts["overdue_milestones"] == before - 1)
     assert first.item_uuid not in {line.item_uuid for line in page.result.overdue_milestones}
+
+
+def test_the_navigation_counts_the_follow_up_before_its_page_is_opened(qtbot, workspace: Workspace) -> None:
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("project")
+    with workspace.db.read() as session:
+        expected = sum(follow_up(session, AS_OF, follow_up_page.DAYS).counts.values())
+    qtbot.waitUntil(lambda: window.navigation.item(0).text() == f"Mon suivi ({expected})", timeout=5000)
+    assert "suivi" not in window.pages  # counted without building the page

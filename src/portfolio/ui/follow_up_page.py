@@ -28,7 +28,7 @@ from .workspace import Workspace
 
 DAYS = 30
 SHOWN = 200  # lines of each section (its count says how many there are)
-_WATCHED = {"milestone", "disbursement", "project", "application", "status"}  # what a change re-reads the page for
+WATCHED = {"milestone", "disbursement", "project", "application", "status"}  # what a change re-reads the page for
 
 
 class FollowUpPage(QWidget):
@@ -72,7 +72,7 @@ class FollowUpPage(QWidget):
             self.refresh()
 
     def _data_changed(self, entities: Any) -> None:
-        if entities and not set(entities) & _WATCHED:
+        if entities and not set(entities) & WATCHED:
             return
         self.stale = True
         if self.isVisible():
@@ -130,3 +130,9 @@ def _when(days_late: int) -> str:
     if days_late > 0:
         return tr("{n} j de retard", n=format_int(days_late))
     return tr("aujourd'hui") if days_late == 0 else tr("dans {n} j", n=format_int(-days_late))
+
+
+def follow_up_count(workspace: Workspace) -> int:
+    """How many lines "Mon suivi" holds, counted alone (for the navigation's label before the page is built)."""
+    with workspace.db.read() as session:
+        return sum(follow_up(session, today(), DAYS, limit=0).counts.values())

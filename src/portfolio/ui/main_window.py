@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -293,6 +293,16 @@ class MainWindow(QMainWindow):
         can_import = not read_only and self.workspace.ready  # the wizard reads the full database
         self.import_action.setEnabled(can_import)
         self.welcome.import_button.setEnabled(can_import)
+        if self.workspace.ready:  # "Mon suivi (12)" from the start, once the first page is painted
+            QTimer.singleShot(0, self._count_follow_up)
+
+    def _count_follow_up(self) -> None:
+        """The navigation's count of "Mon suivi" while its page is not built (the page keeps it after)."""
+        if "suivi" in self.pages or not self.workspace.ready:
+            return
+        from .follow_up_page import follow_up_count
+
+        self._follow_up_counted(follow_up_count(self.workspace))
 
     def show_page(self, key: str) -> None:
         keys = [k for k, _ in NAVIGATION]
@@ -357,7 +367,11 @@ class MainWindow(QMainWindow):
         if isinstance(page, RecordTablePage):
             page.replace_filters(filters)
 
-    def _data_changed(self, _entities: set[str]) -> None:
+    def _data_changed(self, entities: set[str]) -> None:
+        from .follow_up_page import WATCHED
+
+        if not entities or set(entities) & WATCHED:
+            self._count_follow_up()
         if self.stack.currentWidget() is self.pages.get("dashboard"):
             self._refresh_dashboard()
 
