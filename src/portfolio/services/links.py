@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from portfolio.domain.dates import stored_date
 from portfolio.domain.i18n import tr
 
 from .display import TITLE_SQL
@@ -93,12 +94,6 @@ _LINKS: dict[str, list[tuple[str, str, str]]] = {
 LIMIT = 200
 
 
-def _day(value: object) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 def linked_records(session: Session, entity: str, record_id: int) -> list[Link]:
     """Every record linked to this one, grouped, at most LIMIT per group, with its key facts."""
     links: list[Link] = []
@@ -112,5 +107,5 @@ def linked_records(session: Session, entity: str, record_id: int) -> list[Link]:
         for i, name, amount, on, party, status in rows:
             shown = tr(DISBURSEMENT_STATES.get(str(status), str(status))) if status else ""  # a tranche's state
             links.append(Link(tr(group), target, int(i), str(name or ""), None if amount is None else int(amount),
-                              _day(on), str(party or ""), shown))
+                              stored_date(on), str(party or ""), shown))
     return links

@@ -6,9 +6,9 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
+from portfolio.domain.dates import stored_date
 from portfolio.domain.referential import fold
 
 Append = Callable[[list[Any], Any], None]
@@ -61,7 +61,7 @@ class _Known:
             app = dict(zip(("id", "uuid", "call_id", "acronym", "title", "reference", "lead", "project_id",
                             "project_uuid", "decision_on", "agreement_on", "start_on", "end_on"), row, strict=True))
             for name in ("decision_on", "agreement_on", "start_on", "end_on"):  # SQLite keeps ISO text
-                app[name] = _day(app[name])
+                app[name] = stored_date(app[name])
             self.add_app(app["id"], app)
             if app["project_uuid"]:
                 self.app_of_project[app["project_uuid"]] = app["id"]
@@ -85,7 +85,7 @@ class _Known:
         self.paid_of: dict[tuple[Any, Any], list[dict[str, Any]]] = defaultdict(list)
         for uuid, p, o, paid, amount, part in q("SELECT uuid, project_id, organisation_id, paid_on, amount_cents, "
                                                 "aid_part FROM disbursement WHERE paid_on IS NOT NULL"):
-            tranche = {"uuid": uuid, "paid_on": _day(paid), "amount_cents": amount, "aid_part": part}
+            tranche = {"uuid": uuid, "paid_on": stored_date(paid), "amount_cents": amount, "aid_part": part}
             self.paid[uuid] = tranche
             self.paid_of[(p, o)].append(tranche)
 
@@ -121,13 +121,6 @@ class _Known:
 def _folded(reference: str) -> str:
     """A decision's reference folded: many applications share one (a council's decision funds many projects)."""
     return fold(reference)
-
-
-def _day(value: Any) -> date | None:
-    """A stored date as a date (SQLite keeps ISO text, a server gives dates)."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 @functools.lru_cache(maxsize=1024)  # a few typologies, named on every row
