@@ -98,19 +98,16 @@ def desk_rows(options: Options) -> list[Result]:
                 "SELECT a.acronym FROM project p JOIN application a ON a.id = p.application_id WHERE a.acronym <> '' "
                 "GROUP BY a.acronym_key HAVING count(*) = 1 ORDER BY a.acronym_key")]
         drawn = random.Random(2030).sample(acronyms, min(DOSSIERS, len(acronyms)))
-        dossier_times, sizes = [], []
+        dossier_times, sizes, ids = [], [], []
         for acronym in drawn:
             start = time.perf_counter()
             with db.read() as session:
                 dossier = read_dossier(session, find_project(session, acronym), AS_OF)
             dossier_times.append(time.perf_counter() - start)
             sizes.append(len(dossier.aid) + len(dossier.tranches) + len(dossier.milestones) + len(dossier.contacts))
-        ids = {}
-        with db.read() as session:
-            for acronym in drawn:
-                ids[acronym] = find_project(session, acronym)
+            ids.append(dossier.project_id)  # (the window's measure opens the same projects)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(options.workdir / "config")}
-    done = subprocess.run([sys.executable, "-c", WINDOW, str(path), json.dumps(list(ids.values())), str(RUNS)],
+    done = subprocess.run([sys.executable, "-c", WINDOW, str(path), json.dumps(ids), str(RUNS)],
                           env=env, capture_output=True, text=True, timeout=1200)
     if done.returncode != 0:
         raise RuntimeError(done.stderr)

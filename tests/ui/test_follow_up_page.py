@@ -13,7 +13,6 @@ from portfolio.services.demo import AS_OF
 from portfolio.services.follow_up import follow_up
 from portfolio.ui import follow_up_page
 from portfolio.ui.main_window import NAVIGATION, MainWindow
-from portfolio.ui.workspace import Workspace
 
 
 @pytest.fixture(autouse=True)
@@ -22,22 +21,19 @@ def demo_today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(follow_up_page, "today", lambda: AS_OF)
 
 
-def _shown(qtbot, workspace: Workspace) -> tuple[MainWindow, follow_up_page.FollowUpPage]:
-    window = MainWindow(workspace)
-    qtbot.addWidget(window)
-    window.resize(1366, 730)
-    window.show()
+def _shown(qtbot, window: MainWindow) -> follow_up_page.FollowUpPage:
+    """The page of the main window (the conftest's, on the demo), read."""
     window.show_page("suivi")
     page = window.pages["suivi"]
     assert isinstance(page, follow_up_page.FollowUpPage)
     qtbot.waitUntil(lambda: page.result is not None)
-    return window, page
+    return page
 
 
-def test_the_follow_up_page_shows_each_sections_count_and_oldest_lines(qtbot, workspace: Workspace) -> None:
+def test_the_follow_up_page_shows_each_sections_count_and_oldest_lines(qtbot, window: MainWindow) -> None:
     assert NAVIGATION[0][0] == "suivi"
-    window, page = _shown(qtbot, workspace)
-    with workspace.db.read() as session:
+    page = _shown(qtbot, window)
+    with window.workspace.db.read() as session:
         expected = follow_up(session, AS_OF, follow_up_page.DAYS)
     for key, (caption, table) in page.sections.items():
         lines = getattr(expected, key)
@@ -48,11 +44,11 @@ def test_the_follow_up_page_shows_each_sections_count_and_oldest_lines(qtbot, wo
     assert window.navigation.item(0).text() == f"Mon suivi ({sum(expected.counts.values())})"
 
 
-def test_a_line_opens_its_projects_dossier_on_that_line(qtbot, workspace: Workspace) -> None:
-    window, page = _shown(qtbot, workspace)
+def test_a_line_opens_its_projects_dossier_on_that_line(qtbot, window: MainWindow) -> None:
+    page = _shown(qtbot, window)
     _caption, table = page.sections["overdue_milestones"]
     line = page.result.overdue_milestones[0]
-    with workspace.db.read() as session:
+    with window.workspace.db.read() as session:
         expected = session.execute(text("SELECT id FROM project WHERE uuid = :u"), {"u": line.project_uuid}).scalar()
     with qtbot.waitSignal(page.open_dossier, timeout=2000) as opened:
         table.itemActivated.emit(table.item(0, 2))
@@ -63,22 +59,29 @@ def test_a_line_opens_its_projects_dossier_on_that_line(qtbot, workspace: Worksp
     assert chosen and chosen[0].data(Qt.ItemDataRole.UserRole) == ("milestone", line.item_uuid)
 
 
-def test_a_milestone_marked_done_leaves_the_page(qtbot, workspace: Workspace) -> None:
-    _window, page = _shown(qtbot, workspace)
+def test_a_milestone_marked_done_leaves_the_page(qtbot, window: MainWindow) -> None:
+    page = _shown(qtbot, window)
     first = page.result.overdue_milestones[0]
     before = page.result.counts["overdue_milestones"]
-    workspace.apply([FieldChange("milestone", first.item_uuid, "done_on", None, AS_OF.isoformat())],
+    window.workspace.apply([FieldChange("milestone", first.item_uuid, "done_on", None, AS_OF.isoformat())],
                     "Jalon réalisé")
     qtbot.waitUntil(lambda: page.result.counts["overdue_milestones"] == before - 1)
     assert first.item_uuid not in {line.item_uuid for line in page.result.overdue_milestones}
 
 
-def test_the_navigation_counts_the_follow_up_before_its_page_is_opened(qtbot, workspace: Workspace) -> None:
-    window = MainWindow(workspace)
-    qtbot.addWidget(window)
-    window.show()
+def test_the_navigation_counts_the_follow_up_before_its_page_is_opened(qtbot, window: MainWindow) -> None:
     window.show_page("project")
-    with workspace.db.read() as session:
+    with window.workspace.db.read() as session:
         expected = sum(follow_up(session, AS_OF, follow_up_page.DAYS).counts.values())
     qtbot.waitUntil(lambda: window.navigation.item(0).text() == f"Mon suivi ({expected})", timeout=5000)
     assert "suivi" not in window.pages  # counted without building the page
+
+
+def test_the_navigation_count_follows_a_change_while_the_page_is_hidden(qtbot, window: MainWindow) -> None:
+    page = _shown(qtbot, window)
+    first = page.result.overdue_milestones[0]
+    before = sum(page.result.counts.values())
+    window.show_page("project")  # the page built, not showing
+    window.workspace.apply([FieldChange("milestone", first.item_uuid, "done_on", None, AS_OF.isoformat())],
+                           "Jalon réalisé")
+    qtbot.waitUntil(lambda: window.navigation.item(0).text() == f"Mon suivi ({before - 1})", timeout=5000)

@@ -67,7 +67,7 @@ def cmd_dossier(args: argparse.Namespace) -> int:
 
 
 def cmd_suivi(args: argparse.Namespace) -> int:
-    from portfolio.services.follow_up import follow_up
+    from portfolio.services.follow_up import follow_up, lateness
 
     if args.days < 0:
         raise UsageError(tr("--days attend un nombre de jours positif"))
@@ -83,9 +83,8 @@ def cmd_suivi(args: argparse.Namespace) -> int:
         lines = getattr(result, section)
         print(f"{title} : {result.counts[section]}")
         for line in lines:
-            when = (tr("en retard de {n} j", n=line.days_late) if line.days_late > 0 else
-                    tr("aujourd'hui") if line.days_late == 0 else tr("dans {n} j", n=-line.days_late))
             amount = f" {format_eur(line.amount_cents)}" if line.amount_cents is not None else ""
-            print(f"  {format_date(line.day)}  {line.acronym[:24].ljust(24)} {line.item[:44]}{amount} ({when})")
+            print(f"  {format_date(line.day)}  {line.acronym[:24].ljust(24)} {line.item[:44]}{amount} "
+                  f"({lateness(line.days_late)})")
         print()
     return 0

@@ -16,7 +16,8 @@ from portfolio.db.dialect import dialect_of
 from portfolio.db.models import UNPAID_TRANCHES
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.dates import stored_date
-from portfolio.domain.money import euros_str
+from portfolio.domain.i18n import tr
+from portfolio.domain.money import euros_str, format_int
 
 if TYPE_CHECKING:
     import sqlite3
@@ -106,6 +107,13 @@ def follow_up(reader: Reader, today: date, days: int = 30, limit: int | None = N
         result.tranches_due.append(FollowUpLine(str(uuid), str(acronym or ""), str(label or ""), str(item_uuid), day,
                                                 (today - day).days, int(amount)))
     return result
+
+
+def lateness(days_late: int) -> str:
+    """A line's date said against today: "en retard de 12 j", "aujourd'hui", "dans 3 j"."""
+    if days_late > 0:
+        return tr("en retard de {n} j", n=format_int(days_late))
+    return tr("aujourd'hui") if days_late == 0 else tr("dans {n} j", n=format_int(-days_late))
 
 
 def _day(value: Any) -> date:

@@ -5,6 +5,7 @@ client). Every line opens its record (double-click or Entrée). Read from servic
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -116,8 +117,7 @@ class DossierView(QWidget):
         self._fill(self.contacts, [(("contact", c.uuid), [c.name, c.organisation, c.role, c.email, c.phone], None)
                                    for c in dossier.contacts], numeric=())
         for table in (self.aid, self.tranches, self.milestones, self.contacts):
-            fit_columns(table)
-            _fit_height(table)
+            fit(table)
 
     def _fill(self, table: QTableWidget, rows: list[tuple[tuple[str, str], list[str], QColor | None]],
               numeric: tuple[int, ...]) -> None:
@@ -161,15 +161,22 @@ def line_table(headers: list[str], stretch: int, tooltip: str) -> QTableWidget:
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setAlternatingRowColors(True)
     table.setToolTip(tooltip)
-    # sized to their contents once filled (fit_columns), not by ResizeToContents, which measures every column again
-    # at each cell set: seconds for a few hundred lines
+    # sized to their contents once filled (fit), not by ResizeToContents, which measures every column again at each
+    # cell set: seconds for a few hundred lines
     table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
 
 
-def fit_columns(table: QTableWidget) -> None:
-    """The columns of a filled line table as wide as their contents (the stretching one takes the rest)."""
+def fit(table: QTableWidget, at_most: int | None = None) -> None:
+    """A filled line table sized once: its columns as wide as their contents (the stretching one takes the rest),
+    its height that of its rows (at least one), ``at_most`` of them and it scrolls, else all (the page scrolls)."""
     table.resizeColumnsToContents()
+    rows = max(1, table.rowCount() if at_most is None else min(table.rowCount(), at_most))
+    table.setFixedHeight(table.horizontalHeader().height() + rows * table.verticalHeader().defaultSectionSize()
+                         + 2 * table.frameWidth())
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    if at_most is None:
+        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
 
 def _tranche_state(state: str, days: int | None) -> str:
@@ -180,14 +187,5 @@ def _tranche_state(state: str, days: int | None) -> str:
     return tr("À venir (dans {n} j)", n=days) if days is not None else tr("À venir")
 
 
-def _fit_height(table: QTableWidget) -> None:
-    """The table as tall as its rows (the page scrolls, not each table); an empty one keeps one row's height."""
-    rows = sum(table.rowHeight(r) for r in range(table.rowCount())) or table.verticalHeader().defaultSectionSize()
-    height = table.horizontalHeader().height() + rows + 2 * table.frameWidth()
-    table.setFixedHeight(height)
-    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-
-
 def _html(text: Any) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(str(text), quote=False)

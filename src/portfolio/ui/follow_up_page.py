@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
 from portfolio.domain.dates import format_date
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int
-from portfolio.services.follow_up import FollowUp, FollowUpLine, follow_up
+from portfolio.services.follow_up import FollowUp, FollowUpLine, follow_up, lateness
 from portfolio.services.listing import today
 from portfolio.services.records import id_of_uuid
 
-from .dossier_view import LATE_COLOUR, fit_columns, line_table
+from .dossier_view import LATE_COLOUR, fit, line_table
 from .workspace import Workspace
 
 DAYS = 30
@@ -101,7 +101,7 @@ class FollowUpPage(QWidget):
     def _fill(self, table: QTableWidget, lines: list[FollowUpLine], with_amount: bool) -> None:
         table.setRowCount(len(lines))
         for row, line in enumerate(lines):
-            values = [format_date(line.day), line.acronym, line.item, _when(line.days_late)]
+            values = [format_date(line.day), line.acronym, line.item, lateness(line.days_late)]
             if with_amount:
                 values.append(format_eur(line.amount_cents or 0))
             for column, value in enumerate(values):
@@ -112,11 +112,7 @@ class FollowUpPage(QWidget):
                 if line.days_late > 0:
                     item.setForeground(LATE_COLOUR)
                 table.setItem(row, column, item)
-        fit_columns(table)
-        # as tall as its lines up to about twelve of them, then it scrolls (the page shows every section)
-        shown = min(max(len(lines), 1), 12)
-        table.setFixedHeight(table.horizontalHeader().height() + shown * table.verticalHeader().defaultSectionSize()
-                             + 2 * table.frameWidth())
+        fit(table, at_most=12)  # about twelve lines, then it scrolls: the page shows every section
 
     def _activated(self, item: QTableWidgetItem) -> None:
         project_uuid, item_uuid = item.data(Qt.ItemDataRole.UserRole)
@@ -124,12 +120,6 @@ class FollowUpPage(QWidget):
             project = id_of_uuid(session, "project", project_uuid)
         if project is not None:
             self.open_dossier.emit(project, item_uuid)
-
-
-def _when(days_late: int) -> str:
-    if days_late > 0:
-        return tr("{n} j de retard", n=format_int(days_late))
-    return tr("aujourd'hui") if days_late == 0 else tr("dans {n} j", n=format_int(-days_late))
 
 
 def follow_up_count(workspace: Workspace) -> int:

@@ -297,8 +297,9 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._count_follow_up)
 
     def _count_follow_up(self) -> None:
-        """The navigation's count of "Mon suivi" while its page is not built (the page keeps it after)."""
-        if "suivi" in self.pages or not self.workspace.ready:
+        """The navigation's count of "Mon suivi" while its page is not showing (a page showing counts as it reads)."""
+        page = self.pages.get("suivi")
+        if (page is not None and page.isVisible()) or not self.workspace.ready:
             return
         from .follow_up_page import follow_up_count
 

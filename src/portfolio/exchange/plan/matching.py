@@ -63,6 +63,7 @@ _FIELD_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
 _COMPLETED = frozenset({"organisation", "aid"})
 _CONSUMED: tuple[int, list[Any]] = (0, [])  # a table row already planned (``consume``): its values dropped
 
+
 class _GroupRowError(Exception):
     """One row of a project group fails: the group is planned again without it."""
 
@@ -807,7 +808,7 @@ class _Planner:
     def _only_part(self, project: Any, org: Any) -> str | None:
         """The part an aid has alone ("subvention" for an aid without advance…), None for an aid of both parts."""
         planned = self.planned_aids.get((project, org))
-        aid = planned.values if planned is not None else self.known.aids.get((project, org), {})
+        aid = planned if planned is not None else self.known.aids.get((project, org), {})  # (.get on both)
         grant, advance = aid.get("grant_cents") or 0, aid.get("advance_cents") or 0
         return "subvention" if not advance else "avance" if not grant else None
 
