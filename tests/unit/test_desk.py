@@ -18,7 +18,7 @@ from portfolio.db.database import Database
 from portfolio.domain.errors import PortfolioError
 from portfolio.services.demo import AS_OF, write_demo
 from portfolio.services.dossier import LATE, PAID, UPCOMING, find_project, read_dossier
-from portfolio.services.follow_up import follow_up
+from portfolio.services.follow_up import SECTIONS, follow_up
 from portfolio.services.kpi import compute
 from portfolio.services.portfolio import open_portfolio
 
@@ -94,8 +94,7 @@ def test_the_follow_up_agrees_with_the_dashboard_and_with_sql(demo: Database) ->
     assert len(result.tranches_due) == _scalar(
         demo, "SELECT count(*) FROM disbursement WHERE paid_on IS NULL AND planned_on <= :horizon",
         horizon=horizon) > 0
-    assert result.counts == {name: len(getattr(result, name)) for name in
-                             ("overdue_milestones", "milestones_due", "tranches_due")}
+    assert result.counts == {name: len(getattr(result, name)) for name in SECTIONS}
     with demo.read() as session:  # a page: the first lines of each section, in the same order, the counts whole
         page = follow_up(session, AS_OF, 30, limit=5)
     assert page.counts == result.counts and page.tranches_due == result.tranches_due[:5]
@@ -141,13 +140,15 @@ def test_the_command_line_prints_the_dossier_and_the_follow_up(demo: Database,
             "HAVING count(DISTINCT p.id) = 1 ORDER BY a.acronym LIMIT 1")).scalar()
     assert cli.main(["dossier", acronym, "--db", location, "--today", AS_OF.isoformat(), "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert set(shown) == {"project", "aid", "totals", "tranches", "milestones", "contacts"}
+    assert set(shown) == {"project", "aid", "totals", "tranches", "milestones", "contacts", "notes", "documents",
+                          "reminders"}
     assert shown["project"]["acronym"] == acronym and shown["tranches"]
     assert set(shown["aid"][0]) >= {"organisation", "grant", "advance", "paid", "remaining"}
     assert sum(float(line["paid"]) for line in shown["aid"]) == pytest.approx(float(shown["totals"]["paid"]))
     assert cli.main(["suivi", "--db", location, "--today", AS_OF.isoformat(), "--json"]) == 0
     follow = json.loads(capsys.readouterr().out)
-    assert set(follow) == {"today", "days", "counts", "overdue_milestones", "milestones_due", "tranches_due"}
+    assert set(follow) == {"today", "days", "officer", "counts", "overdue_milestones", "milestones_due",
+                           "tranches_due", "reminders_due", "quiet_projects"}
     assert follow["counts"]["tranches_due"] == len(follow["tranches_due"])
     line = follow["overdue_milestones"][0]
     assert set(line) == {"project_uuid", "acronym", "item", "item_uuid", "date", "days_late"}

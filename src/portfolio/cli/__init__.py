@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from portfolio.cli.backups import cmd_backup, cmd_backups, cmd_restore
 from portfolio.cli.common import UsageError, _db_path
 from portfolio.cli.demo import cmd_demo
-from portfolio.cli.desk import cmd_dossier, cmd_suivi
+from portfolio.cli.desk import cmd_attach, cmd_dossier, cmd_note, cmd_officer, cmd_remind, cmd_suivi
 from portfolio.cli.exchange import cmd_conflicts, cmd_export, cmd_sync
 from portfolio.cli.gdpr import cmd_gdpr
 from portfolio.cli.imports import cmd_import
@@ -50,7 +50,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "s
                                                           "export": cmd_export, "sync": cmd_sync,
                                                           "conflicts": cmd_conflicts,
                                                           "import": cmd_import, "dossier": cmd_dossier,
-                                                          "suivi": cmd_suivi}
+                                                          "suivi": cmd_suivi, "note": cmd_note,
+                                                          "attach": cmd_attach, "remind": cmd_remind,
+                                                          "officer": cmd_officer}
 
 
 def _refused_by_server(exc: BaseException) -> str | None:

@@ -190,10 +190,41 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     follow = commands.add_parser("suivi", help="ce qui demande votre attention : jalons en retard ou à venir, tranches "
                                                "à verser")
     follow.add_argument("--days", type=int, default=30, help="l'horizon, en jours (défaut : 30)")
+    follow.add_argument("--officer", metavar="NOM", help="les projets de ce chargé de mission seulement")
     for desk in (dossier, follow):
         _add_db(desk, top=False)
         desk.add_argument("--today", metavar="AAAA-MM-JJ", help="la date du jour (défaut : aujourd'hui)")
         desk.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+    note = commands.add_parser("note", help="ajouter une note de suivi à un projet lauréat (un appel, une réunion, "
+                                            "une décision)")
+    note.add_argument("project", metavar="ACRONYME_OU_UUID", help="l'acronyme du projet, ou son identifiant")
+    note.add_argument("text", metavar="TEXTE", help="la note, entre guillemets")
+    note.add_argument("--date", metavar="AAAA-MM-JJ", help="sa date (défaut : aujourd'hui)")
+    note.add_argument("--author", metavar="NOM", help="son auteur (défaut : vous)")
+    attach = commands.add_parser("attach", help="joindre un document à un projet lauréat (convention signée, "
+                                                "rapport, avenant : PDF, bureautique, image ; 20 Mio au plus)")
+    attach.add_argument("project", metavar="ACRONYME_OU_UUID", help="l'acronyme du projet, ou son identifiant")
+    attach.add_argument("file", metavar="FICHIER", type=Path, help="le fichier à joindre")
+    attach.add_argument("--category", metavar="NATURE", help="sa nature (« Convention signée », « Rapport »…)")
+    attach.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+    remind = commands.add_parser("remind", help="prévoir une relance sur un projet lauréat (« à relancer le … »)")
+    remind.add_argument("project", metavar="ACRONYME_OU_UUID", help="l'acronyme du projet, ou son identifiant")
+    remind.add_argument("date", metavar="AAAA-MM-JJ", help="la date de la relance")
+    remind.add_argument("text", metavar="TEXTE", help="ce qu'il faudra faire, entre guillemets")
+    remind.add_argument("--officer", metavar="NOM", help="qui relance (défaut : le chargé de mission du projet)")
+    officer = commands.add_parser("officer", help="les chargés de mission de l'équipe : list, add NOM, assign NOM "
+                                                  "ACRONYME…")
+    officer_actions = officer.add_subparsers(dest="action", required=True, metavar="ACTION")
+    officer_list = officer_actions.add_parser("list", help="les chargés de mission et leur nombre de projets")
+    officer_list.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+    officer_add = officer_actions.add_parser("add", help="ajouter un chargé de mission")
+    officer_add.add_argument("name", metavar="NOM")
+    officer_add.add_argument("--email", metavar="COURRIEL")
+    officer_assign = officer_actions.add_parser("assign", help="le charger du suivi de projets lauréats")
+    officer_assign.add_argument("name", metavar="NOM")
+    officer_assign.add_argument("projects", metavar="ACRONYME_OU_UUID", nargs="+")
+    for desk in (note, attach, remind, officer_list, officer_add, officer_assign):
+        _add_db(desk, top=False)
 
     if with_gui:
         report = commands.add_parser("report", help="écrire le rapport du comité de pilotage en PDF (chiffres clés, "

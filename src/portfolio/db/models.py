@@ -26,6 +26,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -354,6 +355,10 @@ class Project(Record):
     status_id: Mapped[int] = mapped_column(
         ForeignKey("status.id"), index=True, info=field("Statut", "status:project")
     )
+    # the officer who follows the project (schema 12): "Mon suivi" shows theirs
+    officer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("officer.id"), index=True, info=field("Chargé(e) de mission", "ref:officer")
+    )
 
 
 class Aid(Record):
@@ -415,6 +420,99 @@ class Milestone(Record):
     )
     title_key: Mapped[str] = folded_column("title")
     search_key: Mapped[str] = search_key_column()
+
+
+# --- the officer's desk (schema 12, issue #21) ------------------------------------------------------------------
+
+# a note or a document is about exactly one project, application or organisation
+ONE_SUBJECT = ("(CASE WHEN project_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN application_id IS NULL THEN 0 ELSE 1 END)"
+               " + (CASE WHEN organisation_id IS NULL THEN 0 ELSE 1 END) = 1")
+
+
+class Officer(Record):
+    """A programme officer of the team: the one in charge of a project, the owner of a reminder."""
+
+    __tablename__ = "officer"
+    __entity__ = "officer"
+    __label__ = "Chargé(e) de mission"
+    __table_args__ = (UniqueConstraint("name"),)
+    name: Mapped[str] = mapped_column(Text, info=field("Nom", "text", required=True, searchable=True))
+    email: Mapped[str] = mapped_column(Text, default="", info=field("Courriel", "email", searchable=True))
+    name_key: Mapped[str] = folded_column("name")
+    search_key: Mapped[str] = search_key_column()
+
+
+class Note(Record):
+    """The follow-up journal: a dated note (a call, a meeting, a committee's decision) on one project, application
+    or organisation."""
+
+    __tablename__ = "note"
+    __entity__ = "note"
+    __label__ = "Note de suivi"
+    __table_args__ = (CheckConstraint(ONE_SUBJECT, name="note_one_subject"),)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id"), index=True, info=field("Projet", "ref:project"))
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("application.id"), index=True, info=field("Candidature", "ref:application"))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id"), index=True, info=field("Structure", "ref:organisation"))
+    written_on: Mapped[date] = mapped_column(Date, index=True, info=field("Date", "date", required=True))
+    author: Mapped[str] = mapped_column(Text, default="", info=field("Auteur", "text"))
+    body: Mapped[str] = mapped_column(Text, info=field("Note", "text", required=True, searchable=True))
+    search_key: Mapped[str] = search_key_column()
+
+
+class Reminder(Record):
+    """"À relancer le…": a date, what to do, who does it; done (or postponed) in one click."""
+
+    __tablename__ = "reminder"
+    __entity__ = "reminder"
+    __label__ = "Relance"
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True, info=field("Projet", "ref:project"))
+    due_on: Mapped[date] = mapped_column(Date, index=True, info=field("À relancer le", "date", required=True))
+    text: Mapped[str] = mapped_column(Text, info=field("Objet", "text", required=True, searchable=True))
+    officer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("officer.id"), index=True, info=field("Responsable", "ref:officer"))
+    done_on: Mapped[date | None] = mapped_column(Date, info=field("Faite le", "date"))
+    search_key: Mapped[str] = search_key_column()
+
+
+class Document(Record):
+    """A file attached to a project, application or organisation (a signed agreement, a report, an amendment): its
+    description is a record (in the trail: name, type, size, SHA-256, date, author); its bytes are kept beside it in
+    ``document_content``, written by the same door (services.documents)."""
+
+    __tablename__ = "document"
+    __entity__ = "document"
+    __label__ = "Document"
+    __table_args__ = (CheckConstraint(ONE_SUBJECT, name="document_one_subject"),
+                      CheckConstraint("size >= 0", name="document_size"))
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id"), index=True, info=field("Projet", "ref:project"))
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("application.id"), index=True, info=field("Candidature", "ref:application"))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id"), index=True, info=field("Structure", "ref:organisation"))
+    # the person it concerns, if any (an identity document, a CV): erased with them (GDPR)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact.id"), index=True, info=field("Personne concernée", "ref:contact"))
+    name: Mapped[str] = mapped_column(Text, info=field("Nom du fichier", "text", required=True, searchable=True))
+    category: Mapped[str] = mapped_column(Text, default="", info=field("Nature", "text", searchable=True))
+    media_type: Mapped[str] = mapped_column(Text, info=field("Format", "text", required=True))
+    size: Mapped[int] = mapped_column(Integer, info=field("Taille (octets)", "int"))
+    sha256: Mapped[str] = mapped_column(String(64), info=field("SHA-256", "text", required=True))
+    added_on: Mapped[date] = mapped_column(Date, info=field("Ajouté le", "date", required=True))
+    author: Mapped[str] = mapped_column(Text, default="", info=field("Ajouté par", "text"))
+    search_key: Mapped[str] = search_key_column()
+
+
+class DocumentContent(Base):
+    """A document's bytes, one row per document, kept beside its record (a side table of the door: an undo puts them
+    back with the record; the trail holds their SHA-256, `portfolio check` and snapshots' verification compare)."""
+
+    __tablename__ = "document_content"
+    document_uuid: Mapped[str] = mapped_column(String(36), ForeignKey("document.uuid"), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class IdHighWater(Base):
@@ -555,5 +653,6 @@ ENTITIES: dict[str, type[Record]] = {
     for cls in (
         Programme, Axis, Action, Operator, Call, Status, StatusTransition, Region, Department, Typology,
         Organisation, Contact, Application, ApplicationPartner, Project, Aid, Disbursement, Milestone,
+        Officer, Note, Reminder, Document,
     )
 }

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # (SQLAlchemy is not imported at run time: see above)
     from sqlalchemy.orm import Session
 
 APPLICATION_ID = 0x5341534E  # "SASN" in the SQLite header's application_id field
-SCHEMA_VERSION = 11  # user_version written by the newest migration (see migrations/versions)
+SCHEMA_VERSION = 12  # user_version written by the newest migration (see migrations/versions)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -68,6 +68,10 @@ def raw_connection(source: Session | sqlite3.Connection) -> sqlite3.Connection:
     result rows would cost as much as the queries."""
     if isinstance(source, sqlite3.Connection):
         return source
+    from .pg_sql import PgConnection
+
+    if isinstance(source, PgConnection):  # a server's, already wrapped (team mode)
+        return source  # type: ignore[return-value]
     driver = source.connection().connection.driver_connection
     if driver is None:  # (never inside a session's transaction: its connection is open until the end)
         raise ValueError("the session's connection is closed")

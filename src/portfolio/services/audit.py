@@ -236,10 +236,13 @@ def verify_chain(session: Session, progress: Callable[[float, str], None] | None
 
 
 _WATCHED = frozenset({ERASURE_FIELD, MIGRATION_FIELD})  # the entries _Erasures reads whole
+# the records whose entries an erasure may empty: a person's contact records, and the documents about them
+ERASABLE = frozenset({"contact", "document"})
 
 
 class _Erasures:
-    """The rules that keep an erasure from hiding anything but a person: an erased entry is a contact's, holds
+    """The rules that keep an erasure from hiding anything but a person: an erased entry is a contact's (or a
+    document's about a person), holds
     only the marker (its values are no longer covered by its hash), and is listed by exactly one later erasure
     entry about the same record, written with the source ``ERASURE_SOURCE`` after that record's deletion."""
 
@@ -247,18 +250,18 @@ class _Erasures:
         self.problem = problem
         self.erased: dict[int, str] = {}  # seq -> record uuid
         self.listed: set[int] = set()
-        self.deleted: set[str] = set()  # contacts whose deletion was seen
+        self.deleted: set[str] = set()  # contacts (and documents) whose deletion was seen
 
     def see(self, row: Any) -> None:
         seq = row["seq"]
-        if row["operation"] == "delete" and row["entity"] == "contact":
+        if row["operation"] == "delete" and row["entity"] in ERASABLE:
             self.deleted.add(row["record_uuid"])
         if row["salt"] is None:
             self.erased[seq] = row["record_uuid"]
-            if row["entity"] != "contact" or {row["old_value"], row["new_value"]} - {None, ERASED} \
+            if row["entity"] not in ERASABLE or {row["old_value"], row["new_value"]} - {None, ERASED} \
                     or row["payload_hash"] is None:
                 self.problem(tr("Journal d'audit : l'entrée n° {seq} a été modifiée après coup.", seq=seq))
-        elif row["field"] == ERASURE_FIELD and row["entity"] == "contact" and row["source"] == ERASURE_SOURCE:
+        elif row["field"] == ERASURE_FIELD and row["entity"] in ERASABLE and row["source"] == ERASURE_SOURCE:
             self._erasure(row)
         elif row["field"] == MIGRATION_FIELD:
             for found in _loaded(row["new_value"]).get("problemes", []) if row["new_value"] else []:

@@ -87,6 +87,8 @@ SIDE_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # an export's conflicts, waiting or settled
     "sync_conflict": (("export_uuid",), ("id", "file_name", "entity", "record_uuid", "field", "base", "mine", "theirs",
                                          "found_utc", "settled_utc", "decision", "settled_by")),
+    # a document's bytes, beside its record (services.documents): attached and removed with it
+    "document_content": (("document_uuid",), ("content",)),
 }
 
 

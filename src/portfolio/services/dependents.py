@@ -13,13 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import fields
-from .changes import Delete, current_values
+from .changes import Change, Delete, current_values
 from .display import counted, record_title
 
 # the records a deletion may take with it when asked: a project's tranches, milestones and aids, an
-# application's consortium members, an organisation's contacts; never another project, application, call or
-# organisation (deleting those is a decision of its own, made record by record)
-OWNED = {"aid", "disbursement", "milestone", "application_partner", "contact"}
+# application's consortium members, an organisation's contacts, the notes, reminders and documents of any of them;
+# never another project, application, call or organisation (deleting those is a decision of its own, made record
+# by record)
+OWNED = {"aid", "disbursement", "milestone", "application_partner", "contact", "note", "reminder", "document"}
 MAX_TAKEN = 2_000  # beyond this many, deleting them along is not offered: the list says what to do instead
 
 @dataclass
@@ -87,12 +88,18 @@ def dependents(session: Session, entity: str, ids: list[int]) -> Dependents:
     return result
 
 
-def deletions(session: Session, records: list[tuple[str, int]]) -> list[Delete]:
-    """The door's Delete changes for these records, in the order given, with their current values."""
-    changes = []
+def deletions(session: Session, records: list[tuple[str, int]]) -> list[Change]:
+    """The door's Delete changes for these records, in the order given, with their current values (a document's
+    bytes removed just before its record)."""
+    from .documents import removal_changes
+
+    changes: list[Change] = []
     for entity, record_id in records:
         table = fields.table(entity)
         uuid = session.execute(select(table.c.uuid).where(table.c.id == record_id)).scalar()
-        if uuid is not None:
-            changes.append(Delete(entity, uuid, current_values(session, entity, uuid)))
+        if uuid is None:
+            continue
+        values = current_values(session, entity, uuid)
+        changes.extend(removal_changes(session, uuid, values) if entity == "document" else
+                       [Delete(entity, uuid, values)])
     return changes

@@ -41,6 +41,10 @@ TITLE_SQL = {
     "aid": "(SELECT o.name FROM organisation o WHERE o.id = aid.organisation_id)",
     "disbursement": "label",
     "milestone": "title",
+    "officer": "name",
+    "note": "CAST(written_on AS TEXT) || ' — ' || substr(body, 1, 60)",
+    "reminder": "CAST(due_on AS TEXT) || ' — ' || text",
+    "document": "name",
 }
 
 
@@ -52,6 +56,8 @@ PLURALS = {
     "contact": N_("contacts"), "application": N_("candidatures"), "application_partner": N_("membres de consortium"),
     "project": N_("projets lauréats"), "aid": N_("aides"), "disbursement": N_("versements"),
     "milestone": N_("jalons"), "status_transition": N_("transitions de statut"),
+    "officer": N_("chargé(e)s de mission"), "note": N_("notes de suivi"), "reminder": N_("relances"),
+    "document": N_("documents"),
 }
 
 

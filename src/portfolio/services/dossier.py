@@ -1,8 +1,9 @@
 """A laureate project's dossier (issue #21): what an officer needs to follow it, read in one transaction.
 
-Its header (acronym, title, lead organisation, call, action, axis, operator, status, dates), the money per
-beneficiary (grant, repayable advance, paid to date, remaining), its tranches (each with its state: paid, late,
-upcoming), its milestones (late by how many days) and the contacts of its lead, partners and beneficiaries.
+Its header (acronym, title, lead organisation, call, action, axis, operator, status, dates, officer in charge), the
+money per beneficiary (grant, repayable advance, paid to date, remaining), its tranches (each with its state: paid,
+late, upcoming), its milestones (late by how many days), the contacts of its lead, partners and beneficiaries, and
+the officer's own: notes, documents attached (described; their bytes are read when opened) and reminders.
 Money in integer cents, exact. A tranche that names no beneficiary is the lead's (as the KPIs count it), and an
 organisation paid without an aid of its own still has its line: no amount is left out of the totals.
 
@@ -105,6 +106,53 @@ class ContactLine:
                 "email": self.email, "phone": self.phone}
 
 
+@dataclass(frozen=True)
+class NoteLine:
+    """One note of the follow-up journal."""
+
+    uuid: str
+    written_on: date | None
+    author: str
+    body: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"uuid": self.uuid, "date": _iso(self.written_on), "author": self.author, "text": self.body}
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    """One document attached (its bytes are read only when opened)."""
+
+    uuid: str
+    name: str
+    category: str
+    media_type: str
+    size: int
+    sha256: str
+    added_on: date | None
+    author: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"uuid": self.uuid, "name": self.name, "category": self.category, "media_type": self.media_type,
+                "size": self.size, "sha256": self.sha256, "added_on": _iso(self.added_on), "author": self.author}
+
+
+@dataclass(frozen=True)
+class ReminderLine:
+    """"À relancer le…": ``days_late`` when due before today and not done (negative: days left)."""
+
+    uuid: str
+    due_on: date | None
+    text: str
+    owner: str
+    done_on: date | None
+    days_late: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"uuid": self.uuid, "due_on": _iso(self.due_on), "text": self.text, "owner": self.owner,
+                "done_on": _iso(self.done_on), "days_late": self.days_late}
+
+
 @dataclass
 class Dossier:
     """A project's dossier on ``today`` (which decides what is late)."""
@@ -125,10 +173,14 @@ class Dossier:
     agreement_on: date | None
     start_on: date | None
     end_on: date | None
+    officer: str = ""
     aid: list[AidLine] = field(default_factory=list)
     tranches: list[Tranche] = field(default_factory=list)
     milestones: list[MilestoneLine] = field(default_factory=list)
     contacts: list[ContactLine] = field(default_factory=list)
+    notes: list[NoteLine] = field(default_factory=list)
+    documents: list[DocumentLine] = field(default_factory=list)
+    reminders: list[ReminderLine] = field(default_factory=list)
 
     @property
     def committed_cents(self) -> int:
@@ -145,7 +197,7 @@ class Dossier:
                         "lead_uuid": self.lead_uuid, "call": self.call, "action": self.action, "axis": self.axis,
                         "operator": self.operator, "status": self.status, "decision_on": _iso(self.decision_on),
                         "agreement_on": _iso(self.agreement_on), "start_on": _iso(self.start_on),
-                        "end_on": _iso(self.end_on), "today": self.today.isoformat()},
+                        "end_on": _iso(self.end_on), "officer": self.officer, "today": self.today.isoformat()},
             "aid": [line.as_json() for line in self.aid],
             "totals": {"grant": euros_str(sum(line.grant_cents for line in self.aid)),
                        "advance": euros_str(sum(line.advance_cents for line in self.aid)),
@@ -154,6 +206,9 @@ class Dossier:
             "tranches": [tranche.as_json() for tranche in self.tranches],
             "milestones": [milestone.as_json() for milestone in self.milestones],
             "contacts": [contact.as_json() for contact in self.contacts],
+            "notes": [note.as_json() for note in self.notes],
+            "documents": [document.as_json() for document in self.documents],
+            "reminders": [reminder.as_json() for reminder in self.reminders],
         }
 
 
@@ -187,7 +242,8 @@ def read_dossier(reader: Reader, project_id: int, today: date) -> Dossier:
     head = connection.execute(
         "SELECT p.uuid, a.acronym, a.title, o.name, o.uuid, c.code || ' — ' || c.label, ac.code || ' — ' || ac.label, "
         "ax.code || ' — ' || ax.label, op.label, s.label, p.decision_on, p.agreement_on, p.start_on, p.end_on, "
-        "a.lead_organisation_id, a.id FROM project p JOIN application a ON a.id = p.application_id "
+        "a.lead_organisation_id, a.id, (SELECT name FROM officer WHERE id = p.officer_id) "
+        "FROM project p JOIN application a ON a.id = p.application_id "
         "JOIN organisation o ON o.id = a.lead_organisation_id JOIN call c ON c.id = a.call_id "
         "JOIN action ac ON ac.id = c.action_id JOIN axis ax ON ax.id = ac.axis_id "
         "JOIN operator op ON op.id = c.operator_id JOIN status s ON s.id = p.status_id WHERE p.id = ?",
@@ -197,13 +253,55 @@ def read_dossier(reader: Reader, project_id: int, today: date) -> Dossier:
     lead_id, application_id = head[14], head[15]
     dossier = Dossier(today, project_id, str(head[0]), str(head[1] or ""), str(head[2] or ""), str(head[3] or ""),
                       str(head[4]), str(head[5]), str(head[6]), str(head[7]), str(head[8] or ""), tr(str(head[9])),
-                      stored_date(head[10]), stored_date(head[11]), stored_date(head[12]), stored_date(head[13]))
+                      stored_date(head[10]), stored_date(head[11]), stored_date(head[12]), stored_date(head[13]),
+                      str(head[16] or ""))
     names = _organisations(connection, project_id, application_id)
     dossier.aid = _aid(connection, project_id, lead_id, names)
     dossier.tranches = _tranches(connection, project_id, names, today)
     dossier.milestones = _milestones(connection, project_id, today)
     dossier.contacts = _contacts(connection, lead_id, names)
+    dossier.notes = notes_of(connection, "project", project_id)
+    dossier.documents = documents_of(connection, "project", project_id)
+    dossier.reminders = _reminders(connection, project_id, today)
     return dossier
+
+
+def notes_of(reader: Reader, subject: str, subject_id: int) -> list[NoteLine]:
+    """The notes on a project, application or organisation, the latest first."""
+    rows = raw_connection(reader).execute(
+        f"SELECT uuid, written_on, author, body FROM note WHERE {_subject(subject)} = ? "
+        "ORDER BY written_on DESC, id DESC", (subject_id,)).fetchall()
+    return [NoteLine(str(uuid), stored_date(written), str(author or ""), str(body or ""))
+            for uuid, written, author, body in rows]
+
+
+def documents_of(reader: Reader, subject: str, subject_id: int) -> list[DocumentLine]:
+    """The documents attached to a project, application or organisation, the latest first."""
+    rows = raw_connection(reader).execute(
+        "SELECT uuid, name, category, media_type, size, sha256, added_on, author FROM document "
+        f"WHERE {_subject(subject)} = ? ORDER BY added_on DESC, id DESC", (subject_id,)).fetchall()
+    return [DocumentLine(str(uuid), str(name), str(category or ""), str(media_type), int(size), str(sha256),
+                         stored_date(added), str(author or ""))
+            for uuid, name, category, media_type, size, sha256, added, author in rows]
+
+
+def _subject(subject: str) -> str:
+    if subject not in ("project", "application", "organisation"):
+        raise ValueError(f"no notes nor documents on {subject!r}")
+    return f"{subject}_id"
+
+
+def _reminders(connection: Any, project_id: int, today: date) -> list[ReminderLine]:
+    """The project's reminders: those to do first (by date), then those done (the latest first)."""
+    lines = []
+    for uuid, due, text, owner, done in connection.execute(
+            "SELECT r.uuid, r.due_on, r.text, o.name, r.done_on FROM reminder r "
+            "LEFT JOIN officer o ON o.id = r.officer_id WHERE r.project_id = ?", (project_id,)):
+        due_on, done_on = stored_date(due), stored_date(done)
+        days = (today - due_on).days if due_on is not None and done_on is None else None
+        lines.append(ReminderLine(str(uuid), due_on, str(text or ""), str(owner or ""), done_on, days))
+    return sorted(lines, key=lambda r: ((0, (r.due_on or date.max).toordinal()) if r.done_on is None
+                                        else (1, -r.done_on.toordinal()), r.uuid))
 
 
 def _organisations(connection: Any, project_id: int, application_id: int) -> dict[int, tuple[str, str]]:

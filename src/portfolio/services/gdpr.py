@@ -1,8 +1,8 @@
 """A person's data under the GDPR: everything the portfolio holds about them (their contact records and every
 audit entry about those records), and erasing it.
 
-Personal data lives in the contact table only. Erasing a person deletes their contact records through the
-one door, then replaces the values of every audit entry about those records by a marker, keeping each
+Personal data lives in the contact table, and in the documents attached as concerning a person. Erasing a person
+deletes their documents (bytes and description) and their contact records through the one door, then replaces the values of every audit entry about those records by a marker, keeping each
 entry's salted digest (services.audit): the chain still verifies, and an erasure entry lists what was
 erased. SQLite's ``secure_delete`` (on for every connection, db.database) zeroes the freed bytes, and the
 write-ahead log is folded into the file and emptied, so no byte of the erased values stays in the file.
@@ -33,7 +33,8 @@ from portfolio.domain.i18n import tr
 
 from . import fields
 from .audit import ERASED, ERASURE_FIELD, ERASURE_SOURCE, payload_hash
-from .changes import Delete, append_audit_entries, apply_in_session, current_values
+from .changes import Change, Delete, append_audit_entries, apply_in_session, current_values
+from .documents import removal_changes
 
 SOURCE = ERASURE_SOURCE
 PERSONAL = ("first_name", "last_name", "email", "phone", "role")
@@ -70,9 +71,10 @@ class Erasure:
     """What an erasure did."""
 
     contacts: int
-    entries: int  # audit entries whose values were erased
+    entries: int  # audit entries whose values were erased (about the person's contact records)
     erasure_seqs: tuple[int, ...]  # the entries that record the erasure
     folded: bool = True  # False: the write-ahead log still holds the old values (another window reads the file)
+    documents: int = 0  # documents about them, deleted with their bytes
 
 
 def find_person(session: Session | Any, *, email: str | None = None, contact_id: int | None = None) -> PersonData:
@@ -199,22 +201,30 @@ def erase_person(db: Store, person: PersonData, *, actor: str | None = None, reg
     the erasure beside the backups, so that restoring an older copy makes it again (services.backups)."""
     with db.write() as session:
         connection = raw_connection(session)
-        deletions = [Delete("contact", contact["uuid"], current_values(session, "contact", contact["uuid"]),
-                            contact["id"]) for contact in person.contacts]
+        documents = _documents_about(connection, person)
+        deletions: list[Change] = [change for uuid in documents
+                                   for change in removal_changes(session, uuid,
+                                                                 current_values(session, "document", uuid))]
+        deletions += [Delete("contact", contact["uuid"], current_values(session, "contact", contact["uuid"]),
+                             contact["id"]) for contact in person.contacts]
         if deletions:
             apply_in_session(session, deletions, source=SOURCE, actor=actor)
         erased = _erase_entries(connection, person.uuids)
+        # the documents about them go with their description in the trail (a file's name may name the person)
+        erased_documents = _erase_entries(connection, documents, "document") if documents else {}
         marks = ", ".join("?" * len(person.uuids))  # the values sent to agencies in their workbooks, too
         for table in ("export_row", "sync_conflict"):  # and in the conflicts of their workbooks waiting
             connection.execute(f"DELETE FROM {table} WHERE entity = 'contact' AND record_uuid IN ({marks})",
                                person.uuids)
-        seqs = append_audit_entries(session, [("contact", uuid, ERASURE_FIELD, {"entrees": erased[uuid]})
-                                              for uuid in person.uuids if erased[uuid]], source=SOURCE, actor=actor)
+        seqs = append_audit_entries(session, [
+            *(("contact", uuid, ERASURE_FIELD, {"entrees": erased[uuid]}) for uuid in person.uuids if erased[uuid]),
+            *(("document", uuid, ERASURE_FIELD, {"entrees": entries}) for uuid, entries in erased_documents.items()
+              if entries)], source=SOURCE, actor=actor)
     shared = not db.is_file  # team mode: no file, no backups beside it, no log to fold
     if register and not shared:
         record_erasure(Path(db.path), person.uuids)
     return Erasure(len(person.contacts), sum(len(s) for s in erased.values()), tuple(seqs),
-                   True if shared else fold_log(cast(Database, db)))  # (is_file: the SQLite file's Database)
+                   True if shared else fold_log(cast(Database, db)), len(documents))  # (is_file: the SQLite file's Database)
 
 
 def fold_log(db: Database, attempts: int = 10) -> bool:
@@ -234,15 +244,24 @@ def fold_log(db: Database, attempts: int = 10) -> bool:
     return False
 
 
-def _erase_entries(connection: Any, uuids: Sequence[str]) -> dict[str, list[int]]:
+def _documents_about(connection: Any, person: PersonData) -> list[str]:
+    """The uuids of the documents attached as concerning the person (``document.contact_id``)."""
+    ids = [contact["id"] for contact in person.contacts]
+    if not ids:
+        return []
+    return [str(uuid) for (uuid,) in connection.execute(
+        f"SELECT uuid FROM document WHERE contact_id IN ({', '.join('?' * len(ids))}) ORDER BY id", ids)]
+
+
+def _erase_entries(connection: Any, uuids: Sequence[str], entity: str = "contact") -> dict[str, list[int]]:
     """Replaces the values of the records' audit entries by the marker, keeping each one's salted digest; the
     trail's append-only trigger is lifted for this one statement inside the transaction, and put back."""
     marks = ", ".join("?" * len(uuids))
     rows = connection.execute(
         "SELECT seq, record_uuid, salt, old_value, new_value FROM audit_entry "
-        f"WHERE entity = 'contact' AND record_uuid IN ({marks}) AND salt IS NOT NULL "
-        "AND (field <> ? OR field IS NULL) ORDER BY seq", [*uuids, ERASURE_FIELD]  # (an earlier erasure's holds none)
-    ).fetchall()
+        f"WHERE entity = ? AND record_uuid IN ({marks}) AND salt IS NOT NULL "
+        "AND (field <> ? OR field IS NULL) ORDER BY seq", [entity, *uuids, ERASURE_FIELD]  # (an earlier erasure's
+    ).fetchall()                                                                           # holds none)
     if not isinstance(connection, sqlite3.Connection):  # team mode: the same lift, in the server's transaction
         connection.execute("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_no_update")
         trigger = ("ALTER TABLE audit_entry ENABLE TRIGGER audit_entry_no_update",)

@@ -286,6 +286,10 @@ def verify_snapshot(path: Path, public_key: str | None = None) -> Verification:
             tables = table_digests(connection)
             seq, head = chain_head_of(connection)
             counts = key_figures(connection).counts
+            if "document" in tables:  # each document's bytes against the SHA-256 its record (and the trail) holds
+                from .documents import document_problems
+
+                result.problems.extend(document_problems(connection))
     except sqlite3.DatabaseError as error:
         result.problems.append(tr("Le fichier est endommagé ({reason}) : il a pu être tronqué ou modifié.",
                                   reason=str(error)))

@@ -1,0 +1,307 @@
+"""The officer's own records (issue #21): officers in charge, notes, reminders and documents, through the one door
+(undone in one step, in the trail), in the dossier and the follow-up, on a file and on a team's server; documents
+refused with their reason, checked by `portfolio check` and by a snapshot's verification, erased with the person
+they concern."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from tests.demo_portfolios import demo_on_both
+
+from portfolio import cli
+from portfolio.db.database import Database
+from portfolio.domain.errors import PortfolioError
+from portfolio.services import desk, documents
+from portfolio.services.changes import apply_changes
+from portfolio.services.demo import AS_OF
+from portfolio.services.dependents import deletions, dependents
+from portfolio.services.dossier import read_dossier
+from portfolio.services.follow_up import QUIET_DAYS, follow_up
+from portfolio.services.history import record_history
+from portfolio.services.portfolio import open_portfolio
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    yield from demo_on_both(request, tmp_path_factory)
+
+
+def _rows(db: Database, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    with db.read() as session:
+        return [tuple(row) for row in session.execute(text(sql), params)]
+
+
+def _project(db: Database, offset: int) -> int:
+    """A project no other test of this module touches."""
+    return int(_rows(db, "SELECT id FROM project ORDER BY id LIMIT 1 OFFSET :n", n=offset)[0][0])
+
+
+def test_a_note_and_a_reminder_are_one_undo_step_each_and_show_in_the_dossier(demo: Database) -> None:
+    project = _project(demo, 3)
+    note = apply_changes(demo, desk.new_note("project", project, "Comité de pilotage : jalon 2 reporté",
+                                             written_on=AS_OF, author="Claire Martin"), source="test")
+    reminder = apply_changes(demo, desk.new_reminder(project, AS_OF - timedelta(days=2), "Relancer le rapport"),
+                             source="test")
+    with demo.read() as session:
+        dossier = read_dossier(session, project, AS_OF)
+    assert [(n.written_on, n.author, n.body) for n in dossier.notes] == [
+        (AS_OF, "Claire Martin", "Comité de pilotage : jalon 2 reporté")]
+    assert [(r.text, r.days_late, r.done_on) for r in dossier.reminders] == [("Relancer le rapport", 2, None)]
+    shown = dossier.as_json()
+    assert shown["notes"][0]["text"] == "Comité de pilotage : jalon 2 reporté"
+    assert shown["reminders"][0] == {"uuid": dossier.reminders[0].uuid, "due_on": (AS_OF - timedelta(days=2))
+                                     .isoformat(), "text": "Relancer le rapport", "owner": "", "done_on": None,
+                                     "days_late": 2}
+    # done in one click, then undone: the reminder is due again
+    uuid = dossier.reminders[0].uuid
+    with demo.read() as session:
+        changes = desk.reminder_done(session, uuid, AS_OF)
+    done = apply_changes(demo, changes, source="test")
+    with demo.read() as session:
+        assert read_dossier(session, project, AS_OF).reminders[0].done_on == AS_OF
+    apply_changes(demo, done.inverse, source="test")
+    with demo.read() as session:
+        put_off = desk.reminder_postponed(session, uuid, AS_OF)
+    postponed = apply_changes(demo, put_off, source="test")
+    with demo.read() as session:
+        assert read_dossier(session, project, AS_OF).reminders[0].due_on == AS_OF + timedelta(days=desk.POSTPONE_DAYS)
+        # each is in the trail, with its author and text
+        history = record_history(session, "note", dossier.notes[0].uuid)
+        assert "Comité de pilotage : jalon 2 reporté" in history[0].new
+    for result in (postponed, reminder, note):  # undone, the latest first: gone
+        apply_changes(demo, result.inverse, source="test")
+    with demo.read() as session:
+        again = read_dossier(session, project, AS_OF)
+    assert again.notes == [] and again.reminders == []
+
+
+def test_a_note_is_about_exactly_one_record(demo: Database) -> None:
+    from portfolio.services.changes import ChangeRefused, Create
+
+    project, application = _project(demo, 4), int(_rows(demo, "SELECT min(id) FROM application")[0][0])
+    with pytest.raises(ChangeRefused):
+        apply_changes(demo, [Create("note", "0191e0a0-0000-7000-8000-00000000a001", {
+            "project_id": project, "application_id": application, "written_on": AS_OF, "body": "deux sujets"})],
+            source="test")
+    assert _rows(demo, "SELECT count(*) FROM note WHERE body = 'deux sujets'") == [(0,)]
+
+
+def test_a_document_keeps_its_bytes_and_goes_and_comes_back_with_undo(demo: Database) -> None:
+    project = _project(demo, 5)
+    document = documents.accept("Convention signée.pdf", PDF)
+    attached = apply_changes(demo, documents.attach_changes("project", project, document, added_on=AS_OF,
+                                                            author="Claire Martin", category="Convention"),
+                             source="test")
+    with demo.read() as session:
+        [line] = read_dossier(session, project, AS_OF).documents
+        assert documents.content_of(session, line.uuid) == PDF
+        assert documents.document_problems(session) == []
+        opened = documents.copy_to_open(session, line.uuid, line.name)
+    assert opened.read_bytes() == PDF and opened.name == "Convention signée.pdf"
+    assert opened.stat().st_mode & 0o077 == 0  # readable by its owner only
+    assert (line.size, line.sha256, line.media_type) == (len(PDF), hashlib.sha256(PDF).hexdigest(), "application/pdf")
+    entry = _rows(demo, "SELECT new_value FROM audit_entry WHERE entity = 'document' AND record_uuid = :u",
+                  u=line.uuid)[0][0]
+    assert {"name": "Convention signée.pdf", "size": len(PDF), "sha256": line.sha256,
+            "author": "Claire Martin"}.items() <= json.loads(entry).items()
+    # deleting the project's documents along with a record: bytes and record, one step, undone whole
+    with demo.read() as session:
+        removal = deletions(session, [("document", int(_rows(demo, "SELECT id FROM document WHERE uuid = :u",
+                                                                   u=line.uuid)[0][0]))])
+    removed = apply_changes(demo, removal, source="test")
+    assert _rows(demo, "SELECT count(*) FROM document_content WHERE document_uuid = :u", u=line.uuid) == [(0,)]
+    apply_changes(demo, removed.inverse, source="test")
+    with demo.read() as session:
+        assert documents.content_of(session, line.uuid) == PDF
+    apply_changes(demo, attached.inverse, source="test")  # the attachment undone: nothing left of it
+    assert _rows(demo, "SELECT count(*) FROM document WHERE uuid = :u", u=line.uuid) == [(0,)]
+    assert _rows(demo, "SELECT count(*) FROM document_content WHERE document_uuid = :u", u=line.uuid) == [(0,)]
+
+
+def test_a_projects_notes_reminders_and_documents_are_deleted_along_with_it(demo: Database) -> None:
+    project = _project(demo, 6)
+    apply_changes(demo, [*desk.new_note("project", project, "note", written_on=AS_OF, author="x"),
+                         *desk.new_reminder(project, AS_OF, "relance"),
+                         *documents.attach_changes("project", project, documents.accept("a.pdf", PDF),
+                                                   added_on=AS_OF, author="x")], source="test")
+    with demo.read() as session:
+        found = dependents(session, "project", [project])
+    assert {"note", "reminder", "document"} <= set(found.by_entity)
+    assert found.taken, "the project's own records may be deleted along with it"
+
+
+@pytest.mark.parametrize(("name", "content", "words"), [
+    ("programme.exe", b"MZ\x90\x00", "format n'est pas accepté"),
+    ("faux.pdf", b"MZ\x90\x00 not a pdf", "ne contient pas ce que son extension annonce"),
+    ("vide.pdf", b"", "est vide"),
+    ("enorme.pdf", b"%PDF-" + b"0" * documents.MAX_BYTES, "au-delà des 20 Mio"),
+])
+def test_a_document_is_refused_with_its_reason(name: str, content: bytes, words: str, tmp_path: Path) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(documents.DocumentRefused, match=words) as refused:
+        documents.read_document(path)
+    assert name in str(refused.value)
+
+
+def test_the_follow_up_of_one_officer_counts_their_projects_only(demo: Database) -> None:
+    project = _project(demo, 7)
+    apply_changes(demo, desk.new_officer("Inès Durand", "ines.durand@example.org"), source="test")
+    with demo.read() as session:
+        officer = desk.find_officer(session, "ines durand")  # case and accents aside
+        changes = desk.put_in_charge(session, project, officer)
+        with pytest.raises(PortfolioError, match="Inès Durand"):
+            desk.find_officer(session, "Personne")
+    apply_changes(demo, changes, source="test")
+    apply_changes(demo, desk.new_reminder(project, AS_OF - timedelta(days=1), "Appeler le porteur"), source="test")
+    with demo.read() as session:
+        mine = follow_up(session, AS_OF, 30, officer=officer)
+        team = follow_up(session, AS_OF, 30)
+        assert read_dossier(session, project, AS_OF).officer == "Inès Durand"
+    expected = _rows(demo, "SELECT count(*) FROM milestone m JOIN project p ON p.id = m.project_id WHERE "
+                           "p.officer_id = :o AND m.done_on IS NULL AND m.due_on < :d AND m.status_id NOT IN "
+                           "(SELECT id FROM status WHERE is_final)", o=officer, d=AS_OF)[0][0]
+    assert mine.counts["overdue_milestones"] == expected == len(mine.overdue_milestones)
+    assert {line.project_uuid for section in ("overdue_milestones", "tranches_due", "reminders_due")
+            for line in getattr(mine, section)} <= {_rows(demo, "SELECT uuid FROM project WHERE id = :p",
+                                                          p=project)[0][0]}
+    assert [line.item for line in mine.reminders_due] == ["Appeler le porteur"]
+    assert mine.officer == "Inès Durand" and mine.as_json()["officer"] == "Inès Durand"
+    assert team.counts["reminders_due"] >= 1 and team.counts["overdue_milestones"] >= expected
+
+
+def test_a_project_without_a_note_or_change_for_90_days_is_quiet(demo: Database) -> None:
+    """Seen from a day long after the demo was written, every running project is quiet but the one with a recent
+    note; the count is the running projects', made here in SQL."""
+    later = date.today() + timedelta(days=QUIET_DAYS + 30)
+    project = _project(demo, 8)
+    apply_changes(demo, desk.new_note("project", project, "Point d'étape", written_on=later - timedelta(days=3),
+                                      author="x"), source="test")
+    with demo.read() as session:
+        result = follow_up(session, later, 30, limit=10)
+    running = _rows(demo, "SELECT count(*) FROM project WHERE status_id NOT IN (SELECT id FROM status WHERE is_final)"
+                    )[0][0]
+    noted = _rows(demo, "SELECT count(DISTINCT project_id) FROM note WHERE written_on >= :c AND project_id IN "
+                        "(SELECT id FROM project WHERE status_id NOT IN (SELECT id FROM status WHERE is_final))",
+                  c=later - timedelta(days=QUIET_DAYS))[0][0]
+    assert result.counts["quiet_projects"] == running - noted > 0
+    assert len(result.quiet_projects) == 10
+    uuid = _rows(demo, "SELECT uuid FROM project WHERE id = :p", p=project)[0][0]
+    with demo.read() as session:
+        whole = follow_up(session, later, 30)
+        today = follow_up(session, date.today(), 30)  # seen today, nothing is quiet: the demo was written today
+    assert len(whole.quiet_projects) == whole.counts["quiet_projects"]
+    assert uuid not in {line.project_uuid for line in whole.quiet_projects}
+    assert all(line.days_late > QUIET_DAYS for line in result.quiet_projects)
+    assert result.quiet_projects == whole.quiet_projects[:10]  # the quietest first
+    assert today.counts["quiet_projects"] == 0
+
+
+def test_the_command_line_notes_attaches_reminds_and_follows_one_officer(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from portfolio.services.demo import write_demo
+
+    location = str(tmp_path / "demo.sqlite")
+    with open_portfolio(location) as db:
+        write_demo(db)
+        acronym = _rows(db, "SELECT a.acronym FROM project p JOIN application a ON a.id = p.application_id "
+                            "WHERE a.acronym <> '' GROUP BY a.acronym_key HAVING count(*) = 1 ORDER BY 1 LIMIT 1")[0][0]
+    agreement = tmp_path / "convention.pdf"
+    agreement.write_bytes(PDF)
+    today = AS_OF.isoformat()
+    for words in (["officer", "add", "Paul Henry", "--email", "paul.henry@example.org"],
+                  ["officer", "assign", "Paul Henry", acronym],
+                  ["note", acronym, "Appel du porteur : retard de recrutement", "--date", today],
+                  ["remind", acronym, (AS_OF - timedelta(days=1)).isoformat(), "Relancer la convention"],
+                  ["attach", acronym, str(agreement), "--category", "Convention signée"]):
+        assert cli.main([*words, "--db", location]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert cli.main(["dossier", acronym, "--db", location, "--today", today, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["project"]["officer"] == "Paul Henry"
+    assert [n["text"] for n in shown["notes"]] == ["Appel du porteur : retard de recrutement"]
+    assert [(d["name"], d["size"], d["sha256"]) for d in shown["documents"]] == [
+        ("convention.pdf", len(PDF), hashlib.sha256(PDF).hexdigest())]
+    assert [r["text"] for r in shown["reminders"]] == ["Relancer la convention"]
+    assert cli.main(["suivi", "--officer", "paul henry", "--db", location, "--today", today, "--json"]) == 0
+    follow = json.loads(capsys.readouterr().out)
+    assert set(follow) >= {"overdue_milestones", "milestones_due", "tranches_due", "reminders_due", "quiet_projects"}
+    assert {line["acronym"] for key in ("overdue_milestones", "tranches_due", "reminders_due")
+            for line in follow[key]} == {acronym}
+    assert follow["reminders_due"][0]["days_late"] == 1
+    assert cli.main(["suivi", "--officer", "Personne", "--db", location]) == 1
+    assert "Paul Henry" in capsys.readouterr().err  # the message names the team's officers
+    bad = tmp_path / "virus.exe"
+    bad.write_bytes(b"MZ")
+    assert cli.main(["attach", acronym, str(bad), "--db", location]) == 1
+    assert "virus.exe" in capsys.readouterr().err
+
+
+def test_check_and_snapshots_see_one_changed_byte_of_a_document(tmp_path: Path) -> None:
+    from portfolio.services.integrity import check_file
+    from portfolio.services.snapshot import verify_snapshot, write_snapshot
+
+    path = tmp_path / "p.sqlite"
+    with open_portfolio(path) as db:
+        from portfolio.services.demo import write_demo
+
+        write_demo(db)
+        project = _project(db, 0)
+        apply_changes(db, documents.attach_changes("project", project, documents.accept("rapport.pdf", PDF),
+                                                   added_on=AS_OF, author="x"), source="test")
+    snapshot = tmp_path / "instantane.sqlite"
+    write_snapshot(path, snapshot)
+    assert verify_snapshot(snapshot).intact
+    with sqlite3.connect(snapshot) as connection:  # the bytes survive the snapshot
+        assert connection.execute("SELECT content FROM document_content").fetchone()[0] == PDF
+        changed = bytearray(PDF)
+        changed[20] ^= 1
+        connection.execute("UPDATE document_content SET content = ?", (bytes(changed),))
+    connection.close()
+    problems = verify_snapshot(snapshot).problems
+    assert any("rapport.pdf" in problem and "SHA-256" in problem for problem in problems), problems
+    assert check_file(path).sound
+    with sqlite3.connect(path) as connection:  # the same byte changed in the portfolio itself
+        connection.execute("UPDATE document_content SET content = ?", (bytes(changed),))
+    connection.close()
+    report = check_file(path)
+    assert not report.sound and any("rapport.pdf" in problem for problem in report.documents)
+
+
+def test_erasing_a_person_removes_the_documents_about_them(demo: Database) -> None:
+    from portfolio.services.gdpr import erase_person, person_of_contact
+
+    contact, organisation = (int(v) for v in _rows(demo, "SELECT id, organisation_id FROM contact ORDER BY id "
+                                                         "LIMIT 1 OFFSET 7")[0])
+    cv = documents.accept("CV Jeanne Dupont.pdf", PDF)
+    apply_changes(demo, [*documents.attach_changes("organisation", organisation, cv, added_on=AS_OF, author="x",
+                                                   contact_id=contact),
+                         *documents.attach_changes("organisation", organisation, documents.accept("statuts.pdf", PDF),
+                                                   added_on=AS_OF, author="x")], source="test")
+    [(uuid,)] = _rows(demo, "SELECT uuid FROM document WHERE contact_id = :c", c=contact)
+    with demo.read() as session:
+        person = person_of_contact(session, contact)
+    erasure = erase_person(demo, person, register=False)
+    assert erasure.documents == 1
+    assert _rows(demo, "SELECT count(*) FROM document WHERE uuid = :u", u=uuid) == [(0,)]
+    assert _rows(demo, "SELECT count(*) FROM document_content WHERE document_uuid = :u", u=uuid) == [(0,)]
+    # the organisation's other document stays; the trail no longer holds the erased one's name
+    assert _rows(demo, "SELECT name FROM document WHERE organisation_id = :o", o=organisation) == [("statuts.pdf",)]
+    values = [v for row in _rows(demo, "SELECT old_value, new_value FROM audit_entry WHERE entity = 'document' "
+                                       "AND record_uuid = :u", u=uuid) for v in row if v]
+    assert values and not any("Jeanne" in v for v in values)
+    with demo.read() as session:
+        from portfolio.services.audit import verify_chain
+
+        assert verify_chain(session).ok
