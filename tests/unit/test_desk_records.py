@@ -181,31 +181,36 @@ def test_the_follow_up_of_one_officer_counts_their_projects_only(demo: Database)
     assert team.counts["reminders_due"] >= 1 and team.counts["overdue_milestones"] >= expected
 
 
+def _quiet_in_sql(db: Database, day: date) -> int:
+    """The running projects with no note since ``day`` nor any change of their own but the demo's writing."""
+    return int(_rows(db, "SELECT count(*) FROM project p WHERE p.status_id NOT IN (SELECT id FROM status WHERE "
+                         "is_final) AND p.id NOT IN (SELECT project_id FROM note WHERE project_id IS NOT NULL AND "
+                         "written_on >= :d) AND p.uuid NOT IN (SELECT record_uuid FROM audit_entry WHERE entity = "
+                         "'project' AND source <> 'démo' AND at_utc >= :t)", d=day, t=day.isoformat())[0][0])
+
+
 def test_a_project_without_a_note_or_change_for_90_days_is_quiet(demo: Database) -> None:
-    """Seen from a day long after the demo was written, every running project is quiet but the one with a recent
-    note; the count is the running projects', made here in SQL."""
-    later = date.today() + timedelta(days=QUIET_DAYS + 30)
-    project = _project(demo, 8)
-    apply_changes(demo, desk.new_note("project", project, "Point d'étape", written_on=later - timedelta(days=3),
-                                      author="x"), source="test")
+    """The demo's quiet projects are those its notes left alone for 90 days (its own writing is no change); a note,
+    or a change of the project, takes one out; the count agrees with one made here in SQL."""
     with demo.read() as session:
-        result = follow_up(session, later, 30, limit=10)
-    running = _rows(demo, "SELECT count(*) FROM project WHERE status_id NOT IN (SELECT id FROM status WHERE is_final)"
-                    )[0][0]
-    noted = _rows(demo, "SELECT count(DISTINCT project_id) FROM note WHERE written_on >= :c AND project_id IN "
-                        "(SELECT id FROM project WHERE status_id NOT IN (SELECT id FROM status WHERE is_final))",
-                  c=later - timedelta(days=QUIET_DAYS))[0][0]
-    assert result.counts["quiet_projects"] == running - noted > 0
-    assert len(result.quiet_projects) == 10
-    uuid = _rows(demo, "SELECT uuid FROM project WHERE id = :p", p=project)[0][0]
+        before = follow_up(session, AS_OF, 30, limit=10)
+    assert before.counts["quiet_projects"] == _quiet_in_sql(demo, AS_OF - timedelta(days=QUIET_DAYS)) > 0
+    assert len(before.quiet_projects) == 10
+    assert all(line.days_late > QUIET_DAYS for line in before.quiet_projects)
+    quiet = [line.project_uuid for line in before.quiet_projects]
+    ids = {uuid: int(_rows(demo, "SELECT id FROM project WHERE uuid = :u", u=uuid)[0][0]) for uuid in quiet[:2]}
+    apply_changes(demo, desk.new_note("project", ids[quiet[0]], "Point d'étape", written_on=AS_OF, author="x"),
+                  source="test")
+    apply_changes(demo, desk.new_officer("Léa Petit"), source="test")
     with demo.read() as session:
-        whole = follow_up(session, later, 30)
-        today = follow_up(session, date.today(), 30)  # seen today, nothing is quiet: the demo was written today
-    assert len(whole.quiet_projects) == whole.counts["quiet_projects"]
-    assert uuid not in {line.project_uuid for line in whole.quiet_projects}
-    assert all(line.days_late > QUIET_DAYS for line in result.quiet_projects)
-    assert result.quiet_projects == whole.quiet_projects[:10]  # the quietest first
-    assert today.counts["quiet_projects"] == 0
+        officer = desk.find_officer(session, "Léa Petit")
+        changes = desk.put_in_charge(session, ids[quiet[1]], officer)  # a change of the project itself
+    apply_changes(demo, changes, source="test")
+    with demo.read() as session:
+        after = follow_up(session, AS_OF, 30)
+    assert after.counts["quiet_projects"] == before.counts["quiet_projects"] - 2 == len(after.quiet_projects)
+    assert not set(quiet[:2]) & {line.project_uuid for line in after.quiet_projects}
+    assert after.quiet_projects[:8] == before.quiet_projects[2:]  # the quietest first
 
 
 def test_the_command_line_notes_attaches_reminds_and_follows_one_officer(tmp_path: Path,
@@ -230,10 +235,10 @@ def test_the_command_line_notes_attaches_reminds_and_follows_one_officer(tmp_pat
     assert cli.main(["dossier", acronym, "--db", location, "--today", today, "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["project"]["officer"] == "Paul Henry"
-    assert [n["text"] for n in shown["notes"]] == ["Appel du porteur : retard de recrutement"]
-    assert [(d["name"], d["size"], d["sha256"]) for d in shown["documents"]] == [
-        ("convention.pdf", len(PDF), hashlib.sha256(PDF).hexdigest())]
-    assert [r["text"] for r in shown["reminders"]] == ["Relancer la convention"]
+    assert shown["notes"][0]["text"] == "Appel du porteur : retard de recrutement"  # the latest first
+    assert ("convention.pdf", len(PDF), hashlib.sha256(PDF).hexdigest()) in [
+        (d["name"], d["size"], d["sha256"]) for d in shown["documents"]]
+    assert "Relancer la convention" in [r["text"] for r in shown["reminders"]]
     assert cli.main(["suivi", "--officer", "paul henry", "--db", location, "--today", today, "--json"]) == 0
     follow = json.loads(capsys.readouterr().out)
     assert set(follow) >= {"overdue_milestones", "milestones_due", "tranches_due", "reminders_due", "quiet_projects"}
@@ -263,17 +268,19 @@ def test_check_and_snapshots_see_one_changed_byte_of_a_document(tmp_path: Path) 
     snapshot = tmp_path / "instantane.sqlite"
     write_snapshot(path, snapshot)
     assert verify_snapshot(snapshot).intact
+    ours = "document_uuid = (SELECT uuid FROM document WHERE name = 'rapport.pdf')"
     with sqlite3.connect(snapshot) as connection:  # the bytes survive the snapshot
-        assert connection.execute("SELECT content FROM document_content").fetchone()[0] == PDF
+        assert connection.execute(f"SELECT content FROM document_content WHERE {ours}").fetchone()[0] == PDF
         changed = bytearray(PDF)
         changed[20] ^= 1
-        connection.execute("UPDATE document_content SET content = ?", (bytes(changed),))
+        connection.execute(f"UPDATE document_content SET content = ? WHERE {ours}", (bytes(changed),))
     connection.close()
     problems = verify_snapshot(snapshot).problems
     assert any("rapport.pdf" in problem and "SHA-256" in problem for problem in problems), problems
+    assert not any("Convention" in problem for problem in problems)  # the demo's own documents are whole
     assert check_file(path).sound
     with sqlite3.connect(path) as connection:  # the same byte changed in the portfolio itself
-        connection.execute("UPDATE document_content SET content = ?", (bytes(changed),))
+        connection.execute(f"UPDATE document_content SET content = ? WHERE {ours}", (bytes(changed),))
     connection.close()
     report = check_file(path)
     assert not report.sound and any("rapport.pdf" in problem for problem in report.documents)

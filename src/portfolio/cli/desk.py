@@ -5,7 +5,9 @@ one batch in the trail, source "ligne de commande")."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from portfolio.cli.common import UsageError, _db_path, _print_json
 from portfolio.domain.dates import format_date
@@ -13,6 +15,9 @@ from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int, format_percent
 from portfolio.services.portfolio import open_portfolio
 
+if TYPE_CHECKING:
+    from portfolio.db.store import Store
+    from portfolio.services.changes import Change
 
 COMMAND_SOURCE = "ligne de commande"
 
@@ -114,16 +119,16 @@ def cmd_suivi(args: argparse.Namespace) -> int:
     return 0
 
 
-def _officer(session: object, name: str) -> int:
+def _officer(session: Any, name: str) -> int:
     from portfolio.services.desk import find_officer
 
-    return find_officer(session, name)  # type: ignore[arg-type]
+    return find_officer(session, name)
 
 
-def _apply(db: object, changes: list[object]) -> None:
+def _apply(db: Store, changes: Sequence[Change]) -> None:
     from portfolio.services.changes import apply_changes
 
-    apply_changes(db, changes, source=COMMAND_SOURCE)  # type: ignore[arg-type]
+    apply_changes(db, changes, source=COMMAND_SOURCE)
 
 
 def cmd_note(args: argparse.Namespace) -> int:
@@ -195,11 +200,13 @@ def cmd_officer(args: argparse.Namespace) -> int:
                            for change in put_in_charge(session, find_project(session, project), officer)]
             if changes:
                 _apply(db, changes)
-            print(tr("{name} suit {n} projet(s) de plus.", name=args.name, n=len(changes)))
+            with db.read() as session:
+                name = dict(officers(session))[officer]
+            print(tr("{name} suit {n} projet(s) de plus.", name=name, n=len(changes)))
         else:
             with db.read() as session:
                 team = officers(session)
-                counts = dict(session.connection().exec_driver_sql(
+                counts: dict[int, int] = dict(session.connection().exec_driver_sql(
                     "SELECT officer_id, count(*) FROM project WHERE officer_id IS NOT NULL GROUP BY officer_id").all())
             if args.json:
                 _print_json({"officers": [{"name": name, "projects": int(counts.get(i, 0))} for i, name in team]})

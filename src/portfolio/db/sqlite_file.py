@@ -71,7 +71,7 @@ def raw_connection(source: Session | sqlite3.Connection) -> sqlite3.Connection:
     from .pg_sql import PgConnection
 
     if isinstance(source, PgConnection):  # a server's, already wrapped (team mode)
-        return source  # type: ignore[return-value]
+        return source
     driver = source.connection().connection.driver_connection
     if driver is None:  # (never inside a session's transaction: its connection is open until the end)
         raise ValueError("the session's connection is closed")

@@ -32,6 +32,7 @@ from portfolio.domain.referential import DEPARTMENTS, DEPARTMENTS_BY_CODE, REGIO
 
 from . import demo_data as words
 from .changes import Change, Create, FieldChange, apply_in_session
+from .demo_desk import DeskDemo
 from .reference import reference_uuid
 
 DEMO_SOURCE = "démo"
@@ -170,6 +171,7 @@ class DemoGenerator:
         self.sirens: set[str] = set()
         self.names: set[str] = set()
         self.next_id: dict[str, int] = {}
+        self.desk = DeskDemo(seed, scale, AS_OF)  # officers, notes, reminders, documents: drawn apart (demo_desk)
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -291,6 +293,8 @@ class DemoGenerator:
         foreign = self.foreign_partners()  # among the partners: the organisations' count stays the published one
         partners_only = self.organisations(PARTNER_ONLY_PER_SCALE * scale - len(foreign)) + foreign
         everyone = leads + partners_only
+        officers = self.desk.officers()
+        yield officers
         yield from _chunks([
             Create("organisation", o.uuid, {
                 "name": o.name, "siren": o.siren, "siret": o.siret, "rna": o.rna, "foreign_id": o.foreign_id,
@@ -362,6 +366,8 @@ class DemoGenerator:
         yield from _chunks(aids)
         yield from _chunks(disbursements)
         yield from _chunks(milestones)
+        names = {int(change.id or 0): str(change.values["name"]) for change in officers if isinstance(change, Create)}
+        yield from _chunks(self.desk.records(names))
 
     def contacts(self, orgs: list[_Org]) -> Iterator[Create]:
         """One to three contacts per organisation, each with an address at the organisation's own domain."""
@@ -448,9 +454,11 @@ class DemoGenerator:
                 if part_amount and agreement and end:  # each part of an aid is paid in its own tranches
                     schedules.append(self.tranches(project_id, org.id, part_amount, part, agreement, end))
         project_status = _settle(project_status, schedules)
+        officer = self.desk.officer_for(project_id, project_status, agreement, str(app.values["acronym"]))
         projects.append(Create("project", project_uuid, {
             "application_id": app.id, "decision_on": decision, "agreement_on": agreement, "start_on": start,
-            "end_on": end, "status_id": status[("project", project_status)]}, project_id, synthetic=True))
+            "end_on": end, "status_id": status[("project", project_status)], "officer_id": officer}, project_id,
+            synthetic=True))
         disbursements.extend(tranche.change() for schedule in schedules for tranche in schedule)
         self.milestones(project_id, start, end, project_status, milestones)
 

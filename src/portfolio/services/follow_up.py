@@ -6,8 +6,9 @@ item, its date and the days late (negative: days left).
 
 "Overdue" is the KPIs' and the lists' own rule: a milestone due before today, not done, whose status is not final
 (reached, cancelled); a tranche planned before today and not paid. A project's last change is the latest entry of the
-audit trail about the project itself (its status, dates, officer), its last note the latest note's date: a project
-is quiet when both are older than ``QUIET_DAYS`` days and its status is not final (closed, abandoned). Qt-free:
+audit trail about the project itself (its status, dates, officer; the demo's own writing aside), its last note the
+latest note's date: a project is quiet when both are older than ``QUIET_DAYS`` days and its status is not final
+(closed, abandoned). Qt-free:
 `portfolio suivi` prints it.
 """
 
@@ -139,8 +140,9 @@ def _reminders_due(connection: Any, result: FollowUp, bounds: dict[str, Any], pa
     result.counts["reminders_due"] = int(connection.execute(
         f"SELECT count(*) FROM reminder r JOIN project p ON p.id = r.project_id WHERE {due}", bounds).fetchone()[0])
     for uuid, acronym, text, item_uuid, day in connection.execute(
-            f"SELECT p.uuid, {_PROJECT}, r.text, r.uuid, r.due_on FROM reminder r JOIN project p ON p.id = r.project_id "
-            f"JOIN application a ON a.id = p.application_id WHERE {due} ORDER BY r.due_on, r.id{page}", bounds):
+            f"SELECT p.uuid, {_PROJECT}, r.text, r.uuid, r.due_on FROM reminder r "
+            "JOIN project p ON p.id = r.project_id JOIN application a ON a.id = p.application_id "
+            f"WHERE {due} ORDER BY r.due_on, r.id{page}", bounds):
         on = _day(day)
         result.reminders_due.append(FollowUpLine(str(uuid), str(acronym or ""), str(text or ""), str(item_uuid), on,
                                                  (result.today - on).days))
@@ -149,23 +151,26 @@ def _reminders_due(connection: Any, result: FollowUp, bounds: dict[str, Any], pa
 def _quiet_projects(connection: Any, result: FollowUp, bounds: dict[str, Any], limit: int | None, mine: str) -> None:
     """The running projects with neither a note nor a change of their own for more than QUIET_DAYS days, the
     quietest first; each line's date is its last note or change (the project's creation at the latest)."""
+    from .demo import DEMO_SOURCE
+
     cutoff = result.today - timedelta(days=QUIET_DAYS)
-    # (two names for one day: a server types each parameter once, a date for written_on, text for at_utc)
-    values = {**bounds, "cutoff": cutoff.isoformat(), "cutoff_utc": cutoff.isoformat()}
+    # (two names for one day: a server types each parameter once, a date for written_on, text for at_utc); the
+    # demo's writing is no change: its records stand for years of history written in one go
+    values = {**bounds, "cutoff": cutoff.isoformat(), "cutoff_utc": cutoff.isoformat(), "demo": DEMO_SOURCE}
+    changed = "e.entity = 'project' AND e.record_uuid = p.uuid AND e.source <> :demo"
     quiet = ("p.status_id NOT IN (SELECT id FROM status WHERE is_final) "
              "AND NOT EXISTS (SELECT 1 FROM note n WHERE n.project_id = p.id AND n.written_on >= :cutoff) "
-             "AND NOT EXISTS (SELECT 1 FROM audit_entry e WHERE e.entity = 'project' AND e.record_uuid = p.uuid "
-             f"AND e.at_utc >= :cutoff_utc){mine}")
+             f"AND NOT EXISTS (SELECT 1 FROM audit_entry e WHERE {changed} AND e.at_utc >= :cutoff_utc){mine}")
     result.counts["quiet_projects"] = int(connection.execute(
         f"SELECT count(*) FROM project p WHERE {quiet}", values).fetchone()[0])
     rows = connection.execute(
-        f"SELECT p.uuid, {_PROJECT}, "
-        "(SELECT max(written_on) FROM note n WHERE n.project_id = p.id), "
-        "(SELECT max(e.at_utc) FROM audit_entry e WHERE e.entity = 'project' AND e.record_uuid = p.uuid) "
+        f"SELECT p.uuid, {_PROJECT}, (SELECT max(written_on) FROM note n WHERE n.project_id = p.id), "
+        f"(SELECT max(e.at_utc) FROM audit_entry e WHERE {changed}), p.decision_on "
         f"FROM project p JOIN application a ON a.id = p.application_id WHERE {quiet}", values).fetchall()
     lines = []
-    for uuid, acronym, noted, changed in rows:
-        last = max((day for day in (stored_date(noted), _utc_day(changed)) if day is not None), default=cutoff)
+    for uuid, acronym, noted, changed_on, decided in rows:  # since the last of them, else since the decision
+        last = max((day for day in (stored_date(noted), _utc_day(changed_on)) if day is not None),
+                   default=stored_date(decided) or cutoff)
         lines.append(FollowUpLine(str(uuid), str(acronym or ""), tr("ni note ni changement"), str(uuid), last,
                                   (result.today - last).days))
     lines.sort(key=lambda line: (line.day, line.acronym, line.project_uuid))

@@ -1,13 +1,13 @@
-"""A person's data under the GDPR: everything the portfolio holds about them (their contact records and every
-audit entry about those records), and erasing it.
+"""A person's data under the GDPR: everything the portfolio holds about them (their contact records and every audit
+entry about those records), and erasing it.
 
 Personal data lives in the contact table, and in the documents attached as concerning a person. Erasing a person
-deletes their documents (bytes and description) and their contact records through the one door, then replaces the values of every audit entry about those records by a marker, keeping each
-entry's salted digest (services.audit): the chain still verifies, and an erasure entry lists what was
-erased. SQLite's ``secure_delete`` (on for every connection, db.database) zeroes the freed bytes, and the
-write-ahead log is folded into the file and emptied, so no byte of the erased values stays in the file.
-Copies taken before (automatic backups, snapshots given to auditors) still hold them until they are rotated
-out or deleted: the result says how many backups there are.
+deletes their documents (bytes and description) and their contact records through the one door, then replaces the
+values of every audit entry about those records by a marker, keeping each entry's salted digest (services.audit):
+the chain still verifies, and an erasure entry lists what was erased. SQLite's ``secure_delete`` (on for every
+connection, db.database) zeroes the freed bytes, and the write-ahead log is folded into the file and emptied, so no
+byte of the erased values stays in the file. Copies taken before (automatic backups, snapshots given to auditors)
+still hold them until they are rotated out or deleted: the result says how many backups there are.
 """
 
 from __future__ import annotations
@@ -224,7 +224,8 @@ def erase_person(db: Store, person: PersonData, *, actor: str | None = None, reg
     if register and not shared:
         record_erasure(Path(db.path), person.uuids)
     return Erasure(len(person.contacts), sum(len(s) for s in erased.values()), tuple(seqs),
-                   True if shared else fold_log(cast(Database, db)), len(documents))  # (is_file: the SQLite file's Database)
+                   True if shared else fold_log(cast(Database, db)),  # (is_file: the SQLite file's Database)
+                   len(documents))
 
 
 def fold_log(db: Database, attempts: int = 10) -> bool:

@@ -1,21 +1,26 @@
 """A laureate project's dossier in the window (issue #21): the first tab of its editor. What the officer reads at a
 glance: the project's place in the programme, its money per beneficiary with a bar of paid against committed, its
-tranches (late ones marked), its milestones (late by how many days) and its contacts (an e-mail opens the mail
-client). Every line opens its record (double-click or Entrée). Read from services.dossier; no SQL here."""
+tranches (late ones marked), its milestones (late by how many days), its contacts (an e-mail opens the mail
+client), and the officer's own: reminders (done or put off in one click), notes and documents (attached by button
+or dropped on the dossier, opened with the system's viewer). Every line opens its record (double-click or Entrée).
+Read from services.dossier; the actions are ui.desk_actions; no SQL here."""
 
 from __future__ import annotations
 
 import html
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices
+from PySide6.QtGui import QColor, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QProgressBar,
+    QPushButton,
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
@@ -25,8 +30,12 @@ from PySide6.QtWidgets import (
 
 from portfolio.domain.dates import format_date
 from portfolio.domain.i18n import tr
-from portfolio.domain.money import format_eur, format_percent
+from portfolio.domain.money import format_eur, format_int, format_percent
 from portfolio.services.dossier import LATE, PAID, Dossier
+from portfolio.services.follow_up import lateness
+
+if TYPE_CHECKING:
+    from .desk_actions import DeskActions
 
 LATE_COLOUR = QColor("#b3261e")  # the lists' colour for what is late
 DONE_COLOUR = QColor("#5f6368")
@@ -37,8 +46,10 @@ class DossierView(QWidget):
 
     open_record = Signal(str, str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, actions: DeskActions | None = None) -> None:
         super().__init__(parent)
+        self.desk = actions  # None: read only (a snapshot opened for an auditor)
+        self.setAcceptDrops(actions is not None)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.area = area = QScrollArea()
@@ -71,6 +82,29 @@ class DossierView(QWidget):
                                                             tr("Statut"), tr("Retard")], stretch=1)
         self.contacts = self._table(layout, tr("Contacts"), [tr("Nom"), tr("Structure"), tr("Fonction"),
                                                             tr("Courriel"), tr("Téléphone")], stretch=0)
+        self.reminders = self._table(layout, tr("Relances"), [tr("À relancer le"), tr("Objet"), tr("Responsable"),
+                                                             tr("État")], stretch=1)
+        self.reminder_buttons = self._buttons(layout, self.reminders, (
+            (tr("Nouvelle relance…"), lambda: self._act("add_reminder"), False),
+            (tr("Faite"), lambda: self._act("reminder_done", self._chosen(self.reminders)), True),
+            (tr("Reporter d'une semaine"), lambda: self._act("reminder_postponed", self._chosen(self.reminders)),
+             True)))
+        self.notes = self._table(layout, tr("Notes de suivi"), [tr("Date"), tr("Auteur"), tr("Note")], stretch=2)
+        self.note_buttons = self._buttons(layout, self.notes, (
+            (tr("Ajouter une note…"), lambda: self._act("add_note"), False),
+            (tr("Modifier…"), lambda: self._act("edit_note", self._chosen(self.notes)), True),
+            (tr("Supprimer"), lambda: self._act("delete_note", self._chosen(self.notes)), True)))
+        self.documents = self._table(layout, tr("Documents"), [tr("Nom"), tr("Nature"), tr("Taille"),
+                                                              tr("Ajouté le"), tr("Par")], stretch=0)
+        self.document_buttons = self._buttons(layout, self.documents, (
+            (tr("Joindre des documents…"), lambda: self._act("choose_and_attach"), False),
+            (tr("Ouvrir"), self._open_document, True),
+            (tr("Retirer"), lambda: self._act("delete_document", self._chosen(self.documents)), True)))
+        drop = QLabel(tr("Déposez des fichiers sur le dossier pour les joindre (PDF, bureautique, images ; 20 Mio au "
+                         "plus chacun)."))
+        drop.setObjectName("drop-hint")
+        drop.setVisible(actions is not None)
+        layout.addWidget(drop)
         layout.addStretch(1)
         self.dossier: Dossier | None = None
 
@@ -82,6 +116,58 @@ class DossierView(QWidget):
         layout.addWidget(table)
         return table
 
+    def _buttons(self, layout: QVBoxLayout, table: QTableWidget,
+                 buttons: tuple[tuple[str, Any, bool], ...]) -> list[QPushButton]:
+        """A row of action buttons under a table; those marked need a chosen line."""
+        row = QHBoxLayout()
+        made = []
+        for text, action, needs_line in buttons:
+            button = QPushButton(text)
+            button.clicked.connect(action)
+            button.setVisible(self.desk is not None)
+            button.setProperty("needs_line", needs_line)
+            row.addWidget(button)
+            made.append(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+
+        def chosen() -> None:
+            for button in made:
+                if button.property("needs_line"):
+                    button.setEnabled(bool(table.selectedItems()))
+        table.itemSelectionChanged.connect(chosen)
+        chosen()
+        return made
+
+    def _chosen(self, table: QTableWidget) -> str | None:
+        items = table.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole)[1] if items else None
+
+    def _act(self, action: str, uuid: str | None = None) -> None:
+        """Runs a desk action on this project (or on the chosen line's record)."""
+        if self.desk is None or self.dossier is None:
+            return
+        if action in ("add_note", "add_reminder", "choose_and_attach"):
+            getattr(self.desk, action)(self.dossier.project_id)
+        elif uuid is not None:
+            getattr(self.desk, action)(uuid)
+
+    def _open_document(self) -> None:
+        uuid = self._chosen(self.documents)
+        if self.desk is not None and uuid is not None:
+            name = next((d.name for d in self.dossier.documents if d.uuid == uuid), "") if self.dossier else ""
+            self.desk.open_document(uuid, name)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.desk is not None and event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if self.desk is not None and self.dossier is not None and paths:
+            event.acceptProposedAction()
+            self.desk.attach(self.dossier.project_id, paths)
+
     def show_dossier(self, dossier: Dossier) -> None:
         """Fills every part from ``dossier``."""
         self.dossier = dossier
@@ -91,6 +177,8 @@ class DossierView(QWidget):
             (tr("début le {day}"), dossier.start_on), (tr("fin le {day}"), dossier.end_on)) if day is not None)
         who = tr("Porteur : {lead} · Opérateur : {operator} · Statut : {status}", lead=dossier.lead,
                  operator=dossier.operator, status=dossier.status)
+        who += " · " + (tr("Suivi par {officer}", officer=dossier.officer) if dossier.officer
+                        else tr("Aucun chargé de mission désigné"))
         self.header.setText(f"<b>{_html(dossier.acronym or dossier.title)}</b> — {_html(dossier.title)}<br>"
                             f"{_html(who)}<br>{_html(place)}<br>{_html(dates)}")
         committed, paid = dossier.committed_cents, dossier.paid_cents
@@ -116,8 +204,24 @@ class DossierView(QWidget):
             LATE_COLOUR if m.late_days is not None else None) for m in dossier.milestones], numeric=(4,))
         self._fill(self.contacts, [(("contact", c.uuid), [c.name, c.organisation, c.role, c.email, c.phone], None)
                                    for c in dossier.contacts], numeric=())
-        for table in (self.aid, self.tranches, self.milestones, self.contacts):
+        self._fill(self.reminders, [(("reminder", r.uuid), [
+            format_date(r.due_on), r.text, r.owner or dossier.officer,
+            tr("faite le {day}", day=format_date(r.done_on)) if r.done_on else lateness(r.days_late or 0)],
+            DONE_COLOUR if r.done_on else LATE_COLOUR if (r.days_late or 0) > 0 else None)
+            for r in dossier.reminders], numeric=())
+        self._fill(self.notes, [(("note", n.uuid), [format_date(n.written_on), n.author, n.body], None)
+                                for n in dossier.notes], numeric=())
+        self._fill(self.documents, [(("document", d.uuid), [
+            d.name, d.category, _size(d.size), format_date(d.added_on), d.author], None)
+            for d in dossier.documents], numeric=(2,))
+        for table in (self.aid, self.tranches, self.milestones, self.contacts, self.reminders, self.notes,
+                      self.documents):
             fit(table)
+        for table in (self.notes,):  # a long note: its first line in the table, the whole in its tooltip
+            for row in range(table.rowCount()):
+                item = table.item(row, 2)
+                if item is not None:
+                    item.setToolTip(item.text())
 
     def _fill(self, table: QTableWidget, rows: list[tuple[tuple[str, str], list[str], QColor | None]],
               numeric: tuple[int, ...]) -> None:
@@ -134,7 +238,8 @@ class DossierView(QWidget):
 
     def select(self, uuid: str) -> None:
         """Chooses and shows the line of this record (a tranche, a milestone…), if the dossier has one."""
-        for table in (self.tranches, self.milestones, self.aid, self.contacts):
+        for table in (self.tranches, self.milestones, self.reminders, self.aid, self.contacts, self.notes,
+                      self.documents):
             for row in range(table.rowCount()):
                 item = table.item(row, 0)
                 if item is not None and item.data(Qt.ItemDataRole.UserRole)[1] == uuid:
@@ -147,6 +252,12 @@ class DossierView(QWidget):
         entity, uuid = item.data(Qt.ItemDataRole.UserRole)
         if table is self.contacts and item.column() == 3 and item.text():  # the e-mail: the mail client
             QDesktopServices.openUrl(QUrl(f"mailto:{item.text()}"))
+            return
+        if table is self.documents:  # a document: the system's viewer
+            self._open_document()
+            return
+        if table is self.notes and self.desk is not None:
+            self.desk.edit_note(uuid)
             return
         self.open_record.emit(entity, uuid)
 
@@ -171,6 +282,11 @@ def fit(table: QTableWidget, at_most: int | None = None) -> None:
     """A filled line table sized once: its columns as wide as their contents (the stretching one takes the rest),
     its height that of its rows (at least one), ``at_most`` of them and it scrolls, else all (the page scrolls)."""
     table.resizeColumnsToContents()
+    header = table.horizontalHeader()
+    for column in range(header.count()):  # filled again, a stretching column keeps its contents' width until the
+        if header.sectionResizeMode(column) == QHeaderView.ResizeMode.Stretch:  # next resize: stretched now
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
     rows = max(1, table.rowCount() if at_most is None else min(table.rowCount(), at_most))
     table.setFixedHeight(table.horizontalHeader().height() + rows * table.verticalHeader().defaultSectionSize()
                          + 2 * table.frameWidth())
@@ -185,6 +301,13 @@ def _tranche_state(state: str, days: int | None) -> str:
     if state == LATE:
         return tr("En retard de {n} j", n=days)
     return tr("À venir (dans {n} j)", n=days) if days is not None else tr("À venir")
+
+
+def _size(size: int) -> str:
+    """"245 Ko", "3,2 Mo": a file's size as a user reads it."""
+    if size < 1024 * 1024:
+        return tr("{n} Ko", n=format_int(max(1, round(size / 1024))))
+    return tr("{n} Mo", n=f"{size / 1024 / 1024:.1f}".replace(".", ","))
 
 
 def _html(text: Any) -> str:

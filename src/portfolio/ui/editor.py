@@ -61,6 +61,11 @@ REFUSED_STYLE = "border: 1px solid #b42318;"  # the outline of a field whose val
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+# what a project's dossier shows beyond the project itself: a change to any of them reads the dossier again
+DOSSIER_ENTITIES = {"aid", "disbursement", "milestone", "contact", "organisation", "application", "officer", "note",
+                    "reminder", "document", "status"}
+
+
 class LinkItem(QTreeWidgetItem):
     """A linked record's row: sorted by its raw value (amounts as numbers, dates as dates), empty values last."""
 
@@ -117,7 +122,9 @@ class RecordEditor(QDialog):
         layout.addWidget(self.tabs, 1)
         self.dossier: DossierView | None = None
         if entity == "project" and record_id is not None:  # a laureate project opens on its dossier (issue #21)
-            self.dossier = DossierView()
+            from .desk_actions import DeskActions
+
+            self.dossier = DossierView(actions=None if workspace.read_only else DeskActions(workspace, self))
             self.dossier.open_record.connect(self._open_uuid)
             self.tabs.addTab(self.dossier, tr("Dossier"))
             self.resize(1040, 700)
@@ -425,8 +432,13 @@ class RecordEditor(QDialog):
             event.ignore()
 
     def _external_change(self, entities: set[str]) -> None:
-        if self.entity in entities and not self.dirty and self.isVisible():
+        if not self.isVisible():
+            return
+        if self.entity in entities and not self.dirty:
             self.load()
+        elif self.dossier is not None and self.record_id is not None and entities & DOSSIER_ENTITIES:
+            with self.workspace.db.read() as session:  # (the form's values are the user's: left as they are)
+                self.dossier.show_dossier(read_dossier(session, self.record_id, today()))
 
     # --- saving ------------------------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """The "Mon suivi" page (issue #21): what needs the officer, on one page — the milestones overdue and due within
-30 days, the tranches to pay (late or due within 30 days), oldest first, each section's count in its title and the
-first lines of each (services.follow_up). A line opens its project's dossier on that line. No SQL here."""
+30 days, the tranches to pay (late or due within 30 days), the reminders due, the projects quiet for more than 90
+days, oldest first, each section's count in its title and the first lines of each (services.follow_up); for the
+officer chosen at the top (the current one of Préférences at first) or the whole team. A line opens its project's
+dossier on that line. No SQL here."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
     QLabel,
     QScrollArea,
     QTableWidget,
@@ -19,7 +23,8 @@ from PySide6.QtWidgets import (
 from portfolio.domain.dates import format_date
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int
-from portfolio.services.follow_up import FollowUp, FollowUpLine, follow_up, lateness
+from portfolio.services.desk import officers
+from portfolio.services.follow_up import QUIET_DAYS, FollowUp, FollowUpLine, follow_up, lateness
 from portfolio.services.listing import today
 from portfolio.services.records import id_of_uuid
 
@@ -28,11 +33,12 @@ from .workspace import Workspace
 
 DAYS = 30
 SHOWN = 200  # lines of each section (its count says how many there are)
-WATCHED = {"milestone", "disbursement", "project", "application", "status"}  # what a change re-reads the page for
+# what a change re-reads the page for
+WATCHED = {"milestone", "disbursement", "project", "application", "status", "reminder", "note", "officer"}
 
 
 class FollowUpPage(QWidget):
-    """The follow-up of the whole portfolio (per officer once projects have one)."""
+    """The follow-up of one officer's projects, or of the whole team's."""
 
     open_dossier = Signal(int, str)  # a project's id, and the uuid of the line's milestone or tranche
     counted = Signal(int)  # the lines that need the officer, for the navigation's label
@@ -42,7 +48,15 @@ class FollowUpPage(QWidget):
         self.workspace = workspace
         outer = QVBoxLayout(self)
         self.title = QLabel()
-        outer.addWidget(self.title)
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        self.officer = QComboBox()
+        self.officer.setObjectName("follow_up_officer")
+        self.officer.setToolTip(tr("Les projets de ce chargé de mission, ou ceux de toute l'équipe"))
+        top.addWidget(QLabel(tr("Chargé(e) de mission :")))
+        top.addWidget(self.officer)
+        outer.addLayout(top)
+        self.officer.activated.connect(lambda _index: self.refresh())
         area = QScrollArea()
         area.setWidgetResizable(True)
         outer.addWidget(area, 1)
@@ -53,7 +67,10 @@ class FollowUpPage(QWidget):
         for key, headers in (("overdue_milestones", [tr("Échéance"), tr("Projet"), tr("Jalon"), tr("Retard")]),
                              ("milestones_due", [tr("Échéance"), tr("Projet"), tr("Jalon"), tr("Dans")]),
                              ("tranches_due", [tr("Date prévue"), tr("Projet"), tr("Tranche"), tr("Retard ou délai"),
-                                               tr("Montant")])):
+                                               tr("Montant")]),
+                             ("reminders_due", [tr("À relancer le"), tr("Projet"), tr("Objet"), tr("Retard")]),
+                             ("quiet_projects", [tr("Dernière note ou modification"), tr("Projet"), tr("Constat"),
+                                                 tr("Depuis")])):
             caption = QLabel()
             table = line_table(headers, 2, tr("Double-cliquez sur une ligne (ou Entrée) pour ouvrir le dossier du "
                                               "projet"))
@@ -82,13 +99,16 @@ class FollowUpPage(QWidget):
         """Reads the follow-up again (the first lines of each section, every count)."""
         day = today()
         with self.workspace.db.read() as session:
-            self.result = follow_up(session, day, DAYS, limit=SHOWN)
+            officer = self._officer_choices(session)
+            self.result = follow_up(session, day, DAYS, limit=SHOWN, officer=officer)
         self.stale = False
         self.title.setText("<h2 style='margin:0'>" + tr("Mon suivi") + "</h2>" + tr(
             "Au {day} : ce qui est en retard, et ce qui arrive dans les {n} jours.", day=format_date(day), n=DAYS))
         titles = {"overdue_milestones": tr("Jalons en retard"),
                   "milestones_due": tr("Jalons à venir dans les {n} jours", n=DAYS),
-                  "tranches_due": tr("Tranches à verser (en retard, ou dans les {n} jours)", n=DAYS)}
+                  "tranches_due": tr("Tranches à verser (en retard, ou dans les {n} jours)", n=DAYS),
+                  "reminders_due": tr("Relances à faire"),
+                  "quiet_projects": tr("Projets sans note ni modification depuis plus de {n} jours", n=QUIET_DAYS)}
         for key, (caption, table) in self.sections.items():
             lines: list[FollowUpLine] = getattr(self.result, key)
             count = self.result.counts[key]
@@ -97,6 +117,19 @@ class FollowUpPage(QWidget):
             caption.setText(f"<b>{titles[key]} ({format_int(count)})</b>{more}")
             self._fill(table, lines, with_amount=key == "tranches_due")
         self.counted.emit(sum(self.result.counts.values()))
+
+    def _officer_choices(self, session: Any) -> int | None:
+        """Fills the officer list again (the team may have changed); the officer chosen, None for the team."""
+        from .desk_actions import current_officer_id
+
+        chosen = self.officer.currentData() if self.officer.count() else current_officer_id(session)
+        self.officer.clear()
+        self.officer.addItem(tr("Toute l'équipe"), None)
+        for officer_id, name in officers(session):
+            self.officer.addItem(name, officer_id)
+        index = self.officer.findData(chosen) if chosen is not None else 0
+        self.officer.setCurrentIndex(max(0, index))
+        return self.officer.currentData()
 
     def _fill(self, table: QTableWidget, lines: list[FollowUpLine], with_amount: bool) -> None:
         table.setRowCount(len(lines))
@@ -123,6 +156,9 @@ class FollowUpPage(QWidget):
 
 
 def follow_up_count(workspace: Workspace) -> int:
-    """How many lines "Mon suivi" holds, counted alone (for the navigation's label before the page is built)."""
+    """How many lines "Mon suivi" holds for the current officer (or the team), counted alone (for the navigation's
+    label before the page is built)."""
+    from .desk_actions import current_officer_id
+
     with workspace.db.read() as session:
-        return sum(follow_up(session, today(), DAYS, limit=0).counts.values())
+        return sum(follow_up(session, today(), DAYS, limit=0, officer=current_officer_id(session)).counts.values())

@@ -63,7 +63,7 @@ NAVIGATION = [
     ("milestone", N_("Jalons")),
     ("audit", N_("Journal")),
 ]
-DEFAULT_PAGE = "project"
+DEFAULT_PAGE = "suivi"  # the officer's first page (issue #21); afterwards, the page they left
 MAX_RECENT = 8
 TITLE_BAR = 40  # room left for the window manager's title bar and frame, which Qt cannot know before showing
 BANNER_STYLE = "background: #fff4ce; color: #5c4400; padding: 8px 12px; border-bottom: 1px solid #e6d28a;"

@@ -42,6 +42,14 @@ class PreferencesDialog(QDialog):
             self.language.addItem(name, code)
         self.language.setCurrentIndex(self.language.findData(stored_language()))
         form.addRow(tr("Langue"), self.language)
+        from .desk_actions import current_officer
+
+        self.officer = QLineEdit(current_officer())
+        self.officer.setObjectName("current_officer")
+        self.officer.setPlaceholderText(tr("Prénom Nom, tel que dans la liste des chargés de mission"))
+        self.officer.setToolTip(tr("« Mon suivi » montre d'abord vos projets ; vos notes sont signées de ce nom et "
+                                   "vos relances vous reviennent."))
+        form.addRow(tr("Chargé(e) de mission (vous)"), self.officer)
         from portfolio.services.backups import KEEP_RANGE, backups_kept  # no SQLAlchemy at start-up
 
         self.backups = QSpinBox()
@@ -114,6 +122,9 @@ class PreferencesDialog(QDialog):
             QMessageBox.warning(self, tr("Préférences"), str(error))
             return
         QSettings().setValue("language", self.language.currentData())
+        from .desk_actions import OFFICER_SETTING
+
+        QSettings().setValue(OFFICER_SETTING, self.officer.text().strip())
         try:
             if url is not None:  # its password, if one was typed, goes to ~/.pgpass, never into the settings
                 from portfolio.services.passwords import store_password

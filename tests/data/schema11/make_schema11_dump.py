@@ -1,9 +1,8 @@
 """Made tests/data/schema11/portefeuille-schema-11.sql.gz and tests/data/schema11/portefeuille-schema-11.sqlite.gz:
-a team database and a portfolio file as the application made them at schema 11 (issue #21's index of unpaid tranches), each
-with the same records as the schema-9 ones (the schema-8 set written through the door, an edit and a deletion, an
-import kept and one undone, recorded in ``import_batch``), so that the migration to schema 12 (issue #21's notes, reminders, documents and
-officers) is
-tested on both engines from the previous schema.
+a team database and a portfolio file as the application made them at schema 11 (issue #21's index of unpaid
+tranches), each with the same records as the schema-9 ones (the schema-8 set written through the door, an edit and a
+deletion, an import kept and one undone, recorded in ``import_batch``), so that the migration to schema 12 (issue
+#21's notes, reminders, documents and officers) is tested on both engines from the previous schema.
 
 It was run once, at commit 1f69fd6 (schema 11), from the project's root:
 

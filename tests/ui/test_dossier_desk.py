@@ -1,0 +1,165 @@
+"""The officer's own records in a project's dossier (issue #21): a note added and edited, a reminder done and put
+off, a document attached (by button or drop) and removed, each one undo step; a refused file said with its name;
+"Mon suivi" for one officer or the whole team."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QDialog, QHeaderView
+from sqlalchemy import text
+
+from portfolio.services import listing
+from portfolio.services.demo import AS_OF
+from portfolio.services.demo_desk import tiny_pdf
+from portfolio.services.follow_up import follow_up
+from portfolio.ui import desk_actions, follow_up_page, questions
+from portfolio.ui.editor import RecordEditor
+from portfolio.ui.workspace import Workspace
+
+
+@pytest.fixture(autouse=True)
+def demo_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(listing, "today", lambda: AS_OF)
+    for module in ("portfolio.ui.editor", "portfolio.ui.desk_actions", "portfolio.ui.follow_up_page"):
+        monkeypatch.setattr(f"{module}.today", lambda: AS_OF)
+
+
+def _editor(qtbot: Any, workspace: Workspace) -> RecordEditor:
+    with workspace.db.read() as session:  # a running project with an officer in charge
+        project = int(session.execute(text(
+            "SELECT p.id FROM project p JOIN status s ON s.id = p.status_id WHERE s.code = 'en_cours' "
+            "AND p.officer_id IS NOT NULL ORDER BY p.id LIMIT 1")).scalar())
+    editor = RecordEditor(workspace, "project", project)
+    qtbot.addWidget(editor)
+    editor.show()  # (a change reads a shown dossier again)
+    return editor
+
+
+def _answer(monkeypatch: pytest.MonkeyPatch, text_typed: str) -> None:
+    """The next dialog is filled with ``text_typed`` and accepted."""
+    def run(dialog: QDialog) -> int:
+        dialog.text.setPlainText(text_typed)  # type: ignore[attr-defined]
+        dialog.accept()
+        return int(dialog.result())
+    monkeypatch.setattr(questions, "run_dialog", run)
+
+
+def _texts(table: Any, column: int) -> list[str]:
+    return [table.item(row, column).text() for row in range(table.rowCount())]
+
+
+def test_a_note_is_added_edited_and_undone_in_one_step_each(qtbot, workspace: Workspace,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    editor = _editor(qtbot, workspace)
+    view = editor.dossier
+    assert view is not None and view.desk is not None
+    before = view.notes.rowCount()
+    _answer(monkeypatch, "Appel du porteur : rapport reçu")
+    view.note_buttons[0].click()  # "Ajouter une note…"
+    assert view.notes.rowCount() == before + 1 and _texts(view.notes, 2)[0] == "Appel du porteur : rapport reçu"
+    assert workspace.undo_stack.undoText() == "Ajouter une note"
+    view.notes.selectRow(0)
+    assert view.note_buttons[1].isEnabled()
+    _answer(monkeypatch, "Appel du porteur : rapport reçu, complet")
+    view.note_buttons[1].click()  # "Modifier…"
+    assert _texts(view.notes, 2)[0] == "Appel du porteur : rapport reçu, complet"
+    workspace.undo_stack.undo()
+    assert _texts(view.notes, 2)[0] == "Appel du porteur : rapport reçu"
+    workspace.undo_stack.undo()
+    assert view.notes.rowCount() == before
+
+
+def test_a_reminder_is_done_and_put_off_in_one_click(qtbot, workspace: Workspace,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    editor = _editor(qtbot, workspace)
+    view = editor.dossier
+    assert view is not None
+    _answer(monkeypatch, "Relancer le rapport financier")
+    view.reminder_buttons[0].click()  # "Nouvelle relance…"
+    row = _texts(view.reminders, 1).index("Relancer le rapport financier")
+    assert _texts(view.reminders, 3)[row] == "aujourd'hui"
+    view.reminders.selectRow(row)
+    view.reminder_buttons[1].click()  # "Faite"
+    row = _texts(view.reminders, 1).index("Relancer le rapport financier")
+    assert _texts(view.reminders, 3)[row] == "faite le 31/10/2026"
+    view.reminders.selectRow(row)
+    view.reminder_buttons[2].click()  # "Reporter d'une semaine": due again, in 7 days
+    row = _texts(view.reminders, 1).index("Relancer le rapport financier")
+    assert (_texts(view.reminders, 0)[row], _texts(view.reminders, 3)[row]) == ("07/11/2026", "dans 7 j")
+    workspace.undo_stack.undo()
+    workspace.undo_stack.undo()
+    row = _texts(view.reminders, 1).index("Relancer le rapport financier")
+    assert _texts(view.reminders, 3)[row] == "aujourd'hui"
+
+
+def test_a_document_is_attached_by_drop_refused_with_its_name_and_removed(qtbot, workspace: Workspace,
+                                                                          tmp_path: Path, said: list[str]) -> None:
+    editor = _editor(qtbot, workspace)
+    view = editor.dossier
+    assert view is not None and view.acceptDrops()
+    agreement, program = tmp_path / "Convention signée.pdf", tmp_path / "outil.exe"
+    agreement.write_bytes(tiny_pdf(["Convention"]))
+    program.write_bytes(b"MZ\x90\x00")
+    before = view.documents.rowCount()
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(agreement)), QUrl.fromLocalFile(str(program))])
+    view.desk.attach = lambda project, paths, category=None: desk_actions.DeskActions.attach(  # type: ignore
+        view.desk, project, paths, category="Convention signée")
+    drop = QDropEvent(QPointF(QPoint(10, 10)), Qt.DropAction.CopyAction, data, Qt.MouseButton.NoButton,
+                      Qt.KeyboardModifier.NoModifier)
+    view.dropEvent(drop)
+    assert view.documents.rowCount() == before + 1
+    assert "Convention signée.pdf" in _texts(view.documents, 0) and "Convention signée" in _texts(view.documents, 1)
+    assert len(said) == 1 and "outil.exe" in said[0] and "n'est pas accepté" in said[0]
+    row = _texts(view.documents, 0).index("Convention signée.pdf")
+    view.documents.selectRow(row)
+    view.document_buttons[2].click()  # "Retirer"
+    assert "Convention signée.pdf" not in _texts(view.documents, 0)
+    workspace.undo_stack.undo()  # back, bytes and all
+    assert "Convention signée.pdf" in _texts(view.documents, 0)
+    with workspace.db.read() as session:
+        [(content,)] = session.execute(text(
+            "SELECT c.content FROM document_content c JOIN document d ON d.uuid = c.document_uuid "
+            "WHERE d.name = 'Convention signée.pdf'")).all()
+    assert bytes(content) == agreement.read_bytes()
+
+
+def test_a_table_filled_again_keeps_its_stretching_column(qtbot, workspace: Workspace) -> None:
+    editor = _editor(qtbot, workspace)
+    editor.resize(1300, 700)
+    editor.show()
+    view = editor.dossier
+    assert view is not None and view.dossier is not None
+    header = view.notes.horizontalHeader()
+    assert header.sectionResizeMode(2) == QHeaderView.ResizeMode.Stretch
+    wide = header.length()
+    view.show_dossier(view.dossier)  # as after any change
+    assert header.length() == wide >= view.notes.viewport().width()
+
+
+def test_the_follow_up_page_shows_one_officers_projects_or_the_teams(qtbot, workspace: Workspace) -> None:
+    from PySide6.QtCore import QSettings
+
+    QSettings().setValue(desk_actions.OFFICER_SETTING, "karim benali")  # the current officer (Préférences)
+    page = follow_up_page.FollowUpPage(workspace)
+    qtbot.addWidget(page)
+    page.show()
+    with workspace.db.read() as session:
+        karim = desk_actions.current_officer_id(session)
+        assert karim is not None
+        his = follow_up(session, AS_OF, 30, officer=karim)
+        team = follow_up(session, AS_OF, 30)
+    assert page.officer.currentText() == "Karim Benali" and page.result is not None
+    assert page.result.counts == his.counts != team.counts
+    caption, table = page.sections["reminders_due"]
+    assert table.rowCount() == len(his.reminders_due)
+    assert f"({his.counts['reminders_due']})" in caption.text()
+    page.officer.setCurrentIndex(0)  # "Toute l'équipe"
+    page.officer.activated.emit(0)
+    assert page.result.counts == team.counts
+    assert follow_up_page.follow_up_count(workspace) == sum(his.counts.values())
