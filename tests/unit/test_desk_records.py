@@ -312,3 +312,40 @@ def test_erasing_a_person_removes_the_documents_about_them(demo: Database) -> No
         from portfolio.services.audit import verify_chain
 
         assert verify_chain(session).ok
+
+
+def test_notes_reminders_and_officers_travel_in_an_agency_workbook_when_asked(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Exported with --entities, taken back unchanged: nothing changes; an agency's edit of a note and a reminder
+    done come back field by field; documents never travel (their bytes stay in the portfolio)."""
+    import openpyxl
+
+    from portfolio.services.demo import write_demo
+
+    location, workbook = str(tmp_path / "demo.sqlite"), tmp_path / "agence.xlsx"
+    with open_portfolio(location) as db:
+        write_demo(db)
+    assert cli.main(["export", str(workbook), "--db", location, "--entities", "officer,project,note,reminder,document",
+                     "--json"]) == 1
+    assert "document" in capsys.readouterr().err  # documents are not a workbook's
+    assert cli.main(["export", str(workbook), "--db", location, "--entities", "officer,project,note,reminder",
+                     "--json"]) == 0
+    capsys.readouterr()
+    book = openpyxl.load_workbook(workbook)
+    assert {"Chargé(e) de mission", "Note de suivi", "Relance"} <= set(book.sheetnames)
+    assert cli.main(["sync", str(workbook), "--db", location, "--json"]) == 0
+    unchanged = json.loads(capsys.readouterr().out)
+    assert (unchanged["applied"], unchanged["conflicts"], unchanged["new"]) == (0, [], 0)
+    notes, reminders = book["Note de suivi"], book["Relance"]
+    note_uuid, reminder_uuid = notes.cell(2, 1).value, reminders.cell(2, 1).value
+    notes.cell(2, 7).value = "Relu par l'ARS : le calendrier tient."
+    reminders.cell(2, 6).value = AS_OF
+    book.save(workbook)
+    assert cli.main(["sync", str(workbook), "--db", location, "--json"]) == 0
+    taken = json.loads(capsys.readouterr().out)
+    assert taken["conflicts"] == [] and taken["applied"] == 2
+    with open_portfolio(location) as db:
+        assert _rows(db, "SELECT body FROM note WHERE uuid = :u", u=note_uuid) == [
+            ("Relu par l'ARS : le calendrier tient.",)]
+        assert _rows(db, "SELECT done_on FROM reminder WHERE uuid = :u", u=reminder_uuid)[0][0] in (
+            AS_OF, AS_OF.isoformat())

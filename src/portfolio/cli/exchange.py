@@ -12,7 +12,12 @@ from portfolio.services.portfolio import open_portfolio
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from portfolio.exchange.working_workbook import DEFAULT_ENTITIES, Selection, export_working_workbook
+    from portfolio.exchange.working_workbook import (
+        DEFAULT_ENTITIES,
+        EXCHANGED_ENTITIES,
+        Selection,
+        export_working_workbook,
+    )
 
     if args.format in ("scdl", "france2030", "360giving"):
         from portfolio.exchange.france2030 import write_france2030
@@ -44,10 +49,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 0
 
     entities = tuple(e.strip() for e in args.entities.split(",") if e.strip()) if args.entities else DEFAULT_ENTITIES
-    unknown = [e for e in entities if e not in DEFAULT_ENTITIES]
+    unknown = [e for e in entities if e not in EXCHANGED_ENTITIES]
     if unknown:
         raise UsageError(tr("--entities : type(s) inconnu(s) {names} ; possibles : {known}", names=", ".join(unknown),
-                            known=",".join(DEFAULT_ENTITIES)))
+                            known=",".join(EXCHANGED_ENTITIES)))
     selection = Selection(entities, args.region, args.personal, args.recipient, args.view)
     with open_portfolio(_db_path(args), must_exist=True) as db:
         exported = export_working_workbook(db, selection, args.output.expanduser())

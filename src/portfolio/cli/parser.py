@@ -128,7 +128,8 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
                           "candidatures ou des projets (« type:nom » si deux types en ont une de ce nom)")
     exported.add_argument("--recipient", default="", metavar="NOM", help="le destinataire (enregistré avec l'export)")
     exported.add_argument("--entities", metavar="TYPES", help="les types de fiches, séparés par des virgules "
-                          "(organisation,project,aid,disbursement,milestone,application,contact)")
+                          "(organisation,project,aid,disbursement,milestone,application,contact ; sur demande : "
+                          "officer,note,reminder)")
     exported.add_argument("--personal", action="store_true", help="inclure les données personnelles (contacts)")
     exported.add_argument("--incomplete", action="store_true", help="scdl, 360giving : écrire aussi les lignes "
                           "auxquelles manque une valeur obligatoire du format (cellules vides), au lieu de les lister")

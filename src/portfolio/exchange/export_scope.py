@@ -41,6 +41,12 @@ _WHERE = {
     "disbursement": "t.project_id {in_projects} AND (t.organisation_id IS NULL "
                     "OR t.organisation_id {in_organisations})",
     "milestone": "t.project_id {in_projects}",
+    # the officer's desk (issue #21): the notes and reminders of what the package holds, and the officers it names
+    "note": "(t.project_id {in_projects} OR t.application_id {in_applications} "
+            "OR t.organisation_id {in_organisations})",
+    "reminder": "t.project_id {in_projects}",
+    "officer": "(t.id IN (SELECT officer_id FROM project WHERE id {in_projects}) "
+               "OR t.id IN (SELECT officer_id FROM reminder WHERE project_id {in_projects}))",
 }
 
 

@@ -37,6 +37,7 @@ from .record_keys import KeyGuard
 from .sync import export_id_of
 from .working_workbook import (
     DEFAULT_ENTITIES,
+    EXCHANGED_ENTITIES,
     ID_HEADER,
     RECORD_TARGETS,
     columns,
@@ -85,7 +86,7 @@ def plan_working_import(db: Store, workbook: Workbook) -> ImportPlan:
         erased = {u for (u,) in connection.execute("SELECT DISTINCT record_uuid FROM audit_entry WHERE field = ?",
                                                    (ERASURE_FIELD,))}
         seen: dict[str, str] = {}  # uuid -> the sheet of the line that has it: one record per uuid, all sheets
-        for entity in DEFAULT_ENTITIES:
+        for entity in EXCHANGED_ENTITIES:
             sheet = sheets.get(sheet_name(entity))
             if sheet is not None and sheet.rows:
                 _plan_sheet(connection, plan, names, entity, sheet.name, sheet.rows, sheet.formula_cells, seen,

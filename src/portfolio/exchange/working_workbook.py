@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from portfolio.db.models import ENTITIES, new_uuid
+from portfolio.db.models import new_uuid
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.db.store import Store
 from portfolio.domain.errors import PortfolioError
@@ -40,6 +40,11 @@ encode = json.JSONEncoder(ensure_ascii=False, default=str, sort_keys=True).encod
 # what an agency works on, in this order; contacts only when the officer ticks personal data
 DEFAULT_ENTITIES = ("organisation", "contact", "application", "application_partner", "project", "aid", "disbursement",
                     "milestone")
+# the officer's desk (issue #21): its notes, reminders and the team's officers travel when asked; documents never (a
+# workbook's cell does not hold a file: their bytes stay in the portfolio)
+ASKED_ENTITIES = ("officer", "note", "reminder")
+# every type a workbook may carry, in the order a workbook taken back is read: what is referred to first
+EXCHANGED_ENTITIES = ("officer", *DEFAULT_ENTITIES, "note", "reminder")
 RECORD_TARGETS = ("organisation", "application", "project")  # records referred to by name, and by a hidden uuid
 LISTED = ("region", "department", "typology", "status", "call", "operator")  # references offered as drop-downs
 ID_HEADER = "uuid"
@@ -113,7 +118,7 @@ def columns(entity: str, personal: bool) -> list[fields.FieldSpec]:
 def export_working_workbook(db: Store, selection: Selection, destination: Path) -> ExportResult:
     """Writes the workbook (whole or not at all), then records the export and every record's values sent, in
     one transaction: a workbook that could not be written is not recorded."""
-    entities = [e for e in selection.entities if e in ENTITIES and (e != "contact" or selection.personal)]
+    entities = [e for e in selection.entities if e in EXCHANGED_ENTITIES and (e != "contact" or selection.personal)]
     if not entities:
         raise ExportError(tr("Rien à exporter : choisissez au moins un type de fiche (les contacts demandent "
                              "d'inclure les données personnelles)."))

@@ -164,14 +164,14 @@ def _quiet_projects(connection: Any, result: FollowUp, bounds: dict[str, Any], l
     result.counts["quiet_projects"] = int(connection.execute(
         f"SELECT count(*) FROM project p WHERE {quiet}", values).fetchone()[0])
     rows = connection.execute(
-        f"SELECT p.uuid, {_PROJECT}, (SELECT max(written_on) FROM note n WHERE n.project_id = p.id), "
+        f"SELECT p.uuid, {_PROJECT}, a.title, (SELECT max(written_on) FROM note n WHERE n.project_id = p.id), "
         f"(SELECT max(e.at_utc) FROM audit_entry e WHERE {changed}), p.decision_on "
         f"FROM project p JOIN application a ON a.id = p.application_id WHERE {quiet}", values).fetchall()
     lines = []
-    for uuid, acronym, noted, changed_on, decided in rows:  # since the last of them, else since the decision
+    for uuid, acronym, title, noted, changed_on, decided in rows:  # since the last of them, else the decision
         last = max((day for day in (stored_date(noted), _utc_day(changed_on)) if day is not None),
                    default=stored_date(decided) or cutoff)
-        lines.append(FollowUpLine(str(uuid), str(acronym or ""), tr("ni note ni changement"), str(uuid), last,
+        lines.append(FollowUpLine(str(uuid), str(acronym or ""), str(title or ""), str(uuid), last,
                                   (result.today - last).days))
     lines.sort(key=lambda line: (line.day, line.acronym, line.project_uuid))
     result.quiet_projects = lines if limit is None else lines[:limit]

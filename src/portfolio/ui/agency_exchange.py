@@ -125,7 +125,7 @@ class ExportDialog(QDialog):
     """What goes into the working workbook: record types, region, recipient, personal data."""
 
     def __init__(self, window: MainWindow) -> None:
-        from portfolio.exchange.working_workbook import DEFAULT_ENTITIES
+        from portfolio.exchange.working_workbook import ASKED_ENTITIES, DEFAULT_ENTITIES
 
         super().__init__(window)
         self.setWindowTitle(tr("Exporter pour une agence"))
@@ -157,9 +157,9 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(QLabel(tr("Fiches à envoyer :")))
         self.entities: dict[str, QCheckBox] = {}
-        for entity in DEFAULT_ENTITIES:
+        for entity in (*DEFAULT_ENTITIES, *ASKED_ENTITIES):  # the officer's notes, reminders, officers: when asked
             box = QCheckBox(tr(fields.model(entity).__label__))
-            box.setChecked(entity != "contact")
+            box.setChecked(entity in DEFAULT_ENTITIES and entity != "contact")
             self.entities[entity] = box
             layout.addWidget(box)
         self.personal = QCheckBox(tr("Inclure les données personnelles (noms, courriels et téléphones des contacts)"))

@@ -69,7 +69,7 @@ class FollowUpPage(QWidget):
                              ("tranches_due", [tr("Date prévue"), tr("Projet"), tr("Tranche"), tr("Retard ou délai"),
                                                tr("Montant")]),
                              ("reminders_due", [tr("À relancer le"), tr("Projet"), tr("Objet"), tr("Retard")]),
-                             ("quiet_projects", [tr("Dernière note ou modification"), tr("Projet"), tr("Constat"),
+                             ("quiet_projects", [tr("Dernière note ou modification"), tr("Projet"), tr("Intitulé"),
                                                  tr("Depuis")])):
             caption = QLabel()
             table = line_table(headers, 2, tr("Double-cliquez sur une ligne (ou Entrée) pour ouvrir le dossier du "
@@ -115,7 +115,7 @@ class FollowUpPage(QWidget):
             more = tr(" — les {shown} plus anciennes sur {count}", shown=format_int(len(lines)),
                       count=format_int(count)) if count > len(lines) else ""
             caption.setText(f"<b>{titles[key]} ({format_int(count)})</b>{more}")
-            self._fill(table, lines, with_amount=key == "tranches_due")
+            self._fill(table, lines, with_amount=key == "tranches_due", quiet=key == "quiet_projects")
         self.counted.emit(sum(self.result.counts.values()))
 
     def _officer_choices(self, session: Any) -> int | None:
@@ -131,10 +131,11 @@ class FollowUpPage(QWidget):
         self.officer.setCurrentIndex(max(0, index))
         return self.officer.currentData()
 
-    def _fill(self, table: QTableWidget, lines: list[FollowUpLine], with_amount: bool) -> None:
+    def _fill(self, table: QTableWidget, lines: list[FollowUpLine], with_amount: bool, quiet: bool = False) -> None:
         table.setRowCount(len(lines))
         for row, line in enumerate(lines):
-            values = [format_date(line.day), line.acronym, line.item, lateness(line.days_late)]
+            since = tr("il y a {n} j", n=format_int(line.days_late)) if quiet else lateness(line.days_late)
+            values = [format_date(line.day), line.acronym, line.item, since]
             if with_amount:
                 values.append(format_eur(line.amount_cents or 0))
             for column, value in enumerate(values):
@@ -142,7 +143,7 @@ class FollowUpPage(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, (line.project_uuid, line.item_uuid))
                 if column >= 3:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if line.days_late > 0:
+                if line.days_late > 0 and not quiet:  # (a quiet project is not late: it is to be looked at)
                     item.setForeground(LATE_COLOUR)
                 table.setItem(row, column, item)
         fit(table, at_most=12)  # about twelve lines, then it scrolls: the page shows every section

@@ -94,8 +94,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in reversed(TABLES):
+    for table in reversed(TABLES[1:]):
         op.drop_table(table)
     op.drop_index("ix_project_officer_id", table_name="project")
-    with op.batch_alter_table("project") as batch:  # (SQLite drops a column with a reference by copying the table)
-        batch.drop_column("officer_id")
+    op.execute("ALTER TABLE project DROP COLUMN officer_id")  # (SQLite 3.35+ too: a reference of its own only)
+    op.drop_table("officer")  # (once nothing refers to it)
