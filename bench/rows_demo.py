@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import insert, text
 
+from portfolio.db.models import DocumentContent
 from portfolio.services import fields
-from portfolio.services.changes import Create
+from portfolio.services.changes import Create, SideRows
 from portfolio.services.demo import DemoGenerator, reference_ids, write_demo
 from portfolio.services.portfolio import open_portfolio
 
@@ -28,10 +29,18 @@ def _raw_insert(options: Options, scale: int) -> float:
         def insert_all() -> None:
             with db.write() as session:
                 for chunk in generator.generate():
-                    rows = [{"id": c.id, "uuid": c.uuid, "synthetic": True, **c.values}
-                            for c in chunk if isinstance(c, Create)]
-                    if rows:  # a chunk of field changes (the calls' notificationUE) has no record to insert
-                        session.execute(insert(fields.table(chunk[0].entity)), rows)
+                    by_entity: dict[str, list[dict[str, object]]] = {}  # (the desk's chunks mix notes, reminders…)
+                    contents = []  # documents' bytes, once their records are in
+                    for c in chunk:
+                        if isinstance(c, Create):
+                            by_entity.setdefault(c.entity, []).append({"id": c.id, "uuid": c.uuid, "synthetic": True,
+                                                                       **c.values})
+                        elif isinstance(c, SideRows):
+                            contents.append({"document_uuid": c.key[0], "content": c.new[0][0]})
+                    for entity, rows in by_entity.items():  # (a chunk of field changes has no record to insert)
+                        session.execute(insert(fields.table(entity)), rows)
+                    if contents:
+                        session.execute(insert(DocumentContent), contents)
 
         seconds, _ = timed(insert_all)
     return seconds

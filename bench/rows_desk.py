@@ -104,7 +104,8 @@ def desk_rows(options: Options) -> list[Result]:
             with db.read() as session:
                 dossier = read_dossier(session, find_project(session, acronym), AS_OF)
             dossier_times.append(time.perf_counter() - start)
-            sizes.append(len(dossier.aid) + len(dossier.tranches) + len(dossier.milestones) + len(dossier.contacts))
+            sizes.append(len(dossier.aid) + len(dossier.tranches) + len(dossier.milestones) + len(dossier.contacts)
+                         + len(dossier.notes) + len(dossier.documents) + len(dossier.reminders))
             ids.append(dossier.project_id)  # (the window's measure opens the same projects)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(options.workdir / "config")}
     done = subprocess.run([sys.executable, "-c", WINDOW, str(path), json.dumps(ids), str(RUNS)],
@@ -116,8 +117,17 @@ def desk_rows(options: Options) -> list[Result]:
     painted = min(paints for _seconds, paints in shown["dossiers"])
     page_paints = min(paints for _seconds, paints, _rows in shown["pages"])
     with open_portfolio(path) as db:
-        page_times, whole_times = [], []
+        page_times, whole_times, officer_times = [], [], []
+        with db.read() as session:  # the busiest officer's own follow-up, as "Mon suivi" opens for them
+            officer = raw_connection(session).execute(
+                "SELECT officer_id FROM project WHERE officer_id IS NOT NULL GROUP BY officer_id "
+                "ORDER BY count(*) DESC, officer_id LIMIT 1").fetchone()
         for _ in range(RUNS):
+            if officer is not None:
+                start = time.perf_counter()
+                with db.read() as session:
+                    mine = follow_up(session, AS_OF, 30, limit=PAGE, officer=int(officer[0]))
+                officer_times.append(time.perf_counter() - start)
             start = time.perf_counter()
             with db.read() as session:
                 follow_up(session, AS_OF, 30, limit=PAGE)
@@ -144,7 +154,11 @@ def desk_rows(options: Options) -> list[Result]:
         Result(f"the follow-up's counts and first {PAGE} lines of each section, the core alone ({size})",
                statistics.median(page_times), "s", note=f"median of {RUNS}"),
         Result(f"the same follow-up, every line ({size})", statistics.median(whole_times), "s",
-               note=f"median of {RUNS}; {lines:,} lines (overdue milestones "
-                    f"{result.counts['overdue_milestones']:,}, due {result.counts['milestones_due']:,}, tranches "
-                    f"{result.counts['tranches_due']:,}): `portfolio suivi --json` of the whole team"),
+               note=f"median of {RUNS}; {lines:,} lines (" + ", ".join(
+                   f"{name.replace('_', ' ')} {count:,}" for name, count in result.counts.items())
+                    + "): `portfolio suivi --json` of the whole team"),
+        *([Result(f"one officer's follow-up, counts and first {PAGE} lines, the core alone ({size})",
+                  statistics.median(officer_times), "s",
+                  note=f"median of {RUNS}; the officer with the most projects, {sum(mine.counts.values()):,} lines: "
+                       "`portfolio suivi --officer`")] if officer_times else []),
     ]

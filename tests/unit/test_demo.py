@@ -17,7 +17,7 @@ from portfolio.services.portfolio import open_portfolio
 from portfolio.services.stats import key_figures
 
 PORTFOLIO_TABLES = ("organisation", "contact", "application", "application_partner", "project", "aid",
-                    "disbursement", "milestone")
+                    "disbursement", "milestone", "officer", "note", "reminder", "document")
 
 
 def make_demo(path: Path, seed: int = 2030, scale: int = 1) -> Database:
@@ -44,6 +44,8 @@ def contents_digest(db: Database) -> str:
         for table in PORTFOLIO_TABLES:
             for row in session.execute(text(f"SELECT * FROM {table} ORDER BY id")):
                 digest.update(repr(tuple(row)).encode())
+        for row in session.execute(text("SELECT * FROM document_content ORDER BY document_uuid")):
+            digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()
 
 
@@ -117,6 +119,23 @@ def test_consortia_contacts_money_and_milestones(demo: Database) -> None:
     overdue = scalar(demo, f"SELECT count(*) FROM milestone WHERE done_on IS NULL AND due_on < '{AS_OF}'")
     assert overdue > 0
     assert scalar(demo, "SELECT count(*) FROM milestone WHERE done_on IS NOT NULL") > overdue
+
+
+def test_the_demo_gives_the_officers_desk_something_to_show(demo: Database) -> None:
+    """Officers in charge, notes, reminders due and quiet projects on the demo's today, whole documents."""
+    from portfolio.services.documents import document_problems
+    from portfolio.services.follow_up import follow_up
+
+    assert scalar(demo, "SELECT count(*) FROM officer") == 6
+    assert scalar(demo, "SELECT count(*) FROM project WHERE officer_id IS NULL") < scalar(
+        demo, "SELECT count(*) FROM project") / 10
+    with demo.read() as session:
+        counts = follow_up(session, AS_OF, 30, limit=0).counts
+        assert document_problems(session) == []
+    assert all(counts[section] > 0 for section in ("overdue_milestones", "tranches_due", "reminders_due",
+                                                     "quiet_projects")), counts
+    assert scalar(demo, "SELECT count(*) FROM document") == 12
+    assert scalar(demo, "SELECT count(*) FROM note WHERE written_on > :d".replace(":d", f"'{AS_OF}'")) == 0
 
 
 def test_demo_goes_through_the_door(demo: Database) -> None:

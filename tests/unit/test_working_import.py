@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from portfolio import cli
 from portfolio.exchange.imports import import_history, run_import, undo_import
 from portfolio.exchange.working_import import WorkingImportRefused, looks_like_working_workbook
-from portfolio.exchange.working_workbook import DEFAULT_ENTITIES, Selection, export_working_workbook
+from portfolio.exchange.working_workbook import DEFAULT_ENTITIES, Selection, columns, export_working_workbook
 from portfolio.services import fields
 from portfolio.services.changes import Create, apply_changes, new_uuid
 from portfolio.services.demo import write_demo
@@ -39,12 +39,13 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def records(path: Path) -> dict[str, dict[str, tuple[object, ...]]]:
-    """Every record of the workbook's types by uuid: its editable fields, references as the referred uuids."""
+    """Every record of the workbook's types by uuid: the fields a workbook carries by default (not a project's officer
+    in charge: officers travel when asked), references as the referred uuids."""
     out = {}
     with sqlite3.connect(path) as connection:
         for entity in DEFAULT_ENTITIES:
             selected = [f"(SELECT uuid FROM {fields.table(s.target).name} r WHERE r.id = t.{s.name})" if s.target
-                        else f"t.{s.name}" for s in fields.editable_fields(entity)]
+                        else f"t.{s.name}" for s in columns(entity, personal=True)]
             out[entity] = {row[0]: row[1:] for row in connection.execute(
                 f"SELECT t.uuid, {', '.join(selected)} FROM {fields.table(entity).name} t")}
     return out

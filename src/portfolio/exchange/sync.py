@@ -127,7 +127,7 @@ def plan_sync(db: Store, path: Path, take: str | None = None) -> SyncPlan:
         sent = _sent(connection, plan.export_id)
         _same_export(path, plan, batch[2], _labelled(sheets, FINGERPRINT_LABEL), sheets, selection, sent)
         for entity in [e for e in selection["entities"] if e != "contact" or selection.get("personal")]:
-            specs = columns(entity, bool(selection.get("personal")))
+            specs = columns(entity, bool(selection.get("personal")), selection["entities"])
             label = sheet_name(entity)
             rows = sheets.get(label)
             if rows is None:

@@ -107,9 +107,11 @@ def references(specs: Sequence[fields.FieldSpec]) -> list[fields.FieldSpec]:
     return [spec for spec in specs if spec.target in RECORD_TARGETS]
 
 
-def columns(entity: str, personal: bool) -> list[fields.FieldSpec]:
-    """The fields a sheet carries: every editable field, a contact's personal ones only when asked."""
-    specs = fields.editable_fields(entity)
+def columns(entity: str, personal: bool, entities: Sequence[str] = DEFAULT_ENTITIES) -> list[fields.FieldSpec]:
+    """The fields a sheet carries: every editable field, a contact's personal ones only when asked, a reference to
+    a type sent only when asked (a project's officer in charge) only when that type is sent (``entities``)."""
+    specs = [spec for spec in fields.editable_fields(entity)
+             if spec.target not in ASKED_ENTITIES or spec.target in entities]
     if entity == "contact" and not personal:
         return [spec for spec in specs if spec.name not in PERSONAL]
     return specs
@@ -220,7 +222,7 @@ def _sheets(book: Any, connection: Any, export_id: str, selection: Selection, en
     unlocked, bold = Protection(locked=False), Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDE5F0")
     for entity in entities:
-        specs = columns(entity, selection.personal)
+        specs = columns(entity, selection.personal, selection.entities)
         sheet = book.create_sheet(sheet_name(entity))
         sheet.freeze_panes = "B2"
         sheet.column_dimensions["A"].hidden = True

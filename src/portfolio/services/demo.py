@@ -171,7 +171,8 @@ class DemoGenerator:
         self.sirens: set[str] = set()
         self.names: set[str] = set()
         self.next_id: dict[str, int] = {}
-        self.desk = DeskDemo(seed, scale, AS_OF)  # officers, notes, reminders, documents: drawn apart (demo_desk)
+        # officers, notes, reminders, documents: drawn apart (demo_desk)
+        self.desk = DeskDemo(seed, scale, AS_OF, email_word)
 
     # --- helpers ---------------------------------------------------------------------------------
 

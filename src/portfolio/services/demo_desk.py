@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import uuid as uuid_module
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -53,8 +54,9 @@ class DeskDemo:
     """Officers, then for each project its officer in charge (``officer_for``), then notes, reminders and documents
     (``records``)."""
 
-    def __init__(self, seed: int, scale: int, as_of: date) -> None:
+    def __init__(self, seed: int, scale: int, as_of: date, email_word: Callable[[str], str]) -> None:
         self.rng = random.Random(seed * 7 + 21)
+        self.email_word = email_word  # (the demo's own: e-mail addresses spelt as the contacts' are)
         self.scale = scale
         self.as_of = as_of
         self.officer_ids: list[int] = []
@@ -72,7 +74,7 @@ class DeskDemo:
                 shown = name if team == 0 else f"{name} {team + 1}"
                 officer_id = len(self.officer_ids) + 1
                 self.officer_ids.append(officer_id)
-                email = f"{_ascii(first)}.{_ascii(last)}{'' if team == 0 else team + 1}@sante.gouv.fr"
+                email = f"{self.email_word(first)}.{self.email_word(last)}{'' if team == 0 else team + 1}@sante.gouv.fr"
                 changes.append(Create("officer", self._uuid(), {"name": shown, "email": email}, officer_id,
                                       synthetic=True))
         return changes
@@ -121,12 +123,6 @@ class DeskDemo:
                                          "author": names.get(project.officer or 0, "")})
             changes += [record, SideRows(CONTENT_TABLE, (record.uuid,), (), ((document.content,),))]
         return changes
-
-
-def _ascii(text: str) -> str:
-    from .demo import email_word
-
-    return email_word(text)
 
 
 def tiny_pdf(lines: list[str]) -> bytes:

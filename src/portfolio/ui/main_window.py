@@ -63,7 +63,9 @@ NAVIGATION = [
     ("milestone", N_("Jalons")),
     ("audit", N_("Journal")),
 ]
-DEFAULT_PAGE = "suivi"  # the officer's first page (issue #21); afterwards, the page they left
+# a new profile's first page: a list, whose rows are painted from the quick view before the database is fully open
+# ("Mon suivi", first in the navigation with its count, needs the full opening); afterwards, the page last shown
+DEFAULT_PAGE = "project"
 MAX_RECENT = 8
 TITLE_BAR = 40  # room left for the window manager's title bar and frame, which Qt cannot know before showing
 BANNER_STYLE = "background: #fff4ce; color: #5c4400; padding: 8px 12px; border-bottom: 1px solid #e6d28a;"
