@@ -108,8 +108,8 @@ def test_a_document_is_attached_by_drop_refused_with_its_name_and_removed(qtbot,
     before = view.documents.rowCount()
     data = QMimeData()
     data.setUrls([QUrl.fromLocalFile(str(agreement)), QUrl.fromLocalFile(str(program))])
-    view.desk.attach = lambda project, paths, category=None: desk_actions.DeskActions.attach(  # type: ignore
-        view.desk, project, paths, category="Convention signée")
+    view.desk.attach = lambda project, paths, category=None, subject="project": (  # type: ignore
+        desk_actions.DeskActions.attach(view.desk, project, paths, category="Convention signée", subject=subject))
     drop = QDropEvent(QPointF(QPoint(10, 10)), Qt.DropAction.CopyAction, data, Qt.MouseButton.NoButton,
                       Qt.KeyboardModifier.NoModifier)
     view.dropEvent(drop)
@@ -163,3 +163,34 @@ def test_the_follow_up_page_shows_one_officers_projects_or_the_teams(qtbot, work
     page.officer.activated.emit(0)
     assert page.result.counts == team.counts
     assert follow_up_page.follow_up_count(workspace) == sum(his.counts.values())
+
+
+def test_an_organisation_and_an_application_open_on_their_dossier(qtbot, workspace: Workspace,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from portfolio.services.dossier import read_application_dossier, read_organisation_dossier
+    from portfolio.ui.subject_dossier import ApplicationDossierView, OrganisationDossierView
+
+    with workspace.db.read() as session:
+        organisation = int(session.execute(text("SELECT organisation_id FROM aid GROUP BY organisation_id "
+                                                "ORDER BY count(*) DESC LIMIT 1")).scalar())
+        application = int(session.execute(text("SELECT application_id FROM project ORDER BY id LIMIT 1")).scalar())
+        expected = read_organisation_dossier(session, organisation)
+        consortium = read_application_dossier(session, application).consortium
+    editor = RecordEditor(workspace, "organisation", organisation)
+    qtbot.addWidget(editor)
+    editor.show()
+    view = editor.dossier
+    assert isinstance(view, OrganisationDossierView) and editor.tabs.currentWidget() is view
+    assert view.projects.rowCount() == len(expected.projects) > 1
+    assert view.applications.rowCount() == len(expected.applications)
+    _answer(monkeypatch, "Rencontre avec la direction")
+    view.note_buttons[0].click()  # a note on the organisation itself
+    assert _texts(view.notes, 2) == ["Rencontre avec la direction"]
+    with workspace.db.read() as session:
+        assert session.execute(text("SELECT organisation_id FROM note WHERE body = 'Rencontre avec la direction'")
+                               ).scalar() == organisation
+    other = RecordEditor(workspace, "application", application)
+    qtbot.addWidget(other)
+    other.show()
+    assert isinstance(other.dossier, ApplicationDossierView)
+    assert _texts(other.dossier.consortium, 0) == [m.organisation for m in consortium]

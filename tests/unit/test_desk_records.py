@@ -349,3 +349,40 @@ def test_notes_reminders_and_officers_travel_in_an_agency_workbook_when_asked(
             ("Relu par l'ARS : le calendrier tient.",)]
         assert _rows(db, "SELECT done_on FROM reminder WHERE uuid = :u", u=reminder_uuid)[0][0] in (
             AS_OF, AS_OF.isoformat())
+
+
+def test_an_organisations_and_an_applications_dossier_add_up(demo: Database) -> None:
+    """An organisation's dossier: its own aid and payments per project (a tranche naming no beneficiary is the
+    lead's, as the KPIs count it), summed in SQL here; an application's: its consortium and the project's aid."""
+    from portfolio.services.dossier import read_application_dossier, read_organisation_dossier
+
+    organisation = int(_rows(demo, "SELECT organisation_id FROM aid GROUP BY organisation_id ORDER BY count(*) DESC, "
+                                   "organisation_id LIMIT 1")[0][0])
+    application = int(_rows(demo, "SELECT a.id FROM application a JOIN project p ON p.application_id = a.id "
+                                  "JOIN application_partner m ON m.application_id = a.id GROUP BY a.id "
+                                  "ORDER BY count(*) DESC, a.id LIMIT 1")[0][0])
+    apply_changes(demo, desk.new_note("organisation", organisation, "Rencontre avec la direction", written_on=AS_OF,
+                                      author="x"), source="test")
+    with demo.read() as session:
+        mine = read_organisation_dossier(session, organisation)
+        theirs = read_application_dossier(session, application)
+    committed = _rows(demo, "SELECT sum(grant_cents + advance_cents) FROM aid WHERE organisation_id = :o",
+                      o=organisation)[0][0]
+    paid = _rows(demo, "SELECT coalesce(sum(d.amount_cents), 0) FROM disbursement d JOIN project p ON p.id = "
+                       "d.project_id JOIN application a ON a.id = p.application_id WHERE d.paid_on IS NOT NULL AND "
+                       "(d.organisation_id = :o OR (d.organisation_id IS NULL AND a.lead_organisation_id = :o))",
+                 o=organisation)[0][0]
+    assert (mine.committed_cents, mine.paid_cents) == (committed, paid) and len(mine.projects) > 1
+    applications = _rows(demo, "SELECT count(DISTINCT a.id) FROM application a WHERE a.lead_organisation_id = :o "
+                               "OR a.id IN (SELECT application_id FROM application_partner WHERE organisation_id = :o)",
+                         o=organisation)[0][0]
+    assert len(mine.applications) == applications
+    assert mine.notes[0].body == "Rencontre avec la direction"
+    assert len(theirs.consortium) == _rows(demo, "SELECT count(*) FROM application_partner WHERE application_id = :a",
+                                           a=application)[0][0] > 1
+    assert theirs.consortium[0].role == "Chef de file" and theirs.project_uuid is not None
+    assert theirs.committed_cents == _rows(demo, "SELECT sum(grant_cents + advance_cents) FROM aid WHERE project_id "
+                                                 "= (SELECT id FROM project WHERE application_id = :a)",
+                                           a=application)[0][0]
+    with demo.read() as session, pytest.raises(PortfolioError):
+        read_organisation_dossier(session, 10**9)

@@ -372,3 +372,183 @@ def _contacts(connection: Any, lead_id: int, names: dict[int, tuple[str, str]]) 
                              str(role or ""), str(email or ""), str(phone or "")))
                 for uuid, first, last, organisation, role, email, phone in rows]
     return [line for *_key, line in sorted(contacts, key=lambda c: c[:3])]
+
+
+# --- the same idea for an organisation and an application (issue #21) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApplicationLine:
+    """An application an organisation leads or is a member of."""
+
+    uuid: str
+    name: str  # its acronym, or its title
+    title: str
+    call: str
+    status: str
+    role: str  # the organisation's role in its consortium (tr'd)
+    requested_cents: int | None
+
+
+@dataclass(frozen=True)
+class ProjectLine:
+    """A laureate project an organisation takes part in, with that organisation's own aid and payments."""
+
+    uuid: str
+    name: str
+    status: str
+    committed_cents: int
+    paid_cents: int
+
+
+@dataclass(frozen=True)
+class MemberLine:
+    """A member of an application's consortium, with its aid when the application became a project."""
+
+    uuid: str  # the organisation's
+    organisation: str
+    role: str
+    committed_cents: int | None
+
+
+@dataclass
+class OrganisationDossier:
+    """An organisation's dossier: who it is, its applications, projects (its own aid and payments), contacts,
+    notes and documents."""
+
+    organisation_id: int
+    uuid: str
+    name: str
+    identifiers: str  # SIRET, else SIREN, RNA or foreign identifier
+    place: str  # city, department, region
+    typology: str
+    applications: list[ApplicationLine] = field(default_factory=list)
+    projects: list[ProjectLine] = field(default_factory=list)
+    contacts: list[ContactLine] = field(default_factory=list)
+    notes: list[NoteLine] = field(default_factory=list)
+    documents: list[DocumentLine] = field(default_factory=list)
+
+    @property
+    def committed_cents(self) -> int:
+        return sum(p.committed_cents for p in self.projects)
+
+    @property
+    def paid_cents(self) -> int:
+        return sum(p.paid_cents for p in self.projects)
+
+
+@dataclass
+class ApplicationDossier:
+    """An application's dossier: its call, lead, requested amount, decision (the project it became, if any), its
+    consortium, notes and documents."""
+
+    application_id: int
+    uuid: str
+    acronym: str
+    title: str
+    call: str
+    lead: str
+    status: str
+    reference: str
+    submitted_on: date | None
+    requested_cents: int | None
+    project_uuid: str | None
+    project_status: str
+    decision_on: date | None
+    consortium: list[MemberLine] = field(default_factory=list)
+    notes: list[NoteLine] = field(default_factory=list)
+    documents: list[DocumentLine] = field(default_factory=list)
+
+    @property
+    def committed_cents(self) -> int:
+        return sum(m.committed_cents or 0 for m in self.consortium)
+
+
+def _role(code: Any) -> str:
+    """A consortium role in words ("Chef de file"), in the language shown."""
+    from portfolio.domain.programme import PARTNER_ROLES
+
+    return tr(PARTNER_ROLES.get(str(code), str(code)))
+
+
+def read_organisation_dossier(reader: Reader, organisation_id: int) -> OrganisationDossier:
+    """The dossier of one organisation (PortfolioError if it no longer exists)."""
+    connection = raw_connection(reader)
+    head = connection.execute(
+        "SELECT o.uuid, o.name, o.siret, o.siren, o.rna, o.foreign_id, o.city, d.code || ' — ' || d.name, r.name, "
+        "t.label FROM organisation o LEFT JOIN department d ON d.id = o.department_id "
+        "LEFT JOIN region r ON r.id = o.region_id LEFT JOIN typology t ON t.id = o.typology_id WHERE o.id = ?",
+        (organisation_id,)).fetchone()
+    if head is None:
+        raise PortfolioError(tr("La structure n° {id} n'existe pas (ou plus).", id=organisation_id))
+    identifiers = next((str(v) for v in head[2:6] if v), "")
+    place = " · ".join(str(v) for v in head[6:9] if v)
+    dossier = OrganisationDossier(organisation_id, str(head[0]), str(head[1] or ""), identifiers, place,
+                                  str(head[9] or ""))
+    for uuid, acronym, title, call, status, role, requested in connection.execute(
+            "SELECT a.uuid, a.acronym, a.title, c.code, s.label, m.role, a.requested_cents FROM application a "
+            "JOIN application_partner m ON m.application_id = a.id JOIN call c ON c.id = a.call_id "
+            "JOIN status s ON s.id = a.status_id WHERE m.organisation_id = :o "
+            "UNION SELECT a.uuid, a.acronym, a.title, c.code, s.label, 'chef_de_file', a.requested_cents "
+            "FROM application a JOIN call c ON c.id = a.call_id JOIN status s ON s.id = a.status_id "
+            "WHERE a.lead_organisation_id = :o", {"o": organisation_id}):
+        dossier.applications.append(ApplicationLine(str(uuid), str(acronym or title or ""), str(title or ""),
+                                                    str(call), tr(str(status)), _role(role),
+                                                    None if requested is None else int(requested)))
+    # one line per application (a lead is also listed as a member): the lead's role wins
+    unique: dict[str, ApplicationLine] = {}
+    for line in dossier.applications:
+        unique.setdefault(line.uuid, line)
+    dossier.applications = sorted(unique.values(), key=lambda a: (fold(a.call), fold(a.name)))
+    paid = {int(p): int(a) for p, a in connection.execute(
+        "SELECT d.project_id, sum(d.amount_cents) FROM disbursement d JOIN project p ON p.id = d.project_id "
+        "JOIN application a ON a.id = p.application_id WHERE d.paid_on IS NOT NULL AND (d.organisation_id = :o "
+        "OR (d.organisation_id IS NULL AND a.lead_organisation_id = :o)) GROUP BY d.project_id",
+        {"o": organisation_id})}
+    committed = {int(p): int(c) for p, c in connection.execute(
+        "SELECT project_id, grant_cents + advance_cents FROM aid WHERE organisation_id = ?", (organisation_id,))}
+    if committed or paid:
+        marks = ", ".join("?" * len({*committed, *paid}))
+        for project_id, uuid, name, status in connection.execute(
+                f"SELECT p.id, p.uuid, CASE WHEN a.acronym <> '' THEN a.acronym ELSE a.title END, s.label "
+                f"FROM project p JOIN application a ON a.id = p.application_id JOIN status s ON s.id = p.status_id "
+                f"WHERE p.id IN ({marks})", sorted({*committed, *paid})):
+            dossier.projects.append(ProjectLine(str(uuid), str(name or ""), tr(str(status)),
+                                                committed.get(int(project_id), 0), paid.get(int(project_id), 0)))
+    dossier.projects.sort(key=lambda p: fold(p.name))
+    dossier.contacts = _contacts(connection, organisation_id, {organisation_id: (dossier.name, dossier.uuid)})
+    dossier.notes = notes_of(connection, "organisation", organisation_id)
+    dossier.documents = documents_of(connection, "organisation", organisation_id)
+    return dossier
+
+
+def read_application_dossier(reader: Reader, application_id: int) -> ApplicationDossier:
+    """The dossier of one application (PortfolioError if it no longer exists)."""
+    connection = raw_connection(reader)
+    head = connection.execute(
+        "SELECT a.uuid, a.acronym, a.title, c.code || ' — ' || c.label, o.name, s.label, a.reference, "
+        "a.submitted_on, a.requested_cents, p.uuid, ps.label, p.decision_on, p.id FROM application a "
+        "JOIN call c ON c.id = a.call_id JOIN organisation o ON o.id = a.lead_organisation_id "
+        "JOIN status s ON s.id = a.status_id LEFT JOIN project p ON p.application_id = a.id "
+        "LEFT JOIN status ps ON ps.id = p.status_id WHERE a.id = ?", (application_id,)).fetchone()
+    if head is None:
+        raise PortfolioError(tr("La candidature n° {id} n'existe pas (ou plus).", id=application_id))
+    dossier = ApplicationDossier(application_id, str(head[0]), str(head[1] or ""), str(head[2] or ""), str(head[3]),
+                                 str(head[4] or ""), tr(str(head[5])), str(head[6] or ""), stored_date(head[7]),
+                                 None if head[8] is None else int(head[8]), None if head[9] is None else str(head[9]),
+                                 tr(str(head[10])) if head[10] else "", stored_date(head[11]))
+    project_id = head[12]
+    aid = {int(o): int(c) for o, c in connection.execute(
+        "SELECT organisation_id, grant_cents + advance_cents FROM aid WHERE project_id = ?", (project_id,))} \
+        if project_id is not None else {}
+    order = {"chef_de_file": 0, "partenaire": 1, "partenaire_non_finance": 2}  # the lead first, then the funded
+    members = sorted(((order.get(str(role), 3), fold(str(name or "")),
+                       MemberLine(str(uuid), str(name or ""), _role(role), aid.get(int(org)) if project_id else None))
+                      for uuid, name, role, org in connection.execute(
+                          "SELECT o.uuid, o.name, m.role, o.id FROM application_partner m JOIN organisation o "
+                          "ON o.id = m.organisation_id WHERE m.application_id = ?", (application_id,))),
+                     key=lambda member: member[:2])
+    dossier.consortium = [line for *_key, line in members]
+    dossier.notes = notes_of(connection, "application", application_id)
+    dossier.documents = documents_of(connection, "application", application_id)
+    return dossier

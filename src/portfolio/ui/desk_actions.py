@@ -141,12 +141,13 @@ class DeskActions:
 
     # --- notes ---
 
-    def add_note(self, project_id: int) -> bool:
+    def add_note(self, subject_id: int, subject: str = "project") -> bool:
+        """A note on a project (or an application, an organisation)."""
         dialog = NoteDialog(self.parent, tr("Nouvelle note de suivi"), today())
         if questions.run_dialog(dialog) != QDialog.DialogCode.Accepted or dialog.values is None:
             return False
         day, text = dialog.values
-        return self._apply(desk.new_note("project", project_id, text, written_on=day,
+        return self._apply(desk.new_note(subject, subject_id, text, written_on=day,
                                          author=current_officer() or current_actor()), tr("Ajouter une note"))
 
     def edit_note(self, uuid: str) -> bool:
@@ -189,14 +190,16 @@ class DeskActions:
 
     # --- documents ---
 
-    def choose_and_attach(self, project_id: int) -> bool:
+    def choose_and_attach(self, subject_id: int, subject: str = "project") -> bool:
         names = " ".join(f"*{extension}" for extension in documents.FORMATS)
         paths, _filter = QFileDialog.getOpenFileNames(self.parent, tr("Joindre des documents"), "",
                                                       tr("Documents ({names})", names=names))
-        return self.attach(project_id, [Path(path) for path in paths]) if paths else False
+        return self.attach(subject_id, [Path(path) for path in paths], subject=subject) if paths else False
 
-    def attach(self, project_id: int, paths: list[Path], category: str | None = None) -> bool:
-        """Attaches each file (each one an undo step); a refused one is said, the others still attached."""
+    def attach(self, subject_id: int, paths: list[Path], category: str | None = None,
+               subject: str = "project") -> bool:
+        """Attaches each file to a project (or an application, an organisation), each one an undo step; a refused
+        one is said, the others still attached."""
         attached = False
         for path in paths:
             try:
@@ -211,7 +214,7 @@ class DeskActions:
                                                       [tr(c) for c in CATEGORIES], 0, True)
                 if not chosen:
                     continue
-            changes = documents.attach_changes("project", project_id, document, added_on=today(),
+            changes = documents.attach_changes(subject, subject_id, document, added_on=today(),
                                                author=current_officer() or current_actor(), category=nature.strip())
             attached = self._apply(changes, tr("Joindre « {name} »", name=document.name)) or attached
         return attached

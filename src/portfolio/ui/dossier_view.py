@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from portfolio.domain.dates import format_date
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int, format_percent
-from portfolio.services.dossier import LATE, PAID, Dossier
+from portfolio.services.dossier import LATE, PAID, DocumentLine, Dossier, NoteLine
 from portfolio.services.follow_up import lateness
 
 if TYPE_CHECKING:
@@ -41,10 +41,13 @@ LATE_COLOUR = QColor("#b3261e")  # the lists' colour for what is late
 DONE_COLOUR = QColor("#5f6368")
 
 
-class DossierView(QWidget):
-    """Shows one ``Dossier``; ``open_record(entity, uuid)`` when a line is activated."""
+class DossierBase(QWidget):
+    """What every dossier shares (a project's, an organisation's, an application's): a page that scrolls, a header,
+    tables of lines that open their record, and the officer's notes and documents with their buttons, files
+    dropped anywhere on the page attached. ``open_record(entity, uuid)`` when a line is activated."""
 
     open_record = Signal(str, str)
+    subject = "project"  # the record type the notes and documents are about
 
     def __init__(self, parent: QWidget | None = None, actions: DeskActions | None = None) -> None:
         super().__init__(parent)
@@ -57,38 +60,22 @@ class DossierView(QWidget):
         outer.addWidget(area)
         body = QWidget()
         area.setWidget(body)
-        layout = QVBoxLayout(body)
+        self.body = QVBoxLayout(body)
         self.header = QLabel()
         self.header.setObjectName("dossier-header")
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.header.setWordWrap(True)
-        layout.addWidget(self.header)
-        money = QGridLayout()
-        self.committed = QLabel()
-        self.paid_bar = QProgressBar()
-        self.paid_bar.setTextVisible(False)
-        self.paid_bar.setMaximumHeight(18)
-        money.addWidget(self.committed, 0, 0)
-        money.addWidget(self.paid_bar, 0, 1)
-        money.setColumnStretch(1, 1)
-        layout.addLayout(money)
-        self.aid = self._table(layout, tr("Aide par bénéficiaire"),
-                               [tr("Bénéficiaire"), tr("Subvention"), tr("Avance remboursable"), tr("Versé"),
-                                tr("Reste à verser"), tr("% versé")], stretch=0)
-        self.tranches = self._table(layout, tr("Tranches"), [tr("Tranche"), tr("Bénéficiaire"), tr("Date prévue"),
-                                                            tr("Date de paiement"), tr("Montant"), tr("État")],
-                                    stretch=0)
-        self.milestones = self._table(layout, tr("Jalons"), [tr("Échéance"), tr("Jalon"), tr("Réalisé le"),
-                                                            tr("Statut"), tr("Retard")], stretch=1)
-        self.contacts = self._table(layout, tr("Contacts"), [tr("Nom"), tr("Structure"), tr("Fonction"),
-                                                            tr("Courriel"), tr("Téléphone")], stretch=0)
-        self.reminders = self._table(layout, tr("Relances"), [tr("À relancer le"), tr("Objet"), tr("Responsable"),
-                                                             tr("État")], stretch=1)
-        self.reminder_buttons = self._buttons(layout, self.reminders, (
-            (tr("Nouvelle relance…"), lambda: self._act("add_reminder"), False),
-            (tr("Faite"), lambda: self._act("reminder_done", self._chosen(self.reminders)), True),
-            (tr("Reporter d'une semaine"), lambda: self._act("reminder_postponed", self._chosen(self.reminders)),
-             True)))
+        self.body.addWidget(self.header)
+        self.document_names: dict[str, str] = {}  # uuid -> name, of the documents shown
+
+    @property
+    def subject_id(self) -> int | None:
+        """The id of the record shown (None before the first ``show``)."""
+        raise NotImplementedError  # pragma: no cover - each dossier says
+
+    def _desk_sections(self) -> None:
+        """The notes and documents, with their buttons, and the hint about dropping files."""
+        layout = self.body
         self.notes = self._table(layout, tr("Notes de suivi"), [tr("Date"), tr("Auteur"), tr("Note")], stretch=2)
         self.note_buttons = self._buttons(layout, self.notes, (
             (tr("Ajouter une note…"), lambda: self._act("add_note"), False),
@@ -103,10 +90,25 @@ class DossierView(QWidget):
         drop = QLabel(tr("Déposez des fichiers sur le dossier pour les joindre (PDF, bureautique, images ; 20 Mio au "
                          "plus chacun)."))
         drop.setObjectName("drop-hint")
-        drop.setVisible(actions is not None)
+        drop.setVisible(self.desk is not None)
         layout.addWidget(drop)
         layout.addStretch(1)
-        self.dossier: Dossier | None = None
+
+    def _show_desk(self, notes: list[NoteLine], documents: list[DocumentLine]) -> None:
+        self._fill(self.notes, [(("note", n.uuid), [format_date(n.written_on), n.author, n.body], None)
+                                for n in notes], numeric=())
+        self._fill(self.documents, [(("document", d.uuid), [
+            d.name, d.category, _size(d.size), format_date(d.added_on), d.author], None) for d in documents],
+            numeric=(2,))
+        self.document_names = {d.uuid: d.name for d in documents}
+        for row in range(self.notes.rowCount()):  # a long note: its beginning in the table, the whole in its tooltip
+            item = self.notes.item(row, 2)
+            if item is not None:
+                item.setToolTip(item.text())
+
+    def tables(self) -> list[QTableWidget]:
+        """Every table of the dossier, in the order a record is looked for (``select``)."""
+        return [self.notes, self.documents]
 
     def _table(self, layout: QVBoxLayout, title: str, headers: list[str], stretch: int) -> QTableWidget:
         caption = QLabel(f"<b>{title}</b>")
@@ -144,19 +146,20 @@ class DossierView(QWidget):
         return items[0].data(Qt.ItemDataRole.UserRole)[1] if items else None
 
     def _act(self, action: str, uuid: str | None = None) -> None:
-        """Runs a desk action on this project (or on the chosen line's record)."""
-        if self.desk is None or self.dossier is None:
+        """Runs a desk action on the record shown (or on the chosen line's record)."""
+        if self.desk is None or self.subject_id is None:
             return
-        if action in ("add_note", "add_reminder", "choose_and_attach"):
-            getattr(self.desk, action)(self.dossier.project_id)
+        if action in ("add_note", "choose_and_attach"):
+            getattr(self.desk, action)(self.subject_id, subject=self.subject)
+        elif action == "add_reminder":
+            self.desk.add_reminder(self.subject_id)
         elif uuid is not None:
             getattr(self.desk, action)(uuid)
 
     def _open_document(self) -> None:
         uuid = self._chosen(self.documents)
         if self.desk is not None and uuid is not None:
-            name = next((d.name for d in self.dossier.documents if d.uuid == uuid), "") if self.dossier else ""
-            self.desk.open_document(uuid, name)
+            self.desk.open_document(uuid, self.document_names.get(uuid, ""))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self.desk is not None and event.mimeData().hasUrls():
@@ -164,9 +167,90 @@ class DossierView(QWidget):
 
     def dropEvent(self, event: QDropEvent) -> None:
         paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        if self.desk is not None and self.dossier is not None and paths:
+        if self.desk is not None and self.subject_id is not None and paths:
             event.acceptProposedAction()
-            self.desk.attach(self.dossier.project_id, paths)
+            self.desk.attach(self.subject_id, paths, subject=self.subject)
+
+    def _fill(self, table: QTableWidget, rows: list[tuple[tuple[str, str], list[str], QColor | None]],
+              numeric: tuple[int, ...]) -> None:
+        table.setRowCount(len(rows))
+        for index, (record, values, colour) in enumerate(rows):
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, record)
+                if column in numeric:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if colour is not None:
+                    item.setForeground(colour)
+                table.setItem(index, column, item)
+        fit(table)
+
+    def select(self, uuid: str) -> None:
+        """Chooses and shows the line of this record (a tranche, a milestone…), if the dossier has one."""
+        for table in self.tables():
+            for row in range(table.rowCount()):
+                item = table.item(row, 0)
+                if item is not None and item.data(Qt.ItemDataRole.UserRole)[1] == uuid:
+                    table.setFocus(Qt.FocusReason.OtherFocusReason)
+                    table.selectRow(row)
+                    self.area.ensureWidgetVisible(table)
+                    return
+
+    def _activated(self, table: QTableWidget, item: QTableWidgetItem) -> None:
+        entity, uuid = item.data(Qt.ItemDataRole.UserRole)
+        if entity == "contact" and item.column() == 3 and item.text():  # the e-mail: the mail client
+            QDesktopServices.openUrl(QUrl(f"mailto:{item.text()}"))
+            return
+        if table is self.documents:  # a document: the system's viewer
+            self._open_document()
+            return
+        if table is self.notes and self.desk is not None:
+            self.desk.edit_note(uuid)
+            return
+        self.open_record.emit(entity, uuid)
+
+
+class DossierView(DossierBase):
+    """Shows one project's ``Dossier``."""
+
+    def __init__(self, parent: QWidget | None = None, actions: DeskActions | None = None) -> None:
+        super().__init__(parent, actions)
+        layout = self.body
+        money = QGridLayout()
+        self.committed = QLabel()
+        self.paid_bar = QProgressBar()
+        self.paid_bar.setTextVisible(False)
+        self.paid_bar.setMaximumHeight(18)
+        money.addWidget(self.committed, 0, 0)
+        money.addWidget(self.paid_bar, 0, 1)
+        money.setColumnStretch(1, 1)
+        layout.addLayout(money)
+        self.aid = self._table(layout, tr("Aide par bénéficiaire"),
+                               [tr("Bénéficiaire"), tr("Subvention"), tr("Avance remboursable"), tr("Versé"),
+                                tr("Reste à verser"), tr("% versé")], stretch=0)
+        self.tranches = self._table(layout, tr("Tranches"), [tr("Tranche"), tr("Bénéficiaire"), tr("Date prévue"),
+                                                            tr("Date de paiement"), tr("Montant"), tr("État")],
+                                    stretch=0)
+        self.milestones = self._table(layout, tr("Jalons"), [tr("Échéance"), tr("Jalon"), tr("Réalisé le"),
+                                                            tr("Statut"), tr("Retard")], stretch=1)
+        self.contacts = self._table(layout, tr("Contacts"), [tr("Nom"), tr("Structure"), tr("Fonction"),
+                                                            tr("Courriel"), tr("Téléphone")], stretch=0)
+        self.reminders = self._table(layout, tr("Relances"), [tr("À relancer le"), tr("Objet"), tr("Responsable"),
+                                                             tr("État")], stretch=1)
+        self.reminder_buttons = self._buttons(layout, self.reminders, (
+            (tr("Nouvelle relance…"), lambda: self._act("add_reminder"), False),
+            (tr("Faite"), lambda: self._act("reminder_done", self._chosen(self.reminders)), True),
+            (tr("Reporter d'une semaine"), lambda: self._act("reminder_postponed", self._chosen(self.reminders)),
+             True)))
+        self._desk_sections()
+        self.dossier: Dossier | None = None
+
+    @property
+    def subject_id(self) -> int | None:
+        return self.dossier.project_id if self.dossier is not None else None
+
+    def tables(self) -> list[QTableWidget]:
+        return [self.tranches, self.milestones, self.reminders, self.aid, self.contacts, *super().tables()]
 
     def show_dossier(self, dossier: Dossier) -> None:
         """Fills every part from ``dossier``."""
@@ -209,57 +293,7 @@ class DossierView(QWidget):
             tr("faite le {day}", day=format_date(r.done_on)) if r.done_on else lateness(r.days_late or 0)],
             DONE_COLOUR if r.done_on else LATE_COLOUR if (r.days_late or 0) > 0 else None)
             for r in dossier.reminders], numeric=())
-        self._fill(self.notes, [(("note", n.uuid), [format_date(n.written_on), n.author, n.body], None)
-                                for n in dossier.notes], numeric=())
-        self._fill(self.documents, [(("document", d.uuid), [
-            d.name, d.category, _size(d.size), format_date(d.added_on), d.author], None)
-            for d in dossier.documents], numeric=(2,))
-        for table in (self.aid, self.tranches, self.milestones, self.contacts, self.reminders, self.notes,
-                      self.documents):
-            fit(table)
-        for table in (self.notes,):  # a long note: its first line in the table, the whole in its tooltip
-            for row in range(table.rowCount()):
-                item = table.item(row, 2)
-                if item is not None:
-                    item.setToolTip(item.text())
-
-    def _fill(self, table: QTableWidget, rows: list[tuple[tuple[str, str], list[str], QColor | None]],
-              numeric: tuple[int, ...]) -> None:
-        table.setRowCount(len(rows))
-        for index, (record, values, colour) in enumerate(rows):
-            for column, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                item.setData(Qt.ItemDataRole.UserRole, record)
-                if column in numeric:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if colour is not None:
-                    item.setForeground(colour)
-                table.setItem(index, column, item)
-
-    def select(self, uuid: str) -> None:
-        """Chooses and shows the line of this record (a tranche, a milestone…), if the dossier has one."""
-        for table in (self.tranches, self.milestones, self.reminders, self.aid, self.contacts, self.notes,
-                      self.documents):
-            for row in range(table.rowCount()):
-                item = table.item(row, 0)
-                if item is not None and item.data(Qt.ItemDataRole.UserRole)[1] == uuid:
-                    table.setFocus(Qt.FocusReason.OtherFocusReason)
-                    table.selectRow(row)
-                    self.area.ensureWidgetVisible(table)
-                    return
-
-    def _activated(self, table: QTableWidget, item: QTableWidgetItem) -> None:
-        entity, uuid = item.data(Qt.ItemDataRole.UserRole)
-        if table is self.contacts and item.column() == 3 and item.text():  # the e-mail: the mail client
-            QDesktopServices.openUrl(QUrl(f"mailto:{item.text()}"))
-            return
-        if table is self.documents:  # a document: the system's viewer
-            self._open_document()
-            return
-        if table is self.notes and self.desk is not None:
-            self.desk.edit_note(uuid)
-            return
-        self.open_record.emit(entity, uuid)
+        self._show_desk(dossier.notes, dossier.documents)
 
 
 def line_table(headers: list[str], stretch: int, tooltip: str) -> QTableWidget:

@@ -49,8 +49,9 @@ from portfolio.services.listing import today
 from portfolio.services.records import id_of_uuid, record_count, uuid_of
 
 from . import questions
-from .dossier_view import DossierView
+from .dossier_view import DossierBase, DossierView
 from .field_widgets import BoolInput, ChoiceInput, FieldInput, ReferencePicker, TextInput, fixed_choices
+from .subject_dossier import ApplicationDossierView, OrganisationDossierView
 from .workspace import ReadOnlyError, Workspace
 
 SMALL_REFERENCE = 500  # up to this many records, a reference is a drop-down list
@@ -61,9 +62,11 @@ REFUSED_STYLE = "border: 1px solid #b42318;"  # the outline of a field whose val
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-# what a project's dossier shows beyond the project itself: a change to any of them reads the dossier again
+# what a dossier shows beyond its record itself: a change to any of them reads the dossier again
 DOSSIER_ENTITIES = {"aid", "disbursement", "milestone", "contact", "organisation", "application", "officer", "note",
-                    "reminder", "document", "status"}
+                    "reminder", "document", "status", "project", "application_partner"}
+DOSSIERS: dict[str, type[DossierBase]] = {"project": DossierView, "application": ApplicationDossierView,
+                                          "organisation": OrganisationDossierView}
 
 
 class LinkItem(QTreeWidgetItem):
@@ -120,11 +123,11 @@ class RecordEditor(QDialog):
 
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
-        self.dossier: DossierView | None = None
-        if entity == "project" and record_id is not None:  # a laureate project opens on its dossier (issue #21)
-            from .desk_actions import DeskActions
+        self.dossier: DossierBase | None = None
+        if entity in DOSSIERS and record_id is not None:  # a project, application or organisation opens on its
+            from .desk_actions import DeskActions  # dossier (issue #21)
 
-            self.dossier = DossierView(actions=None if workspace.read_only else DeskActions(workspace, self))
+            self.dossier = DOSSIERS[entity](actions=None if workspace.read_only else DeskActions(workspace, self))
             self.dossier.open_record.connect(self._open_uuid)
             self.tabs.addTab(self.dossier, tr("Dossier"))
             self.resize(1040, 700)
@@ -298,8 +301,7 @@ class RecordEditor(QDialog):
                 widget.set_value(self.baseline.get(spec.name))
             self._load_links(session)
             self._load_history(session)
-            if self.dossier is not None and self.record_id is not None:
-                self.dossier.show_dossier(read_dossier(session, self.record_id, today()))
+            self._read_dossier(session)
         label = fields.entity_label(self.entity)
         self.name = name
         self.setWindowTitle(f"{label} — {name}[*]")  # [*]: Qt marks the title while there are unsaved changes
@@ -372,6 +374,15 @@ class RecordEditor(QDialog):
         if data:
             self.open_record.emit(*data)
 
+    def _read_dossier(self, session: Any) -> None:
+        """Reads and shows the record's dossier, when it has one."""
+        if self.record_id is None or self.dossier is None:
+            return
+        if isinstance(self.dossier, DossierView):  # a project's: what is late is counted from today
+            self.dossier.show_dossier(read_dossier(session, self.record_id, today()))
+        else:
+            self.dossier.read(session, self.record_id)  # type: ignore[attr-defined]
+
     def _open_uuid(self, entity: str, uuid: str) -> None:
         """Opens a record the dossier names by its uuid."""
         with self.workspace.db.read() as session:
@@ -436,9 +447,9 @@ class RecordEditor(QDialog):
             return
         if self.entity in entities and not self.dirty:
             self.load()
-        elif self.dossier is not None and self.record_id is not None and entities & DOSSIER_ENTITIES:
+        elif self.dossier is not None and entities & DOSSIER_ENTITIES:
             with self.workspace.db.read() as session:  # (the form's values are the user's: left as they are)
-                self.dossier.show_dossier(read_dossier(session, self.record_id, today()))
+                self._read_dossier(session)
 
     # --- saving ------------------------------------------------------------------------------------
 
