@@ -67,8 +67,9 @@ def test_a_line_of_the_dossier_opens_its_record(qtbot, workspace: Workspace) -> 
 
 
 def test_other_records_have_no_dossier(qtbot, workspace: Workspace) -> None:
+    """A project, an application and an organisation open on their dossier; a tranche, a contact… on their form."""
     with workspace.db.read() as session:
-        organisation = session.execute(text("SELECT min(id) FROM organisation")).scalar()
-    editor = RecordEditor(workspace, "organisation", organisation)
+        tranche = session.execute(text("SELECT min(id) FROM disbursement")).scalar()
+    editor = RecordEditor(workspace, "disbursement", tranche)
     qtbot.addWidget(editor)
     assert editor.dossier is None and editor.tabs.tabText(0) == "Fiche"

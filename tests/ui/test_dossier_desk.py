@@ -194,3 +194,27 @@ def test_an_organisation_and_an_application_open_on_their_dossier(qtbot, workspa
     other.show()
     assert isinstance(other.dossier, ApplicationDossierView)
     assert _texts(other.dossier.consortium, 0) == [m.organisation for m in consortium]
+
+
+def test_a_tranche_is_paid_in_place_in_one_undo_step(qtbot, workspace: Workspace, said: list[str]) -> None:
+    """The payment date typed where the tranche is shown (the French way) goes through the door; a date that is not
+    one is refused with its reason and the cell shows the stored value again."""
+    editor = _editor(qtbot, workspace)
+    view = editor.dossier
+    assert view is not None and view.dossier is not None
+    row = next(r for r, t in enumerate(view.dossier.tranches) if t.paid_on is None)
+    uuid = view.dossier.tranches[row].uuid
+    cell = view.tranches.item(row, 3)
+    assert cell.flags() & Qt.ItemFlag.ItemIsEditable and not view.tranches.item(row, 0).flags() & \
+        Qt.ItemFlag.ItemIsEditable
+    cell.setText("31/02/2026")  # (as the cell's editor commits it)
+    assert said and "31/02/2026" in said[-1] and view.tranches.item(row, 3).text() == ""
+    view.tranches.item(row, 3).setText("28/10/2026")
+    with workspace.db.read() as session:
+        paid = session.execute(text("SELECT paid_on FROM disbursement WHERE uuid = :u"), {"u": uuid}).scalar()
+    assert str(paid) == "2026-10-28" and workspace.undo_stack.undoText() == "Modifier « Date de paiement »"
+    row = next(r for r, t in enumerate(view.dossier.tranches) if t.uuid == uuid)
+    assert view.tranches.item(row, 5).text() == "Payé"  # the dossier read again
+    workspace.undo_stack.undo()
+    with workspace.db.read() as session:
+        assert session.execute(text("SELECT paid_on FROM disbursement WHERE uuid = :u"), {"u": uuid}).scalar() is None

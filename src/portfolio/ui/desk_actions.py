@@ -139,6 +139,10 @@ class DeskActions:
             return False
         return True
 
+    def set_field(self, entity: str, uuid: str, name: str, old: Any, new: Any, label: str) -> bool:
+        """One field of a record the dossier shows, changed where it is shown (a tranche's payment date…)."""
+        return self._apply([FieldChange(entity, uuid, name, old, new)], tr("Modifier « {field} »", field=label))
+
     # --- notes ---
 
     def add_note(self, subject_id: int, subject: str = "project") -> bool:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from .desk_actions import DeskActions
 
 LATE_COLOUR = QColor("#b3261e")  # the lists' colour for what is late
+SHOWN_ROLE = Qt.ItemDataRole.UserRole + 1  # a cell edited in place: the text shown before the edit
 DONE_COLOUR = QColor("#5f6368")
 
 
@@ -67,6 +69,45 @@ class DossierBase(QWidget):
         self.header.setWordWrap(True)
         self.body.addWidget(self.header)
         self.document_names: dict[str, str] = {}  # uuid -> name, of the documents shown
+        self.in_place: dict[QTableWidget, dict[int, str]] = {}  # a table's columns edited in place -> their field
+
+    def edit_in_place(self, table: QTableWidget, columns: dict[int, str]) -> None:
+        """Lets these columns of ``table`` be edited where they are shown (double-click or F2), each edit one undo
+        step through the door (a date typed the French way, an amount in euros); the other columns open their
+        record. Nothing is editable in a dossier shown read-only."""
+        if self.desk is None:
+            return
+        self.in_place[table] = columns
+        table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                              | QAbstractItemView.EditTrigger.EditKeyPressed)
+        table.itemChanged.connect(lambda item, table=table: self._edited(table, item))
+
+    def _edited(self, table: QTableWidget, item: QTableWidgetItem) -> None:
+        """A cell edited in place: its field changed through the door, or its value put back with the reason."""
+        from portfolio.domain.errors import InvalidValue
+        from portfolio.services import fields
+
+        from .field_widgets import typed_value
+
+        name = self.in_place[table].get(item.column())
+        shown = item.data(SHOWN_ROLE)
+        if name is None or self.desk is None or item.text().strip() == (shown or ""):
+            return
+        entity, uuid = item.data(Qt.ItemDataRole.UserRole)
+        spec = fields.field_spec(entity, name)
+        try:
+            old, new = typed_value(spec.kind, shown or ""), typed_value(spec.kind, item.text())
+        except InvalidValue as error:
+            self._put_back(table, item, shown)
+            QMessageBox.warning(self, spec.label, tr("{label} : {reason}", label=spec.label, reason=error))
+            return
+        if not self.desk.set_field(entity, uuid, name, old, new, spec.label):
+            self._put_back(table, item, shown)
+
+    def _put_back(self, table: QTableWidget, item: QTableWidgetItem, shown: str | None) -> None:
+        table.blockSignals(True)
+        item.setText(shown or "")
+        table.blockSignals(False)
 
     @property
     def subject_id(self) -> int | None:
@@ -173,16 +214,24 @@ class DossierBase(QWidget):
 
     def _fill(self, table: QTableWidget, rows: list[tuple[tuple[str, str], list[str], QColor | None]],
               numeric: tuple[int, ...]) -> None:
+        editable = self.in_place.get(table, {})
+        table.blockSignals(True)  # (filling is not editing)
         table.setRowCount(len(rows))
         for index, (record, values, colour) in enumerate(rows):
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, record)
+                if column in editable:
+                    item.setData(SHOWN_ROLE, value)
+                    item.setToolTip(tr("Double-cliquez (ou F2) pour modifier"))
+                else:
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 if column in numeric:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if colour is not None:
                     item.setForeground(colour)
                 table.setItem(index, column, item)
+        table.blockSignals(False)
         fit(table)
 
     def select(self, uuid: str) -> None:
@@ -197,6 +246,8 @@ class DossierBase(QWidget):
                     return
 
     def _activated(self, table: QTableWidget, item: QTableWidgetItem) -> None:
+        if item.column() in self.in_place.get(table, {}):  # a cell edited in place, not a record to open
+            return
         entity, uuid = item.data(Qt.ItemDataRole.UserRole)
         if entity == "contact" and item.column() == 3 and item.text():  # the e-mail: the mail client
             QDesktopServices.openUrl(QUrl(f"mailto:{item.text()}"))
@@ -243,6 +294,10 @@ class DossierView(DossierBase):
             (tr("Reporter d'une semaine"), lambda: self._act("reminder_postponed", self._chosen(self.reminders)),
              True)))
         self._desk_sections()
+        # in place: a tranche's dates and amount, a milestone's dates, a reminder's date
+        self.edit_in_place(self.tranches, {2: "planned_on", 3: "paid_on", 4: "amount_cents"})
+        self.edit_in_place(self.milestones, {0: "due_on", 2: "done_on"})
+        self.edit_in_place(self.reminders, {0: "due_on"})
         self.dossier: Dossier | None = None
 
     @property

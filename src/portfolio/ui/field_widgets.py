@@ -66,6 +66,24 @@ class FieldInput(QWidget):
                 child.setEnabled(not read_only)
 
 
+def typed_value(kind: str, typed: str) -> Any:
+    """What a user typed for a field of this kind (text, money, date, int…), in the form the door takes, or
+    InvalidValue: "1 234,50 €" is 123450 cents, "28/11/2026" a date, empty nothing."""
+    text = typed.strip()
+    if not text:
+        return None if kind not in ("text", "code", "email", "phone") else ""
+    if kind == "money":
+        return parse_amount(text)
+    if kind == "date":
+        return parse_date(text)
+    if kind == "int":
+        try:
+            return int(text.replace("\u00a0", "").replace(" ", ""))
+        except ValueError:
+            raise InvalidValue(tr("« {value} » n'est pas un nombre entier.", value=text)) from None
+    return text
+
+
 class TextInput(FieldInput):
     """Text, codes, e-mail, telephone, whole numbers, money and dates: a line edit with a parser."""
 
@@ -125,20 +143,7 @@ class TextInput(FieldInput):
             self.calendar_button.setEnabled(not read_only)
 
     def value(self) -> Any:
-        text = self.edit.text().strip()
-        kind = self.spec.kind
-        if not text:
-            return None if kind not in ("text", "code", "email", "phone") else ""
-        if kind == "money":
-            return parse_amount(text)
-        if kind == "date":
-            return parse_date(text)
-        if kind == "int":
-            try:
-                return int(text.replace("\u00a0", "").replace(" ", ""))
-            except ValueError:
-                raise InvalidValue(tr("« {value} » n'est pas un nombre entier.", value=text)) from None
-        return text
+        return typed_value(self.spec.kind, self.edit.text())
 
     def set_value(self, value: Any) -> None:
         kind = self.spec.kind
