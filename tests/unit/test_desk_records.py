@@ -386,3 +386,27 @@ def test_an_organisations_and_an_applications_dossier_add_up(demo: Database) -> 
                                            a=application)[0][0]
     with demo.read() as session, pytest.raises(PortfolioError):
         read_organisation_dossier(session, 10**9)
+
+
+def test_a_packages_documents_go_beside_its_workbook_only_when_asked(tmp_path: Path) -> None:
+    """Never by default; asked, the documents of the package's projects, whole, named after what they belong to;
+    one about a person only with personal data; the workbook taken back is not troubled by them."""
+    from portfolio.exchange.package_documents import documents_folder
+    from portfolio.exchange.working_workbook import Selection, export_working_workbook
+    from portfolio.services.demo import write_demo
+
+    path = tmp_path / "demo.sqlite"
+    with open_portfolio(path) as db:
+        write_demo(db)
+        contact, organisation = (int(v) for v in _rows(db, "SELECT id, organisation_id FROM contact LIMIT 1")[0])
+        apply_changes(db, documents.attach_changes("organisation", organisation, documents.accept("CV.pdf", PDF),
+                                                   added_on=AS_OF, author="x", contact_id=contact), source="test")
+        plain = export_working_workbook(db, Selection(), tmp_path / "agence.xlsx")
+        assert plain.documents == [] and not documents_folder(plain.path).exists()
+        asked = export_working_workbook(db, Selection(documents=True), tmp_path / "avec.xlsx")
+        stored = dict(_rows(db, "SELECT d.sha256, d.name FROM document d WHERE d.contact_id IS NULL"))
+        personal = export_working_workbook(db, Selection(documents=True, personal=True), tmp_path / "tout.xlsx")
+    assert len(asked.documents) == len(stored) == 12
+    assert {hashlib.sha256(p.read_bytes()).hexdigest() for p in asked.documents} == set(stored)
+    assert all(p.parent == documents_folder(asked.path) and " — " in p.name for p in asked.documents)
+    assert len(personal.documents) == 13 and any(p.name.endswith("CV.pdf") for p in personal.documents)

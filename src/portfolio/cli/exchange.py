@@ -53,15 +53,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(tr("--entities : type(s) inconnu(s) {names} ; possibles : {known}", names=", ".join(unknown),
                             known=",".join(EXCHANGED_ENTITIES)))
-    selection = Selection(entities, args.region, args.personal, args.recipient, args.view)
+    selection = Selection(entities, args.region, args.personal, args.recipient, args.view, args.documents)
     with open_portfolio(_db_path(args), must_exist=True) as db:
         exported = export_working_workbook(db, selection, args.output.expanduser())
     if args.json:
-        _print_json({"export_id": exported.export_id, "file": str(exported.path), "rows": exported.rows})
+        _print_json({"export_id": exported.export_id, "file": str(exported.path), "rows": exported.rows,
+                     "documents": [str(path) for path in exported.documents]})
         return 0
     counts = ", ".join(f"{n} {entity}" for entity, n in exported.rows.items())
     print(tr("Classeur écrit dans {file} ({counts}) ; export n° {id}.", file=exported.path, counts=counts,
              id=exported.export_id))
+    if exported.documents:
+        print(tr("{n} document(s) écrit(s) dans {folder}.", n=len(exported.documents),
+                 folder=exported.documents[0].parent))
     return 0
 
 

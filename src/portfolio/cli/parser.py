@@ -131,6 +131,8 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
                           "(organisation,project,aid,disbursement,milestone,application,contact ; sur demande : "
                           "officer,note,reminder)")
     exported.add_argument("--personal", action="store_true", help="inclure les données personnelles (contacts)")
+    exported.add_argument("--documents", action="store_true", help="classeur de travail : joindre les documents du "
+                          "paquet, dans un dossier à côté du classeur (« NOM — documents »)")
     exported.add_argument("--incomplete", action="store_true", help="scdl, 360giving : écrire aussi les lignes "
                           "auxquelles manque une valeur obligatoire du format (cellules vides), au lieu de les lister")
     exported.add_argument("--prefix", metavar="360G-…", help="360giving : le préfixe d'éditeur donné par 360Giving "

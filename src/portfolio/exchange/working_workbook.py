@@ -68,10 +68,11 @@ class Selection:
     personal: bool = False  # contacts' names, emails and phones (left out unless asked)
     recipient: str = ""
     view: str | None = None  # a saved view of organisations, applications or projects (services.views)
+    documents: bool = False  # the package's documents, in a folder beside the workbook (package_documents)
 
     def as_json(self) -> dict[str, Any]:
         return {"entities": list(self.entities), "region": self.region, "personal": self.personal,
-                "view": self.view}
+                "view": self.view, "documents": self.documents}
 
 
 @dataclass
@@ -83,6 +84,7 @@ class ExportResult:
     rows: dict[str, int] = field(default_factory=dict)  # entity -> records written
     sha256: str = ""  # of the workbook's bytes
     fingerprint: str = ""  # of the number and what was sent (export_fingerprint)
+    documents: list[Path] = field(default_factory=list)  # the documents written beside it, when asked
 
 
 def sheet_name(entity: str) -> str:
@@ -135,6 +137,10 @@ def export_working_workbook(db: Store, selection: Selection, destination: Path) 
             _write(connection, path, export_id, selection, entities, scope, sent, result)
 
         write_whole(destination, write, tr("Le classeur"))
+        if selection.documents:
+            from .package_documents import write_documents
+
+            result.documents = write_documents(connection, scope, destination, selection.personal)
     with db.write() as session:
         connection = raw_connection(session)
         connection.execute(

@@ -162,6 +162,9 @@ class ExportDialog(QDialog):
             box.setChecked(entity in DEFAULT_ENTITIES and entity != "contact")
             self.entities[entity] = box
             layout.addWidget(box)
+        self.documents = QCheckBox(tr("Joindre les documents (dans un dossier à côté du classeur)"))
+        self.documents.setObjectName("export_documents")
+        layout.addWidget(self.documents)
         self.personal = QCheckBox(tr("Inclure les données personnelles (noms, courriels et téléphones des contacts)"))
         self.personal.toggled.connect(self._personal)
         layout.addWidget(self.personal)
@@ -182,7 +185,7 @@ class ExportDialog(QDialog):
 
         chosen = tuple(entity for entity, box in self.entities.items() if box.isChecked())
         return Selection(chosen, self.region.currentData(), self.personal.isChecked(), self.recipient.text().strip(),
-                         self.view.currentData())
+                         self.view.currentData(), self.documents.isChecked())
 
 
 def export_for_agency(window: MainWindow) -> None:
