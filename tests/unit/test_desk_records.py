@@ -286,6 +286,24 @@ def test_check_and_snapshots_see_one_changed_byte_of_a_document(tmp_path: Path) 
     assert not report.sound and any("rapport.pdf" in problem for problem in report.documents)
 
 
+def test_a_backup_holds_the_documents_bytes(tmp_path: Path) -> None:
+    from portfolio.services.backups import take_backup
+
+    path = tmp_path / "p.sqlite"
+    with open_portfolio(path) as db:
+        from portfolio.services.demo import write_demo
+
+        write_demo(db)
+        project = _project(db, 0)
+        apply_changes(db, documents.attach_changes("project", project, documents.accept("rapport.pdf", PDF),
+                                                   added_on=AS_OF, author="x"), source="test")
+    backup = take_backup(path, "manuelle")
+    with sqlite3.connect(backup.path) as connection:
+        assert connection.execute("SELECT c.content FROM document_content c JOIN document d ON d.uuid = "
+                                  "c.document_uuid WHERE d.name = 'rapport.pdf'").fetchone()[0] == PDF
+    connection.close()
+
+
 def test_erasing_a_person_removes_the_documents_about_them(demo: Database) -> None:
     from portfolio.services.gdpr import erase_person, person_of_contact
 
