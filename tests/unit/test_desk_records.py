@@ -182,11 +182,13 @@ def test_the_follow_up_of_one_officer_counts_their_projects_only(demo: Database)
 
 
 def _quiet_in_sql(db: Database, day: date) -> int:
-    """The running projects with no note since ``day`` nor any change of their own but the demo's writing."""
+    """The running projects decided before ``day``, with no note since nor any change of their own but the demo's
+    writing."""
     return int(_rows(db, "SELECT count(*) FROM project p WHERE p.status_id NOT IN (SELECT id FROM status WHERE "
-                         "is_final) AND p.id NOT IN (SELECT project_id FROM note WHERE project_id IS NOT NULL AND "
-                         "written_on >= :d) AND p.uuid NOT IN (SELECT record_uuid FROM audit_entry WHERE entity = "
-                         "'project' AND source <> 'démo' AND at_utc >= :t)", d=day, t=day.isoformat())[0][0])
+                         "is_final) AND (p.decision_on IS NULL OR p.decision_on < :d) AND p.id NOT IN (SELECT "
+                         "project_id FROM note WHERE project_id IS NOT NULL AND written_on >= :d) AND p.uuid NOT IN "
+                         "(SELECT record_uuid FROM audit_entry WHERE entity = 'project' AND source <> 'démo' AND "
+                         "at_utc >= :t)", d=day, t=day.isoformat())[0][0])
 
 
 def test_a_project_without_a_note_or_change_for_90_days_is_quiet(demo: Database) -> None:

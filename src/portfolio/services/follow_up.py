@@ -7,19 +7,20 @@ item, its date and the days late (negative: days left).
 "Overdue" is the KPIs' and the lists' own rule: a milestone due before today, not done, whose status is not final
 (reached, cancelled); a tranche planned before today and not paid. A project's last change is the latest entry of the
 audit trail about the project itself (its status, dates, officer; the demo's own writing aside), its last note the
-latest note's date: a project is quiet when both are older than ``QUIET_DAYS`` days and its status is not final
-(closed, abandoned). Qt-free:
+latest note's date: a project is quiet when both, and its decision, are older than ``QUIET_DAYS`` days and its status
+is not final (closed, abandoned). Qt-free:
 `portfolio suivi` prints it.
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from portfolio.db.dialect import dialect_of
-from portfolio.db.models import UNPAID_TRANCHES
+from portfolio.db.models import PROJECT_CHANGES, UNPAID_TRANCHES
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.dates import stored_date
 from portfolio.domain.i18n import tr
@@ -149,32 +150,54 @@ def _reminders_due(connection: Any, result: FollowUp, bounds: dict[str, Any], pa
 
 
 def _quiet_projects(connection: Any, result: FollowUp, bounds: dict[str, Any], limit: int | None, mine: str) -> None:
-    """The running projects with neither a note nor a change of their own for more than QUIET_DAYS days, the
-    quietest first; each line's date is its last note or change (the project's creation at the latest)."""
+    """The running projects with neither a note, nor a change of their own, nor their decision for more than
+    QUIET_DAYS days, the quietest first; each line's date is the latest of the three.
+
+    Read the other way round: the projects active since the cutoff are few next to the running ones (the notes of
+    the last 90 days through their date's index, the trail's entries about projects through its partial index by
+    date), so each running project is checked against two small sets rather than probed twice: 0.1 s less at
+    100,000 projects."""
     from .demo import DEMO_SOURCE
 
     cutoff = result.today - timedelta(days=QUIET_DAYS)
     # (two names for one day: a server types each parameter once, a date for written_on, text for at_utc); the
     # demo's writing is no change: its records stand for years of history written in one go
     values = {**bounds, "cutoff": cutoff.isoformat(), "cutoff_utc": cutoff.isoformat(), "demo": DEMO_SOURCE}
-    changed = "e.entity = 'project' AND e.record_uuid = p.uuid AND e.source <> :demo"
+    changes = dialect_of(connection).indexed("audit_entry", PROJECT_CHANGES)
     quiet = ("p.status_id NOT IN (SELECT id FROM status WHERE is_final) "
-             "AND NOT EXISTS (SELECT 1 FROM note n WHERE n.project_id = p.id AND n.written_on >= :cutoff) "
-             f"AND NOT EXISTS (SELECT 1 FROM audit_entry e WHERE {changed} AND e.at_utc >= :cutoff_utc){mine}")
+             "AND (p.decision_on IS NULL OR p.decision_on < :cutoff) "
+             "AND p.id NOT IN (SELECT project_id FROM note WHERE written_on >= :cutoff AND project_id IS NOT NULL) "
+             f"AND p.uuid NOT IN (SELECT record_uuid FROM {changes} WHERE entity = 'project' "
+             "AND at_utc >= :cutoff_utc AND source <> :demo)" + mine)
     result.counts["quiet_projects"] = int(connection.execute(
         f"SELECT count(*) FROM project p WHERE {quiet}", values).fetchone()[0])
+    if limit == 0 or not result.counts["quiet_projects"]:
+        return
+    # each quiet project's last note or decision, a bound below its last activity; its last change (before the
+    # cutoff) is looked up in the quietest-first order, until no project left can be among the first ``limit``
     rows = connection.execute(
         f"SELECT p.uuid, {_PROJECT}, a.title, (SELECT max(written_on) FROM note n WHERE n.project_id = p.id), "
-        f"(SELECT max(e.at_utc) FROM audit_entry e WHERE {changed}), p.decision_on "
-        f"FROM project p JOIN application a ON a.id = p.application_id WHERE {quiet}", values).fetchall()
-    lines = []
-    for uuid, acronym, title, noted, changed_on, decided in rows:  # since the last of them, else the decision
-        last = max((day for day in (stored_date(noted), _utc_day(changed_on)) if day is not None),
-                   default=stored_date(decided) or cutoff)
-        lines.append(FollowUpLine(str(uuid), str(acronym or ""), str(title or ""), str(uuid), last,
-                                  (result.today - last).days))
+        f"p.decision_on FROM project p JOIN application a ON a.id = p.application_id WHERE {quiet}", values).fetchall()
+    bounded = sorted(((max((d for d in (stored_date(noted), stored_date(decided)) if d is not None), default=None),
+                       str(uuid), str(acronym or ""), str(title or ""))
+                      for uuid, acronym, title, noted, decided in rows), key=lambda row: (row[0] or date.min, row[2]))
+    kept: list[tuple[int, str, str, str, date]] = []  # a heap of the quietest so far: (-ordinal, …), the loudest first
+    for low, uuid, acronym, title in bounded:
+        if limit is not None and len(kept) >= limit and (low or date.min).toordinal() > -kept[0][0]:
+            break  # every project left was active later than the quietest ``limit`` found
+        changed = _utc_day(connection.execute(
+            "SELECT max(at_utc) FROM audit_entry WHERE entity = 'project' AND record_uuid = ? AND source <> ?",
+            (uuid, DEMO_SOURCE)).fetchone()[0])
+        last = max((d for d in (low, changed) if d is not None), default=cutoff)
+        entry = (-last.toordinal(), acronym, uuid, title, last)
+        if limit is None or len(kept) < limit:
+            heapq.heappush(kept, entry)
+        elif entry > kept[0]:  # quieter than the loudest kept
+            heapq.heapreplace(kept, entry)
+    lines = [FollowUpLine(uuid, acronym, title, uuid, last, (result.today - last).days)
+             for _negative, acronym, uuid, title, last in kept]
     lines.sort(key=lambda line: (line.day, line.acronym, line.project_uuid))
-    result.quiet_projects = lines if limit is None else lines[:limit]
+    result.quiet_projects = lines
 
 
 def _utc_day(value: Any) -> date | None:

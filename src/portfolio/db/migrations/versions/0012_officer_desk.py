@@ -1,6 +1,7 @@
 """The officer's desk (issue #21): the team's officers and the one in charge of each project, the follow-up notes,
 the reminders, and the documents attached to a project, an application or an organisation (their bytes in a table
-of their own beside them). New tables and one new column (``project.officer_id``, empty): no value changes. On a
+of their own beside them), and a partial index of the trail's entries about projects by date (for "Mon suivi"'s
+quiet projects). New tables, one new column (``project.officer_id``, empty), an index: no value changes. On a
 team's server, the roles that write the records write these too, and those that read them read these.
 
 Revision ID: 0012
@@ -84,6 +85,10 @@ def upgrade() -> None:
                            ("document", ("project_id", "application_id", "organisation_id", "contact_id"))):
         for column in columns:
             op.create_index(f"ix_{table}_{column}", table, [column])
+    # the trail's entries about projects by date: "Mon suivi" finds the projects changed lately without reading the
+    # whole trail (an index only: the trail's rows are not touched)
+    op.create_index("ix_audit_project_at", "audit_entry", ["at_utc"], sqlite_where=sa.text("entity = 'project'"),
+                    postgresql_where=sa.text("entity = 'project'"))
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":  # who writes the projects writes these; who reads them reads these
         for privilege, rights in (("UPDATE", "SELECT, INSERT, UPDATE, DELETE"), ("SELECT", "SELECT")):
@@ -94,6 +99,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_audit_project_at", table_name="audit_entry")
     for table in reversed(TABLES[1:]):
         op.drop_table(table)
     op.drop_index("ix_project_officer_id", table_name="project")
