@@ -450,14 +450,18 @@ class Note(Record):
     __tablename__ = "note"
     __entity__ = "note"
     __label__ = "Note de suivi"
-    __table_args__ = (CheckConstraint(ONE_SUBJECT, name="note_one_subject"),)
+    # a project's notes by date, and the notes of a period with their project, each read from an index alone
+    # ("Mon suivi"'s quiet projects)
+    __table_args__ = (CheckConstraint(ONE_SUBJECT, name="note_one_subject"),
+                      Index("ix_note_project_written", "project_id", "written_on"),
+                      Index("ix_note_written_on", "written_on", "project_id"))
     project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("project.id"), index=True, info=field("Projet", "ref:project"))
+        ForeignKey("project.id"), info=field("Projet", "ref:project"))
     application_id: Mapped[int | None] = mapped_column(
         ForeignKey("application.id"), index=True, info=field("Candidature", "ref:application"))
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id"), index=True, info=field("Structure", "ref:organisation"))
-    written_on: Mapped[date] = mapped_column(Date, index=True, info=field("Date", "date", required=True))
+    written_on: Mapped[date] = mapped_column(Date, info=field("Date", "date", required=True))
     author: Mapped[str] = mapped_column(Text, default="", info=field("Auteur", "text"))
     body: Mapped[str] = mapped_column(Text, info=field("Note", "text", required=True, searchable=True))
     search_key: Mapped[str] = search_key_column()
@@ -591,8 +595,8 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_record", "entity", "record_uuid"),
         # the changes of projects by date (schema 12): "Mon suivi" finds the projects changed lately among a trail of
-        # millions of entries (services.follow_up's quiet projects)
-        Index(PROJECT_CHANGES, "at_utc", sqlite_where=text("entity = 'project'"),
+        # millions of entries (services.follow_up's quiet projects), from the index alone
+        Index(PROJECT_CHANGES, "at_utc", "source", "record_uuid", sqlite_where=text("entity = 'project'"),
               postgresql_where=text("entity = 'project'")),
         CheckConstraint("operation IN ('create', 'update', 'delete')", name="audit_operation"),
         {"sqlite_autoincrement": True},

@@ -80,15 +80,18 @@ def upgrade() -> None:
         sa.Column("document_uuid", sa.String(length=36), sa.ForeignKey("document.uuid"), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("document_uuid"))
-    for table, columns in (("note", ("project_id", "application_id", "organisation_id", "written_on")),
+    # a project's last note, and a period's notes with their project, from the indexes alone ("Mon suivi")
+    op.create_index("ix_note_project_written", "note", ["project_id", "written_on"])
+    op.create_index("ix_note_written_on", "note", ["written_on", "project_id"])
+    for table, columns in (("note", ("application_id", "organisation_id")),
                            ("reminder", ("project_id", "due_on", "officer_id")),
                            ("document", ("project_id", "application_id", "organisation_id", "contact_id"))):
         for column in columns:
             op.create_index(f"ix_{table}_{column}", table, [column])
     # the trail's entries about projects by date: "Mon suivi" finds the projects changed lately without reading the
     # whole trail (an index only: the trail's rows are not touched)
-    op.create_index("ix_audit_project_at", "audit_entry", ["at_utc"], sqlite_where=sa.text("entity = 'project'"),
-                    postgresql_where=sa.text("entity = 'project'"))
+    op.create_index("ix_audit_project_at", "audit_entry", ["at_utc", "source", "record_uuid"],
+                    sqlite_where=sa.text("entity = 'project'"), postgresql_where=sa.text("entity = 'project'"))
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":  # who writes the projects writes these; who reads them reads these
         for privilege, rights in (("UPDATE", "SELECT, INSERT, UPDATE, DELETE"), ("SELECT", "SELECT")):
