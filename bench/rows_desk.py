@@ -22,7 +22,7 @@ from .runner import Options, Result, row
 
 DOSSIERS = 50  # projects drawn at random (the same draw at each run), each dossier read once
 RUNS = 5
-PAGE = 200  # lines of each section a page shows at first
+PAGE = 100  # lines of each section a page shows at first (ui.follow_up_page.SHOWN)
 
 WINDOW = """
 import json, sys, time

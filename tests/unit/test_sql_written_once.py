@@ -78,6 +78,13 @@ def test_each_helper_gives_the_same_answer_on_both_engines(connection: Any) -> N
     words = f"SELECT count(*) FROM (SELECT 'à' AS w UNION SELECT 'b') t WHERE w {listed}"
     assert _one(connection, words, {"ids": dialect.list_value(["à", "c"])}) == 1
     assert _one(connection, f"SELECT {dialect.unindexed('1 + 1')}") == 2
+    # the later of two dates, or the one there is
+    day = "CAST(:{} AS DATE)" if dialect is POSTGRESQL else ":{}"
+    for a, b, later in (("2026-01-02", "2025-12-31", "2026-01-02"), (None, "2025-12-31", "2025-12-31"),
+                        ("2026-01-02", None, "2026-01-02"), (None, None, None)):
+        found = _one(connection, f"SELECT CAST({dialect.latest(day.format('a'), day.format('b'))} AS TEXT)",
+                     {"a": a, "b": b})
+        assert found == later, (a, b, found)
     from portfolio.db.models import UNPAID_TRANCHES  # (a partial index of migration 0011, there on both engines)
 
     unpaid = f"SELECT count(*) FROM {dialect.indexed('disbursement d', UNPAID_TRANCHES)} WHERE d.paid_on IS NULL"
@@ -104,6 +111,6 @@ def test_a_date_read_as_text_is_iso_on_both_engines(connection: Any) -> None:
 
 def test_the_two_dialects_differ_only_where_named() -> None:
     named = {name for name in vars(Dialect) if not name.startswith("_") and callable(getattr(Dialect, name))}
-    assert named == {"in_list", "list_value", "days_between", "position", "unindexed", "indexed"}
+    assert named == {"in_list", "list_value", "days_between", "position", "latest", "unindexed", "indexed"}
     for name in named:
         assert getattr(type(POSTGRESQL), name) is not getattr(Dialect, name), name

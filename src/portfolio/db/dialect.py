@@ -38,6 +38,10 @@ class Dialect:
         """Where ``needle`` first occurs in ``haystack`` (1-based; 0: nowhere)."""
         return f"instr({haystack}, {needle})"
 
+    def latest(self, first: str, second: str) -> str:
+        """The later of two dates (or the one there is; empty when neither is)."""
+        return f"max(coalesce({first}, {second}), coalesce({second}, {first}))"
+
     def unindexed(self, expression: str) -> str:
         """``expression`` marked so that SQLite does not walk an index to sort by it (``+``): with a filter, sorting
         what the filter keeps is faster than looking every row of the index up. A server plans on its own."""
@@ -63,6 +67,9 @@ class _PostgreSQL(Dialect):
 
     def position(self, needle: str, haystack: str) -> str:
         return f"strpos({haystack}, {needle})"
+
+    def latest(self, first: str, second: str) -> str:
+        return f"GREATEST({first}, {second})"  # (NULLs aside)
 
     def unindexed(self, expression: str) -> str:
         return f"({expression})"

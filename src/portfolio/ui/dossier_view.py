@@ -364,6 +364,9 @@ def line_table(headers: list[str], stretch: int, tooltip: str) -> QTableWidget:
     # sized to their contents once filled (fit), not by ResizeToContents, which measures every column again at each
     # cell set: seconds for a few hundred lines
     table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    # a column's width from its first 50 rows (and those in view), not all of them: its lines are alike (dates,
+    # amounts, acronyms), and "Mon suivi" fills five tables of 100 lines at each change
+    table.verticalHeader().setResizeContentsPrecision(50)
     return table
 
 

@@ -32,7 +32,9 @@ from .dossier_view import LATE_COLOUR, fit, line_table
 from .workspace import Workspace
 
 DAYS = 30
-SHOWN = 200  # lines of each section (its count says how many there are)
+# lines of each section (its count says how many there are; the lists show them all): 100 rather than 200 halves
+# the page's filling (55 -> 32 ms for its five tables), which "Mon suivi" does at each change it lists
+SHOWN = 100
 # what a change re-reads the page for
 WATCHED = {"milestone", "disbursement", "project", "application", "status", "reminder", "note", "officer"}
 
