@@ -163,6 +163,10 @@ def test_the_follow_up_page_shows_one_officers_projects_or_the_teams(qtbot, work
     page.officer.activated.emit(0)
     assert page.result.counts == team.counts
     assert follow_up_page.follow_up_count(workspace) == sum(his.counts.values())
+    from portfolio.services import desk
+
+    workspace.apply(desk.new_officer("Nadia Roux"), "Ajouter")  # a new officer: listed, the choice kept
+    assert page.officer.findText("Nadia Roux") > 0 and page.officer.currentIndex() == 0
 
 
 def test_an_organisation_and_an_application_open_on_their_dossier(qtbot, workspace: Workspace,

@@ -83,6 +83,7 @@ class FollowUpPage(QWidget):
         layout.addStretch(1)
         self.result: FollowUp | None = None
         self.stale = True
+        self.team_known = False  # the officers' list is filled
         workspace.changed.connect(self._data_changed)
 
     def showEvent(self, event: Any) -> None:
@@ -93,6 +94,8 @@ class FollowUpPage(QWidget):
     def _data_changed(self, entities: Any) -> None:
         if entities and not set(entities) & WATCHED:
             return
+        if not entities or "officer" in entities:
+            self.team_known = False  # the list of officers is read again
         self.stale = True
         if self.isVisible():
             self.refresh()
@@ -121,9 +124,13 @@ class FollowUpPage(QWidget):
         self.counted.emit(sum(self.result.counts.values()))
 
     def _officer_choices(self, session: Any) -> int | None:
-        """Fills the officer list again (the team may have changed); the officer chosen, None for the team."""
+        """The officer chosen (None: the whole team), the list filled first when the team changed (not at each
+        change of what the page lists: a large team's list costs as much as the page's tables)."""
         from .desk_actions import current_officer_id
 
+        if self.team_known:
+            return self.officer.currentData()
+        self.team_known = True
         chosen = self.officer.currentData() if self.officer.count() else current_officer_id(session)
         self.officer.clear()
         self.officer.addItem(tr("Toute l'équipe"), None)
