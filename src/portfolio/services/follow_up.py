@@ -155,10 +155,10 @@ def _quiet_projects(connection: Any, result: FollowUp, bounds: dict[str, Any], l
     """The running projects with neither a note, nor a change of their own, nor their decision for more than
     QUIET_DAYS days, the quietest first; each line's date is the latest of the three.
 
-    Read the other way round: the projects active since the cutoff are few next to the running ones (the notes of
-    the last 90 days through their date's index, the trail's entries about projects through its partial index by
-    date, each read from the index alone), so each running project is checked against two sets rather than probed
-    twice; counted as they are read (one pass); named only for the page's lines. At 100,000 projects: 0.39 s of
+    Each running project's notes since the cutoff are looked for in the (project, date) index alone; the projects
+    changed since are read once, through the trail's partial index of entries about projects by date (from the
+    index alone), rather than looked for project by project (0.15 s at 100,000 projects); counted as they are read
+    (one pass); named only for the page's lines. At 100,000 projects: 0.39 s of
     the first version's page, about 0.1 s now."""
     from .demo import DEMO_SOURCE
 
@@ -170,7 +170,7 @@ def _quiet_projects(connection: Any, result: FollowUp, bounds: dict[str, Any], l
     changes = dialect.indexed("audit_entry", PROJECT_CHANGES)  # (the trail's entries about projects)
     quiet = ("p.status_id NOT IN (SELECT id FROM status WHERE is_final) "
              "AND (p.decision_on IS NULL OR p.decision_on < :cutoff) "
-             "AND p.id NOT IN (SELECT project_id FROM note WHERE written_on >= :cutoff AND project_id IS NOT NULL) "
+             "AND NOT EXISTS (SELECT 1 FROM note n WHERE n.project_id = p.id AND n.written_on >= :cutoff) "
              f"AND p.uuid NOT IN (SELECT record_uuid FROM {changes} WHERE entity = 'project' "
              "AND at_utc >= :cutoff_utc AND source <> :demo)" + mine)
     # each quiet project's last note or decision, a bound below its last activity, the quietest first; its last
