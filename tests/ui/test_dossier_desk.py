@@ -184,7 +184,9 @@ def test_an_organisation_and_an_application_open_on_their_dossier(qtbot, workspa
     qtbot.addWidget(editor)
     editor.show()
     view = editor.dossier
-    assert isinstance(view, OrganisationDossierView) and editor.tabs.currentWidget() is view
+    # an organisation opens on its form (edited far more often), its dossier the next tab
+    assert isinstance(view, OrganisationDossierView) and editor.tabs.widget(1) is view
+    assert editor.tabs.currentWidget() is editor.form_tab and editor.tabs.tabText(1) == "Dossier"
     assert view.projects.rowCount() == len(expected.projects) > 1
     assert view.applications.rowCount() == len(expected.applications)
     _answer(monkeypatch, "Rencontre avec la direction")
@@ -222,3 +224,11 @@ def test_a_tranche_is_paid_in_place_in_one_undo_step(qtbot, workspace: Workspace
     workspace.undo_stack.undo()
     with workspace.db.read() as session:
         assert session.execute(text("SELECT paid_on FROM disbursement WHERE uuid = :u"), {"u": uuid}).scalar() is None
+
+
+def test_a_refused_save_from_the_dossier_shows_the_form(qtbot, workspace: Workspace) -> None:
+    editor = _editor(qtbot, workspace)
+    assert editor.tabs.currentWidget() is editor.dossier  # a project opens on its dossier
+    editor.inputs["end_on"].edit.setText("31/02/2027")
+    assert not editor.save()
+    assert editor.tabs.currentWidget() is editor.form_tab and editor.errors["end_on"].isVisible()

@@ -124,14 +124,19 @@ class RecordEditor(QDialog):
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
         self.dossier: DossierBase | None = None
-        if entity in DOSSIERS and record_id is not None:  # a project, application or organisation opens on its
-            from .desk_actions import DeskActions  # dossier (issue #21)
+        if entity in DOSSIERS and record_id is not None:  # a project, application or organisation has a dossier
+            from .desk_actions import DeskActions  # (issue #21)
 
             self.dossier = DOSSIERS[entity](actions=None if workspace.read_only else DeskActions(workspace, self))
             self.dossier.open_record.connect(self._open_uuid)
-            self.tabs.addTab(self.dossier, tr("Dossier"))
             self.resize(1040, 700)
-        self.tabs.addTab(self._build_form(), tr("Fiche"))
+        self.form_tab = self._build_form()
+        self.tabs.addTab(self.form_tab, tr("Fiche"))
+        if self.dossier is not None:
+            # a laureate project opens on its dossier, what its officer follows; an organisation or an application
+            # on its form, which is edited far more often, its dossier one tab away
+            self.tabs.insertTab(0 if entity == "project" else 1, self.dossier, tr("Dossier"))
+            self.tabs.setCurrentIndex(0)
         self.links = QTreeWidget()
         self.links.setObjectName("links")
         self.links.setHeaderLabels([tr("Fiche"), tr("Montant"), tr("Date"), tr("Structure"), tr("Statut")])
@@ -470,6 +475,7 @@ class RecordEditor(QDialog):
         """Applies the form through the door as one undo step; True when saved."""
         values = self.typed_values()
         if values is None:
+            self.tabs.setCurrentWidget(self.form_tab)  # (from the dossier: the refused fields shown where they are)
             self._say(tr("Certaines valeurs sont refusées : corrigez les champs signalés en rouge."))
             return False
         with self.workspace.db.read() as session:
