@@ -19,6 +19,7 @@ from portfolio.services.demo_desk import tiny_pdf
 from portfolio.services.follow_up import follow_up
 from portfolio.ui import desk_actions, follow_up_page, questions
 from portfolio.ui.editor import RecordEditor
+from portfolio.ui.preferences import OFFICER_SETTING
 from portfolio.ui.workspace import Workspace
 
 
@@ -145,7 +146,7 @@ def test_a_table_filled_again_keeps_its_stretching_column(qtbot, workspace: Work
 def test_the_follow_up_page_shows_one_officers_projects_or_the_teams(qtbot, workspace: Workspace) -> None:
     from PySide6.QtCore import QSettings
 
-    QSettings().setValue(desk_actions.OFFICER_SETTING, "karim benali")  # the current officer (Préférences)
+    QSettings().setValue(OFFICER_SETTING, "karim benali")  # the current officer (Préférences)
     page = follow_up_page.FollowUpPage(workspace)
     qtbot.addWidget(page)
     page.show()

@@ -85,3 +85,25 @@ def test_the_navigation_count_follows_a_change_while_the_page_is_hidden(qtbot, w
     window.workspace.apply([FieldChange("milestone", first.item_uuid, "done_on", None, AS_OF.isoformat())],
                            "Jalon réalisé")
     qtbot.waitUntil(lambda: window.navigation.item(0).text() == f"Mon suivi ({before - 1})", timeout=5000)
+
+
+def test_an_officer_who_said_who_they_are_starts_on_their_follow_up(qtbot, demo_path) -> None:  # type: ignore[no-untyped-def]
+    """Préférences names the officer: the window opens on "Mon suivi" (their projects), not on the last list."""
+    from PySide6.QtCore import QSettings
+
+    from portfolio.services.portfolio import open_portfolio
+    from portfolio.ui.main_window import start_page
+    from portfolio.ui.preferences import OFFICER_SETTING
+    from portfolio.ui.workspace import Workspace
+
+    assert start_page() == "project"  # a new profile: the projects list, painted from the quick view
+    QSettings().setValue(OFFICER_SETTING, "Claire Martin")
+    assert start_page() == "suivi"
+    window = MainWindow(Workspace(open_portfolio(demo_path)))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        assert window.stack.currentWidget() is window.pages["suivi"]
+        qtbot.waitUntil(lambda: window.pages["suivi"].officer.currentText() == "Claire Martin", timeout=3000)
+    finally:
+        window.workspace.close()

@@ -21,7 +21,7 @@ from portfolio.services.app_paths import DB_ENV, default_database
 from portfolio.services.portfolio import open_portfolio, shared_location
 
 from .application import make_application
-from .main_window import DEFAULT_PAGE, MainWindow
+from .main_window import MainWindow, start_page
 from .tasks import run_task
 from .workspace import Workspace
 
@@ -84,7 +84,7 @@ def run(db: str | None, screenshot: str | None = None, read_only: bool = False, 
     shared = shared_location(db)  # team mode: --db-url, PORTFOLIO_DB or the preferences
     path: Any = shared or (Path(db).expanduser() if db else last_database() or default_database())
     # a file's records are painted first through a quick read-only view; a server's database is opened in full
-    quick = QuickView.open(path) if not shared and str(QSettings().value("page", DEFAULT_PAGE)) in QUICK_PAGES \
+    quick = QuickView.open(path) if not shared and start_page() in QUICK_PAGES \
         else None
     if reason is None:
         reason = i18n.tr("ouverte en lecture seule à votre demande") if read_only else ""

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QUrl
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -36,16 +36,11 @@ from portfolio.services.listing import today
 
 from . import questions
 from .field_widgets import TextInput
+from .preferences import current_officer
 from .workspace import Workspace
 
-OFFICER_SETTING = "officer"
 CATEGORIES = ("Convention signée", "Avenant", "Rapport intermédiaire", "Rapport final", "Justificatif de dépenses",
               "Compte rendu", "Courrier")
-
-
-def current_officer() -> str:
-    """The officer using this computer, as set in Préférences ("" when not set)."""
-    return str(QSettings().value(OFFICER_SETTING, "") or "").strip()
 
 
 def current_officer_id(reader: Any) -> int | None:

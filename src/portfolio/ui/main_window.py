@@ -66,6 +66,16 @@ NAVIGATION = [
 # a new profile's first page: a list, whose rows are painted from the quick view before the database is fully open
 # ("Mon suivi", first in the navigation with its count, needs the full opening); afterwards, the page last shown
 DEFAULT_PAGE = "project"
+
+
+def start_page() -> str:
+    """The page the window opens on: "Mon suivi" for an officer who said who they are (Préférences), what they came
+    for; otherwise the page last shown (the projects list at first)."""
+    from .preferences import current_officer  # (Qt and the settings only: no database code before the first paint)
+
+    if current_officer():
+        return "suivi"
+    return str(QSettings().value("page", DEFAULT_PAGE))
 MAX_RECENT = 8
 TITLE_BAR = 40  # room left for the window manager's title bar and frame, which Qt cannot know before showing
 BANNER_STYLE = "background: #fff4ce; color: #5c4400; padding: 8px 12px; border-bottom: 1px solid #e6d28a;"
@@ -268,7 +278,7 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(self.welcome)
             self.welcome.demo_button.setFocus(Qt.FocusReason.OtherFocusReason)  # the keyboard starts on a choice
         else:
-            self.show_page(str(QSettings().value("page", DEFAULT_PAGE)))
+            self.show_page(start_page())
 
     def _show_state(self) -> None:
         """Title, status bar, read-only banner and actions, as the workspace stands."""

@@ -31,6 +31,14 @@ def stored_language() -> str:
     return value if value in dict(LANGUAGES) else "fr"
 
 
+OFFICER_SETTING = "officer"  # the officer using this computer (issue #21: "Mon suivi", notes signed, reminders)
+
+
+def current_officer() -> str:
+    """The officer using this computer, as set in Préférences ("" when not set)."""
+    return str(QSettings().value(OFFICER_SETTING, "") or "").strip()
+
+
 class PreferencesDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,8 +50,6 @@ class PreferencesDialog(QDialog):
             self.language.addItem(name, code)
         self.language.setCurrentIndex(self.language.findData(stored_language()))
         form.addRow(tr("Langue"), self.language)
-        from .desk_actions import current_officer
-
         self.officer = QLineEdit(current_officer())
         self.officer.setObjectName("current_officer")
         self.officer.setPlaceholderText(tr("Prénom Nom, tel que dans la liste des chargés de mission"))
@@ -122,8 +128,6 @@ class PreferencesDialog(QDialog):
             QMessageBox.warning(self, tr("Préférences"), str(error))
             return
         QSettings().setValue("language", self.language.currentData())
-        from .desk_actions import OFFICER_SETTING
-
         QSettings().setValue(OFFICER_SETTING, self.officer.text().strip())
         try:
             if url is not None:  # its password, if one was typed, goes to ~/.pgpass, never into the settings
