@@ -233,3 +233,20 @@ def test_a_refused_save_from_the_dossier_shows_the_form(qtbot, workspace: Worksp
     editor.inputs["end_on"].edit.setText("31/02/2027")
     assert not editor.save()
     assert editor.tabs.currentWidget() is editor.form_tab and editor.errors["end_on"].isVisible()
+
+
+def test_an_aids_grant_is_changed_in_place(qtbot, workspace: Workspace) -> None:
+    editor = _editor(qtbot, workspace)
+    view = editor.dossier
+    assert view is not None and view.dossier is not None
+    line = view.dossier.aid[0]
+    assert line.aid_uuid is not None and view.aid.item(0, 1).flags() & Qt.ItemFlag.ItemIsEditable
+    assert not view.aid.item(0, 3).flags() & Qt.ItemFlag.ItemIsEditable  # what was paid is the tranches' sum
+    view.aid.item(0, 1).setText("1 234 567,89 €")
+    with workspace.db.read() as session:
+        grant = session.execute(text("SELECT grant_cents FROM aid WHERE uuid = :u"), {"u": line.aid_uuid}).scalar()
+    assert grant == 123_456_789 and view.dossier.aid[0].grant_cents == 123_456_789
+    workspace.undo_stack.undo()
+    with workspace.db.read() as session:
+        assert session.execute(text("SELECT grant_cents FROM aid WHERE uuid = :u"),
+                               {"u": line.aid_uuid}).scalar() == line.grant_cents

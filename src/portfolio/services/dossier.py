@@ -42,6 +42,7 @@ class AidLine:
     grant_cents: int
     advance_cents: int
     paid_cents: int
+    aid_uuid: str | None = None  # the aid record (None: an organisation paid without an aid of its own)
 
     @property
     def committed_cents(self) -> int:
@@ -317,16 +318,17 @@ def _organisations(connection: Any, project_id: int, application_id: int) -> dic
 
 
 def _aid(connection: Any, project_id: int, lead_id: int, names: dict[int, tuple[str, str]]) -> list[AidLine]:
-    committed = {int(o): (int(g or 0), int(a or 0)) for o, g, a in connection.execute(
-        "SELECT organisation_id, grant_cents, advance_cents FROM aid WHERE project_id = ?", (project_id,))}
+    aids = {int(o): (int(g or 0), int(a or 0), str(u)) for o, g, a, u in connection.execute(
+        "SELECT organisation_id, grant_cents, advance_cents, uuid FROM aid WHERE project_id = ?", (project_id,))}
+    committed = {o: values[:2] for o, values in aids.items()}
     paid: dict[int, int] = {}
     for organisation, amount in connection.execute(
             "SELECT organisation_id, amount_cents FROM disbursement WHERE project_id = ? AND paid_on IS NOT NULL",
             (project_id,)):
         key = int(organisation) if organisation is not None else lead_id  # (the lead's, as the KPIs count it)
         paid[key] = paid.get(key, 0) + int(amount)
-    lines = [AidLine(names[o][0], names[o][1], *committed.get(o, (0, 0)), paid.get(o, 0))
-             for o in {*committed, *paid}]
+    lines = [AidLine(names[o][0], names[o][1], *committed.get(o, (0, 0)), paid.get(o, 0),
+                     aids[o][2] if o in aids else None) for o in {*committed, *paid}]
     return sorted(lines, key=lambda line: (line.organisation_uuid != names[lead_id][1], fold(line.organisation)))
 
 

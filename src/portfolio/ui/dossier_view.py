@@ -70,14 +70,17 @@ class DossierBase(QWidget):
         self.body.addWidget(self.header)
         self.document_names: dict[str, str] = {}  # uuid -> name, of the documents shown
         self.in_place: dict[QTableWidget, dict[int, str]] = {}  # a table's columns edited in place -> their field
+        self.in_place_entity: dict[QTableWidget, str] = {}  # the only record type a table's cells are edited for
 
-    def edit_in_place(self, table: QTableWidget, columns: dict[int, str]) -> None:
+    def edit_in_place(self, table: QTableWidget, columns: dict[int, str], entity: str | None = None) -> None:
         """Lets these columns of ``table`` be edited where they are shown (double-click or F2), each edit one undo
         step through the door (a date typed the French way, an amount in euros); the other columns open their
         record. Nothing is editable in a dossier shown read-only."""
         if self.desk is None:
             return
         self.in_place[table] = columns
+        if entity is not None:  # (the other lines of that table are read only: an organisation paid without aid)
+            self.in_place_entity[table] = entity
         table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                               | QAbstractItemView.EditTrigger.EditKeyPressed)
         table.itemChanged.connect(lambda item, table=table: self._edited(table, item))
@@ -91,7 +94,7 @@ class DossierBase(QWidget):
 
         name = self.in_place[table].get(item.column())
         shown = item.data(SHOWN_ROLE)
-        if name is None or self.desk is None or item.text().strip() == (shown or ""):
+        if name is None or self.desk is None or shown is None or item.text().strip() == shown:
             return
         entity, uuid = item.data(Qt.ItemDataRole.UserRole)
         spec = fields.field_spec(entity, name)
@@ -215,13 +218,14 @@ class DossierBase(QWidget):
     def _fill(self, table: QTableWidget, rows: list[tuple[tuple[str, str], list[str], QColor | None]],
               numeric: tuple[int, ...]) -> None:
         editable = self.in_place.get(table, {})
+        entity_of = self.in_place_entity.get(table)
         table.blockSignals(True)  # (filling is not editing)
         table.setRowCount(len(rows))
         for index, (record, values, colour) in enumerate(rows):
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, record)
-                if column in editable:
+                if column in editable and (entity_of is None or record[0] == entity_of):
                     item.setData(SHOWN_ROLE, value)
                     item.setToolTip(tr("Double-cliquez (ou F2) pour modifier"))
                 else:
@@ -246,7 +250,7 @@ class DossierBase(QWidget):
                     return
 
     def _activated(self, table: QTableWidget, item: QTableWidgetItem) -> None:
-        if item.column() in self.in_place.get(table, {}):  # a cell edited in place, not a record to open
+        if item.flags() & Qt.ItemFlag.ItemIsEditable:  # a cell edited in place, not a record to open
             return
         entity, uuid = item.data(Qt.ItemDataRole.UserRole)
         if entity == "contact" and item.column() == 3 and item.text():  # the e-mail: the mail client
@@ -294,7 +298,8 @@ class DossierView(DossierBase):
             (tr("Reporter d'une semaine"), lambda: self._act("reminder_postponed", self._chosen(self.reminders)),
              True)))
         self._desk_sections()
-        # in place: a tranche's dates and amount, a milestone's dates, a reminder's date
+        # in place: an aid's grant and advance, a tranche's dates and amount, a milestone's dates, a reminder's date
+        self.edit_in_place(self.aid, {1: "grant_cents", 2: "advance_cents"}, entity="aid")
         self.edit_in_place(self.tranches, {2: "planned_on", 3: "paid_on", 4: "amount_cents"})
         self.edit_in_place(self.milestones, {0: "due_on", 2: "done_on"})
         self.edit_in_place(self.reminders, {0: "due_on"})
@@ -328,7 +333,7 @@ class DossierView(DossierBase):
                                   left=format_eur(committed - paid)))
         self.paid_bar.setRange(0, 1000)  # (its figure is in the label beside it: text over a bar reads badly)
         self.paid_bar.setValue(round(min(share or 0.0, 1.0) * 1000))
-        self._fill(self.aid, [(("organisation", line.organisation_uuid), [
+        self._fill(self.aid, [(("aid", line.aid_uuid) if line.aid_uuid else ("organisation", line.organisation_uuid), [
             line.organisation, format_eur(line.grant_cents), format_eur(line.advance_cents),
             format_eur(line.paid_cents), format_eur(line.remaining_cents),
             format_percent(line.paid_cents / line.committed_cents) if line.committed_cents else "—"], None)
