@@ -250,3 +250,23 @@ def test_an_aids_grant_is_changed_in_place(qtbot, workspace: Workspace) -> None:
     with workspace.db.read() as session:
         assert session.execute(text("SELECT grant_cents FROM aid WHERE uuid = :u"),
                                {"u": line.aid_uuid}).scalar() == line.grant_cents
+
+
+def test_a_contacts_phone_is_changed_in_place_and_the_email_still_mails(qtbot, workspace: Workspace,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtGui import QDesktopServices
+
+    editor = _editor(qtbot, workspace)
+    view = editor.dossier
+    assert view is not None and view.dossier is not None and view.contacts.rowCount()
+    uuid = view.dossier.contacts[0].uuid
+    view.contacts.item(0, 4).setText("01 02 03 04 05")
+    with workspace.db.read() as session:
+        phone = session.execute(text("SELECT phone FROM contact WHERE uuid = :u"), {"u": uuid}).scalar()
+    assert phone == "01 02 03 04 05"
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
+    mail = view.contacts.item(0, 3)
+    assert not mail.flags() & Qt.ItemFlag.ItemIsEditable
+    view.contacts.itemActivated.emit(mail)
+    assert opened == [f"mailto:{mail.text()}"]

@@ -298,8 +298,10 @@ class DossierView(DossierBase):
             (tr("Reporter d'une semaine"), lambda: self._act("reminder_postponed", self._chosen(self.reminders)),
              True)))
         self._desk_sections()
-        # in place: an aid's grant and advance, a tranche's dates and amount, a milestone's dates, a reminder's date
+        # in place: an aid's grant and advance, a tranche's dates and amount, a milestone's dates, a reminder's date,
         self.edit_in_place(self.aid, {1: "grant_cents", 2: "advance_cents"}, entity="aid")
+        # a contact's role and phone (the e-mail opens the mail client: it is edited in the contact's editor)
+        self.edit_in_place(self.contacts, {2: "role", 4: "phone"}, entity="contact")
         self.edit_in_place(self.tranches, {2: "planned_on", 3: "paid_on", 4: "amount_cents"})
         self.edit_in_place(self.milestones, {0: "due_on", 2: "done_on"})
         self.edit_in_place(self.reminders, {0: "due_on"})
