@@ -255,18 +255,23 @@ def test_the_command_line_notes_attaches_reminds_and_follows_one_officer(tmp_pat
     assert "virus.exe" in capsys.readouterr().err
 
 
+def _demo_with_a_report(tmp_path: Path) -> Path:
+    """A demo portfolio file with "rapport.pdf" (PDF) attached to its first project."""
+    from portfolio.services.demo import write_demo
+
+    path = tmp_path / "p.sqlite"
+    with open_portfolio(path) as db:
+        write_demo(db)
+        apply_changes(db, documents.attach_changes("project", _project(db, 0), documents.accept("rapport.pdf", PDF),
+                                                   added_on=AS_OF, author="x"), source="test")
+    return path
+
+
 def test_check_and_snapshots_see_one_changed_byte_of_a_document(tmp_path: Path) -> None:
     from portfolio.services.integrity import check_file
     from portfolio.services.snapshot import verify_snapshot, write_snapshot
 
-    path = tmp_path / "p.sqlite"
-    with open_portfolio(path) as db:
-        from portfolio.services.demo import write_demo
-
-        write_demo(db)
-        project = _project(db, 0)
-        apply_changes(db, documents.attach_changes("project", project, documents.accept("rapport.pdf", PDF),
-                                                   added_on=AS_OF, author="x"), source="test")
+    path = _demo_with_a_report(tmp_path)
     snapshot = tmp_path / "instantane.sqlite"
     write_snapshot(path, snapshot)
     assert verify_snapshot(snapshot).intact
@@ -291,15 +296,7 @@ def test_check_and_snapshots_see_one_changed_byte_of_a_document(tmp_path: Path) 
 def test_a_backup_holds_the_documents_bytes(tmp_path: Path) -> None:
     from portfolio.services.backups import take_backup
 
-    path = tmp_path / "p.sqlite"
-    with open_portfolio(path) as db:
-        from portfolio.services.demo import write_demo
-
-        write_demo(db)
-        project = _project(db, 0)
-        apply_changes(db, documents.attach_changes("project", project, documents.accept("rapport.pdf", PDF),
-                                                   added_on=AS_OF, author="x"), source="test")
-    backup = take_backup(path, "manuelle")
+    backup = take_backup(_demo_with_a_report(tmp_path), "manuelle")
     with sqlite3.connect(backup.path) as connection:
         assert connection.execute("SELECT c.content FROM document_content c JOIN document d ON d.uuid = "
                                   "c.document_uuid WHERE d.name = 'rapport.pdf'").fetchone()[0] == PDF
