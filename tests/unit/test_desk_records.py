@@ -316,6 +316,7 @@ def test_erasing_a_person_removes_the_documents_about_them(demo: Database) -> No
     [(uuid,)] = _rows(demo, "SELECT uuid FROM document WHERE contact_id = :c", c=contact)
     with demo.read() as session:
         person = person_of_contact(session, contact)
+    assert person.documents == ["CV Jeanne Dupont.pdf"]  # said before the erasure
     erasure = erase_person(demo, person, register=False)
     assert erasure.documents == 1
     assert _rows(demo, "SELECT count(*) FROM document WHERE uuid = :u", u=uuid) == [(0,)]

@@ -32,10 +32,15 @@ def cmd_gdpr(args: argparse.Namespace) -> int:
         if not args.yes:
             print(tr("À effacer : {names} ({n} fiche(s), {m} entrée(s) du journal). Relancez avec --yes pour "
                      "effacer ; c'est définitif.", names=names, n=len(person.contacts), m=len(person.entries)))
+            if person.documents:
+                print(tr("Les documents joints qui les concernent sont supprimés aussi ({n}) : {names}.",
+                         n=len(person.documents), names=", ".join(person.documents)))
             return 1
         result = erase_person(db, person)
     print(tr("Effacé : {n} fiche(s) et les valeurs de {m} entrée(s) du journal ; la chaîne d'audit reste "
              "vérifiable.", n=result.contacts, m=result.entries))
+    if result.documents:
+        print(tr("{n} document(s) les concernant supprimé(s).", n=result.documents))
     if is_url(path):  # team mode: the server's own backups hold the erased values until they expire
         print(tr("Les sauvegardes du serveur prises avant l'effacement contiennent encore ces données : signalez "
                  "l'effacement à l'équipe qui les garde."))

@@ -51,6 +51,7 @@ class PersonData:
     contacts: list[dict[str, Any]] = field(default_factory=list)  # the live records
     entries: list[dict[str, Any]] = field(default_factory=list)
     all_uuids: list[str] = field(default_factory=list)  # the live records and those deleted since
+    documents: list[str] = field(default_factory=list)  # the names of the documents attached as concerning them
 
     @property
     def uuids(self) -> list[str]:
@@ -119,6 +120,10 @@ def person_by_uuids(session: Session | Any, uuids: Sequence[str]) -> PersonData:
         f"WHERE entity = 'contact' AND record_uuid IN ({marks}) ORDER BY seq", list(uuids))
     names = ["seq", "at_utc", "actor", "source", "operation", "field", "old_value", "new_value"]
     person.entries = [dict(zip(names, row, strict=True)) for row in cursor]
+    ids = [contact["id"] for contact in person.contacts]
+    if ids:  # the documents about them, erased with them (said before, in the question)
+        person.documents = [str(name) for (name,) in connection.execute(
+            f"SELECT name FROM document WHERE contact_id IN ({', '.join('?' * len(ids))}) ORDER BY id", ids)]
     return person
 
 

@@ -84,6 +84,8 @@ def erase_person(editor: RecordEditor) -> bool:
         return False
     message = tr("{names} a été effacé(e) : {n} fiche(s), et les valeurs de {m} entrée(s) du journal.",
                  names=person.names(), n=result.contacts, m=result.entries)
+    if result.documents:
+        message += " " + tr("{n} document(s) les concernant supprimé(s).", n=result.documents)
     if not result.folded:
         message += "\n\n" + tr("Une autre fenêtre ou un autre programme lit la base : les anciennes valeurs restent "
                                 "dans le fichier de la base lui-même (« {file} ») jusqu'à ce que ce lecteur la ferme "
@@ -95,6 +97,14 @@ def erase_person(editor: RecordEditor) -> bool:
     return True
 
 
+def _documents_said(person: Any) -> str:
+    """The documents about the person, named in the question (they go with them)."""
+    if not person.documents:
+        return ""
+    return "\n\n" + tr("Les documents joints qui les concernent sont supprimés aussi ({n}) : {names}.",
+                         n=len(person.documents), names=", ".join(person.documents))
+
+
 def confirm_erasure(editor: RecordEditor, person: Any) -> bool:
     """Asks before erasing, saying what goes and that it cannot be undone; "Annuler" is the default."""
     box = QMessageBox(QMessageBox.Icon.Warning, tr("Effacer la personne"), tr(
@@ -102,7 +112,7 @@ def confirm_erasure(editor: RecordEditor, person: Any) -> bool:
         "d'audit (la chaîne reste vérifiable) ?\n\nCet effacement ne s'annule pas, et l'historique des annulations "
         "(Ctrl+Z) de cette fenêtre est vidé. Les copies déjà prises (sauvegardes, fichiers mis de côté) "
         "contiennent encore ces données ; une sauvegarde restaurée plus tard est effacée de nouveau.",
-        names=person.names(), n=len(person.contacts), m=len(person.entries)),
+        names=person.names(), n=len(person.contacts), m=len(person.entries)) + _documents_said(person),
         parent=editor)
     erase = box.addButton(tr("Effacer définitivement"), QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
