@@ -426,6 +426,7 @@ class Milestone(Record):
 # --- the officer's desk (schema 12, issue #21) ------------------------------------------------------------------
 
 # a note or a document is about exactly one project, application or organisation
+SUBJECTS = ("project", "application", "organisation")
 ONE_SUBJECT = ("(CASE WHEN project_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN application_id IS NULL THEN 0 ELSE 1 END)"
                " + (CASE WHEN organisation_id IS NULL THEN 0 ELSE 1 END) = 1")
 

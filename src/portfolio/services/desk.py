@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from portfolio.db.models import new_uuid
+from portfolio.db.models import SUBJECTS, new_uuid
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
@@ -58,7 +58,7 @@ def put_in_charge(reader: Reader, project_id: int, officer_id: int | None) -> li
 
 def new_note(subject: str, subject_id: int, text: str, *, written_on: date, author: str) -> list[Change]:
     """A note of the follow-up journal on a project, application or organisation."""
-    if subject not in ("project", "application", "organisation"):
+    if subject not in SUBJECTS:
         raise ValueError(f"no notes on {subject!r}")
     return [Create("note", new_uuid(), {f"{subject}_id": subject_id, "written_on": written_on, "author": author,
                                         "body": text})]

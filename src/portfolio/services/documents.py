@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from portfolio.db.models import new_uuid
+from portfolio.db.models import SUBJECTS, new_uuid
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
@@ -62,7 +62,6 @@ FORMATS: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".csv": ("text/csv", ()),
     ".eml": ("message/rfc822", ()),
 }
-SUBJECTS = ("project", "application", "organisation")
 
 
 class DocumentRefused(PortfolioError):

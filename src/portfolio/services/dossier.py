@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from portfolio.db.models import SUBJECTS
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.dates import stored_date
 from portfolio.domain.errors import PortfolioError
@@ -287,7 +288,7 @@ def documents_of(reader: Reader, subject: str, subject_id: int) -> list[Document
 
 
 def _subject(subject: str) -> str:
-    if subject not in ("project", "application", "organisation"):
+    if subject not in SUBJECTS:
         raise ValueError(f"no notes nor documents on {subject!r}")
     return f"{subject}_id"
 

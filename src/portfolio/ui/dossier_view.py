@@ -8,6 +8,7 @@ Read from services.dossier; the actions are ui.desk_actions; no SQL here."""
 from __future__ import annotations
 
 import html
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 from portfolio.domain.dates import format_date
 from portfolio.domain.i18n import tr
 from portfolio.domain.money import format_eur, format_int, format_percent
-from portfolio.services.dossier import LATE, PAID, DocumentLine, Dossier, NoteLine
+from portfolio.services.dossier import LATE, PAID, DocumentLine, Dossier, NoteLine, read_dossier
 from portfolio.services.follow_up import lateness
 
 if TYPE_CHECKING:
@@ -115,6 +116,10 @@ class DossierBase(QWidget):
     @property
     def subject_id(self) -> int | None:
         """The id of the record shown (None before the first ``show``)."""
+        raise NotImplementedError  # pragma: no cover - each dossier says
+
+    def read(self, session: Any, record_id: int, today: date) -> None:
+        """Reads the record's dossier (what is late counted from ``today``) and shows it."""
         raise NotImplementedError  # pragma: no cover - each dossier says
 
     def _desk_sections(self) -> None:
@@ -311,6 +316,9 @@ class DossierView(DossierBase):
     def subject_id(self) -> int | None:
         return self.dossier.project_id if self.dossier is not None else None
 
+    def read(self, session: Any, record_id: int, today: date) -> None:
+        self.show_dossier(read_dossier(session, record_id, today))
+
     def tables(self) -> list[QTableWidget]:
         return [self.tranches, self.milestones, self.reminders, self.aid, self.contacts, *super().tables()]
 
@@ -325,8 +333,8 @@ class DossierView(DossierBase):
                  operator=dossier.operator, status=dossier.status)
         who += " · " + (tr("Suivi par {officer}", officer=dossier.officer) if dossier.officer
                         else tr("Aucun chargé de mission désigné"))
-        self.header.setText(f"<b>{_html(dossier.acronym or dossier.title)}</b> — {_html(dossier.title)}<br>"
-                            f"{_html(who)}<br>{_html(place)}<br>{_html(dates)}")
+        self.header.setText(f"<b>{html_text(dossier.acronym or dossier.title)}</b> — {html_text(dossier.title)}<br>"
+                            f"{html_text(who)}<br>{html_text(place)}<br>{html_text(dates)}")
         committed, paid = dossier.committed_cents, dossier.paid_cents
         share = paid / committed if committed else None
         self.committed.setText(tr("Engagé {committed} · versé {paid} ({share}) · reste {left}",
@@ -409,5 +417,6 @@ def _size(size: int) -> str:
     return tr("{n} Mo", n=f"{size / 1024 / 1024:.1f}".replace(".", ","))
 
 
-def _html(text: Any) -> str:
+def html_text(text: Any) -> str:
+    """Text shown in a rich-text label, its <, > and & shown as they are."""
     return html.escape(str(text), quote=False)

@@ -42,7 +42,6 @@ from portfolio.services.display import (
     search_titles,
     status_choices,
 )
-from portfolio.services.dossier import read_dossier
 from portfolio.services.history import record_history
 from portfolio.services.links import linked_records
 from portfolio.services.listing import today
@@ -383,10 +382,7 @@ class RecordEditor(QDialog):
         """Reads and shows the record's dossier, when it has one."""
         if self.record_id is None or self.dossier is None:
             return
-        if isinstance(self.dossier, DossierView):  # a project's: what is late is counted from today
-            self.dossier.show_dossier(read_dossier(session, self.record_id, today()))
-        else:
-            self.dossier.read(session, self.record_id)  # type: ignore[attr-defined]
+        self.dossier.read(session, self.record_id, today())  # (a project's: what is late counted from today)
 
     def _open_uuid(self, entity: str, uuid: str) -> None:
         """Opens a record the dossier names by its uuid."""

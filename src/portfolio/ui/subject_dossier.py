@@ -1,11 +1,11 @@
-"""The dossier of an organisation and of an application (issue #21), the first tab of their editors, as a project's
-is: an organisation's identity, its applications, its projects with its own aid and payments, its contacts; an
-application's call, lead, requested amount and decision, its consortium; and for both the officer's notes and
-documents. Read from services.dossier; no SQL here."""
+"""The dossier of an organisation and of an application (issue #21), the tab after their editors' form (a project's is
+its editor's first tab): an organisation's identity, its applications, its projects with its own aid and payments,
+its contacts; an application's call, lead, requested amount and decision, its consortium; and for both the officer's
+notes and documents. Read from services.dossier; no SQL here."""
 
 from __future__ import annotations
 
-import html
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QLabel, QTableWidget, QWidget
@@ -20,14 +20,10 @@ from portfolio.services.dossier import (
     read_organisation_dossier,
 )
 
-from .dossier_view import DossierBase
+from .dossier_view import DossierBase, html_text
 
 if TYPE_CHECKING:
     from .desk_actions import DeskActions
-
-
-def _html(text: Any) -> str:
-    return html.escape(str(text), quote=False)
 
 
 class OrganisationDossierView(DossierBase):
@@ -57,14 +53,14 @@ class OrganisationDossierView(DossierBase):
     def tables(self) -> list[QTableWidget]:
         return [self.applications, self.projects, self.contacts, *super().tables()]
 
-    def read(self, session: Any, record_id: int) -> None:
-        """Reads the organisation's dossier and shows it."""
+    def read(self, session: Any, record_id: int, today: date) -> None:
+        """Reads the organisation's dossier and shows it (nothing in it depends on the day)."""
         self.show_dossier(read_organisation_dossier(session, record_id))
 
     def show_dossier(self, dossier: OrganisationDossier) -> None:
         self.dossier = dossier
         who = " · ".join(part for part in (dossier.identifiers, dossier.typology, dossier.place) if part)
-        self.header.setText(f"<b>{_html(dossier.name)}</b><br>{_html(who)}")
+        self.header.setText(f"<b>{html_text(dossier.name)}</b><br>{html_text(who)}")
         committed, paid = dossier.committed_cents, dossier.paid_cents
         self.money.setText(tr("Aide engagée {committed} · versé {paid} ({share}) · reste {left}",
                               committed=format_eur(committed), paid=format_eur(paid),
@@ -104,8 +100,8 @@ class ApplicationDossierView(DossierBase):
     def tables(self) -> list[QTableWidget]:
         return [self.consortium, *super().tables()]
 
-    def read(self, session: Any, record_id: int) -> None:
-        """Reads the application's dossier and shows it."""
+    def read(self, session: Any, record_id: int, today: date) -> None:
+        """Reads the application's dossier and shows it (nothing in it depends on the day)."""
         self.show_dossier(read_application_dossier(session, record_id))
 
     def show_dossier(self, dossier: ApplicationDossier) -> None:
@@ -121,8 +117,8 @@ class ApplicationDossierView(DossierBase):
         if dossier.reference:
             facts.append(tr("Référence : {reference}", reference=dossier.reference))
         name = dossier.acronym or dossier.title
-        self.header.setText(f"<b>{_html(name)}</b> — {_html(dossier.title)}<br>"
-                            + "<br>".join(_html(fact) for fact in facts))
+        self.header.setText(f"<b>{html_text(name)}</b> — {html_text(dossier.title)}<br>"
+                            + "<br>".join(html_text(fact) for fact in facts))
         self._fill(self.consortium, [(("organisation", m.uuid), [
             m.organisation, m.role, format_eur(m.committed_cents) if m.committed_cents is not None else ""], None)
             for m in dossier.consortium], numeric=(2,))
