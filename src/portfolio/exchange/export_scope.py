@@ -31,6 +31,9 @@ SELECT lead_organisation_id FROM application WHERE id {in_apps}
 UNION SELECT organisation_id FROM application_partner WHERE application_id {in_apps}
 UNION SELECT organisation_id FROM aid WHERE project_id {in_projects}"""
 
+# a note or a document: about one of the package's projects, applications or organisations
+_ABOUT_ONE = ("(t.project_id {in_projects} OR t.application_id {in_applications} "
+              "OR t.organisation_id {in_organisations})")
 _WHERE = {
     "organisation": "t.id {in_organisations}",
     "contact": "t.organisation_id {in_organisations}",
@@ -41,9 +44,10 @@ _WHERE = {
     "disbursement": "t.project_id {in_projects} AND (t.organisation_id IS NULL "
                     "OR t.organisation_id {in_organisations})",
     "milestone": "t.project_id {in_projects}",
-    # the officer's desk (issue #21): the notes and reminders of what the package holds, and the officers it names
-    "note": "(t.project_id {in_projects} OR t.application_id {in_applications} "
-            "OR t.organisation_id {in_organisations})",
+    # the officer's desk (issue #21): the notes, documents and reminders of what the package holds, and the officers
+    # it names
+    "note": _ABOUT_ONE,
+    "document": _ABOUT_ONE,
     "reminder": "t.project_id {in_projects}",
     "officer": "(t.id IN (SELECT officer_id FROM project WHERE id {in_projects}) "
                "OR t.id IN (SELECT officer_id FROM reminder WHERE project_id {in_projects}))",

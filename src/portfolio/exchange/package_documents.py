@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from portfolio.domain.i18n import tr
-from portfolio.services.documents import CONTENT_TABLE
+from portfolio.services.documents import content_of
 from portfolio.services.files import write_whole
 
 from .export_scope import Scope
@@ -26,39 +26,31 @@ def documents_folder(workbook: Path) -> Path:
 
 def write_documents(connection: Any, scope: Scope | None, workbook: Path, personal: bool) -> list[Path]:
     """Writes the package's documents beside ``workbook``; the files written, in order."""
-    rows = connection.execute(
-        "SELECT d.uuid, d.name, d.project_id, d.application_id, d.organisation_id, d.contact_id, "
-        "coalesce((SELECT CASE WHEN a.acronym <> '' THEN a.acronym ELSE a.title END FROM project p "
-        "JOIN application a ON a.id = p.application_id WHERE p.id = d.project_id), "
+    where, parameters = scope.where(connection, "document") if scope is not None else ("1 = 1", {})
+    chosen = connection.execute(
+        "SELECT t.uuid, t.name, coalesce((SELECT CASE WHEN a.acronym <> '' THEN a.acronym ELSE a.title END "
+        "FROM project p JOIN application a ON a.id = p.application_id WHERE p.id = t.project_id), "
         "(SELECT CASE WHEN a.acronym <> '' THEN a.acronym ELSE a.title END FROM application a "
-        "WHERE a.id = d.application_id), (SELECT name FROM organisation WHERE id = d.organisation_id)) "
-        "FROM document d ORDER BY d.id").fetchall()
-    chosen = [row for row in rows if (personal or row[5] is None) and _in_scope(scope, row[2], row[3], row[4])]
+        "WHERE a.id = t.application_id), (SELECT name FROM organisation WHERE id = t.organisation_id)) "
+        f"FROM document t WHERE {where}{'' if personal else ' AND t.contact_id IS NULL'} ORDER BY t.id",
+        parameters).fetchall()
     if not chosen:
         return []
     folder = documents_folder(workbook)
     folder.mkdir(exist_ok=True)
     written: list[Path] = []
     taken: set[str] = set()
-    for uuid, name, *_subjects, owner in chosen:
+    for uuid, name, owner in chosen:
         base = _UNSAFE.sub("_", f"{owner} — {name}").strip(" .") or uuid
         stem, suffix = Path(base).stem, Path(base).suffix
         unique, number = base, 2
         while unique.lower() in taken:  # two documents of one name: "… (2).pdf"
             unique, number = f"{stem} ({number}){suffix}", number + 1
         taken.add(unique.lower())
-        content = bytes(connection.execute(f"SELECT content FROM {CONTENT_TABLE} WHERE document_uuid = ?",
-                                           (uuid,)).fetchone()[0])
-        written.append(write_whole(folder / unique, _writer(content), tr("Le document « {name} »", name=name)))
+        written.append(write_whole(folder / unique, _writer(content_of(connection, uuid)),
+                                   tr("Le document « {name} »", name=name)))
     return written
 
 
 def _writer(content: bytes) -> Callable[[Path], object]:
     return lambda path: path.write_bytes(content)
-
-
-def _in_scope(scope: Scope | None, project: Any, application: Any, organisation: Any) -> bool:
-    if scope is None:  # the whole portfolio
-        return True
-    return (project in scope.projects or application in scope.applications
-            or organisation in scope.organisations)

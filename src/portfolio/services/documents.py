@@ -90,11 +90,7 @@ def read_document(path: Path, name: str | None = None) -> DocumentFile:
     """The file at ``path`` as a document, or DocumentRefused saying why and what to do."""
     path = Path(path)
     shown = name or path.name
-    extension = Path(shown).suffix.lower()
-    if extension not in FORMATS:
-        raise DocumentRefused(tr("« {file} » : ce format n'est pas accepté comme document. Formats acceptés : "
-                                 "{formats}. Enregistrez-le en PDF puis joignez le PDF.", file=shown,
-                                 formats=accepted_extensions()))
+    _format(shown)  # (refused before a byte is read)
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -110,21 +106,26 @@ def read_document(path: Path, name: str | None = None) -> DocumentFile:
 
 def accept(name: str, content: bytes) -> DocumentFile:
     """``content`` named ``name`` as a document, or DocumentRefused (size, format, signature)."""
-    extension = Path(name).suffix.lower()
-    if extension not in FORMATS:
-        raise DocumentRefused(tr("« {file} » : ce format n'est pas accepté comme document. Formats acceptés : "
-                                 "{formats}. Enregistrez-le en PDF puis joignez le PDF.", file=name,
-                                 formats=accepted_extensions()))
+    extension, (media_type, signatures) = _format(name)
     if len(content) > MAX_BYTES:
         raise DocumentRefused(_too_big(name, len(content)))
     if not content:
         raise DocumentRefused(tr("« {file} » est vide (0 octet) : rien à joindre.", file=name))
-    media_type, signatures = FORMATS[extension]
     if signatures and not content.startswith(signatures):
         raise DocumentRefused(tr("« {file} » ne contient pas ce que son extension annonce ({extension}) : il a "
                                  "peut-être été renommé. Ouvrez-le et enregistrez-le de nouveau dans ce format.",
                                  file=name, extension=extension))
     return DocumentFile(os.path.basename(name), media_type, content)
+
+
+def _format(name: str) -> tuple[str, tuple[str, tuple[bytes, ...]]]:
+    """A file name's extension and its format (media type, signatures), or DocumentRefused naming those accepted."""
+    extension = Path(name).suffix.lower()
+    if extension not in FORMATS:
+        raise DocumentRefused(tr("« {file} » : ce format n'est pas accepté comme document. Formats acceptés : "
+                                 "{formats}. Enregistrez-le en PDF puis joignez le PDF.", file=name,
+                                 formats=accepted_extensions()))
+    return extension, FORMATS[extension]
 
 
 def _too_big(name: str, size: int) -> str:

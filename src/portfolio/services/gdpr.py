@@ -120,10 +120,8 @@ def person_by_uuids(session: Session | Any, uuids: Sequence[str]) -> PersonData:
         f"WHERE entity = 'contact' AND record_uuid IN ({marks}) ORDER BY seq", list(uuids))
     names = ["seq", "at_utc", "actor", "source", "operation", "field", "old_value", "new_value"]
     person.entries = [dict(zip(names, row, strict=True)) for row in cursor]
-    ids = [contact["id"] for contact in person.contacts]
-    if ids:  # the documents about them, erased with them (said before, in the question)
-        person.documents = [str(name) for (name,) in connection.execute(
-            f"SELECT name FROM document WHERE contact_id IN ({', '.join('?' * len(ids))}) ORDER BY id", ids)]
+    # the documents about them, erased with them (said before, in the question)
+    person.documents = [name for _uuid, name in _documents_about(connection, person)]
     return person
 
 
@@ -206,7 +204,8 @@ def erase_person(db: Store, person: PersonData, *, actor: str | None = None, reg
     the erasure beside the backups, so that restoring an older copy makes it again (services.backups)."""
     with db.write() as session:
         connection = raw_connection(session)
-        documents = _documents_about(connection, person)
+        # (read again in the erasure's transaction: one attached since the question goes too)
+        documents = [uuid for uuid, _name in _documents_about(connection, person)]
         deletions: list[Change] = [change for uuid in documents
                                    for change in removal_changes(session, uuid,
                                                                  current_values(session, "document", uuid))]
@@ -250,13 +249,13 @@ def fold_log(db: Database, attempts: int = 10) -> bool:
     return False
 
 
-def _documents_about(connection: Any, person: PersonData) -> list[str]:
-    """The uuids of the documents attached as concerning the person (``document.contact_id``)."""
+def _documents_about(connection: Any, person: PersonData) -> list[tuple[str, str]]:
+    """The documents attached as concerning the person (``document.contact_id``): their uuid and name."""
     ids = [contact["id"] for contact in person.contacts]
     if not ids:
         return []
-    return [str(uuid) for (uuid,) in connection.execute(
-        f"SELECT uuid FROM document WHERE contact_id IN ({', '.join('?' * len(ids))}) ORDER BY id", ids)]
+    return [(str(uuid), str(name)) for uuid, name in connection.execute(
+        f"SELECT uuid, name FROM document WHERE contact_id IN ({', '.join('?' * len(ids))}) ORDER BY id", ids)]
 
 
 def _erase_entries(connection: Any, uuids: Sequence[str], entity: str = "contact") -> dict[str, list[int]]:
