@@ -14,7 +14,6 @@ import functools
 import random
 import re
 import unicodedata
-import uuid as uuid_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -32,7 +31,7 @@ from portfolio.domain.referential import DEPARTMENTS, DEPARTMENTS_BY_CODE, REGIO
 
 from . import demo_data as words
 from .changes import Change, Create, FieldChange, apply_in_session
-from .demo_desk import DeskDemo
+from .demo_desk import DeskDemo, drawn_uuid
 from .reference import reference_uuid
 
 DEMO_SOURCE = "démo"
@@ -177,7 +176,7 @@ class DemoGenerator:
     # --- helpers ---------------------------------------------------------------------------------
 
     def uuid(self) -> str:
-        return str(uuid_module.UUID(int=self.rng.getrandbits(128), version=4))
+        return drawn_uuid(self.rng)
 
     def new_id(self, entity: str) -> int:
         value = self.next_id.get(entity, 1)

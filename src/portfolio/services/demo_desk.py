@@ -63,7 +63,7 @@ class DeskDemo:
         self.projects: list[_Project] = []
 
     def _uuid(self) -> str:
-        return str(uuid_module.UUID(int=self.rng.getrandbits(128), version=4))
+        return drawn_uuid(self.rng)
 
     def officers(self) -> list[Change]:
         """The team: six officers per scale unit (a second team is numbered: "Claire Martin 2")."""
@@ -123,6 +123,11 @@ class DeskDemo:
                                          "author": names.get(project.officer or 0, "")})
             changes += [record, SideRows(CONTENT_TABLE, (record.uuid,), (), ((document.content,),))]
         return changes
+
+
+def drawn_uuid(rng: random.Random) -> str:
+    """A record identifier drawn from ``rng`` (version 4): the same seed gives the same demo, uuids and all."""
+    return str(uuid_module.UUID(int=rng.getrandbits(128), version=4))
 
 
 def tiny_pdf(lines: list[str]) -> bytes:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from portfolio.db.models import SUBJECTS, new_uuid
 from portfolio.db.sqlite_file import raw_connection
+from portfolio.domain.dates import stored_date
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 from portfolio.domain.referential import fold
@@ -94,8 +95,6 @@ def _project(reader: Reader, project_id: int) -> tuple[str, int | None]:
 
 
 def _reminder(reader: Reader, uuid: str) -> dict[str, Any]:
-    from portfolio.domain.dates import stored_date
-
     row = raw_connection(reader).execute("SELECT due_on, done_on FROM reminder WHERE uuid = ?", (uuid,)).fetchone()
     if row is None:
         raise PortfolioError(tr("Cette relance n'existe plus (supprimée entre-temps)."))
