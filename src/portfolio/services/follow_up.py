@@ -175,13 +175,15 @@ def _quiet_projects(connection: Any, result: FollowUp, bounds: dict[str, Any], l
              "AND at_utc >= :cutoff_utc AND source <> :demo)" + mine)
     # each quiet project's last note or decision, a bound below its last activity, the quietest first; its last
     # change (before the cutoff) is looked up in that order, until no project left can be among the first ``limit``
+    if limit == 0:  # the count alone (the navigation's): neither dated nor sorted
+        result.counts["quiet_projects"] = int(connection.execute(
+            f"SELECT count(*) FROM project p WHERE {quiet}", values).fetchone()[0])
+        return
     rows = connection.execute(
         f"SELECT uuid, CAST({dialect.latest('noted', 'decided')} AS TEXT) AS bound FROM (SELECT p.uuid, "
         "(SELECT max(written_on) FROM note n WHERE n.project_id = p.id) AS noted, p.decision_on AS decided "
         f"FROM project p WHERE {quiet}) quiet ORDER BY bound NULLS FIRST, uuid", values).fetchall()
     result.counts["quiet_projects"] = len(rows)  # (counted as read: one pass, not two)
-    if limit == 0:
-        return
     bounded = ((stored_date(low), str(uuid)) for uuid, low in rows)
     kept: list[tuple[int, str, date]] = []  # a heap of the quietest so far: (-ordinal, uuid, day), the loudest first
     for low, uuid in bounded:
