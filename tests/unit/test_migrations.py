@@ -1,6 +1,6 @@
 """Every schema change migrates both engines (issue #17, item 6; issue #18's schema 9; issue #20's schema 10;
 issue #21's schemas 11 and 12): a portfolio file and a team database on PostgreSQL, both made by the application at an
-earlier schema (tests/data/schema7 to schema11),
+earlier schema (tests/data/schema7 to schema12; issue #22's schema 13),
 are upgraded in place to today's schema by the same Alembic migrations; their records, values and audit chain
 come through whole, and the trail still explains every stored value."""
 
@@ -39,7 +39,7 @@ EXPECTED_9 = {**EXPECTED_8, ("organisation", "name"): [*EXPECTED_8[("organisatio
     ("aid", "grant_cents"): [9680794, 12063942, 16381039, 20117022, 22954976, 25000050, 28299697, 34355230, 35245340,
                              36758508, 37874115, 38313369, 46660482, 70000000]}
 # schema 10 holds the same, its imports recorded in import_batch (tests/data/schema10)
-VERSIONS = {7: EXPECTED, 8: EXPECTED_8, 9: EXPECTED_9, 10: EXPECTED_9, 11: EXPECTED_9}
+VERSIONS = {7: EXPECTED, 8: EXPECTED_8, 9: EXPECTED_9, 10: EXPECTED_9, 11: EXPECTED_9, 12: EXPECTED_9}
 NEW_COLUMNS = {"action": {"f2030_objective", "f2030_nomenclature"}, "operator": {"siret"},
                "call": {"aid_scheme_id", "eu_notified"}, "typology": {"list_label"},
                "organisation": {"rna", "foreign_id"}, "aid": {"emerging_actor"}, "disbursement": {"aid_part"}}
@@ -116,17 +116,22 @@ def _upgraded_database_is_whole(db: Database, version: int) -> None:
     with db.read() as session:
         report = verify_chain(session)
         assert report.ok and report.entries == before + 1
-    # and the officer's desk (schema 12): an officer in charge of the project, a note on it
+    # and the officer's desk (schema 12): an officer in charge of the project, a note on it (the schema-12 database
+    # has its own officer in charge already)
     officer = "0191e0a0-0000-7000-8000-0000000000a1"
-    apply_changes(db, [Create("officer", officer, {"name": "Claire Martin"}, 950),
-                       FieldChange("project", PROJECT, "officer_id", None, 950),
+    apply_changes(db, [Create("officer", officer, {"name": "Nadia Benali"}, 950),
+                       FieldChange("project", PROJECT, "officer_id", 901 if version >= 12 else None, 950),
                        Create("note", "0191e0a0-0000-7000-8000-0000000000a2", {
                            "project_id": 901, "written_on": date(2026, 12, 1), "body": "Appel au porteur"})],
                   source="test")
     with db.read() as session:
         assert session.connection().exec_driver_sql(
             "SELECT o.name, n.body FROM project p JOIN officer o ON o.id = p.officer_id "
-            "JOIN note n ON n.project_id = p.id").fetchall() == [("Claire Martin", "Appel au porteur")]
+            "JOIN note n ON n.project_id = p.id WHERE n.body = 'Appel au porteur'").fetchall() == [
+            ("Nadia Benali", "Appel au porteur")]
+        # and its identity (schema 13): one, made by the migration, that its replicas will know it by
+        identity = session.connection().exec_driver_sql("SELECT uuid FROM portfolio_identity").fetchall()
+        assert len(identity) == 1 and len(identity[0][0]) == 36
 
 
 @pytest.mark.parametrize("version", list(VERSIONS))

@@ -582,6 +582,53 @@ class SyncConflict(Base):
     settled_by: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+# --- replicas: laptops that work offline and sync with the shared database (schema 13, issue #22) -----------------
+
+
+class PortfolioIdentity(Base):
+    """This database's identity (one row): what its replicas know it by and what the entries it sends carry. A copy
+    made by `portfolio replica create` gets one of its own; a file copied by hand keeps its original's."""
+
+    __tablename__ = "portfolio_identity"
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_utc: Mapped[str] = mapped_column(String(32))
+
+
+class ReplicaPeer(Base):
+    """A database this one syncs with (services.replicas): on a replica, its origin (``role`` "origine"); on the
+    origin, each replica made from it ("replique"). The marks say how far each side's trail has been taken: on a
+    replica, ``peer_seq`` is the origin's entry up to which its changes were taken here and ``sent_seq`` this trail's
+    entry up to which the origin acknowledged them; on the origin, ``peer_seq`` and ``peer_hash`` are the replica's
+    last entry applied here (a change file's entries up to it are not applied again; the next one must chain on it).
+    Local bookkeeping, like an export's: written in the sync's own transaction, not through the door."""
+
+    __tablename__ = "replica_peer"
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(Text, default="")  # the origin's address (a replica's row), no password
+    scope: Mapped[str] = mapped_column(Text, default="{}")  # JSON: {"officer": …, "region": …}, {} for everything
+    peer_seq: Mapped[int] = mapped_column(Integer, default=0)
+    peer_hash: Mapped[str] = mapped_column(String(64), default="")
+    sent_seq: Mapped[int] = mapped_column(Integer, default=0)
+    want: Mapped[str] = mapped_column(Text, default="[]")  # JSON: records a replica held back, asked for again
+    created_utc: Mapped[str] = mapped_column(String(32))
+    synced_utc: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    signer: Mapped[str] = mapped_column(Text, default="")  # the key that signed the last change file taken
+
+
+class ReplicaEntry(Base):
+    """An entry of a replica's trail as it arrived (its columns as JSON, its hash): the origin keeps every entry it
+    applied, so that `portfolio check` verifies each replica's chain too and any value can be followed back to the
+    laptop and the person who typed it. Append-only."""
+
+    __tablename__ = "replica_entry"
+    replica_uuid: Mapped[str] = mapped_column(ForeignKey("replica_peer.uuid"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    entry: Mapped[str] = mapped_column(Text)
+
+
 # --- the audit trail ------------------------------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # (SQLAlchemy is not imported at run time: see above)
     from sqlalchemy.orm import Session
 
 APPLICATION_ID = 0x5341534E  # "SASN" in the SQLite header's application_id field
-SCHEMA_VERSION = 12  # user_version written by the newest migration (see migrations/versions)
+SCHEMA_VERSION = 13  # user_version written by the newest migration (see migrations/versions)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
