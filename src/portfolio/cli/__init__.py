@@ -25,6 +25,7 @@ from portfolio.cli.gdpr import cmd_gdpr
 from portfolio.cli.imports import cmd_import
 from portfolio.cli.integrity import cmd_check
 from portfolio.cli.parser import build_parser
+from portfolio.cli.replicas import cmd_replica
 from portfolio.cli.reports import cmd_kpi, cmd_stats
 from portfolio.cli.server import cmd_server
 from portfolio.cli.snapshots import cmd_diff, cmd_keys, cmd_snapshot, cmd_verify
@@ -52,7 +53,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"demo": cmd_demo, "s
                                                           "import": cmd_import, "dossier": cmd_dossier,
                                                           "suivi": cmd_suivi, "note": cmd_note,
                                                           "attach": cmd_attach, "remind": cmd_remind,
-                                                          "officer": cmd_officer}
+                                                          "officer": cmd_officer, "replica": cmd_replica}
 
 
 def _refused_by_server(exc: BaseException) -> str | None:

@@ -228,6 +228,39 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     officer_assign.add_argument("projects", metavar="ACRONYME_OU_UUID", nargs="+")
     for desk in (note, attach, remind, officer_list, officer_add, officer_assign):
         _add_db(desk, top=False)
+    replica = commands.add_parser("replica", help="travailler hors ligne : une réplique du portefeuille sur le "
+                                                  "portable, synchronisée avec la base partagée ou par fichiers")
+    replica_actions = replica.add_subparsers(dest="action", required=True, metavar="ACTION")
+    replica_create = replica_actions.add_parser("create", help="faire une réplique (toute la base, ou la part d'un "
+                                                               "chargé de mission ou d'une région)")
+    replica_create.add_argument("target", metavar="PORTABLE.sqlite", type=Path, help="le fichier de la réplique "
+                                                                                     "(nouveau)")
+    replica_create.add_argument("--from", dest="origin", required=True, metavar="BASE",
+                                help="la base d'origine : un fichier, ou postgresql://utilisateur@serveur/base")
+    replica_create.add_argument("--officer", metavar="NOM", help="les projets de ce chargé de mission seulement, "
+                                                                 "avec tout ce qu'ils désignent")
+    replica_create.add_argument("--region", metavar="CODE", help="les projets dont le porteur est dans cette région "
+                                                                 "(code INSEE : 53 pour la Bretagne)")
+    replica_create.add_argument("--name", metavar="NOM", help="le nom de la réplique (défaut : le chargé de mission, "
+                                                              "la région ou le nom du fichier)")
+    replica_sync = replica_actions.add_parser("sync", help="envoyer les modifications faites ici et recevoir celles "
+                                                           "faites ailleurs (la base d'origine doit être joignable)")
+    replica_sync.add_argument("--origin", metavar="BASE", help="l'adresse de la base d'origine, si elle a changé")
+    replica_sync.add_argument("--dry-run", action="store_true", help="dire ce qui serait fait, sans rien écrire")
+    replica_export = replica_actions.add_parser("export-changes", help="écrire les modifications faites ici dans un "
+                                                                      "fichier signé (.sasn)")
+    replica_export.add_argument("output", metavar="SORTIE.sasn", type=Path)
+    replica_import = replica_actions.add_parser("import-changes", help="prendre un fichier de modifications (sur la "
+                                                                      "base d'origine : écrit le fichier réponse)")
+    replica_import.add_argument("input", metavar="ENTREE.sasn", type=Path)
+    replica_import.add_argument("--reply", metavar="REPONSE.sasn", type=Path, help="où écrire la réponse (défaut : "
+                                                                                  "à côté, « ….reponse.sasn »)")
+    replica_status = replica_actions.add_parser("status", help="l'origine de cette base, ses répliques, ce qui "
+                                                               "attend d'être envoyé")
+    for action in (replica_create, replica_sync, replica_export, replica_import, replica_status):
+        action.add_argument("--json", action="store_true", help="un objet JSON sur la sortie standard")
+        if action is not replica_create:
+            _add_db(action, top=False)
 
     if with_gui:
         report = commands.add_parser("report", help="écrire le rapport du comité de pilotage en PDF (chiffres clés, "

@@ -238,6 +238,15 @@ class MergeState:
             self._queue.append([next_id + number, file_name, merge.entity, merge.uuid, merge.field, _json(merge.base),
                                 _json(merge.mine), _json(merge.theirs), at_utc, None, None, None])
 
+    def add(self, conflicts: Sequence[tuple[FieldMerge, str]], at_utc: str) -> None:
+        """Queues conflicts found elsewhere than in a workbook (a replica's sync, services.replica_merge), each with
+        the words saying where it comes from, beside those waiting."""
+        next_id = next_ids(raw_connection(self.session), ["sync_conflict"])["sync_conflict"]
+        next_id = max([next_id, *(row[_ID] + 1 for row in self._queue)])
+        for number, (merge, where) in enumerate(conflicts):
+            self._queue.append([next_id + number, where, merge.entity, merge.uuid, merge.field, _json(merge.base),
+                                _json(merge.mine), _json(merge.theirs), at_utc, None, None, None])
+
     def changes(self) -> list[SideRows]:
         """What the door writes: each base row advanced, and the queue when it changed."""
         out = []

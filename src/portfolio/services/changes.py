@@ -192,18 +192,22 @@ def apply_changes(db: Store, changes: Sequence[Change], *, source: str, actor: s
 
 def apply_in_session(session: Session, changes: Iterable[Change], *, source: str,
                      actor: str | None = None, sources: Mapping[tuple[str, str], str] | None = None,
-                     keep_inverse: bool = True) -> ApplyResult:
+                     keep_inverse: bool = True,
+                     field_sources: Mapping[tuple[str, str, str | None], str] | None = None) -> ApplyResult:
     """The door inside a write session the caller already holds (for an import that reads, plans and
     applies in one transaction). The caller's transaction decides commit or rollback.
 
     ``sources``: a finer audit source per record, (entity, uuid) -> source (an import's file, sheet and row);
     the records it does not name get ``source``. Either way the changes form one batch.
+    ``field_sources``: finer still, (entity, uuid, field) -> source, the field None for a creation or a deletion (a
+    replica's changes: each entry names the laptop's entry it comes from, services.replicas).
 
     ``keep_inverse=False``: no ``ApplyResult.inverse`` nor ``created_ids`` (a command-line import of 100,000
     rows would hold a copy of every record for an undo step nobody takes; its undo is rebuilt from the audit
     trail)."""
     writer = _Writer(session, source=source, actor=session_actor(session, actor), sources=sources)
     writer.keep_inverse = keep_inverse
+    writer.field_sources = field_sources or {}
     try:
         with session.begin_nested():
             for run in _runs(changes):
@@ -288,6 +292,7 @@ class _Writer:
     AUDIT_BATCH = 5000
     INSERT_BATCH = 20_000  # records inserted at a time by a run of creations
     keep_inverse = True
+    field_sources: Mapping[tuple[str, str, str | None], str] = {}
 
     def __init__(self, session: Session, *, source: str, actor: str,
                  sources: Mapping[tuple[str, str], str] | None = None) -> None:
@@ -311,8 +316,10 @@ class _Writer:
         self.seq += 1
         # a tuple in AUDIT_COLUMNS order, then the hash: built and inserted as is (an import writes one entry
         # per record it creates, hundreds of thousands)
-        values = (self.seq, self.at_utc, self.actor,
-                  self.sources.get((entity, record_uuid), self.source) if self.sources else self.source,
+        source = self.sources.get((entity, record_uuid), self.source) if self.sources else self.source
+        if self.field_sources:
+            source = self.field_sources.get((entity, record_uuid, field_name), source)
+        values = (self.seq, self.at_utc, self.actor, source,
                   self.batch, operation, entity, record_uuid, field_name,
                   None if operation == "create" else dump_value(old),
                   None if operation == "delete" else dump_value(new), self.prev_hash, new_salt())
