@@ -25,6 +25,16 @@ def is_other_address(target: object) -> bool:
     return isinstance(target, str) and not is_url(target) and _ADDRESS.match(target.strip()) is not None
 
 
+def kept_address(address: str) -> str:
+    """An address as it may be kept to connect again (a replica's origin): the user stays, a password typed in it
+    does not (it belongs in ~/.pgpass)."""
+    scheme, _, rest = address.partition("://")
+    if "@" not in rest:
+        return address
+    user, _, host = rest.rpartition("@")
+    return f"{scheme}://{user.split(':', 1)[0]}@{host}"
+
+
 def without_password(address: str) -> str:
     """An address as it may be shown: its scheme and what follows its last ``@`` (no user, no password)."""
     scheme, _, rest = address.partition("://")

@@ -52,13 +52,14 @@ class CheckReport:
     seal: str | None = None  # why the file is not as the application left it (db.seal), None when it is
     notes: list[str] = field(default_factory=list)  # what was not checked, and why (an older schema)
     documents: list[str] = field(default_factory=list)  # documents whose bytes are not those the trail describes
+    replicas: list[str] = field(default_factory=list)  # replicas' chains received that do not hold (issue #22)
 
     @property
     def sound(self) -> bool:
         """The file's structure, its schema, the audit chain and the data against the trail all hold (whether
         or not the file changed outside the application since it was sealed)."""
         return (self.integrity == ["ok"] and self.foreign_keys == 0 and not self.schema and self.chain.ok
-                and self.replay.ok and not self.heads.problems and not self.documents)
+                and self.replay.ok and not self.heads.problems and not self.documents and not self.replicas)
 
     @property
     def ok(self) -> bool:
@@ -73,13 +74,15 @@ class CheckReport:
         if self.foreign_keys:
             found.append(tr("{n} référence(s) vers des enregistrements absents.", n=self.foreign_keys))
         found += self.schema + self.chain.problems + self.heads.problems + self.replay.problems + self.documents
+        found += self.replicas
         return found
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "seal": self.seal, "integrity": self.integrity,
                 "foreign_key_violations": self.foreign_keys, "schema": self.schema,
                 "audit_chain": self.chain.as_dict(), "signed_heads": self.heads.as_dict(),
-                "replay": self.replay.as_dict(), "documents": self.documents, "notes": self.notes,
+                "replay": self.replay.as_dict(), "documents": self.documents, "replicas": self.replicas,
+                "notes": self.notes,
                 "problems": self.problems()}
 
 
@@ -128,11 +131,13 @@ def walk(session: Any, report: CheckReport, progress: Progress | None = None, re
         report.notes.append(tr("Les fiches n'ont pas été comparées au journal : le schéma n'est pas celui attendu."))
         return
     from .documents import document_problems
+    from .replica_merge import replica_chain_problems
 
     trail = TrailReplay()
     report.chain = verify_chain(session, _part(progress, 0.0, 0.6), observe=trail.see)
     report.replay = trail.compare(session, _part(progress, 0.6, 1.0))
     report.documents = document_problems(session)  # each one's bytes against the SHA-256 its record holds
+    report.replicas = replica_chain_problems(session)  # each replica's entries received, and the entries from them
 
 
 def _part(progress: Progress | None, start: float, end: float) -> Progress | None:

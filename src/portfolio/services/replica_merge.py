@@ -647,6 +647,56 @@ def adopt(session: Session, reply: Reply, held: set[tuple[str, str]], taken: Tak
     return [*creates, *updates, *deletes]
 
 
+# --- the chains involved ------------------------------------------------------------------------------------------
+
+
+def replica_chain_problems(session: Session) -> list[str]:
+    """What does not hold in the replicas' chains this database received (`portfolio check`): each entry kept as it
+    arrived must still have its own hash and chain on the one before, the last must be the one the sync marks name,
+    and every entry written here from a replica's must name an entry of that replica kept here with that hash."""
+    connection = raw_connection(session)
+    if not session.get_bind().dialect.has_table(session.connection(), "replica_entry"):
+        return []
+    problems: list[str] = []
+    kept: dict[tuple[str, int], str] = {}
+    names = dict(connection.execute("SELECT uuid, name FROM replica_peer").fetchall())
+    for uuid, peer_seq, peer_hash in connection.execute(
+            "SELECT uuid, peer_seq, peer_hash FROM replica_peer WHERE role = 'replique'").fetchall():
+        label = tr("Réplique « {name} »", name=names.get(uuid, uuid))
+        rows = connection.execute("SELECT seq, hash, entry FROM replica_entry WHERE replica_uuid = ? ORDER BY seq",
+                                  (uuid,)).fetchall()
+        entries = []
+        for seq, hash_, text in rows:
+            try:
+                entry = json.loads(text)
+                entries.append([entry[c] for c in ENTRY_COLUMNS])
+            except (ValueError, KeyError, TypeError):
+                problems.append(tr("{label} : l'entrée n° {seq} reçue est illisible.", label=label, seq=seq))
+                continue
+            if entry["seq"] != seq or entry["hash"] != hash_:
+                problems.append(tr("{label} : l'entrée n° {seq} reçue a été modifiée après coup.", label=label,
+                                   seq=seq))
+            kept[(str(uuid), int(seq))] = str(hash_)
+        try:
+            verify_segment(entries, None, label)
+        except ReplicaError as error:
+            problems.append(str(error).replace(tr(" Rien n'a été enregistré."), ""))
+        if entries and (int(entries[-1][0]) != int(peer_seq) or entries[-1][13] != peer_hash):
+            problems.append(tr("{label} : la dernière entrée reçue n'est plus celle que la dernière synchronisation "
+                               "a notée (n° {seq}).", label=label, seq=peer_seq))
+    for seq, source in connection.execute("SELECT seq, source FROM audit_entry WHERE source LIKE ?",
+                                          (FROM_REPLICA + "%",)):
+        origin = parse_origin(str(source))
+        if origin is None or "seq" not in origin:
+            continue
+        if kept.get((str(origin["database"]), int(origin["seq"]))) != origin.get("hash"):
+            problems.append(tr("Journal d'audit : l'entrée n° {seq} dit venir de l'entrée n° {theirs} d'une réplique, "
+                               "que cette base n'a pas reçue telle quelle.", seq=seq, theirs=origin["seq"]))
+        if len(problems) >= 50:
+            break
+    return problems
+
+
 # --- identity ------------------------------------------------------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from portfolio.db.locations import is_url, without_password
+from portfolio.db.locations import is_url, kept_address, without_password
 from portfolio.db.sqlite_file import SCHEMA_VERSION, raw_connection
 from portfolio.db.store import Store
 from portfolio.domain.i18n import tr
@@ -114,7 +114,7 @@ def create_replica(origin: str, target: Path, *, name: str = "", officer: str | 
             origin_id = own_identity(session)
             _check_scope(session, scope)
         label = name or officer or region or target.stem
-        location = str(Path(str(source.path)).resolve()) if source.is_file else without_password(origin)
+        location = str(Path(str(source.path)).resolve()) if source.is_file else kept_address(origin)
         if not scope and source.is_file:
             head = _copy_whole(Path(str(source.path)), target, replica, origin_id, label, location)
         else:
