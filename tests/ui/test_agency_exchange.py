@@ -133,7 +133,7 @@ def test_a_view_saved_in_a_list_chooses_the_package(qtbot, window: MainWindow, t
 def test_a_conflict_left_for_later_waits_and_is_settled_with_a_typed_value(
         qtbot, window: MainWindow, demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two conflicts: one settled in the review with a value typed, one left for later; the later one waits in
-    Fichier > Conflits d'agences en attente…, settled there with a value typed, as one undo step."""
+    Fichier > Conflits en attente (agences, répliques)…, settled there with a value typed, as one undo step."""
     from PySide6.QtWidgets import QInputDialog
 
     out = tmp_path / "ars.xlsx"

@@ -24,13 +24,13 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from portfolio.db.models import new_uuid
-from portfolio.services import replicas
+from portfolio.exchange import replicas
+from portfolio.exchange.replica_records import Ids, entity_order, portable, read_rows
 from portfolio.services.audit import verify_chain
 from portfolio.services.changes import Create, Delete, FieldChange, apply_changes, current_values
 from portfolio.services.integrity import check_file
 from portfolio.services.portfolio import open_portfolio
-from portfolio.services.replica_merge import ReplicaError, replica_chain_problems
-from portfolio.services.replica_records import Ids, entity_order, portable, read_rows
+from portfolio.services.replica_chains import ReplicaError, replica_chain_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -379,8 +379,8 @@ def _step(sides: list[Any], step: tuple[Any, ...], folder: Path, sent: list[tupl
         laptop = sides[step[1]]
         with open_portfolio(laptop) as db, db.read() as session:  # what it sends: each value must be kept or queued
             outgoing = replicas.outgoing(session)
-        from portfolio.services.replica_merge import FROM_ORIGIN
-        from portfolio.services.replica_records import net_changes
+        from portfolio.exchange.replica_records import net_changes
+        from portfolio.services.replica_chains import FROM_ORIGIN
 
         nets = net_changes(outgoing.entries, outgoing.refs, FROM_ORIGIN + outgoing.origin)
         if kind == "sync":

@@ -10,7 +10,7 @@ from portfolio.domain.i18n import tr
 
 
 def cmd_replica(args: argparse.Namespace) -> int:
-    from portfolio.services import replicas
+    from portfolio.exchange import replicas
     from portfolio.services.portfolio import open_portfolio
 
     if args.action == "create":

@@ -131,7 +131,7 @@ def walk(session: Any, report: CheckReport, progress: Progress | None = None, re
         report.notes.append(tr("Les fiches n'ont pas été comparées au journal : le schéma n'est pas celui attendu."))
         return
     from .documents import document_problems
-    from .replica_merge import replica_chain_problems
+    from .replica_chains import replica_chain_problems
 
     trail = TrailReplay()
     report.chain = verify_chain(session, _part(progress, 0.0, 0.6), observe=trail.see)

@@ -310,14 +310,14 @@ class SyncDialog(QDialog):
 
 
 class ConflictQueueDialog(QDialog):
-    """Fichier > Conflits d'agences en attente…: the conflicts left for later, the value here as it is now, a
+    """Fichier > Conflits en attente (agences, répliques)…: the conflicts left for later, the value here as it is now, a
     decision each; "Appliquer" settles those decided as one undo step."""
 
     def __init__(self, window: MainWindow, conflicts: list[Any]) -> None:
         super().__init__(window)
         self.window_ = window
         self.conflicts = conflicts
-        self.setWindowTitle(tr("Conflits d'agences en attente"))
+        self.setWindowTitle(tr("Conflits en attente (agences, répliques)"))
         self.resize(1100, 520)
         layout = QVBoxLayout(self)
         summary = QLabel(tr("{n} conflit(s) en attente : l'agence et vous avez changé le même champ différemment. "

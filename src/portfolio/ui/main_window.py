@@ -192,6 +192,10 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.welcome)
         self.setAcceptDrops(True)  # a workbook dropped onto the window opens the import wizard
 
+        from .replica_actions import SyncBar
+
+        self.sync_bar = SyncBar(self)  # on a replica: its last sync, the changes waiting, "Synchroniser"
+        self.statusBar().addPermanentWidget(self.sync_bar)
         self._build_menus()
         self._connect(workspace)
         self._show_workspace()
@@ -221,7 +225,11 @@ class MainWindow(QMainWindow):
         self.agency_export_action = self._action(menu, tr("Exporter pour une agence…"), self.export_for_agency)
         self.agency_sync_action = self._action(menu, tr("Reprendre le classeur d'une agence…"),
                                                lambda: self.take_back_from_agency())
-        self.conflicts_action = self._action(menu, tr("Conflits d'agences en attente…"), self.show_conflict_queue)
+        self.conflicts_action = self._action(menu, tr("Conflits en attente (agences, répliques)…"), self.show_conflict_queue)
+        menu.addSeparator()
+        self.offline_action = self._action(menu, tr("Travailler hors ligne…"), self.work_offline)
+        self.exchange_action = self._action(menu, tr("Échanger des modifications par fichier…"),
+                                            self.exchange_by_file)
         menu.addSeparator()
         self._action(menu, tr("Rapport PDF…"), self.report, QKeySequence("Ctrl+P"))
         self._action(menu, tr("Préférences…"), self.preferences)
@@ -296,6 +304,9 @@ class MainWindow(QMainWindow):
         self.agency_export_action.setEnabled(not read_only and self.workspace.ready)
         self.agency_sync_action.setEnabled(not read_only and self.workspace.ready)
         self.conflicts_action.setEnabled(not read_only and self.workspace.ready)
+        self.offline_action.setEnabled(not read_only and self.workspace.ready)  # (the origin learns of its replica)
+        self.exchange_action.setEnabled(not read_only and self.workspace.ready)
+        self.sync_bar.refresh()
         self.snapshot_action.setEnabled(self.workspace.ready and not (self.on_file and is_snapshot_path(path)))
         if self.workspace.ready and not read_only and self.on_file and path not in self.backed_up:
             self.backed_up.add(path)  # one copy per opening, in the background (services.backups)
@@ -385,6 +396,8 @@ class MainWindow(QMainWindow):
 
         if not entities or set(entities) & WATCHED:
             self._count_follow_up()
+        if self.sync_bar.isVisible():  # the changes waiting to be sent
+            self.sync_bar.refresh()
         if self.stack.currentWidget() is self.pages.get("dashboard"):
             self._refresh_dashboard()
 
@@ -572,8 +585,20 @@ class MainWindow(QMainWindow):
             self._track(dialog)
         return dialog
 
+    def work_offline(self) -> None:
+        """Fichier > Travailler hors ligne…: a replica of this portfolio (or of a part of it) on this computer."""
+        from .replica_actions import work_offline
+
+        work_offline(self)
+
+    def exchange_by_file(self) -> None:
+        """Fichier > Échanger des modifications par fichier…: a replica's changes, or its origin's reply."""
+        from .replica_actions import exchange_by_file
+
+        exchange_by_file(self)
+
     def show_conflict_queue(self) -> QWidget:
-        """Fichier > Conflits d'agences en attente…: the conflicts left for later, settled as one undo step."""
+        """Fichier > Conflits en attente (agences, répliques)…: the conflicts left for later, settled as one undo step."""
         from .agency_exchange import show_conflict_queue
 
         dialog = show_conflict_queue(self)

@@ -29,19 +29,10 @@ from portfolio.db.locations import is_url, kept_address, without_password
 from portfolio.db.sqlite_file import SCHEMA_VERSION, raw_connection
 from portfolio.db.store import Store
 from portfolio.domain.i18n import tr
+from portfolio.services.replica_chains import ENTRY_COLUMNS, FROM_ORIGIN, ReplicaError, own_identity
 
-from .replica_merge import (
-    FROM_ORIGIN,
-    Outgoing,
-    ReplicaError,
-    Reply,
-    Taken,
-    own_identity,
-    states_of,
-    take_changes,
-    take_reply,
-)
-from .replica_records import ENTRY_COLUMNS, entity_order, id_references
+from .replica_merge import Outgoing, Reply, Taken, states_of, take_changes, take_reply
+from .replica_records import entity_order, id_references
 
 FILE_FORMAT = "sasn-modifications"
 FILE_VERSION = 1
@@ -101,7 +92,7 @@ def create_replica(origin: str, target: Path, *, name: str = "", officer: str | 
     """Makes ``target`` a replica of the portfolio at ``origin`` (a file or a server's address): the whole portfolio,
     or the part an officer follows (``officer``: their name; ``region``: an INSEE region code), and registers it on
     both sides. ReplicaError for a target that exists, or an officer or region the origin does not have."""
-    from .portfolio import open_portfolio
+    from portfolio.services.portfolio import open_portfolio
 
     target = Path(target)
     if target.exists():
@@ -169,7 +160,7 @@ def _copy_part(source: Store, target: Path, replica: str, origin_id: str, label:
                scope: dict[str, Any]) -> tuple[int, str, int, int]:
     """A new file holding the records in scope, each written through its door as the origin has it (its trail
     starts with their creation; the origin's own stays on the origin)."""
-    from .portfolio import open_portfolio
+    from portfolio.services.portfolio import open_portfolio
 
     with source.read() as session:
         connection = raw_connection(session)
@@ -214,11 +205,11 @@ def outgoing(session: Session) -> Outgoing:
     refs: dict[str, dict[str, str]] = {}
     for entity, wanted in id_references(own).items():
         found = refs.setdefault(entity, {})
-        items = sorted(wanted)
-        for start in range(0, len(items), 500):
-            part = items[start:start + 500]
+        ordered = sorted(wanted)
+        for start in range(0, len(ordered), 500):
+            some = ordered[start:start + 500]
             for record_id, uuid in connection.execute(
-                    f"SELECT id, uuid FROM {entity} WHERE id IN ({', '.join('?' * len(part))})", tuple(part)):
+                    f"SELECT id, uuid FROM {entity} WHERE id IN ({', '.join('?' * len(some))})", tuple(some)):
                 found[str(record_id)] = str(uuid)
         for record_id in set(map(str, wanted)) - found.keys():  # a record deleted since: its creation names it
             for uuid, text in connection.execute("SELECT record_uuid, new_value FROM audit_entry WHERE entity = ? "
@@ -226,10 +217,10 @@ def outgoing(session: Session) -> Outgoing:
                 if str(json.loads(text).get("id")) == record_id:
                     found[record_id] = str(uuid)
                     break
-    documents = [str(e[7]) for e in own if e[6] == "document" and e[5] == "create"]
+    created = [str(e[7]) for e in own if e[6] == "document" and e[5] == "create"]
     contents: dict[str, bytes] = {}
-    for start in range(0, len(documents), 200):
-        part = documents[start:start + 200]
+    for start in range(0, len(created), 200):
+        part = created[start:start + 200]
         for uuid, content in connection.execute(f"SELECT document_uuid, content FROM document_content WHERE "
                                                 f"document_uuid IN ({', '.join('?' * len(part))})", tuple(part)):
             contents[str(uuid)] = bytes(content)
@@ -252,8 +243,8 @@ def sync(db: Store, origin: str | None = None, *, dry_run: bool = False) -> dict
     """Sends this replica's changes to its origin (at ``origin``, else the address it was made from) and takes the
     origin's state back: one transaction on each side, each file backed up first. ``dry_run``: both transactions
     rolled back, the counts said."""
-    from .backups import take_backup
-    from .portfolio import open_portfolio
+    from portfolio.services.backups import take_backup
+    from portfolio.services.portfolio import open_portfolio
 
     with db.read() as session:
         peer = origin_of(session)
@@ -335,7 +326,7 @@ def import_changes(db: Store, path: Path, reply_path: Path | None = None) -> dic
     """Takes a change file: on the origin, a replica's changes (merged, then a reply file written beside it, or at
     ``reply_path``); on a replica, its origin's reply. Idempotent: a file taken twice, or an older one after a newer
     one, changes nothing more."""
-    from .backups import take_backup
+    from portfolio.services.backups import take_backup
 
     content, signer = read_signed(path)
     label = tr("Fichier « {name} »", name=path.name)
@@ -399,7 +390,7 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",",
 
 def _write_signed(path: Path, content: dict[str, Any]) -> int:
     """Writes ``content`` signed with the officer's key, gzipped, in place at once (a temporary file renamed)."""
-    from .checkpoints import officer_key, public_text
+    from portfolio.services.checkpoints import officer_key, public_text
 
     key = officer_key()
     if key is None:
@@ -427,8 +418,8 @@ def read_signed(path: Path) -> tuple[dict[str, Any], str]:
     stranger."""
     from cryptography.exceptions import InvalidSignature
 
-    from .checkpoints import trusted_keys
-    from .signing_keys import load_public_key
+    from portfolio.services.checkpoints import trusted_keys
+    from portfolio.services.signing_keys import load_public_key
 
     label = tr("Fichier « {name} »", name=path.name)
     try:
@@ -467,6 +458,15 @@ def read_signed(path: Path) -> tuple[dict[str, Any], str]:
                               "({key}). Si c'est bien celle de votre collègue, ajoutez-la avec « portfolio keys trust "
                               "CLE NOM », puis importez-le de nouveau.", label=label, key=signer))
     return content, signer
+
+
+def scope_choices(db: Store) -> tuple[list[str], list[tuple[str, str]]]:
+    """The parts of the portfolio a replica may hold: the team's officers, and the regions (code, name)."""
+    with db.read() as session:
+        connection = raw_connection(session)
+        officers = [str(r[0]) for r in connection.execute("SELECT name FROM officer ORDER BY name_key")]
+        regions = [(str(r[0]), str(r[1])) for r in connection.execute("SELECT code, name FROM region ORDER BY name")]
+    return officers, regions
 
 
 def status(db: Store) -> dict[str, Any]:

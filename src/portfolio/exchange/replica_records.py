@@ -20,15 +20,12 @@ from sqlalchemy.orm import Session
 
 from portfolio.db.models import ENTITIES
 from portfolio.db.sqlite_file import raw_connection
-
-from . import fields
-from .audit import AUDIT_COLUMNS
+from portfolio.services import fields
 
 # the records every replica holds whole, whatever the part of the portfolio it follows: the programme's frame, its
 # calls and statuses, the map, and the team
 REFERENCE_ENTITIES = frozenset({"programme", "axis", "action", "operator", "call", "status", "status_transition",
                                 "region", "department", "typology", "officer"})
-ENTRY_COLUMNS = (*AUDIT_COLUMNS, "hash", "payload_hash")  # an entry as a change file carries it
 CHUNK = 500  # uuids or ids per IN (...) list
 
 

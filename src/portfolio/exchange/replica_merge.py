@@ -23,7 +23,6 @@ and every value that lost is in the queue: clocks never decide (the trail's orde
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,15 +32,24 @@ from sqlalchemy.orm import Session
 
 from portfolio.db.models import ENTITIES
 from portfolio.db.sqlite_file import raw_connection
-from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
-
-from . import fields
-from .audit import ERASED, values_hash
-from .changes import Change, Create, Delete, FieldChange, SideRows, apply_in_session, session_actor
-from .documents import CONTENT_TABLE
-from .replica_records import (
+from portfolio.services import fields
+from portfolio.services.changes import Change, Create, Delete, FieldChange, SideRows, apply_in_session, session_actor
+from portfolio.services.documents import CONTENT_TABLE, removal_changes
+from portfolio.services.replica_chains import (
     ENTRY_COLUMNS,
+    FROM_ORIGIN,
+    FROM_REPLICA,
+    ReplicaError,
+    origin_source,
+    own_identity,
+    parse_origin,
+    verify_segment,
+)
+
+from .merge import FieldMerge, MergeState, canonical
+from .plan.apply import next_ids
+from .replica_records import (
     REFERENCE_ENTITIES,
     Ids,
     NetChange,
@@ -55,13 +63,6 @@ from .replica_records import (
     same,
     stored,
 )
-
-FROM_REPLICA = "réplique:"  # the source of an entry the origin wrote from a replica's: "réplique:<uuid> {…}"
-FROM_ORIGIN = "origine:"  # the source of an entry a replica wrote taking its origin's state: "origine:<uuid> {…}"
-
-
-class ReplicaError(PortfolioError):
-    """A sync or a change file that cannot be taken; nothing was written."""
 
 
 @dataclass
@@ -96,53 +97,7 @@ class Outgoing:
     want: list[tuple[str, str]]
 
 
-def origin_source(kind: str, database: str, details: dict[str, Any]) -> str:
-    """An entry's source naming the database its change came from, and the entry there."""
-    return f"{kind}{database} " + json.dumps(details, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def parse_origin(source: str) -> dict[str, Any] | None:
-    """What an entry's source says of the replica or origin its change came from (None for a change made here)."""
-    for kind in (FROM_REPLICA, FROM_ORIGIN):
-        if source.startswith(kind):
-            database, _, rest = source[len(kind):].partition(" ")
-            try:
-                details = json.loads(rest) if rest else {}
-            except ValueError:
-                details = {}
-            return {"kind": kind.rstrip(":"), "database": database, **(details if isinstance(details, dict) else {})}
-    return None
-
-
 # --- the origin takes a replica's changes -------------------------------------------------------------------------
-
-
-def verify_segment(entries: Sequence[Sequence[Any]], after: tuple[int, str] | None, label: str) -> None:
-    """The entries follow each other without a gap from ``after`` (the last entry taken before: its number and
-    hash), each with its own hash and chained to the one before; ReplicaError naming the first that is not."""
-    expected_seq, prev = after if after else (None, None)
-    for entry in entries:
-        seq = int(entry[0])
-        if expected_seq is not None and seq != expected_seq + 1:
-            raise ReplicaError(tr("{label} : l'entrée n° {seq} du journal de la réplique ne suit pas la n° {before} "
-                                  "(des entrées manquent). Rien n'a été enregistré.", label=label, seq=seq,
-                                  before=expected_seq))
-        if prev is not None and entry[11] != prev:
-            raise ReplicaError(tr("{label} : l'entrée n° {seq} du journal de la réplique n'est pas chaînée à la "
-                                  "précédente : le journal a été réécrit. Rien n'a été enregistré.", label=label,
-                                  seq=seq))
-        values = list(entry[:13])
-        if entry[12] is None:  # an erased entry: its values' digest stands for them (services.audit)
-            from .audit import entry_hash
-
-            computed = entry_hash({**dict(zip(ENTRY_COLUMNS, entry, strict=True)), "old_value": None
-                                   if entry[9] is None else ERASED, "new_value": None if entry[10] is None else ERASED})
-        else:
-            computed = values_hash(values)
-        if computed != entry[13]:
-            raise ReplicaError(tr("{label} : l'entrée n° {seq} du journal de la réplique a été modifiée après coup. "
-                                  "Rien n'a été enregistré.", label=label, seq=seq))
-        expected_seq, prev = seq, entry[13]
 
 
 class _Plan:
@@ -159,8 +114,6 @@ class _Plan:
 
     def new_id(self, entity: str) -> int:
         if entity not in self.next_id:
-            from portfolio.exchange.plan.apply import next_ids
-
             self.next_id[entity] = next_ids(raw_connection(self.session), [entity])[entity]
         self.next_id[entity] += 1
         return self.next_id[entity] - 1
@@ -252,18 +205,20 @@ def _merge(plan: _Plan, nets: dict[tuple[str, str], NetChange], outgoing: Outgoi
             for name_, (base, theirs) in sorted(net.fields.items()):
                 spec = fields.field_spec(entity, name_)
                 if current is None:
-                    plan.conflict(entity, net.uuid, name_, base, None, theirs, "supprimé ici, modifié sur la réplique")
+                    plan.conflict(entity, net.uuid, name_, base, None, theirs,
+                                  tr("supprimé ici, modifié sur la réplique"))
                     continue
                 now = current[name_]
                 if same(now, theirs):
                     continue
                 if not same(now, base):
-                    plan.conflict(entity, net.uuid, name_, base, now, theirs, "modifié des deux côtés")
+                    plan.conflict(entity, net.uuid, name_, base, now, theirs, tr("modifié des deux côtés"))
                     continue
                 try:
                     new_value = stored(plan.ids, spec, theirs)
                 except UnknownReference:
-                    plan.conflict(entity, net.uuid, name_, base, now, theirs, "la fiche désignée a été supprimée ici")
+                    plan.conflict(entity, net.uuid, name_, base, now, theirs,
+                                  tr("la fiche désignée a été supprimée ici"))
                     continue
                 plan.changes["update"].append(FieldChange(entity, net.uuid, name_, stored(plan.ids, spec, now),
                                                           new_value))
@@ -278,9 +233,9 @@ def _cannot_create(plan: _Plan, net: NetChange, outgoing: Outgoing) -> str:
     for spec in references(net.entity):
         value = net.created.get(spec.name)
         if value is not None and plan.ids.id_of(str(spec.target), str(value)) is None:
-            return "création refusée : la fiche qu'elle désigne a été supprimée ici"
+            return tr("création refusée : la fiche qu'elle désigne a été supprimée ici")
     if net.entity == "document" and net.uuid not in outgoing.contents:
-        return "création refusée : le contenu du document manque"
+        return tr("création refusée : le contenu du document manque")
     table = fields.table(net.entity)
     groups = [tuple(c.name for c in constraint.columns) for constraint in table.constraints
               if isinstance(constraint, UniqueConstraint)]
@@ -299,8 +254,8 @@ def _cannot_create(plan: _Plan, net: NetChange, outgoing: Outgoing) -> str:
                       all(c.values.get(n) == v for n, v in zip(group, values, strict=True))
                       for c in plan.changes["create"])
         if found is not None or created:
-            return "création refusée : une fiche identique existe déjà ici (" + ", ".join(
-                specs[n].label for n in group) + ")"
+            return tr("création refusée : une fiche identique existe déjà ici ({fields})",
+                      fields=", ".join(specs[n].label for n in group))
     return ""
 
 
@@ -316,8 +271,8 @@ def _deletions(plan: _Plan, by_entity: dict[str, list[NetChange]], rows: dict[st
         changed = [name for name, value in current.items()
                    if name in net.deleted and not same(value, net.deleted[name])]
         if changed:
-            kept[key] = "supprimé sur la réplique, modifié ici (" + ", ".join(
-                fields.field_spec(net.entity, n).label for n in changed) + ")"
+            kept[key] = tr("supprimé sur la réplique, modifié ici ({fields})",
+                           fields=", ".join(fields.field_spec(net.entity, n).label for n in changed))
     referring: dict[tuple[str, str], set[tuple[str, str]]] = {}
     connection = raw_connection(plan.session)
     for key in deleting:
@@ -328,13 +283,13 @@ def _deletions(plan: _Plan, by_entity: dict[str, list[NetChange]], rows: dict[st
             found |= {(other, str(r[0])) for r in connection.execute(
                 f"SELECT uuid FROM {other} WHERE {name} = ?", (record_id,))}
         referring[key] = found
-    changed = True
-    while changed:  # a record stays while anything that stays refers to it
-        changed = False
+    growing = True
+    while growing:  # a record stays while anything that stays refers to it
+        growing = False
         for key in deleting:
             if key not in kept and any(r not in deleting or r in kept for r in referring[key]):
-                kept[key] = "supprimé sur la réplique, mais une fiche d'ici le désigne encore"
-                changed = True
+                kept[key] = tr("supprimé sur la réplique, mais une fiche d'ici le désigne encore")
+                growing = True
     for key, why in kept.items():
         net = deleting[key]
         first = fields.editable_fields(net.entity)[0].name
@@ -347,8 +302,6 @@ def _deletions(plan: _Plan, by_entity: dict[str, list[NetChange]], rows: dict[st
             row = rows[entity][net.uuid]
             values = {s.name: row[s.name] for s in fields.editable_fields(entity)}
             if entity == "document":
-                from .documents import removal_changes
-
                 plan.changes["delete"].extend(removal_changes(plan.session, net.uuid, values))
             else:
                 plan.changes["delete"].append(Delete(entity, net.uuid, values))
@@ -361,8 +314,6 @@ def _queue(session: Session, plan: _Plan, replica: str, name: str, who: str, now
     saying why and who typed each value."""
     if not plan.conflicts:
         return []
-    from portfolio.exchange.merge import FieldMerge, MergeState
-
     connection = raw_connection(session)
     if connection.execute("SELECT 1 FROM export_batch WHERE uuid = ?", (replica,)).fetchone() is None:
         connection.execute("INSERT INTO export_batch (uuid, created_utc, actor, recipient, selection, file_name, "
@@ -395,9 +346,7 @@ def _described(connection: Any, name: str, entity: str, uuid: str, field_name: s
 def compared(ids: Ids, spec: fields.FieldSpec, value: Any) -> Any:
     """A portable value in the conflicts queue's compared form (exchange.merge): a reference by the title of the
     record it names (its uuid when this database does not have it)."""
-    from portfolio.exchange.merge import canonical
-
-    from .display import TITLE_SQL
+    from portfolio.services.display import TITLE_SQL
 
     if value is not None and spec.target:
         record_id = ids.id_of(spec.target, str(value))
@@ -638,8 +587,6 @@ def adopt(session: Session, reply: Reply, held: set[tuple[str, str]], taken: Tak
             row = rows[entity][key[1]]
             values = {s.name: row[s.name] for s in fields.editable_fields(entity)}
             if entity == "document":
-                from .documents import removal_changes
-
                 deletes.extend(removal_changes(session, key[1], values))
             else:
                 deletes.append(Delete(entity, key[1], values))
@@ -647,68 +594,3 @@ def adopt(session: Session, reply: Reply, held: set[tuple[str, str]], taken: Tak
     return [*creates, *updates, *deletes]
 
 
-# --- the chains involved ------------------------------------------------------------------------------------------
-
-
-def replica_chain_problems(session: Session) -> list[str]:
-    """What does not hold in the replicas' chains this database received (`portfolio check`): each entry kept as it
-    arrived must still have its own hash and chain on the one before, the last must be the one the sync marks name,
-    and every entry written here from a replica's must name an entry of that replica kept here with that hash."""
-    connection = raw_connection(session)
-    if not session.get_bind().dialect.has_table(session.connection(), "replica_entry"):
-        return []
-    problems: list[str] = []
-    kept: dict[tuple[str, int], str] = {}
-    names = dict(connection.execute("SELECT uuid, name FROM replica_peer").fetchall())
-    for uuid, peer_seq, peer_hash in connection.execute(
-            "SELECT uuid, peer_seq, peer_hash FROM replica_peer WHERE role = 'replique'").fetchall():
-        label = tr("Réplique « {name} »", name=names.get(uuid, uuid))
-        rows = connection.execute("SELECT seq, hash, entry FROM replica_entry WHERE replica_uuid = ? ORDER BY seq",
-                                  (uuid,)).fetchall()
-        entries = []
-        for seq, hash_, text in rows:
-            try:
-                entry = json.loads(text)
-                entries.append([entry[c] for c in ENTRY_COLUMNS])
-            except (ValueError, KeyError, TypeError):
-                problems.append(tr("{label} : l'entrée n° {seq} reçue est illisible.", label=label, seq=seq))
-                continue
-            if entry["seq"] != seq or entry["hash"] != hash_:
-                problems.append(tr("{label} : l'entrée n° {seq} reçue a été modifiée après coup.", label=label,
-                                   seq=seq))
-            kept[(str(uuid), int(seq))] = str(hash_)
-        try:
-            verify_segment(entries, None, label)
-        except ReplicaError as error:
-            problems.append(str(error).replace(tr(" Rien n'a été enregistré."), ""))
-        if entries and (int(entries[-1][0]) != int(peer_seq) or entries[-1][13] != peer_hash):
-            problems.append(tr("{label} : la dernière entrée reçue n'est plus celle que la dernière synchronisation "
-                               "a notée (n° {seq}).", label=label, seq=peer_seq))
-    for seq, source in connection.execute("SELECT seq, source FROM audit_entry WHERE source LIKE ?",
-                                          (FROM_REPLICA + "%",)):
-        origin = parse_origin(str(source))
-        if origin is None or "seq" not in origin:
-            continue
-        if kept.get((str(origin["database"]), int(origin["seq"]))) != origin.get("hash"):
-            problems.append(tr("Journal d'audit : l'entrée n° {seq} dit venir de l'entrée n° {theirs} d'une réplique, "
-                               "que cette base n'a pas reçue telle quelle.", seq=seq, theirs=origin["seq"]))
-        if len(problems) >= 50:
-            break
-    return problems
-
-
-# --- identity ------------------------------------------------------------------------------------------------------
-
-
-def own_identity(session: Session) -> str:
-    """This database's identity, made at its first need (a team database created from the models has none yet)."""
-    connection = raw_connection(session)
-    row = connection.execute("SELECT uuid FROM portfolio_identity").fetchone()
-    if row is not None:
-        return str(row[0])
-    import uuid as uuid_module
-
-    made = str(uuid_module.uuid4())
-    connection.execute("INSERT INTO portfolio_identity (uuid, created_utc) VALUES (?, ?)",
-                       (made, datetime.now(UTC).isoformat(timespec="seconds")))
-    return made
