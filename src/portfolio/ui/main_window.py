@@ -225,7 +225,8 @@ class MainWindow(QMainWindow):
         self.agency_export_action = self._action(menu, tr("Exporter pour une agence…"), self.export_for_agency)
         self.agency_sync_action = self._action(menu, tr("Reprendre le classeur d'une agence…"),
                                                lambda: self.take_back_from_agency())
-        self.conflicts_action = self._action(menu, tr("Conflits en attente (agences, répliques)…"), self.show_conflict_queue)
+        self.conflicts_action = self._action(menu, tr("Conflits en attente (agences, répliques)…"),
+                                             self.show_conflict_queue)
         menu.addSeparator()
         self.offline_action = self._action(menu, tr("Travailler hors ligne…"), self.work_offline)
         self.exchange_action = self._action(menu, tr("Échanger des modifications par fichier…"),
@@ -598,7 +599,8 @@ class MainWindow(QMainWindow):
         exchange_by_file(self)
 
     def show_conflict_queue(self) -> QWidget:
-        """Fichier > Conflits en attente (agences, répliques)…: the conflicts left for later, settled as one undo step."""
+        """Fichier > Conflits en attente (agences, répliques)…: the conflicts left for later, settled as one undo
+        step."""
         from .agency_exchange import show_conflict_queue
 
         dialog = show_conflict_queue(self)

@@ -53,9 +53,10 @@ class WorkOfflineDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(tr("Travailler hors ligne"))
         layout = QVBoxLayout(self)
-        intro = QLabel(tr("Une réplique est une copie de ce portefeuille sur cet ordinateur : vous y travaillez sans "
-                          "réseau, puis «\u00a0Synchroniser\u00a0» envoie vos modifications à la base d'origine et reçoit "
-                          "celles faites ailleurs. Les conflits attendent dans la base d'origine ; rien n'est perdu."))
+        intro = QLabel(tr("Une réplique est une copie de ce portefeuille sur cet ordinateur : vous y travaillez "
+                          "sans réseau, puis «\u00a0Synchroniser\u00a0» envoie vos modifications à la base "
+                          "d'origine et reçoit celles faites ailleurs. Les conflits attendent dans la base d'origine ; "
+                          "rien n'est perdu."))
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
