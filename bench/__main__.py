@@ -18,6 +18,7 @@ from . import (  # noqa: F401 - each module registers its rows
     rows_kpi,
     rows_listing,
     rows_postgres,
+    rows_replica,
     rows_snapshot,
     rows_standards,
     rows_startup,

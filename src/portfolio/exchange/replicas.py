@@ -261,20 +261,41 @@ def sync(db: Store, origin: str | None = None, *, dry_run: bool = False) -> dict
     with open_portfolio(location, must_exist=True) as hub:
         if hub.is_file and not dry_run:
             take_backup(Path(str(hub.path)), "synchro")
-        with db.read() as session:
-            sent = outgoing(session)
-        label = tr("Synchronisation avec « {origin} »", origin=without_password(location))
-        try:
-            with hub.write() as session:
-                if own_identity(session) != peer.uuid:
-                    raise ReplicaError(tr("« {origin} » n'est pas la base dont cette réplique a été faite. Rien n'a "
-                                          "été envoyé.", origin=without_password(location)))
-                _check_schema(session, label)
-                reply = take_changes(session, sent, label=label)
-                if dry_run:
-                    raise _DryRun(reply)
-        except _DryRun as run:
-            reply = run.result
+        sent = outgoing_to(db)
+        reply = take_in(hub, sent, dry_run=dry_run, expected=peer.uuid, shown=without_password(location))
+    taken = take_back(db, reply, dry_run=dry_run, shown=without_password(location))
+    return _summary(sent, reply, taken, dry_run)
+
+
+def outgoing_to(db: Store) -> Outgoing:
+    """This replica's changes for its origin, read in one transaction."""
+    with db.read() as session:
+        return outgoing(session)
+
+
+def take_in(hub: Store, sent: Outgoing, *, dry_run: bool = False, expected: str | None = None,
+            shown: str = "") -> Reply:
+    """The origin's half of a sync: ``sent`` merged in one write transaction (rolled back for a dry run), and its
+    reply. ReplicaError when ``hub`` is not the database the replica was made from (``expected``: its identity)."""
+    label = tr("Synchronisation avec « {origin} »", origin=shown or str(hub.path))
+    try:
+        with hub.write() as session:
+            if own_identity(session) != (expected or sent.origin):
+                raise ReplicaError(tr("« {origin} » n'est pas la base dont cette réplique a été faite. Rien n'a "
+                                      "été envoyé.", origin=shown or str(hub.path)))
+            _check_schema(session, label)
+            reply = take_changes(session, sent, label=label)
+            if dry_run:
+                raise _DryRun(reply)
+    except _DryRun as run:
+        reply = run.result
+    return reply
+
+
+def take_back(db: Store, reply: Reply, *, dry_run: bool = False, shown: str = "") -> Taken:
+    """The replica's half of a sync: the origin's reply taken in one write transaction (rolled back for a dry
+    run)."""
+    label = tr("Synchronisation avec « {origin} »", origin=shown or reply.origin)
     try:
         with db.write() as session:
             taken = take_reply(session, reply, label=label)
@@ -282,7 +303,7 @@ def sync(db: Store, origin: str | None = None, *, dry_run: bool = False) -> dict
                 raise _DryRun(taken)
     except _DryRun as run:
         taken = run.result
-    return _summary(sent, reply, taken, dry_run)
+    return taken
 
 
 def _check_schema(session: Session, label: str) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, func, select, update
+from sqlalchemy import Date, DateTime, func, select
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -241,8 +241,18 @@ def _insert_values(session: Session, table: str, columns: Sequence[str], rows: S
     more than SQLite's own work); a constraint failure raises SQLAlchemy's IntegrityError, as an ORM insert
     would."""
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    _raw(session, sql, rows, many=True)
+
+
+def _raw(session: Session, sql: str, parameters: Any, many: bool = False) -> None:
+    """Runs SQL through the DB-API inside the session's transaction; a constraint failure raises SQLAlchemy's
+    IntegrityError, as the ORM would."""
+    connection = raw_connection(session)
     try:
-        raw_connection(session).executemany(sql, rows)
+        if many:
+            connection.executemany(sql, parameters)
+        else:
+            connection.execute(sql, parameters)
     except Exception as exc:  # the driver's IntegrityError: sqlite3's, or psycopg's on a server (team mode)
         if any(kind.__name__ == "IntegrityError" for kind in type(exc).__mro__):
             raise IntegrityError(sql, None, exc) from exc
@@ -308,6 +318,7 @@ class _Writer:
         self.versions: dict[tuple[str, str], int] = {}  # each record's row_version before this batch touched it
         self.status_entities: dict[int, str] | None = None  # status id -> entity, cached for the batch
         self.keys = KeyMaker(session)  # search keys and sort keys, derived in the same transaction
+        self.rows: dict[tuple[str, str], dict[str, Any]] = {}  # a run of field changes' rows, as written (_prefetch)
 
     # --- audit -----------------------------------------------------------------------------------
 
@@ -347,12 +358,29 @@ class _Writer:
         elif isinstance(first, Delete):
             done = [self.delete(change) for change in run]  # type: ignore[arg-type]
         else:
-            done = [c for c in (self.update(change) for change in run) if c]  # type: ignore[arg-type]
+            self._prefetch(first.entity, [change.uuid for change in run])  # one read for the run, not one a change
+            try:
+                done = [c for c in (self.update(change) for change in run) if c]  # type: ignore[arg-type]
+            finally:
+                self.rows = {}
         # the inverse is built from what was really stored, so undo restores every field exactly
         if self.keep_inverse:
             self.result.inverse[:0] = invert(done)
 
+    def _prefetch(self, entity: str, uuids: Sequence[str]) -> None:
+        """The stored rows of a run of field changes, read at once (a sync changes a thousand records: read one by
+        one through SQLAlchemy, they cost more than the writes); ``update`` keeps them as it writes."""
+        table = fields.table(entity)
+        wanted = sorted(set(uuids))
+        for start in range(0, len(wanted), 500):
+            for row in self.session.execute(select(table).where(table.c.uuid.in_(wanted[start:start + 500]))
+                                            ).mappings():
+                self.rows[(entity, row["uuid"])] = dict(row)
+
     def _record(self, entity: str, record_uuid: str) -> Any:
+        cached = self.rows.get((entity, record_uuid))
+        if cached is not None:
+            return cached
         table = fields.table(entity)
         row = self.session.execute(select(table).where(table.c.uuid == record_uuid)).mappings().first()
         if row is None:
@@ -465,15 +493,23 @@ class _Writer:
         if new == current[spec.name]:
             return None  # nothing changes: no write, no audit entry
         values: dict[str, Any] = {spec.name: new, **self.keys.changed_keys(change.entity, spec.name, current, new)}
-        if key not in self.versions:  # one row_version step per record per batch
-            values["row_version"] = table.c.row_version + 1
+        bump = key not in self.versions  # one row_version step per record per batch
+        if bump:
             self.versions[key] = current["row_version"]
-        self.session.execute(update(table).where(table.c.uuid == change.uuid).values(values))
+        # written through the DB-API: SQLAlchemy's update() compiled for each change cost twice the write itself
+        assignments = ", ".join([*(f"{name} = ?" for name in values), *(["row_version = row_version + 1"] if bump
+                                                                         else [])])
+        _raw(self.session, f"UPDATE {table.name} SET {assignments} WHERE uuid = ?",
+             (*map(_sql_value, values.values()), change.uuid))
+        old = current[spec.name]
+        cached = self.rows.get(key)
+        if cached is not None:  # the run's copy follows what was written
+            cached.update(values)
+            cached["row_version"] += bump
         if referrers(change.entity, spec.name):  # a region renamed: the search keys holding its name follow
             self.keys.refresh_referrers(change.entity, spec.name, current["id"])
-        self.audit("update", change.entity, change.uuid, spec.name, fields.to_json(current[spec.name]),
-                   fields.to_json(new))
-        return FieldChange(change.entity, change.uuid, spec.name, current[spec.name], new)
+        self.audit("update", change.entity, change.uuid, spec.name, fields.to_json(old), fields.to_json(new))
+        return FieldChange(change.entity, change.uuid, spec.name, old, new)
 
     def delete(self, change: Delete) -> Delete:
         table = fields.table(change.entity)
