@@ -111,6 +111,7 @@ class _Plan:
         self.conflicts: list[tuple[str, str, str, Any, Any, Any, str]] = []  # entity, uuid, field, base, mine, theirs,
         self.next_id: dict[str, int] = {}  #                                                                    why
         self.counts = {"created": 0, "updated": 0, "deleted": 0, "conflicts": 0}
+        self.kept: set[tuple[str, str]] = set()  # records whose deletion was refused: kept, with what they name
 
     def new_id(self, entity: str) -> int:
         if entity not in self.next_id:
@@ -155,8 +156,8 @@ def take_changes(session: Session, outgoing: Outgoing, *, label: str) -> Reply:
         peer_seq, peer_hash = int(new[-1][0]), str(new[-1][13])
     connection.execute("UPDATE replica_peer SET peer_seq = ?, peer_hash = ?, synced_utc = ? WHERE uuid = ?",
                        (peer_seq, peer_hash, now, outgoing.replica))
-    touched = {(net.entity, net.uuid) for net in nets.values()} | set(outgoing.want)
-    reply = state_reply(session, outgoing.replica, outgoing.origin_seq, touched, json.loads(scope_text or "{}"))
+    reply = state_reply(session, outgoing.replica, outgoing.origin_seq, {(n.entity, n.uuid) for n in nets.values()},
+                        set(outgoing.want), plan.kept, json.loads(scope_text or "{}"))
     reply.ack, reply.taken = peer_seq, plan.counts
     reply.conflicts = [{"entity": c[0], "uuid": c[1], "field": c[2], "why": c[6]} for c in plan.conflicts]
     return reply
@@ -170,6 +171,11 @@ def _merge(plan: _Plan, nets: dict[tuple[str, str], NetChange], outgoing: Outgoi
     rows = {entity: read_rows(plan.session, entity, [n.uuid for n in items]) for entity, items in by_entity.items()}
     mine = {entity: dict(zip(rows[entity], portable(plan.ids, entity, list(rows[entity].values())), strict=True))
             for entity in by_entity}
+    for entity, items in by_entity.items():  # the records the replica's values name, looked up at once
+        for spec in references(entity):
+            named = [values.get(spec.name) for net in items for values in (net.created or {}, net.deleted or {})]
+            named += [value for net in items for value in net.fields.get(spec.name, [])]
+            plan.ids.load_uuids(str(spec.target), [str(v) for v in named if isinstance(v, str)])
 
     def source(net: NetChange, key: str | None) -> str:
         origin = net.origins.get(key) or next(iter(net.origins.values()))
@@ -290,6 +296,7 @@ def _deletions(plan: _Plan, by_entity: dict[str, list[NetChange]], rows: dict[st
             if key not in kept and any(r not in deleting or r in kept for r in referring[key]):
                 kept[key] = tr("supprimé sur la réplique, mais une fiche d'ici le désigne encore")
                 growing = True
+    plan.kept |= kept.keys()
     for key, why in kept.items():
         net = deleting[key]
         first = fields.editable_fields(net.entity)[0].name
@@ -411,33 +418,38 @@ def scope_ids(connection: Any, scope: dict[str, Any]) -> dict[str, set[int]] | N
     return out
 
 
-def state_reply(session: Session, replica: str, since: int, wanted: set[tuple[str, str]],
-                scope: dict[str, Any]) -> Reply:
-    """The state of every record changed here since entry ``since`` or in ``wanted``, within the replica's part of
-    the portfolio, with the records they refer to (so that the replica can create them in order)."""
+def state_reply(session: Session, replica: str, since: int, sent: set[tuple[str, str]], asked: set[tuple[str, str]],
+                kept: set[tuple[str, str]], scope: dict[str, Any]) -> Reply:
+    """The state of every record changed here since entry ``since``, sent by the replica (``sent``) or asked for
+    again (``asked``), within the replica's part of the portfolio; with the records they refer to for those the
+    replica may lack them for (a part of the portfolio, whose projects come and go; records created here; records
+    asked for; records whose deletion was refused, ``kept``), so that it can create them in order."""
     connection = raw_connection(session)
     head = int(connection.execute("SELECT coalesce(max(seq), 0) FROM audit_entry").fetchone()[0])
-    touched = set(wanted)
-    created_here: set[str] = set()
+    touched = sent | asked
+    created_here: set[tuple[str, str]] = set()
     for entity, uuid, operation in connection.execute(
             "SELECT entity, record_uuid, operation FROM audit_entry WHERE seq > ? AND (field IS NULL OR "
             "substr(field, 1, 1) <> '_')", (since,)):
         if entity in ENTITIES:
             touched.add((str(entity), str(uuid)))
-            if operation == "create" and entity == "document":
-                created_here.add(str(uuid))
-    return states_of(session, replica, head, touched, scope, created_here | {u for e, u in wanted if e == "document"})
+            if operation == "create":
+                created_here.add((str(entity), str(uuid)))
+    closure = None if scope_ids(connection, scope) is not None else created_here | asked | kept
+    documents = {u for e, u in created_here | asked if e == "document"}
+    return states_of(session, replica, head, touched, scope, documents, closure)
 
 
 def states_of(session: Session, replica: str, head: int, keys: set[tuple[str, str]], scope: dict[str, Any],
-              with_content: set[str] | None = None) -> Reply:
-    """A reply holding the state of ``keys`` (in scope) and of the records they refer to; the bytes of the documents
-    in ``with_content`` (all, when None)."""
+              with_content: set[str] | None = None, closure: set[tuple[str, str]] | None = None) -> Reply:
+    """A reply holding the state of ``keys`` (in scope) and of the records those in ``closure`` (all, when None)
+    refer to, and so on up; the bytes of the documents in ``with_content`` (all, when None)."""
     connection = raw_connection(session)
     allowed = scope_ids(connection, scope)
     ids = Ids(session)
     states: dict[tuple[str, str], dict[str, Any] | None] = {}
     pending = set(keys)
+    closing = set(keys) if closure is None else set(closure)
     while pending:
         by_entity: dict[str, set[str]] = {}
         for entity, uuid in pending:
@@ -449,10 +461,13 @@ def states_of(session: Session, replica: str, head: int, keys: set[tuple[str, st
                     or row["id"] in allowed.get(entity, set())]
             for row, values in zip(kept, portable(ids, entity, kept), strict=True):
                 states[(entity, row["uuid"])] = values
+                if (entity, row["uuid"]) not in closing:
+                    continue
                 for spec in references(entity):
                     target, value = str(spec.target), values[spec.name]
                     if value is not None and target not in REFERENCE_ENTITIES and (target, value) not in states:
                         pending.add((target, str(value)))
+                        closing.add((target, str(value)))
             for uuid in uuids - rows.keys():
                 states[(entity, uuid)] = None
     contents: dict[str, bytes] = {}
@@ -531,6 +546,9 @@ def adopt(session: Session, reply: Reply, held: set[tuple[str, str]], taken: Tak
     rows = {entity: read_rows(session, entity, [u for u, _ in items]) for entity, items in by_entity.items()}
     here = {entity: dict(zip(rows[entity], portable(ids, entity, list(rows[entity].values())), strict=True))
             for entity in by_entity}
+    for entity, items in by_entity.items():  # the records the states name, looked up at once
+        for spec in references(entity):
+            ids.load_uuids(str(spec.target), [v[spec.name] for _u, v in items if v and v[spec.name] is not None])
     plan.ids = ids
     creates: list[Change] = []
     updates: list[Change] = []

@@ -31,8 +31,8 @@ from portfolio.db.store import Store
 from portfolio.domain.i18n import tr
 from portfolio.services.replica_chains import ENTRY_COLUMNS, FROM_ORIGIN, ReplicaError, own_identity
 
-from .replica_merge import Outgoing, Reply, Taken, states_of, take_changes, take_reply
-from .replica_records import entity_order, id_references
+from .replica_merge import Outgoing, Reply, Taken, scope_ids, states_of, take_changes, take_reply
+from .replica_records import REFERENCE_ENTITIES, entity_order, id_references
 
 FILE_FORMAT = "sasn-modifications"
 FILE_VERSION = 1
@@ -165,8 +165,17 @@ def _copy_part(source: Store, target: Path, replica: str, origin_id: str, label:
     with source.read() as session:
         connection = raw_connection(session)
         origin_seq = _head(connection)[0]
-        keys = {(entity, str(uuid)) for entity in entity_order() for (uuid,) in connection.execute(
-            f"SELECT uuid FROM {entity}")}
+        allowed = scope_ids(connection, scope)  # (None: every record)
+        keys: set[tuple[str, str]] = set()
+        for entity in entity_order():
+            if allowed is None or entity in REFERENCE_ENTITIES:
+                keys |= {(entity, str(uuid)) for (uuid,) in connection.execute(f"SELECT uuid FROM {entity}")}
+                continue
+            wanted = sorted(allowed.get(entity, set()))
+            for start in range(0, len(wanted), 500):
+                part = wanted[start:start + 500]
+                keys |= {(entity, str(uuid)) for (uuid,) in connection.execute(
+                    f"SELECT uuid FROM {entity} WHERE id IN ({', '.join('?' * len(part))})", tuple(part))}
         reply = states_of(session, replica, origin_seq, keys, scope)
     reply.replica = replica
     reply.origin = origin_id

@@ -358,7 +358,7 @@ class _Writer:
         elif isinstance(first, Delete):
             done = [self.delete(change) for change in run]  # type: ignore[arg-type]
         else:
-            self._prefetch(first.entity, [change.uuid for change in run])  # one read for the run, not one a change
+            self._prefetch(first.entity, [c.uuid for c in run if isinstance(c, FieldChange)])  # one read for the run
             try:
                 done = [c for c in (self.update(change) for change in run) if c]  # type: ignore[arg-type]
             finally:
