@@ -112,8 +112,22 @@ def replica_rows(options: Options) -> list[Result]:
             reply = replicas.take_in(origin, sent)
         replicas.take_back(db, reply)
         core = time.perf_counter() - start
+    # an officer's laptop: their part only (a small file), against the same shared file
+    part_baseline = _sync_process(officer_replica, env)
+    laptop_changes = _changes(officer_replica, "disbursement", "planned_on", 0, 23)
+    shared_changes = _changes(hub, "disbursement", "planned_on", 1, 24)
+    with open_portfolio(officer_replica) as db:
+        apply_changes(db, laptop_changes, source="écran")
+    with open_portfolio(hub) as db:
+        apply_changes(db, shared_changes, source="écran")
+    part_seconds = _sync_process(officer_replica, env)
     size = f"{projects:,} projects"
     return [
+        Result(f"`portfolio replica sync` of an officer's replica: {len(laptop_changes):,} changes sent, "
+               f"{len(shared_changes):,} made on the shared file ({size})", part_seconds, "s",
+               baseline=part_baseline, baseline_label="the same command with nothing to exchange", target="≤ 2 s",
+               note=f"{officer}'s part ({part['records']:,} records): every tranche of theirs changed on the laptop; "
+                    "the shared file's changes fall anywhere in the portfolio, the laptop takes those in its part"),
         Result(f"`portfolio replica sync`: {len(mine):,} changes each way ({size})", seconds, "s", baseline=baseline,
                baseline_label="the same command with nothing to exchange", target="≤ 2 s",
                note="a whole process, as the officer runs it: both files opened, each backed up, the laptop's "

@@ -253,6 +253,27 @@ def test_deletions_against_edits_and_creations_under_a_deleted_record(tmp_path: 
     chains_verify(laptop)
 
 
+def test_the_same_organisation_created_on_both_sides_is_two_records_linked_in_the_queue(tmp_path: Path) -> None:
+    hub = tmp_path / "partagee.sqlite"
+    small_portfolio(str(hub))
+    laptop = tmp_path / "portable.sqlite"
+    replicas.create_replica(str(hub), laptop)
+    siret = "73282932000074"
+    here, there = new_uuid(), new_uuid()
+    with open_portfolio(hub) as db:
+        apply_changes(db, [Create("organisation", here, {"name": "Cardiologic SAS", "siret": siret})], source="écran")
+    with open_portfolio(laptop) as db:
+        apply_changes(db, [Create("organisation", there, {"name": "CARDIOLOGIC", "siret": siret})], source="écran")
+        result = replicas.sync(db)
+    assert result["sent"]["created"] == 1
+    assert one(hub, f"SELECT count(*) FROM organisation WHERE siret = '{siret}'") == 2
+    [(entity, uuid, field, _base, mine, theirs, where)] = queued(hub)
+    assert (entity, uuid, field) == ("organisation", there, "name")
+    assert (json.loads(mine), json.loads(theirs)) == ("Cardiologic SAS", "CARDIOLOGIC")
+    assert "doublon possible" in where
+    assert state(laptop) == state(hub)
+
+
 def test_change_files_are_signed_idempotent_and_merged_in_any_order(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     hub = tmp_path / "partagee.sqlite"

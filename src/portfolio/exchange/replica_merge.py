@@ -203,6 +203,10 @@ def _merge(plan: _Plan, nets: dict[tuple[str, str], NetChange], outgoing: Outgoi
                                                        ((outgoing.contents[net.uuid],),)))
             plan.sources[(entity, net.uuid, None)] = source(net, None)
             plan.counts["created"] += 1
+            twin = _twin(plan, net) if entity == "organisation" else None
+            if twin is not None:  # two records, linked in the queue for the officer to tell
+                plan.conflict(entity, net.uuid, "name", None, twin, net.created.get("name"),
+                              tr("doublon possible : « {name} » a le même SIRET ici", name=twin))
     for entity in order:  # field changes
         for net in by_entity.get(entity, []):
             if not net.fields:
@@ -231,6 +235,17 @@ def _merge(plan: _Plan, nets: dict[tuple[str, str], NetChange], outgoing: Outgoi
                 plan.sources[(entity, net.uuid, name_)] = source(net, name_)
                 plan.counts["updated"] += 1
     _deletions(plan, by_entity, rows, mine, source)
+
+
+def _twin(plan: _Plan, net: NetChange) -> str | None:
+    """The name of an organisation here with the SIRET of one a replica created (the same beneficiary, entered on
+    two computers), or None."""
+    siret = (net.created or {}).get("siret")
+    if not siret:
+        return None
+    found = raw_connection(plan.session).execute("SELECT name FROM organisation WHERE siret = ? AND uuid <> ? "
+                                                 "ORDER BY id LIMIT 1", (siret, net.uuid)).fetchone()
+    return str(found[0]) if found else None
 
 
 def _cannot_create(plan: _Plan, net: NetChange, outgoing: Outgoing) -> str:
