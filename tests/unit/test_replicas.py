@@ -274,6 +274,32 @@ def test_the_same_organisation_created_on_both_sides_is_two_records_linked_in_th
     assert state(laptop) == state(hub)
 
 
+def test_a_person_erased_on_the_origin_is_erased_from_the_laptops_entries_kept_there(tmp_path: Path) -> None:
+    from portfolio.services.gdpr import erase_person, find_person
+
+    hub = tmp_path / "partagee.sqlite"
+    small_portfolio(str(hub))
+    laptop = tmp_path / "portable.sqlite"
+    replicas.create_replica(str(hub), laptop)
+    with open_portfolio(laptop) as db:
+        apply_changes(db, [Create("contact", new_uuid(), {
+            "organisation_id": 1, "first_name": "Yvonne", "last_name": "Le Gall",
+            "email": "yvonne.legall@example.fr"})], source="écran")
+        replicas.sync(db)
+    assert one(hub, "SELECT count(*) FROM replica_entry WHERE entry LIKE '%yvonne.legall%'") == 1
+    with open_portfolio(hub) as db:
+        with db.read() as session:
+            person = find_person(session, email="yvonne.legall@example.fr")
+        erase_person(db, person)
+    assert one(hub, "SELECT count(*) FROM replica_entry WHERE entry LIKE '%yvonne.legall%'") == 0
+    assert one(hub, "SELECT count(*) FROM audit_entry WHERE new_value LIKE '%yvonne.legall%'") == 0
+    chains_verify(hub)
+    assert check_file(hub).sound, check_file(hub).problems()
+    with open_portfolio(laptop) as db:  # the laptop takes the deletion; its own trail is erased by erasing there
+        replicas.sync(db)
+    assert one(laptop, "SELECT count(*) FROM contact WHERE email = 'yvonne.legall@example.fr'") == 0
+
+
 def test_change_files_are_signed_idempotent_and_merged_in_any_order(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     hub = tmp_path / "partagee.sqlite"

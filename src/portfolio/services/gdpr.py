@@ -35,6 +35,7 @@ from . import fields
 from .audit import ERASED, ERASURE_FIELD, ERASURE_SOURCE, payload_hash
 from .changes import Change, Delete, append_audit_entries, apply_in_session, current_values
 from .documents import removal_changes
+from .replica_chains import erase_replica_entries
 
 SOURCE = ERASURE_SOURCE
 PERSONAL = ("first_name", "last_name", "email", "phone", "role")
@@ -216,6 +217,9 @@ def erase_person(db: Store, person: PersonData, *, actor: str | None = None, reg
         erased = _erase_entries(connection, person.uuids)
         # the documents about them go with their description in the trail (a file's name may name the person)
         erased_documents = _erase_entries(connection, documents, "document") if documents else {}
+        erase_replica_entries(connection, person.uuids, "contact")  # and the laptops' entries kept here (#22)
+        if documents:
+            erase_replica_entries(connection, documents, "document")
         marks = ", ".join("?" * len(person.uuids))  # the values sent to agencies in their workbooks, too
         for table in ("export_row", "sync_conflict"):  # and in the conflicts of their workbooks waiting
             connection.execute(f"DELETE FROM {table} WHERE entity = 'contact' AND record_uuid IN ({marks})",

@@ -17,7 +17,7 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.errors import PortfolioError
 from portfolio.domain.i18n import tr
 
-from .audit import AUDIT_COLUMNS, ERASED, entry_hash, values_hash
+from .audit import AUDIT_COLUMNS, ERASED, ERASURE_FIELD, entry_hash, payload_hash, values_hash
 
 ENTRY_COLUMNS = (*AUDIT_COLUMNS, "hash", "payload_hash")  # an entry as a change file carries it
 FROM_REPLICA = "réplique:"  # the source of an entry the origin wrote from a replica's: "réplique:<uuid> {…}"
@@ -120,6 +120,27 @@ def replica_chain_problems(session: Session) -> list[str]:
         if len(problems) >= 50:
             break
     return problems
+
+
+def erase_replica_entries(connection: Any, uuids: Sequence[str], entity: str) -> int:
+    """A person's erasure (services.gdpr) reaches the replicas' entries kept here too: their values become the
+    marker, their salted digest kept, so that each replica's chain still verifies; how many were erased."""
+    erased = 0
+    for uuid in uuids:
+        rows = connection.execute("SELECT replica_uuid, seq, entry FROM replica_entry WHERE entry LIKE ?",
+                                  (f"%{uuid}%",)).fetchall()
+        for replica, seq, text in rows:
+            entry = json.loads(text)
+            if entry.get("entity") != entity or entry.get("record_uuid") != uuid or entry.get("salt") is None \
+                    or entry.get("field") == ERASURE_FIELD:
+                continue
+            old, new = entry.get("old_value"), entry.get("new_value")
+            entry.update(payload_hash=payload_hash(entry["salt"], old, new), salt=None,
+                         old_value=None if old is None else ERASED, new_value=None if new is None else ERASED)
+            connection.execute("UPDATE replica_entry SET entry = ? WHERE replica_uuid = ? AND seq = ?",
+                               (json.dumps(entry, ensure_ascii=False), replica, seq))
+            erased += 1
+    return erased
 
 
 # --- identity ------------------------------------------------------------------------------------------------------
