@@ -18,7 +18,7 @@ def test_bench_runs_and_prints_its_table(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     env = {**os.environ, "PORTFOLIO_BENCH_REUSE_BUNDLE": "1"}  # the installer test built it (else built here)
     result = subprocess.run([sys.executable, "-m", "bench", "--big-scale", "2", "--out", str(out)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=600, env=env)
+                            capture_output=True, text=True, timeout=900, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Machine: ")
     assert "| portfolio demo, 1× — time" in result.stdout and "| portfolio demo, 2× — file size" in result.stdout
@@ -34,6 +34,10 @@ def test_bench_runs_and_prints_its_table(tmp_path: Path) -> None:
                                                                  '"Mon suivi" read again and painted'))]
     assert len(desk) == 2 and all(r["value"] > 0 and r["target"] for r in desk)  # issue #21's two, measured painted
     assert all("paint event" in r["note"] and "at least 0 " not in r["note"] for r in desk)
+    synced = [r for name, r in by_name.items() if name.startswith("`portfolio replica sync`")]  # issue #22's
+    assert len(synced) == 2 and all(r["value"] > 0 and r["baseline"] > 0 and r["target"] == "≤ 2 s" for r in synced)
+    changes_file = next(r for name, r in by_name.items() if name.startswith("a change file of "))
+    assert changes_file["unit"] == "KiB" and changes_file["value"] > 0
     bundle = by_name.get("installed application (one folder, Linux): size on disk")
     assert (bundle is None and not sys.platform.startswith("linux")) or bundle["value"] > 50  # MB
 
