@@ -18,10 +18,11 @@ import base64
 import gzip
 import json
 import uuid as uuid_module
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,7 @@ from portfolio.services.replica_chains import ENTRY_COLUMNS, FROM_ORIGIN, Replic
 from .replica_merge import Outgoing, Reply, Taken, scope_ids, states_of, take_changes, take_reply
 from .replica_records import REFERENCE_ENTITIES, entity_order, id_references
 
+_T = TypeVar("_T")
 FILE_FORMAT = "sasn-modifications"
 FILE_VERSION = 1
 SUFFIX = ".sasn"
@@ -287,32 +289,34 @@ def take_in(hub: Store, sent: Outgoing, *, dry_run: bool = False, expected: str 
     """The origin's half of a sync: ``sent`` merged in one write transaction (rolled back for a dry run), and its
     reply. ReplicaError when ``hub`` is not the database the replica was made from (``expected``: its identity)."""
     label = tr("Synchronisation avec « {origin} »", origin=shown or str(hub.path))
-    try:
-        with hub.write() as session:
-            if own_identity(session) != (expected or sent.origin):
-                raise ReplicaError(tr("« {origin} » n'est pas la base dont cette réplique a été faite. Rien n'a "
-                                      "été envoyé.", origin=shown or str(hub.path)))
-            _check_schema(session, label)
-            reply = take_changes(session, sent, label=label)
-            if dry_run:
-                raise _DryRun(reply)
-    except _DryRun as run:
-        reply = run.result
-    return reply
+
+    def merge(session: Session) -> Reply:
+        if own_identity(session) != (expected or sent.origin):
+            raise ReplicaError(tr("« {origin} » n'est pas la base dont cette réplique a été faite. Rien n'a été "
+                                  "envoyé.", origin=shown or str(hub.path)))
+        _check_schema(session, label)
+        return take_changes(session, sent, label=label)
+
+    return _written(hub, merge, dry_run)
 
 
 def take_back(db: Store, reply: Reply, *, dry_run: bool = False, shown: str = "") -> Taken:
     """The replica's half of a sync: the origin's reply taken in one write transaction (rolled back for a dry
     run)."""
     label = tr("Synchronisation avec « {origin} »", origin=shown or reply.origin)
+    return _written(db, lambda session: take_reply(session, reply, label=label), dry_run)
+
+
+def _written(db: Store, work: Callable[[Session], _T], dry_run: bool) -> _T:
+    """``work`` in one write transaction of ``db``, committed, or rolled back for a dry run; its result either way."""
     try:
         with db.write() as session:
-            taken = take_reply(session, reply, label=label)
+            result = work(session)
             if dry_run:
-                raise _DryRun(taken)
+                raise _DryRun(result)
     except _DryRun as run:
-        taken = run.result
-    return taken
+        return cast(_T, run.result)
+    return result
 
 
 def _check_schema(session: Session, label: str) -> None:
