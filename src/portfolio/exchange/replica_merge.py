@@ -108,8 +108,9 @@ class _Plan:
         self.ids = Ids(session)
         self.changes: dict[str, list[Change]] = {"create": [], "update": [], "delete": []}
         self.sources: dict[tuple[str, str, str | None], str] = {}
-        self.conflicts: list[tuple[str, str, str, Any, Any, Any, str]] = []  # entity, uuid, field, base, mine, theirs,
-        self.next_id: dict[str, int] = {}  #                                                                    why
+        # entity, uuid, field, base, mine, theirs, why, who typed theirs
+        self.conflicts: list[tuple[str, str, str, Any, Any, Any, str, str]] = []
+        self.next_id: dict[str, int] = {}
         self.counts = {"created": 0, "updated": 0, "deleted": 0, "conflicts": 0}
         self.kept: set[tuple[str, str]] = set()  # records whose deletion was refused: kept, with what they name
 
@@ -119,8 +120,9 @@ class _Plan:
         self.next_id[entity] += 1
         return self.next_id[entity] - 1
 
-    def conflict(self, entity: str, uuid: str, name: str, base: Any, mine: Any, theirs: Any, why: str) -> None:
-        self.conflicts.append((entity, uuid, name, base, mine, theirs, why))
+    def conflict(self, entity: str, uuid: str, name: str, base: Any, mine: Any, theirs: Any, why: str,
+                 by: str = "") -> None:
+        self.conflicts.append((entity, uuid, name, base, mine, theirs, why, by))
         self.counts["conflicts"] += 1
 
 
@@ -191,7 +193,7 @@ def _merge(plan: _Plan, nets: dict[tuple[str, str], NetChange], outgoing: Outgoi
             why = _cannot_create(plan, net, outgoing)
             if why:
                 first = fields.editable_fields(entity)[0].name
-                plan.conflict(entity, net.uuid, first, None, None, net.created.get(first), why)
+                plan.conflict(entity, net.uuid, first, None, None, net.created.get(first), why, _author(net, None))
                 continue
             values = {spec.name: stored(plan.ids, spec, net.created.get(spec.name))
                       for spec in fields.editable_fields(entity)}
@@ -206,7 +208,7 @@ def _merge(plan: _Plan, nets: dict[tuple[str, str], NetChange], outgoing: Outgoi
             twin = _twin(plan, net) if entity == "organisation" else None
             if twin is not None:  # two records, linked in the queue for the officer to tell
                 plan.conflict(entity, net.uuid, "name", None, twin, net.created.get("name"),
-                              tr("doublon possible : « {name} » a le même SIRET ici", name=twin))
+                              tr("doublon possible : « {name} » a le même SIRET ici", name=twin), _author(net, None))
     for entity in order:  # field changes
         for net in by_entity.get(entity, []):
             if not net.fields:
@@ -216,25 +218,35 @@ def _merge(plan: _Plan, nets: dict[tuple[str, str], NetChange], outgoing: Outgoi
                 spec = fields.field_spec(entity, name_)
                 if current is None:
                     plan.conflict(entity, net.uuid, name_, base, None, theirs,
-                                  tr("supprimé ici, modifié sur la réplique"))
+                                  tr("supprimé ici, modifié sur la réplique"), _author(net, name_))
                     continue
                 now = current[name_]
                 if same(now, theirs):
                     continue
                 if not same(now, base):
-                    plan.conflict(entity, net.uuid, name_, base, now, theirs, tr("modifié des deux côtés"))
+                    plan.conflict(entity, net.uuid, name_, base, now, theirs, tr("modifié des deux côtés"),
+                                  _author(net, name_))
                     continue
                 try:
                     new_value = stored(plan.ids, spec, theirs)
                 except UnknownReference:
                     plan.conflict(entity, net.uuid, name_, base, now, theirs,
-                                  tr("la fiche désignée a été supprimée ici"))
+                                  tr("la fiche désignée a été supprimée ici"), _author(net, name_))
                     continue
                 plan.changes["update"].append(FieldChange(entity, net.uuid, name_, stored(plan.ids, spec, now),
                                                           new_value))
                 plan.sources[(entity, net.uuid, name_)] = source(net, name_)
                 plan.counts["updated"] += 1
     _deletions(plan, by_entity, rows, mine, source)
+
+
+def _author(net: NetChange, key: str | None) -> str:
+    """Who typed a replica's change: the entry's author, or the person an entry from a replica of its own names."""
+    origin = net.origins.get(key) or next(iter(net.origins.values()), None)
+    if origin is None:
+        return ""
+    named = parse_origin(origin.source)
+    return str(named.get("auteur")) if named and named.get("auteur") else origin.actor
 
 
 def _twin(plan: _Plan, net: NetChange) -> str | None:
@@ -316,7 +328,7 @@ def _deletions(plan: _Plan, by_entity: dict[str, list[NetChange]], rows: dict[st
         net = deleting[key]
         first = fields.editable_fields(net.entity)[0].name
         plan.conflict(net.entity, net.uuid, first, (net.deleted or {}).get(first), mine[net.entity][net.uuid][first],
-                      None, why)
+                      None, why, _author(net, None))
     for entity in reversed(entity_order()):
         for key, net in deleting.items():
             if key[0] != entity or key in kept:
@@ -344,16 +356,16 @@ def _queue(session: Session, plan: _Plan, replica: str, name: str, who: str, now
                             json.dumps({"replique": replica}), name))
     state = MergeState(session, replica)
     merges = []
-    for entity, uuid, field_name, base, mine_value, theirs, why in plan.conflicts:
+    for entity, uuid, field_name, base, mine_value, theirs, why, by in plan.conflicts:
         spec = fields.field_spec(entity, field_name)
         merges.append((FieldMerge(entity, uuid, field_name, *(compared(plan.ids, spec, v)
                                                                 for v in (base, mine_value, theirs))),
-                       _described(connection, name, entity, uuid, field_name, why)))
+                       _described(connection, name, entity, uuid, field_name, why, by or "—")))
     state.add(merges, now)
     return list(state.changes())
 
 
-def _described(connection: Any, name: str, entity: str, uuid: str, field_name: str, why: str) -> str:
+def _described(connection: Any, name: str, entity: str, uuid: str, field_name: str, why: str, theirs_by: str) -> str:
     """Where a conflict comes from, naming who typed each value: the replica's author, and the last here."""
     last = connection.execute("SELECT actor, source FROM audit_entry WHERE entity = ? AND record_uuid = ? AND "
                               "(field = ? OR field IS NULL) ORDER BY seq DESC LIMIT 1",
@@ -362,7 +374,8 @@ def _described(connection: Any, name: str, entity: str, uuid: str, field_name: s
     if last is not None:
         origin = parse_origin(str(last[1]))
         here = str(origin.get("auteur") or last[0]) if origin and origin.get("auteur") else str(last[0])
-    return tr("réplique « {name} » — {why} ; valeur d'ici saisie par {here}", name=name, why=why, here=here or "—")
+    return tr("{why} ; valeur de la réplique saisie par {theirs}, valeur d'ici par {here}", why=why, theirs=theirs_by,
+              here=here or "—")
 
 
 def compared(ids: Ids, spec: fields.FieldSpec, value: Any) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -320,17 +320,25 @@ class ConflictQueueDialog(QDialog):
         self.setWindowTitle(tr("Conflits en attente (agences, répliques)"))
         self.resize(1100, 520)
         layout = QVBoxLayout(self)
-        summary = QLabel(tr("{n} conflit(s) en attente : l'agence et vous avez changé le même champ différemment. "
-                            "Rien n'a été écrasé ; choisissez pour chacun.", n=len(conflicts)) if conflicts else
-                         tr("Aucun conflit en attente."))
+        summary = QLabel(tr("{n} conflit(s) en attente : une agence (ou une réplique) et cette base ont changé le même "
+                            "champ différemment. Rien n'a été écrasé ; choisissez pour chacun.", n=len(conflicts))
+                         if conflicts else tr("Aucun conflit en attente."))
         summary.setWordWrap(True)
         layout.addWidget(summary)
         self.table = MergeTable(self)
+        self.table.setHorizontalHeaderItem(5, QTableWidgetItem(tr("Agence ou réplique")))
         names = _names(window, [c.merge for c in conflicts])
         for conflict in conflicts:
-            label = f"{names[(conflict.entity, conflict.uuid)]} ({conflict.recipient or conflict.file_name})"
+            # where it comes from: the agency and its workbook, or the replica, why, and who typed each value
+            origin = " — ".join(part for part in (conflict.recipient, conflict.file_name) if part)
+            label = f"{names[(conflict.entity, conflict.uuid)]} ({origin})"
             self.table.add_merge(conflict.merge, label, conflict=True)
         self.table.finish()
+        for row in range(self.table.rowCount()):  # where it comes from, whole: who typed each value
+            item = self.table.item(row, 0)
+            if item is not None:
+                item.setToolTip(item.text())
+        QTimer.singleShot(0, self.table.resizeRowsToContents)  # (once the columns have their widths)
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
         row.addStretch(1)
