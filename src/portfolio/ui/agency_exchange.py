@@ -334,8 +334,8 @@ class ConflictQueueDialog(QDialog):
             label = f"{names[(conflict.entity, conflict.uuid)]} ({origin})"
             self.table.add_merge(conflict.merge, label, conflict=True)
         self.table.finish()
-        for row in range(self.table.rowCount()):  # where it comes from, whole: who typed each value
-            item = self.table.item(row, 0)
+        for line in range(self.table.rowCount()):  # where it comes from, whole: who typed each value
+            item = self.table.item(line, 0)
             if item is not None:
                 item.setToolTip(item.text())
         QTimer.singleShot(0, self.table.resizeRowsToContents)  # (once the columns have their widths)
