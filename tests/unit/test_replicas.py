@@ -300,6 +300,25 @@ def test_a_person_erased_on_the_origin_is_erased_from_the_laptops_entries_kept_t
     assert one(laptop, "SELECT count(*) FROM contact WHERE email = 'yvonne.legall@example.fr'") == 0
 
 
+def test_a_replica_of_a_replica_sends_its_changes_up_with_who_typed_them(tmp_path: Path) -> None:
+    hub = tmp_path / "partagee.sqlite"
+    small_portfolio(str(hub))
+    region, laptop = tmp_path / "agence.sqlite", tmp_path / "portable.sqlite"
+    replicas.create_replica(str(hub), region)
+    replicas.create_replica(str(region), laptop)  # the agency's copy is the laptop's origin
+    project = one(hub, "SELECT uuid FROM project ORDER BY id LIMIT 1")
+    edit(laptop, "project", project, "end_on", date(2027, 5, 1), actor="bob.martin")
+    edit(hub, "note", one(hub, "SELECT uuid FROM note ORDER BY id LIMIT 1"), "body", "Depuis la base partagée")
+    for side in (laptop, region, laptop):
+        with open_portfolio(side) as db:
+            replicas.sync(db)
+    assert state(hub) == state(region) == state(laptop)
+    source = one(hub, f"SELECT source FROM audit_entry WHERE record_uuid = '{project}' AND field = 'end_on'")
+    assert '"auteur":"bob.martin"' in source
+    for side in (hub, region, laptop):
+        chains_verify(side)
+
+
 def test_change_files_are_signed_idempotent_and_merged_in_any_order(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     hub = tmp_path / "partagee.sqlite"

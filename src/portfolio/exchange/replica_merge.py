@@ -181,8 +181,10 @@ def _merge(plan: _Plan, nets: dict[tuple[str, str], NetChange], outgoing: Outgoi
 
     def source(net: NetChange, key: str | None) -> str:
         origin = net.origins.get(key) or next(iter(net.origins.values()))
+        typed = parse_origin(origin.source) or {}  # (a change a replica of the replica sent: who typed it, when)
         return origin_source(FROM_REPLICA, outgoing.replica, {"nom": name, "seq": origin.seq, "hash": origin.hash,
-                                                             "auteur": origin.actor, "le": origin.at_utc})
+                                                             "auteur": _author(net, key),
+                                                             "le": typed.get("le") or origin.at_utc})
 
     for entity in order:  # creations, each after the records it refers to
         for net in by_entity.get(entity, []):
