@@ -44,7 +44,7 @@ from portfolio.services.replica_chains import (
     origin_source,
     own_identity,
     parse_origin,
-    verify_segment,
+    segment_problem,
 )
 
 from .merge import FieldMerge, MergeState, canonical
@@ -139,7 +139,9 @@ def take_changes(session: Session, outgoing: Outgoing, *, label: str) -> Reply:
                               uuid=outgoing.replica))
     name, peer_seq, peer_hash, scope_text = str(peer[0]), int(peer[1]), str(peer[2]), str(peer[3])
     new = [entry for entry in outgoing.entries if int(entry[0]) > peer_seq]
-    verify_segment(new, (peer_seq, peer_hash) if peer_hash else None, label)
+    problem = segment_problem(new, (peer_seq, peer_hash) if peer_hash else None, label)
+    if problem:
+        raise ReplicaError(problem + tr(" Rien n'a été enregistré."))
     here = own_identity(session)
     nets = net_changes(new, outgoing.refs, FROM_ORIGIN + here)
     plan = _Plan(session)

@@ -46,30 +46,27 @@ def parse_origin(source: str) -> dict[str, Any] | None:
     return None
 
 
-def verify_segment(entries: Sequence[Sequence[Any]], after: tuple[int, str] | None, label: str) -> None:
-    """The entries follow each other without a gap from ``after`` (the last entry taken before: its number and
-    hash), each with its own hash and chained to the one before; ReplicaError naming the first that is not."""
+def segment_problem(entries: Sequence[Sequence[Any]], after: tuple[int, str] | None, label: str) -> str | None:
+    """What is wrong with a segment of a replica's trail, naming its first entry that does not hold (None when the
+    entries follow each other without a gap from ``after``, the last entry taken before: its number and hash, each
+    with its own hash and chained to the one before)."""
     expected_seq, prev = after if after else (None, None)
     for entry in entries:
         seq = int(entry[0])
         if expected_seq is not None and seq != expected_seq + 1:
-            raise ReplicaError(tr("{label} : l'entrée n° {seq} du journal de la réplique ne suit pas la n° {before} "
-                                  "(des entrées manquent). Rien n'a été enregistré.", label=label, seq=seq,
-                                  before=expected_seq))
+            return tr("{label} : l'entrée n° {seq} du journal de la réplique ne suit pas la n° {before} (des entrées "
+                      "manquent).", label=label, seq=seq, before=expected_seq)
         if prev is not None and entry[11] != prev:
-            raise ReplicaError(tr("{label} : l'entrée n° {seq} du journal de la réplique n'est pas chaînée à la "
-                                  "précédente : le journal a été réécrit. Rien n'a été enregistré.", label=label,
-                                  seq=seq))
-        values = list(entry[:13])
-        if entry[12] is None:  # an erased entry: its values' digest stands for them (services.audit)
-            computed = entry_hash({**dict(zip(ENTRY_COLUMNS, entry, strict=True)), "old_value": None
-                                   if entry[9] is None else ERASED, "new_value": None if entry[10] is None else ERASED})
-        else:
-            computed = values_hash(values)
+            return tr("{label} : l'entrée n° {seq} du journal de la réplique n'est pas chaînée à la précédente : le "
+                      "journal a été réécrit.", label=label, seq=seq)
+        # (an erased entry: its values' salted digest stands for them, services.audit)
+        computed = values_hash(entry[:13]) if entry[12] is not None else \
+            entry_hash(dict(zip(ENTRY_COLUMNS, entry, strict=True)))
         if computed != entry[13]:
-            raise ReplicaError(tr("{label} : l'entrée n° {seq} du journal de la réplique a été modifiée après coup. "
-                                  "Rien n'a été enregistré.", label=label, seq=seq))
+            return tr("{label} : l'entrée n° {seq} du journal de la réplique a été modifiée après coup.", label=label,
+                      seq=seq)
         expected_seq, prev = seq, entry[13]
+    return None
 
 
 # --- the chains involved ------------------------------------------------------------------------------------------
@@ -102,10 +99,9 @@ def replica_chain_problems(session: Session) -> list[str]:
                 problems.append(tr("{label} : l'entrée n° {seq} reçue a été modifiée après coup.", label=label,
                                    seq=seq))
             kept[(str(uuid), int(seq))] = str(hash_)
-        try:
-            verify_segment(entries, None, label)
-        except ReplicaError as error:
-            problems.append(str(error).replace(tr(" Rien n'a été enregistré."), ""))
+        problem = segment_problem(entries, None, label)
+        if problem:
+            problems.append(problem)
         if entries and (int(entries[-1][0]) != int(peer_seq) or entries[-1][13] != peer_hash):
             problems.append(tr("{label} : la dernière entrée reçue n'est plus celle que la dernière synchronisation "
                                "a notée (n° {seq}).", label=label, seq=peer_seq))
