@@ -34,8 +34,9 @@ from portfolio.db.models import ENTITIES
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
-from portfolio.services.changes import Change, Create, Delete, FieldChange, SideRows, apply_in_session, session_actor
-from portfolio.services.documents import CONTENT_TABLE, removal_changes
+from portfolio.services.changes import Change, Create, FieldChange, SideRows, apply_in_session, session_actor
+from portfolio.services.dependents import deletions
+from portfolio.services.documents import CONTENT_TABLE
 from portfolio.services.replica_chains import (
     ENTRY_COLUMNS,
     FROM_ORIGIN,
@@ -310,41 +311,21 @@ def _deletions(plan: _Plan, by_entity: dict[str, list[NetChange]], rows: dict[st
         if changed:
             kept[key] = tr("supprimé sur la réplique, modifié ici ({fields})",
                            fields=", ".join(fields.field_spec(net.entity, n).label for n in changed))
-    referring: dict[tuple[str, str], set[tuple[str, str]]] = {}
-    connection = raw_connection(plan.session)
-    for key in deleting:
-        entity, uuid = key
-        record_id = rows[entity][uuid]["id"]
-        found: set[tuple[str, str]] = set()
-        for other, name in referrers(entity):
-            found |= {(other, str(r[0])) for r in connection.execute(
-                f"SELECT uuid FROM {other} WHERE {name} = ?", (record_id,))}
-        referring[key] = found
-    growing = True
-    while growing:  # a record stays while anything that stays refers to it
-        growing = False
-        for key in deleting:
-            if key not in kept and any(r not in deleting or r in kept for r in referring[key]):
-                kept[key] = tr("supprimé sur la réplique, mais une fiche d'ici le désigne encore")
-                growing = True
+    staying = _staying(plan.session, rows, set(deleting), set(kept))
+    for key in staying - kept.keys():
+        kept[key] = tr("supprimé sur la réplique, mais une fiche d'ici le désigne encore")
     plan.kept |= kept.keys()
     for key, why in kept.items():
         net = deleting[key]
         first = fields.editable_fields(net.entity)[0].name
         plan.conflict(net.entity, net.uuid, first, (net.deleted or {}).get(first), mine[net.entity][net.uuid][first],
                       None, why, _author(net, None))
-    for entity in reversed(entity_order()):
-        for key, net in deleting.items():
-            if key[0] != entity or key in kept:
-                continue
-            row = rows[entity][net.uuid]
-            values = {s.name: row[s.name] for s in fields.editable_fields(entity)}
-            if entity == "document":
-                plan.changes["delete"].extend(removal_changes(plan.session, net.uuid, values))
-            else:
-                plan.changes["delete"].append(Delete(entity, net.uuid, values))
-            plan.sources[(entity, net.uuid, None)] = source(net, None)
-            plan.counts["deleted"] += 1
+    gone = _children_first(set(deleting) - staying)
+    plan.changes["delete"].extend(deletions(plan.session, [(e, rows[e][u]["id"]) for e, u in gone]))
+    for entity, uuid in gone:
+        net = deleting[(entity, uuid)]
+        plan.sources[(entity, uuid, None)] = source(net, None)
+        plan.counts["deleted"] += 1
 
 
 def _queue(session: Session, plan: _Plan, replica: str, name: str, who: str, now: str) -> list[Change]:
@@ -612,35 +593,37 @@ def adopt(session: Session, reply: Reply, held: set[tuple[str, str]], taken: Tak
             taken.updated += bool(record)
     deleting = {(entity, uuid) for entity, items in by_entity.items() for uuid, values in items
                 if values is None and uuid in rows[entity]}
-    connection = raw_connection(session)
-    blocked = set()
-    for entity, uuid in deleting:
-        for other, name in referrers(entity):
-            for (child,) in connection.execute(f"SELECT uuid FROM {other} WHERE {name} = ?",
-                                               (rows[entity][uuid]["id"],)):
-                if (other, str(child)) not in deleting:
-                    blocked.add((entity, uuid))
-    changed = True
-    while changed:
-        changed = False
-        for key in deleting - blocked:
-            entity, uuid = key
-            if any((other, str(child)) in blocked for other, name in referrers(entity)
-                   for (child,) in connection.execute(f"SELECT uuid FROM {other} WHERE {name} = ?",
-                                                      (rows[entity][uuid]["id"],))):
-                blocked.add(key)
-                changed = True
+    blocked = _staying(session, rows, deleting, set())
     taken.held.extend(sorted(blocked))
-    deletes: list[Change] = []
-    for entity in reversed(entity_order()):
-        for key in sorted(k for k in deleting - blocked if k[0] == entity):
-            row = rows[entity][key[1]]
-            values = {s.name: row[s.name] for s in fields.editable_fields(entity)}
-            if entity == "document":
-                deletes.extend(removal_changes(session, key[1], values))
-            else:
-                deletes.append(Delete(entity, key[1], values))
-            taken.deleted += 1
+    gone = _children_first(deleting - blocked)
+    taken.deleted += len(gone)
+    deletes = deletions(session, [(e, rows[e][u]["id"]) for e, u in gone])
     return [*creates, *updates, *deletes]
+
+
+def _staying(session: Session, rows: dict[str, dict[str, dict[str, Any]]], deleting: set[tuple[str, str]],
+             staying: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The records among ``deleting`` that stay: those in ``staying``, and any that a record staying (or not being
+    deleted) refers to, and so on (the door would refuse a deletion that leaves a reference to nothing)."""
+    connection = raw_connection(session)
+    referring = {(entity, uuid): {(other, str(child)) for other, name in referrers(entity)
+                                  for (child,) in connection.execute(f"SELECT uuid FROM {other} WHERE {name} = ?",
+                                                                     (rows[entity][uuid]["id"],))}
+                 for entity, uuid in deleting}
+    kept = set(staying)
+    growing = True
+    while growing:
+        growing = False
+        for key in deleting - kept:
+            if any(r not in deleting or r in kept for r in referring[key]):
+                kept.add(key)
+                growing = True
+    return kept
+
+
+def _children_first(keys: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Records to delete, each before the records it refers to."""
+    order = {entity: index for index, entity in enumerate(entity_order())}
+    return sorted(keys, key=lambda key: (-order[key[0]], key[1]))
 
 
