@@ -34,9 +34,10 @@ from portfolio.db.models import ENTITIES
 from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
+from portfolio.services.audit import last_seq
 from portfolio.services.changes import Change, Create, FieldChange, SideRows, apply_in_session, session_actor
 from portfolio.services.dependents import deletions
-from portfolio.services.documents import CONTENT_TABLE
+from portfolio.services.documents import CONTENT_TABLE, contents_of
 from portfolio.services.replica_chains import (
     ENTRY_COLUMNS,
     FROM_ORIGIN,
@@ -55,6 +56,7 @@ from .replica_records import (
     Ids,
     NetChange,
     UnknownReference,
+    chunks,
     entity_order,
     net_changes,
     portable,
@@ -403,13 +405,8 @@ def scope_ids(connection: Any, scope: dict[str, Any]) -> dict[str, set[int]] | N
     projects = {int(r[0]) for r in connection.execute(sql + " WHERE " + " AND ".join(conditions), tuple(parameters))}
 
     def ids(query: str, among: set[int]) -> set[int]:
-        found: set[int] = set()
-        items = sorted(among)
-        for start in range(0, len(items), 500):
-            part = items[start:start + 500]
-            found |= {int(r[0]) for r in connection.execute(query.format(", ".join("?" * len(part))), tuple(part))
-                      if r[0] is not None}
-        return found
+        return {int(r[0]) for part in chunks(sorted(among))
+                for r in connection.execute(query.format(", ".join("?" * len(part))), tuple(part)) if r[0] is not None}
 
     out: dict[str, set[int]] = {"project": projects}
     out["application"] = ids("SELECT application_id FROM project WHERE id IN ({})", projects)
@@ -438,7 +435,7 @@ def state_reply(session: Session, replica: str, since: int, sent: set[tuple[str,
     replica may lack them for (a part of the portfolio, whose projects come and go; records created here; records
     asked for; records whose deletion was refused, ``kept``), so that it can create them in order."""
     connection = raw_connection(session)
-    head = int(connection.execute("SELECT coalesce(max(seq), 0) FROM audit_entry").fetchone()[0])
+    head = last_seq(connection)
     touched = sent | asked
     created_here: set[tuple[str, str]] = set()
     for entity, uuid, operation in connection.execute(
@@ -483,13 +480,8 @@ def states_of(session: Session, replica: str, head: int, keys: set[tuple[str, st
                         closing.add((target, str(value)))
             for uuid in uuids - rows.keys():
                 states[(entity, uuid)] = None
-    contents: dict[str, bytes] = {}
-    documents = [u for (e, u), v in states.items() if e == "document" and v is not None
-                 and (with_content is None or u in with_content)]
-    for part in [documents[i:i + 200] for i in range(0, len(documents), 200)]:
-        for uuid, content in connection.execute(f"SELECT document_uuid, content FROM {CONTENT_TABLE} WHERE "
-                                                f"document_uuid IN ({', '.join('?' * len(part))})", tuple(part)):
-            contents[str(uuid)] = bytes(content)
+    contents = contents_of(session, [u for (e, u), v in states.items() if e == "document" and v is not None
+                                     and (with_content is None or u in with_content)])
     order = {entity: index for index, entity in enumerate(entity_order())}
     listed = sorted(states.items(), key=lambda item: (order[item[0][0]], item[0][1]))
     return Reply(own_identity(session), replica, head, 0, [(e, u, v) for (e, u), v in listed], contents)

@@ -79,26 +79,21 @@ class Ids:
         self.to_uuid: dict[str, dict[int, str | None]] = {}
 
     def load_uuids(self, entity: str, uuids: Iterable[str]) -> None:
-        known = self.to_id.setdefault(entity, {})
-        wanted = sorted({u for u in uuids if u not in known})
-        for part in chunks(wanted):
-            for uuid, record_id in self.connection.execute(
-                    f"SELECT uuid, id FROM {entity} WHERE uuid IN ({', '.join('?' * len(part))})", tuple(part)):
-                known[uuid] = int(record_id)
-                self.to_uuid.setdefault(entity, {})[int(record_id)] = uuid
-        for uuid in wanted:
-            known.setdefault(uuid, None)
+        """The ids of these records (None for those this database does not have), looked up at once."""
+        self._load(entity, "uuid", self.to_id.setdefault(entity, {}), uuids)
 
     def load_ids(self, entity: str, ids: Iterable[int]) -> None:
-        known = self.to_uuid.setdefault(entity, {})
-        wanted = sorted({i for i in ids if i not in known})
+        """The uuids of these records, looked up at once."""
+        self._load(entity, "id", self.to_uuid.setdefault(entity, {}), ids)
+
+    def _load(self, entity: str, column: str, known: dict[Any, Any], keys: Iterable[Any]) -> None:
+        wanted = sorted({key for key in keys if key not in known})
         for part in chunks(wanted):
             for record_id, uuid in self.connection.execute(
-                    f"SELECT id, uuid FROM {entity} WHERE id IN ({', '.join('?' * len(part))})", tuple(part)):
-                known[int(record_id)] = uuid
-                self.to_id.setdefault(entity, {})[uuid] = int(record_id)
-        for record_id in wanted:
-            known.setdefault(record_id, None)
+                    f"SELECT id, uuid FROM {entity} WHERE {column} IN ({', '.join('?' * len(part))})", tuple(part)):
+                self.give(entity, str(uuid), int(record_id))
+        for key in wanted:
+            known.setdefault(key, None)
 
     def id_of(self, entity: str, uuid: str) -> int | None:
         if uuid not in self.to_id.get(entity, {}):

@@ -15,10 +15,11 @@ syncs with the database it was made from, directly when it can reach it, or thro
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import json
 import uuid as uuid_module
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,10 +31,11 @@ from portfolio.db.locations import is_url, kept_address, without_password
 from portfolio.db.sqlite_file import SCHEMA_VERSION, raw_connection
 from portfolio.db.store import Store
 from portfolio.domain.i18n import tr
+from portfolio.services.documents import contents_of
 from portfolio.services.replica_chains import ENTRY_COLUMNS, FROM_ORIGIN, ReplicaError, own_identity
 
 from .replica_merge import Outgoing, Reply, Taken, scope_ids, states_of, take_changes, take_reply
-from .replica_records import REFERENCE_ENTITIES, entity_order, id_references
+from .replica_records import REFERENCE_ENTITIES, Ids, chunks, entity_order, id_references
 
 _T = TypeVar("_T")
 FILE_FORMAT = "sasn-modifications"
@@ -113,10 +115,8 @@ def create_replica(origin: str, target: Path, *, name: str = "", officer: str | 
         else:
             head = _copy_part(source, target, replica, origin_id, label, location, scope)
         with source.write() as session:  # the origin knows its replica, and the entry its changes chain on
-            raw_connection(session).execute(
-                "INSERT INTO replica_peer (uuid, role, name, location, scope, peer_seq, peer_hash, sent_seq, want, "
-                "created_utc, synced_utc, signer) VALUES (?, 'replique', ?, '', ?, ?, ?, 0, '[]', ?, NULL, '')",
-                (replica, label, json.dumps(scope, ensure_ascii=False), head[0], head[1], _now()))
+            _add_peer(raw_connection(session), replica, "replique", label, scope=scope, peer_seq=head[0],
+                      peer_hash=head[1])
     return {"replica": replica, "origin": origin_id, "path": str(target), "name": label, "scope": scope,
             "origin_seq": head[2], "records": head[3]}
 
@@ -140,21 +140,13 @@ def _copy_whole(source: Path, target: Path, replica: str, origin_id: str, label:
     from portfolio.db.database import Database, backup_copy
 
     backup_copy(source, target)
-    try:
-        with Database.open(target) as db, db.write() as session:
-            connection = raw_connection(session)
-            for table in ("replica_entry", "replica_peer", "portfolio_identity"):
-                connection.execute(f"DELETE FROM {table}")  # (the origin's bookkeeping, not the replica's)
-            connection.execute("INSERT INTO portfolio_identity (uuid, created_utc) VALUES (?, ?)", (replica, _now()))
-            seq, hash_ = _head(connection)
-            connection.execute(
-                "INSERT INTO replica_peer (uuid, role, name, location, scope, peer_seq, peer_hash, sent_seq, want, "
-                "created_utc, synced_utc, signer) VALUES (?, 'origine', ?, ?, '{}', ?, '', ?, '[]', ?, NULL, '')",
-                (origin_id, label, location, seq, seq, _now()))
-            records = sum(int(connection.execute(f"SELECT count(*) FROM {e}").fetchone()[0]) for e in entity_order())
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+    with _removed_on_failure(target), Database.open(target) as db, db.write() as session:
+        connection = raw_connection(session)
+        for table in ("replica_entry", "replica_peer"):
+            connection.execute(f"DELETE FROM {table}")  # (the origin's bookkeeping, not the replica's)
+        seq, hash_ = _head(connection)
+        _become_replica(connection, replica, origin_id, label, location=location, peer_seq=seq, sent_seq=seq)
+        records = sum(int(connection.execute(f"SELECT count(*) FROM {e}").fetchone()[0]) for e in entity_order())
     return seq, hash_, seq, records
 
 
@@ -173,31 +165,48 @@ def _copy_part(source: Store, target: Path, replica: str, origin_id: str, label:
             if allowed is None or entity in REFERENCE_ENTITIES:
                 keys |= {(entity, str(uuid)) for (uuid,) in connection.execute(f"SELECT uuid FROM {entity}")}
                 continue
-            wanted = sorted(allowed.get(entity, set()))
-            for start in range(0, len(wanted), 500):
-                part = wanted[start:start + 500]
+            for part in chunks(sorted(allowed.get(entity, set()))):
                 keys |= {(entity, str(uuid)) for (uuid,) in connection.execute(
                     f"SELECT uuid FROM {entity} WHERE id IN ({', '.join('?' * len(part))})", tuple(part))}
         reply = states_of(session, replica, origin_seq, keys, scope)
     reply.replica = replica
     reply.origin = origin_id
-    try:
-        with open_portfolio(target) as db, db.write() as session:
-            connection = raw_connection(session)
-            connection.execute("DELETE FROM portfolio_identity")
-            connection.execute("INSERT INTO portfolio_identity (uuid, created_utc) VALUES (?, ?)", (replica, _now()))
-            connection.execute(  # (the new file's own reference records are not changes to send, nor to hold)
-                "INSERT INTO replica_peer (uuid, role, name, location, scope, peer_seq, peer_hash, sent_seq, want, "
-                "created_utc, synced_utc, signer) VALUES (?, 'origine', ?, ?, ?, 0, '', ?, '[]', ?, NULL, '')",
-                (origin_id, label, location, json.dumps(scope, ensure_ascii=False), _head(connection)[0], _now()))
-            taken = take_reply(session, reply, label=str(target))
-            seq, hash_ = _head(connection)
-            connection.execute("UPDATE replica_peer SET sent_seq = ?, synced_utc = NULL WHERE uuid = ?",
-                               (seq, origin_id))  # (what the copy wrote is not to be sent back)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+    with _removed_on_failure(target), open_portfolio(target) as db, db.write() as session:
+        connection = raw_connection(session)
+        # (the new file's own reference records are not changes to send, nor to hold)
+        _become_replica(connection, replica, origin_id, label, location=location, scope=scope,
+                        sent_seq=_head(connection)[0])
+        taken = take_reply(session, reply, label=str(target))
+        seq, hash_ = _head(connection)
+        connection.execute("UPDATE replica_peer SET sent_seq = ?, synced_utc = NULL WHERE uuid = ?",
+                           (seq, origin_id))  # (what the copy wrote is not to be sent back)
     return seq, hash_, origin_seq, taken.created + taken.updated
+
+
+@contextlib.contextmanager
+def _removed_on_failure(path: Path) -> Iterator[None]:
+    """A replica being made is removed if its making fails: no half-made file is left."""
+    try:
+        yield
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _become_replica(connection: Any, replica: str, origin: str, name: str, **marks: Any) -> None:
+    """A copy made a replica: its own identity, and its origin (``marks``: its address, part and marks)."""
+    connection.execute("DELETE FROM portfolio_identity")
+    connection.execute("INSERT INTO portfolio_identity (uuid, created_utc) VALUES (?, ?)", (replica, _now()))
+    _add_peer(connection, origin, "origine", name, **marks)
+
+
+def _add_peer(connection: Any, uuid: str, role: str, name: str, *, location: str = "",
+              scope: dict[str, Any] | None = None, peer_seq: int = 0, peer_hash: str = "", sent_seq: int = 0) -> None:
+    """A database this one syncs with, registered with the marks its syncs start from."""
+    connection.execute("INSERT INTO replica_peer (uuid, role, name, location, scope, peer_seq, peer_hash, sent_seq, "
+                       "want, created_utc, synced_utc, signer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, NULL, '')",
+                       (uuid, role, name, location, json.dumps(scope or {}, ensure_ascii=False), peer_seq, peer_hash,
+                        sent_seq, _now()))
 
 
 # --- what a replica sends ------------------------------------------------------------------------------------------
@@ -214,27 +223,17 @@ def outgoing(session: Session) -> Outgoing:
         f"SELECT {', '.join(ENTRY_COLUMNS)} FROM audit_entry WHERE seq > ? ORDER BY seq", (peer.sent_seq,))]
     own = [e for e in entries if not str(e[3]).startswith(FROM_ORIGIN + peer.uuid)]
     refs: dict[str, dict[str, str]] = {}
+    ids = Ids(session)
     for entity, wanted in id_references(own).items():
-        found = refs.setdefault(entity, {})
-        ordered = sorted(wanted)
-        for start in range(0, len(ordered), 500):
-            some = ordered[start:start + 500]
-            for record_id, uuid in connection.execute(
-                    f"SELECT id, uuid FROM {entity} WHERE id IN ({', '.join('?' * len(some))})", tuple(some)):
-                found[str(record_id)] = str(uuid)
+        ids.load_ids(entity, wanted)
+        found = refs[entity] = {str(i): u for i, u in ids.to_uuid[entity].items() if u is not None and i in wanted}
         for record_id in set(map(str, wanted)) - found.keys():  # a record deleted since: its creation names it
             for uuid, text in connection.execute("SELECT record_uuid, new_value FROM audit_entry WHERE entity = ? "
                                                  "AND operation = 'create' AND salt IS NOT NULL", (entity,)):
                 if str(json.loads(text).get("id")) == record_id:
                     found[record_id] = str(uuid)
                     break
-    created = [str(e[7]) for e in own if e[6] == "document" and e[5] == "create"]
-    contents: dict[str, bytes] = {}
-    for start in range(0, len(created), 200):
-        part = created[start:start + 200]
-        for uuid, content in connection.execute(f"SELECT document_uuid, content FROM document_content WHERE "
-                                                f"document_uuid IN ({', '.join('?' * len(part))})", tuple(part)):
-            contents[str(uuid)] = bytes(content)
+    contents = contents_of(session, [str(e[7]) for e in own if e[6] == "document" and e[5] == "create"])
     want = json.loads(connection.execute("SELECT want FROM replica_peer WHERE uuid = ?",
                                          (peer.uuid,)).fetchone()[0] or "[]")
     return Outgoing(own_identity(session), peer.uuid, peer.name, peer.peer_seq, entries, refs, contents,

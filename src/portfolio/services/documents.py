@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -158,12 +159,23 @@ def removal_changes(reader: Reader, uuid: str, values: dict[str, Any]) -> list[C
 
 def content_of(reader: Reader, uuid: str) -> bytes:
     """A document's bytes (PortfolioError when it has none: a file altered outside the application)."""
-    row = raw_connection(reader).execute(f"SELECT content FROM {CONTENT_TABLE} WHERE document_uuid = ?",
-                                         (uuid,)).fetchone()
-    if row is None:
+    content = contents_of(reader, [uuid]).get(uuid)
+    if content is None:
         raise PortfolioError(tr("Le contenu de ce document manque dans la base : lancez « Vérifier la base » "
                                 "(portfolio check) et restaurez une sauvegarde si besoin."))
-    return bytes(row[0])
+    return content
+
+
+def contents_of(reader: Reader, uuids: Sequence[str]) -> dict[str, bytes]:
+    """The bytes of these documents, by uuid, read at once (those without any are left out)."""
+    found: dict[str, bytes] = {}
+    connection = raw_connection(reader)
+    for start in range(0, len(uuids), 200):
+        part = uuids[start:start + 200]
+        for uuid, content in connection.execute(f"SELECT document_uuid, content FROM {CONTENT_TABLE} WHERE "
+                                                f"document_uuid IN ({', '.join('?' * len(part))})", tuple(part)):
+            found[str(uuid)] = bytes(content)
+    return found
 
 
 def copy_to_open(reader: Reader, uuid: str, name: str) -> Path:
