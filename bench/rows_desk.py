@@ -14,10 +14,10 @@ import subprocess
 import sys
 import time
 
-from portfolio.services.demo import AS_OF, write_demo
+from portfolio.services.demo import AS_OF
 from portfolio.services.portfolio import open_portfolio
 
-from .rows_kpi import _scale
+from .rows_kpi import kpi_portfolio
 from .runner import Options, Result, row
 
 DOSSIERS = 50  # projects drawn at random (the same draw at each run), each dossier read once
@@ -84,11 +84,7 @@ def desk_rows(options: Options) -> list[Result]:
     from portfolio.services.dossier import find_project, read_dossier
     from portfolio.services.follow_up import follow_up
 
-    scale = _scale(options)
-    path = options.workdir / f"kpi-{scale}.sqlite"  # (the KPI rows' portfolio: written once per run)
-    if not path.exists():
-        with open_portfolio(path) as db:
-            write_demo(db, scale=scale)
+    path = kpi_portfolio(options)
     with open_portfolio(path) as db:
         with db.read() as session:
             connection = raw_connection(session)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from portfolio.services.demo import write_demo
 from portfolio.services.portfolio import open_portfolio
@@ -55,16 +56,23 @@ def _scale(options: Options) -> int:
     return max(1, round(options.big_scale * 286 / 500))  # 286: 100,100 projects
 
 
-@row("kpi")
-def kpi_rows(options: Options) -> list[Result]:
-    from portfolio.db.sqlite_file import raw_connection
-    from portfolio.services.kpi import Facts, Filters
-
+def kpi_portfolio(options: Options) -> Path:
+    """The demo at the KPI rows' scale (100,100 projects), written once per run and shared by the rows that use it
+    (KPIs, the officer's desk, replicas)."""
     scale = _scale(options)
     path = options.workdir / f"kpi-{scale}.sqlite"
     if not path.exists():
         with open_portfolio(path) as db:
             write_demo(db, scale=scale)
+    return path
+
+
+@row("kpi")
+def kpi_rows(options: Options) -> list[Result]:
+    from portfolio.db.sqlite_file import raw_connection
+    from portfolio.services.kpi import Facts, Filters
+
+    path = kpi_portfolio(options)
     with open_portfolio(path) as db, db.read() as session:
         projects = raw_connection(session).execute("SELECT count(*) FROM project").fetchone()[0]
         start = time.perf_counter()

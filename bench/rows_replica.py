@@ -19,10 +19,9 @@ from pathlib import Path
 from portfolio.db.database import backup_copy
 from portfolio.exchange import replicas
 from portfolio.services.changes import FieldChange, apply_changes
-from portfolio.services.demo import write_demo
 from portfolio.services.portfolio import open_portfolio
 
-from .rows_kpi import _scale
+from .rows_kpi import kpi_portfolio
 from .runner import Options, Result, row
 
 CHANGES = 1000
@@ -58,11 +57,7 @@ def _sync_process(laptop: Path, env: dict[str, str]) -> float:
 
 @row("replica")
 def replica_rows(options: Options) -> list[Result]:
-    scale = _scale(options)
-    source = options.workdir / f"kpi-{scale}.sqlite"  # (the KPI rows' portfolio: written once per run)
-    if not source.exists():
-        with open_portfolio(source) as db:
-            write_demo(db, scale=scale)
+    source = kpi_portfolio(options)
     hub, laptop = options.workdir / "replica-partagee.sqlite", options.workdir / "replica-portable.sqlite"
     for path in (hub, laptop):
         path.unlink(missing_ok=True)

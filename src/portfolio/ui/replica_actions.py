@@ -191,9 +191,7 @@ class SyncBar(QWidget):
         self.button.setEnabled(False)
 
         def done(result: dict[str, Any]) -> None:
-            window.workspace.undo_stack.clear()  # (the steps before the sync no longer undo what the window shows)
-            window.workspace.changed.emit(set())
-            self.refresh()
+            taken_in(window)
             self.synced.emit()
             QMessageBox.information(window, APP_NAME, sync_summary(result))
 
@@ -249,7 +247,7 @@ def exchange_by_file(window: Any) -> None:
             QMessageBox.information(window, APP_NAME, tr(
                 "{n} entrée(s) du journal écrites dans {path}, signées avec votre clé. Importez ce fichier sur la base "
                 "d'origine, puis prenez ici sa réponse.", n=result["entries"], path=result["path"]))
-            self_refresh(window)
+            window.sync_bar.refresh()
 
         run_task(window, tr("Écriture des modifications…"), lambda _p, _c: export_changes(db, target), written,
                  lambda error: report(window, error), cancellable=False)
@@ -260,8 +258,7 @@ def exchange_by_file(window: Any) -> None:
             return
 
         def done(taken: dict[str, Any]) -> None:
-            window.workspace.undo_stack.clear()
-            window.workspace.changed.emit(set())
+            taken_in(window)
             if taken["kind"] == "changes":
                 sent = taken["taken"]
                 message = tr("Modifications prises : {c} création(s), {u} modification(s), {d} suppression(s), {k} "
@@ -272,13 +269,15 @@ def exchange_by_file(window: Any) -> None:
                 received = taken["received"]
                 message = tr("Réponse prise : {c} création(s), {u} fiche(s) modifiée(s), {d} suppression(s).",
                              c=received["created"], u=received["updated"], d=received["deleted"])
-            self_refresh(window)
             QMessageBox.information(window, APP_NAME, message)
 
         run_task(window, tr("Prise des modifications…"), lambda _p, _c: import_changes(db, Path(chosen)), done,
                  lambda error: report(window, error), cancellable=False)
 
 
-def self_refresh(window: Any) -> None:
-    """The status bar's sync line, once a change file was written or taken."""
+def taken_in(window: Any) -> None:
+    """Once another database's changes are written here: the undo steps before them go (they no longer undo what
+    the window shows), every page reads again, and the status bar's sync line says what waits now."""
+    window.workspace.undo_stack.clear()
+    window.workspace.changed.emit(set())
     window.sync_bar.refresh()
