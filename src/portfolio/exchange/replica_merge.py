@@ -55,6 +55,7 @@ from .replica_records import (
     REFERENCE_ENTITIES,
     Ids,
     NetChange,
+    Origin,
     UnknownReference,
     chunks,
     entity_order,
@@ -185,11 +186,9 @@ def _merge(plan: _Plan, nets: dict[tuple[str, str], NetChange], outgoing: Outgoi
             plan.ids.load_uuids(str(spec.target), [str(v) for v in named if isinstance(v, str)])
 
     def source(net: NetChange, key: str | None) -> str:
-        origin = net.origins.get(key) or next(iter(net.origins.values()))
-        typed = parse_origin(origin.source) or {}  # (a change a replica of the replica sent: who typed it, when)
+        origin, author, when = _typed(net, key)
         return origin_source(FROM_REPLICA, outgoing.replica, {"nom": name, "seq": origin.seq, "hash": origin.hash,
-                                                             "auteur": _author(net, key),
-                                                             "le": typed.get("le") or origin.at_utc})
+                                                             "auteur": author, "le": when})
 
     for entity in order:  # creations, each after the records it refers to
         for net in by_entity.get(entity, []):
@@ -247,13 +246,17 @@ def _merge(plan: _Plan, nets: dict[tuple[str, str], NetChange], outgoing: Outgoi
     _deletions(plan, by_entity, rows, mine, source)
 
 
+def _typed(net: NetChange, key: str | None) -> tuple[Origin, str, str]:
+    """The entry behind a replica's change (of field ``key``, None: its creation or deletion), who typed it and when:
+    the entry's author and time, or those an entry from a replica of the replica names."""
+    origin = net.origins.get(key) or next(iter(net.origins.values()))
+    named = parse_origin(origin.source) or {}
+    return origin, str(named.get("auteur") or origin.actor), str(named.get("le") or origin.at_utc)
+
+
 def _author(net: NetChange, key: str | None) -> str:
-    """Who typed a replica's change: the entry's author, or the person an entry from a replica of its own names."""
-    origin = net.origins.get(key) or next(iter(net.origins.values()), None)
-    if origin is None:
-        return ""
-    named = parse_origin(origin.source)
-    return str(named.get("auteur")) if named and named.get("auteur") else origin.actor
+    """Who typed a replica's change."""
+    return _typed(net, key)[1]
 
 
 def _twin(plan: _Plan, net: NetChange) -> str | None:
