@@ -23,6 +23,7 @@ and every value that lost is in the queue: clocks never decide (the trail's orde
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -441,24 +442,32 @@ def state_reply(session: Session, replica: str, since: int, sent: set[tuple[str,
     head = last_seq(connection)
     touched = sent | asked
     created_here: set[tuple[str, str]] = set()
-    for entity, uuid, operation in connection.execute(
-            "SELECT entity, record_uuid, operation FROM audit_entry WHERE seq > ? AND (field IS NULL OR "
-            "substr(field, 1, 1) <> '_')", (since,)):
+    for entity, uuid, operation, _source in changes_after(connection, since):
         if entity in ENTITIES:
-            touched.add((str(entity), str(uuid)))
+            touched.add((entity, uuid))
             if operation == "create":
-                created_here.add((str(entity), str(uuid)))
-    closure = None if scope_ids(connection, scope) is not None else created_here | asked | kept
-    documents = {u for e, u in created_here | asked if e == "document"}
-    return states_of(session, replica, head, touched, scope, documents, closure)
-
-
-def states_of(session: Session, replica: str, head: int, keys: set[tuple[str, str]], scope: dict[str, Any],
-              with_content: set[str] | None = None, closure: set[tuple[str, str]] | None = None) -> Reply:
-    """A reply holding the state of ``keys`` (in scope) and of the records those in ``closure`` (all, when None)
-    refer to, and so on up; the bytes of the documents in ``with_content`` (all, when None)."""
-    connection = raw_connection(session)
+                created_here.add((entity, uuid))
     allowed = scope_ids(connection, scope)
+    closure = None if allowed is not None else created_here | asked | kept
+    documents = {u for e, u in created_here | asked if e == "document"}
+    return states_of(session, replica, head, touched, allowed, documents, closure)
+
+
+def changes_after(connection: Any, after: int) -> Iterator[tuple[str, str, str, str]]:
+    """(entity, record uuid, operation, source) of each entry after entry ``after`` that changed a record (not an
+    entry about the trail itself)."""
+    for entity, uuid, operation, source in connection.execute(
+            "SELECT entity, record_uuid, operation, source FROM audit_entry WHERE seq > ? AND (field IS NULL OR "
+            "substr(field, 1, 1) <> '_')", (after,)):
+        yield str(entity), str(uuid), str(operation), str(source)
+
+
+def states_of(session: Session, replica: str, head: int, keys: set[tuple[str, str]],
+              allowed: dict[str, set[int]] | None, with_content: set[str] | None = None,
+              closure: set[tuple[str, str]] | None = None) -> Reply:
+    """A reply holding the state of ``keys`` (those in the replica's part, ``allowed``: scope_ids) and of the records
+    those in ``closure`` (all, when None) refer to, and so on up; the bytes of the documents in ``with_content``
+    (all, when None)."""
     ids = Ids(session)
     states: dict[tuple[str, str], dict[str, Any] | None] = {}
     pending = set(keys)
@@ -510,9 +519,8 @@ class Taken:
 
 def unacknowledged(connection: Any, after: int, origin: str) -> set[tuple[str, str]]:
     """The records this database changed itself (not taken from ``origin``) after its entry ``after``."""
-    return {(str(e), str(u)) for e, u, source in connection.execute(
-        "SELECT entity, record_uuid, source FROM audit_entry WHERE seq > ? AND (field IS NULL OR "
-        "substr(field, 1, 1) <> '_')", (after,)) if not str(source).startswith(FROM_ORIGIN + origin)}
+    return {(entity, uuid) for entity, uuid, _operation, source in changes_after(connection, after)
+            if not source.startswith(FROM_ORIGIN + origin)}
 
 
 def take_reply(session: Session, reply: Reply, *, label: str) -> Taken:

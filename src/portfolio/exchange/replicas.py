@@ -168,7 +168,7 @@ def _copy_part(source: Store, target: Path, replica: str, origin_id: str, label:
             for part in chunks(sorted(allowed.get(entity, set()))):
                 keys |= {(entity, str(uuid)) for (uuid,) in connection.execute(
                     f"SELECT uuid FROM {entity} WHERE id IN ({', '.join('?' * len(part))})", tuple(part))}
-        reply = states_of(session, replica, origin_seq, keys, scope)
+        reply = states_of(session, replica, origin_seq, keys, allowed)
     reply.replica = replica
     reply.origin = origin_id
     with _removed_on_failure(target), open_portfolio(target) as db, db.write() as session:
