@@ -25,9 +25,9 @@ from sqlalchemy import text
 
 from portfolio.db.models import new_uuid
 from portfolio.exchange import replicas
-from portfolio.exchange.replica_records import Ids, entity_order, portable, read_rows
+from portfolio.exchange.replica_records import Ids, entity_order, portable
 from portfolio.services.audit import verify_chain
-from portfolio.services.changes import Create, Delete, FieldChange, apply_changes, current_values
+from portfolio.services.changes import Create, Delete, FieldChange, apply_changes, current_values, stored_rows
 from portfolio.services.integrity import check_file
 from portfolio.services.portfolio import open_portfolio
 from portfolio.services.replica_chains import ReplicaError, replica_chain_problems
@@ -67,7 +67,7 @@ def state(location: str | Path, keys: set[tuple[str, str]] | None = None) -> dic
         ids = Ids(session)
         for entity in entity_order():
             uuids = [str(u) for (u,) in session.connection().exec_driver_sql(f"SELECT uuid FROM {entity}")]
-            rows = read_rows(session, entity, uuids)
+            rows = stored_rows(session, entity, uuids)
             for uuid, values in zip(rows, portable(ids, entity, list(rows.values())), strict=True):
                 if keys is None or (entity, uuid) in keys:
                     out[(entity, uuid)] = values

@@ -233,15 +233,12 @@ class MergeState:
         """Puts the merge's conflicts left to settle in place of those the export had waiting (recomputed from the
         workbook: one that is no longer a conflict leaves the queue)."""
         self._queue = [row for row in self._queue if row[_SETTLED] is not None]
-        next_id = next_ids(raw_connection(self.session), ["sync_conflict"])["sync_conflict"]  # (as records' ids)
-        for number, merge in enumerate(pending):
-            self._queue.append([next_id + number, file_name, merge.entity, merge.uuid, merge.field, _json(merge.base),
-                                _json(merge.mine), _json(merge.theirs), at_utc, None, None, None])
+        self.add([(merge, file_name) for merge in pending], at_utc)
 
     def add(self, conflicts: Sequence[tuple[FieldMerge, str]], at_utc: str) -> None:
-        """Queues conflicts found elsewhere than in a workbook (a replica's sync, services.replica_merge), each with
-        the words saying where it comes from, beside those waiting."""
-        next_id = next_ids(raw_connection(self.session), ["sync_conflict"])["sync_conflict"]
+        """Queues conflicts beside those waiting, each with the words saying where it comes from (a workbook's name;
+        a replica's sync, exchange.replica_merge, says which replica, why and who typed each value)."""
+        next_id = next_ids(raw_connection(self.session), ["sync_conflict"])["sync_conflict"]  # (as records' ids)
         next_id = max([next_id, *(row[_ID] + 1 for row in self._queue)])
         for number, (merge, where) in enumerate(conflicts):
             self._queue.append([next_id + number, where, merge.entity, merge.uuid, merge.field, _json(merge.base),

@@ -36,7 +36,15 @@ from portfolio.db.sqlite_file import raw_connection
 from portfolio.domain.i18n import tr
 from portfolio.services import fields
 from portfolio.services.audit import last_seq
-from portfolio.services.changes import Change, Create, FieldChange, SideRows, apply_in_session, session_actor
+from portfolio.services.changes import (
+    Change,
+    Create,
+    FieldChange,
+    SideRows,
+    apply_in_session,
+    session_actor,
+    stored_rows,
+)
 from portfolio.services.dependents import deletions
 from portfolio.services.documents import CONTENT_TABLE, contents_of
 from portfolio.services.replica_chains import (
@@ -62,7 +70,6 @@ from .replica_records import (
     entity_order,
     net_changes,
     portable,
-    read_rows,
     references,
     referrers,
     same,
@@ -177,7 +184,7 @@ def _merge(plan: _Plan, nets: dict[tuple[str, str], NetChange], outgoing: Outgoi
     by_entity: dict[str, list[NetChange]] = {}
     for net in nets.values():
         by_entity.setdefault(net.entity, []).append(net)
-    rows = {entity: read_rows(plan.session, entity, [n.uuid for n in items]) for entity, items in by_entity.items()}
+    rows = {entity: stored_rows(plan.session, entity, [n.uuid for n in items]) for entity, items in by_entity.items()}
     mine = {entity: dict(zip(rows[entity], portable(plan.ids, entity, list(rows[entity].values())), strict=True))
             for entity in by_entity}
     for entity, items in by_entity.items():  # the records the replica's values name, looked up at once
@@ -478,7 +485,7 @@ def states_of(session: Session, replica: str, head: int, keys: set[tuple[str, st
             by_entity.setdefault(entity, set()).add(uuid)
         pending = set()
         for entity, uuids in by_entity.items():
-            rows = read_rows(session, entity, uuids)
+            rows = stored_rows(session, entity, uuids)
             kept = [row for row in rows.values() if allowed is None or entity in REFERENCE_ENTITIES
                     or row["id"] in allowed.get(entity, set())]
             for row, values in zip(kept, portable(ids, entity, kept), strict=True):
@@ -559,7 +566,7 @@ def adopt(session: Session, reply: Reply, held: set[tuple[str, str]], taken: Tak
             taken.held.append((entity, uuid))
         else:
             by_entity.setdefault(entity, []).append((uuid, values))
-    rows = {entity: read_rows(session, entity, [u for u, _ in items]) for entity, items in by_entity.items()}
+    rows = {entity: stored_rows(session, entity, [u for u, _ in items]) for entity, items in by_entity.items()}
     here = {entity: dict(zip(rows[entity], portable(ids, entity, list(rows[entity].values())), strict=True))
             for entity in by_entity}
     for entity, items in by_entity.items():  # the records the states name, looked up at once

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portfolio.db.models import ENTITIES
@@ -108,16 +107,6 @@ class Ids:
     def give(self, entity: str, uuid: str, record_id: int) -> None:
         self.to_id.setdefault(entity, {})[uuid] = record_id
         self.to_uuid.setdefault(entity, {})[record_id] = uuid
-
-
-def read_rows(session: Session, entity: str, uuids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The stored rows of these records (typed as the models type them), by uuid; absent records are left out."""
-    table = fields.table(entity)
-    found: dict[str, dict[str, Any]] = {}
-    for part in chunks(sorted(set(uuids))):
-        for row in session.execute(select(table).where(table.c.uuid.in_(part))).mappings():
-            found[row["uuid"]] = dict(row)
-    return found
 
 
 def portable(ids: Ids, entity: str, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -370,12 +370,7 @@ class _Writer:
     def _prefetch(self, entity: str, uuids: Sequence[str]) -> None:
         """The stored rows of a run of field changes, read at once (a sync changes a thousand records: read one by
         one through SQLAlchemy, they cost more than the writes); ``update`` keeps them as it writes."""
-        table = fields.table(entity)
-        wanted = sorted(set(uuids))
-        for start in range(0, len(wanted), 500):
-            for row in self.session.execute(select(table).where(table.c.uuid.in_(wanted[start:start + 500]))
-                                            ).mappings():
-                self.rows[(entity, row["uuid"])] = dict(row)
+        self.rows.update(((entity, uuid), row) for uuid, row in stored_rows(self.session, entity, uuids).items())
 
     def _record(self, entity: str, record_uuid: str) -> Any:
         cached = self.rows.get((entity, record_uuid))
@@ -591,6 +586,18 @@ def _stale(conflicts: list[Conflict], entity: str) -> StaleChangeError:
 
 def _show(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def stored_rows(session: Session, entity: str, uuids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The stored rows of these records (every column, typed as the models type them), by uuid, read 500 at a time;
+    absent records are left out."""
+    table = fields.table(entity)
+    wanted = sorted(set(uuids))
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), 500):
+        for row in session.execute(select(table).where(table.c.uuid.in_(wanted[start:start + 500]))).mappings():
+            found[row["uuid"]] = dict(row)
+    return found
 
 
 def current_values(session: Session, entity: str, record_uuid: str) -> dict[str, Any]:
