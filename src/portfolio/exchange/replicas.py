@@ -58,6 +58,7 @@ class Peer:
     sent_seq: int
     created_utc: str
     synced_utc: str | None
+    want: tuple[tuple[str, str], ...] = ()  # (a replica's origin) the records held back, asked for again
 
     def as_dict(self) -> dict[str, Any]:
         return {"uuid": self.uuid, "role": self.role, "name": self.name, "location": self.location,
@@ -68,15 +69,24 @@ class Peer:
 def peers(session: Session) -> list[Peer]:
     """Every database this one syncs with: its origin first, then its replicas by name."""
     rows = raw_connection(session).execute(
-        "SELECT uuid, role, name, location, scope, peer_seq, sent_seq, created_utc, synced_utc FROM replica_peer "
-        "ORDER BY role, name").fetchall()
+        "SELECT uuid, role, name, location, scope, peer_seq, sent_seq, created_utc, synced_utc, want FROM "
+        "replica_peer ORDER BY role, name").fetchall()
     return [Peer(str(r[0]), str(r[1]), str(r[2]), str(r[3]), json.loads(r[4] or "{}"), int(r[5]), int(r[6]),
-                 str(r[7]), r[8]) for r in rows]
+                 str(r[7]), r[8], tuple((str(e), str(u)) for e, u in json.loads(r[9] or "[]"))) for r in rows]
 
 
 def origin_of(session: Session) -> Peer | None:
     """This database's origin, when it is a replica."""
     return next((peer for peer in peers(session) if peer.role == "origine"), None)
+
+
+def required_origin(session: Session) -> Peer:
+    """This database's origin; ReplicaError, saying how to make one, when it is not a replica."""
+    peer = origin_of(session)
+    if peer is None:
+        raise ReplicaError(tr("Cette base n'est pas une réplique : faites-en une avec « portfolio replica create » "
+                              "(Fichier > Travailler hors ligne…)."))
+    return peer
 
 
 def _now() -> str:
@@ -214,10 +224,7 @@ def _add_peer(connection: Any, uuid: str, role: str, name: str, *, location: str
 
 def outgoing(session: Session) -> Outgoing:
     """This replica's changes not yet acknowledged by its origin (ReplicaError when it is not a replica)."""
-    peer = origin_of(session)
-    if peer is None:
-        raise ReplicaError(tr("Cette base n'est pas une réplique : faites-en une avec « portfolio replica create » "
-                              "(Fichier > Travailler hors ligne…)."))
+    peer = required_origin(session)
     connection = raw_connection(session)
     entries = [list(row) for row in connection.execute(
         f"SELECT {', '.join(ENTRY_COLUMNS)} FROM audit_entry WHERE seq > ? ORDER BY seq", (peer.sent_seq,))]
@@ -234,10 +241,8 @@ def outgoing(session: Session) -> Outgoing:
                     found[record_id] = str(uuid)
                     break
     contents = contents_of(session, [str(e[7]) for e in own if e[6] == "document" and e[5] == "create"])
-    want = json.loads(connection.execute("SELECT want FROM replica_peer WHERE uuid = ?",
-                                         (peer.uuid,)).fetchone()[0] or "[]")
     return Outgoing(own_identity(session), peer.uuid, peer.name, peer.peer_seq, entries, refs, contents,
-                    [(str(e), str(u)) for e, u in want])
+                    list(peer.want))
 
 
 # --- a sync, connected ---------------------------------------------------------------------------------------------
@@ -257,10 +262,7 @@ def sync(db: Store, origin: str | None = None, *, dry_run: bool = False) -> dict
     from portfolio.services.portfolio import open_portfolio
 
     with db.read() as session:
-        peer = origin_of(session)
-    if peer is None:
-        raise ReplicaError(tr("Cette base n'est pas une réplique : faites-en une avec « portfolio replica create » "
-                              "(Fichier > Travailler hors ligne…)."))
+        peer = required_origin(session)
     location = origin or peer.location
     if not is_url(location) and not Path(location).exists():
         raise ReplicaError(tr("La base d'origine « {path} » est introuvable : branchez le disque ou le réseau où elle "
@@ -289,11 +291,10 @@ def take_in(hub: Store, sent: Outgoing, *, dry_run: bool = False, expected: str 
     reply. ReplicaError when ``hub`` is not the database the replica was made from (``expected``: its identity)."""
     label = tr("Synchronisation avec « {origin} »", origin=shown or str(hub.path))
 
-    def merge(session: Session) -> Reply:
+    def merge(session: Session) -> Reply:  # (an origin at a newer schema was refused by its opening: update first)
         if own_identity(session) != (expected or sent.origin):
             raise ReplicaError(tr("« {origin} » n'est pas la base dont cette réplique a été faite. Rien n'a été "
                                   "envoyé.", origin=shown or str(hub.path)))
-        _check_schema(session, label)
         return take_changes(session, sent, label=label)
 
     return _written(hub, merge, dry_run)
@@ -316,19 +317,6 @@ def _written(db: Store, work: Callable[[Session], _T], dry_run: bool) -> _T:
     except _DryRun as run:
         return cast(_T, run.result)
     return result
-
-
-def _check_schema(session: Session, label: str) -> None:
-    version = int(raw_connection(session).execute("SELECT version FROM portfolio_schema").fetchone()[0]) \
-        if _has_table(session, "portfolio_schema") else SCHEMA_VERSION
-    if version > SCHEMA_VERSION:
-        raise ReplicaError(tr("{label} : la base d'origine est au schéma {theirs}, plus récent que celui de cette "
-                              "application ({ours}) : mettez l'application à jour, puis synchronisez.", label=label,
-                              theirs=version, ours=SCHEMA_VERSION))
-
-
-def _has_table(session: Session, table: str) -> bool:
-    return session.get_bind().dialect.has_table(session.connection(), table)
 
 
 def _summary(sent: Outgoing, reply: Reply, taken: Taken, dry_run: bool) -> dict[str, Any]:
