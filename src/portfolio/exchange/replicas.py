@@ -32,7 +32,7 @@ from portfolio.db.sqlite_file import SCHEMA_VERSION, raw_connection
 from portfolio.db.store import Store
 from portfolio.domain.i18n import tr
 from portfolio.services.documents import contents_of
-from portfolio.services.replica_chains import ENTRY_COLUMNS, FROM_ORIGIN, ReplicaError, own_identity
+from portfolio.services.replica_chains import ENTRY_COLUMNS, FROM_ORIGIN, ReplicaError, knows_replicas, own_identity
 
 from .replica_merge import Outgoing, Reply, Taken, scope_ids, states_of, take_changes, take_reply
 from .replica_records import REFERENCE_ENTITIES, Ids, chunks, entity_order, id_references
@@ -493,6 +493,8 @@ def scope_choices(db: Store) -> tuple[list[str], list[tuple[str, str]]]:
 def status(db: Store) -> dict[str, Any]:
     """This database's identity, its origin and replicas, and (a replica) how many changes wait to be sent."""
     with db.read() as session:
+        if not knows_replicas(session):
+            return {"identity": "", "origin": None, "waiting": 0, "replicas": []}
         connection = raw_connection(session)
         here = own_identity(session) if _has_identity(session) else ""
         listed = peers(session)

@@ -72,13 +72,19 @@ def segment_problem(entries: Sequence[Sequence[Any]], after: tuple[int, str] | N
 # --- the chains involved ------------------------------------------------------------------------------------------
 
 
+def knows_replicas(session: Session) -> bool:
+    """The database is at schema 13 or later (an older one opened read-only, a snapshot of an older version, has no
+    replicas' tables)."""
+    return bool(session.get_bind().dialect.has_table(session.connection(), "replica_peer"))
+
+
 def replica_chain_problems(session: Session) -> list[str]:
     """What does not hold in the replicas' chains this database received (`portfolio check`): each entry kept as it
     arrived must still have its own hash and chain on the one before, the last must be the one the sync marks name,
     and every entry written here from a replica's must name an entry of that replica kept here with that hash."""
-    connection = raw_connection(session)
-    if not session.get_bind().dialect.has_table(session.connection(), "replica_entry"):
+    if not knows_replicas(session):
         return []
+    connection = raw_connection(session)
     problems: list[str] = []
     kept: dict[tuple[str, int], str] = {}
     names = dict(connection.execute("SELECT uuid, name FROM replica_peer").fetchall())

@@ -170,10 +170,7 @@ class SyncBar(QWidget):
             return
         from portfolio.exchange.replicas import status
 
-        try:
-            state = status(workspace.db)
-        except Exception:  # an older schema opened read-only: no replicas there
-            state = {"origin": None}
+        state = status(workspace.db)
         origin = state["origin"]
         self.setVisible(origin is not None)
         if origin is None:
