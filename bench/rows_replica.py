@@ -45,6 +45,13 @@ def _changes(path: Path, entity: str, field: str, offset: int, seed: int) -> lis
     return out
 
 
+def _edit_both(laptop: Path, mine: list[FieldChange], hub: Path, theirs: list[FieldChange]) -> None:
+    """Changes made on each side before a sync, as an officer's edits (through the door)."""
+    for path, changes in ((laptop, mine), (hub, theirs)):
+        with open_portfolio(path) as db:
+            apply_changes(db, changes, source="écran")
+
+
 def _sync_process(laptop: Path, env: dict[str, str]) -> float:
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "portfolio", "replica", "sync", "--db", str(laptop), "--json"],
@@ -80,10 +87,7 @@ def replica_rows(options: Options) -> list[Result]:
     baseline = _sync_process(laptop, env)  # nothing to send or to take: the process, the files, the backups
     mine = _changes(laptop, "disbursement", "planned_on", 0, 22)
     theirs = _changes(hub, "disbursement", "amount_cents", 1, 22)
-    with open_portfolio(laptop) as db:
-        apply_changes(db, mine, source="écran")
-    with open_portfolio(hub) as db:
-        apply_changes(db, theirs, source="écran")
+    _edit_both(laptop, mine, hub, theirs)
     with open_portfolio(laptop) as db:
         written = replicas.export_changes(db, options.workdir / "modifications.sasn")
     seconds = _sync_process(laptop, env)
@@ -98,12 +102,8 @@ def replica_rows(options: Options) -> list[Result]:
     # the same exchange again, in the process, three times: the sync's own work, without the process and the backups
     core = []
     for round_ in range(ROUNDS):
-        again = _changes(laptop, "disbursement", "planned_on", 0, 100 + round_)
-        back = _changes(hub, "disbursement", "amount_cents", 1, 200 + round_)
-        with open_portfolio(laptop) as db:
-            apply_changes(db, again, source="écran")
-        with open_portfolio(hub) as db:
-            apply_changes(db, back, source="écran")
+        _edit_both(laptop, _changes(laptop, "disbursement", "planned_on", 0, 100 + round_),
+                   hub, _changes(hub, "disbursement", "amount_cents", 1, 200 + round_))
         with open_portfolio(laptop) as db, open_portfolio(hub) as origin:  # (opened and closed outside the measure)
             start = time.perf_counter()
             sent = replicas.outgoing_to(db)
@@ -114,10 +114,7 @@ def replica_rows(options: Options) -> list[Result]:
     part_baseline = _sync_process(officer_replica, env)
     laptop_changes = _changes(officer_replica, "disbursement", "planned_on", 0, 23)
     shared_changes = _changes(hub, "disbursement", "planned_on", 1, 24)
-    with open_portfolio(officer_replica) as db:
-        apply_changes(db, laptop_changes, source="écran")
-    with open_portfolio(hub) as db:
-        apply_changes(db, shared_changes, source="écran")
+    _edit_both(officer_replica, laptop_changes, hub, shared_changes)
     part_seconds = _sync_process(officer_replica, env)
     size = f"{projects:,} projects"
     return [

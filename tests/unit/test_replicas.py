@@ -100,6 +100,18 @@ def edit(location: str | Path, entity: str, uuid: str, field: str, value: Any, a
         apply_changes(db, [FieldChange(entity, uuid, field, old, value)], source="écran", actor=actor)
 
 
+def add_note(location: str | Path, project: str, body: str, actor: str = "test") -> str:
+    """A note written on the project ``project`` (its uuid) in that database; the note's uuid."""
+    note = new_uuid()
+    with open_portfolio(str(location), must_exist=True) as db:
+        with db.read() as session:
+            project_id = session.connection().exec_driver_sql(f"SELECT id FROM project WHERE uuid = '{project}'"
+                                                              ).scalar()
+        apply_changes(db, [Create("note", note, {"project_id": project_id, "written_on": date(2026, 12, 6),
+                                                 "body": body})], source="écran", actor=actor)
+    return note
+
+
 @pytest.fixture(scope="module")
 def demo_hub(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from portfolio.services.demo import write_demo
@@ -126,14 +138,7 @@ def test_two_officers_edit_the_demo_offline(demo_hub: Path, tmp_path: Path) -> N
     tranche = one(hub, f"SELECT d.uuid FROM disbursement d JOIN project p ON p.id = d.project_id WHERE p.uuid = "
                        f"'{project}' AND d.paid_on IS NULL ORDER BY d.id LIMIT 1")
     edit(claire, "project", project, "end_on", date(2027, 1, 31), actor="claire.martin")
-    with open_portfolio(claire) as db:
-        with db.read() as session:
-            project_id = session.connection().exec_driver_sql(f"SELECT id FROM project WHERE uuid = '{project}'"
-                                                              ).scalar()
-        note = new_uuid()
-        apply_changes(db, [Create("note", note, {"project_id": project_id, "written_on": date(2026, 12, 6),
-                                                 "body": "Appel au porteur : report de trois mois demandé"})],
-                      source="écran", actor="claire.martin")
+    note = add_note(claire, project, "Appel au porteur : report de trois mois demandé", actor="claire.martin")
     edit(ahmed, "project", project, "end_on", date(2027, 3, 31), actor="ahmed.benali")
     edit(ahmed, "disbursement", tranche, "paid_on", date(2026, 12, 5), actor="ahmed.benali")
     with open_portfolio(claire) as db:
@@ -219,13 +224,7 @@ def test_deletions_against_edits_and_creations_under_a_deleted_record(tmp_path: 
     # the shared database deletes a project's note; the laptop creates a document... and a note on a project the
     # shared database deletes meanwhile (with what belongs to it)
     project = one(hub, "SELECT uuid FROM project ORDER BY id DESC LIMIT 1")
-    with open_portfolio(laptop) as db:
-        with db.read() as session:
-            project_id = session.connection().exec_driver_sql(f"SELECT id FROM project WHERE uuid = '{project}'"
-                                                              ).scalar()
-        orphan = new_uuid()
-        apply_changes(db, [Create("note", orphan, {"project_id": project_id, "written_on": date(2026, 12, 6),
-                                                   "body": "Sur un projet supprimé là-bas"})], source="écran")
+    orphan = add_note(laptop, project, "Sur un projet supprimé là-bas")
     with open_portfolio(hub) as db, db.read() as session:
         project_id = session.connection().exec_driver_sql(f"SELECT id FROM project WHERE uuid = '{project}'").scalar()
         doomed = []
